@@ -1,0 +1,123 @@
+/* generate.c — see generate.h. */
+#include "generate.h"
+#include "mapping.h"
+#include "random.h"
+#include "tokenize.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define SLOTS (MG_ORDER_MAX + 1) /* n-1 context words, the candidate, one spare */
+
+struct mg_generator {
+    const mg_backend *backend;
+    int order;
+    uint64_t seed;
+    unsigned char *slots[SLOTS];
+};
+
+typedef struct race {
+    uint64_t draw_seed;
+    unsigned char *candidate_bytes; /* where the best word so far is copied */
+    mg_token best;
+    double best_key;
+    uint64_t best_hash;
+    int found;
+} race;
+
+static uint64_t word_hash(uint64_t seed, const mg_token *word)
+{
+    if (mg_token_is_marker(word))
+        return mg_mix64(seed ^ (0x51ed270b27e5a0b1ULL + word->len));
+    return XXH3_64bits_withSeed(word->bytes, word->len, seed);
+}
+
+static int race_visit(void *arg, const mg_token *next, uint64_t count)
+{
+    race *state = arg;
+    if (count == 0 || (mg_token_is_marker(next) && next->len == MG_MARK_START))
+        return 0;
+    uint64_t hash = word_hash(state->draw_seed, next);
+    double uniform = ((double)(hash >> 11) + 1.0) * 0x1.0p-53; /* (0, 1] */
+    double key = -log(uniform) / (double)count;
+    if (state->found && (key > state->best_key || (key == state->best_key && hash >= state->best_hash)))
+        return 0;
+    state->found = 1;
+    state->best_key = key;
+    state->best_hash = hash;
+    state->best = *next;
+    if (!mg_token_is_marker(next)) {
+        memcpy(state->candidate_bytes, next->bytes, next->len);
+        state->best.bytes = state->candidate_bytes;
+    }
+    return 0;
+}
+
+mg_generator *mg_generator_create(const mg_backend *backend, int order, uint64_t seed)
+{
+    mg_generator *generator = calloc(1, sizeof *generator);
+    if (!generator)
+        return NULL;
+    generator->backend = backend;
+    generator->order = order;
+    generator->seed = seed;
+    for (int slot = 0; slot < SLOTS; slot++) {
+        generator->slots[slot] = mg_map(MG_TOKEN_MAX);
+        if (!generator->slots[slot]) {
+            mg_generator_destroy(generator);
+            return NULL;
+        }
+    }
+    return generator;
+}
+
+int64_t mg_generate_sentence(mg_generator *generator, void *table, uint64_t sentence_index,
+                             mg_word_sink sink, void *arg)
+{
+    int context_length = generator->order - 1;
+    mg_token context[MG_ORDER_MAX];
+    for (int position = 0; position < context_length; position++)
+        context[position] = (mg_token){NULL, MG_MARK_START};
+    int64_t words = 0;
+    for (uint64_t position = 0; position < MG_SENTENCE_WORDS_MAX; position++) {
+        race state = {
+            .draw_seed = mg_mix64(generator->seed ^ mg_mix64(sentence_index * 0x100000001b3ULL + position)),
+            .candidate_bytes = generator->slots[position % SLOTS],
+        };
+        if (generator->backend->successors(table, context, race_visit, &state) != 0)
+            return -1;
+        if (!state.found || mg_token_is_marker(&state.best))
+            break;
+        sink(arg, &state.best, 0);
+        words++;
+        if (context_length > 0) {
+            memmove(context, context + 1, sizeof(mg_token) * (size_t)(context_length - 1));
+            context[context_length - 1] = state.best;
+        }
+    }
+    sink(arg, NULL, 1);
+    return words;
+}
+
+void mg_generator_prefault(mg_generator *generator)
+{
+    for (int slot = 0; slot < SLOTS; slot++)
+        memset(generator->slots[slot], 0, MG_SLOT_PREFAULT);
+}
+
+void mg_generator_release_pages(mg_generator *generator)
+{
+    for (int slot = 0; slot < SLOTS; slot++)
+        mg_map_release(generator->slots[slot] + MG_SLOT_PREFAULT, MG_TOKEN_MAX - MG_SLOT_PREFAULT);
+}
+
+void mg_generator_destroy(mg_generator *generator)
+{
+    if (!generator)
+        return;
+    for (int slot = 0; slot < SLOTS; slot++)
+        mg_unmap(generator->slots[slot], MG_TOKEN_MAX);
+    free(generator);
+}

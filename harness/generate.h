@@ -1,0 +1,35 @@
+/*
+ * generate.h — sentences sampled from a trained table, identical for every backend.
+ *
+ * Each next word is drawn with probability count / total among the context's
+ * successors by an exponential race: every successor gets the key
+ * -ln(u) / count, u a hash of (seed, sentence, position, word), and the
+ * smallest key wins. The draw depends only on the set of (word, count)
+ * pairs, never on the order a backend visits them in, so equal tables give
+ * equal text. Nothing is allocated: word slots are mapped at create.
+ */
+#ifndef MG_GENERATE_H
+#define MG_GENERATE_H
+
+#include "backend.h"
+
+#include <stdint.h>
+
+#define MG_SENTENCE_WORDS_MAX 200 /* a sentence stops here if no end marker is drawn */
+
+typedef struct mg_generator mg_generator;
+
+/* Receives each generated word; end_of_sentence after the last one. */
+typedef void (*mg_word_sink)(void *arg, const mg_token *word, int end_of_sentence);
+
+mg_generator *mg_generator_create(const mg_backend *backend, int order, uint64_t seed);
+/* Sentence number sentence_index drawn from table; returns the number of
+ * words, or -1 if a walk failed. */
+int64_t mg_generate_sentence(mg_generator *generator, void *table, uint64_t sentence_index,
+                             mg_word_sink sink, void *arg);
+/* As mg_reader_prefault / mg_reader_release_pages, for the word slots. */
+void mg_generator_prefault(mg_generator *generator);
+void mg_generator_release_pages(mg_generator *generator);
+void mg_generator_destroy(mg_generator *generator);
+
+#endif

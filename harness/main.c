@@ -1,0 +1,350 @@
+/*
+ * main.c — the memgrams command line.
+ *
+ *   memgrams list
+ *   memgrams run      --backend B --corpus SPEC [--order N] [--fraction F] [--allocator A] [--seed S]
+ *   memgrams dump     --backend B --corpus SPEC [--order N] [--fraction F]
+ *   memgrams generate --backend B --corpus SPEC [--order N] [--fraction F] [--seed S] [--sentences K]
+ *   memgrams sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]
+ *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]
+ *   memgrams report   DIR
+ *
+ * Exit status: 0 success; 1 a run failed; 2 a usage or input error, with one
+ * line on stderr naming what was wrong.
+ */
+#include "allocator.h"
+#include "backend.h"
+#include "config.h"
+#include "corpus.h"
+#include "dump.h"
+#include "generate.h"
+#include "mem.h"
+#include "options.h"
+#include "probe.h"
+#include "results.h"
+#include "run.h"
+#include "sweep.h"
+#include "tokenize.h"
+#include "version.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "usage: memgrams COMMAND [OPTIONS]\n"
+    "  list                                    the backends\n"
+    "  run      --backend B --corpus SPEC      one measured run, one JSON line\n"
+    "           [--order N] [--fraction F] [--allocator A] [--seed S]\n"
+    "  dump     --backend B --corpus SPEC      every n-gram and its count, sorted\n"
+    "           [--order N] [--fraction F]\n"
+    "  generate --backend B --corpus SPEC      sentences sampled from the model\n"
+    "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
+    "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
+    "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]\n"
+    "  report   DIR                            the summary table of a sweep\n"
+    "SPEC: a text file, or a corpus name (fortunes, gcide) fetched by corpora/fetch NAME.\n"
+    "A: jemalloc (default) or glibc, optionally with options, e.g. jemalloc:dirty_decay_ms=0.\n";
+
+static int usage_error(const char *command, const char *format, const char *detail)
+{
+    fprintf(stderr, "memgrams%s%s: ", command ? " " : "", command ? command : "");
+    fprintf(stderr, format, detail);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+/* ---- options shared by run, dump and generate ------------------------------ */
+
+typedef struct cell_options {
+    const mg_backend *backend;
+    const char *corpus_spec;
+    mg_corpus corpus;
+    int order;
+    double fraction;
+    uint64_t seed;
+    uint64_t sentences;
+    const char *allocator;
+} cell_options;
+
+enum { OPTION_BACKEND = 'b', OPTION_CORPUS = 'c', OPTION_ORDER = 'n', OPTION_FRACTION = 'f',
+       OPTION_SEED = 's', OPTION_SENTENCES = 'k', OPTION_ALLOCATOR = 'a' };
+
+static const struct option cell_option_table[] = {
+    {"backend", required_argument, NULL, OPTION_BACKEND},
+    {"corpus", required_argument, NULL, OPTION_CORPUS},
+    {"order", required_argument, NULL, OPTION_ORDER},
+    {"fraction", required_argument, NULL, OPTION_FRACTION},
+    {"seed", required_argument, NULL, OPTION_SEED},
+    {"sentences", required_argument, NULL, OPTION_SENTENCES},
+    {"allocator", required_argument, NULL, OPTION_ALLOCATOR},
+    {NULL, 0, NULL, 0},
+};
+
+/* Is the option (by its short code) one this command takes? */
+static int command_takes(const char *accepted, int code)
+{
+    return strchr(accepted, code) != NULL;
+}
+
+static int parse_cell_option(const char *command, int code, const char *value, cell_options *cell)
+{
+    char error[512];
+    switch (code) {
+    case OPTION_BACKEND:
+        cell->backend = mg_backend_find(value);
+        if (!cell->backend) {
+            mg_backend_names_line(error, sizeof error);
+            fprintf(stderr, "memgrams %s: unknown backend '%s' (valid: %s)\n", command, value, error);
+            return EXIT_USAGE;
+        }
+        return 0;
+    case OPTION_CORPUS:
+        cell->corpus_spec = value;
+        return 0;
+    case OPTION_ORDER:
+        if (mg_parse_order(value, &cell->order, error, sizeof error) != 0)
+            return usage_error(command, "%s", error);
+        return 0;
+    case OPTION_FRACTION:
+        if (mg_parse_fraction(value, &cell->fraction, error, sizeof error) != 0)
+            return usage_error(command, "%s", error);
+        return 0;
+    case OPTION_SEED:
+        if (mg_parse_count(value, "seed", &cell->seed, error, sizeof error) != 0)
+            return usage_error(command, "%s", error);
+        return 0;
+    case OPTION_SENTENCES:
+        if (mg_parse_count(value, "sentences", &cell->sentences, error, sizeof error) != 0)
+            return usage_error(command, "%s", error);
+        return 0;
+    default:
+        cell->allocator = value;
+        return 0;
+    }
+}
+
+/* Parses argv for command; accepted lists the short codes it takes. */
+static int parse_cell(const char *command, const char *accepted, int argc, char **argv, cell_options *cell)
+{
+    *cell = (cell_options){.order = 3, .fraction = 1.0, .seed = 1, .sentences = 10, .allocator = "jemalloc"};
+    opterr = 0;
+    optind = 1;
+    int code, option_index = 0;
+    while ((code = getopt_long(argc, argv, ":", cell_option_table, &option_index)) != -1) {
+        if (code == '?')
+            return usage_error(command, "unknown option '%s' (see memgrams --help)", argv[optind - 1]);
+        if (code != ':' && !command_takes(accepted, code))
+            return usage_error(command, "option '--%s' does not apply here (see memgrams --help)",
+                               cell_option_table[option_index].name);
+        if (code == ':')
+            return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+        int status = parse_cell_option(command, code, optarg, cell);
+        if (status)
+            return status;
+    }
+    if (optind < argc)
+        return usage_error(command, "unexpected argument '%s'", argv[optind]);
+    if (!cell->backend)
+        return usage_error(command, "%s", "--backend is required (memgrams list shows the backends)");
+    if (!cell->corpus_spec)
+        return usage_error(command, "%s", "--corpus is required");
+    char error[512];
+    if (mg_corpus_resolve(cell->corpus_spec, cell->fraction, &cell->corpus, error, sizeof error) != 0)
+        return usage_error(command, "%s", error);
+    return 0;
+}
+
+/* ---- list --------------------------------------------------------------------- */
+
+static int command_list(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return usage_error("list", "unexpected argument '%s'", argv[1]);
+    for (const mg_backend *const *backend = mg_backends; *backend; backend++)
+        printf("%-16s %s\n", (*backend)->name, (*backend)->summary);
+    return 0;
+}
+
+/* ---- run ----------------------------------------------------------------------- */
+
+/* Re-executes this run under the wanted allocator if the process has another. */
+static int ensure_allocator(const mg_allocator_spec *spec, const mg_probe *probe, char **argv)
+{
+    if (mg_allocator_in_place(spec, probe))
+        return 0;
+    char error[512];
+    const char *tried = getenv("MEMGRAMS_ALLOCATOR");
+    if (tried && strcmp(tried, spec->text) == 0) {
+        fprintf(stderr, "memgrams run: allocator '%s' could not be put in place (malloc comes from %s)\n",
+                spec->text, probe->allocator_library);
+        return EXIT_FAILED;
+    }
+    if (mg_allocator_prepare_exec(spec, error, sizeof error) != 0)
+        return usage_error("run", "%s", error);
+    execv("/proc/self/exe", argv);
+    fprintf(stderr, "memgrams run: cannot re-execute under %s\n", spec->text);
+    return EXIT_FAILED;
+}
+
+static int command_run(int argc, char **argv, char **full_argv)
+{
+    cell_options cell;
+    int status = parse_cell("run", "bcnfsa", argc, argv, &cell);
+    if (status)
+        return status;
+    char error[512];
+    mg_allocator_spec allocator;
+    if (mg_allocator_parse(cell.allocator, &allocator, error, sizeof error) != 0)
+        return usage_error("run", "%s", error);
+    mg_probe probe;
+    mg_probe_init(&probe);
+    status = ensure_allocator(&allocator, &probe, full_argv);
+    if (status)
+        return status;
+
+    mg_run_options options = {cell.backend, cell.corpus_spec, cell.corpus, cell.fraction, cell.order, cell.seed};
+    static mg_run_result result; /* large; kept off the stack */
+    if (mg_run(&options, &probe, &result) != 0)
+        return usage_error("run", "%s", result.message);
+    json_t *object = mg_result_json(&options, allocator.text, &probe, &result);
+    int written = mg_json_write_line(object, STDOUT_FILENO);
+    json_decref(object);
+    if (written != 0)
+        return EXIT_FAILED;
+    return strcmp(result.status, "ok") == 0 ? 0 : EXIT_FAILED;
+}
+
+/* ---- dump and generate (not measured) ------------------------------------------ */
+
+/* Creates and trains a table; NULL after printing why. */
+static void *train_table(const char *command, const cell_options *cell, int *exit_status)
+{
+    char error[512];
+    mg_reader *reader = mg_reader_open(cell->corpus.path, cell->corpus.byte_limit, cell->order, error, sizeof error);
+    if (!reader) {
+        *exit_status = usage_error(command, "%s", error);
+        return NULL;
+    }
+    void *table = cell->backend->create(cell->order);
+    int trained = table ? mg_train(cell->backend, table, reader) : MG_ERR_NOMEM;
+    if (trained == MG_OK)
+        trained = cell->backend->finalize(table);
+    if (trained != MG_OK) {
+        if (trained == MG_ERR_NOMEM) {
+            fprintf(stderr, "memgrams %s: out of memory\n", command);
+            *exit_status = EXIT_FAILED;
+        } else {
+            *exit_status = usage_error(command, "%s", mg_reader_error(reader));
+        }
+        if (table)
+            cell->backend->destroy(table);
+        table = NULL;
+    }
+    mg_reader_close(reader);
+    return table;
+}
+
+static int command_dump(int argc, char **argv)
+{
+    cell_options cell;
+    int status = parse_cell("dump", "bcnf", argc, argv, &cell);
+    if (status)
+        return status;
+    void *table = train_table("dump", &cell, &status);
+    if (!table)
+        return status;
+    status = mg_dump_table(cell.backend, table, cell.order, stdout) == 0 ? 0 : EXIT_FAILED;
+    cell.backend->destroy(table);
+    if (fflush(stdout) != 0)
+        status = EXIT_FAILED;
+    return status;
+}
+
+static void print_word(void *arg, const mg_token *word, int end_of_sentence)
+{
+    int *first = arg;
+    if (end_of_sentence) {
+        fputc('\n', stdout);
+        *first = 1;
+        return;
+    }
+    if (!*first)
+        fputc(' ', stdout);
+    fwrite(word->bytes, 1, word->len, stdout);
+    *first = 0;
+}
+
+static int command_generate(int argc, char **argv)
+{
+    cell_options cell;
+    int status = parse_cell("generate", "bcnfsk", argc, argv, &cell);
+    if (status)
+        return status;
+    void *table = train_table("generate", &cell, &status);
+    if (!table)
+        return status;
+    mg_generator *generator = mg_generator_create(cell.backend, cell.order, cell.seed);
+    for (uint64_t sentence = 0; generator && sentence < cell.sentences && status == 0; sentence++) {
+        int first = 1;
+        if (mg_generate_sentence(generator, table, sentence, print_word, &first) < 0)
+            status = EXIT_FAILED;
+    }
+    if (!generator)
+        status = EXIT_FAILED;
+    mg_generator_destroy(generator);
+    cell.backend->destroy(table);
+    if (fflush(stdout) != 0)
+        status = EXIT_FAILED;
+    return status;
+}
+
+/* ---- report --------------------------------------------------------------------- */
+
+static int command_report(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage_error("report", "%s", argc < 2 ? "needs a results folder (memgrams report DIR)" : "takes one folder");
+    char path[4096], error[512];
+    snprintf(path, sizeof path, "%s/results.jsonl", argv[1]);
+    if (access(argv[1], F_OK) != 0)
+        return usage_error("report", "no such folder '%s'", argv[1]);
+    if (mg_summary_print(path, stdout, error, sizeof error) != 0)
+        return usage_error("report", "%s", error);
+    return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error(NULL, "%s", "a command is needed: list, run, dump, generate, sweep, report (memgrams --help)");
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(command, "--version") == 0) {
+        printf("memgrams %s (%s)\n", MG_VERSION, MG_GIT_COMMIT);
+        return 0;
+    }
+    if (strcmp(command, "list") == 0)
+        return command_list(argc - 1, argv + 1);
+    if (strcmp(command, "run") == 0)
+        return command_run(argc - 1, argv + 1, argv);
+    if (strcmp(command, "dump") == 0)
+        return command_dump(argc - 1, argv + 1);
+    if (strcmp(command, "generate") == 0)
+        return command_generate(argc - 1, argv + 1);
+    if (strcmp(command, "sweep") == 0)
+        return mg_sweep_main(argc - 1, argv + 1);
+    if (strcmp(command, "report") == 0)
+        return command_report(argc - 1, argv + 1);
+    return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report)", command);
+}

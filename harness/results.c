@@ -1,0 +1,252 @@
+/* results.c — see results.h. */
+#include "results.h"
+#include "config.h"
+#include "version.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static json_t *bytes_or_null(uint64_t value)
+{
+    return value == MG_UNKNOWN ? json_null() : json_integer((json_int_t)value);
+}
+
+static json_t *real_or_null(double value)
+{
+    return isfinite(value) ? json_real(value) : json_null();
+}
+
+/* after - before, as a double; NAN where either is unknown. */
+static double layer_delta(uint64_t after, uint64_t before)
+{
+    if (after == MG_UNKNOWN || before == MG_UNKNOWN)
+        return NAN;
+    return (double)after - (double)before;
+}
+
+static double ratio(double numerator, double denominator)
+{
+    return (isfinite(numerator) && isfinite(denominator) && denominator > 0) ? numerator / denominator : NAN;
+}
+
+/* First line of a file, trimmed; "" when unreadable. */
+static void read_first_line(const char *path, char *line, size_t line_size)
+{
+    line[0] = '\0';
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return;
+    if (fgets(line, (int)line_size, file))
+        line[strcspn(line, "\n")] = '\0';
+    fclose(file);
+}
+
+static void read_cpu_model(char *model, size_t model_size)
+{
+    snprintf(model, model_size, "unknown");
+    FILE *file = fopen("/proc/cpuinfo", "r");
+    if (!file)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, file)) {
+        if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
+            const char *value = strchr(line, ':') + 2;
+            snprintf(model, model_size, "%.*s", (int)strcspn(value, "\n"), value);
+            break;
+        }
+    }
+    fclose(file);
+}
+
+/* ---- the run object -------------------------------------------------------- */
+
+static json_t *phases_json(const mg_run_result *result)
+{
+    json_t *phases = json_array();
+    for (int phase = 0; phase < MG_PHASE_COUNT; phase++) {
+        if (!(result->phases_done & (1 << phase)))
+            continue;
+        const mg_phase_result *record = &result->phases[phase];
+        const mg_memory_sample *memory = &record->memory;
+        json_array_append_new(phases, json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+            "name", mg_phase_names[phase], "seconds", record->seconds,
+            "requested", bytes_or_null(memory->requested), "allocated", bytes_or_null(memory->allocated),
+            "active", bytes_or_null(memory->active), "resident", bytes_or_null(memory->resident),
+            "rss", bytes_or_null(memory->rss), "rss_anon", bytes_or_null(memory->rss_anon),
+            "hwm", bytes_or_null(memory->hwm)));
+    }
+    return phases;
+}
+
+static json_t *speed_json(const mg_speed *speed)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+        "train_ns_per_gram", real_or_null(speed->train_ns_per_gram),
+        "finalize_seconds", real_or_null(speed->finalize_seconds),
+        "lookup_hit_ns", real_or_null(speed->lookup_hit_ns),
+        "lookup_miss_ns", real_or_null(speed->lookup_miss_ns),
+        "successors_ns", real_or_null(speed->successors_ns),
+        "generate_ns_per_token", real_or_null(speed->generate_ns_per_token));
+}
+
+/* Per-n-gram figures and ratios: deltas over baseline at finalize. */
+static json_t *derived_json(const mg_run_result *result)
+{
+    const mg_memory_sample *base = &result->phases[MG_PHASE_BASELINE].memory;
+    const mg_memory_sample *done = &result->phases[MG_PHASE_FINALIZE].memory;
+    double ngrams = (double)result->ngrams;
+    int finalized = (result->phases_done & (1 << MG_PHASE_FINALIZE)) && result->ngrams > 0;
+    double requested = NAN, allocated = NAN, active = NAN, resident = NAN, rss = NAN, peak = NAN;
+    if (finalized) {
+        requested = layer_delta(done->requested, base->requested);
+        allocated = layer_delta(done->allocated, base->allocated);
+        active = layer_delta(done->active, base->active);
+        resident = layer_delta(done->resident, base->resident);
+        rss = layer_delta(done->rss, base->rss);
+        uint64_t train_peak = result->phases[MG_PHASE_TRAIN].memory.hwm;
+        uint64_t top = train_peak != MG_UNKNOWN && done->hwm != MG_UNKNOWN && done->hwm > train_peak ? done->hwm : train_peak;
+        peak = layer_delta(top, base->rss);
+    }
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "bytes_per_ngram_requested", real_or_null(ratio(requested, ngrams)),
+        "bytes_per_ngram_allocated", real_or_null(ratio(allocated, ngrams)),
+        "bytes_per_ngram_rss", real_or_null(ratio(rss, ngrams)),
+        "peak_bytes_per_ngram_rss", real_or_null(ratio(peak, ngrams)),
+        "fragmentation", real_or_null(ratio(rss, allocated)),
+        "allocator_frag_ratio", real_or_null(ratio(active, allocated)),
+        "allocator_rss_ratio", real_or_null(ratio(resident, active)),
+        "rss_overhead_ratio", real_or_null(ratio(rss, resident)),
+        "allocated_requested_ratio", real_or_null(ratio(allocated, requested)),
+        "estimated_bytes_per_ngram", real_or_null(result->estimated_bytes_per_ngram));
+}
+
+static json_t *identity_json(const char *backend, const char *corpus, double fraction, int order,
+                             const char *allocator, const char *status)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:f, s:i, s:s}", "schema", MG_RUN_SCHEMA, "status", status,
+                     "backend", backend, "corpus", corpus, "fraction", fraction, "order", order,
+                     "allocator", allocator);
+}
+
+json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec,
+                       const mg_probe *probe, const mg_run_result *result)
+{
+    json_t *run = identity_json(options->backend->name, options->corpus_spec, options->fraction,
+                                options->order, allocator_spec, result->status);
+    char checksum[17];
+    snprintf(checksum, sizeof checksum, "%016llx", (unsigned long long)result->checksum);
+    json_object_set_new(run, "allocator_version", json_string(probe->allocator_version));
+    json_object_set_new(run, "seed", json_integer((json_int_t)options->seed));
+    json_object_set_new(run, "corpus_bytes", json_integer((json_int_t)result->corpus_bytes));
+    json_object_set_new(run, "sentences", json_integer((json_int_t)result->sentences));
+    json_object_set_new(run, "tokens", json_integer((json_int_t)result->tokens));
+    json_object_set_new(run, "vocab", json_integer((json_int_t)result->vocab));
+    json_object_set_new(run, "grams_added", json_integer((json_int_t)result->grams_added));
+    json_object_set_new(run, "ngrams", json_integer((json_int_t)result->ngrams));
+    json_object_set_new(run, "contexts", json_integer((json_int_t)result->contexts));
+    json_object_set_new(run, "ngrams_after_prune", json_integer((json_int_t)result->ngrams_after_prune));
+    json_object_set_new(run, "checksum", json_string(checksum));
+    json_object_set_new(run, "phases", phases_json(result));
+    json_object_set_new(run, "speed", speed_json(&result->speed));
+    json_object_set_new(run, "derived", derived_json(result));
+    json_object_set_new(run, "queries", json_pack("{s:I, s:I, s:I}",
+        "hit_samples", (json_int_t)result->hit_samples, "miss_samples", (json_int_t)result->miss_samples,
+        "lookups_per_kind", (json_int_t)result->lookups_per_kind));
+    if (strcmp(result->status, "ok") != 0)
+        json_object_set_new(run, "message", json_string(result->message));
+    json_object_set_new(run, "env", mg_env_json(probe));
+    return run;
+}
+
+json_t *mg_result_stub_json(const char *backend, const char *corpus, double fraction, int order,
+                            const char *allocator, const char *status, const char *message)
+{
+    json_t *run = identity_json(backend, corpus, fraction, order, allocator, status);
+    json_object_set_new(run, "message", json_string(message));
+    return run;
+}
+
+/* ---- environment ------------------------------------------------------------ */
+
+static json_t *jemalloc_config_json(const mg_probe *probe)
+{
+    json_t *config = json_object();
+    static const char *const signed_options[] = {"opt.dirty_decay_ms", "opt.muzzy_decay_ms"};
+    for (size_t index = 0; index < 2; index++) {
+        ssize_t value = 0;
+        size_t length = sizeof value;
+        if (probe->mallctl(signed_options[index], &value, &length, NULL, 0) == 0)
+            json_object_set_new(config, signed_options[index], json_integer(value));
+    }
+    unsigned arenas = 0;
+    size_t length = sizeof arenas;
+    if (probe->mallctl("opt.narenas", &arenas, &length, NULL, 0) == 0)
+        json_object_set_new(config, "opt.narenas", json_integer(arenas));
+    static const char *const flag_options[] = {"opt.background_thread", "background_thread"};
+    for (size_t index = 0; index < 2; index++) {
+        _Bool flag = 0;
+        length = sizeof flag;
+        if (probe->mallctl(flag_options[index], &flag, &length, NULL, 0) == 0)
+            json_object_set_new(config, flag_options[index], json_boolean(flag));
+    }
+    const char *thp = NULL;
+    length = sizeof thp;
+    if (probe->mallctl("opt.thp", &thp, &length, NULL, 0) == 0 && thp)
+        json_object_set_new(config, "opt.thp", json_string(thp));
+    return config;
+}
+
+static json_t *allocator_config_json(const mg_probe *probe)
+{
+    json_t *config = probe->kind == MG_ALLOCATOR_JEMALLOC ? jemalloc_config_json(probe) : json_object();
+    static const char *const variables[] = {"MALLOC_CONF", "GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "LD_PRELOAD"};
+    for (size_t index = 0; index < sizeof variables / sizeof variables[0]; index++) {
+        const char *value = getenv(variables[index]);
+        json_object_set_new(config, variables[index], value ? json_string(value) : json_null());
+    }
+    json_object_set_new(config, "library", json_string(probe->allocator_library));
+    return config;
+}
+
+json_t *mg_env_json(const mg_probe *probe)
+{
+    struct utsname system;
+    char kernel[256] = "unknown", cpu[256], thp_enabled[128], thp_defrag[128];
+    if (uname(&system) == 0)
+        snprintf(kernel, sizeof kernel, "%s %s %s", system.sysname, system.release, system.machine);
+    read_cpu_model(cpu, sizeof cpu);
+    read_first_line("/sys/kernel/mm/transparent_hugepage/enabled", thp_enabled, sizeof thp_enabled);
+    read_first_line("/sys/kernel/mm/transparent_hugepage/defrag", thp_defrag, sizeof thp_defrag);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s}, s:b, s:o}",
+        "version", MG_VERSION, "git_commit", MG_GIT_COMMIT, "compiler", MG_COMPILER,
+        "build", MG_BUILD_TYPE, "kernel", kernel, "cpu", cpu, "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
+        "transparent_hugepage", "enabled", thp_enabled, "defrag", thp_defrag,
+        "peak_resettable", probe->peak_resettable,
+        "allocator_config", allocator_config_json(probe));
+}
+
+int mg_json_write_line(json_t *object, int fd)
+{
+    char *text = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        return -1;
+    size_t length = strlen(text);
+    text[length] = '\n'; /* replaces the terminator: the line goes out in one write */
+    size_t written = 0;
+    while (written <= length) {
+        ssize_t wrote = write(fd, text + written, length + 1 - written);
+        if (wrote < 0 && errno == EINTR)
+            continue;
+        if (wrote <= 0)
+            break;
+        written += (size_t)wrote;
+    }
+    free(text);
+    return written == length + 1 ? 0 : -1;
+}

@@ -1,0 +1,34 @@
+/*
+ * results.h — a run as the contract's JSON object (jansson), and the summary
+ * table read back from results files.
+ */
+#ifndef MG_RESULTS_H
+#define MG_RESULTS_H
+
+#include "probe.h"
+#include "run.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#define MG_RUN_SCHEMA "memgrams.run/1"
+
+/* The contract's run object. */
+json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec,
+                       const mg_probe *probe, const mg_run_result *result);
+
+/* The environment that moves the figures: build, kernel, CPU, allocator configuration. */
+json_t *mg_env_json(const mg_probe *probe);
+
+/* A run that produced no JSON of its own (crashed, timed out, refused): the
+ * identifying fields, the status and why. */
+json_t *mg_result_stub_json(const char *backend, const char *corpus, double fraction, int order,
+                            const char *allocator, const char *status, const char *message);
+
+/* Writes object as one line with one write(2), so lines never interleave or tear. */
+int mg_json_write_line(json_t *object, int fd);
+
+/* The summary table of every run in a JSONL file: 0, or -1 with a message. */
+int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size);
+
+#endif

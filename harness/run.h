@@ -1,0 +1,74 @@
+/*
+ * run.h — one measured run in this process.
+ *
+ * Phases (shared/DESIGN.md): baseline -> train -> finalize -> (queries, timed
+ * only) -> prune -> purge -> destroy; each is timed and sampled at its end
+ * with every memory layer, the peak RSS of the phase included. Every buffer
+ * the harness needs is made and touched before the baseline, so the
+ * harness allocates nothing on the heap until the destroy phase is sampled
+ * and every change from baseline is the backend's (or its allocator's).
+ */
+#ifndef MG_RUN_H
+#define MG_RUN_H
+
+#include "backend.h"
+#include "corpus.h"
+#include "probe.h"
+#include "tokenize.h"
+
+#include <stdint.h>
+
+enum mg_phase { MG_PHASE_BASELINE, MG_PHASE_TRAIN, MG_PHASE_FINALIZE, MG_PHASE_PRUNE,
+                MG_PHASE_PURGE, MG_PHASE_DESTROY, MG_PHASE_COUNT };
+
+extern const char *const mg_phase_names[MG_PHASE_COUNT];
+
+#define MG_PRUNE_MIN_COUNT 2 /* the prune phase drops grams seen once */
+
+typedef struct mg_run_options {
+    const mg_backend *backend;
+    const char *corpus_spec;
+    mg_corpus corpus;  /* resolved spec */
+    double fraction;
+    int order;
+    uint64_t seed;
+} mg_run_options;
+
+typedef struct mg_phase_result {
+    double seconds;
+    mg_memory_sample memory;
+} mg_phase_result;
+
+/* Speeds; NAN where not measured (JSON null). */
+typedef struct mg_speed {
+    double train_ns_per_gram, finalize_seconds, lookup_hit_ns, lookup_miss_ns,
+        successors_ns, generate_ns_per_token;
+} mg_speed;
+
+typedef struct mg_run_result {
+    const char *status;     /* "ok", "oom", "error" */
+    char message[256];      /* why, when not ok */
+    int input_error;        /* the corpus could not be read through: not a measurement */
+    mg_phase_result phases[MG_PHASE_COUNT];
+    int phases_done;        /* phases sampled */
+    uint64_t corpus_bytes, sentences, tokens, vocab, vocab_bytes, grams_added;
+    uint64_t ngrams, contexts, ngrams_after_prune, pruned;
+    uint64_t checksum;
+    uint64_t hit_samples, miss_samples, lookups_per_kind;
+    mg_speed speed;
+    double estimated_bytes_per_ngram;
+} mg_run_result;
+
+/* Runs the cell. Returns 0 (result->status says how it went) or -1 on an
+ * input error: the corpus could not be opened or read through (message set). */
+int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result);
+
+/* Order-independent digest of a table's (gram, count) pairs: equal tables,
+ * equal checksums, whatever the backend. Allocates nothing. */
+uint64_t mg_table_checksum(const mg_backend *backend, void *table, int order);
+
+/* Train a table on the reader's grams: MG_OK, MG_ERR_NOMEM, or 1 on a read
+ * error. Used by the commands that do not measure (dump, generate). */
+int mg_train(const mg_backend *backend, void *table, mg_reader *reader);
+
+#endif

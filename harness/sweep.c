@@ -1,0 +1,538 @@
+/* sweep.c — see sweep.h. */
+#include "sweep.h"
+#include "allocator.h"
+#include "backend.h"
+#include "corpus.h"
+#include "options.h"
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define LIST_MAX 64
+
+typedef struct sweep_plan {
+    const char *backends[LIST_MAX], *corpora[LIST_MAX], *allocators[LIST_MAX];
+    double fractions[LIST_MAX];
+    int orders[LIST_MAX];
+    int backend_count, corpus_count, fraction_count, order_count, allocator_count;
+    char out[4096];
+    int resume, plan_only;
+    uint64_t timeout_seconds, seed;
+} sweep_plan;
+
+typedef struct cell {
+    const char *backend, *corpus, *allocator;
+    double fraction;
+    int order;
+} cell;
+
+static int sweep_error(const char *message)
+{
+    fprintf(stderr, "memgrams sweep: %s\n", message);
+    return 2;
+}
+
+/* ---- the plan from the options ----------------------------------------------- */
+
+/* Splits a comma list in place into items; -1 when it has too many or empty items. */
+static int split_list(char *text, const char **items, int *count)
+{
+    *count = 0;
+    for (char *save = NULL, *item = strtok_r(text, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (*count == LIST_MAX)
+            return -1;
+        items[(*count)++] = item;
+    }
+    return *count ? 0 : -1;
+}
+
+static int check_backends(sweep_plan *plan, char *error, size_t error_size)
+{
+    for (int index = 0; index < plan->backend_count; index++) {
+        if (!mg_backend_find(plan->backends[index])) {
+            char names[512];
+            mg_backend_names_line(names, sizeof names);
+            snprintf(error, error_size, "unknown backend '%s' (valid: %s)", plan->backends[index], names);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_corpora(sweep_plan *plan, char *error, size_t error_size)
+{
+    for (int index = 0; index < plan->corpus_count; index++) {
+        mg_corpus corpus;
+        if (mg_corpus_resolve(plan->corpora[index], 1.0, &corpus, error, error_size) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_numbers(char *text, sweep_plan *plan, int is_order, char *error, size_t error_size)
+{
+    const char *items[LIST_MAX];
+    int count = 0;
+    if (split_list(text, items, &count) != 0) {
+        snprintf(error, error_size, "%s list is empty or longer than %d", is_order ? "orders" : "fractions", LIST_MAX);
+        return -1;
+    }
+    for (int index = 0; index < count; index++) {
+        int failed = is_order ? mg_parse_order(items[index], &plan->orders[index], error, error_size)
+                              : mg_parse_fraction(items[index], &plan->fractions[index], error, error_size);
+        if (failed)
+            return -1;
+    }
+    *(is_order ? &plan->order_count : &plan->fraction_count) = count;
+    return 0;
+}
+
+static int check_allocators(sweep_plan *plan, char *error, size_t error_size)
+{
+    for (int index = 0; index < plan->allocator_count; index++) {
+        mg_allocator_spec spec;
+        if (mg_allocator_parse(plan->allocators[index], &spec, error, error_size) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void default_plan(sweep_plan *plan)
+{
+    memset(plan, 0, sizeof *plan);
+    for (const mg_backend *const *backend = mg_backends; *backend && plan->backend_count < LIST_MAX; backend++)
+        plan->backends[plan->backend_count++] = (*backend)->name;
+    plan->corpora[plan->corpus_count++] = "fortunes";
+    plan->allocators[plan->allocator_count++] = "jemalloc";
+    plan->fractions[plan->fraction_count++] = 1.0;
+    plan->orders[plan->order_count++] = 3;
+    plan->timeout_seconds = 900;
+    plan->seed = 1;
+    time_t now = time(NULL);
+    struct tm local;
+    localtime_r(&now, &local);
+    strftime(plan->out, sizeof plan->out, "results/runs/%Y%m%d-%H%M%S", &local);
+}
+
+enum { OPT_BACKENDS = 1, OPT_CORPORA, OPT_FRACTIONS, OPT_ORDERS, OPT_ALLOCATORS, OPT_OUT,
+       OPT_RESUME, OPT_PLAN, OPT_TIMEOUT, OPT_SEED };
+
+static const struct option sweep_options[] = {
+    {"backends", required_argument, NULL, OPT_BACKENDS}, {"corpora", required_argument, NULL, OPT_CORPORA},
+    {"fractions", required_argument, NULL, OPT_FRACTIONS}, {"orders", required_argument, NULL, OPT_ORDERS},
+    {"allocators", required_argument, NULL, OPT_ALLOCATORS}, {"out", required_argument, NULL, OPT_OUT},
+    {"resume", no_argument, NULL, OPT_RESUME}, {"plan", no_argument, NULL, OPT_PLAN},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"seed", required_argument, NULL, OPT_SEED},
+    {NULL, 0, NULL, 0},
+};
+
+static int apply_option(int code, char *value, sweep_plan *plan, int *out_given, char *error, size_t error_size)
+{
+    switch (code) {
+    case OPT_BACKENDS:
+        if (split_list(value, plan->backends, &plan->backend_count) == 0)
+            return check_backends(plan, error, error_size);
+        snprintf(error, error_size, "backends list is empty or longer than %d", LIST_MAX);
+        return -1;
+    case OPT_CORPORA:
+        if (split_list(value, plan->corpora, &plan->corpus_count) == 0)
+            return 0; /* checked after parsing: --plan needs no fetched corpus */
+        snprintf(error, error_size, "corpora list is empty or longer than %d", LIST_MAX);
+        return -1;
+    case OPT_ALLOCATORS:
+        if (split_list(value, plan->allocators, &plan->allocator_count) == 0)
+            return check_allocators(plan, error, error_size);
+        snprintf(error, error_size, "allocators list is empty or longer than %d", LIST_MAX);
+        return -1;
+    case OPT_FRACTIONS:
+    case OPT_ORDERS:
+        return parse_numbers(value, plan, code == OPT_ORDERS, error, error_size);
+    case OPT_OUT:
+        snprintf(plan->out, sizeof plan->out, "%s", value);
+        *out_given = 1;
+        return 0;
+    case OPT_RESUME:
+        plan->resume = 1;
+        return 0;
+    case OPT_PLAN:
+        plan->plan_only = 1;
+        return 0;
+    case OPT_TIMEOUT:
+        if (mg_parse_count(value, "timeout", &plan->timeout_seconds, error, error_size) != 0)
+            return -1;
+        if (plan->timeout_seconds == 0) {
+            snprintf(error, error_size, "timeout must be at least 1 second");
+            return -1;
+        }
+        return 0;
+    default:
+        return mg_parse_count(value, "seed", &plan->seed, error, error_size);
+    }
+}
+
+static int parse_plan(int argc, char **argv, sweep_plan *plan)
+{
+    default_plan(plan);
+    char error[512];
+    int out_given = 0, code;
+    opterr = 0;
+    optind = 1;
+    while ((code = getopt_long(argc, argv, ":", sweep_options, NULL)) != -1) {
+        if (code == '?') {
+            snprintf(error, sizeof error, "unknown option '%s' (see memgrams --help)", argv[optind - 1]);
+            return sweep_error(error);
+        }
+        if (code == ':') {
+            snprintf(error, sizeof error, "option '%s' needs a value", argv[optind - 1]);
+            return sweep_error(error);
+        }
+        if (apply_option(code, optarg, plan, &out_given, error, sizeof error) != 0)
+            return sweep_error(error);
+    }
+    if (optind < argc) {
+        snprintf(error, sizeof error, "unexpected argument '%s'", argv[optind]);
+        return sweep_error(error);
+    }
+    if (plan->resume && !out_given)
+        return sweep_error("--resume needs --out DIR: the folder of the sweep to finish");
+    if (!plan->plan_only && check_corpora(plan, error, sizeof error) != 0)
+        return sweep_error(error);
+    return 0;
+}
+
+/* ---- cells ---------------------------------------------------------------------- */
+
+static int cell_count(const sweep_plan *plan)
+{
+    return plan->backend_count * plan->corpus_count * plan->fraction_count * plan->order_count *
+           plan->allocator_count;
+}
+
+/* Cell number index, backends varying slowest... allocators fastest. */
+static cell cell_at(const sweep_plan *plan, int index)
+{
+    cell result;
+    result.allocator = plan->allocators[index % plan->allocator_count];
+    index /= plan->allocator_count;
+    result.order = plan->orders[index % plan->order_count];
+    index /= plan->order_count;
+    result.fraction = plan->fractions[index % plan->fraction_count];
+    index /= plan->fraction_count;
+    result.corpus = plan->corpora[index % plan->corpus_count];
+    index /= plan->corpus_count;
+    result.backend = plan->backends[index];
+    return result;
+}
+
+static void cell_key(const char *backend, const char *corpus, double fraction, int order,
+                     const char *allocator, char *key, size_t key_size)
+{
+    snprintf(key, key_size, "%s|%s|%.17g|%d|%s", backend, corpus, fraction, order, allocator);
+}
+
+/* ---- resume: cells already measured -------------------------------------------- */
+
+typedef struct done_set {
+    char **keys;
+    size_t count;
+} done_set;
+
+/* Keys of the runs in results that ended ok or oom (both final answers). */
+static void load_done(const char *results_path, done_set *done)
+{
+    FILE *file = fopen(results_path, "r");
+    if (!file)
+        return;
+    char *line = NULL, key[1024];
+    size_t capacity = 0;
+    while (getline(&line, &capacity, file) > 0) {
+        json_t *run = json_loads(line, 0, NULL);
+        const char *status = json_string_value(json_object_get(run, "status"));
+        if (status && (strcmp(status, "ok") == 0 || strcmp(status, "oom") == 0)) {
+            cell_key(json_string_value(json_object_get(run, "backend")), json_string_value(json_object_get(run, "corpus")),
+                     json_number_value(json_object_get(run, "fraction")),
+                     (int)json_integer_value(json_object_get(run, "order")),
+                     json_string_value(json_object_get(run, "allocator")), key, sizeof key);
+            char **grown = realloc(done->keys, (done->count + 1) * sizeof *grown);
+            if (grown) {
+                done->keys = grown;
+                done->keys[done->count++] = strdup(key);
+            }
+        }
+        json_decref(run);
+    }
+    free(line);
+    fclose(file);
+}
+
+static int is_done(const done_set *done, const char *key)
+{
+    for (size_t index = 0; index < done->count; index++)
+        if (done->keys[index] && strcmp(done->keys[index], key) == 0)
+            return 1;
+    return 0;
+}
+
+static void free_done(done_set *done)
+{
+    for (size_t index = 0; index < done->count; index++)
+        free(done->keys[index]);
+    free(done->keys);
+}
+
+/* ---- one child -------------------------------------------------------------------- */
+
+typedef struct child_output {
+    char *bytes;
+    size_t length;
+} child_output;
+
+static void append_output(child_output *output, const char *bytes, size_t length)
+{
+    char *grown = realloc(output->bytes, output->length + length + 1);
+    if (!grown)
+        return;
+    memcpy(grown + output->length, bytes, length);
+    output->bytes = grown;
+    output->length += length;
+    output->bytes[output->length] = '\0';
+}
+
+/* Reads both pipes until closed or the deadline; 1 if the deadline came first. */
+static int collect_output(int out_fd, int err_fd, double timeout_seconds, child_output *out, child_output *err)
+{
+    struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double left = timeout_seconds - ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) * 1e-9);
+        if (left <= 0)
+            return 1;
+        int ready = poll(fds, 2, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
+        if (ready < 0 && errno != EINTR)
+            return 0;
+        for (int index = 0; index < 2 && ready > 0; index++) {
+            if (fds[index].fd < 0 || !(fds[index].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buffer[65536];
+            ssize_t got = read(fds[index].fd, buffer, sizeof buffer);
+            if (got > 0)
+                append_output(index == 0 ? out : err, buffer, (size_t)got);
+            else if (got == 0 || errno != EINTR)
+                fds[index].fd = -1;
+        }
+    }
+    return 0;
+}
+
+typedef struct child_result {
+    json_t *run;      /* the line to record */
+    const char *status;
+} child_result;
+
+static json_t *stub(const cell *job, const char *status, const char *message)
+{
+    return mg_result_stub_json(job->backend, job->corpus, job->fraction, job->order, job->allocator, status, message);
+}
+
+/* What a finished child leaves: its own JSON, or a stub saying why there is none. */
+static json_t *judge_child(const cell *job, int wait_status, int timed_out, child_output *out, child_output *err)
+{
+    char message[512];
+    const char *stderr_line = err->bytes ? err->bytes : "";
+    if (timed_out)
+        return stub(job, "timeout", "the run exceeded the sweep's --timeout and was killed");
+    if (WIFSIGNALED(wait_status)) {
+        int signal_number = WTERMSIG(wait_status);
+        snprintf(message, sizeof message, "killed by signal %d (%s)%s%.*s", signal_number, strsignal(signal_number),
+                 *stderr_line ? ": " : "", (int)strcspn(stderr_line, "\n"), stderr_line);
+        /* An outside SIGKILL is the kernel's OOM killer far more often than anything else. */
+        return stub(job, signal_number == SIGKILL ? "oom" : "crashed", message);
+    }
+    json_t *run = out->bytes ? json_loads(out->bytes, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+    if (run && json_is_object(run))
+        return run;
+    json_decref(run);
+    snprintf(message, sizeof message, "exit status %d: %.*s", WEXITSTATUS(wait_status),
+             (int)strcspn(stderr_line, "\n"), *stderr_line ? stderr_line : "no output");
+    return stub(job, "error", message);
+}
+
+static int self_path(char *path, size_t path_size)
+{
+    ssize_t length = readlink("/proc/self/exe", path, path_size - 1);
+    if (length <= 0)
+        return -1;
+    path[length] = '\0';
+    return 0;
+}
+
+/* The child's argv for a cell, in buffers owned by the caller. */
+static void cell_arguments(const char *exe, const cell *job, uint64_t seed, char texts[3][64], char *argv[16])
+{
+    snprintf(texts[0], 64, "%.17g", job->fraction);
+    snprintf(texts[1], 64, "%d", job->order);
+    snprintf(texts[2], 64, "%llu", (unsigned long long)seed);
+    const char *arguments[] = {exe, "run", "--backend", job->backend, "--corpus", job->corpus,
+                               "--fraction", texts[0], "--order", texts[1], "--allocator", job->allocator,
+                               "--seed", texts[2], NULL};
+    memcpy(argv, arguments, sizeof arguments);
+}
+
+static json_t *run_child(const char *exe, const cell *job, const sweep_plan *plan)
+{
+    char texts[3][64], *argv[16];
+    cell_arguments(exe, job, plan->seed, texts, argv);
+    int out_pipe[2], err_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+        return stub(job, "error", "cannot make pipes for the child");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+    pid_t pid;
+    int spawned = posix_spawn(&pid, exe, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    child_output out = {0}, err = {0};
+    int timed_out = 0, wait_status = 0;
+    if (spawned == 0) {
+        timed_out = collect_output(out_pipe[0], err_pipe[0], (double)plan->timeout_seconds, &out, &err);
+        if (timed_out)
+            kill(pid, SIGKILL);
+        while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    json_t *run = spawned == 0 ? judge_child(job, wait_status, timed_out, &out, &err)
+                               : stub(job, "error", strerror(spawned));
+    free(out.bytes);
+    free(err.bytes);
+    return run;
+}
+
+/* ---- the sweep --------------------------------------------------------------------- */
+
+static int make_folders(const char *path)
+{
+    char partial[4096];
+    snprintf(partial, sizeof partial, "%s", path);
+    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(partial, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *slash = '/';
+    }
+    return mkdir(partial, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void print_plan(const char *exe, const sweep_plan *plan)
+{
+    for (int index = 0; index < cell_count(plan); index++) {
+        cell job = cell_at(plan, index);
+        char texts[3][64], *argv[16];
+        cell_arguments(exe, &job, plan->seed, texts, argv);
+        for (int word = 0; argv[word]; word++)
+            printf("%s%s", word ? " " : "", argv[word]);
+        putchar('\n');
+    }
+}
+
+static void show_progress(int tty, int done, int total, const cell *job, const char *status, double seconds)
+{
+    if (tty)
+        fprintf(stderr, "\r\033[K[%d/%d] %s %s %.4g n=%d %s%s%s", done, total, job->backend, job->corpus,
+                job->fraction, job->order, job->allocator, status ? ": " : " ...", status ? status : "");
+    else if (status)
+        fprintf(stderr, "[%d/%d] %s %s %.4g n=%d %s: %s (%.1f s)\n", done, total, job->backend, job->corpus,
+                job->fraction, job->order, job->allocator, status, seconds);
+    fflush(stderr);
+}
+
+static double seconds_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* Runs every cell not done yet; returns how many did not end ok. */
+static int run_cells(const char *exe, const sweep_plan *plan, int results_fd, const done_set *done)
+{
+    int failures = 0, total = cell_count(plan), tty = isatty(STDERR_FILENO);
+    for (int index = 0; index < total; index++) {
+        cell job = cell_at(plan, index);
+        char key[1024];
+        cell_key(job.backend, job.corpus, job.fraction, job.order, job.allocator, key, sizeof key);
+        if (is_done(done, key)) {
+            show_progress(tty, index + 1, total, &job, "done before", 0);
+            continue;
+        }
+        show_progress(tty, index + 1, total, &job, NULL, 0);
+        double started = seconds_now();
+        json_t *run = run_child(exe, &job, plan);
+        const char *status = json_string_value(json_object_get(run, "status"));
+        if (!status || strcmp(status, "ok") != 0)
+            failures++;
+        if (mg_json_write_line(run, results_fd) != 0)
+            fprintf(stderr, "\nmemgrams sweep: cannot append to the results: %s\n", strerror(errno));
+        show_progress(tty, index + 1, total, &job, status ? status : "?", seconds_now() - started);
+        json_decref(run);
+    }
+    if (tty)
+        fputc('\n', stderr);
+    return failures;
+}
+
+int mg_sweep_main(int argc, char **argv)
+{
+    sweep_plan plan;
+    int status = parse_plan(argc, argv, &plan);
+    if (status)
+        return status;
+    char exe[4096], results_path[4200], error[512];
+    if (self_path(exe, sizeof exe) != 0)
+        return sweep_error("cannot find the memgrams binary (/proc/self/exe)");
+    if (plan.plan_only) {
+        print_plan(exe, &plan);
+        return 0;
+    }
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", plan.out);
+    if (make_folders(plan.out) != 0) {
+        snprintf(error, sizeof error, "cannot make the folder '%s': %s", plan.out, strerror(errno));
+        return sweep_error(error);
+    }
+    done_set done = {0};
+    if (plan.resume)
+        load_done(results_path, &done);
+    int results_fd = open(results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (results_fd < 0) {
+        free_done(&done);
+        snprintf(error, sizeof error, "cannot open '%s': %s", results_path, strerror(errno));
+        return sweep_error(error);
+    }
+    int failures = run_cells(exe, &plan, results_fd, &done);
+    close(results_fd);
+    free_done(&done);
+    if (mg_summary_print(results_path, stdout, error, sizeof error) != 0)
+        fprintf(stderr, "memgrams sweep: %s\n", error);
+    printf("results: %s (%d of %d cells not ok)\n", results_path, failures, cell_count(&plan));
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * tokenize.h — streaming corpus reader and the contract tokenizer.
+ *
+ * Contract (shared/DESIGN.md): lines end at '\n' (a last line without '\n'
+ * counts; no empty line after a final '\n'); every line is a sentence, an
+ * empty one too; tokens are maximal runs of bytes other than space, \t, \n,
+ * \v, \f, \r; A-Z are lowercased, every other byte kept; a sentence of order
+ * n is padded with n-1 start markers and one end marker.
+ *
+ * The corpus goes through a fixed read buffer and is never held whole; each
+ * word of the current n-gram window lives in its own token slot. All of it
+ * is mapped at open (before a run's baseline) and nothing is allocated while
+ * reading.
+ */
+#ifndef MG_TOKENIZE_H
+#define MG_TOKENIZE_H
+
+#include "backend.h"
+
+#include <stdint.h>
+
+#define MG_TOKEN_MAX ((uint32_t)64 << 20) /* longest word accepted: 64 MiB */
+
+typedef struct mg_reader mg_reader;
+
+typedef struct mg_reader_stats {
+    uint64_t sentences;   /* lines read */
+    uint64_t tokens;      /* words read (markers not counted) */
+    uint64_t grams;       /* n-grams produced */
+    uint64_t bytes_read;  /* corpus bytes consumed (whole lines) */
+} mg_reader_stats;
+
+/* Reads the lines of path that begin before byte_limit (UINT64_MAX: all) as
+ * n-grams of the given order. NULL with a one-line message in error on failure. */
+mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
+                          char *error, size_t error_size);
+
+/* Next n-gram: 1 with *gram set (valid until the next call), 0 at the end,
+ * -1 on a read error or an over-long word (see mg_reader_error). */
+int mg_reader_next(mg_reader *reader, const mg_token **gram);
+
+/* Start again from the first line, counters reset. 0, or -1 on error. */
+int mg_reader_rewind(mg_reader *reader);
+
+/* Touch the read buffer and the first MG_SLOT_PREFAULT bytes of each token
+ * slot, so reading ordinary text adds nothing to RSS after a baseline. */
+#define MG_SLOT_PREFAULT ((size_t)64 << 10)
+void mg_reader_prefault(mg_reader *reader);
+/* Give back slot pages beyond the prefaulted part (touched by huge words). */
+void mg_reader_release_pages(mg_reader *reader);
+
+const mg_reader_stats *mg_reader_stats_get(const mg_reader *reader);
+const char *mg_reader_error(const mg_reader *reader);
+void mg_reader_close(mg_reader *reader);
+
+#endif
