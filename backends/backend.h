@@ -1,0 +1,122 @@
+/*
+ * backend.h — the one interface every storage backend implements.
+ *
+ * A backend is a count table of n-grams: it is trained by add(), frozen by
+ * finalize(), queried by count()/successors()/foreach(), thinned by prune()
+ * and torn down by destroy(). Every backend fills the same ops table (in the
+ * manner of SQLite's sqlite3_io_methods); registry.c lists them.
+ *
+ * Rules every implementation keeps:
+ *  - Every heap byte goes through mem.h (mg_alloc, mg_calloc, mg_realloc,
+ *    mg_free with the block's size), so requested bytes are exact.
+ *  - Allocation failure is returned (MG_ERR_NOMEM), never a crash or exit.
+ *  - A backend never measures and never prints; the harness never looks
+ *    inside a backend.
+ *  - Tokens are byte strings with a length, never NUL-terminated: a word may
+ *    contain NUL and be of any length. The two markers are told apart from
+ *    words by a NULL bytes pointer (see mg_token_is_marker).
+ */
+#ifndef MG_BACKEND_H
+#define MG_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MG_ORDER_MAX 5 /* orders run from 1 to MG_ORDER_MAX */
+
+/* Results of the fallible ops. */
+enum { MG_OK = 0, MG_ERR_NOMEM = -1 };
+
+/*
+ * One token. A word has bytes != NULL and len >= 1 (the tokenizer never makes
+ * an empty word). A marker has bytes == NULL and len equal to MG_MARK_START
+ * or MG_MARK_END, so markers are distinct from every word.
+ */
+typedef struct mg_token {
+    const unsigned char *bytes;
+    uint32_t len;
+} mg_token;
+
+enum { MG_MARK_START = 0, MG_MARK_END = 1 };
+
+static inline int mg_token_is_marker(const mg_token *token) { return token->bytes == NULL; }
+
+/*
+ * Canonical order of tokens, shared by every place that must agree across
+ * backends (checksums, generation): start marker < end marker < words; words
+ * by unsigned bytes, a prefix before the longer token.
+ */
+int mg_token_compare(const mg_token *a, const mg_token *b);
+
+/*
+ * Visitors. The tokens passed in are valid only during the call (a compact
+ * backend may decode them into a scratch buffer). Return 0 to go on, non-zero
+ * to stop the walk; the op then returns that value.
+ */
+typedef int (*mg_successor_visit)(void *arg, const mg_token *next, uint64_t count);
+typedef int (*mg_gram_visit)(void *arg, const mg_token *gram, uint64_t count);
+
+/* What a backend's estimate formula may use: counts of the trained table. */
+typedef struct mg_table_shape {
+    int order;             /* n */
+    uint64_t ngrams;       /* distinct n-grams */
+    uint64_t contexts;     /* distinct (n-1)-token prefixes */
+    uint64_t vocab;        /* distinct words */
+    uint64_t vocab_bytes;  /* sum of the lengths of the distinct words */
+} mg_table_shape;
+
+typedef struct mg_backend {
+    /* Registry name (lower_snake_case) and a one-line description for `list`. */
+    const char *name;
+    const char *summary;
+
+    /* New empty table of the given order (1..MG_ORDER_MAX); NULL when out of memory. */
+    void *(*create)(int order);
+
+    /* count(gram) += 1, gram being `order` tokens. MG_OK or MG_ERR_NOMEM; on
+     * failure the table is unchanged and still usable (destroy must work). */
+    int (*add)(void *self, const mg_token *gram);
+
+    /* Training has ended: merge, sort, compact. add() is not called after it
+     * (prune() still may be). MG_OK or MG_ERR_NOMEM. */
+    int (*finalize)(void *self);
+
+    /* Count of gram, 0 when absent. Valid before and after finalize. */
+    uint64_t (*count)(void *self, const mg_token *gram);
+
+    /* Visit every next token seen after context (order-1 tokens; for order 1
+     * the context is empty and every unigram is a successor), in any order. */
+    int (*successors)(void *self, const mg_token *context, mg_successor_visit visit, void *arg);
+
+    /* Visit every n-gram with its count, in any order. */
+    int (*foreach)(void *self, mg_gram_visit visit, void *arg);
+
+    /* Distinct n-grams and distinct contexts ((n-1)-token prefixes; for order
+     * 1 the empty prefix, so 1 once any gram is held) held now. Called only
+     * after finalize (also after a later prune). Must not allocate. */
+    void (*sizes)(void *self, uint64_t *ngrams, uint64_t *contexts);
+
+    /* Drop grams with count < min_count; returns how many were dropped.
+     * Valid before and after finalize; the table stays fully usable. A
+     * backend that must rebuild to shrink does so and may fail only by
+     * keeping its old layout (never by losing grams that pass). */
+    uint64_t (*prune)(void *self, uint64_t min_count);
+
+    /* Free everything: mem.h's requested bytes return to where create found them. */
+    void (*destroy)(void *self);
+
+    /* The layout's arithmetic (seed 003): expected bytes requested per n-gram
+     * for a table of this shape, from the drawing at the top of the file. */
+    double (*estimate_bytes_per_ngram)(const mg_table_shape *shape);
+} mg_backend;
+
+/* registry.c: the table of backends, NULL-terminated. */
+extern const mg_backend *const mg_backends[];
+/* Tests-only backends (null, calibration, crash): found by name, never listed,
+ * never in a default sweep or in the conformance suite. */
+extern const mg_backend *const mg_test_backends[];
+
+/* The backend of that name (registered or tests-only), or NULL. */
+const mg_backend *mg_backend_find(const char *name);
+
+#endif

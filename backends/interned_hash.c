@@ -1,0 +1,974 @@
+/*
+ * interned_hash.c — words interned to ids, n-grams as id tuples in one
+ * open-addressing table (linear probing, fastrange, 1.5x growth).
+ *
+ * Memory layout (order 3):
+ *
+ *   arena chunks (4 KiB doubling to 1 MiB; a bigger word gets its own block)
+ *   +------+-----------------------------------+------+
+ *   | next | len|bytes len|bytes ...           | free |   len: varint
+ *   +------+-----------------------------------+------+
+ *   word_at: id -> its len|bytes in the arena (ids 0, 1: the markers)
+ *   +------+------+----+----+--
+ *   | NULL | NULL | w2 | w3 |..
+ *   +------+------+----+----+--
+ *   intern_slots (16 B): | id | hash | word: len + 7 bytes inline, or arena pointer |
+ *
+ *   gram_slots (4 (order + 1) B), home = fastrange(XXH3(ids)), count 0 = empty
+ *   +-----+-----+-----+-------+-----+-----+-----+-------+--
+ *   | id0 | id1 | id2 | count | id0 | id1 | id2 | count |..
+ *   +-----+-----+-----+-------+-----+-----+-----+-------+--
+ *
+ *   successor index, built by finalize (order >= 2)
+ *   successor_slots: every gram's slot index, grouped by context
+ *   +----+----+----+----+----+----+--
+ *   | s7 | s2 | s9 | s4 | s1 | s5 |..
+ *   +----+----+----+----+----+----+--
+ *      ^         ^    ^
+ *   context_offsets: | 0 | 3 | 3 | 4 |..   group c = [offsets[c], offsets[c+1])
+ *   an open-addressing table of contexts that stores no keys: an empty group
+ *   is an empty slot, the key is read from the group's first gram, and groups
+ *   are laid out in hash order so a radix sort builds it.
+ *
+ * Expected bytes requested per n-gram after finalize, for n grams, C
+ * contexts, V words of mean length L:
+ *
+ *     4 (order + 1) / GRAM_LOAD              gram table (rebuilt to size)
+ *   + 4 + 4 (C / n) / CONTEXT_LOAD            successor index
+ *   + (V / n) (L + 1 + 8 + 16 / INTERN_LOAD)  arena, word_at, intern table
+ *
+ * Order 3 on English text (C/n ~ 0.4, V/n ~ 0.03, L ~ 8):
+ *   16/0.85 + 4 + 1.6/0.8 + 0.03 x 37 = 18.8 + 6.0 + 1.1 ~ 26 bytes.
+ */
+#include "backend.h"
+#include "mem.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL /* short fixed-size keys: let XXH3 inline */
+#include <xxhash.h>
+
+/* ---- types ------------------------------------------------------------ */
+
+/* Loads in percent. Training grows the tables by 1.5x past the MAX loads;
+ * finalize and prune rebuild them at the plain loads, so sizes are known. */
+#ifndef GRAM_MAX_LOAD
+#define GRAM_MAX_LOAD 85
+#endif
+#ifndef GRAM_LOAD
+#define GRAM_LOAD 85
+#endif
+#ifndef CONTEXT_LOAD
+#define CONTEXT_LOAD 80
+#endif
+#ifndef INTERN_MAX_LOAD
+#define INTERN_MAX_LOAD 80
+#endif
+#ifndef INTERN_LOAD
+#define INTERN_LOAD 80
+#endif
+
+enum {
+    START_ID = 0, /* the markers' ids; words from FIRST_WORD_ID */
+    END_ID = 1,
+    FIRST_WORD_ID = 2,
+    MIN_CAPACITY = 16,
+    INLINE_MAX = 7, /* words this short sit in their intern slot too */
+    ARENA_CHUNK_MIN = 4096,
+    ARENA_CHUNK_MAX = 1 << 20,
+    RADIX_BITS = 8,
+};
+
+#define NO_ID UINT32_MAX
+
+/* One block of words; chunks are filled in turn, an oversized word gets a
+ * block of its own. */
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t size; /* bytes of data after the header */
+    unsigned char data[];
+} arena_block;
+
+/* A word's intern slot. The low bit of `hash` tells whether the word is
+ * inline, so equal hashes imply the same representation. */
+typedef struct intern_slot {
+    uint32_t id; /* 0: empty (ids 0 and 1 are markers, never interned) */
+    uint32_t hash;
+    union {
+        uint64_t inline_word;         /* length byte, then the bytes, zero padded */
+        const unsigned char *record;  /* varint length, then the bytes, in the arena */
+    } word;
+} intern_slot;
+
+/* A word being looked up: computed once, compared against slots. */
+typedef struct word_key {
+    const unsigned char *bytes;
+    uint32_t len;
+    uint32_t hash;
+    uint64_t inline_word;
+} word_key;
+
+typedef struct interned_table {
+    int order;
+    size_t slot_words; /* uint32 per gram slot: order ids, then the count */
+
+    /* vocabulary */
+    arena_block *arena_blocks;     /* every block, newest first */
+    unsigned char *arena_cursor;   /* free space in the current chunk */
+    size_t arena_free;
+    size_t arena_bytes;            /* data bytes of all blocks: sizes the next chunk */
+    const unsigned char **word_at; /* id -> varint length + bytes; NULL for markers */
+    uint32_t *word_hash;           /* id -> the word's hash; word_at's block holds it too */
+    uint32_t word_count;           /* ids given out, markers included */
+    uint32_t word_cap;
+    intern_slot *intern_slots;
+    uint32_t intern_cap;
+
+    /* grams */
+    uint32_t *gram_slots; /* gram_cap slots of slot_words */
+    uint32_t gram_cap;
+    uint64_t grams;
+
+    /* successor index, valid while indexed */
+    bool finalized;
+    bool indexed;
+    uint32_t *successor_slots;  /* gram-slot indices grouped by context */
+    size_t successor_bytes;     /* its allocation */
+    uint32_t *context_offsets;  /* context_len + 1 group starts */
+    uint32_t context_cap;       /* homes are fastrange(hash, context_cap) */
+    uint32_t context_len;       /* context_cap plus the probe tail past it */
+    uint64_t contexts;
+} interned_table;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* Maps a 32-bit hash onto [0, range) by multiply-shift: any range, no
+ * modulo, and homes stay in hash order. */
+static inline uint32_t fastrange(uint32_t hash, uint32_t range)
+{
+    return (uint32_t)(((uint64_t)hash * range) >> 32);
+}
+
+static inline uint32_t hash_bytes(const void *bytes, size_t len)
+{
+    return (uint32_t)(XXH3_64bits(bytes, len) >> 32);
+}
+
+/* A gram's (or context's) hash is XXH3 over its words' hashes rather than
+ * over its ids, so that a lookup knows the gram's home, and can fetch it,
+ * while its words' ids are still being looked up. */
+static inline uint32_t hash_word_hashes(const uint32_t *hashes, int count)
+{
+    return hash_bytes(hashes, (size_t)count * sizeof(uint32_t));
+}
+
+static inline bool same_ids(const uint32_t *a, const uint32_t *b, int count)
+{
+    for (int k = 0; k < count; k++)
+        if (a[k] != b[k])
+            return false;
+    return true;
+}
+
+/* Smallest capacity holding `items` at or under `load_percent`, one slot always free. */
+static uint64_t capacity_for(uint64_t items, unsigned load_percent)
+{
+    uint64_t capacity = items * 100 / load_percent + 1;
+    return capacity < MIN_CAPACITY ? MIN_CAPACITY : capacity;
+}
+
+static inline bool over_load(uint64_t items, uint32_t capacity, unsigned load_percent)
+{
+    return items * 100 > (uint64_t)capacity * load_percent;
+}
+
+static uint64_t grown(uint32_t capacity) { return (uint64_t)capacity + capacity / 2; }
+
+static size_t length_prefix_size(uint32_t len)
+{
+    size_t size = 1;
+    for (; len >= 0x80; len >>= 7)
+        size++;
+    return size;
+}
+
+static unsigned char *length_prefix_write(unsigned char *at, uint32_t len)
+{
+    for (; len >= 0x80; len >>= 7)
+        *at++ = (unsigned char)(len | 0x80);
+    *at++ = (unsigned char)len;
+    return at;
+}
+
+static const unsigned char *length_prefix_read(const unsigned char *at, uint32_t *len)
+{
+    uint32_t value = 0;
+    for (int shift = 0;; shift += 7) {
+        unsigned char byte = *at++;
+        value |= (uint32_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            break;
+    }
+    *len = value;
+    return at;
+}
+
+static mg_token token_of(const interned_table *t, uint32_t id)
+{
+    mg_token token = {NULL, id == START_ID ? MG_MARK_START : MG_MARK_END};
+    if (id >= FIRST_WORD_ID)
+        token.bytes = length_prefix_read(t->word_at[id], &token.len);
+    return token;
+}
+
+static inline uint32_t *gram_slot(const interned_table *t, uint32_t index)
+{
+    return t->gram_slots + (size_t)index * t->slot_words;
+}
+
+static inline uint32_t slot_count(const interned_table *t, const uint32_t *slot)
+{
+    return slot[t->order];
+}
+
+static uint32_t hash_ids(const interned_table *t, const uint32_t *ids, int count)
+{
+    uint32_t hashes[MG_ORDER_MAX] = {0}; /* all set below; zeroed for GCC, which cannot see that */
+    for (int k = 0; k < count; k++)
+        hashes[k] = t->word_hash[ids[k]];
+    return hash_word_hashes(hashes, count);
+}
+
+/* -- intern table -- */
+
+static word_key word_key_of(const mg_token *token)
+{
+    word_key key = {token->bytes, token->len, hash_bytes(token->bytes, token->len) & ~1u, 0};
+    if (token->len <= INLINE_MAX) {
+        unsigned char packed[8] = {(unsigned char)token->len};
+        memcpy(packed + 1, token->bytes, token->len);
+        memcpy(&key.inline_word, packed, sizeof packed);
+        key.hash |= 1;
+    }
+    return key;
+}
+
+static bool slot_holds(const intern_slot *slot, const word_key *key)
+{
+    if (slot->hash != key->hash)
+        return false;
+    if (key->hash & 1)
+        return slot->word.inline_word == key->inline_word;
+    uint32_t len;
+    const unsigned char *bytes = length_prefix_read(slot->word.record, &len);
+    return len == key->len && memcmp(bytes, key->bytes, len) == 0;
+}
+
+/* Id of the word, or NO_ID. */
+static uint32_t word_find(const interned_table *t, const word_key *key)
+{
+    uint32_t index = fastrange(key->hash, t->intern_cap);
+    for (;;) {
+        const intern_slot *slot = &t->intern_slots[index];
+        if (slot->id == 0)
+            return NO_ID;
+        if (slot_holds(slot, key))
+            return slot->id;
+        if (++index == t->intern_cap)
+            index = 0;
+    }
+}
+
+static void intern_place(intern_slot *slots, uint32_t capacity, const intern_slot *slot)
+{
+    uint32_t index = fastrange(slot->hash, capacity);
+    while (slots[index].id != 0)
+        if (++index == capacity)
+            index = 0;
+    slots[index] = *slot;
+}
+
+/* Rehash the intern table into `capacity` slots, by the stored hashes. */
+static int intern_resize(interned_table *t, uint64_t capacity)
+{
+    if (capacity >= UINT32_MAX)
+        return MG_ERR_NOMEM;
+    intern_slot *slots = mg_calloc((size_t)capacity, sizeof *slots);
+    if (!slots)
+        return MG_ERR_NOMEM;
+    for (uint32_t index = 0; index < t->intern_cap; index++)
+        if (t->intern_slots[index].id != 0)
+            intern_place(slots, (uint32_t)capacity, &t->intern_slots[index]);
+    mg_free(t->intern_slots, (size_t)t->intern_cap * sizeof *slots);
+    t->intern_slots = slots;
+    t->intern_cap = (uint32_t)capacity;
+    return MG_OK;
+}
+
+/* -- directory: word_at and word_hash, one block of word_cap entries -- */
+
+enum { DIRECTORY_ENTRY = sizeof(const unsigned char *) + sizeof(uint32_t) };
+
+/* Move the directory to a block of `capacity` entries (growing or trimming). */
+static int directory_resize(interned_table *t, uint64_t capacity)
+{
+    if (capacity >= UINT32_MAX)
+        return MG_ERR_NOMEM;
+    unsigned char *block = mg_alloc((size_t)capacity * DIRECTORY_ENTRY);
+    if (!block)
+        return MG_ERR_NOMEM;
+    const unsigned char **word_at = (const unsigned char **)(void *)block;
+    uint32_t *word_hash = (uint32_t *)(void *)(block + (size_t)capacity * sizeof *word_at);
+    if (t->word_at) {
+        memcpy(word_at, t->word_at, t->word_count * sizeof *word_at);
+        memcpy(word_hash, t->word_hash, t->word_count * sizeof *word_hash);
+        mg_free(t->word_at, (size_t)t->word_cap * DIRECTORY_ENTRY);
+    }
+    t->word_at = word_at;
+    t->word_hash = word_hash;
+    t->word_cap = (uint32_t)capacity;
+    return MG_OK;
+}
+
+/* -- arena -- */
+
+static arena_block *arena_block_new(interned_table *t, size_t size)
+{
+    arena_block *block = mg_alloc(sizeof(arena_block) + size);
+    if (!block)
+        return NULL;
+    block->next = t->arena_blocks;
+    block->size = size;
+    t->arena_blocks = block;
+    t->arena_bytes += size;
+    return block;
+}
+
+/* Room for `need` bytes of new words: the current chunk, a new chunk (their
+ * size doubles up to ARENA_CHUNK_MAX), or a block of its own when `need` is
+ * bigger than a chunk. Where to write, or NULL when out of memory. */
+static unsigned char *arena_reserve(interned_table *t, size_t need, bool *own_block)
+{
+    *own_block = false;
+    if (need <= t->arena_free)
+        return t->arena_cursor;
+    size_t chunk = t->arena_bytes < ARENA_CHUNK_MIN   ? ARENA_CHUNK_MIN
+                   : t->arena_bytes > ARENA_CHUNK_MAX ? ARENA_CHUNK_MAX
+                                                      : t->arena_bytes;
+    if (need > chunk) {
+        arena_block *block = arena_block_new(t, need);
+        *own_block = true;
+        return block ? block->data : NULL;
+    }
+    arena_block *block = arena_block_new(t, chunk);
+    if (!block)
+        return NULL;
+    t->arena_cursor = block->data; /* the old chunk's tail is given up */
+    t->arena_free = chunk;
+    return t->arena_cursor;
+}
+
+static void arena_commit(interned_table *t, size_t used, bool own_block)
+{
+    if (own_block)
+        return;
+    t->arena_cursor += used;
+    t->arena_free -= used;
+}
+
+/* -- gram table -- */
+
+/* Index of the slot holding ids, or of the empty slot where they belong. */
+static uint32_t gram_probe(const interned_table *t, const uint32_t *ids, uint32_t hash)
+{
+    uint32_t index = fastrange(hash, t->gram_cap);
+    for (;;) {
+        const uint32_t *slot = gram_slot(t, index);
+        if (slot_count(t, slot) == 0 || same_ids(slot, ids, t->order))
+            return index;
+        if (++index == t->gram_cap)
+            index = 0;
+    }
+}
+
+/* Copy a gram known to be absent into the first free slot from its home. */
+static void gram_place(const interned_table *t, uint32_t *slots, uint32_t capacity, const uint32_t *slot)
+{
+    uint32_t index = fastrange(hash_ids(t, slot, t->order), capacity);
+    while (slots[(size_t)index * t->slot_words + (size_t)t->order] != 0)
+        if (++index == capacity)
+            index = 0;
+    memcpy(slots + (size_t)index * t->slot_words, slot, t->slot_words * sizeof(uint32_t));
+}
+
+/* Move the grams with count >= min_count into a new table of `capacity`
+ * slots. Walking the old table in order writes the new one almost in order
+ * too (fastrange keeps homes in hash order). On failure nothing changes. */
+static int gram_rebuild(interned_table *t, uint64_t capacity, uint64_t min_count)
+{
+    if (capacity >= UINT32_MAX)
+        return MG_ERR_NOMEM;
+    uint32_t *slots = mg_calloc((size_t)capacity, t->slot_words * sizeof(uint32_t));
+    if (!slots)
+        return MG_ERR_NOMEM;
+    uint64_t kept = 0;
+    for (uint32_t index = 0; index < t->gram_cap; index++) {
+        const uint32_t *slot = gram_slot(t, index);
+        if (slot_count(t, slot) != 0 && slot_count(t, slot) >= min_count) {
+            gram_place(t, slots, (uint32_t)capacity, slot);
+            kept++;
+        }
+    }
+    mg_free(t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
+    t->gram_slots = slots;
+    t->gram_cap = (uint32_t)capacity;
+    t->grams = kept;
+    return MG_OK;
+}
+
+/* -- successor index -- */
+
+static void index_free(interned_table *t)
+{
+    mg_free(t->successor_slots, t->successor_bytes);
+    mg_free(t->context_offsets, ((size_t)t->context_len + 1) * sizeof(uint32_t));
+    t->successor_slots = NULL;
+    t->successor_bytes = 0;
+    t->context_offsets = NULL;
+    t->context_cap = t->context_len = 0;
+    t->indexed = false;
+}
+
+/* ---- create ----------------------------------------------------------- */
+
+static void ih_destroy(void *self);
+
+static void *ih_create(int order)
+{
+    if (order < 1 || order > MG_ORDER_MAX)
+        return NULL;
+    interned_table *t = mg_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->order = order;
+    t->slot_words = (size_t)order + 1;
+    t->intern_cap = MIN_CAPACITY;
+    t->gram_cap = MIN_CAPACITY;
+    t->intern_slots = mg_calloc(t->intern_cap, sizeof *t->intern_slots);
+    t->gram_slots = mg_calloc(t->gram_cap, t->slot_words * sizeof(uint32_t));
+    if (directory_resize(t, MIN_CAPACITY) != MG_OK || !t->intern_slots || !t->gram_slots) {
+        ih_destroy(t);
+        return NULL;
+    }
+    /* the markers: ids 0 and 1, no bytes, arbitrary fixed hashes */
+    t->word_at[START_ID] = t->word_at[END_ID] = NULL;
+    t->word_hash[START_ID] = 0x9e3779b8u;
+    t->word_hash[END_ID] = 0x7f4a7c14u;
+    t->word_count = FIRST_WORD_ID;
+    return t;
+}
+
+/* ---- add -------------------------------------------------------------- */
+
+static inline uint32_t marker_id(const mg_token *token)
+{
+    return token->len == MG_MARK_START ? START_ID : END_ID;
+}
+
+/* Keys and hashes of the tokens, and the tuple's hash; the words' intern
+ * homes are fetched now so that their cache misses overlap. */
+static uint32_t tokens_hash(const interned_table *t, const mg_token *tokens, int count, word_key *keys)
+{
+    uint32_t hashes[MG_ORDER_MAX] = {0}; /* all set below; zeroed for GCC, which cannot see that */
+    for (int k = 0; k < count; k++) {
+        if (mg_token_is_marker(&tokens[k])) {
+            hashes[k] = t->word_hash[marker_id(&tokens[k])];
+            continue;
+        }
+        keys[k] = word_key_of(&tokens[k]);
+        hashes[k] = keys[k].hash;
+        __builtin_prefetch(&t->intern_slots[fastrange(keys[k].hash, t->intern_cap)]);
+    }
+    return hash_word_hashes(hashes, count);
+}
+
+/* Ids of the tokens (NO_ID for a word not interned); true when all known. */
+static bool ids_find(const interned_table *t, const mg_token *tokens, int count,
+                     const word_key *keys, uint32_t *ids)
+{
+    bool all_known = true;
+    for (int k = 0; k < count; k++) {
+        ids[k] = mg_token_is_marker(&tokens[k]) ? marker_id(&tokens[k]) : word_find(t, &keys[k]);
+        all_known &= ids[k] != NO_ID;
+    }
+    return all_known;
+}
+
+/* Hash the tokens and fetch the gram's home slot, then find the ids. */
+static bool gram_lookup(const interned_table *t, const mg_token *gram, word_key *keys, uint32_t *ids,
+                        uint32_t *hash)
+{
+    *hash = tokens_hash(t, gram, t->order, keys);
+    __builtin_prefetch(gram_slot(t, fastrange(*hash, t->gram_cap)));
+    return ids_find(t, gram, t->order, keys, ids);
+}
+
+/* Room for one more gram: the table grows by 1.5x past GRAM_MAX_LOAD. */
+static int gram_reserve(interned_table *t)
+{
+    if (!over_load(t->grams + 1, t->gram_cap, GRAM_MAX_LOAD))
+        return MG_OK;
+    return gram_rebuild(t, grown(t->gram_cap), 0);
+}
+
+/* Room for `words` new words of `bytes` arena bytes: word_at, intern table,
+ * then the arena (last, so a failure never leaves an unused block). */
+static unsigned char *words_reserve(interned_table *t, uint32_t words, size_t bytes, bool *own_block)
+{
+    uint64_t needed = (uint64_t)t->word_count + words;
+    if (needed > t->word_cap &&
+        directory_resize(t, grown(t->word_cap) > needed ? grown(t->word_cap) : needed) != MG_OK)
+        return NULL;
+    uint64_t interned = needed - FIRST_WORD_ID;
+    if (over_load(interned, t->intern_cap, INTERN_MAX_LOAD)) {
+        uint64_t capacity = grown(t->intern_cap);
+        if (capacity < capacity_for(interned, INTERN_MAX_LOAD))
+            capacity = capacity_for(interned, INTERN_MAX_LOAD);
+        if (intern_resize(t, capacity) != MG_OK)
+            return NULL;
+    }
+    return arena_reserve(t, bytes, own_block);
+}
+
+/* Intern a word known to be absent, writing it at *at; room was reserved. */
+static uint32_t word_intern(interned_table *t, const word_key *key, unsigned char **at)
+{
+    intern_slot slot = {t->word_count++, key->hash, {key->inline_word}};
+    t->word_at[slot.id] = *at;
+    t->word_hash[slot.id] = key->hash;
+    if (!(key->hash & 1))
+        slot.word.record = *at;
+    *at = length_prefix_write(*at, key->len);
+    memcpy(*at, key->bytes, key->len);
+    *at += key->len;
+    intern_place(t->intern_slots, t->intern_cap, &slot);
+    return slot.id;
+}
+
+/* Intern the gram's unknown words; all room is reserved first, so a
+ * failure changes nothing. */
+static int words_add(interned_table *t, uint32_t *ids, const word_key *keys)
+{
+    uint32_t missing = 0;
+    size_t bytes = 0;
+    for (int k = 0; k < t->order; k++)
+        if (ids[k] == NO_ID) {
+            missing++;
+            bytes += length_prefix_size(keys[k].len) + keys[k].len;
+        }
+    bool own_block;
+    unsigned char *start = words_reserve(t, missing, bytes, &own_block);
+    if (!start)
+        return MG_ERR_NOMEM;
+    unsigned char *at = start;
+    for (int k = 0; k < t->order; k++) {
+        if (ids[k] != NO_ID)
+            continue;
+        ids[k] = word_find(t, &keys[k]); /* the same new word may come twice */
+        if (ids[k] == NO_ID)
+            ids[k] = word_intern(t, &keys[k], &at);
+    }
+    arena_commit(t, (size_t)(at - start), own_block);
+    return MG_OK;
+}
+
+static int ih_add(void *self, const mg_token *gram)
+{
+    interned_table *t = self;
+    uint32_t ids[MG_ORDER_MAX], hash;
+    word_key keys[MG_ORDER_MAX];
+    bool all_known = gram_lookup(t, gram, keys, ids, &hash);
+    if (all_known) {
+        uint32_t *slot = gram_slot(t, gram_probe(t, ids, hash));
+        if (slot_count(t, slot) != 0) {
+            if (slot[t->order] != UINT32_MAX) /* saturate, never wrap */
+                slot[t->order]++;
+            return MG_OK;
+        }
+    }
+    /* A new gram: all the room it needs is made before anything changes. */
+    if (gram_reserve(t) != MG_OK)
+        return MG_ERR_NOMEM;
+    if (!all_known && words_add(t, ids, keys) != MG_OK)
+        return MG_ERR_NOMEM;
+    uint32_t *slot = gram_slot(t, gram_probe(t, ids, hash));
+    memcpy(slot, ids, (size_t)t->order * sizeof(uint32_t));
+    slot[t->order] = 1;
+    t->grams++;
+    if (t->indexed) /* an add after finalize: the index no longer holds */
+        index_free(t);
+    return MG_OK;
+}
+
+/* ---- finalize --------------------------------------------------------- */
+
+/*
+ * The successor index is built from one 64-bit record per gram: its
+ * context's hash (low bit cleared) above its slot index. Sorted by hash,
+ * the records of one context are adjacent and contexts come in home order,
+ * so the context table is filled front to back without probing; the low
+ * bit then marks the first record of each group.
+ */
+static inline uint32_t record_hash(uint64_t record) { return (uint32_t)(record >> 32) & ~1u; }
+static inline uint32_t record_slot(uint64_t record) { return (uint32_t)record; }
+static inline bool record_starts_group(uint64_t record) { return (record >> 32) & 1; }
+
+/* An even number of passes leaves the result in the caller's `records`. */
+_Static_assert(32 / RADIX_BITS % 2 == 0, "radix passes must be even");
+
+/* Stable LSD radix sort by hash; `scratch` holds as many records. */
+static void records_sort(uint64_t *records, uint64_t *scratch, size_t count)
+{
+    for (int shift = 32; shift < 64; shift += RADIX_BITS) {
+        size_t starts[1 << RADIX_BITS] = {0};
+        for (size_t i = 0; i < count; i++)
+            starts[(records[i] >> shift) & ((1 << RADIX_BITS) - 1)]++;
+        for (size_t digit = 0, start = 0; digit < (1 << RADIX_BITS); digit++) {
+            size_t size = starts[digit];
+            starts[digit] = start;
+            start += size;
+        }
+        for (size_t i = 0; i < count; i++)
+            scratch[starts[(records[i] >> shift) & ((1 << RADIX_BITS) - 1)]++] = records[i];
+        uint64_t *sorted = scratch;
+        scratch = records;
+        records = sorted;
+    }
+}
+
+/* Mark the first record of each context; a run of equal hashes holding
+ * several contexts (a collision) is partitioned first. Returns the contexts. */
+static uint64_t records_group(const interned_table *t, uint64_t *records, size_t count)
+{
+    uint64_t contexts = 0;
+    for (size_t run = 0, end; run < count; run = end) {
+        for (end = run + 1; end < count && record_hash(records[end]) == record_hash(records[run]); end++)
+            ;
+        for (size_t group = run, next; group < end; group = next) {
+            const uint32_t *context = gram_slot(t, record_slot(records[group]));
+            for (next = group + 1; next < end; next++)
+                if (!same_ids(gram_slot(t, record_slot(records[next])), context, t->order - 1))
+                    break;
+            for (size_t k = next + 1; k < end; k++)
+                if (same_ids(gram_slot(t, record_slot(records[k])), context, t->order - 1)) {
+                    uint64_t swap = records[k];
+                    records[k] = records[next];
+                    records[next++] = swap;
+                }
+            records[group] |= (uint64_t)1 << 32;
+            contexts++;
+        }
+    }
+    return contexts;
+}
+
+/* Context table position of each group: its home, or the slot after the
+ * previous group's. Calls place(slot, first record) per group, in order,
+ * and returns the table length (capacity and tail, one empty slot last). */
+static uint32_t contexts_layout(const uint64_t *records, size_t count, uint32_t capacity,
+                                uint32_t *offsets)
+{
+    uint64_t slot = 0; /* next slot whose offset is unwritten */
+    for (size_t i = 0; i < count; i++) {
+        if (!record_starts_group(records[i]))
+            continue;
+        uint64_t home = fastrange(record_hash(records[i]), capacity);
+        uint64_t position = home > slot ? home : slot;
+        if (offsets)
+            while (slot <= position)
+                offsets[slot++] = (uint32_t)i;
+        slot = position + 1;
+    }
+    uint64_t length = slot + 1 > capacity ? slot + 1 : capacity;
+    if (offsets)
+        while (slot <= length)
+            offsets[slot++] = (uint32_t)count;
+    return (uint32_t)length;
+}
+
+/* Build the successor index of the grams now held; counts the contexts. */
+static int index_build(interned_table *t)
+{
+    index_free(t);
+    if (t->order == 1) {
+        t->contexts = t->grams > 0;
+        t->indexed = true;
+        return MG_OK;
+    }
+    size_t count = (size_t)t->grams, records_size = count * sizeof(uint64_t);
+    uint64_t *records = mg_alloc(records_size);
+    uint64_t *scratch = mg_alloc(records_size);
+    if (!records || !scratch) {
+        mg_free(records, records_size);
+        mg_free(scratch, records_size);
+        return MG_ERR_NOMEM;
+    }
+    for (uint32_t index = 0, i = 0; index < t->gram_cap; index++)
+        if (slot_count(t, gram_slot(t, index)) != 0)
+            records[i++] = (uint64_t)(hash_ids(t, gram_slot(t, index), t->order - 1) & ~1u) << 32 | index;
+    records_sort(records, scratch, count);
+    mg_free(scratch, records_size);
+    uint64_t contexts = records_group(t, records, count);
+    uint64_t capacity = capacity_for(contexts, CONTEXT_LOAD);
+    uint64_t length = capacity < UINT32_MAX ? contexts_layout(records, count, (uint32_t)capacity, NULL) : UINT32_MAX;
+    uint32_t *offsets = length < UINT32_MAX ? mg_alloc(((size_t)length + 1) * sizeof *offsets) : NULL;
+    if (!offsets) {
+        mg_free(records, records_size);
+        return MG_ERR_NOMEM;
+    }
+    contexts_layout(records, count, (uint32_t)capacity, offsets);
+    /* Keep only the slot indices, packed in place at the front. */
+    unsigned char *packed = (unsigned char *)records;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t slot = record_slot(records[i]);
+        memcpy(packed + i * sizeof slot, &slot, sizeof slot);
+    }
+    t->successor_slots = (uint32_t *)records;
+    t->successor_bytes = records_size;
+    uint32_t *shrunk = mg_realloc(records, records_size, count * sizeof(uint32_t));
+    if (shrunk) {
+        t->successor_slots = shrunk;
+        t->successor_bytes = count * sizeof(uint32_t);
+    }
+    t->context_offsets = offsets;
+    t->context_cap = (uint32_t)capacity;
+    t->context_len = (uint32_t)length;
+    t->contexts = contexts;
+    t->indexed = true;
+    return MG_OK;
+}
+
+static int ih_finalize(void *self)
+{
+    interned_table *t = self;
+    t->finalized = true;
+    if (t->word_cap != t->word_count && directory_resize(t, t->word_count) != MG_OK)
+        return MG_ERR_NOMEM;
+    uint64_t intern_cap = capacity_for((uint64_t)t->word_count - FIRST_WORD_ID, INTERN_LOAD);
+    if (intern_cap != t->intern_cap && intern_resize(t, intern_cap) != MG_OK)
+        return MG_ERR_NOMEM;
+    uint64_t gram_cap = capacity_for(t->grams, GRAM_LOAD);
+    if (gram_cap != t->gram_cap && gram_rebuild(t, gram_cap, 0) != MG_OK)
+        return MG_ERR_NOMEM;
+    return index_build(t);
+}
+
+/* ---- lookups ---------------------------------------------------------- */
+
+static uint64_t ih_count(void *self, const mg_token *gram)
+{
+    interned_table *t = self;
+    uint32_t ids[MG_ORDER_MAX], hash;
+    word_key keys[MG_ORDER_MAX];
+    if (!gram_lookup(t, gram, keys, ids, &hash))
+        return 0;
+    return slot_count(t, gram_slot(t, gram_probe(t, ids, hash)));
+}
+
+static int visit_successor(const interned_table *t, const uint32_t *slot, mg_successor_visit visit,
+                           void *arg)
+{
+    mg_token next = token_of(t, slot[t->order - 1]);
+    return visit(arg, &next, slot_count(t, slot));
+}
+
+/* Without an index (before finalize): every slot is looked at. */
+static int successors_scan(const interned_table *t, const uint32_t *context, mg_successor_visit visit,
+                           void *arg)
+{
+    for (uint32_t index = 0; index < t->gram_cap; index++) {
+        const uint32_t *slot = gram_slot(t, index);
+        if (slot_count(t, slot) != 0 && same_ids(slot, context, t->order - 1)) {
+            int stop = visit_successor(t, slot, visit, arg);
+            if (stop)
+                return stop;
+        }
+    }
+    return 0;
+}
+
+/* Probe the context table from the home; an empty group ends the probe. */
+static int successors_indexed(const interned_table *t, const uint32_t *context, uint32_t hash,
+                              mg_successor_visit visit, void *arg)
+{
+    const uint32_t *offsets = t->context_offsets;
+    for (uint32_t entry = fastrange(hash & ~1u, t->context_cap);
+         offsets[entry] != offsets[entry + 1]; entry++) {
+        if (!same_ids(gram_slot(t, t->successor_slots[offsets[entry]]), context, t->order - 1))
+            continue;
+        for (uint32_t at = offsets[entry]; at < offsets[entry + 1]; at++) {
+            int stop = visit_successor(t, gram_slot(t, t->successor_slots[at]), visit, arg);
+            if (stop)
+                return stop;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int ih_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+{
+    interned_table *t = self;
+    uint32_t ids[MG_ORDER_MAX];
+    word_key keys[MG_ORDER_MAX];
+    uint32_t hash = tokens_hash(t, context, t->order - 1, keys);
+    if (!ids_find(t, context, t->order - 1, keys, ids))
+        return 0;
+    if (t->indexed && t->order > 1)
+        return successors_indexed(t, ids, hash, visit, arg);
+    return successors_scan(t, ids, visit, arg);
+}
+
+static int ih_foreach(void *self, mg_gram_visit visit, void *arg)
+{
+    interned_table *t = self;
+    mg_token gram[MG_ORDER_MAX];
+    for (uint32_t index = 0; index < t->gram_cap; index++) {
+        const uint32_t *slot = gram_slot(t, index);
+        if (slot_count(t, slot) == 0)
+            continue;
+        for (int k = 0; k < t->order; k++)
+            gram[k] = token_of(t, slot[k]);
+        int stop = visit(arg, gram, slot_count(t, slot));
+        if (stop)
+            return stop;
+    }
+    return 0;
+}
+
+static void ih_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+{
+    const interned_table *t = self;
+    *ngrams = t->grams;
+    *contexts = t->contexts;
+}
+
+/* ---- prune ------------------------------------------------------------ */
+
+/* Contexts keeping a gram, read off the old index, so that they are known
+ * even if the new index cannot be built. */
+static uint64_t contexts_surviving(const interned_table *t, uint64_t min_count)
+{
+    uint64_t contexts = 0;
+    for (uint32_t entry = 0; entry < t->context_len; entry++)
+        for (uint32_t at = t->context_offsets[entry]; at < t->context_offsets[entry + 1]; at++)
+            if (slot_count(t, gram_slot(t, t->successor_slots[at])) >= min_count) {
+                contexts++;
+                break;
+            }
+    return contexts;
+}
+
+/* Drop grams below min_count without allocating: starting after an empty
+ * slot, every gram is taken out and, if kept, put back from its home. Each
+ * lands at or before its old place and no probe run is cut. */
+static void gram_filter_in_place(interned_table *t, uint64_t min_count)
+{
+    uint32_t empty = 0;
+    while (slot_count(t, gram_slot(t, empty)) != 0)
+        empty++;
+    uint32_t kept[MG_ORDER_MAX + 1];
+    uint64_t grams = 0;
+    for (uint64_t step = 1; step <= t->gram_cap; step++) {
+        uint32_t *slot = gram_slot(t, (uint32_t)((empty + step) % t->gram_cap));
+        if (slot_count(t, slot) == 0)
+            continue;
+        memcpy(kept, slot, t->slot_words * sizeof(uint32_t));
+        slot[t->order] = 0;
+        if (kept[t->order] >= min_count) {
+            gram_place(t, t->gram_slots, t->gram_cap, kept);
+            grams++;
+        }
+    }
+    t->grams = grams;
+}
+
+/* Words stay interned: a word whose grams are all dropped keeps its id. */
+static uint64_t ih_prune(void *self, uint64_t min_count)
+{
+    interned_table *t = self;
+    uint64_t survivors = 0;
+    for (uint32_t index = 0; index < t->gram_cap; index++) {
+        uint32_t count = slot_count(t, gram_slot(t, index));
+        survivors += count != 0 && count >= min_count;
+    }
+    uint64_t dropped = t->grams - survivors;
+    if (dropped == 0)
+        return 0;
+    if (t->indexed && t->order > 1)
+        t->contexts = contexts_surviving(t, min_count);
+    index_free(t);
+    /* Shrink by rebuilding when that frees memory; in place otherwise or
+     * when the new table cannot be had. */
+    uint64_t capacity = capacity_for(survivors, GRAM_LOAD);
+    if (capacity >= t->gram_cap || gram_rebuild(t, capacity, min_count) != MG_OK)
+        gram_filter_in_place(t, min_count);
+    if (t->order == 1)
+        t->contexts = t->grams > 0;
+    if (t->finalized)
+        index_build(t); /* on failure successors fall back to a scan */
+    return dropped;
+}
+
+/* ---- destroy ---------------------------------------------------------- */
+
+static void ih_destroy(void *self)
+{
+    interned_table *t = self;
+    if (!t)
+        return;
+    index_free(t);
+    mg_free(t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
+    mg_free(t->intern_slots, (size_t)t->intern_cap * sizeof *t->intern_slots);
+    mg_free(t->word_at, (size_t)t->word_cap * DIRECTORY_ENTRY);
+    for (arena_block *block = t->arena_blocks, *next; block; block = next) {
+        next = block->next;
+        mg_free(block, sizeof(arena_block) + block->size);
+    }
+    mg_free(t, sizeof *t);
+}
+
+/* ---- estimate --------------------------------------------------------- */
+
+static double ih_estimate(const mg_table_shape *shape)
+{
+    if (shape->ngrams == 0)
+        return 0.0;
+    double ngrams = (double)shape->ngrams;
+    double grams = 4.0 * (shape->order + 1) * 100.0 / GRAM_LOAD;
+    double index = 0.0;
+    if (shape->order > 1)
+        index = 4.0 + 4.0 * (double)shape->contexts / ngrams * 100.0 / CONTEXT_LOAD;
+    /* per word: a length byte, a directory entry, an intern slot */
+    double per_word = 1.0 + DIRECTORY_ENTRY + (double)sizeof(intern_slot) * 100.0 / INTERN_LOAD;
+    double vocabulary = ((double)shape->vocab_bytes + (double)shape->vocab * per_word) / ngrams;
+    return grams + index + vocabulary;
+}
+
+/* ---- ops table -------------------------------------------------------- */
+
+const mg_backend mg_backend_interned_hash = {
+    .name = "interned_hash",
+    .summary = "interned word ids, id tuples in one open-addressing table (linear probing, xxh3)",
+    .create = ih_create,
+    .add = ih_add,
+    .finalize = ih_finalize,
+    .count = ih_count,
+    .successors = ih_successors,
+    .foreach = ih_foreach,
+    .sizes = ih_sizes,
+    .prune = ih_prune,
+    .destroy = ih_destroy,
+    .estimate_bytes_per_ngram = ih_estimate,
+};

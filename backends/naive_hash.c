@@ -1,0 +1,583 @@
+/*
+ * naive_hash.c — seed 000's Python dict of dicts ({(w1, w2): {w3: count}})
+ * written in C the way people first write it: a chained hash table of
+ * contexts, each owning a chained hash table of next tokens, every token its
+ * own heap copy. The honest baseline the other backends are measured against.
+ *
+ *   naive_hash        contexts.buckets
+ *   +-------------+   +---+---+---+---+
+ *   | order       |   | * | / | * | / | ...
+ *   | contexts ---+-->+-|-+---+---+---+
+ *   | ngram_count |     v
+ *   +-------------+   context_entry: one per distinct (n-1)-token prefix
+ *                     +--------------------+
+ *                     | link --------------+--> next context in the chain
+ *                     | successors.buckets-+--> +---+---+
+ *                     | successors.*_count |    | * | / | ...
+ *                     | tokens[0] bytes ---+--> "how"   +-|-+---+
+ *                     |           len      |            v
+ *                     | tokens[1] bytes ---+--> "to"    next_entry: one per n-gram
+ *                     |           len      |            +------------+
+ *                     +--------------------+            | link ------+--> next in chain
+ *                                                       | word bytes-+--> "do"
+ *                                                       |      len   |
+ *                                                       | count      |
+ *                                                       +------------+
+ *
+ * Each quoted word is a heap block of its own, exactly its length; markers
+ * are stored as they arrive (bytes == NULL) and cost nothing. Order 1 has a
+ * single context of no tokens whose table holds every unigram. A table starts
+ * with one bucket and doubles when an insert would leave more entries than
+ * buckets, so it runs between 0.5 and 1 entries per bucket (0.75 expected),
+ * except that a context's first successor fills its single first bucket.
+ *
+ * Expected bytes requested per n-gram, N n-grams, C contexts, w the mean word
+ * length (vocab_bytes / vocab), P a pointer, load 0.75:
+ *
+ *   per n-gram    = sizeof(next_entry) + w
+ *   per context   = sizeof(context_entry) + (n-1) (sizeof(token_copy) + w) + P / load
+ *   inner buckets = P (C + (N - C) / load)
+ *   bytes/n-gram  = per n-gram + (C per context + inner buckets) / N
+ *
+ * Order 3 on English text (w ~ 9.5, C/N ~ 0.5, 64-bit):
+ *   32 + 9.5 + 0.5 (32 + 2 (16 + 9.5) + 10.7) + 8 (0.5 + 0.5 / 0.75) ~ 98 bytes
+ * per trigram (90 measured on 10 MB of English documentation). w is the
+ * vocabulary's mean, but n-grams repeat the frequent, shorter words, so the
+ * figure runs high, more so as n grows (+9% at order 3, +15% at order 5).
+ */
+#include "backend.h"
+#include "mem.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <xxhash.h>
+
+/* ---- types --------------------------------------------------------------- */
+
+/* Every entry starts with its chain link, so one table code serves both kinds. */
+typedef struct chain_link {
+    struct chain_link *next;
+} chain_link;
+
+typedef struct chain_table {
+    chain_link **buckets; /* bucket_count heads, a power of two */
+    size_t bucket_count;
+    size_t entry_count;
+} chain_table;
+
+/* A token as stored: a word's own heap copy of len bytes, or a marker
+ * (bytes == NULL, len = MG_MARK_START or MG_MARK_END, nothing allocated). */
+typedef struct token_copy {
+    unsigned char *bytes;
+    uint32_t len;
+} token_copy;
+
+/* One n-gram: the last token and its count, in its context's table. */
+typedef struct next_entry {
+    chain_link link;
+    token_copy word;
+    uint64_t count;
+} next_entry;
+
+/* One context (the first n-1 tokens) and the table of what followed it. */
+typedef struct context_entry {
+    chain_link link;
+    chain_table successors; /* of next_entry */
+    token_copy tokens[];    /* n-1 of them; none for order 1 */
+} context_entry;
+
+typedef struct naive_hash {
+    int order;
+    chain_table contexts; /* of context_entry */
+    uint64_t ngram_count;
+} naive_hash;
+
+/* Tables start at one bucket: most contexts are followed by one token only. */
+enum { INITIAL_BUCKETS = 1 };
+
+#define EXPECTED_LOAD 0.75 /* entries per bucket, the mean under doubling */
+
+/* Seeds that spread markers apart from words (words are hashed with none);
+ * lookups always compare the keys themselves, so a collision costs time only. */
+#define MARKER_SEED 0x6d61726b65727321ULL
+#define CONTEXT_SEED 0x636f6e7465787421ULL
+
+/* ---- helpers: tokens ----------------------------------------------------- */
+
+static uint64_t token_hash(const unsigned char *bytes, uint32_t len, uint64_t seed)
+{
+    if (bytes == NULL) /* a marker: hash its tag under a seed of its own */
+        return XXH3_64bits_withSeed(&len, sizeof len, seed ^ MARKER_SEED);
+    return XXH3_64bits_withSeed(bytes, len, seed);
+}
+
+/* Each token's hash seeds the next one's, so order matters. */
+static uint64_t context_hash(const mg_token *tokens, int length)
+{
+    uint64_t hash = CONTEXT_SEED;
+    for (int i = 0; i < length; i++)
+        hash = token_hash(tokens[i].bytes, tokens[i].len, hash);
+    return hash;
+}
+
+/* The same hash from the stored copies, for rehashing. */
+static uint64_t copies_hash(const token_copy *tokens, int length)
+{
+    uint64_t hash = CONTEXT_SEED;
+    for (int i = 0; i < length; i++)
+        hash = token_hash(tokens[i].bytes, tokens[i].len, hash);
+    return hash;
+}
+
+static bool token_equal(const token_copy *stored, const mg_token *token)
+{
+    if ((stored->bytes == NULL) != (token->bytes == NULL) || stored->len != token->len)
+        return false;
+    return stored->bytes == NULL || memcmp(stored->bytes, token->bytes, token->len) == 0;
+}
+
+/* The copy of a word is exactly its bytes; a marker needs no memory. */
+static bool token_copy_make(token_copy *copy, const mg_token *token)
+{
+    copy->len = token->len;
+    copy->bytes = NULL;
+    if (token->bytes == NULL)
+        return true;
+    copy->bytes = mg_alloc(token->len);
+    if (copy->bytes == NULL)
+        return false;
+    memcpy(copy->bytes, token->bytes, token->len);
+    return true;
+}
+
+static void token_copy_free(token_copy *copy)
+{
+    if (copy->bytes != NULL)
+        mg_free(copy->bytes, copy->len);
+}
+
+static mg_token token_view(const token_copy *copy)
+{
+    return (mg_token){.bytes = copy->bytes, .len = copy->len};
+}
+
+/* ---- helpers: chained tables --------------------------------------------- */
+
+/* Rehashing recomputes each key's hash (entries do not store it, as in dict.c). */
+typedef uint64_t entry_hash_fn(const chain_link *entry, int context_length);
+
+static bool table_init(chain_table *table)
+{
+    table->buckets = mg_calloc(INITIAL_BUCKETS, sizeof *table->buckets);
+    table->bucket_count = INITIAL_BUCKETS;
+    table->entry_count = 0;
+    return table->buckets != NULL;
+}
+
+static void table_free_buckets(chain_table *table)
+{
+    mg_free(table->buckets, table->bucket_count * sizeof *table->buckets);
+}
+
+static chain_link **table_bucket(const chain_table *table, uint64_t hash)
+{
+    return &table->buckets[hash & (table->bucket_count - 1)];
+}
+
+/* Double before an insert would leave more entries than buckets. On failure
+ * the table is as it was. */
+static bool table_make_room(chain_table *table, entry_hash_fn *hash_of, int context_length)
+{
+    if (table->entry_count + 1 <= table->bucket_count)
+        return true;
+    size_t new_count = table->bucket_count * 2;
+    chain_link **new_buckets = mg_calloc(new_count, sizeof *new_buckets);
+    if (new_buckets == NULL)
+        return false;
+    for (size_t i = 0; i < table->bucket_count; i++) {
+        chain_link *entry = table->buckets[i];
+        while (entry != NULL) {
+            chain_link *following = entry->next;
+            chain_link **head = &new_buckets[hash_of(entry, context_length) & (new_count - 1)];
+            entry->next = *head;
+            *head = entry;
+            entry = following;
+        }
+    }
+    table_free_buckets(table);
+    table->buckets = new_buckets;
+    table->bucket_count = new_count;
+    return true;
+}
+
+/* The caller has made room. */
+static void table_link(chain_table *table, chain_link *entry, uint64_t hash)
+{
+    chain_link **head = table_bucket(table, hash);
+    entry->next = *head;
+    *head = entry;
+    table->entry_count++;
+}
+
+/* ---- helpers: entries ---------------------------------------------------- */
+
+static next_entry *as_next(chain_link *link) { return (next_entry *)link; }
+static context_entry *as_context(chain_link *link) { return (context_entry *)link; }
+
+static uint64_t next_entry_hash(const chain_link *entry, int context_length)
+{
+    (void)context_length;
+    const next_entry *next = (const next_entry *)entry;
+    return token_hash(next->word.bytes, next->word.len, 0);
+}
+
+static uint64_t context_entry_hash(const chain_link *entry, int context_length)
+{
+    return copies_hash(((const context_entry *)entry)->tokens, context_length);
+}
+
+static size_t context_entry_size(int context_length)
+{
+    return sizeof(context_entry) + (size_t)context_length * sizeof(token_copy);
+}
+
+static next_entry *next_entry_new(const mg_token *word)
+{
+    next_entry *next = mg_alloc(sizeof *next);
+    if (next == NULL)
+        return NULL;
+    if (!token_copy_make(&next->word, word)) {
+        mg_free(next, sizeof *next);
+        return NULL;
+    }
+    next->count = 1;
+    return next;
+}
+
+static void next_entry_free(next_entry *next)
+{
+    token_copy_free(&next->word);
+    mg_free(next, sizeof *next);
+}
+
+static void context_entry_free(context_entry *context, int context_length)
+{
+    chain_table *successors = &context->successors;
+    for (size_t i = 0; i < successors->bucket_count; i++) {
+        chain_link *entry = successors->buckets[i];
+        while (entry != NULL) {
+            chain_link *following = entry->next;
+            next_entry_free(as_next(entry));
+            entry = following;
+        }
+    }
+    table_free_buckets(successors);
+    for (int i = 0; i < context_length; i++)
+        token_copy_free(&context->tokens[i]);
+    mg_free(context, context_entry_size(context_length));
+}
+
+/* A context holding copies of tokens[0..context_length) and an empty table. */
+static context_entry *context_entry_new(const mg_token *tokens, int context_length)
+{
+    context_entry *context = mg_alloc(context_entry_size(context_length));
+    if (context == NULL)
+        return NULL;
+    int copied = 0;
+    while (copied < context_length && token_copy_make(&context->tokens[copied], &tokens[copied]))
+        copied++;
+    if (copied < context_length || !table_init(&context->successors)) {
+        for (int i = 0; i < copied; i++)
+            token_copy_free(&context->tokens[i]);
+        mg_free(context, context_entry_size(context_length));
+        return NULL;
+    }
+    return context;
+}
+
+static context_entry *context_find(const naive_hash *table, const mg_token *tokens, uint64_t hash)
+{
+    int context_length = table->order - 1;
+    for (chain_link *entry = *table_bucket(&table->contexts, hash); entry; entry = entry->next) {
+        context_entry *context = as_context(entry);
+        int i = 0;
+        while (i < context_length && token_equal(&context->tokens[i], &tokens[i]))
+            i++;
+        if (i == context_length)
+            return context;
+    }
+    return NULL;
+}
+
+static next_entry *next_find(const context_entry *context, const mg_token *word, uint64_t hash)
+{
+    for (chain_link *entry = *table_bucket(&context->successors, hash); entry; entry = entry->next)
+        if (token_equal(&as_next(entry)->word, word))
+            return as_next(entry);
+    return NULL;
+}
+
+/* ---- create -------------------------------------------------------------- */
+
+static void *naive_create(int order)
+{
+    if (order < 1 || order > MG_ORDER_MAX)
+        return NULL;
+    naive_hash *table = mg_alloc(sizeof *table);
+    if (table == NULL)
+        return NULL;
+    table->order = order;
+    table->ngram_count = 0;
+    if (!table_init(&table->contexts)) {
+        mg_free(table, sizeof *table);
+        return NULL;
+    }
+    return table;
+}
+
+/* ---- add ----------------------------------------------------------------- */
+
+/* A new successor of a known context: the entry first, then room for it. */
+static int add_to_context(context_entry *context, const mg_token *word, uint64_t word_hash)
+{
+    next_entry *next = next_entry_new(word);
+    if (next == NULL)
+        return MG_ERR_NOMEM;
+    if (!table_make_room(&context->successors, next_entry_hash, 0)) {
+        next_entry_free(next);
+        return MG_ERR_NOMEM;
+    }
+    table_link(&context->successors, &next->link, word_hash);
+    return MG_OK;
+}
+
+/* A new context with its first successor: everything is built before the
+ * table is touched, so a failure leaves nothing behind. */
+static int add_new_context(naive_hash *table, const mg_token *gram, uint64_t hash,
+                           uint64_t word_hash)
+{
+    int context_length = table->order - 1;
+    context_entry *context = context_entry_new(gram, context_length);
+    if (context == NULL)
+        return MG_ERR_NOMEM;
+    if (add_to_context(context, &gram[context_length], word_hash) != MG_OK ||
+        !table_make_room(&table->contexts, context_entry_hash, context_length)) {
+        context_entry_free(context, context_length);
+        return MG_ERR_NOMEM;
+    }
+    table_link(&table->contexts, &context->link, hash);
+    return MG_OK;
+}
+
+static int naive_add(void *self, const mg_token *gram)
+{
+    naive_hash *table = self;
+    int context_length = table->order - 1;
+    const mg_token *word = &gram[context_length];
+    uint64_t hash = context_hash(gram, context_length);
+    uint64_t word_hash = token_hash(word->bytes, word->len, 0);
+    context_entry *context = context_find(table, gram, hash);
+    int status;
+    if (context == NULL) {
+        status = add_new_context(table, gram, hash, word_hash);
+    } else {
+        next_entry *next = next_find(context, word, word_hash);
+        if (next != NULL) {
+            next->count++;
+            return MG_OK;
+        }
+        status = add_to_context(context, word, word_hash);
+    }
+    if (status == MG_OK)
+        table->ngram_count++;
+    return status;
+}
+
+/* ---- finalize ------------------------------------------------------------ */
+
+/* Nothing to merge or compact: the tables are already what queries walk. */
+static int naive_finalize(void *self)
+{
+    (void)self;
+    return MG_OK;
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+static uint64_t naive_count(void *self, const mg_token *gram)
+{
+    naive_hash *table = self;
+    int context_length = table->order - 1;
+    const mg_token *word = &gram[context_length];
+    context_entry *context = context_find(table, gram, context_hash(gram, context_length));
+    if (context == NULL)
+        return 0;
+    next_entry *next = next_find(context, word, token_hash(word->bytes, word->len, 0));
+    return next ? next->count : 0;
+}
+
+static int naive_successors(void *self, const mg_token *context_tokens, mg_successor_visit visit,
+                            void *arg)
+{
+    naive_hash *table = self;
+    int context_length = table->order - 1;
+    /* Order 1: no tokens are read, so context_tokens may be anything. */
+    context_entry *context =
+        context_find(table, context_tokens, context_hash(context_tokens, context_length));
+    if (context == NULL)
+        return 0;
+    const chain_table *successors = &context->successors;
+    for (size_t i = 0; i < successors->bucket_count; i++) {
+        for (chain_link *entry = successors->buckets[i]; entry; entry = entry->next) {
+            mg_token word = token_view(&as_next(entry)->word);
+            int stop = visit(arg, &word, as_next(entry)->count);
+            if (stop != 0)
+                return stop;
+        }
+    }
+    return 0;
+}
+
+/* Every n-gram of one context, its tokens gathered on the stack. */
+static int foreach_in_context(const context_entry *context, int context_length,
+                              mg_gram_visit visit, void *arg)
+{
+    mg_token gram[MG_ORDER_MAX];
+    for (int i = 0; i < context_length; i++)
+        gram[i] = token_view(&context->tokens[i]);
+    const chain_table *successors = &context->successors;
+    for (size_t i = 0; i < successors->bucket_count; i++) {
+        for (chain_link *entry = successors->buckets[i]; entry; entry = entry->next) {
+            gram[context_length] = token_view(&as_next(entry)->word);
+            int stop = visit(arg, gram, as_next(entry)->count);
+            if (stop != 0)
+                return stop;
+        }
+    }
+    return 0;
+}
+
+static int naive_foreach(void *self, mg_gram_visit visit, void *arg)
+{
+    naive_hash *table = self;
+    for (size_t i = 0; i < table->contexts.bucket_count; i++) {
+        for (chain_link *entry = table->contexts.buckets[i]; entry; entry = entry->next) {
+            int stop = foreach_in_context(as_context(entry), table->order - 1, visit, arg);
+            if (stop != 0)
+                return stop;
+        }
+    }
+    return 0;
+}
+
+static void naive_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+{
+    naive_hash *table = self;
+    *ngrams = table->ngram_count;
+    *contexts = table->contexts.entry_count;
+}
+
+/* ---- prune --------------------------------------------------------------- */
+
+/* Bucket arrays are never shrunk, here or below: naive code frees the entries
+ * and keeps the arrays, and the holes this leaves are what the benchmark's
+ * prune phase is there to show. */
+static uint64_t prune_context(context_entry *context, uint64_t min_count)
+{
+    chain_table *successors = &context->successors;
+    uint64_t dropped = 0;
+    for (size_t i = 0; i < successors->bucket_count; i++) {
+        chain_link **slot = &successors->buckets[i];
+        while (*slot != NULL) {
+            next_entry *next = as_next(*slot);
+            if (next->count >= min_count) {
+                slot = &next->link.next;
+                continue;
+            }
+            *slot = next->link.next;
+            next_entry_free(next);
+            successors->entry_count--;
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
+static uint64_t naive_prune(void *self, uint64_t min_count)
+{
+    naive_hash *table = self;
+    int context_length = table->order - 1;
+    uint64_t dropped = 0;
+    for (size_t i = 0; i < table->contexts.bucket_count; i++) {
+        chain_link **slot = &table->contexts.buckets[i];
+        while (*slot != NULL) {
+            context_entry *context = as_context(*slot);
+            dropped += prune_context(context, min_count);
+            if (context->successors.entry_count > 0) {
+                slot = &context->link.next;
+                continue;
+            }
+            *slot = context->link.next; /* left empty: the context goes too */
+            context_entry_free(context, context_length);
+            table->contexts.entry_count--;
+        }
+    }
+    table->ngram_count -= dropped;
+    return dropped;
+}
+
+/* ---- destroy ------------------------------------------------------------- */
+
+static void naive_destroy(void *self)
+{
+    naive_hash *table = self;
+    if (table == NULL)
+        return;
+    for (size_t i = 0; i < table->contexts.bucket_count; i++) {
+        chain_link *entry = table->contexts.buckets[i];
+        while (entry != NULL) {
+            chain_link *following = entry->next;
+            context_entry_free(as_context(entry), table->order - 1);
+            entry = following;
+        }
+    }
+    table_free_buckets(&table->contexts);
+    mg_free(table, sizeof *table);
+}
+
+/* ---- estimate ------------------------------------------------------------ */
+
+/* The formula at the top of the file. Markers are counted as words (they
+ * have no copy) and w is the vocabulary's mean: both lean high. */
+static double naive_estimate_bytes_per_ngram(const mg_table_shape *shape)
+{
+    if (shape->ngrams == 0)
+        return 0.0;
+    double ngrams = (double)shape->ngrams, contexts = (double)shape->contexts;
+    double word_bytes = shape->vocab ? (double)shape->vocab_bytes / (double)shape->vocab : 0.0;
+    double pointer = sizeof(chain_link *);
+    double context_length = shape->order - 1;
+    double per_ngram = sizeof(next_entry) + word_bytes;
+    double per_context = sizeof(context_entry) +
+                         context_length * (sizeof(token_copy) + word_bytes) +
+                         pointer / EXPECTED_LOAD;
+    double inner_buckets = pointer * (contexts + (ngrams - contexts) / EXPECTED_LOAD);
+    return per_ngram + (contexts * per_context + inner_buckets) / ngrams;
+}
+
+/* ---- ops table ----------------------------------------------------------- */
+
+const mg_backend mg_backend_naive_hash = {
+    .name = "naive_hash",
+    .summary = "seed 000 in C: hash of contexts -> hash of next tokens, every token a heap copy",
+    .create = naive_create,
+    .add = naive_add,
+    .finalize = naive_finalize, /* a no-op: nothing to compact */
+    .count = naive_count,
+    .successors = naive_successors,
+    .foreach = naive_foreach,
+    .sizes = naive_sizes,       /* O(1): kept counters */
+    .prune = naive_prune,       /* frees entries, keeps bucket arrays */
+    .destroy = naive_destroy,
+    .estimate_bytes_per_ngram = naive_estimate_bytes_per_ngram,
+};

@@ -1,0 +1,41 @@
+/*
+ * registry.c — the table of backends: the only file that lists them.
+ * A backend joins every command, sweep and the conformance suite by being
+ * added to mg_backends[] here (and its file to meson.build).
+ */
+#include "backend.h"
+
+#include <string.h>
+
+extern const mg_backend mg_backend_naive_hash;
+extern const mg_backend mg_backend_interned_hash;
+extern const mg_backend mg_backend_test_null;
+extern const mg_backend mg_backend_test_calibration;
+extern const mg_backend mg_backend_test_crash;
+
+const mg_backend *const mg_backends[] = {
+    &mg_backend_naive_hash,
+    &mg_backend_interned_hash,
+    NULL,
+};
+
+const mg_backend *const mg_test_backends[] = {
+    &mg_backend_test_null,
+    &mg_backend_test_calibration,
+    &mg_backend_test_crash,
+    NULL,
+};
+
+static const mg_backend *find_in(const mg_backend *const *table, const char *name)
+{
+    for (const mg_backend *const *backend = table; *backend; backend++)
+        if (strcmp((*backend)->name, name) == 0)
+            return *backend;
+    return NULL;
+}
+
+const mg_backend *mg_backend_find(const char *name)
+{
+    const mg_backend *found = find_in(mg_backends, name);
+    return found ? found : find_in(mg_test_backends, name);
+}
