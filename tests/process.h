@@ -1,0 +1,33 @@
+/* process.h — tests start build/memgrams as users do and read what it says. */
+#ifndef MG_TESTS_PROCESS_H
+#define MG_TESTS_PROCESS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct command_result {
+    int exit_code;   /* -1 when killed by a signal */
+    int signal;      /* the signal, or 0 */
+    char *out, *err; /* NUL-terminated */
+    size_t out_length;
+} command_result;
+
+/* Runs MEMGRAMS_BINARY with args (NULL-terminated) and extra NAME=VALUE
+ * environment entries (NULL-terminated, may be NULL). */
+command_result memgrams(const char *const *args, const char *const *environment);
+void command_result_free(command_result *result);
+
+/* A fresh temporary folder (mkdtemp; malloc'd path); remove_folder deletes
+ * it with everything in it and frees the path. */
+char *temp_folder(void);
+void remove_folder(char *folder);
+
+/* Lines in text (a last line without '\n' counts). */
+int count_lines(const char *text);
+
+/* The run object printed by `memgrams run`; NULL if stdout is no JSON object. */
+json_t *run_json(const command_result *result);
+/* phases[name][layer] as a number; -1 when null or absent. */
+double phase_layer(json_t *run, const char *phase, const char *layer);
+
+#endif

@@ -1,0 +1,294 @@
+/*
+ * test_cli.c — the command line as users meet it: bad input gets exit 2 and
+ * one line naming the fault; sweeps survive a crashing child; the contract's
+ * commands agree across backends.
+ */
+#include "process.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char corpus_text[] = "the cat sat on the mat\nThe dog sat on the log\n\nthe cat ate\n";
+
+/* Runs args and checks: exit 2, exactly one line on stderr, containing every needle. */
+static void expect_usage_error(const char *const *args, const char *const *environment,
+                               const char *needle, const char *second_needle)
+{
+    command_result result = memgrams(args, environment);
+    cr_expect_eq(result.exit_code, 2, "%s %s: exit %d, expected 2 (stderr: %s)", args[0], args[1] ? args[1] : "",
+                 result.exit_code, result.err);
+    cr_expect_eq(count_lines(result.err), 1, "stderr is not one line: '%s'", result.err);
+    cr_expect(strstr(result.err, needle), "stderr '%s' does not name '%s'", result.err, needle);
+    if (second_needle)
+        cr_expect(strstr(result.err, second_needle), "stderr '%s' does not name '%s'", result.err, second_needle);
+    cr_expect_eq(result.out_length, 0, "stdout is not empty: %s", result.out);
+    command_result_free(&result);
+}
+
+Test(cli, unknown_backend_names_the_valid_ones)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *args[] = {"run", "--backend", "bogus", "--corpus", corpus, NULL};
+    expect_usage_error(args, NULL, "bogus", "naive_hash, interned_hash");
+    const char *dump_args[] = {"dump", "--backend", "bogus", "--corpus", corpus, NULL};
+    expect_usage_error(dump_args, NULL, "bogus", "interned_hash");
+    mgt_temp_remove(corpus);
+}
+
+Test(cli, unknown_option_and_command)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *option_args[] = {"run", "--backend", "naive_hash", "--corpus", corpus, "--colour", NULL};
+    expect_usage_error(option_args, NULL, "--colour", NULL);
+    const char *foreign_args[] = {"dump", "--backend", "naive_hash", "--corpus", corpus, "--seed", "3", NULL};
+    expect_usage_error(foreign_args, NULL, "--seed", NULL);
+    const char *command_args[] = {"frobnicate", NULL};
+    expect_usage_error(command_args, NULL, "frobnicate", "sweep");
+    const char *bare_args[] = {NULL};
+    expect_usage_error(bare_args, NULL, "command", NULL);
+    mgt_temp_remove(corpus);
+}
+
+Test(cli, missing_required_options)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *no_backend[] = {"run", "--corpus", corpus, NULL};
+    expect_usage_error(no_backend, NULL, "--backend", NULL);
+    const char *no_corpus[] = {"run", "--backend", "naive_hash", NULL};
+    expect_usage_error(no_corpus, NULL, "--corpus", NULL);
+    const char *no_value[] = {"run", "--backend", "naive_hash", "--corpus", NULL};
+    expect_usage_error(no_value, NULL, "--corpus", NULL);
+    mgt_temp_remove(corpus);
+}
+
+Test(cli, missing_unreadable_and_directory_corpora)
+{
+    const char *missing[] = {"run", "--backend", "naive_hash", "--corpus", "/nonexistent/words.txt", NULL};
+    expect_usage_error(missing, NULL, "/nonexistent/words.txt", NULL);
+    char *folder = temp_folder();
+    const char *directory[] = {"dump", "--backend", "naive_hash", "--corpus", folder, NULL};
+    expect_usage_error(directory, NULL, "directory", NULL);
+    /* root reads any file with mode 000; /proc/self/mem refuses read() at offset 0 */
+    char *locked = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    chmod(locked, 0);
+    const char *unreadable_path = geteuid() == 0 ? "/proc/self/mem" : locked;
+    const char *unreadable[] = {"run", "--backend", "interned_hash", "--corpus", unreadable_path, NULL};
+    expect_usage_error(unreadable, NULL, unreadable_path, NULL);
+    remove_folder(folder);
+    mgt_temp_remove(locked);
+}
+
+Test(cli, named_corpus_not_fetched_says_how_to_fetch)
+{
+    char *empty = temp_folder();
+    char variable[512];
+    snprintf(variable, sizeof variable, "MEMGRAMS_CORPORA=%s", empty);
+    const char *environment[] = {variable, NULL};
+    const char *args[] = {"run", "--backend", "naive_hash", "--corpus", "gcide", NULL};
+    expect_usage_error(args, environment, "corpora/fetch gcide", NULL);
+    const char *unknown[] = {"run", "--backend", "naive_hash", "--corpus", "shakespeare", NULL};
+    expect_usage_error(unknown, environment, "shakespeare", "fortunes, gcide");
+    remove_folder(empty);
+}
+
+Test(cli, order_outside_one_to_five)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    static const char *const orders[] = {"0", "6", "-1", "three", ""};
+    for (size_t index = 0; index < sizeof orders / sizeof orders[0]; index++) {
+        const char *args[] = {"run", "--backend", "naive_hash", "--corpus", corpus, "--order", orders[index], NULL};
+        expect_usage_error(args, NULL, "order", "1..5");
+    }
+    mgt_temp_remove(corpus);
+}
+
+Test(cli, fraction_outside_zero_to_one)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    static const char *const fractions[] = {"0", "1.5", "-0.5", "half", "1/0", "3/2"};
+    for (size_t index = 0; index < sizeof fractions / sizeof fractions[0]; index++) {
+        const char *args[] = {"dump", "--backend", "naive_hash", "--corpus", corpus, "--fraction", fractions[index], NULL};
+        expect_usage_error(args, NULL, "fraction", "(0, 1]");
+    }
+    mgt_temp_remove(corpus);
+}
+
+Test(cli, unknown_allocator_names_the_valid_ones)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *args[] = {"run", "--backend", "naive_hash", "--corpus", corpus, "--allocator", "hoard", NULL};
+    expect_usage_error(args, NULL, "hoard", "jemalloc, glibc");
+    const char *sweep_args[] = {"sweep", "--allocators", "jemalloc,hoard", "--corpora", corpus, "--plan", NULL};
+    expect_usage_error(sweep_args, NULL, "hoard", NULL);
+    mgt_temp_remove(corpus);
+}
+
+Test(cli, a_word_over_the_limit_is_an_input_error)
+{
+    char *path = mgt_temp_file_repeat('x', (65ULL << 20));
+    const char *args[] = {"run", "--backend", "interned_hash", "--corpus", path, NULL};
+    expect_usage_error(args, NULL, "longer than", "line 1");
+    mgt_temp_remove(path);
+}
+
+Test(cli, run_prints_every_contract_field)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *args[] = {"run", "--backend", "interned_hash", "--corpus", corpus, "--order", "2", NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(result.out), 1, "run printed more than one line");
+    json_t *run = run_json(&result);
+    cr_assert(run);
+    static const char *const fields[] = {"schema", "status", "backend", "corpus", "corpus_bytes", "fraction",
+        "order", "allocator", "allocator_version", "seed", "sentences", "tokens", "vocab", "grams_added",
+        "ngrams", "contexts", "checksum", "phases", "speed", "derived", "env"};
+    for (size_t index = 0; index < sizeof fields / sizeof fields[0]; index++)
+        cr_expect(json_object_get(run, fields[index]), "field %s is missing", fields[index]);
+    cr_expect_str_eq(json_string_value(json_object_get(run, "schema")), "memgrams.run/1");
+    cr_expect_eq(json_integer_value(json_object_get(run, "sentences")), 4);
+    cr_expect_eq(json_integer_value(json_object_get(run, "tokens")), 15);
+    cr_expect_eq(json_integer_value(json_object_get(run, "vocab")), 8);
+    cr_expect_eq(json_integer_value(json_object_get(run, "grams_added")), 19);
+    static const char *const speeds[] = {"train_ns_per_gram", "finalize_seconds", "lookup_hit_ns",
+        "lookup_miss_ns", "successors_ns", "generate_ns_per_token"};
+    for (size_t index = 0; index < sizeof speeds / sizeof speeds[0]; index++)
+        cr_expect(json_object_get(json_object_get(run, "speed"), speeds[index]), "speed.%s missing", speeds[index]);
+    static const char *const derived[] = {"bytes_per_ngram_requested", "bytes_per_ngram_allocated",
+        "bytes_per_ngram_rss", "peak_bytes_per_ngram_rss", "fragmentation", "allocator_frag_ratio",
+        "allocator_rss_ratio", "rss_overhead_ratio", "estimated_bytes_per_ngram"};
+    for (size_t index = 0; index < sizeof derived / sizeof derived[0]; index++)
+        cr_expect(json_object_get(json_object_get(run, "derived"), derived[index]), "derived.%s missing", derived[index]);
+    static const char *const phase_names[] = {"baseline", "train", "finalize", "prune", "purge", "destroy"};
+    json_t *phases = json_object_get(run, "phases");
+    cr_assert_eq(json_array_size(phases), 6);
+    for (size_t index = 0; index < 6; index++)
+        cr_expect_str_eq(json_string_value(json_object_get(json_array_get(phases, index), "name")), phase_names[index]);
+    json_decref(run);
+    command_result_free(&result);
+    mgt_temp_remove(corpus);
+}
+
+/* dump and generate are byte-identical across every listed backend. */
+Test(cli, dump_and_generate_agree_across_backends)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *list_args[] = {"list", NULL};
+    command_result listing = memgrams(list_args, NULL);
+    char *first_dump = NULL, *first_text = NULL;
+    for (char *line = strtok(listing.out, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[64];
+        cr_assert_eq(sscanf(line, "%63s", name), 1);
+        const char *dump_args[] = {"dump", "--backend", name, "--corpus", corpus, NULL};
+        command_result dump = memgrams(dump_args, NULL);
+        cr_assert_eq(dump.exit_code, 0, "%s", dump.err);
+        const char *generate_args[] = {"generate", "--backend", name, "--corpus", corpus, "--seed", "7",
+                                       "--sentences", "20", NULL};
+        command_result text = memgrams(generate_args, NULL);
+        cr_assert_eq(text.exit_code, 0, "%s", text.err);
+        cr_expect_eq(count_lines(text.out), 20, "%s generated %d lines", name, count_lines(text.out));
+        if (!first_dump) {
+            cr_expect(strstr(dump.out, "<s> <s> the\t3\n"), "dump lacks '<s> <s> the\\t3': %s", dump.out);
+            first_dump = strdup(dump.out);
+            first_text = strdup(text.out);
+        } else {
+            cr_expect_str_eq(dump.out, first_dump, "%s dumps differently", name);
+            cr_expect_str_eq(text.out, first_text, "%s generates differently", name);
+        }
+        command_result_free(&dump);
+        command_result_free(&text);
+    }
+    free(first_dump);
+    free(first_text);
+    command_result_free(&listing);
+    mgt_temp_remove(corpus);
+}
+
+static int count_status(const char *results, const char *backend, const char *status)
+{
+    char needle[256];
+    snprintf(needle, sizeof needle, "\"status\":\"%s\",\"backend\":\"%s\"", status, backend);
+    int found = 0;
+    for (const char *cursor = strstr(results, needle); cursor; cursor = strstr(cursor + 1, needle))
+        found++;
+    return found;
+}
+
+static char *read_file_text(const char *path)
+{
+    FILE *file = fopen(path, "r");
+    cr_assert(file, "cannot open %s", path);
+    static char text[1 << 20];
+    size_t length = fread(text, 1, sizeof text - 1, file);
+    text[length] = '\0';
+    fclose(file);
+    return text;
+}
+
+Test(sweep, a_crashing_child_is_recorded_and_the_others_finish)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    char *out = temp_folder(), results_path[512];
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", out);
+    const char *environment[] = {"MEMGRAMS_CRASH_AFTER=3", NULL};
+    const char *args[] = {"sweep", "--backends", "naive_hash,test_crash,interned_hash", "--corpora", corpus,
+                          "--orders", "1,3", "--out", out, NULL};
+    command_result result = memgrams(args, environment);
+    cr_expect_eq(result.exit_code, 1, "a sweep with a crashed cell exits %d", result.exit_code);
+    cr_expect(strstr(result.out, "crashed"), "the summary does not show the crash: %s", result.out);
+    char *results = read_file_text(results_path);
+    cr_expect_eq(count_lines(results), 6, "results hold %d lines", count_lines(results));
+    cr_expect_eq(count_status(results, "test_crash", "crashed"), 2, "crash cells: %s", results);
+    cr_expect_eq(count_status(results, "naive_hash", "ok"), 2);
+    cr_expect_eq(count_status(results, "interned_hash", "ok"), 2);
+    command_result_free(&result);
+
+    /* --resume measures again only what did not end ok */
+    result = memgrams(args, environment);
+    command_result_free(&result);
+    const char *resume_args[] = {"sweep", "--backends", "naive_hash,test_crash,interned_hash", "--corpora", corpus,
+                                 "--orders", "1,3", "--out", out, "--resume", NULL};
+    result = memgrams(resume_args, environment);
+    results = read_file_text(results_path);
+    cr_expect_eq(count_lines(results), 14, "after a rerun and a resume: %d lines", count_lines(results));
+    cr_expect_eq(count_status(results, "test_crash", "crashed"), 6);
+    command_result_free(&result);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
+Test(sweep, plan_prints_one_command_per_cell)
+{
+    const char *args[] = {"sweep", "--backends", "naive_hash,interned_hash", "--corpora", "gcide,fortunes",
+                          "--fractions", "1/4,1", "--orders", "2,3", "--allocators", "jemalloc,glibc", "--plan", NULL};
+    command_result result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(result.out), 32, "plan has %d lines", count_lines(result.out));
+    cr_expect(strstr(result.out, " run --backend interned_hash --corpus fortunes --fraction 0.25 --order 3 --allocator glibc"),
+              "plan lacks a cell: %s", result.out);
+    command_result_free(&result);
+}
+
+Test(report, prints_the_summary_of_a_sweep_and_refuses_a_missing_folder)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    char *out = temp_folder();
+    const char *sweep_args[] = {"sweep", "--backends", "interned_hash", "--corpora", corpus, "--out", out, NULL};
+    command_result swept = memgrams(sweep_args, NULL);
+    cr_assert_eq(swept.exit_code, 0, "%s", swept.err);
+    const char *args[] = {"report", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect(strstr(result.out, "interned_hash") && strstr(result.out, "bytes per n-gram"), "report: %s", result.out);
+    command_result_free(&result);
+    command_result_free(&swept);
+    const char *missing[] = {"report", "/nonexistent/sweep", NULL};
+    expect_usage_error(missing, NULL, "/nonexistent/sweep", NULL);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
