@@ -35,10 +35,13 @@
  *
  *     4 (order + 1) / GRAM_LOAD              gram table (rebuilt to size)
  *   + 4 + 4 (C / n) / CONTEXT_LOAD            successor index
- *   + (V / n) (L + 1 + 8 + 16 / INTERN_LOAD)  arena, word_at, intern table
+ *   + (V / n) (L + 1 + 12 + 16 / INTERN_LOAD) arena, word_at + word_hash, intern table
  *
+ * Big tables take the whole of the allocator's size class they fall in
+ * (mg_mem_usable_size), so the real load is GRAM_LOAD or a little lower.
  * Order 3 on English text (C/n ~ 0.4, V/n ~ 0.03, L ~ 8):
- *   16/0.85 + 4 + 1.6/0.8 + 0.03 x 37 = 18.8 + 6.0 + 1.1 ~ 26 bytes.
+ *   16/0.87 + 4 + 1.6/0.8 + 0.03 x 41 = 18.4 + 6.0 + 1.2 ~ 26 bytes;
+ * gcide's dictionary vocabulary is larger (V/n ~ 0.16: ~32 bytes).
  */
 #include "backend.h"
 #include "mem.h"
@@ -57,7 +60,7 @@
 #define GRAM_MAX_LOAD 85
 #endif
 #ifndef GRAM_LOAD
-#define GRAM_LOAD 85
+#define GRAM_LOAD 87
 #endif
 #ifndef CONTEXT_LOAD
 #define CONTEXT_LOAD 80
@@ -184,6 +187,15 @@ static inline bool over_load(uint64_t items, uint32_t capacity, unsigned load_pe
 }
 
 static uint64_t grown(uint32_t capacity) { return (uint64_t)capacity + capacity / 2; }
+
+/* The capacity, raised to fill the allocator's size class: the rounding a
+ * big table would lose anyway holds slots (a lower load) instead. */
+static uint64_t filling_class(uint64_t capacity, size_t slot_bytes)
+{
+    if (capacity >= SIZE_MAX / slot_bytes)
+        return capacity;
+    return mg_mem_usable_size((size_t)capacity * slot_bytes) / slot_bytes;
+}
 
 static size_t length_prefix_size(uint32_t len)
 {
@@ -519,7 +531,7 @@ static int gram_reserve(interned_table *t)
 {
     if (!over_load(t->grams + 1, t->gram_cap, GRAM_MAX_LOAD))
         return MG_OK;
-    return gram_rebuild(t, grown(t->gram_cap), 0);
+    return gram_rebuild(t, filling_class(grown(t->gram_cap), t->slot_words * sizeof(uint32_t)), 0);
 }
 
 /* Room for `words` new words of `bytes` arena bytes: word_at, intern table,
@@ -535,7 +547,7 @@ static unsigned char *words_reserve(interned_table *t, uint32_t words, size_t by
         uint64_t capacity = grown(t->intern_cap);
         if (capacity < capacity_for(interned, INTERN_MAX_LOAD))
             capacity = capacity_for(interned, INTERN_MAX_LOAD);
-        if (intern_resize(t, capacity) != MG_OK)
+        if (intern_resize(t, filling_class(capacity, sizeof(intern_slot))) != MG_OK)
             return NULL;
     }
     return arena_reserve(t, bytes, own_block);
@@ -624,27 +636,58 @@ static inline uint32_t record_hash(uint64_t record) { return (uint32_t)(record >
 static inline uint32_t record_slot(uint64_t record) { return (uint32_t)record; }
 static inline bool record_starts_group(uint64_t record) { return (record >> 32) & 1; }
 
-/* An even number of passes leaves the result in the caller's `records`. */
-_Static_assert(32 / RADIX_BITS % 2 == 0, "radix passes must be even");
+enum { SMALL_SORT = 32 }; /* ranges this short are insertion-sorted */
 
-/* Stable LSD radix sort by hash; `scratch` holds as many records. */
-static void records_sort(uint64_t *records, uint64_t *scratch, size_t count)
+static void records_insertion_sort(uint64_t *records, size_t count)
 {
-    for (int shift = 32; shift < 64; shift += RADIX_BITS) {
-        size_t starts[1 << RADIX_BITS] = {0};
-        for (size_t i = 0; i < count; i++)
-            starts[(records[i] >> shift) & ((1 << RADIX_BITS) - 1)]++;
-        for (size_t digit = 0, start = 0; digit < (1 << RADIX_BITS); digit++) {
-            size_t size = starts[digit];
-            starts[digit] = start;
-            start += size;
-        }
-        for (size_t i = 0; i < count; i++)
-            scratch[starts[(records[i] >> shift) & ((1 << RADIX_BITS) - 1)]++] = records[i];
-        uint64_t *sorted = scratch;
-        scratch = records;
-        records = sorted;
+    for (size_t i = 1; i < count; i++) {
+        uint64_t record = records[i];
+        size_t j = i;
+        for (; j > 0 && record_hash(records[j - 1]) > record_hash(record); j--)
+            records[j] = records[j - 1];
+        records[j] = record;
     }
+}
+
+/* In-place MSD radix sort by hash (American flag sort), RADIX_BITS a level
+ * from the top hash bit down to bit 1 (bit 0 is the group mark). In place,
+ * so finalize needs no scratch copy: half the temporary memory, and fewer
+ * freed pages left for the allocator to hold. Recursion depth <= 4. */
+static void records_sort_from(uint64_t *records, size_t count, int shift)
+{
+    if (count <= SMALL_SORT || shift < 32) {
+        records_insertion_sort(records, count);
+        return;
+    }
+    enum { DIGITS = 1 << RADIX_BITS };
+    size_t starts[DIGITS] = {0}, ends[DIGITS];
+    for (size_t i = 0; i < count; i++)
+        starts[(records[i] >> shift) & (DIGITS - 1)]++;
+    for (size_t digit = 0, start = 0; digit < DIGITS; digit++) {
+        size_t size = starts[digit];
+        starts[digit] = start;
+        ends[digit] = start += size;
+    }
+    size_t next[DIGITS];
+    memcpy(next, starts, sizeof next);
+    for (size_t digit = 0; digit < DIGITS; digit++)
+        while (next[digit] < ends[digit]) { /* cycle each record into its bucket */
+            uint64_t record = records[next[digit]];
+            size_t home;
+            while ((home = (record >> shift) & (DIGITS - 1)) != digit) {
+                uint64_t displaced = records[next[home]];
+                records[next[home]++] = record;
+                record = displaced;
+            }
+            records[next[digit]++] = record;
+        }
+    for (size_t digit = 0; digit < DIGITS; digit++)
+        records_sort_from(records + starts[digit], ends[digit] - starts[digit], shift - RADIX_BITS);
+}
+
+static void records_sort(uint64_t *records, size_t count)
+{
+    records_sort_from(records, count, 64 - RADIX_BITS);
 }
 
 /* Mark the first record of each context; a run of equal hashes holding
@@ -708,17 +751,12 @@ static int index_build(interned_table *t)
     }
     size_t count = (size_t)t->grams, records_size = count * sizeof(uint64_t);
     uint64_t *records = mg_alloc(records_size);
-    uint64_t *scratch = mg_alloc(records_size);
-    if (!records || !scratch) {
-        mg_free(records, records_size);
-        mg_free(scratch, records_size);
+    if (!records)
         return MG_ERR_NOMEM;
-    }
     for (uint32_t index = 0, i = 0; index < t->gram_cap; index++)
         if (slot_count(t, gram_slot(t, index)) != 0)
             records[i++] = (uint64_t)(hash_ids(t, gram_slot(t, index), t->order - 1) & ~1u) << 32 | index;
-    records_sort(records, scratch, count);
-    mg_free(scratch, records_size);
+    records_sort(records, count);
     uint64_t contexts = records_group(t, records, count);
     uint64_t capacity = capacity_for(contexts, CONTEXT_LOAD);
     uint64_t length = capacity < UINT32_MAX ? contexts_layout(records, count, (uint32_t)capacity, NULL) : UINT32_MAX;
@@ -755,11 +793,13 @@ static int ih_finalize(void *self)
     t->finalized = true;
     if (t->word_cap != t->word_count && directory_resize(t, t->word_count) != MG_OK)
         return MG_ERR_NOMEM;
-    uint64_t intern_cap = capacity_for((uint64_t)t->word_count - FIRST_WORD_ID, INTERN_LOAD);
-    if (intern_cap != t->intern_cap && intern_resize(t, intern_cap) != MG_OK)
+    /* Tables shrink to their final load, in whole size classes. */
+    uint64_t intern_cap = filling_class(capacity_for((uint64_t)t->word_count - FIRST_WORD_ID, INTERN_LOAD),
+                                        sizeof(intern_slot));
+    if (intern_cap < t->intern_cap && intern_resize(t, intern_cap) != MG_OK)
         return MG_ERR_NOMEM;
-    uint64_t gram_cap = capacity_for(t->grams, GRAM_LOAD);
-    if (gram_cap != t->gram_cap && gram_rebuild(t, gram_cap, 0) != MG_OK)
+    uint64_t gram_cap = filling_class(capacity_for(t->grams, GRAM_LOAD), t->slot_words * sizeof(uint32_t));
+    if (gram_cap < t->gram_cap && gram_rebuild(t, gram_cap, 0) != MG_OK)
         return MG_ERR_NOMEM;
     return index_build(t);
 }
@@ -911,7 +951,7 @@ static uint64_t ih_prune(void *self, uint64_t min_count)
     index_free(t);
     /* Shrink by rebuilding when that frees memory; in place otherwise or
      * when the new table cannot be had. */
-    uint64_t capacity = capacity_for(survivors, GRAM_LOAD);
+    uint64_t capacity = filling_class(capacity_for(survivors, GRAM_LOAD), t->slot_words * sizeof(uint32_t));
     if (capacity >= t->gram_cap || gram_rebuild(t, capacity, min_count) != MG_OK)
         gram_filter_in_place(t, min_count);
     if (t->order == 1)

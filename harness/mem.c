@@ -1,6 +1,7 @@
 /* mem.c — exact counters around malloc; see mem.h. */
 #include "mem.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,17 @@ void mg_free(void *block, size_t size)
     free(block);
     counters.blocks_live--;
     counters.bytes_requested -= size;
+}
+
+size_t mg_mem_usable_size(size_t size)
+{
+    /* Looked up on each call (only table resizes call it): no cached state. */
+    size_t (*nallocx)(size_t, int);
+    *(void **)&nallocx = dlsym(RTLD_DEFAULT, "nallocx");
+    if (!nallocx || size == 0)
+        return size;
+    size_t usable = nallocx(size, 0);
+    return usable >= size ? usable : size; /* 0 means the size is too big for it */
 }
 
 void mg_mem_read(mg_mem_counters *out) { *out = counters; }

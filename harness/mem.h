@@ -32,6 +32,13 @@ void *mg_realloc(void *block, size_t old_size, size_t new_size);
 /* size must be the size the block was obtained with; NULL is ignored. */
 void mg_free(void *block, size_t size);
 
+/* What the allocator really sets aside for a request of `size` bytes:
+ * jemalloc's nallocx() when jemalloc is the allocator in the process, else
+ * `size` (glibc has no size classes worth sizing to). A backend sizes a big
+ * table to it so that the allocator's rounding holds slots, not waste (as
+ * folly's goodMallocSize does); asking it measures nothing. */
+size_t mg_mem_usable_size(size_t size);
+
 /* Copy of the counters. */
 void mg_mem_read(mg_mem_counters *out);
 /* Peak := current; the harness calls it at each phase start. */
