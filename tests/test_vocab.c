@@ -69,6 +69,11 @@ static void check_frozen(const mg_interner *interner)
         cr_assert(same_token(&original, &decoded), "id %u decodes to another word", old);
         cr_assert_eq(mg_vocab_dict_find(dict, &original), remap[old], "find of old id %u", old);
     }
+    cr_assert_eq(mg_vocab_dict_build_index(dict), MG_OK);
+    for (uint32_t old = 0; old < count; old++) {
+        mg_token original = mg_interner_token(interner, old);
+        cr_assert_eq(mg_vocab_dict_find(dict, &original), remap[old], "indexed find of old id %u", old);
+    }
     mg_token previous = mg_vocab_dict_word(dict, 0, previous_buffer);
     for (uint32_t id = 1; id < count; id++) {
         mg_token word = mg_vocab_dict_word(dict, id, buffer);
@@ -200,6 +205,13 @@ Test(vocab, absent_words)
     for (size_t k = 0; k < sizeof absent / sizeof *absent; k++) {
         mg_token token = text(absent[k]);
         cr_expect_eq(mg_vocab_dict_find(dict, &token), MG_VOCAB_NO_ID, "%s found", absent[k]);
+    }
+    for (int indexed = 0; indexed < 2; indexed++) {
+        for (size_t k = 0; k < sizeof absent / sizeof *absent; k++) {
+            mg_token token = text(absent[k]);
+            cr_expect_eq(mg_vocab_dict_find(dict, &token), MG_VOCAB_NO_ID, "%s found", absent[k]);
+        }
+        cr_assert_eq(mg_vocab_dict_build_index(dict), MG_OK);
     }
     mg_token nul = word_of("ban\0", 4);
     cr_expect_eq(mg_vocab_dict_find(dict, &nul), MG_VOCAB_NO_ID);

@@ -359,6 +359,10 @@ struct mg_vocab_dict {
     uint64_t *bucket_at; /* buckets + 1 offsets into data */
     uint32_t buckets;
     uint32_t count; /* ids, markers included */
+    /* optional hash index: slot = id | fingerprint << id_bits, 0 = empty */
+    uint32_t *index_slots;
+    uint32_t index_cap;
+    unsigned id_bits;
 };
 
 static uint32_t common_prefix(const mg_token *a, const mg_token *b)
@@ -416,6 +420,7 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
         return;
     mg_free(dict->data, dict->data_size);
     mg_free(dict->bucket_at, ((size_t)dict->buckets + 1) * sizeof *dict->bucket_at);
+    mg_free(dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
     mg_free(dict, sizeof *dict);
 }
 
@@ -475,7 +480,8 @@ uint32_t mg_vocab_dict_count(const mg_vocab_dict *dict) { return dict->count; }
 
 size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
 {
-    return sizeof *dict + dict->data_size + ((size_t)dict->buckets + 1) * sizeof *dict->bucket_at;
+    return sizeof *dict + dict->data_size + ((size_t)dict->buckets + 1) * sizeof *dict->bucket_at +
+           (size_t)dict->index_cap * sizeof *dict->index_slots;
 }
 
 /* Decodes the entry at *at after `word` (the previous entry's decoding, or
@@ -521,10 +527,89 @@ static mg_token bucket_head(const mg_vocab_dict *dict, uint32_t bucket)
     return head;
 }
 
+/* -- hash index -- */
+
+static uint32_t index_fingerprint(const mg_vocab_dict *dict, uint64_t hash)
+{
+    return dict->id_bits >= 32 ? 0 : (uint32_t)(hash >> 32) >> dict->id_bits << dict->id_bits;
+}
+
+static uint32_t index_id(const mg_vocab_dict *dict, uint32_t slot)
+{
+    return dict->id_bits >= 32 ? slot : slot & ((UINT32_C(1) << dict->id_bits) - 1);
+}
+
+/* Whether word `id` is the token, walking its bucket without assembling
+ * words: `matched` is how many leading bytes the entry reached so far
+ * shares with the token. An entry sharing more with its predecessor than
+ * the predecessor shared with the token differs from it where that did. */
+static bool word_equals(const mg_vocab_dict *dict, uint32_t id, const mg_token *token)
+{
+    size_t rank = id - MG_VOCAB_FIRST_WORD_ID;
+    const unsigned char *at = dict->data + dict->bucket_at[rank / MG_VOCAB_BUCKET];
+    uint32_t matched = 0, len = 0;
+    for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++) {
+        uint32_t shared, suffix;
+        at = varint_read(at, &shared);
+        at = varint_read(at, &suffix);
+        if (shared <= matched) {
+            matched = shared;
+            while (matched < token->len && matched - shared < suffix && at[matched - shared] == token->bytes[matched])
+                matched++;
+        }
+        len = shared + suffix;
+        at += suffix;
+    }
+    return matched == len && len == token->len;
+}
+
+static uint32_t index_find(const mg_vocab_dict *dict, const mg_token *token)
+{
+    uint64_t hash = XXH3_64bits(token->bytes, token->len);
+    uint32_t fingerprint = index_fingerprint(dict, hash);
+    for (uint32_t at = fastrange((uint32_t)hash, dict->index_cap);; at = at + 1 == dict->index_cap ? 0 : at + 1) {
+        uint32_t slot = dict->index_slots[at];
+        if (slot == 0)
+            return MG_VOCAB_NO_ID;
+        if (index_fingerprint(dict, (uint64_t)slot << 32) == fingerprint && word_equals(dict, index_id(dict, slot), token))
+            return index_id(dict, slot);
+    }
+}
+
+int mg_vocab_dict_build_index(mg_vocab_dict *dict)
+{
+    if (dict->index_slots)
+        return MG_OK;
+    uint64_t words = dict->count - MG_VOCAB_FIRST_WORD_ID;
+    uint64_t capacity = words * 100 / MG_VOCAB_INDEX_LOAD + 1;
+    if (capacity >= UINT32_MAX)
+        return MG_ERR_NOMEM;
+    uint32_t *slots = mg_calloc((size_t)capacity, sizeof *slots);
+    if (!slots)
+        return MG_ERR_NOMEM;
+    dict->id_bits = 1;
+    while (dict->id_bits < 32 && ((dict->count - 1) >> dict->id_bits) != 0)
+        dict->id_bits++;
+    unsigned char buffer[MG_VOCAB_DECODE_MAX];
+    for (uint32_t id = MG_VOCAB_FIRST_WORD_ID; id < dict->count; id++) {
+        mg_token word = mg_vocab_dict_word(dict, id, buffer);
+        uint64_t hash = XXH3_64bits(word.bytes, word.len);
+        uint32_t at = fastrange((uint32_t)hash, (uint32_t)capacity);
+        while (slots[at] != 0)
+            at = at + 1 == capacity ? 0 : at + 1;
+        slots[at] = id | index_fingerprint(dict, hash);
+    }
+    dict->index_slots = slots;
+    dict->index_cap = (uint32_t)capacity;
+    return MG_OK;
+}
+
 uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)
 {
     if (mg_token_is_marker(token))
         return token->len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID;
+    if (dict->index_slots)
+        return index_find(dict, token);
     /* the last bucket whose head is <= token */
     uint32_t low = 0, high = dict->buckets; /* answer in [low, high) once a head <= token */
     if (high == 0)
