@@ -1,0 +1,214 @@
+/*
+ * elias_fano.c — Elias–Fano sequences: see elias_fano.h for the layout and
+ * its space formula. Select is sampled: the position of every 256th one
+ * (and zero) of the high bits is kept, and the rest is found by popcounts
+ * over the following words and a select inside the last one.
+ */
+#include "elias_fano.h"
+
+#include "backend.h"
+#include "mem.h"
+
+#include <string.h>
+
+/* ---- sizes ------------------------------------------------------------ */
+
+/* l = floor(log2(max / n)), 0 when max < n: the split that makes the high
+ * part shorter than 3n bits. */
+static unsigned low_bits_for(uint64_t count, uint64_t max)
+{
+    uint64_t quotient = count ? max / count : 0;
+    return quotient ? 63u - (unsigned)__builtin_clzll(quotient) : 0u;
+}
+
+typedef struct ef_shape {
+    unsigned low_bits;
+    uint64_t high_len;
+    size_t low_words, high_words, ones_samples, zeros_samples;
+} ef_shape;
+
+static ef_shape shape_of(uint64_t count, uint64_t max)
+{
+    ef_shape shape;
+    shape.low_bits = low_bits_for(count, max);
+    uint64_t zeros = (max >> shape.low_bits) + 1; /* one ends each bucket */
+    shape.high_len = count + zeros;
+    shape.low_words = mg_bits_words(count, shape.low_bits);
+    shape.high_words = mg_bits_words(shape.high_len, 1);
+    shape.ones_samples = (size_t)(count / MG_EF_SAMPLE) + 1;
+    shape.zeros_samples = (size_t)(zeros / MG_EF_SAMPLE) + 1;
+    return shape;
+}
+
+static size_t shape_words(const ef_shape *shape)
+{
+    return shape->low_words + shape->high_words + shape->ones_samples + shape->zeros_samples;
+}
+
+size_t mg_ef_bytes_for(uint64_t count, uint64_t max)
+{
+    if (count == 0)
+        max = 0;
+    ef_shape shape = shape_of(count, max);
+    return shape_words(&shape) * sizeof(uint64_t);
+}
+
+/* ---- build ------------------------------------------------------------ */
+
+int mg_ef_init(mg_ef *ef, uint64_t count, uint64_t max)
+{
+    memset(ef, 0, sizeof *ef);
+    if (count == 0)
+        max = 0;
+    ef_shape shape = shape_of(count, max);
+    if (count >= SIZE_MAX / 64 || shape.high_len >= SIZE_MAX / 64)
+        return MG_ERR_NOMEM;
+    size_t bytes = shape_words(&shape) * sizeof(uint64_t);
+    uint64_t *block = mg_calloc(1, bytes);
+    if (!block)
+        return MG_ERR_NOMEM;
+    ef->count = count;
+    ef->max = max;
+    ef->low_bits = shape.low_bits;
+    ef->high_len = shape.high_len;
+    ef->low = block;
+    ef->high = ef->low + shape.low_words;
+    ef->ones_at = ef->high + shape.high_words;
+    ef->zeros_at = ef->ones_at + shape.ones_samples;
+    ef->block = block;
+    ef->block_bytes = bytes;
+    return MG_OK;
+}
+
+void mg_ef_push(mg_ef *ef, uint64_t value)
+{
+    uint64_t i = ef->pushed++;
+    uint64_t low_mask = ef->low_bits ? (UINT64_C(1) << ef->low_bits) - 1 : 0;
+    mg_bits_or(ef->low, i * ef->low_bits, ef->low_bits, value & low_mask);
+    uint64_t at = (value >> ef->low_bits) + i;
+    ef->high[at >> 6] |= UINT64_C(1) << (at & 63);
+}
+
+/* Position of the rank-th set bit of word (rank < popcount(word)). */
+static inline unsigned select_in_word(uint64_t word, unsigned rank)
+{
+    unsigned base = 0;
+    for (unsigned half = 32; half >= 8; half /= 2) {
+        unsigned low = (unsigned)__builtin_popcountll(word & ((UINT64_C(1) << half) - 1));
+        if (rank >= low) {
+            rank -= low;
+            word >>= half;
+            base += half;
+        }
+    }
+    for (; rank; rank--)
+        word &= word - 1;
+    return base + (unsigned)__builtin_ctzll(word);
+}
+
+static inline uint64_t word_of(const uint64_t *words, size_t index, int ones)
+{
+    return ones ? words[index] : ~words[index];
+}
+
+/* Record where every MG_EF_SAMPLE-th one (or zero) of the first len bits is. */
+static void sample_positions(const uint64_t *words, uint64_t len, int ones, uint64_t *samples)
+{
+    uint64_t seen = 0, next = 0; /* bits of the kind so far; rank of the next sample */
+    for (size_t index = 0; (uint64_t)index * 64 < len; index++) {
+        uint64_t word = word_of(words, index, ones);
+        uint64_t left = len - (uint64_t)index * 64;
+        if (left < 64)
+            word &= (UINT64_C(1) << left) - 1;
+        unsigned here = (unsigned)__builtin_popcountll(word);
+        for (; next < seen + here; next += MG_EF_SAMPLE)
+            samples[next / MG_EF_SAMPLE] = (uint64_t)index * 64 + select_in_word(word, (unsigned)(next - seen));
+        seen += here;
+    }
+}
+
+void mg_ef_seal(mg_ef *ef)
+{
+    sample_positions(ef->high, ef->high_len, 1, ef->ones_at);
+    sample_positions(ef->high, ef->high_len, 0, ef->zeros_at);
+}
+
+void mg_ef_free(mg_ef *ef)
+{
+    mg_free(ef->block, ef->block_bytes);
+    memset(ef, 0, sizeof *ef);
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+/* Position of the rank-th one (or zero) of the high bits: from the sample
+ * before it, popcounts over whole words, then a select in the last word. */
+static uint64_t select_high(const mg_ef *ef, uint64_t rank, int ones)
+{
+    const uint64_t *samples = ones ? ef->ones_at : ef->zeros_at;
+    uint64_t at = samples[rank / MG_EF_SAMPLE];
+    uint64_t left = rank % MG_EF_SAMPLE;
+    size_t index = (size_t)(at >> 6);
+    uint64_t word = word_of(ef->high, index, ones) & (~UINT64_C(0) << (at & 63));
+    for (;;) {
+        unsigned here = (unsigned)__builtin_popcountll(word);
+        if (left < here)
+            return (uint64_t)index * 64 + select_in_word(word, (unsigned)left);
+        left -= here;
+        word = word_of(ef->high, ++index, ones);
+    }
+}
+
+static inline uint64_t low_of(const mg_ef *ef, uint64_t i)
+{
+    return mg_bits_get(ef->low, i * ef->low_bits, ef->low_bits);
+}
+
+uint64_t mg_ef_get(const mg_ef *ef, uint64_t i)
+{
+    uint64_t high = select_high(ef, i, 1) - i;
+    return high << ef->low_bits | low_of(ef, i);
+}
+
+void mg_ef_iter_at(mg_ef_iter *it, const mg_ef *ef, uint64_t i)
+{
+    it->ef = ef;
+    it->index = i;
+    it->high_at = i < ef->count ? select_high(ef, i, 1) : ef->high_len;
+}
+
+uint64_t mg_ef_iter_next(mg_ef_iter *it)
+{
+    const mg_ef *ef = it->ef;
+    size_t index = (size_t)(it->high_at >> 6);
+    uint64_t word = ef->high[index] & (~UINT64_C(0) << (it->high_at & 63));
+    while (word == 0)
+        word = ef->high[++index];
+    uint64_t at = (uint64_t)index * 64 + (unsigned)__builtin_ctzll(word);
+    uint64_t value = (at - it->index) << ef->low_bits | low_of(ef, it->index);
+    it->high_at = at + 1;
+    it->index++;
+    return value;
+}
+
+/* The values of bucket x >> l start after zero number (x >> l) - 1; the
+ * first value >= x is there or is the first of a later bucket. */
+uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value)
+{
+    if (ef->count == 0 || x > ef->max)
+        return ef->count;
+    uint64_t bucket = x >> ef->low_bits;
+    mg_ef_iter it = {ef, 0, 0};
+    if (bucket > 0) {
+        it.high_at = select_high(ef, bucket - 1, 0) + 1;
+        it.index = it.high_at - bucket;
+    }
+    while (it.index < ef->count) {
+        uint64_t found = mg_ef_iter_next(&it);
+        if (found >= x) {
+            *value = found;
+            return it.index - 1;
+        }
+    }
+    return ef->count;
+}
