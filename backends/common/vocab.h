@@ -1,0 +1,109 @@
+/*
+ * vocab.h — the vocabulary shared by the compact backends (packed_arrays,
+ * trie): a training-time interner and the frozen dictionary built from it.
+ *
+ * Ids: 0 is the start marker, 1 the end marker, words from 2 (dense). Every
+ * heap byte goes through mem.h; every fallible call returns MG_ERR_NOMEM and
+ * leaves its object as it was.
+ *
+ *   interner (training): word -> id, open addressing (XXH3, linear probing)
+ *     slots (8 B):  | id | hash |  ->  word_at[id] -> varint len | bytes (arena)
+ *
+ *   dictionary (frozen): words in mg_token_compare order, so id order equals
+ *   token order; front-coded in buckets of MG_VOCAB_BUCKET words
+ *     bucket_at: | off0 | off1 | ... | end |      (uint64 offsets into data)
+ *     data: head: varint 0, varint len, bytes                  (stored whole)
+ *           rest: varint shared, varint suffix_len, suffix bytes
+ *     A word longer than MG_VOCAB_FRONT_MAX is always stored whole (shared 0)
+ *     and a front-coded word is at most MG_VOCAB_FRONT_MAX bytes, so decoding
+ *     never needs more than MG_VOCAB_DECODE_MAX bytes of caller buffer.
+ *
+ *   Bytes per word of the dictionary ~ (1 - s) L + 2 + 8 / MG_VOCAB_BUCKET for
+ *   mean length L and front-coding saving s (~0.4 on a sorted English
+ *   vocabulary: mg_vocab_dict_estimate_bytes).
+ */
+#ifndef MG_VOCAB_H
+#define MG_VOCAB_H
+
+#include "../backend.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MG_VOCAB_NO_ID UINT32_MAX /* find's answer for an absent word */
+
+enum {
+    MG_VOCAB_START_ID = 0,
+    MG_VOCAB_END_ID = 1,
+    MG_VOCAB_FIRST_WORD_ID = 2,
+    MG_VOCAB_BUCKET = 16,     /* words per front-coded bucket */
+    MG_VOCAB_FRONT_MAX = 255, /* longer words are stored whole */
+    MG_VOCAB_DECODE_MAX = MG_VOCAB_FRONT_MAX, /* bytes of a decode buffer */
+};
+
+/* ---- interner (training) ------------------------------------------------ */
+
+typedef struct mg_interner mg_interner;
+
+/* A new interner holding the two markers; NULL when out of memory. */
+mg_interner *mg_interner_create(void);
+
+/* Frees everything the interner holds; NULL is ignored. Tokens it handed
+ * out become invalid. */
+void mg_interner_destroy(mg_interner *interner);
+
+/* Id of the token (markers: 0 and 1), or MG_VOCAB_NO_ID when not interned. */
+uint32_t mg_interner_find(const mg_interner *interner, const mg_token *token);
+
+/* Id of the token in *id, interning the word when new (copying its bytes).
+ * MG_OK, or MG_ERR_NOMEM with the interner unchanged. */
+int mg_interner_intern(mg_interner *interner, const mg_token *token, uint32_t *id);
+
+/* The token of an id < mg_interner_count: bytes point into the interner and
+ * stay valid until it is destroyed. */
+mg_token mg_interner_token(const mg_interner *interner, uint32_t id);
+
+/* Ids given out, the two markers included (so at least 2). */
+uint32_t mg_interner_count(const mg_interner *interner);
+
+/* Bytes the interner holds through mem.h now. */
+size_t mg_interner_bytes(const mg_interner *interner);
+
+/* ---- dictionary (frozen) ------------------------------------------------ */
+
+typedef struct mg_vocab_dict mg_vocab_dict;
+
+/* Builds the sorted, front-coded dictionary of the interner's words. On
+ * success *dict is the dictionary and *remap an array of
+ * mg_interner_count(interner) ids: remap[old id] = the id in the dictionary
+ * (markers keep 0 and 1); free it with mg_vocab_remap_free. The interner is
+ * not changed and may be destroyed right after. MG_OK or MG_ERR_NOMEM
+ * (nothing then is allocated). */
+int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint32_t **remap);
+
+/* Frees a remap array of `count` ids made by mg_vocab_dict_freeze. */
+void mg_vocab_remap_free(uint32_t *remap, uint32_t count);
+
+/* Frees the dictionary; NULL is ignored. */
+void mg_vocab_dict_destroy(mg_vocab_dict *dict);
+
+/* Id of the token (markers: 0 and 1), or MG_VOCAB_NO_ID. Binary search over
+ * the bucket heads, then a scan of one bucket. */
+uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token);
+
+/* The token of an id < mg_vocab_dict_count. Its bytes point into the
+ * dictionary or into `buffer` (MG_VOCAB_DECODE_MAX bytes, the caller's):
+ * valid while both are. */
+mg_token mg_vocab_dict_word(const mg_vocab_dict *dict, uint32_t id, unsigned char *buffer);
+
+/* Ids in the dictionary, the two markers included. */
+uint32_t mg_vocab_dict_count(const mg_vocab_dict *dict);
+
+/* Bytes the dictionary holds through mem.h. */
+size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict);
+
+/* Expected bytes of a dictionary of `words` words totalling `word_bytes`
+ * bytes (the estimate formulas' vocabulary term). */
+double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * test_vocab.c — unit tests of backends/common/vocab.h: the interner and the
+ * frozen front-coded dictionary (NUL bytes, huge words, shared prefixes,
+ * markers, absent words, every id round trip, the remap order, allocation
+ * failure, and requested bytes back to zero).
+ */
+#include "support.h"
+
+#include "backend.h"
+#include "common/vocab.h"
+#include "mem.h"
+
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static mg_token word_of(const void *bytes, size_t len)
+{
+    mg_token token = {bytes, (uint32_t)len};
+    return token;
+}
+
+static mg_token text(const char *string) { return word_of(string, strlen(string)); }
+
+static const mg_token START = {NULL, MG_MARK_START};
+static const mg_token END = {NULL, MG_MARK_END};
+
+static bool same_token(const mg_token *a, const mg_token *b)
+{
+    if (mg_token_is_marker(a) || mg_token_is_marker(b))
+        return mg_token_is_marker(a) && mg_token_is_marker(b) && a->len == b->len;
+    return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+static uint64_t requested(void)
+{
+    mg_mem_counters counters;
+    mg_mem_read(&counters);
+    return counters.bytes_requested;
+}
+
+static uint32_t intern(mg_interner *interner, mg_token token)
+{
+    uint32_t id = MG_VOCAB_NO_ID;
+    cr_assert_eq(mg_interner_intern(interner, &token, &id), MG_OK);
+    return id;
+}
+
+/* Freezes the interner and checks the dictionary against it: every id round
+ * trips through word() and find(), ids follow mg_token_compare, the remap
+ * maps each old id to the id of the same token. */
+static void check_frozen(const mg_interner *interner)
+{
+    mg_vocab_dict *dict = NULL;
+    uint32_t *remap = NULL;
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    uint32_t count = mg_interner_count(interner);
+    cr_assert_eq(mg_vocab_dict_count(dict), count);
+    cr_assert_eq(remap[0], 0);
+    cr_assert_eq(remap[1], 1);
+    unsigned char buffer[MG_VOCAB_DECODE_MAX], previous_buffer[MG_VOCAB_DECODE_MAX];
+    for (uint32_t old = 0; old < count; old++) {
+        mg_token original = mg_interner_token(interner, old);
+        mg_token decoded = mg_vocab_dict_word(dict, remap[old], buffer);
+        cr_assert(same_token(&original, &decoded), "id %u decodes to another word", old);
+        cr_assert_eq(mg_vocab_dict_find(dict, &original), remap[old], "find of old id %u", old);
+    }
+    mg_token previous = mg_vocab_dict_word(dict, 0, previous_buffer);
+    for (uint32_t id = 1; id < count; id++) {
+        mg_token word = mg_vocab_dict_word(dict, id, buffer);
+        cr_assert_lt(mg_token_compare(&previous, &word), 0, "ids %u and %u out of token order", id - 1, id);
+        if (word.bytes == buffer) {
+            memcpy(previous_buffer, buffer, word.len);
+            word.bytes = previous_buffer;
+        }
+        previous = word;
+    }
+    mg_vocab_remap_free(remap, count);
+    mg_vocab_dict_destroy(dict);
+}
+
+/* ---- interner ------------------------------------------------------------- */
+
+Test(vocab, markers_have_fixed_ids)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    cr_expect_eq(mg_interner_find(interner, &START), MG_VOCAB_START_ID);
+    cr_expect_eq(mg_interner_find(interner, &END), MG_VOCAB_END_ID);
+    cr_expect_eq(intern(interner, START), MG_VOCAB_START_ID);
+    cr_expect_eq(intern(interner, END), MG_VOCAB_END_ID);
+    cr_expect_eq(mg_interner_count(interner), 2);
+    cr_expect_eq(intern(interner, text("a")), 2);
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+}
+
+Test(vocab, intern_is_idempotent_and_dense)
+{
+    uint64_t before = requested();
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    char word[32];
+    for (int k = 0; k < 5000; k++) {
+        snprintf(word, sizeof word, "w%d", k);
+        cr_assert_eq(intern(interner, text(word)), (uint32_t)k + 2);
+    }
+    for (int k = 0; k < 5000; k++) {
+        snprintf(word, sizeof word, "w%d", k);
+        mg_token token = text(word);
+        cr_assert_eq(intern(interner, token), (uint32_t)k + 2);
+        cr_assert_eq(mg_interner_find(interner, &token), (uint32_t)k + 2);
+        mg_token held = mg_interner_token(interner, (uint32_t)k + 2);
+        cr_assert(same_token(&held, &token));
+    }
+    cr_expect_eq(mg_interner_count(interner), 5002);
+    cr_expect_eq(mg_interner_bytes(interner), requested() - before);
+    mg_token absent = text("absent");
+    cr_expect_eq(mg_interner_find(interner, &absent), MG_VOCAB_NO_ID);
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+    cr_expect_eq(requested(), before, "the interner leaked %lld bytes", (long long)(requested() - before));
+}
+
+Test(vocab, nul_bytes_are_word_bytes)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    uint32_t a = intern(interner, word_of("\0", 1));
+    uint32_t b = intern(interner, word_of("\0\0", 2));
+    uint32_t c = intern(interner, word_of("a\0b", 3));
+    uint32_t d = intern(interner, word_of("a", 1));
+    cr_expect(a != b && b != c && c != d && a != d);
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+}
+
+/* ---- dictionary ----------------------------------------------------------- */
+
+Test(vocab, prefix_sharing_words)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    /* prefixes of prefixes, crossing bucket boundaries, in shuffled order */
+    char word[300];
+    mgt_rng rng = mgt_rng_make(7);
+    for (int k = 0; k < 700; k++) {
+        size_t len = 1 + mgt_rng_below(&rng, 60);
+        memset(word, 'a', len);
+        word[len - 1] = (char)('a' + mgt_rng_below(&rng, 3));
+        intern(interner, word_of(word, len));
+    }
+    for (size_t len = 1; len <= 280; len++) { /* some past MG_VOCAB_FRONT_MAX */
+        memset(word, 'b', len);
+        intern(interner, word_of(word, len));
+    }
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+}
+
+Test(vocab, huge_words)
+{
+    uint64_t before = requested();
+    size_t huge = (size_t)1 << 20;
+    unsigned char *bytes = malloc(huge + 1);
+    cr_assert_not_null(bytes);
+    memset(bytes, 'h', huge + 1);
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    intern(interner, word_of(bytes, huge));
+    intern(interner, word_of(bytes, huge + 1)); /* shares 1 MiB with the one before */
+    intern(interner, word_of(bytes, 1));
+    intern(interner, word_of(bytes, 2));
+    bytes[huge] = '\0';
+    intern(interner, word_of(bytes, huge + 1));
+    intern(interner, text("i"));
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+    free(bytes);
+    cr_expect_eq(requested(), before);
+}
+
+Test(vocab, absent_words)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    const char *words[] = {"banana", "band", "bandana", "can", "cane", "zebra"};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        intern(interner, text(words[k]));
+    mg_vocab_dict *dict = NULL;
+    uint32_t *remap = NULL;
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    uint32_t count = mg_interner_count(interner);
+    mg_interner_destroy(interner); /* the dictionary stands alone */
+    const char *absent[] = {"a", "ban", "bananas", "bandanas", "c", "cand", "zebras", "zz", "\xff"};
+    for (size_t k = 0; k < sizeof absent / sizeof *absent; k++) {
+        mg_token token = text(absent[k]);
+        cr_expect_eq(mg_vocab_dict_find(dict, &token), MG_VOCAB_NO_ID, "%s found", absent[k]);
+    }
+    mg_token nul = word_of("ban\0", 4);
+    cr_expect_eq(mg_vocab_dict_find(dict, &nul), MG_VOCAB_NO_ID);
+    mg_token band = text("band");
+    cr_expect_eq(mg_vocab_dict_find(dict, &band), 3); /* banana 2, band 3 */
+    cr_expect_eq(mg_vocab_dict_find(dict, &START), 0);
+    cr_expect_eq(mg_vocab_dict_find(dict, &END), 1);
+    mg_vocab_remap_free(remap, count);
+    mg_vocab_dict_destroy(dict);
+}
+
+Test(vocab, empty_vocabulary)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    check_frozen(interner);
+    mg_vocab_dict *dict = NULL;
+    uint32_t *remap = NULL;
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    mg_token word = text("x");
+    cr_expect_eq(mg_vocab_dict_find(dict, &word), MG_VOCAB_NO_ID);
+    mg_vocab_remap_free(remap, 2);
+    mg_vocab_dict_destroy(dict);
+    mg_interner_destroy(interner);
+}
+
+Test(vocab, remap_orders_random_words)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    mgt_rng rng = mgt_rng_make(42);
+    unsigned char word[40];
+    for (int k = 0; k < 20000; k++) {
+        size_t len = 1 + mgt_rng_below(&rng, sizeof word);
+        for (size_t at = 0; at < len; at++)
+            word[at] = (unsigned char)mgt_rng_below(&rng, 4); /* NULs included, many shared prefixes */
+        intern(interner, word_of(word, len));
+    }
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+}
+
+Test(vocab, out_of_memory_leaves_everything_usable)
+{
+    uint64_t before = requested();
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    char word[32];
+    int interned = 0;
+    mg_mem_set_limit(requested() + 6000);
+    for (int k = 0; k < 2000; k++) {
+        snprintf(word, sizeof word, "word%d", k);
+        mg_token token = text(word);
+        uint32_t id;
+        uint32_t count = mg_interner_count(interner);
+        if (mg_interner_intern(interner, &token, &id) != MG_OK) {
+            cr_expect_eq(mg_interner_count(interner), count);
+            cr_expect_eq(mg_interner_find(interner, &token), MG_VOCAB_NO_ID);
+            continue;
+        }
+        interned++;
+    }
+    cr_expect_gt(interned, 0);
+    cr_expect_lt(interned, 2000);
+    mg_vocab_dict *dict = NULL;
+    uint32_t *remap = NULL;
+    mg_mem_set_limit(requested() + 16);
+    cr_expect_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_ERR_NOMEM);
+    mg_mem_set_limit(0);
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+    cr_expect_eq(requested(), before);
+}
