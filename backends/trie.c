@@ -267,30 +267,114 @@ static int trie_add(void *self, const mg_token *gram)
 
 /* ---- finalize: counts by rank ------------------------------------------- */
 
-typedef struct count_class {
-    uint32_t value;
-    uint32_t rank;
-    uint64_t grams;
-} count_class;
+/* In-place quicksort of records of `words` uint32 by their first `keys`
+ * words (Hoare partition around the middle record, insertion sort below
+ * SMALL_SORT, recursion on the smaller side only). glibc's qsort would
+ * malloc a scratch copy of the whole array, outside mem.h. */
+enum { SMALL_SORT = 16 };
 
-static int by_value(const void *a, const void *b)
+static inline void records_swap(uint32_t *a, uint32_t *b, size_t words)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    for (size_t k = 0; k < words; k++) {
+        uint32_t held = a[k];
+        a[k] = b[k];
+        b[k] = held;
+    }
 }
 
-static int by_frequency(const void *a, const void *b)
+static void records_sort(uint32_t *records, uint64_t count, size_t words, int keys)
 {
-    const count_class *x = a, *y = b;
-    if (x->grams != y->grams)
-        return x->grams > y->grams ? -1 : 1;
-    return (x->value > y->value) - (x->value < y->value);
+    while (count > SMALL_SORT) {
+        uint32_t pivot[MG_ORDER_MAX + 1];
+        memcpy(pivot, records + count / 2 * words, words * sizeof *pivot);
+        int64_t i = -1, j = (int64_t)count;
+        for (;;) {
+            do
+                i++;
+            while (ids_compare(records + (uint64_t)i * words, pivot, keys) < 0);
+            do
+                j--;
+            while (ids_compare(records + (uint64_t)j * words, pivot, keys) > 0);
+            if (i >= j)
+                break;
+            records_swap(records + (uint64_t)i * words, records + (uint64_t)j * words, words);
+        }
+        uint64_t left = (uint64_t)j + 1, right = count - left;
+        if (left < right) {
+            records_sort(records, left, words, keys);
+            records += left * words;
+            count = right;
+        } else {
+            records_sort(records + left * words, right, words, keys);
+            count = left;
+        }
+    }
+    for (uint64_t i = 1; i < count; i++)
+        for (uint64_t j = i; j > 0 && ids_compare(records + (j - 1) * words, records + j * words, keys) > 0; j--)
+            records_swap(records + (j - 1) * words, records + j * words, words);
 }
 
-static int by_class_value(const void *a, const void *b)
+/* Count classes: one 3-word record per distinct count value. Gathered in a
+ * small open-addressing table keyed by value (word 1), then sorted by
+ * frequency: | UINT32_MAX - grams | value | 0 |, so rank r = position r. */
+enum { CLASS_WORDS = 3 };
+
+static bool classes_place(uint32_t *table, uint32_t capacity, uint32_t value, uint32_t grams)
 {
-    const count_class *x = a, *y = b;
-    return (x->value > y->value) - (x->value < y->value);
+    uint32_t index = fastrange(value * 0x9e3779b9u, capacity);
+    for (;; index = index + 1 == capacity ? 0 : index + 1) {
+        uint32_t *slot = table + (size_t)index * CLASS_WORDS;
+        if (slot[0] == 0 || slot[1] == value) {
+            bool added = slot[0] == 0;
+            slot[0] += grams;
+            slot[1] = value;
+            return added;
+        }
+    }
+}
+
+/* The count classes of the records, by rank; *classes is mg_alloc'd with
+ * *capacity records, the first *distinct used. */
+static int count_classes(const trie_table *t, const uint32_t *records, uint64_t grams, uint32_t **classes,
+                         uint32_t *capacity, uint32_t *distinct)
+{
+    uint32_t cap = 64, used = 0;
+    uint32_t *table = mg_calloc(cap, CLASS_WORDS * sizeof *table);
+    for (uint64_t i = 0; table && i < grams; i++) {
+        if ((used + 1) * 2 > cap) { /* grow at half full */
+            uint32_t *grown = mg_calloc((size_t)cap * 2, CLASS_WORDS * sizeof *grown);
+            for (uint32_t slot = 0; grown && slot < cap; slot++)
+                if (table[slot * CLASS_WORDS] != 0)
+                    classes_place(grown, cap * 2, table[slot * CLASS_WORDS + 1], table[slot * CLASS_WORDS]);
+            mg_free(table, (size_t)cap * CLASS_WORDS * sizeof *table);
+            table = grown;
+            cap *= 2;
+            if (!table)
+                break;
+        }
+        used += classes_place(table, cap, records[i * t->record_words + (size_t)t->order], 1);
+    }
+    if (!table)
+        return MG_ERR_NOMEM;
+    uint32_t kept = 0;
+    for (uint32_t slot = 0; slot < cap; slot++)
+        if (table[slot * CLASS_WORDS] != 0) {
+            uint32_t *record = table + (size_t)kept++ * CLASS_WORDS;
+            uint32_t class_grams = table[slot * CLASS_WORDS], value = table[slot * CLASS_WORDS + 1];
+            record[0] = UINT32_MAX - class_grams;
+            record[1] = value;
+            record[2] = 0;
+        }
+    records_sort(table, kept, CLASS_WORDS, 2);
+    *classes = table;
+    *capacity = cap;
+    *distinct = kept;
+    return MG_OK;
+}
+
+static inline uint64_t class_grams(const uint32_t *classes, uint32_t rank)
+{
+    return UINT32_MAX - classes[(size_t)rank * CLASS_WORDS];
 }
 
 static unsigned bits_for(uint64_t value) /* bits to write 0..value */
@@ -300,7 +384,7 @@ static unsigned bits_for(uint64_t value) /* bits to write 0..value */
 
 /* The code width of least total size: b bits a gram, ranks past the
  * direct codes escaped to e bits each plus the samples. */
-static void choose_code_bits(count_ranks *ranks, const count_class *by_rank, uint64_t grams)
+static void choose_code_bits(count_ranks *ranks, const uint32_t *classes, uint64_t grams)
 {
     static const unsigned widths[] = {0, 1, 2, 4, 8, 16, 32};
     uint64_t best = UINT64_MAX;
@@ -311,7 +395,7 @@ static void choose_code_bits(count_ranks *ranks, const count_class *by_rank, uin
             continue;
         uint64_t direct = escapes ? (UINT64_C(1) << bits) - 1 : ranks->distinct, escaped = 0;
         for (uint64_t r = direct; r < ranks->distinct; r++)
-            escaped += by_rank[r].grams;
+            escaped += class_grams(classes, (uint32_t)r);
         uint64_t cost = grams * bits;
         if (escapes)
             cost += escaped * ranks->escaped_bits + (grams / ESCAPE_SAMPLE + 1) * 32;
@@ -332,51 +416,18 @@ static void counts_free(count_ranks *ranks)
     memset(ranks, 0, sizeof *ranks);
 }
 
-/* The count classes of the records' counts, sorted by value, each with its
- * rank (most frequent first); *classes is mg_alloc'd (distinct entries). */
-static int count_classes(const trie_table *t, const uint32_t *records, uint64_t grams, count_class **classes,
-                         uint32_t *distinct)
-{
-    uint32_t *counts = mg_alloc((size_t)(grams ? grams : 1) * sizeof *counts);
-    if (!counts)
-        return MG_ERR_NOMEM;
-    for (uint64_t i = 0; i < grams; i++)
-        counts[i] = records[i * t->record_words + (size_t)t->order];
-    qsort(counts, (size_t)grams, sizeof *counts, by_value);
-    uint32_t kinds = 0;
-    for (uint64_t i = 0; i < grams; i++)
-        kinds += i == 0 || counts[i] != counts[i - 1];
-    count_class *list = mg_alloc((size_t)(kinds ? kinds : 1) * sizeof *list);
-    if (!list) {
-        mg_free(counts, (size_t)(grams ? grams : 1) * sizeof *counts);
-        return MG_ERR_NOMEM;
-    }
-    uint32_t kind = 0;
-    for (uint64_t i = 0; i < grams; i++) {
-        if (i == 0 || counts[i] != counts[i - 1])
-            list[kind++] = (count_class){counts[i], 0, 0};
-        list[kind - 1].grams++;
-    }
-    mg_free(counts, (size_t)(grams ? grams : 1) * sizeof *counts);
-    qsort(list, kinds, sizeof *list, by_frequency);
-    for (uint32_t r = 0; r < kinds; r++)
-        list[r].rank = r;
-    *classes = list;
-    *distinct = kinds;
-    return MG_OK;
-}
-
-static uint32_t rank_of(const count_class *classes, uint32_t distinct, uint32_t value)
+/* Rank of a count value in classes sorted by value: | value | rank | .. | */
+static uint32_t rank_of(const uint32_t *classes, uint32_t distinct, uint32_t value)
 {
     uint32_t low = 0, high = distinct;
     while (high - low > 1) {
         uint32_t middle = low + (high - low) / 2;
-        if (classes[middle].value <= value)
+        if (classes[(size_t)middle * CLASS_WORDS] <= value)
             low = middle;
         else
             high = middle;
     }
-    return classes[low].rank;
+    return classes[(size_t)low * CLASS_WORDS + 1];
 }
 
 static int counts_alloc(count_ranks *ranks, uint64_t grams, uint64_t escaped)
@@ -398,9 +449,8 @@ static int counts_alloc(count_ranks *ranks, uint64_t grams, uint64_t escaped)
 static int counts_build(const trie_table *t, const uint32_t *records, uint64_t grams, count_ranks *ranks)
 {
     memset(ranks, 0, sizeof *ranks);
-    count_class *classes;
-    uint32_t distinct;
-    if (count_classes(t, records, grams, &classes, &distinct) != MG_OK)
+    uint32_t *classes, capacity, distinct;
+    if (count_classes(t, records, grams, &classes, &capacity, &distinct) != MG_OK)
         return MG_ERR_NOMEM;
     ranks->distinct = distinct;
     ranks->escaped_bits = bits_for(distinct ? distinct - 1 : 0);
@@ -408,12 +458,15 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
     uint32_t escape_code = ranks->escapes ? (uint32_t)((UINT64_C(1) << ranks->code_bits) - 1) : UINT32_MAX;
     uint64_t escaped = 0;
     for (uint32_t r = escape_code; r < distinct; r++)
-        escaped += classes[r].grams;
+        escaped += class_grams(classes, r);
     int status = counts_alloc(ranks, grams, escaped);
     if (status == MG_OK) {
-        for (uint32_t r = 0; r < distinct; r++)
-            ranks->values[r] = classes[r].value;
-        qsort(classes, distinct, sizeof *classes, by_class_value);
+        for (uint32_t r = 0; r < distinct; r++) { /* now | value | rank | */
+            uint32_t *record = classes + (size_t)r * CLASS_WORDS;
+            ranks->values[r] = record[0] = record[1];
+            record[1] = r;
+        }
+        records_sort(classes, distinct, CLASS_WORDS, 1);
         escaped = 0;
         for (uint64_t i = 0; i < grams; i++) {
             if (ranks->escapes && i % ESCAPE_SAMPLE == 0)
@@ -428,7 +481,7 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
     } else {
         counts_free(ranks);
     }
-    mg_free(classes, (size_t)(distinct ? distinct : 1) * sizeof *classes);
+    mg_free(classes, (size_t)capacity * CLASS_WORDS * sizeof *classes);
     return status;
 }
 
@@ -437,7 +490,7 @@ static inline unsigned escape_fields(uint64_t word, unsigned bits)
 {
     for (unsigned shift = 1; shift < bits; shift *= 2)
         word &= word >> shift;
-    return (unsigned)__builtin_popcountll(word & (~UINT64_C(0) / ((UINT64_C(1) << bits) - 1)));
+    return mg_popcount64(word & (~UINT64_C(0) / ((UINT64_C(1) << bits) - 1)));
 }
 
 /* Count of gram i: its code, or its escaped rank found by the escapes
@@ -570,11 +623,6 @@ static int trie_from_flat(trie_table *t)
     return MG_OK;
 }
 
-static int records_compare(const void *a, const void *b, void *order)
-{
-    return ids_compare(a, b, *(const int *)order);
-}
-
 /* TRAINING -> FLAT: the dictionary frozen; the slots packed to the front
  * with dictionary ids, sorted, trimmed; the interner freed. */
 static int flat_from_training(trie_table *t)
@@ -596,7 +644,7 @@ static int flat_from_training(trie_table *t)
     mg_vocab_remap_free(remap, mg_interner_count(t->interner));
     mg_interner_destroy(t->interner);
     t->interner = NULL;
-    qsort_r(t->slots, (size_t)packed, record_bytes, records_compare, &t->order);
+    records_sort(t->slots, packed, t->record_words, t->order);
     t->records = t->slots;
     t->records_bytes = (size_t)t->slot_cap * record_bytes;
     t->slots = NULL;

@@ -94,7 +94,7 @@ static inline unsigned select_in_word(uint64_t word, unsigned rank)
 {
     unsigned base = 0;
     for (unsigned half = 32; half >= 8; half /= 2) {
-        unsigned low = (unsigned)__builtin_popcountll(word & ((UINT64_C(1) << half) - 1));
+        unsigned low = mg_popcount64(word & ((UINT64_C(1) << half) - 1));
         if (rank >= low) {
             rank -= low;
             word >>= half;
@@ -120,7 +120,7 @@ static void sample_positions(const uint64_t *words, uint64_t len, int ones, uint
         uint64_t left = len - (uint64_t)index * 64;
         if (left < 64)
             word &= (UINT64_C(1) << left) - 1;
-        unsigned here = (unsigned)__builtin_popcountll(word);
+        unsigned here = mg_popcount64(word);
         for (; next < seen + here; next += MG_EF_SAMPLE)
             samples[next / MG_EF_SAMPLE] = (uint64_t)index * 64 + select_in_word(word, (unsigned)(next - seen));
         seen += here;
@@ -151,7 +151,7 @@ static uint64_t select_high(const mg_ef *ef, uint64_t rank, int ones)
     size_t index = (size_t)(at >> 6);
     uint64_t word = word_of(ef->high, index, ones) & (~UINT64_C(0) << (at & 63));
     for (;;) {
-        unsigned here = (unsigned)__builtin_popcountll(word);
+        unsigned here = mg_popcount64(word);
         if (left < here)
             return (uint64_t)index * 64 + select_in_word(word, (unsigned)left);
         left -= here;
@@ -191,24 +191,28 @@ uint64_t mg_ef_iter_next(mg_ef_iter *it)
     return value;
 }
 
-/* The values of bucket x >> l start after zero number (x >> l) - 1; the
- * first value >= x is there or is the first of a later bucket. */
+/* The values of bucket h = x >> l lie between zero number h - 1 and zero
+ * number h of the high bits, and share their high part, so their low bits
+ * are sorted: a binary search over them finds the first value >= x (a
+ * bucket of a dense stretch may hold thousands). None there: the answer is
+ * the first value of a later bucket. */
 uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value)
 {
     if (ef->count == 0 || x > ef->max)
         return ef->count;
     uint64_t bucket = x >> ef->low_bits;
-    mg_ef_iter it = {ef, 0, 0};
-    if (bucket > 0) {
-        it.high_at = select_high(ef, bucket - 1, 0) + 1;
-        it.index = it.high_at - bucket;
+    uint64_t low = bucket ? select_high(ef, bucket - 1, 0) + 1 - bucket : 0;
+    uint64_t high = select_high(ef, bucket, 0) - bucket;
+    uint64_t low_mask = ef->low_bits ? (UINT64_C(1) << ef->low_bits) - 1 : 0, wanted = x & low_mask;
+    while (low < high) {
+        uint64_t middle = low + (high - low) / 2;
+        if (low_of(ef, middle) < wanted)
+            low = middle + 1;
+        else
+            high = middle;
     }
-    while (it.index < ef->count) {
-        uint64_t found = mg_ef_iter_next(&it);
-        if (found >= x) {
-            *value = found;
-            return it.index - 1;
-        }
-    }
-    return ef->count;
+    if (low >= ef->count)
+        return ef->count;
+    *value = mg_ef_get(ef, low);
+    return low;
 }

@@ -31,6 +31,20 @@
 
 /* ---- fixed-width bit fields ------------------------------------------- */
 
+/* Set bits of a word. x86-64 builds without -mpopcnt would make
+ * __builtin_popcountll a library call; the broadword sum is inline. */
+static inline unsigned mg_popcount64(uint64_t word)
+{
+#if defined(__POPCNT__) || !defined(__x86_64__)
+    return (unsigned)__builtin_popcountll(word);
+#else
+    word -= (word >> 1) & UINT64_C(0x5555555555555555);
+    word = (word & UINT64_C(0x3333333333333333)) + ((word >> 2) & UINT64_C(0x3333333333333333));
+    word = (word + (word >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (unsigned)((word * UINT64_C(0x0101010101010101)) >> 56);
+#endif
+}
+
 /* Words of a packed array of count fields of width bits, with the one word
  * of padding mg_bits_get may read past the last field. */
 static inline size_t mg_bits_words(uint64_t count, unsigned width)
