@@ -66,6 +66,7 @@ enum {
     GRAM_MAX_LOAD = 85, /* percent: the training table grows by 1.5x past it */
     MIN_CAPACITY = 16,
     ESCAPE_SAMPLE = 256, /* escaped grams are counted every this many grams */
+    LINEAR_GROUP = 16,   /* groups up to this long are scanned, not searched */
 };
 
 typedef enum { TRAINING, FLAT, TRIE } trie_state;
@@ -704,10 +705,36 @@ static void children_range(const trie_table *t, int k, uint64_t node, uint64_t *
     *high = mg_ef_iter_next(&it);
 }
 
-/* Base of the group starting at `low` in level k: the value before it + 1. */
-static uint64_t group_base(const trie_table *t, int k, uint64_t low)
+/* A cursor at `low`, the start of a group of level k, and the group's base
+ * (the value before it + 1), read in one select. */
+static uint64_t group_start(const trie_table *t, int k, uint64_t low, mg_ef_iter *it)
 {
-    return k > 0 && low > 0 ? mg_ef_get(&t->trie.levels[k].ids, low - 1) + 1 : 0;
+    const mg_ef *ids = &t->trie.levels[k].ids;
+    if (k == 0 || low == 0) {
+        mg_ef_iter_at(it, ids, low);
+        return 0;
+    }
+    mg_ef_iter_at(it, ids, low - 1);
+    return mg_ef_iter_next(it) + 1;
+}
+
+/* Position of id in the group [low, high) of level k: short groups (most)
+ * are read in order, long ones searched with next_geq. */
+static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, uint32_t id, uint64_t *at)
+{
+    mg_ef_iter it;
+    uint64_t base = group_start(t, k, low, &it);
+    if (high - low <= LINEAR_GROUP) {
+        for (*at = low; *at < high; ++*at) {
+            uint64_t found = mg_ef_iter_next(&it) - base;
+            if (found >= id)
+                return found == id;
+        }
+        return false;
+    }
+    uint64_t value = 0;
+    *at = mg_ef_next_geq(&t->trie.levels[k].ids, base + id, &value);
+    return *at < high && value == base + id;
 }
 
 /* Walk down `depth` levels; the node of ids[depth - 1] in *node. */
@@ -715,11 +742,9 @@ static bool trie_descend(const trie_table *t, const uint32_t *ids, int depth, ui
 {
     uint64_t at = 0;
     for (int k = 0; k < depth; k++) {
-        uint64_t low, high, value = 0;
+        uint64_t low, high;
         children_range(t, k, at, &low, &high);
-        uint64_t target = group_base(t, k, low) + ids[k];
-        at = mg_ef_next_geq(&t->trie.levels[k].ids, target, &value);
-        if (at >= high || value != target)
+        if (!group_find(t, k, low, high, ids[k], &at))
             return false;
     }
     *node = at;
@@ -764,9 +789,8 @@ static int trie_successors_of(const trie_table *t, uint64_t node, mg_successor_v
     int k = t->order - 1;
     uint64_t low, high;
     children_range(t, k, node, &low, &high);
-    uint64_t base = group_base(t, k, low);
     mg_ef_iter it;
-    mg_ef_iter_at(&it, &t->trie.levels[k].ids, low);
+    uint64_t base = group_start(t, k, low, &it);
     unsigned char buffer[MG_VOCAB_DECODE_MAX];
     for (uint64_t at = low; at < high; at++) {
         uint32_t id = (uint32_t)(mg_ef_iter_next(&it) - base);

@@ -24,7 +24,7 @@ static unsigned low_bits_for(uint64_t count, uint64_t max)
 typedef struct ef_shape {
     unsigned low_bits;
     uint64_t high_len;
-    size_t low_words, high_words, ones_samples, zeros_samples;
+    size_t low_words, high_words, ones_samples, zeros_samples, blocks;
 } ef_shape;
 
 static ef_shape shape_of(uint64_t count, uint64_t max)
@@ -37,12 +37,13 @@ static ef_shape shape_of(uint64_t count, uint64_t max)
     shape.high_words = mg_bits_words(shape.high_len, 1);
     shape.ones_samples = (size_t)(count / MG_EF_SAMPLE) + 1;
     shape.zeros_samples = (size_t)(zeros / MG_EF_SAMPLE) + 1;
+    shape.blocks = (size_t)(shape.high_len / MG_EF_BLOCK) + 1;
     return shape;
 }
 
 static size_t shape_words(const ef_shape *shape)
 {
-    return shape->low_words + shape->high_words + shape->ones_samples + shape->zeros_samples;
+    return shape->low_words + shape->high_words + shape->ones_samples + shape->zeros_samples + shape->blocks;
 }
 
 size_t mg_ef_bytes_for(uint64_t count, uint64_t max)
@@ -75,6 +76,10 @@ int mg_ef_init(mg_ef *ef, uint64_t count, uint64_t max)
     ef->high = ef->low + shape.low_words;
     ef->ones_at = ef->high + shape.high_words;
     ef->zeros_at = ef->ones_at + shape.ones_samples;
+    ef->ones_before = ef->zeros_at + shape.zeros_samples;
+    ef->ones_samples = (count + MG_EF_SAMPLE - 1) / MG_EF_SAMPLE;
+    ef->zeros_samples = (shape.high_len - count + MG_EF_SAMPLE - 1) / MG_EF_SAMPLE;
+    ef->blocks = shape.blocks;
     ef->block = block;
     ef->block_bytes = bytes;
     return MG_OK;
@@ -131,6 +136,13 @@ void mg_ef_seal(mg_ef *ef)
 {
     sample_positions(ef->high, ef->high_len, 1, ef->ones_at);
     sample_positions(ef->high, ef->high_len, 0, ef->zeros_at);
+    uint64_t ones = 0;
+    for (uint64_t block = 0; block < ef->blocks; block++) {
+        ef->ones_before[block] = ones;
+        for (size_t index = (size_t)block * (MG_EF_BLOCK / 64); index < (size_t)(block + 1) * (MG_EF_BLOCK / 64); index++)
+            if ((uint64_t)index * 64 < ef->high_len)
+                ones += mg_popcount64(ef->high[index]);
+    }
 }
 
 void mg_ef_free(mg_ef *ef)
@@ -141,21 +153,38 @@ void mg_ef_free(mg_ef *ef)
 
 /* ---- queries ---------------------------------------------------------- */
 
-/* Position of the rank-th one (or zero) of the high bits: from the sample
- * before it, popcounts over whole words, then a select in the last word. */
+/* Ones (or zeros) before rank directory block `block`. */
+static inline uint64_t before_block(const mg_ef *ef, uint64_t block, int ones)
+{
+    return ones ? ef->ones_before[block] : block * MG_EF_BLOCK - ef->ones_before[block];
+}
+
+/* Position of the rank-th one (or zero) of the high bits: its sample, the
+ * last block starting at or before it (binary search up to the next
+ * sample's block), then popcounts over whole words and a select in the
+ * last one. */
 static uint64_t select_high(const mg_ef *ef, uint64_t rank, int ones)
 {
     const uint64_t *samples = ones ? ef->ones_at : ef->zeros_at;
-    uint64_t at = samples[rank / MG_EF_SAMPLE];
-    uint64_t left = rank % MG_EF_SAMPLE;
-    size_t index = (size_t)(at >> 6);
-    uint64_t word = word_of(ef->high, index, ones) & (~UINT64_C(0) << (at & 63));
+    uint64_t sample = rank / MG_EF_SAMPLE, held = ones ? ef->ones_samples : ef->zeros_samples;
+    uint64_t low = samples[sample] / MG_EF_BLOCK;
+    uint64_t high = sample + 1 < held ? samples[sample + 1] / MG_EF_BLOCK : ef->blocks - 1;
+    while (low < high) {
+        uint64_t middle = low + (high - low + 1) / 2;
+        if (before_block(ef, middle, ones) <= rank)
+            low = middle;
+        else
+            high = middle - 1;
+    }
+    uint64_t left = rank - before_block(ef, low, ones);
+    size_t index = (size_t)low * (MG_EF_BLOCK / 64);
     for (;;) {
+        uint64_t word = word_of(ef->high, index, ones);
         unsigned here = mg_popcount64(word);
         if (left < here)
             return (uint64_t)index * 64 + select_in_word(word, (unsigned)left);
         left -= here;
-        word = word_of(ef->high, ++index, ones);
+        index++;
     }
 }
 
@@ -191,6 +220,20 @@ uint64_t mg_ef_iter_next(mg_ef_iter *it)
     return value;
 }
 
+/* Position of zero number `bucket` (the end of that bucket), the bucket
+ * starting at bit `start`: most buckets are short, so the next zero is
+ * looked for in this word and the next before asking select. */
+static uint64_t bucket_end(const mg_ef *ef, uint64_t start, uint64_t bucket)
+{
+    size_t index = (size_t)(start >> 6);
+    uint64_t zeros = ~ef->high[index] & (~UINT64_C(0) << (start & 63));
+    if (zeros == 0)
+        zeros = ~ef->high[++index];
+    if (zeros != 0)
+        return (uint64_t)index * 64 + (unsigned)__builtin_ctzll(zeros);
+    return select_high(ef, bucket, 0);
+}
+
 /* The values of bucket h = x >> l lie between zero number h - 1 and zero
  * number h of the high bits, and share their high part, so their low bits
  * are sorted: a binary search over them finds the first value >= x (a
@@ -201,8 +244,8 @@ uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value)
     if (ef->count == 0 || x > ef->max)
         return ef->count;
     uint64_t bucket = x >> ef->low_bits;
-    uint64_t low = bucket ? select_high(ef, bucket - 1, 0) + 1 - bucket : 0;
-    uint64_t high = select_high(ef, bucket, 0) - bucket;
+    uint64_t start = bucket ? select_high(ef, bucket - 1, 0) + 1 : 0; /* the bucket's first bit */
+    uint64_t end = bucket_end(ef, start, bucket) - bucket, low = start - bucket, high = end;
     uint64_t low_mask = ef->low_bits ? (UINT64_C(1) << ef->low_bits) - 1 : 0, wanted = x & low_mask;
     while (low < high) {
         uint64_t middle = low + (high - low) / 2;
@@ -210,6 +253,10 @@ uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value)
             low = middle + 1;
         else
             high = middle;
+    }
+    if (low < end) {
+        *value = bucket << ef->low_bits | low_of(ef, low);
+        return low;
     }
     if (low >= ef->count)
         return ef->count;

@@ -9,16 +9,21 @@
  *   high: v_i >> l in unary: a one at (v_i >> l) + i,      n + (max >> l) + 1 bits
  *         so the j-th zero ends bucket j (the values whose high part is j)
  *   select samples: the position of every 256th one, and of every 256th zero
+ *   rank directory: the ones before each 512-bit block of high (uint64)
  *
  * With l = floor(log2(max / n)) the high part has fewer than 3n bits, and
  * the whole takes at most
  *
  *     2 + ceil(log2(u / n)) bits per value   (u = max + 1)
  *   + 64 (n + zeros) / 256 bits of samples  (zeros = (max >> l) + 1 <= 2n)
+ *   + 64 (n + zeros) / 512 bits of rank directory
  *
- * i.e. about 2 + log2(u/n) + 0.6 bits a value. access(i) is one sampled
- * select on the high bits (a few popcounts) and one read of the low bits;
- * next_geq(x) is a sampled select of bucket x >> l's start and a short scan.
+ * i.e. about 2 + log2(u/n) + 0.9 bits a value. access(i) is one sampled
+ * select on the high bits and one read of the low bits; next_geq(x) two
+ * selects (bucket x >> l's bounds) and a binary search of its low bits. A
+ * select goes from its sample to the right 512-bit block by binary search
+ * over the rank directory (up to the next sample), then popcounts at most 8
+ * words, so a skewed sequence (dense and sparse stretches) costs no more.
  *
  * Built in one pass: mg_ef_init(count, max), mg_ef_push() each value in
  * order, mg_ef_seal(). One allocation, through mem.h.
@@ -79,7 +84,10 @@ static inline void mg_bits_or(uint64_t *words, uint64_t at, unsigned width, uint
 
 /* ---- Elias–Fano ------------------------------------------------------- */
 
-enum { MG_EF_SAMPLE = 256 }; /* a select sample every this many ones (zeros) */
+enum {
+    MG_EF_SAMPLE = 256, /* a select sample every this many ones (zeros) */
+    MG_EF_BLOCK = 512,  /* bits per rank directory entry */
+};
 
 typedef struct mg_ef {
     uint64_t count;        /* n */
@@ -91,6 +99,9 @@ typedef struct mg_ef {
     uint64_t *high;        /* high_len bits */
     uint64_t *ones_at;     /* position of one number k * MG_EF_SAMPLE */
     uint64_t *zeros_at;    /* position of zero number k * MG_EF_SAMPLE */
+    uint64_t *ones_before; /* ones before each MG_EF_BLOCK-bit block of high */
+    uint64_t ones_samples, zeros_samples; /* samples held */
+    uint64_t blocks;       /* rank directory entries */
     uint64_t *block;       /* the one allocation holding the four arrays */
     size_t block_bytes;
 } mg_ef;
