@@ -31,8 +31,11 @@
  *   + the levels above (P ~ min(C, V) nodes each), alike
  *   + counts: ~ (b + escapes e) / 8, b = 1 or 2 on text (most counts are 1)
  *   + dictionary / N (vocab.h's formula)
- * gcide 15 MB, order 3: N = 1.52 M, C = 0.90 M, V = 0.28 M: ~ 2.3 + 1.6 + 0.1
- * + 0.4 + 1.1 ~ 5.5 bytes.
+ * gcide 15 MB, order 3: N = 1.52 M, C = 0.90 M, V = 0.28 M: the formula
+ * gives 5.9 bytes; measured 5.55: last level 2.38 (19.0 bits a gram),
+ * context level 1.34 (18.0 bits a context), first level 0.06, child
+ * starts 0.37, counts 0.24 (393 distinct values, 1-bit codes, 9-bit
+ * escapes), dictionary 1.16.
  *
  * Training: an open-addressing table of id tuples (interner ids) -> count,
  * 4 (n + 1) bytes a slot at <= 85% load (as interned_hash). A hash rather
@@ -55,7 +58,6 @@
 
 #include <math.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <xxhash.h>
