@@ -1,0 +1,139 @@
+/*
+ * elias_fano.h — Elias–Fano coding of a monotone (non-decreasing) sequence of
+ * 64-bit integers, searchable without decompressing; and the fixed-width bit
+ * fields it is made of (mg_bits_get/set), shared with other packed arrays.
+ *
+ * n values v_0 <= v_1 <= ... <= v_{n-1} <= max are split at l bits:
+ *
+ *   low:  the l low bits of each value, packed            n l bits
+ *   high: v_i >> l in unary: a one at (v_i >> l) + i,      n + (max >> l) + 1 bits
+ *         so the j-th zero ends bucket j (the values whose high part is j)
+ *   select samples: the position of every 256th one, and of every 256th zero
+ *   rank directory: the ones before each 512-bit block of high (uint64)
+ *
+ * With l = floor(log2(max / n)) the high part has fewer than 3n bits, and
+ * the whole takes at most
+ *
+ *     2 + ceil(log2(u / n)) bits per value   (u = max + 1)
+ *   + 64 (n + zeros) / 256 bits of samples  (zeros = (max >> l) + 1 <= 2n)
+ *   + 64 (n + zeros) / 512 bits of rank directory
+ *
+ * i.e. about 2 + log2(u/n) + 0.9 bits a value. access(i) is one sampled
+ * select on the high bits and one read of the low bits; next_geq(x) two
+ * selects (bucket x >> l's bounds) and a binary search of its low bits. A
+ * select goes from its sample to the right 512-bit block by binary search
+ * over the rank directory (up to the next sample), then popcounts at most 8
+ * words, so a skewed sequence (dense and sparse stretches) costs no more.
+ *
+ * Built in one pass: mg_ef_init(count, max), mg_ef_push() each value in
+ * order, mg_ef_seal(). One allocation, through mem.h.
+ */
+#ifndef MG_ELIAS_FANO_H
+#define MG_ELIAS_FANO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- fixed-width bit fields ------------------------------------------- */
+
+/* Set bits of a word. x86-64 builds without -mpopcnt would make
+ * __builtin_popcountll a library call; the broadword sum is inline. */
+static inline unsigned mg_popcount64(uint64_t word)
+{
+#if defined(__POPCNT__) || !defined(__x86_64__)
+    return (unsigned)__builtin_popcountll(word);
+#else
+    word -= (word >> 1) & UINT64_C(0x5555555555555555);
+    word = (word & UINT64_C(0x3333333333333333)) + ((word >> 2) & UINT64_C(0x3333333333333333));
+    word = (word + (word >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (unsigned)((word * UINT64_C(0x0101010101010101)) >> 56);
+#endif
+}
+
+/* Words of a packed array of count fields of width bits, with the one word
+ * of padding mg_bits_get may read past the last field. */
+static inline size_t mg_bits_words(uint64_t count, unsigned width)
+{
+    return (size_t)((count * width + 63) / 64) + 1;
+}
+
+/* The width-bit field (width <= 64) starting at bit position `at`. */
+static inline uint64_t mg_bits_get(const uint64_t *words, uint64_t at, unsigned width)
+{
+    if (width == 0)
+        return 0;
+    uint64_t word = at >> 6;
+    unsigned shift = (unsigned)(at & 63);
+    uint64_t value = words[word] >> shift;
+    if (shift + width > 64)
+        value |= words[word + 1] << (64 - shift);
+    return width == 64 ? value : value & ((UINT64_C(1) << width) - 1);
+}
+
+/* Store value (< 2^width) in the width-bit field at `at`, whose bits are zero. */
+static inline void mg_bits_or(uint64_t *words, uint64_t at, unsigned width, uint64_t value)
+{
+    if (width == 0)
+        return;
+    uint64_t word = at >> 6;
+    unsigned shift = (unsigned)(at & 63);
+    words[word] |= value << shift;
+    if (shift + width > 64)
+        words[word + 1] |= value >> (64 - shift);
+}
+
+/* ---- Elias–Fano ------------------------------------------------------- */
+
+enum {
+    MG_EF_SAMPLE = 256, /* a select sample every this many ones (zeros) */
+    MG_EF_BLOCK = 512,  /* bits per rank directory entry */
+};
+
+typedef struct mg_ef {
+    uint64_t count;        /* n */
+    uint64_t max;          /* the bound every value is under or at */
+    uint64_t pushed;       /* values pushed so far (count once sealed) */
+    unsigned low_bits;     /* l */
+    uint64_t high_len;     /* bits of the high part */
+    uint64_t *low;         /* n l bits */
+    uint64_t *high;        /* high_len bits */
+    uint64_t *ones_at;     /* position of one number k * MG_EF_SAMPLE */
+    uint64_t *zeros_at;    /* position of zero number k * MG_EF_SAMPLE */
+    uint64_t *ones_before; /* ones before each MG_EF_BLOCK-bit block of high */
+    uint64_t ones_samples, zeros_samples; /* samples held */
+    uint64_t blocks;       /* rank directory entries */
+    uint64_t *block;       /* the one allocation holding the four arrays */
+    size_t block_bytes;
+} mg_ef;
+
+/* Bytes an Elias–Fano sequence of count values up to max takes (the block). */
+size_t mg_ef_bytes_for(uint64_t count, uint64_t max);
+
+/* An empty sequence of room for count values in [0, max]. MG_OK or
+ * MG_ERR_NOMEM (then *ef holds nothing and mg_ef_free is harmless). */
+int mg_ef_init(mg_ef *ef, uint64_t count, uint64_t max);
+/* Append the next value (>= the previous one, <= max). */
+void mg_ef_push(mg_ef *ef, uint64_t value);
+/* All count values pushed: build the select samples. */
+void mg_ef_seal(mg_ef *ef);
+void mg_ef_free(mg_ef *ef);
+
+/* v_i, for i < count. */
+uint64_t mg_ef_get(const mg_ef *ef, uint64_t i);
+/* Position of the first value >= x (count when there is none); the value
+ * itself in *value when there is one. */
+uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value);
+
+/* A forward cursor: values from a position on, one step each. */
+typedef struct mg_ef_iter {
+    const mg_ef *ef;
+    uint64_t index;     /* position of the value the next call returns */
+    uint64_t high_at;   /* bit position just past the previous one in high */
+} mg_ef_iter;
+
+/* Cursor at position i (i <= count). */
+void mg_ef_iter_at(mg_ef_iter *it, const mg_ef *ef, uint64_t i);
+/* The value at the cursor, then moves it on; only while index < count. */
+uint64_t mg_ef_iter_next(mg_ef_iter *it);
+
+#endif

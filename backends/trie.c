@@ -1,0 +1,1119 @@
+/*
+ * trie.c — a word-level trie of Elias–Fano coded levels (after tongrams,
+ * Pibiri & Venturini 2017), counts rank-encoded, the vocabulary a sorted
+ * front-coded dictionary (common/vocab).
+ *
+ * Memory layout after finalize (order 3; ids are dictionary ids, so id order
+ * is token order):
+ *
+ *   dictionary (common/vocab): front-coded sorted words, token <-> id
+ *
+ *   level 0 ids       EF | a | c | f |            the distinct first words
+ *   level 0 children  EF | 0 | 2 | 3 | 5 |        where each node's children start
+ *                          |     \   \
+ *   level 1 ids       EF | b  d | e | b  g |      second words, grouped by parent,
+ *   level 1 children  EF | 0 | 1 | 3 | 4 | 5 | 6 |   each group sorted
+ *   level 2 ids       EF | ... one per trigram ... |
+ *   count codes          | 0 | 0 | 3 | 1 | 0 | .. |  b bits a gram: a rank, or the escape
+ *   escaped ranks        | 7 | 12 | ...             e bits per escaped gram
+ *   escape samples       escapes before every 256th gram (uint32)
+ *   count values         rank -> count, most frequent count first
+ *
+ * A level's ids are made one increasing sequence, as EF needs, by adding to
+ * each group the previous group's last value plus one: value = id + base,
+ * base = value[group start - 1] + 1. A lookup reads the base (one access)
+ * and finds base + id with next_geq: no group is decompressed.
+ *
+ * Expected bytes per n-gram after finalize (N grams, C contexts, V words;
+ * EF costs 2.6 + log2(u / m) bits a value, u the universe, m the values):
+ *     last level:   (2.6 + log2(C V / 2 / N)) / 8      (u ~ C groups of mean max V/2)
+ *   + context level: (C/N) (2.6 + log2(P V / 2 / C) + 2.6 + log2(N / C)) / 8
+ *   + the levels above (P ~ min(C, V) nodes each), alike
+ *   + counts: ~ (b + escapes e) / 8, b = 1 or 2 on text (most counts are 1)
+ *   + dictionary / N (vocab.h's formula)
+ * gcide 15 MB, order 3: N = 1.52 M, C = 0.90 M, V = 0.28 M: the formula
+ * gives 5.9 bytes; measured 5.55: last level 2.38 (19.0 bits a gram),
+ * context level 1.34 (18.0 bits a context), first level 0.06, child
+ * starts 0.37, counts 0.24 (393 distinct values, 1-bit codes, 9-bit
+ * escapes), dictionary 1.16.
+ *
+ * Training: an open-addressing table of id tuples (interner ids) -> count,
+ * 4 (n + 1) bytes a slot at <= 85% load (as interned_hash). A hash rather
+ * than append-then-sort: an append buffer holds every occurrence (gcide adds
+ * 1.6 grams per distinct trigram), lookups before finalize would need a
+ * sort, and the table sorts in place at finalize, so the peak is table +
+ * trie, with no scratch copy.
+ *
+ * States: TRAINING (interner + hash) -> finalize -> TRIE (dictionary +
+ * levels). Between them FLAT (dictionary + the grams as sorted id records):
+ * where finalize stops if building the levels runs out of memory (still
+ * fully usable: binary searches), and what a prune after finalize rebuilds
+ * the levels from. A prune that cannot get memory for the rebuild zeroes the
+ * count values below the threshold in place instead (count 0 = absent).
+ */
+#include "backend.h"
+#include "common/elias_fano.h"
+#include "common/vocab.h"
+#include "mem.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+/* ---- types ------------------------------------------------------------ */
+
+enum {
+    GRAM_MAX_LOAD = 85, /* percent: the training table grows by 1.5x past it */
+    MIN_CAPACITY = 16,
+    ESCAPE_SAMPLE = 256, /* escaped grams are counted every this many grams */
+    LINEAR_GROUP = 16,   /* groups up to this long are scanned, not searched */
+    SMALL_TABLE = 1 << 20, /* bytes: see slots_resize */
+    HUGE_BLOCK = 8 << 20,
+};
+
+typedef enum { TRAINING, FLAT, TRIE } trie_state;
+
+/* One level of the trie: node values (id + group base), and for every level
+ * but the last, where each node's children start in the next level. */
+typedef struct trie_level {
+    mg_ef ids;
+    mg_ef children; /* nodes + 1 values */
+} trie_level;
+
+/* Counts by rank: codes of code_bits per gram; with escapes, code
+ * (1 << code_bits) - 1 sends the reader to the escaped ranks. */
+typedef struct count_ranks {
+    uint32_t *values;      /* rank -> count, most frequent first */
+    uint32_t distinct;
+    unsigned code_bits;    /* 0, 1, 2, 4, 8, 16 or 32: fields never straddle words */
+    bool escapes;
+    unsigned escaped_bits; /* bits of an escaped rank */
+    uint64_t *codes;
+    size_t codes_words;
+    uint64_t *escaped;
+    size_t escaped_words;
+    uint32_t *escape_samples; /* escapes before gram k * ESCAPE_SAMPLE */
+    size_t sample_count;
+} count_ranks;
+
+typedef struct trie_shape {
+    trie_level levels[MG_ORDER_MAX];
+    count_ranks counts;
+} trie_shape;
+
+typedef struct trie_table {
+    int order;
+    size_t record_words; /* uint32 per record (hash slot or flat record): order ids, the count */
+    trie_state state;
+
+    /* TRAINING */
+    mg_interner *interner;
+    uint32_t *slots; /* slot_cap records; count 0 = empty */
+    uint32_t slot_cap;
+
+    /* FLAT and TRIE */
+    mg_vocab_dict *dict;
+    uint32_t *records;    /* FLAT: grams sorted by ids */
+    size_t records_bytes;
+    trie_shape trie;      /* TRIE */
+
+    uint64_t grams;       /* grams held (TRIE: count values > 0 only) */
+    uint64_t nodes;       /* TRIE: grams in the last level, zeroed ones included */
+    uint64_t contexts;    /* after finalize */
+} trie_table;
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static inline uint32_t *record_at(const trie_table *t, uint32_t *base, uint64_t index)
+{
+    return base + index * t->record_words;
+}
+
+static inline int ids_compare(const uint32_t *a, const uint32_t *b, int count)
+{
+    for (int k = 0; k < count; k++)
+        if (a[k] != b[k])
+            return a[k] < b[k] ? -1 : 1;
+    return 0;
+}
+
+static inline uint32_t hash_ids(const uint32_t *ids, int count)
+{
+    return (uint32_t)(XXH3_64bits(ids, (size_t)count * sizeof *ids) >> 32);
+}
+
+/* multiply-shift onto [0, range) */
+static inline uint32_t fastrange(uint32_t hash, uint32_t range)
+{
+    return (uint32_t)(((uint64_t)hash * range) >> 32);
+}
+
+/* ---- training table ---------------------------------------------------- */
+
+static uint32_t slot_probe(const trie_table *t, uint32_t *slots, uint32_t capacity, const uint32_t *ids)
+{
+    uint32_t index = fastrange(hash_ids(ids, t->order), capacity);
+    for (;;) {
+        const uint32_t *slot = record_at(t, slots, index);
+        if (slot[t->order] == 0 || ids_compare(slot, ids, t->order) == 0)
+            return index;
+        if (++index == capacity)
+            index = 0;
+    }
+}
+
+/* Rehash into `capacity` slots (filled to the allocator's size class). A
+ * table past SMALL_TABLE bytes grows straight to HUGE_BLOCK: jemalloc
+ * serves blocks from 8 MiB on (opt.oversize_threshold) from an arena that
+ * returns them to the kernel when freed, glibc mmaps them, whereas smaller
+ * freed tables stay resident as dirty pages for seconds after finalize
+ * (~12 MB of them on gcide's 15 MB). */
+static int slots_resize(trie_table *t, uint64_t capacity)
+{
+    size_t slot_bytes = t->record_words * sizeof(uint32_t);
+    if (capacity * slot_bytes > SMALL_TABLE && capacity * slot_bytes < HUGE_BLOCK)
+        capacity = HUGE_BLOCK / slot_bytes + 1;
+    capacity = mg_mem_usable_size((size_t)capacity * slot_bytes) / slot_bytes;
+    if (capacity >= UINT32_MAX)
+        return MG_ERR_NOMEM;
+    uint32_t *slots = mg_calloc((size_t)capacity, slot_bytes);
+    if (!slots)
+        return MG_ERR_NOMEM;
+    for (uint32_t index = 0; index < t->slot_cap; index++) {
+        const uint32_t *slot = record_at(t, t->slots, index);
+        if (slot[t->order] != 0)
+            memcpy(record_at(t, slots, slot_probe(t, slots, (uint32_t)capacity, slot)), slot, slot_bytes);
+    }
+    mg_free(t->slots, (size_t)t->slot_cap * slot_bytes);
+    t->slots = slots;
+    t->slot_cap = (uint32_t)capacity;
+    return MG_OK;
+}
+
+/* Drop slots below min_count without allocating: from an empty slot on,
+ * every gram is taken out and, if kept, put back from its home, so no probe
+ * run is cut. */
+static void slots_filter(trie_table *t, uint64_t min_count)
+{
+    size_t slot_bytes = t->record_words * sizeof(uint32_t);
+    uint32_t empty = 0;
+    while (record_at(t, t->slots, empty)[t->order] != 0)
+        empty++;
+    uint32_t held[MG_ORDER_MAX + 1];
+    for (uint64_t step = 1; step <= t->slot_cap; step++) {
+        uint32_t *slot = record_at(t, t->slots, (empty + step) % t->slot_cap);
+        if (slot[t->order] == 0)
+            continue;
+        memcpy(held, slot, slot_bytes);
+        slot[t->order] = 0;
+        if (held[t->order] >= min_count)
+            memcpy(record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, held)), held, slot_bytes);
+        else
+            t->grams--;
+    }
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+static void trie_destroy(void *self);
+
+static void *trie_create(int order)
+{
+    if (order < 1 || order > MG_ORDER_MAX)
+        return NULL;
+    trie_table *t = mg_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->order = order;
+    t->record_words = (size_t)order + 1;
+    t->state = TRAINING;
+    t->interner = mg_interner_create();
+    t->slots = mg_calloc(MIN_CAPACITY, t->record_words * sizeof(uint32_t));
+    t->slot_cap = MIN_CAPACITY;
+    if (!t->interner || !t->slots) {
+        trie_destroy(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* ---- add --------------------------------------------------------------- */
+
+/* Interner ids of the tokens; false when one is not interned. */
+static bool training_ids(const trie_table *t, const mg_token *tokens, int count, uint32_t *ids)
+{
+    for (int k = 0; k < count; k++)
+        if ((ids[k] = mg_interner_find(t->interner, &tokens[k])) == MG_VOCAB_NO_ID)
+            return false;
+    return true;
+}
+
+/* Room for the gram is made first (table, then words), so a refusal leaves
+ * the grams as they were (a word interned before it is harmless). */
+static int trie_add(void *self, const mg_token *gram)
+{
+    trie_table *t = self;
+    uint32_t ids[MG_ORDER_MAX];
+    if (training_ids(t, gram, t->order, ids)) {
+        uint32_t *slot = record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, ids));
+        if (slot[t->order] != 0) {
+            if (slot[t->order] != UINT32_MAX) /* saturate, never wrap */
+                slot[t->order]++;
+            return MG_OK;
+        }
+    }
+    if ((t->grams + 1) * 100 > (uint64_t)t->slot_cap * GRAM_MAX_LOAD &&
+        slots_resize(t, (uint64_t)t->slot_cap + t->slot_cap / 2) != MG_OK)
+        return MG_ERR_NOMEM;
+    for (int k = 0; k < t->order; k++)
+        if (mg_interner_intern(t->interner, &gram[k], &ids[k]) != MG_OK)
+            return MG_ERR_NOMEM;
+    uint32_t *slot = record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, ids));
+    memcpy(slot, ids, (size_t)t->order * sizeof *ids);
+    slot[t->order] = 1;
+    t->grams++;
+    return MG_OK;
+}
+
+/* ---- finalize: counts by rank ------------------------------------------- */
+
+/* In-place quicksort of records of `words` uint32 by their first `keys`
+ * words (Hoare partition around the middle record, insertion sort below
+ * SMALL_SORT, recursion on the smaller side only). glibc's qsort would
+ * malloc a scratch copy of the whole array, outside mem.h. */
+enum { SMALL_SORT = 16 };
+
+static inline void records_swap(uint32_t *a, uint32_t *b, size_t words)
+{
+    for (size_t k = 0; k < words; k++) {
+        uint32_t held = a[k];
+        a[k] = b[k];
+        b[k] = held;
+    }
+}
+
+static void records_sort(uint32_t *records, uint64_t count, size_t words, int keys)
+{
+    while (count > SMALL_SORT) {
+        uint32_t pivot[MG_ORDER_MAX + 1];
+        memcpy(pivot, records + count / 2 * words, words * sizeof *pivot);
+        int64_t i = -1, j = (int64_t)count;
+        for (;;) {
+            do
+                i++;
+            while (ids_compare(records + (uint64_t)i * words, pivot, keys) < 0);
+            do
+                j--;
+            while (ids_compare(records + (uint64_t)j * words, pivot, keys) > 0);
+            if (i >= j)
+                break;
+            records_swap(records + (uint64_t)i * words, records + (uint64_t)j * words, words);
+        }
+        uint64_t left = (uint64_t)j + 1, right = count - left;
+        if (left < right) {
+            records_sort(records, left, words, keys);
+            records += left * words;
+            count = right;
+        } else {
+            records_sort(records + left * words, right, words, keys);
+            count = left;
+        }
+    }
+    for (uint64_t i = 1; i < count; i++)
+        for (uint64_t j = i; j > 0 && ids_compare(records + (j - 1) * words, records + j * words, keys) > 0; j--)
+            records_swap(records + (j - 1) * words, records + j * words, words);
+}
+
+/* Count classes: one 3-word record per distinct count value. Gathered in a
+ * small open-addressing table keyed by value (word 1), then sorted by
+ * frequency: | UINT32_MAX - grams | value | 0 |, so rank r = position r. */
+enum { CLASS_WORDS = 3 };
+
+static bool classes_place(uint32_t *table, uint32_t capacity, uint32_t value, uint32_t grams)
+{
+    uint32_t index = fastrange(value * 0x9e3779b9u, capacity);
+    for (;; index = index + 1 == capacity ? 0 : index + 1) {
+        uint32_t *slot = table + (size_t)index * CLASS_WORDS;
+        if (slot[0] == 0 || slot[1] == value) {
+            bool added = slot[0] == 0;
+            slot[0] += grams;
+            slot[1] = value;
+            return added;
+        }
+    }
+}
+
+/* The count classes of the records, by rank; *classes is mg_alloc'd with
+ * *capacity records, the first *distinct used. */
+static int count_classes(const trie_table *t, const uint32_t *records, uint64_t grams, uint32_t **classes,
+                         uint32_t *capacity, uint32_t *distinct)
+{
+    uint32_t cap = 64, used = 0;
+    uint32_t *table = mg_calloc(cap, CLASS_WORDS * sizeof *table);
+    for (uint64_t i = 0; table && i < grams; i++) {
+        if ((used + 1) * 2 > cap) { /* grow at half full */
+            uint32_t *grown = mg_calloc((size_t)cap * 2, CLASS_WORDS * sizeof *grown);
+            for (uint32_t slot = 0; grown && slot < cap; slot++)
+                if (table[slot * CLASS_WORDS] != 0)
+                    classes_place(grown, cap * 2, table[slot * CLASS_WORDS + 1], table[slot * CLASS_WORDS]);
+            mg_free(table, (size_t)cap * CLASS_WORDS * sizeof *table);
+            table = grown;
+            cap *= 2;
+            if (!table)
+                break;
+        }
+        used += classes_place(table, cap, records[i * t->record_words + (size_t)t->order], 1);
+    }
+    if (!table)
+        return MG_ERR_NOMEM;
+    uint32_t kept = 0;
+    for (uint32_t slot = 0; slot < cap; slot++)
+        if (table[slot * CLASS_WORDS] != 0) {
+            uint32_t *record = table + (size_t)kept++ * CLASS_WORDS;
+            uint32_t class_grams = table[slot * CLASS_WORDS], value = table[slot * CLASS_WORDS + 1];
+            record[0] = UINT32_MAX - class_grams;
+            record[1] = value;
+            record[2] = 0;
+        }
+    records_sort(table, kept, CLASS_WORDS, 2);
+    *classes = table;
+    *capacity = cap;
+    *distinct = kept;
+    return MG_OK;
+}
+
+static inline uint64_t class_grams(const uint32_t *classes, uint32_t rank)
+{
+    return UINT32_MAX - classes[(size_t)rank * CLASS_WORDS];
+}
+
+static unsigned bits_for(uint64_t value) /* bits to write 0..value */
+{
+    return value ? 64u - (unsigned)__builtin_clzll(value) : 0u;
+}
+
+/* The code width of least total size: b bits a gram, ranks past the
+ * direct codes escaped to e bits each plus the samples. */
+static void choose_code_bits(count_ranks *ranks, const uint32_t *classes, uint64_t grams)
+{
+    static const unsigned widths[] = {0, 1, 2, 4, 8, 16, 32};
+    uint64_t best = UINT64_MAX;
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        unsigned bits = widths[w];
+        bool escapes = bits < 32 && ranks->distinct > (UINT64_C(1) << bits);
+        if (escapes && bits == 0)
+            continue;
+        uint64_t direct = escapes ? (UINT64_C(1) << bits) - 1 : ranks->distinct, escaped = 0;
+        for (uint64_t r = direct; r < ranks->distinct; r++)
+            escaped += class_grams(classes, (uint32_t)r);
+        uint64_t cost = grams * bits;
+        if (escapes)
+            cost += escaped * ranks->escaped_bits + (grams / ESCAPE_SAMPLE + 1) * 32;
+        if (cost < best) {
+            best = cost;
+            ranks->code_bits = bits;
+            ranks->escapes = escapes;
+        }
+    }
+}
+
+static void counts_free(count_ranks *ranks)
+{
+    mg_free(ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
+    mg_free(ranks->codes, ranks->codes_words * sizeof(uint64_t));
+    mg_free(ranks->escaped, ranks->escaped_words * sizeof(uint64_t));
+    mg_free(ranks->escape_samples, ranks->sample_count * sizeof(uint32_t));
+    memset(ranks, 0, sizeof *ranks);
+}
+
+/* Rank of a count value in classes sorted by value: | value | rank | .. | */
+static uint32_t rank_of(const uint32_t *classes, uint32_t distinct, uint32_t value)
+{
+    uint32_t low = 0, high = distinct;
+    while (high - low > 1) {
+        uint32_t middle = low + (high - low) / 2;
+        if (classes[(size_t)middle * CLASS_WORDS] <= value)
+            low = middle;
+        else
+            high = middle;
+    }
+    return classes[(size_t)low * CLASS_WORDS + 1];
+}
+
+static int counts_alloc(count_ranks *ranks, uint64_t grams, uint64_t escaped)
+{
+    ranks->values = mg_alloc((size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
+    ranks->codes_words = mg_bits_words(grams, ranks->code_bits);
+    ranks->codes = mg_calloc(ranks->codes_words, sizeof(uint64_t));
+    if (ranks->escapes) {
+        ranks->escaped_words = mg_bits_words(escaped, ranks->escaped_bits);
+        ranks->escaped = mg_calloc(ranks->escaped_words, sizeof(uint64_t));
+        ranks->sample_count = (size_t)(grams / ESCAPE_SAMPLE) + 1;
+        ranks->escape_samples = mg_alloc(ranks->sample_count * sizeof(uint32_t));
+    }
+    bool ok = ranks->values && ranks->codes && (!ranks->escapes || (ranks->escaped && ranks->escape_samples));
+    return ok ? MG_OK : MG_ERR_NOMEM;
+}
+
+/* Rank-encode the records' counts. */
+static int counts_build(const trie_table *t, const uint32_t *records, uint64_t grams, count_ranks *ranks)
+{
+    memset(ranks, 0, sizeof *ranks);
+    uint32_t *classes, capacity, distinct;
+    if (count_classes(t, records, grams, &classes, &capacity, &distinct) != MG_OK)
+        return MG_ERR_NOMEM;
+    ranks->distinct = distinct;
+    ranks->escaped_bits = bits_for(distinct ? distinct - 1 : 0);
+    choose_code_bits(ranks, classes, grams);
+    uint32_t escape_code = ranks->escapes ? (uint32_t)((UINT64_C(1) << ranks->code_bits) - 1) : UINT32_MAX;
+    uint64_t escaped = 0;
+    for (uint32_t r = escape_code; r < distinct; r++)
+        escaped += class_grams(classes, r);
+    int status = counts_alloc(ranks, grams, escaped);
+    if (status == MG_OK) {
+        for (uint32_t r = 0; r < distinct; r++) { /* now | value | rank | */
+            uint32_t *record = classes + (size_t)r * CLASS_WORDS;
+            ranks->values[r] = record[0] = record[1];
+            record[1] = r;
+        }
+        records_sort(classes, distinct, CLASS_WORDS, 1);
+        escaped = 0;
+        for (uint64_t i = 0; i < grams; i++) {
+            if (ranks->escapes && i % ESCAPE_SAMPLE == 0)
+                ranks->escape_samples[i / ESCAPE_SAMPLE] = (uint32_t)escaped;
+            uint32_t rank = rank_of(classes, distinct, records[i * t->record_words + (size_t)t->order]);
+            if (rank >= escape_code) {
+                mg_bits_or(ranks->escaped, escaped++ * ranks->escaped_bits, ranks->escaped_bits, rank);
+                rank = escape_code;
+            }
+            mg_bits_or(ranks->codes, i * ranks->code_bits, ranks->code_bits, rank);
+        }
+    } else {
+        counts_free(ranks);
+    }
+    mg_free(classes, (size_t)capacity * CLASS_WORDS * sizeof *classes);
+    return status;
+}
+
+/* Fields equal to all ones among the code fields of word (b-bit fields). */
+static inline unsigned escape_fields(uint64_t word, unsigned bits)
+{
+    for (unsigned shift = 1; shift < bits; shift *= 2)
+        word &= word >> shift;
+    return mg_popcount64(word & (~UINT64_C(0) / ((UINT64_C(1) << bits) - 1)));
+}
+
+/* Count of gram i: its code, or its escaped rank found by the escapes
+ * before it (a sample, then popcounts over at most 4 b words). */
+static uint64_t count_at(const count_ranks *ranks, uint64_t i)
+{
+    uint64_t code = mg_bits_get(ranks->codes, i * ranks->code_bits, ranks->code_bits);
+    uint64_t escape_code = (UINT64_C(1) << ranks->code_bits) - 1;
+    if (!ranks->escapes || code != escape_code)
+        return ranks->values[code];
+    uint64_t escaped = ranks->escape_samples[i / ESCAPE_SAMPLE];
+    uint64_t from = i / ESCAPE_SAMPLE * ESCAPE_SAMPLE * ranks->code_bits, to = i * ranks->code_bits;
+    for (uint64_t at = from; at < to; at += 64) {
+        uint64_t word = ranks->codes[at / 64];
+        if (to - at < 64)
+            word &= (UINT64_C(1) << (to - at)) - 1;
+        escaped += escape_fields(word, ranks->code_bits);
+    }
+    return ranks->values[mg_bits_get(ranks->escaped, escaped * ranks->escaped_bits, ranks->escaped_bits)];
+}
+
+/* ---- finalize: the levels ------------------------------------------------ */
+
+/* The first position where a record's ids differ from the previous one's. */
+static int first_difference(const trie_table *t, const uint32_t *records, uint64_t i)
+{
+    if (i == 0)
+        return 0;
+    const uint32_t *record = records + i * t->record_words, *previous = record - t->record_words;
+    int k = 0;
+    while (k < t->order && record[k] == previous[k])
+        k++;
+    return k;
+}
+
+/* One pass over the sorted records, as the levels see it: a new node at
+ * level k for each record differing at or before k; its value id + base,
+ * base renewed (last value + 1) where the parent is new too. With push,
+ * the values and child starts are written; without, only counted. */
+static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t grams, trie_level *levels,
+                        uint64_t *nodes, uint64_t *last)
+{
+    uint64_t base[MG_ORDER_MAX] = {0};
+    int order = t->order;
+    for (int k = 0; k < order; k++)
+        nodes[k] = last[k] = 0;
+    for (uint64_t i = 0; i < grams; i++) {
+        const uint32_t *record = records + i * t->record_words;
+        int first_new = first_difference(t, records, i);
+        for (int k = first_new; k < order; k++) {
+            if (k > first_new) /* the parent is new too: a new group */
+                base[k] = nodes[k] ? last[k] + 1 : 0;
+            last[k] = record[k] + base[k];
+            if (levels) {
+                mg_ef_push(&levels[k].ids, last[k]);
+                if (k + 1 < order)
+                    mg_ef_push(&levels[k].children, nodes[k + 1]);
+            }
+            nodes[k]++;
+        }
+    }
+}
+
+static void levels_free(trie_level *levels, int order)
+{
+    for (int k = 0; k < order; k++) {
+        mg_ef_free(&levels[k].ids);
+        mg_ef_free(&levels[k].children);
+    }
+}
+
+static void trie_shape_free(trie_shape *shape, int order)
+{
+    levels_free(shape->levels, order);
+    counts_free(&shape->counts);
+}
+
+/* Build the levels and counts of sorted, distinct records. */
+static int trie_build(const trie_table *t, const uint32_t *records, uint64_t grams, trie_shape *shape)
+{
+    memset(shape, 0, sizeof *shape);
+    uint64_t nodes[MG_ORDER_MAX], last[MG_ORDER_MAX];
+    levels_pass(t, records, grams, NULL, nodes, last);
+    for (int k = 0; k < t->order; k++) {
+        bool ok = mg_ef_init(&shape->levels[k].ids, nodes[k], last[k]) == MG_OK;
+        if (ok && k + 1 < t->order)
+            ok = mg_ef_init(&shape->levels[k].children, nodes[k] + 1, nodes[k + 1]) == MG_OK;
+        if (!ok) {
+            levels_free(shape->levels, t->order);
+            return MG_ERR_NOMEM;
+        }
+    }
+    levels_pass(t, records, grams, shape->levels, nodes, last);
+    for (int k = 0; k < t->order; k++) {
+        if (k + 1 < t->order)
+            mg_ef_push(&shape->levels[k].children, nodes[k + 1]);
+        mg_ef_seal(&shape->levels[k].ids);
+        if (k + 1 < t->order)
+            mg_ef_seal(&shape->levels[k].children);
+    }
+    if (counts_build(t, records, grams, &shape->counts) != MG_OK) {
+        levels_free(shape->levels, t->order);
+        return MG_ERR_NOMEM;
+    }
+    return MG_OK;
+}
+
+/* Distinct (order-1)-prefixes of sorted records (1 for order 1 once any). */
+static uint64_t records_contexts(const trie_table *t, const uint32_t *records, uint64_t grams)
+{
+    uint64_t contexts = 0;
+    for (uint64_t i = 0; i < grams; i++)
+        contexts += i == 0 || first_difference(t, records, i) < t->order - 1;
+    return contexts;
+}
+
+/* FLAT -> TRIE; on failure the table stays FLAT. */
+static int trie_from_flat(trie_table *t)
+{
+    trie_shape shape;
+    if (trie_build(t, t->records, t->grams, &shape) != MG_OK)
+        return MG_ERR_NOMEM;
+    t->contexts = records_contexts(t, t->records, t->grams);
+    mg_free(t->records, t->records_bytes);
+    t->records = NULL;
+    t->records_bytes = 0;
+    t->trie = shape;
+    t->nodes = t->grams;
+    t->state = TRIE;
+    return MG_OK;
+}
+
+/* TRAINING -> FLAT: the dictionary frozen; the slots packed to the front
+ * with dictionary ids, sorted, trimmed; the interner freed. */
+static int flat_from_training(trie_table *t)
+{
+    uint32_t *remap;
+    if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
+        return MG_ERR_NOMEM;
+    size_t record_bytes = t->record_words * sizeof(uint32_t);
+    uint64_t packed = 0;
+    for (uint32_t index = 0; index < t->slot_cap; index++) {
+        uint32_t *slot = record_at(t, t->slots, index);
+        if (slot[t->order] == 0)
+            continue;
+        uint32_t *record = record_at(t, t->slots, packed++);
+        for (int k = 0; k < t->order; k++)
+            record[k] = remap[slot[k]];
+        record[t->order] = slot[t->order];
+    }
+    mg_vocab_remap_free(remap, mg_interner_count(t->interner));
+    mg_interner_destroy(t->interner);
+    t->interner = NULL;
+    records_sort(t->slots, packed, t->record_words, t->order);
+    t->records = t->slots;
+    t->records_bytes = (size_t)t->slot_cap * record_bytes;
+    t->slots = NULL;
+    t->slot_cap = 0;
+    size_t trimmed = (size_t)(packed ? packed : 1) * record_bytes;
+    uint32_t *shrunk = mg_realloc(t->records, t->records_bytes, trimmed);
+    if (shrunk) {
+        t->records = shrunk;
+        t->records_bytes = trimmed;
+    }
+    t->contexts = records_contexts(t, t->records, t->grams);
+    t->state = FLAT;
+    return MG_OK;
+}
+
+static int trie_finalize(void *self)
+{
+    trie_table *t = self;
+    if (t->state == TRAINING && flat_from_training(t) != MG_OK)
+        return MG_ERR_NOMEM;
+    if (t->state == FLAT)
+        return trie_from_flat(t);
+    return MG_OK;
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+/* Ids of tokens in the table's vocabulary; false when one is unknown. */
+static bool token_ids(const trie_table *t, const mg_token *tokens, int count, uint32_t *ids)
+{
+    if (t->state == TRAINING)
+        return training_ids(t, tokens, count, ids);
+    for (int k = 0; k < count; k++)
+        if ((ids[k] = mg_vocab_dict_find(t->dict, &tokens[k])) == MG_VOCAB_NO_ID)
+            return false;
+    return true;
+}
+
+static mg_token token_of(const trie_table *t, uint32_t id, unsigned char *buffer)
+{
+    if (t->state == TRAINING)
+        return mg_interner_token(t->interner, id);
+    return mg_vocab_dict_word(t->dict, id, buffer);
+}
+
+/* Node range [*low, *high) of level k's children of node `node` of level k - 1. */
+static void children_range(const trie_table *t, int k, uint64_t node, uint64_t *low, uint64_t *high)
+{
+    if (k == 0) {
+        *low = 0;
+        *high = t->trie.levels[0].ids.count;
+        return;
+    }
+    mg_ef_iter it;
+    mg_ef_iter_at(&it, &t->trie.levels[k - 1].children, node);
+    *low = mg_ef_iter_next(&it);
+    *high = mg_ef_iter_next(&it);
+}
+
+/* A cursor at `low`, the start of a group of level k, and the group's base
+ * (the value before it + 1), read in one select. */
+static uint64_t group_start(const trie_table *t, int k, uint64_t low, mg_ef_iter *it)
+{
+    const mg_ef *ids = &t->trie.levels[k].ids;
+    if (k == 0 || low == 0) {
+        mg_ef_iter_at(it, ids, low);
+        return 0;
+    }
+    mg_ef_iter_at(it, ids, low - 1);
+    return mg_ef_iter_next(it) + 1;
+}
+
+/* Position of id in the group [low, high) of level k: short groups (most)
+ * are read in order, long ones searched with next_geq. */
+static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, uint32_t id, uint64_t *at)
+{
+    mg_ef_iter it;
+    uint64_t base = group_start(t, k, low, &it);
+    if (high - low <= LINEAR_GROUP) {
+        for (*at = low; *at < high; ++*at) {
+            uint64_t found = mg_ef_iter_next(&it) - base;
+            if (found >= id)
+                return found == id;
+        }
+        return false;
+    }
+    uint64_t value = 0;
+    *at = mg_ef_next_geq(&t->trie.levels[k].ids, base + id, &value);
+    return *at < high && value == base + id;
+}
+
+/* Walk down `depth` levels; the node of ids[depth - 1] in *node. */
+static bool trie_descend(const trie_table *t, const uint32_t *ids, int depth, uint64_t *node)
+{
+    uint64_t at = 0;
+    for (int k = 0; k < depth; k++) {
+        uint64_t low, high;
+        children_range(t, k, at, &low, &high);
+        if (!group_find(t, k, low, high, ids[k], &at))
+            return false;
+    }
+    *node = at;
+    return true;
+}
+
+/* Position of the record with these ids (prefix of `count` ids) in FLAT:
+ * the first one at or after them. */
+static uint64_t flat_lower_bound(const trie_table *t, const uint32_t *ids, int count)
+{
+    uint64_t low = 0, high = t->grams;
+    while (low < high) {
+        uint64_t middle = low + (high - low) / 2;
+        if (ids_compare(record_at(t, t->records, middle), ids, count) < 0)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+static uint64_t trie_count(void *self, const mg_token *gram)
+{
+    trie_table *t = self;
+    uint32_t ids[MG_ORDER_MAX];
+    if (!token_ids(t, gram, t->order, ids))
+        return 0;
+    if (t->state == TRAINING) {
+        return record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, ids))[t->order];
+    } else if (t->state == FLAT) {
+        uint64_t at = flat_lower_bound(t, ids, t->order);
+        const uint32_t *record = record_at(t, t->records, at);
+        return at < t->grams && ids_compare(record, ids, t->order) == 0 ? record[t->order] : 0;
+    }
+    uint64_t node;
+    return trie_descend(t, ids, t->order, &node) ? count_at(&t->trie.counts, node) : 0;
+}
+
+/* Visit the successors of a context found at `node` of level order - 2. */
+static int trie_successors_of(const trie_table *t, uint64_t node, mg_successor_visit visit, void *arg)
+{
+    int k = t->order - 1;
+    uint64_t low, high;
+    children_range(t, k, node, &low, &high);
+    mg_ef_iter it;
+    uint64_t base = group_start(t, k, low, &it);
+    unsigned char buffer[MG_VOCAB_DECODE_MAX];
+    for (uint64_t at = low; at < high; at++) {
+        uint32_t id = (uint32_t)(mg_ef_iter_next(&it) - base);
+        uint64_t count = count_at(&t->trie.counts, at);
+        if (count == 0)
+            continue;
+        mg_token next = token_of(t, id, buffer);
+        int stop = visit(arg, &next, count);
+        if (stop)
+            return stop;
+    }
+    return 0;
+}
+
+static int visit_record(const trie_table *t, const uint32_t *record, mg_successor_visit visit, void *arg)
+{
+    unsigned char buffer[MG_VOCAB_DECODE_MAX];
+    mg_token next = token_of(t, record[t->order - 1], buffer);
+    return visit(arg, &next, record[t->order]);
+}
+
+static int trie_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+{
+    trie_table *t = self;
+    uint32_t ids[MG_ORDER_MAX];
+    int depth = t->order - 1;
+    if (!token_ids(t, context, depth, ids))
+        return 0;
+    if (t->state == TRIE) {
+        uint64_t node = 0;
+        return trie_descend(t, ids, depth, &node) ? trie_successors_of(t, node, visit, arg) : 0;
+    }
+    if (t->state == FLAT) {
+        for (uint64_t at = flat_lower_bound(t, ids, depth); at < t->grams; at++) {
+            const uint32_t *record = record_at(t, t->records, at);
+            if (ids_compare(record, ids, depth) != 0)
+                break;
+            int stop = visit_record(t, record, visit, arg);
+            if (stop)
+                return stop;
+        }
+        return 0;
+    }
+    for (uint32_t index = 0; index < t->slot_cap; index++) { /* training: a scan */
+        const uint32_t *slot = record_at(t, t->slots, index);
+        if (slot[t->order] != 0 && ids_compare(slot, ids, depth) == 0) {
+            int stop = visit_record(t, slot, visit, arg);
+            if (stop)
+                return stop;
+        }
+    }
+    return 0;
+}
+
+/* ---- walking the trie in order ------------------------------------------- */
+
+/* Every level's current node, read in step with the last level. */
+typedef struct trie_cursor {
+    const trie_table *t;
+    mg_ef_iter ids[MG_ORDER_MAX], children[MG_ORDER_MAX];
+    uint64_t read[MG_ORDER_MAX];      /* nodes read per level */
+    uint64_t child_end[MG_ORDER_MAX]; /* end of the current node's children */
+    uint64_t last[MG_ORDER_MAX], base[MG_ORDER_MAX];
+    uint32_t id[MG_ORDER_MAX];
+} trie_cursor;
+
+static void cursor_start(trie_cursor *c, const trie_table *t)
+{
+    memset(c, 0, sizeof *c);
+    c->t = t;
+    for (int k = 0; k < t->order; k++) {
+        mg_ef_iter_at(&c->ids[k], &t->trie.levels[k].ids, 0);
+        if (k + 1 < t->order)
+            mg_ef_iter_at(&c->children[k], &t->trie.levels[k].children, 1); /* ends */
+    }
+}
+
+/* Move level k to its next node, moving its parent on first when the
+ * parent's children are used up. */
+static void cursor_advance(trie_cursor *c, int k)
+{
+    if (k > 0 && c->read[k] == c->child_end[k - 1]) {
+        cursor_advance(c, k - 1);
+        c->base[k] = c->read[k] ? c->last[k] + 1 : 0;
+    }
+    c->last[k] = mg_ef_iter_next(&c->ids[k]);
+    c->id[k] = (uint32_t)(c->last[k] - c->base[k]);
+    c->read[k]++;
+    if (k + 1 < c->t->order)
+        c->child_end[k] = mg_ef_iter_next(&c->children[k]);
+}
+
+typedef int (*record_visit)(void *arg, const uint32_t *ids, uint64_t count);
+
+/* Visit every gram held (count > 0) as ids, in id order. */
+static int trie_walk(const trie_table *t, record_visit visit, void *arg)
+{
+    trie_cursor cursor;
+    cursor_start(&cursor, t);
+    for (uint64_t i = 0; i < t->nodes; i++) {
+        cursor_advance(&cursor, t->order - 1);
+        uint64_t count = count_at(&t->trie.counts, i);
+        if (count == 0)
+            continue;
+        int stop = visit(arg, cursor.id, count);
+        if (stop)
+            return stop;
+    }
+    return 0;
+}
+
+typedef struct gram_visit_state {
+    const trie_table *t;
+    mg_gram_visit visit;
+    void *arg;
+} gram_visit_state;
+
+static int visit_ids_as_gram(void *arg, const uint32_t *ids, uint64_t count)
+{
+    const gram_visit_state *state = arg;
+    unsigned char buffers[MG_ORDER_MAX][MG_VOCAB_DECODE_MAX];
+    mg_token gram[MG_ORDER_MAX];
+    for (int k = 0; k < state->t->order; k++)
+        gram[k] = token_of(state->t, ids[k], buffers[k]);
+    return state->visit(state->arg, gram, count);
+}
+
+static int trie_foreach(void *self, mg_gram_visit visit, void *arg)
+{
+    trie_table *t = self;
+    gram_visit_state state = {t, visit, arg};
+    if (t->state == TRIE)
+        return trie_walk(t, visit_ids_as_gram, &state);
+    uint32_t *records = t->state == FLAT ? t->records : t->slots;
+    uint64_t count = t->state == FLAT ? t->grams : t->slot_cap;
+    for (uint64_t i = 0; i < count; i++) {
+        const uint32_t *record = record_at(t, records, i);
+        if (record[t->order] == 0)
+            continue;
+        int stop = visit_ids_as_gram(&state, record, record[t->order]);
+        if (stop)
+            return stop;
+    }
+    return 0;
+}
+
+static void trie_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+{
+    const trie_table *t = self;
+    *ngrams = t->grams;
+    *contexts = t->contexts;
+}
+
+/* ---- prune --------------------------------------------------------------- */
+
+/* Keep FLAT records with count >= min_count, in order, in place. */
+static void flat_filter(trie_table *t, uint64_t min_count)
+{
+    uint64_t kept = 0;
+    size_t record_bytes = t->record_words * sizeof(uint32_t);
+    for (uint64_t i = 0; i < t->grams; i++) {
+        const uint32_t *record = record_at(t, t->records, i);
+        if (record[t->order] >= min_count)
+            memmove(record_at(t, t->records, kept++), record, record_bytes);
+    }
+    t->grams = kept;
+    t->contexts = records_contexts(t, t->records, kept);
+}
+
+typedef struct walk_tally {
+    const trie_table *t;
+    uint64_t min_count;
+    uint64_t kept, contexts;
+    uint32_t context[MG_ORDER_MAX];
+    uint32_t *out; /* when set, kept grams are written here as records */
+} walk_tally;
+
+static int tally_gram(void *arg, const uint32_t *ids, uint64_t count)
+{
+    walk_tally *tally = arg;
+    int order = tally->t->order;
+    if (count < tally->min_count)
+        return 0;
+    if (tally->kept == 0 || ids_compare(ids, tally->context, order - 1) != 0) {
+        tally->contexts++;
+        memcpy(tally->context, ids, (size_t)order * sizeof *ids);
+    }
+    if (tally->out) {
+        uint32_t *record = tally->out + tally->kept * tally->t->record_words;
+        memcpy(record, ids, (size_t)order * sizeof *ids);
+        record[order] = (uint32_t)count;
+    }
+    tally->kept++;
+    return 0;
+}
+
+/* No memory for a rebuild: count values under min_count become 0 (absent)
+ * in place; the levels stay as they are. */
+static void trie_prune_in_place(trie_table *t, uint64_t min_count)
+{
+    count_ranks *ranks = &t->trie.counts;
+    for (uint32_t r = 0; r < ranks->distinct; r++)
+        if (ranks->values[r] < min_count)
+            ranks->values[r] = 0;
+    walk_tally tally = {t, 1, 0, 0, {0}, NULL};
+    trie_walk(t, tally_gram, &tally);
+    t->grams = tally.kept;
+    t->contexts = tally.contexts;
+}
+
+/* The grams that pass, as sorted records, then new levels from them. */
+static void trie_prune_rebuild(trie_table *t, uint64_t min_count, uint64_t kept)
+{
+    size_t bytes = (size_t)(kept ? kept : 1) * t->record_words * sizeof(uint32_t);
+    uint32_t *records = mg_alloc(bytes);
+    trie_shape shape;
+    if (!records) {
+        trie_prune_in_place(t, min_count);
+        return;
+    }
+    walk_tally tally = {t, min_count, 0, 0, {0}, records};
+    trie_walk(t, tally_gram, &tally);
+    if (trie_build(t, records, kept, &shape) != MG_OK) {
+        mg_free(records, bytes);
+        trie_prune_in_place(t, min_count);
+        return;
+    }
+    mg_free(records, bytes);
+    trie_shape_free(&t->trie, t->order);
+    t->trie = shape;
+    t->grams = t->nodes = kept;
+    t->contexts = tally.contexts;
+}
+
+static uint64_t trie_prune(void *self, uint64_t min_count)
+{
+    trie_table *t = self;
+    uint64_t before = t->grams;
+    if (t->state == TRAINING) {
+        slots_filter(t, min_count);
+        return before - t->grams;
+    }
+    if (t->state == FLAT) {
+        flat_filter(t, min_count);
+        return before - t->grams;
+    }
+    walk_tally tally = {t, min_count, 0, 0, {0}, NULL};
+    trie_walk(t, tally_gram, &tally);
+    if (tally.kept != before)
+        trie_prune_rebuild(t, min_count, tally.kept);
+    return before - tally.kept;
+}
+
+/* ---- destroy ------------------------------------------------------------- */
+
+static void trie_destroy(void *self)
+{
+    trie_table *t = self;
+    if (!t)
+        return;
+    mg_interner_destroy(t->interner);
+    mg_free(t->slots, (size_t)t->slot_cap * t->record_words * sizeof(uint32_t));
+    mg_free(t->records, t->records_bytes);
+    mg_vocab_dict_destroy(t->dict);
+    trie_shape_free(&t->trie, t->order);
+    mg_free(t, sizeof *t);
+}
+
+/* ---- estimate ------------------------------------------------------------ */
+
+/* Bits of an EF sequence of m values over a universe u, per the header. */
+static double ef_bits(double m, double u)
+{
+    if (m < 1.0)
+        return 0.0;
+    double ratio = u / m;
+    return m * (2.6 + (ratio > 1.0 ? log2(ratio) : 0.0));
+}
+
+static double trie_estimate(const mg_table_shape *shape)
+{
+    if (shape->ngrams == 0)
+        return 0.0;
+    double grams = (double)shape->ngrams, contexts = (double)shape->contexts, vocab = (double)shape->vocab + 2;
+    double nodes[MG_ORDER_MAX];
+    int order = shape->order;
+    for (int k = 0; k < order; k++) /* the levels above the contexts: about one node per word */
+        nodes[k] = k == order - 1 ? grams : k == order - 2 ? contexts : (contexts < vocab ? contexts : vocab);
+    double bits = 2.0 * grams; /* counts: ~2 bits a gram with escapes */
+    for (int k = 0; k < order; k++) {
+        double parents = k == 0 ? 1.0 : nodes[k - 1];
+        bits += ef_bits(nodes[k], k == 0 ? vocab : parents * vocab / 2.0);
+        if (k + 1 < order)
+            bits += ef_bits(nodes[k] + 1, nodes[k + 1]);
+    }
+    double dictionary = mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes);
+    return (bits / 8.0 + dictionary) / grams;
+}
+
+/* ---- ops table ----------------------------------------------------------- */
+
+const mg_backend mg_backend_trie = {
+    .name = "trie",
+    .summary = "word-level trie, Elias-Fano coded levels, rank-encoded counts, front-coded vocabulary",
+    .create = trie_create,
+    .add = trie_add,
+    .finalize = trie_finalize,
+    .count = trie_count,
+    .successors = trie_successors,
+    .foreach = trie_foreach,
+    .sizes = trie_sizes,
+    .prune = trie_prune,
+    .destroy = trie_destroy,
+    .estimate_bytes_per_ngram = trie_estimate,
+};
