@@ -9,6 +9,7 @@
 
 extern const mg_backend mg_backend_naive_hash;
 extern const mg_backend mg_backend_interned_hash;
+extern const mg_backend mg_backend_memory_lanes;
 extern const mg_backend mg_backend_test_null;
 extern const mg_backend mg_backend_test_calibration;
 extern const mg_backend mg_backend_test_crash;
@@ -16,6 +17,7 @@ extern const mg_backend mg_backend_test_crash;
 const mg_backend *const mg_backends[] = {
     &mg_backend_naive_hash,
     &mg_backend_interned_hash,
+    &mg_backend_memory_lanes,
     NULL,
 };
 
