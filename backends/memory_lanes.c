@@ -82,6 +82,9 @@ enum {
     CODE_MAX = 10,         /* longest LEB128 of a 64-bit value */
     CURSOR_DEPTH = 64,     /* B-tree height bound: cap >= 3 gives 2^64 records well under it */
     HEAP_MIN = 256,
+    CHUNK_MIN = 4096,        /* node chunks: 4 KiB doubling while under CHUNK_GROWTH_END, */
+    CHUNK_GROWTH_END = 1 << 20,
+    CHUNK_BIG = 8 << 20,     /* then 8 MiB: what jemalloc hands back to the kernel when freed */
 };
 
 #define CODE_START 0u
@@ -107,9 +110,21 @@ typedef struct lane {
     size_t map_cap;      /* records a node holds, odd (2t - 1) */
 } lane;
 
+/* A block of map nodes; nodes are carved in turn and never freed one by one
+ * (a B-tree that only grows never frees a node): the chunks go all at once
+ * when no lane has a map left. */
+typedef struct node_chunk {
+    struct node_chunk *next;
+    size_t size; /* bytes of the block, header included */
+} node_chunk;
+
 typedef struct lanes_table {
     int order;
     lane lanes[LANE_MAX + 1];
+    node_chunk *chunks; /* newest first */
+    unsigned char *chunk_cursor;
+    size_t chunk_free;
+    size_t chunk_bytes; /* all chunks: sizes the next */
     unsigned char *heap; /* overflow keys: LEB128 length, then the bytes */
     size_t heap_used;
     size_t heap_cap;
@@ -350,33 +365,53 @@ static inline unsigned char *node_record(const lane *l, map_node *node, size_t i
     return records + index * map_width(l);
 }
 
+/* Rounded to 8 so that every node in a chunk stays aligned for its pointers. */
 static size_t node_bytes(const lane *l, bool leaf)
 {
     size_t children = leaf ? 0 : (l->map_cap + 1) * sizeof(map_node *);
-    return sizeof(map_node) + children + l->map_cap * map_width(l);
+    return (sizeof(map_node) + children + l->map_cap * map_width(l) + 7) & ~(size_t)7;
 }
 
-static map_node *node_new(const lane *l, bool leaf)
+static map_node *node_new(lanes_table *t, const lane *l, bool leaf)
 {
-    map_node *node = mg_alloc(node_bytes(l, leaf));
-    if (node)
-        *node = (map_node){0, leaf};
+    size_t bytes = node_bytes(l, leaf);
+    if (bytes > t->chunk_free) {
+        size_t size = t->chunk_bytes < CHUNK_GROWTH_END ? t->chunk_bytes : CHUNK_BIG;
+        size = size < CHUNK_MIN ? CHUNK_MIN : size;
+        node_chunk *chunk = mg_alloc(size);
+        if (!chunk)
+            return NULL;
+        *chunk = (node_chunk){t->chunks, size};
+        t->chunks = chunk;
+        t->chunk_bytes += size;
+        t->chunk_cursor = (unsigned char *)(chunk + 1); /* the old chunk's tail is given up */
+        t->chunk_free = size - sizeof *chunk;
+    }
+    map_node *node = (map_node *)(void *)t->chunk_cursor;
+    t->chunk_cursor += bytes;
+    t->chunk_free -= bytes;
+    *node = (map_node){0, leaf};
     return node;
 }
 
-static void node_free(const lane *l, map_node *node)
+static void chunks_free(lanes_table *t)
 {
-    if (!node->leaf)
-        for (uint32_t k = 0; k <= node->used; k++)
-            node_free(l, node_children(node)[k]);
-    mg_free(node, node_bytes(l, node->leaf));
+    for (node_chunk *chunk = t->chunks, *next; chunk; chunk = next) {
+        next = chunk->next;
+        mg_free(chunk, chunk->size);
+    }
+    t->chunks = NULL;
+    t->chunk_cursor = NULL;
+    t->chunk_free = t->chunk_bytes = 0;
 }
 
-static void map_free(lane *l)
+/* Once no lane has a map, the nodes' chunks go back. */
+static void chunks_release_if_unused(lanes_table *t)
 {
-    if (l->map_root)
-        node_free(l, l->map_root);
-    l->map_root = NULL;
+    for (size_t k = 0; k <= LANE_MAX; k++)
+        if (t->lanes[k].map_root)
+            return;
+    chunks_free(t);
 }
 
 /* Index of the first record not below the probe; *found when it is equal. */
@@ -415,10 +450,10 @@ static unsigned char *map_find(const lanes_table *t, const lane *l, const probe 
 /* Split the full child `index` of a parent that is not full: the upper half
  * moves to a new sibling, the median up into the parent. Contents do not
  * change, so a failure later in the same insert loses nothing. */
-static int node_split(const lane *l, map_node *parent, size_t index)
+static int node_split(lanes_table *t, const lane *l, map_node *parent, size_t index)
 {
     map_node *child = node_children(parent)[index];
-    map_node *sibling = node_new(l, child->leaf);
+    map_node *sibling = node_new(t, l, child->leaf);
     if (!sibling)
         return MG_ERR_NOMEM;
     size_t half = l->map_cap / 2, width = map_width(l);
@@ -439,19 +474,17 @@ static int node_split(const lane *l, map_node *parent, size_t index)
 
 /* Insert a record whose key (the probe's) is not in the map. Full nodes are
  * split on the way down (CLRS), so the leaf reached has room. */
-static int map_insert(const lanes_table *t, lane *l, const probe *p, const unsigned char *record)
+static int map_insert(lanes_table *t, lane *l, const probe *p, const unsigned char *record)
 {
-    if (!l->map_root && !(l->map_root = node_new(l, true)))
+    if (!l->map_root && !(l->map_root = node_new(t, l, true)))
         return MG_ERR_NOMEM;
     if (l->map_root->used == l->map_cap) {
-        map_node *top = node_new(l, false);
+        map_node *top = node_new(t, l, false);
         if (!top)
             return MG_ERR_NOMEM;
         node_children(top)[0] = l->map_root;
-        if (node_split(l, top, 0) != MG_OK) {
-            mg_free(top, node_bytes(l, false));
-            return MG_ERR_NOMEM;
-        }
+        if (node_split(t, l, top, 0) != MG_OK)
+            return MG_ERR_NOMEM; /* top stays unused in its chunk */
         l->map_root = top;
     }
     map_node *node = l->map_root;
@@ -459,7 +492,7 @@ static int map_insert(const lanes_table *t, lane *l, const probe *p, const unsig
     while (!node->leaf) {
         size_t index = node_search(t, l, node, p, &found);
         if (node_children(node)[index]->used == l->map_cap) {
-            if (node_split(l, node, index) != MG_OK)
+            if (node_split(t, l, node, index) != MG_OK)
                 return MG_ERR_NOMEM;
             if (probe_compare(p, key_at(t, l, node_record(l, node, index))) > 0)
                 index++;
@@ -730,7 +763,7 @@ static int lane_merge(const lanes_table *t, lane *l, uint64_t min_count, uint64_
         out += width;
     }
     mg_free(l->records, l->bytes);
-    map_free(l);
+    l->map_root = NULL; /* its nodes go with the chunks */
     l->records = records;
     l->held = kept;
     l->bytes = kept * width;
@@ -853,6 +886,7 @@ static int ml_finalize(void *self)
         if (t->lanes[k].map_root && lane_merge(t, &t->lanes[k], 1, &dropped) != MG_OK)
             return MG_ERR_NOMEM;
     }
+    chunks_release_if_unused(t);
     heap_rebuild(t); /* trims the heap's growth room */
     t->finalized = true;
     t->contexts = contexts_count(t);
@@ -1025,6 +1059,7 @@ static uint64_t ml_prune(void *self, uint64_t min_count)
         dropped += lane_filter_in_place(l, min_count) + map_tombstone(l, min_count);
     }
     t->grams -= dropped;
+    chunks_release_if_unused(t);
     if (dropped)
         heap_rebuild(t);
     if (t->finalized)
@@ -1041,8 +1076,8 @@ static void ml_destroy(void *self)
         return;
     for (size_t k = 0; k <= LANE_MAX; k++) {
         mg_free(t->lanes[k].records, t->lanes[k].bytes);
-        map_free(&t->lanes[k]);
     }
+    chunks_free(t);
     mg_free(t->heap, t->heap_cap);
     mg_free(t, sizeof *t);
 }
