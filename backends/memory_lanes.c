@@ -250,6 +250,28 @@ static void probe_init(probe *p, const mg_token *tokens, int count)
     }
 }
 
+/* memcmp of keys of one width, 8 bytes at a time (read big-endian so that
+ * integer order is byte order): the lanes' hot comparison, without a call. */
+static inline int fixed_compare(const unsigned char *a, const unsigned char *b, size_t width)
+{
+    for (; width >= 8; a += 8, b += 8, width -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            x = __builtin_bswap64(x);
+            y = __builtin_bswap64(y);
+#endif
+            return x < y ? -1 : 1;
+        }
+    }
+    for (; width > 0; a++, b++, width--)
+        if (*a != *b)
+            return *a < *b ? -1 : 1;
+    return 0;
+}
+
 /* Order of keys: memcmp, then the shorter first. */
 static int bytes_compare(const unsigned char *a, size_t a_len, const unsigned char *b, size_t b_len)
 {
@@ -277,6 +299,8 @@ static int chunk_compare(const unsigned char *chunk, size_t len, key_view key, s
 /* The probe's key against a stored one, in key order. */
 static int probe_compare(const probe *p, key_view key)
 {
+    if (p->bytes && p->len == key.len)
+        return fixed_compare(p->bytes, key.bytes, key.len);
     if (p->bytes)
         return bytes_compare(p->bytes, p->len, key.bytes, key.len);
     size_t at = 0;
@@ -472,39 +496,65 @@ static int node_split(lanes_table *t, const lane *l, map_node *parent, size_t in
     return MG_OK;
 }
 
-/* Insert a record whose key (the probe's) is not in the map. Full nodes are
- * split on the way down (CLRS), so the leaf reached has room. */
-static int map_insert(lanes_table *t, lane *l, const probe *p, const unsigned char *record)
+static uint64_t heap_append(lanes_table *t, const probe *p);
+
+/* Put a new record for the probe's key, count 0, at index of a leaf with
+ * room; an overflow key is copied to the heap first. */
+static unsigned char *leaf_insert(lanes_table *t, const lane *l, map_node *leaf, size_t index, const probe *p)
+{
+    unsigned char key[LANE_MAX];
+    if (l->overflow) {
+        uint64_t offset = heap_append(t, p);
+        if (offset == UINT64_MAX)
+            return NULL;
+        memcpy(key, &offset, sizeof offset);
+    } else {
+        memcpy(key, p->bytes, l->key_width);
+    }
+    size_t width = map_width(l);
+    unsigned char *slot = node_record(l, leaf, index);
+    memmove(slot + width, slot, (leaf->used - index) * width);
+    memcpy(slot, key, l->key_width);
+    map_count_set(l, slot, 0);
+    leaf->used++;
+    return slot;
+}
+
+/* The map's record of the probe's key, a new one with count 0 when absent,
+ * in one descent: full nodes are split on the way down (CLRS), so the leaf
+ * reached has room. A split keeps the contents, so failing after one loses
+ * nothing. NULL when out of memory. */
+static unsigned char *map_upsert(lanes_table *t, lane *l, const probe *p)
 {
     if (!l->map_root && !(l->map_root = node_new(t, l, true)))
-        return MG_ERR_NOMEM;
+        return NULL;
     if (l->map_root->used == l->map_cap) {
         map_node *top = node_new(t, l, false);
         if (!top)
-            return MG_ERR_NOMEM;
+            return NULL;
         node_children(top)[0] = l->map_root;
         if (node_split(t, l, top, 0) != MG_OK)
-            return MG_ERR_NOMEM; /* top stays unused in its chunk */
+            return NULL; /* top stays unused in its chunk */
         l->map_root = top;
     }
     map_node *node = l->map_root;
-    bool found;
-    while (!node->leaf) {
+    for (;;) {
+        bool found;
         size_t index = node_search(t, l, node, p, &found);
+        if (found)
+            return node_record(l, node, index);
+        if (node->leaf)
+            return leaf_insert(t, l, node, index, p);
         if (node_children(node)[index]->used == l->map_cap) {
             if (node_split(t, l, node, index) != MG_OK)
-                return MG_ERR_NOMEM;
-            if (probe_compare(p, key_at(t, l, node_record(l, node, index))) > 0)
-                index++;
+                return NULL;
+            int order = probe_compare(p, key_at(t, l, node_record(l, node, index)));
+            if (order == 0)
+                return node_record(l, node, index);
+            index += order > 0;
         }
         node = node_children(node)[index];
     }
-    size_t index = node_search(t, l, node, p, &found), width = map_width(l);
-    unsigned char *slot = node_record(l, node, index);
-    memmove(slot + width, slot, (node->used - index) * width);
-    memcpy(slot, record, width);
-    node->used++;
-    return MG_OK;
 }
 
 /* In-order walk of a map: a stack of (node, next record) frames. */
@@ -662,27 +712,6 @@ static uint64_t heap_append(lanes_table *t, const probe *p)
     return offset;
 }
 
-/* A new key goes into its lane's map with count 1. */
-static int map_add(lanes_table *t, lane *l, const probe *p)
-{
-    unsigned char record[LANE_MAX + MAP_COUNT_BYTES];
-    size_t heap_mark = t->heap_used;
-    if (l->overflow) {
-        uint64_t offset = heap_append(t, p);
-        if (offset == UINT64_MAX)
-            return MG_ERR_NOMEM;
-        memcpy(record, &offset, sizeof offset);
-    } else {
-        memcpy(record, p->bytes, l->key_width);
-    }
-    map_count_set(l, record, 1);
-    if (map_insert(t, l, p, record) != MG_OK) {
-        t->heap_used = heap_mark;
-        return MG_ERR_NOMEM;
-    }
-    return MG_OK;
-}
-
 static int ml_add(void *self, const mg_token *gram)
 {
     lanes_table *t = self;
@@ -693,18 +722,14 @@ static int ml_add(void *self, const mg_token *gram)
     size_t index = lane_search(t, l, &p, &found);
     if (found)
         return lane_count_up(l, index);
-    unsigned char *record = map_find(t, l, &p);
-    if (record) {
-        uint32_t count = map_count(l, record);
-        if (count == 0)
-            t->grams++; /* a pruned key comes back */
-        if (count != UINT32_MAX)
-            map_count_set(l, record, count + 1);
-        return MG_OK;
-    }
-    if (map_add(t, l, &p) != MG_OK)
+    unsigned char *record = map_upsert(t, l, &p);
+    if (!record)
         return MG_ERR_NOMEM;
-    t->grams++;
+    uint32_t count = map_count(l, record);
+    if (count == 0)
+        t->grams++; /* a new key, or a pruned one back */
+    if (count != UINT32_MAX)
+        map_count_set(l, record, count + 1);
     return MG_OK;
 }
 
