@@ -35,17 +35,26 @@
  *                                            +---------------+-------------+--
  *
  *   each lane's map, during training: a B-tree of the lane's new keys
- *   (records key + 4-byte count; the overflow map's key is a heap offset)
- *   node: | used | leaf | children[cap + 1] (internal only) | cap records |
+ *   (records key + 4-byte count; the overflow map's key is a heap offset),
+ *   its nodes carved from chunks shared by all lanes:
+ *   chunks: | next | size | node | node | node | ...       (4 KiB doubling
+ *   node:   | used | leaf | children[cap + 1] (internal) | cap records |
+ *   to 1 MiB, then 8 MiB each; freed all at once when no map is left)
  *
  * Why a B-tree for the intermediate map: the keys of a lane all have its
  * width, so a node holds its records packed exactly like a small lane: no
  * pointer, colour or heap block per key (a red-black or skip-list node would
- * add 16-40 bytes plus the allocator's rounding to every ~20-byte key), and
- * an in-order walk yields the sorted stream the merge needs. Nodes are about
- * NODE_BYTES (a jemalloc size class), and fill to ~69% under random inserts,
- * so the training peak is ~1.5 times the final lanes, not the 3-5 times of a
- * map of heap-allocated nodes.
+ * add 16-40 bytes plus the allocator's rounding to every ~20-byte key), an
+ * add costs one descent of a few cache misses, and an in-order walk yields
+ * the sorted stream the merge needs. Nodes of ~NODE_BYTES fill to ~69% under
+ * random inserts, so the maps cost ~1.5-2 times the final lanes (measured
+ * ~38 bytes requested a trigram at the end of training, 20 after).
+ *
+ * Why chunks, and 8 MiB ones: a B-tree that only grows never frees a node,
+ * so nodes need no allocator header or size class; and jemalloc hands blocks
+ * of 8 MiB and more (its oversize_threshold) straight back to the kernel
+ * when freed, where smaller freed blocks stay resident until its decay
+ * (10 s): the maps leave no resident garbage behind finalize.
  *
  * Why LANE_MAX = 64: the lanes array costs a few dozen bytes a lane whether
  * used or not, while overflow records cost an 8-byte offset and a length
@@ -56,14 +65,18 @@
  * Expected bytes requested per n-gram after finalize, for order n, V words of
  * mean length w = vocab_bytes / V:
  *
- *     n (1 + w_g) + COUNT_BYTES_MEAN
+ *     n (1 + s(n) w) + COUNT_BYTES_MEAN,     s(n) = 0.3 + 0.7 / n
  *
- * where w_g is the mean length of the words in the grams. Frequent words are
- * short (Zipf), so w_g is below w; on English text and gcide's dictionary
- * w_g ~ GRAM_WORD_SHARE w (measured), and markers (1 byte) pull it down
- * further at the start and end of sentences. Counts are 1 byte in lanes whose
- * largest count is under 256, 2 bytes in most (COUNT_BYTES_MEAN ~ 2).
- * Order 3 on gcide (w ~ 9, w_g ~ 5): 3 x 6 + 2 = 20 bytes a trigram.
+ * where s(n) w is the mean length of the words in the grams (a code prefix
+ * is 1 byte for words under 127 bytes and for markers). At order 1 every
+ * word is one gram (s = 1); higher orders repeat the frequent words, which
+ * are short (Zipf), and markers count as words of length 0: s(n), fitted on
+ * gcide and fortunes at orders 1 to 5, falls toward 0.3 (0.65, 0.53, 0.44 at
+ * orders 2, 3, 5; measured 0.62, 0.51-0.53, 0.43-0.48). Counts take 1 byte
+ * in lanes whose largest count is under 256, 2 in most: COUNT_BYTES_MEAN ~ 2
+ * (1.9 measured). The lanes array (~5 KiB) and the overflow heap are left
+ * out. Order 3 on gcide (w ~ 9.8): 3 (1 + 5.2) + 2 ~ 20.7 bytes a trigram
+ * (20.0 measured on its first 15 MB, 20.3 on the whole).
  */
 #include "backend.h"
 #include "mem.h"
@@ -78,7 +91,7 @@ enum {
     OVERFLOW_LANE = 0,     /* lanes[0]: the longer keys, by heap offset */
     OFFSET_BYTES = 8,      /* an overflow record's key: its heap offset */
     MAP_COUNT_BYTES = 4,   /* counts in the maps: uint32, saturating */
-    NODE_BYTES = 512,      /* target size of a map leaf */
+    NODE_BYTES = 512,      /* target size of a map leaf: ~25 trigram records */
     CODE_MAX = 10,         /* longest LEB128 of a 64-bit value */
     CURSOR_DEPTH = 64,     /* B-tree height bound: cap >= 3 gives 2^64 records well under it */
     HEAP_MIN = 256,
@@ -89,7 +102,7 @@ enum {
 
 #define CODE_START 0u
 #define CODE_END 1u
-#define GRAM_WORD_SHARE 0.55
+#define WORD_SHARE_FLOOR 0.3
 #define COUNT_BYTES_MEAN 2.0
 
 /* A B-tree node; an internal node's children follow the header, then come
@@ -612,8 +625,8 @@ static unsigned char *cursor_next_live(map_cursor *cursor)
 static void lane_init(lane *l, size_t key_width, bool overflow)
 {
     *l = (lane){.key_width = key_width, .count_width = 1, .overflow = overflow};
-    /* As many records as fill a leaf of the allocator's class, odd for the split. */
-    size_t cap = (mg_mem_usable_size(NODE_BYTES) - sizeof(map_node)) / map_width(l);
+    /* As many records as fill a leaf of NODE_BYTES, odd for the split. */
+    size_t cap = (NODE_BYTES - sizeof(map_node)) / map_width(l);
     if (cap % 2 == 0)
         cap--;
     l->map_cap = cap < 3 ? 3 : cap;
@@ -1114,7 +1127,8 @@ static double ml_estimate(const mg_table_shape *shape)
     if (shape->ngrams == 0 || shape->vocab == 0)
         return 0.0;
     double word_len = (double)shape->vocab_bytes / (double)shape->vocab;
-    return shape->order * (1.0 + GRAM_WORD_SHARE * word_len) + COUNT_BYTES_MEAN;
+    double share = WORD_SHARE_FLOOR + (1.0 - WORD_SHARE_FLOOR) / shape->order;
+    return shape->order * (1.0 + share * word_len) + COUNT_BYTES_MEAN;
 }
 
 /* ---- ops table -------------------------------------------------------- */
