@@ -9,6 +9,7 @@
 
 extern const mg_backend mg_backend_naive_hash;
 extern const mg_backend mg_backend_interned_hash;
+extern const mg_backend mg_backend_memory_lanes;
 extern const mg_backend mg_backend_packed_arrays;
 extern const mg_backend mg_backend_trie;
 extern const mg_backend mg_backend_test_null;
@@ -18,6 +19,7 @@ extern const mg_backend mg_backend_test_crash;
 const mg_backend *const mg_backends[] = {
     &mg_backend_naive_hash,
     &mg_backend_interned_hash,
+    &mg_backend_memory_lanes,
     &mg_backend_packed_arrays,
     &mg_backend_trie,
     NULL,
