@@ -45,6 +45,7 @@
  */
 #include "backend.h"
 #include "mem.h"
+#include "common/varint.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -197,40 +198,11 @@ static uint64_t filling_class(uint64_t capacity, size_t slot_bytes)
     return mg_mem_usable_size((size_t)capacity * slot_bytes) / slot_bytes;
 }
 
-static size_t length_prefix_size(uint32_t len)
-{
-    size_t size = 1;
-    for (; len >= 0x80; len >>= 7)
-        size++;
-    return size;
-}
-
-static unsigned char *length_prefix_write(unsigned char *at, uint32_t len)
-{
-    for (; len >= 0x80; len >>= 7)
-        *at++ = (unsigned char)(len | 0x80);
-    *at++ = (unsigned char)len;
-    return at;
-}
-
-static const unsigned char *length_prefix_read(const unsigned char *at, uint32_t *len)
-{
-    uint32_t value = 0;
-    for (int shift = 0;; shift += 7) {
-        unsigned char byte = *at++;
-        value |= (uint32_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            break;
-    }
-    *len = value;
-    return at;
-}
-
 static mg_token token_of(const interned_table *t, uint32_t id)
 {
     mg_token token = {NULL, id == START_ID ? MG_MARK_START : MG_MARK_END};
     if (id >= FIRST_WORD_ID)
-        token.bytes = length_prefix_read(t->word_at[id], &token.len);
+        token.bytes = mg_varint_read32(t->word_at[id], &token.len);
     return token;
 }
 
@@ -273,7 +245,7 @@ static bool slot_holds(const intern_slot *slot, const word_key *key)
     if (key->hash & 1)
         return slot->word.inline_word == key->inline_word;
     uint32_t len;
-    const unsigned char *bytes = length_prefix_read(slot->word.record, &len);
+    const unsigned char *bytes = mg_varint_read32(slot->word.record, &len);
     return len == key->len && memcmp(bytes, key->bytes, len) == 0;
 }
 
@@ -561,7 +533,7 @@ static uint32_t word_intern(interned_table *t, const word_key *key, unsigned cha
     t->word_hash[slot.id] = key->hash;
     if (!(key->hash & 1))
         slot.word.record = *at;
-    *at = length_prefix_write(*at, key->len);
+    *at = mg_varint_write(*at, key->len);
     memcpy(*at, key->bytes, key->len);
     *at += key->len;
     intern_place(t->intern_slots, t->intern_cap, &slot);
@@ -577,7 +549,7 @@ static int words_add(interned_table *t, uint32_t *ids, const word_key *keys)
     for (int k = 0; k < t->order; k++)
         if (ids[k] == NO_ID) {
             missing++;
-            bytes += length_prefix_size(keys[k].len) + keys[k].len;
+            bytes += mg_varint_size(keys[k].len) + keys[k].len;
         }
     bool own_block;
     unsigned char *start = words_reserve(t, missing, bytes, &own_block);

@@ -82,6 +82,7 @@
  */
 #include "backend.h"
 #include "mem.h"
+#include "common/varint.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -167,35 +168,6 @@ typedef struct probe {
 
 /* ---- codes ------------------------------------------------------------ */
 
-static size_t leb128_size(uint64_t value)
-{
-    size_t size = 1;
-    for (; value >= 0x80; value >>= 7)
-        size++;
-    return size;
-}
-
-static unsigned char *leb128_write(unsigned char *at, uint64_t value)
-{
-    for (; value >= 0x80; value >>= 7)
-        *at++ = (unsigned char)(value | 0x80);
-    *at++ = (unsigned char)value;
-    return at;
-}
-
-static const unsigned char *leb128_read(const unsigned char *at, uint64_t *value)
-{
-    uint64_t result = 0;
-    for (int shift = 0;; shift += 7) {
-        unsigned char byte = *at++;
-        result |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            break;
-    }
-    *value = result;
-    return at;
-}
-
 static uint64_t token_code(const mg_token *token)
 {
     if (mg_token_is_marker(token))
@@ -205,13 +177,13 @@ static uint64_t token_code(const mg_token *token)
 
 static size_t token_size(const mg_token *token)
 {
-    size_t size = leb128_size(token_code(token));
+    size_t size = mg_varint_size(token_code(token));
     return mg_token_is_marker(token) ? size : size + token->len;
 }
 
 static unsigned char *token_write(unsigned char *at, const mg_token *token)
 {
-    at = leb128_write(at, token_code(token));
+    at = mg_varint_write(at, token_code(token));
     if (mg_token_is_marker(token))
         return at;
     memcpy(at, token->bytes, token->len);
@@ -222,7 +194,7 @@ static unsigned char *token_write(unsigned char *at, const mg_token *token)
 static const unsigned char *token_read(const unsigned char *at, mg_token *token)
 {
     uint64_t code;
-    at = leb128_read(at, &code);
+    at = mg_varint_read(at, &code);
     if (code <= CODE_END) {
         *token = (mg_token){NULL, code == CODE_START ? MG_MARK_START : MG_MARK_END};
         return at;
@@ -322,7 +294,7 @@ static int probe_compare(const probe *p, key_view key)
     for (int k = 0; k < p->count; k++) {
         const mg_token *token = &p->tokens[k];
         unsigned char code[CODE_MAX];
-        int order = chunk_compare(code, (size_t)(leb128_write(code, token_code(token)) - code), key, &at);
+        int order = chunk_compare(code, (size_t)(mg_varint_write(code, token_code(token)) - code), key, &at);
         if (order == 0 && !mg_token_is_marker(token))
             order = chunk_compare(token->bytes, token->len, key, &at);
         if (order != 0)
@@ -349,7 +321,7 @@ static key_view key_at(const lanes_table *t, const lane *l, const unsigned char 
         return (key_view){record, l->key_width};
     uint64_t offset, len;
     memcpy(&offset, record, sizeof offset);
-    const unsigned char *bytes = leb128_read(t->heap + offset, &len);
+    const unsigned char *bytes = mg_varint_read(t->heap + offset, &len);
     return (key_view){bytes, (size_t)len};
 }
 
@@ -752,7 +724,7 @@ static int lane_count_up(lane *l, size_t index)
 /* Append the probe's key to the overflow heap; its offset, or UINT64_MAX. */
 static uint64_t heap_append(lanes_table *t, const probe *p)
 {
-    size_t need = leb128_size(p->len) + p->len;
+    size_t need = mg_varint_size(p->len) + p->len;
     if (need > t->heap_cap - t->heap_used) {
         size_t cap = t->heap_cap ? 2 * t->heap_cap : HEAP_MIN;
         if (cap < t->heap_used + need)
@@ -763,7 +735,7 @@ static uint64_t heap_append(lanes_table *t, const probe *p)
         t->heap = heap;
         t->heap_cap = cap;
     }
-    unsigned char *at = leb128_write(t->heap + t->heap_used, p->len);
+    unsigned char *at = mg_varint_write(t->heap + t->heap_used, p->len);
     for (int k = 0; k < p->count; k++)
         at = token_write(at, &p->tokens[k]);
     uint64_t offset = t->heap_used;
@@ -856,7 +828,7 @@ static int lane_merge(const lanes_table *t, lane *l, uint64_t min_count, uint64_
     return MG_OK;
 }
 
-static size_t heap_record_size(key_view key) { return leb128_size(key.len) + key.len; }
+static size_t heap_record_size(key_view key) { return mg_varint_size(key.len) + key.len; }
 
 /* Copy the record's key to `at` in a new heap and point the record there. */
 static unsigned char *heap_move(const lanes_table *t, const lane *l, unsigned char *record,
@@ -864,7 +836,7 @@ static unsigned char *heap_move(const lanes_table *t, const lane *l, unsigned ch
 {
     key_view key = key_at(t, l, record);
     uint64_t offset = (uint64_t)(at - heap);
-    at = leb128_write(at, key.len);
+    at = mg_varint_write(at, key.len);
     memcpy(at, key.bytes, key.len);
     memcpy(record, &offset, sizeof offset);
     return at + key.len;

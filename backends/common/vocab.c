@@ -5,6 +5,7 @@
 #include "vocab.h"
 
 #include "mem.h"
+#include "common/varint.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -18,37 +19,6 @@ enum {
     ARENA_CHUNK_MAX = 1 << 20,
     SORT_SMALL = 12, /* ranges this short are insertion sorted */
 };
-
-/* ---- varints ------------------------------------------------------------ */
-
-static size_t varint_size(uint32_t value)
-{
-    size_t size = 1;
-    for (; value >= 0x80; value >>= 7)
-        size++;
-    return size;
-}
-
-static unsigned char *varint_write(unsigned char *at, uint32_t value)
-{
-    for (; value >= 0x80; value >>= 7)
-        *at++ = (unsigned char)(value | 0x80);
-    *at++ = (unsigned char)value;
-    return at;
-}
-
-static const unsigned char *varint_read(const unsigned char *at, uint32_t *value)
-{
-    uint32_t result = 0;
-    for (int shift = 0;; shift += 7) {
-        unsigned char byte = *at++;
-        result |= (uint32_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            break;
-    }
-    *value = result;
-    return at;
-}
 
 static mg_token marker_token(uint32_t id)
 {
@@ -97,7 +67,7 @@ static inline uint32_t fastrange(uint32_t hash, uint32_t range)
 static mg_token record_token(const unsigned char *record)
 {
     mg_token token;
-    token.bytes = varint_read(record, &token.len);
+    token.bytes = mg_varint_read32(record, &token.len);
     return token;
 }
 
@@ -273,14 +243,14 @@ int mg_interner_intern(mg_interner *interner, const mg_token *token, uint32_t *i
     }
     if (interner->count == interner->word_cap && directory_grow(interner) != MG_OK)
         return MG_ERR_NOMEM;
-    size_t need = varint_size(token->len) + token->len;
+    size_t need = mg_varint_size(token->len) + token->len;
     bool own_block;
     unsigned char *at = arena_reserve(interner, need, &own_block);
     if (!at)
         return MG_ERR_NOMEM;
     if (regrown)
         index = slot_probe(interner, token, hash);
-    unsigned char *bytes = varint_write(at, token->len);
+    unsigned char *bytes = mg_varint_write(at, token->len);
     memcpy(bytes, token->bytes, token->len);
     if (!own_block) {
         interner->cursor += need;
@@ -390,7 +360,7 @@ static size_t dict_data_size(const mg_interner *interner, const uint32_t *sorted
     for (size_t rank = 0; rank < words; rank++) {
         mg_token word = mg_interner_token(interner, sorted[rank]);
         uint32_t shared = front_shared(rank, &previous, &word);
-        size += varint_size(shared) + varint_size(word.len - shared) + (word.len - shared);
+        size += mg_varint_size(shared) + mg_varint_size(word.len - shared) + (word.len - shared);
         previous = word;
     }
     return size;
@@ -405,8 +375,8 @@ static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const u
             dict->bucket_at[rank / MG_VOCAB_BUCKET] = (uint64_t)(at - dict->data);
         mg_token word = mg_interner_token(interner, sorted[rank]);
         uint32_t shared = front_shared(rank, &previous, &word);
-        at = varint_write(at, shared);
-        at = varint_write(at, word.len - shared);
+        at = mg_varint_write(at, shared);
+        at = mg_varint_write(at, word.len - shared);
         memcpy(at, word.bytes + shared, word.len - shared);
         at += word.len - shared;
         previous = word;
@@ -491,8 +461,8 @@ size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
 static void entry_decode(const unsigned char **at, mg_token *word, unsigned char *buffer)
 {
     uint32_t shared, suffix;
-    const unsigned char *cursor = varint_read(*at, &shared);
-    cursor = varint_read(cursor, &suffix);
+    const unsigned char *cursor = mg_varint_read32(*at, &shared);
+    cursor = mg_varint_read32(cursor, &suffix);
     if (shared == 0) {
         word->bytes = cursor;
         word->len = suffix;
@@ -550,8 +520,8 @@ static bool word_equals(const mg_vocab_dict *dict, uint32_t id, const mg_token *
     uint32_t matched = 0, len = 0;
     for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++) {
         uint32_t shared, suffix;
-        at = varint_read(at, &shared);
-        at = varint_read(at, &suffix);
+        at = mg_varint_read32(at, &shared);
+        at = mg_varint_read32(at, &suffix);
         if (shared <= matched) {
             matched = shared;
             while (matched < token->len && matched - shared < suffix && at[matched - shared] == token->bytes[matched])
