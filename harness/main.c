@@ -9,6 +9,7 @@
  *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]
  *   memgrams report   DIR
  *   memgrams corpus   cat SPEC [--fraction F]                  (stats.h)
+ *   memgrams corpus   stats SPEC [--fraction F] [--orders L] [--json]
  *
  * Exit status: 0 success; 1 a run failed; 2 a usage or input error, with one
  * line on stderr naming what was wrong.
@@ -50,6 +51,8 @@ static const char usage_text[] =
     "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]\n"
     "  report   DIR                            the summary table of a sweep\n"
     "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
+    "  corpus   stats SPEC [--fraction F]      sentences, tokens, vocabulary, distinct n-grams\n"
+    "           [--orders L] [--json]\n"
     "SPEC: a text file, a corpus name (fortunes, gcide) fetched by corpora/fetch NAME,\n"
     "      or synth:tokens=N[,seed=S], a synthetic text of exactly N tokens (README: Corpora).\n"
     "A: jemalloc (default) or glibc, optionally with options, e.g. jemalloc:dirty_decay_ms=0.\n";

@@ -1,8 +1,12 @@
 /* stats.c — see stats.h. */
 #include "stats.h"
+#include "common/vocab.h"
 #include "corpus.h"
+#include "gram_table.h"
 #include "options.h"
+#include "results.h"
 #include "synth.h"
+#include "tokenize.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -163,6 +167,110 @@ static int command_cat(int argc, char **argv)
     return status;
 }
 
+/* ---- stats ---------------------------------------------------------------------- */
+
+#define STATS_SCHEMA "memgrams.corpus_stats/1"
+
+/* "1,3,5" into a mask of (1 << order) bits; 0, or -1 with a message. */
+static int parse_orders(const char *text, unsigned *order_mask, char *error, size_t error_size)
+{
+    *order_mask = 0;
+    char copy[64];
+    if (strlen(text) >= sizeof copy) {
+        snprintf(error, error_size, "orders '%.40s...' is too long", text);
+        return -1;
+    }
+    snprintf(copy, sizeof copy, "%s", text);
+    char *state = NULL;
+    for (char *item = strtok_r(copy, ",", &state); item; item = strtok_r(NULL, ",", &state)) {
+        int order;
+        if (mg_parse_order(item, &order, error, error_size) != 0)
+            return -1;
+        *order_mask |= 1u << order;
+    }
+    if (*order_mask == 0) {
+        snprintf(error, error_size, "orders '%s' lists no order", text);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct corpus_stats {
+    mg_reader_stats reader;
+    uint64_t vocab;
+    uint64_t distinct[MG_GRAM_TABLES]; /* per order, for the orders asked */
+} corpus_stats;
+
+static int count_stats(const mg_corpus *corpus, unsigned order_mask, corpus_stats *stats, char *error,
+                       size_t error_size)
+{
+    mg_gram_table tables[MG_GRAM_TABLES];
+    mg_interner *interner = NULL;
+    if (mg_gram_count_corpus(corpus, order_mask, tables, &interner, &stats->reader, error, error_size) != 0)
+        return -1;
+    stats->vocab = mg_interner_count(interner) - MG_VOCAB_FIRST_WORD_ID;
+    for (int order = 1; order < MG_GRAM_TABLES; order++) {
+        stats->distinct[order] = tables[order].used;
+        mg_gram_table_free(&tables[order]);
+    }
+    mg_interner_destroy(interner);
+    return 0;
+}
+
+static void print_stats_text(const corpus_arguments *arguments, unsigned order_mask, const corpus_stats *stats)
+{
+    printf("corpus      %s\nfraction    %g\nbytes       %llu\nsentences   %llu\ntokens      %llu\nvocab       %llu\n",
+           arguments->spec, arguments->fraction, (unsigned long long)stats->reader.bytes_read,
+           (unsigned long long)stats->reader.sentences, (unsigned long long)stats->reader.tokens,
+           (unsigned long long)stats->vocab);
+    printf("order  distinct n-grams  per token\n");
+    for (int order = 1; order < MG_GRAM_TABLES; order++)
+        if (order_mask & (1u << order))
+            printf("%-5d  %16llu  %9.4f\n", order, (unsigned long long)stats->distinct[order],
+                   stats->reader.tokens ? (double)stats->distinct[order] / (double)stats->reader.tokens : 0.0);
+}
+
+static int print_stats_json(const corpus_arguments *arguments, unsigned order_mask, const corpus_stats *stats)
+{
+    json_t *distinct = json_object();
+    for (int order = 1; order < MG_GRAM_TABLES; order++) {
+        char key[4];
+        snprintf(key, sizeof key, "%d", order);
+        if (order_mask & (1u << order))
+            json_object_set_new(distinct, key, json_integer((json_int_t)stats->distinct[order]));
+    }
+    json_t *object = json_pack("{s:s, s:s, s:f, s:I, s:I, s:I, s:I, s:o}", "schema", STATS_SCHEMA, "corpus",
+                               arguments->spec, "fraction", arguments->fraction, "bytes",
+                               (json_int_t)stats->reader.bytes_read, "sentences",
+                               (json_int_t)stats->reader.sentences, "tokens", (json_int_t)stats->reader.tokens,
+                               "vocab", (json_int_t)stats->vocab, "distinct_ngrams", distinct);
+    int written = object ? mg_json_write_line(object, STDOUT_FILENO) : -1;
+    json_decref(object);
+    return written;
+}
+
+static int command_stats(int argc, char **argv)
+{
+    corpus_arguments arguments;
+    int status = parse_arguments("stats", "foj", argc, argv, &arguments);
+    if (status)
+        return status;
+    char error[600];
+    unsigned order_mask = 0x3e; /* orders 1..5 */
+    if (arguments.orders && parse_orders(arguments.orders, &order_mask, error, sizeof error) != 0)
+        return corpus_error("stats", error);
+    corpus_stats stats;
+    if (count_stats(&arguments.corpus, order_mask, &stats, error, sizeof error) != 0) {
+        int out_of_memory = strncmp(error, "out of memory", 13) == 0;
+        fprintf(stderr, "memgrams corpus stats: %s\n", error);
+        return out_of_memory ? EXIT_FAILED : EXIT_USAGE;
+    }
+    if (arguments.json)
+        return print_stats_json(&arguments, order_mask, &stats) == 0 ? 0 : EXIT_FAILED;
+    print_stats_text(&arguments, order_mask, &stats);
+    return fflush(stdout) == 0 ? 0 : EXIT_FAILED;
+}
+
 /* ---- dispatch ------------------------------------------------------------------- */
 
 int mg_corpus_main(int argc, char **argv)
@@ -171,6 +279,8 @@ int mg_corpus_main(int argc, char **argv)
         return corpus_error(NULL, "needs a subcommand: cat or stats");
     if (strcmp(argv[1], "cat") == 0)
         return command_cat(argc - 1, argv + 1);
+    if (strcmp(argv[1], "stats") == 0)
+        return command_stats(argc - 1, argv + 1);
     char error[600];
     snprintf(error, sizeof error, "unknown subcommand '%s' (valid: cat, stats)", argv[1]);
     return corpus_error(NULL, error);

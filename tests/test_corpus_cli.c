@@ -71,3 +71,47 @@ Test(corpus_cli, cat_of_a_fraction_is_the_lines_before_that_byte_of_the_whole)
     command_result_free(&whole);
     command_result_free(&part);
 }
+
+static const char small_text[] = "the cat sat on the mat\nThe dog sat on the log\n\nthe cat ate\n";
+
+Test(corpus_cli, stats_of_a_small_file_has_the_known_counts)
+{
+    char *path = mgt_temp_file(small_text, sizeof small_text - 1);
+    const char *json_args[] = {"corpus", "stats", path, "--json", NULL};
+    command_result result = memgrams(json_args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(result.out), 1);
+    json_error_t parse_error;
+    json_t *stats = json_loads(result.out, 0, &parse_error);
+    cr_assert_not_null(stats, "not JSON: %s", result.out);
+    cr_expect_str_eq(json_string_value(json_object_get(stats, "schema")), "memgrams.corpus_stats/1");
+    cr_expect_eq(json_integer_value(json_object_get(stats, "sentences")), 4);
+    cr_expect_eq(json_integer_value(json_object_get(stats, "tokens")), 15);
+    cr_expect_eq(json_integer_value(json_object_get(stats, "vocab")), 8);
+    cr_expect_eq(json_integer_value(json_object_get(stats, "bytes")), sizeof small_text - 1);
+    /* counted by hand: 8 words + </s>; bigrams 7 + 4 + 1 + 2; ... */
+    static const json_int_t expected[] = {0, 9, 14, 15, 16, 16};
+    json_t *distinct = json_object_get(stats, "distinct_ngrams");
+    for (int order = 1; order <= 5; order++) {
+        char key[4];
+        snprintf(key, sizeof key, "%d", order);
+        cr_expect_eq(json_integer_value(json_object_get(distinct, key)), expected[order], "order %d", order);
+    }
+    json_decref(stats);
+    command_result_free(&result);
+
+    const char *text_args[] = {"corpus", "stats", path, "--orders", "2", "--fraction", "0.5", NULL};
+    result = memgrams(text_args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    /* floor(0.5 x 59) = 29: the lines beginning at bytes 0 and 23; bigrams 7 + 4 */
+    cr_expect(strstr(result.out, "sentences   2\n") && strstr(result.out, "tokens      12\n"), "%s", result.out);
+    cr_expect(strstr(result.out, "\n2                    11     0.9167\n"), "%s", result.out);
+    cr_expect(!strstr(result.out, "\n3 "), "%s", result.out);
+    command_result_free(&result);
+
+    const char *bad_orders[] = {"corpus", "stats", path, "--orders", "2,6", NULL};
+    expect_usage_error(bad_orders, "order '6'");
+    const char *bad_option[] = {"corpus", "stats", path, "--backend", "trie", NULL};
+    expect_usage_error(bad_option, "--backend");
+    mgt_temp_remove(path);
+}

@@ -3,11 +3,15 @@
  * however it is read, another seed other bytes; exactly N tokens; a smaller
  * N is a prefix; Zipf and Heaps sanity; bad specs are refused.
  */
+#include "common/vocab.h"
+#include "config.h"
+#include "corpus.h"
+#include "gram_table.h"
 #include "synth.h"
 #include "tokenize.h"
-#include "common/vocab.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,5 +144,81 @@ Test(synth, bad_specs_are_refused_with_the_reason)
         cr_expect_eq(mg_synth_parse(cases[k].text, &spec, error, sizeof error), -1, "%s accepted", cases[k].text);
         cr_expect(strstr(error, cases[k].needle), "%s: '%s' lacks '%s'", cases[k].text, error, cases[k].needle);
         cr_expect(strstr(error, cases[k].text), "%s: '%s' does not name the spec", cases[k].text, error);
+    }
+}
+
+/* ---- calibration against gcide (tests/gcide_reference.tsv) ---------------------- */
+
+typedef struct reference_row {
+    double fraction;
+    uint64_t sentences, tokens, vocab, unigrams, bigrams, trigrams;
+} reference_row;
+
+static int read_reference(reference_row *rows, int capacity)
+{
+    FILE *file = fopen(MG_SOURCE_ROOT "/tests/gcide_reference.tsv", "r");
+    cr_assert_not_null(file, "tests/gcide_reference.tsv is missing");
+    char line[512];
+    int count = 0;
+    while (count < capacity && fgets(line, sizeof line, file)) {
+        reference_row *row = &rows[count];
+        if (sscanf(line, "%lf %lu %lu %lu %lu %lu %lu", &row->fraction, &row->sentences, &row->tokens, &row->vocab,
+                   &row->unigrams, &row->bigrams, &row->trigrams) == 7)
+            count++;
+    }
+    fclose(file);
+    return count;
+}
+
+/* Distinct 1-, 2- and 3-grams of synth at the given token count. */
+static void synth_distinct(uint64_t tokens, uint64_t distinct[4])
+{
+    char spec[64], error[512];
+    snprintf(spec, sizeof spec, "synth:tokens=%lu", (unsigned long)tokens);
+    mg_corpus corpus;
+    cr_assert_eq(mg_corpus_resolve(spec, 1.0, &corpus, error, sizeof error), 0, "%s", error);
+    mg_gram_table tables[MG_GRAM_TABLES];
+    mg_interner *interner;
+    mg_reader_stats stats;
+    cr_assert_eq(mg_gram_count_corpus(&corpus, 0xe, tables, &interner, &stats, error, sizeof error), 0, "%s", error);
+    cr_expect_eq(stats.tokens, tokens);
+    for (int order = 1; order <= 3; order++) {
+        distinct[order] = tables[order].used;
+        mg_gram_table_free(&tables[order]);
+    }
+    distinct[0] = mg_interner_count(interner) - MG_VOCAB_FIRST_WORD_ID;
+    mg_interner_destroy(interner);
+}
+
+/* The issue's bound: at equal token counts, distinct trigrams within a factor
+ * 1.5 of gcide's. Checked here at gcide's two smallest fractions (seconds);
+ * the README's table has every fraction. Vocabulary and bigrams get the same
+ * bound, and the growth from one size to the next must match within 15 %. */
+Test(synth, calibration_within_a_factor_1_5_of_gcide_at_small_sizes, .timeout = 120)
+{
+    reference_row rows[8];
+    cr_assert_geq(read_reference(rows, 8), 2);
+    uint64_t previous[4] = {0};
+    for (int row = 0; row < 2; row++) {
+        uint64_t distinct[4];
+        synth_distinct(rows[row].tokens, distinct);
+        const uint64_t reference[4] = {rows[row].vocab, rows[row].unigrams, rows[row].bigrams, rows[row].trigrams};
+        static const char *const names[4] = {"vocabulary", "unigrams", "bigrams", "trigrams"};
+        for (int k = 0; k < 4; k++) {
+            double ratio = (double)distinct[k] / (double)reference[k];
+            cr_expect(ratio > 1 / 1.5 && ratio < 1.5, "%lu tokens: synth %s %lu, gcide %lu (ratio %.3f)",
+                      (unsigned long)rows[row].tokens, names[k], (unsigned long)distinct[k],
+                      (unsigned long)reference[k], ratio);
+            if (row > 0) {
+                double synth_growth = (double)distinct[k] / (double)previous[k];
+                double gcide_growth = (double)reference[k] / (double)(k == 0   ? rows[row - 1].vocab
+                                                                     : k == 1 ? rows[row - 1].unigrams
+                                                                     : k == 2 ? rows[row - 1].bigrams
+                                                                              : rows[row - 1].trigrams);
+                cr_expect(synth_growth > gcide_growth / 1.15 && synth_growth < gcide_growth * 1.15,
+                          "%s grow x%.3f, gcide x%.3f", names[k], synth_growth, gcide_growth);
+            }
+            previous[k] = distinct[k];
+        }
     }
 }
