@@ -10,6 +10,7 @@
  *   memgrams report   DIR
  *   memgrams corpus   cat SPEC [--fraction F]                  (stats.h)
  *   memgrams corpus   stats SPEC [--fraction F] [--orders L] [--json]
+ *   memgrams floor    SPEC [--order N] [--fraction F]        (floor.h)
  *
  * Exit status: 0 success; 1 a run failed; 2 a usage or input error, with one
  * line on stderr naming what was wrong.
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "corpus.h"
 #include "dump.h"
+#include "floor.h"
 #include "generate.h"
 #include "mem.h"
 #include "options.h"
@@ -53,6 +55,7 @@ static const char usage_text[] =
     "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
     "  corpus   stats SPEC [--fraction F]      sentences, tokens, vocabulary, distinct n-grams\n"
     "           [--orders L] [--json]\n"
+    "  floor    SPEC [--order N] [--fraction F]  xz -9e bytes per n-gram of the sorted table (JSON)\n"
     "SPEC: a text file, a corpus name (fortunes, gcide) fetched by corpora/fetch NAME,\n"
     "      or synth:tokens=N[,seed=S], a synthetic text of exactly N tokens (README: Corpora).\n"
     "A: jemalloc (default) or glibc, optionally with options, e.g. jemalloc:dirty_decay_ms=0.\n";
@@ -355,5 +358,7 @@ int main(int argc, char **argv)
         return command_report(argc - 1, argv + 1);
     if (strcmp(command, "corpus") == 0)
         return mg_corpus_main(argc - 1, argv + 1);
+    if (strcmp(command, "floor") == 0)
+        return mg_floor_main(argc - 1, argv + 1);
     return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report)", command);
 }
