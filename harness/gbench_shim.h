@@ -66,7 +66,8 @@ void mg_gbench_shutdown(mg_gbench_session *session);
 
 /* True while another timed iteration is wanted. Call it until it says no. */
 int mg_gbench_keep_running(mg_gbench_state *state);
-/* Leaves what runs between them out of the time (each pair costs ~1 us). */
+/* Leaves what runs between them out of the time (each pair costs ~1 us);
+ * only inside the loop, after mg_gbench_keep_running said yes. */
 void mg_gbench_pause_timing(mg_gbench_state *state);
 void mg_gbench_resume_timing(mg_gbench_state *state);
 /* Iterations run so far (all of them, after the loop). */

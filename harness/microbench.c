@@ -4,7 +4,11 @@
  * its memory figures.
  *
  *   memgrams-microbench [--corpus SPEC] [--order N] [--fraction F] [--seed S]
- *                       [--benchmark_filter=REGEX] [--benchmark_format=json] ...
+ *                       [--allocator A] [--benchmark_filter=REGEX] [--benchmark_format=json] ...
+ *
+ * --allocator is run's (jemalloc by default: the program re-executes itself
+ * under it), so timings compare with `memgrams run`'s; `current` keeps the
+ * process's own malloc (an ASan build's, which no LD_PRELOAD may replace).
  *
  * Six benchmarks per backend, named BACKEND/OP, in registry order:
  *   add_empty   add() of the sampled grams into a table that starts empty
@@ -23,6 +27,7 @@
  * and dropped when another backend's starts, so one backend's tables are in
  * memory at a time and a --benchmark_filter builds only what it needs.
  */
+#include "allocator.h"
 #include "backend.h"
 #include "config.h"
 #include "corpus.h"
@@ -46,13 +51,18 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 /* Until synthetic corpora exist: a quarter of fortunes (~0.6 MB, ~110 k words). */
 #define DEFAULT_CORPUS "fortunes"
 #define DEFAULT_FRACTION 0.25
-#define SAMPLES ((size_t)1 << 15) /* sampled grams: the operands of every benchmark */
+#define SAMPLES ((size_t)1 << 15)
+/* --allocator current: whatever malloc the process has (a sanitized build's) */
+#define CURRENT_ALLOCATOR "current" /* sampled grams: the operands of every benchmark */
 
 static const char usage_text[] =
-    "usage: memgrams-microbench [--corpus SPEC] [--order N] [--fraction F] [--seed S] [--benchmark_*=...]\n"
+    "usage: memgrams-microbench [--corpus SPEC] [--order N] [--fraction F] [--seed S] [--allocator A]\n"
+    "                           [--benchmark_*=...]\n"
     "  Google Benchmark timings per operation of every backend, BACKEND/OP with OP one of\n"
     "  add_empty, add_warm, count_hit, count_miss, successors, generate; memory figures\n"
     "  from mem.h. Default corpus: " DEFAULT_CORPUS " --fraction 0.25 (--corpus alone: all of it).\n"
+    "  A: as memgrams run's (jemalloc, the default, or glibc, with options), or current:\n"
+    "  the malloc this process has (the only choice in an ASan build).\n"
     "  Google Benchmark's own flags pass through:\n";
 
 /* The tables of the backend being measured. */
@@ -66,6 +76,7 @@ typedef struct fixture {
 
 typedef struct microbench {
     mg_corpus corpus;
+    mg_allocator_spec allocator;
     int order;
     uint64_t seed;
     fixture current;
@@ -323,9 +334,10 @@ static int parse_options(int argc, char **argv, microbench *bench, const char **
     static const struct option table[] = {
         {"corpus", required_argument, NULL, 'c'}, {"order", required_argument, NULL, 'n'},
         {"fraction", required_argument, NULL, 'f'}, {"seed", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
+        {"allocator", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0},
     };
     char error[512];
+    const char *allocator = "jemalloc";
     int code, fraction_given = 0;
     opterr = 0;
     while ((code = getopt_long(argc, argv, ":", table, NULL)) != -1) {
@@ -340,6 +352,8 @@ static int parse_options(int argc, char **argv, microbench *bench, const char **
             fault = mg_parse_order(optarg, &bench->order, error, sizeof error);
         else if (code == 'f')
             fault = mg_parse_fraction(optarg, fraction, error, sizeof error), fraction_given = 1;
+        else if (code == 'a')
+            allocator = optarg;
         else
             fault = mg_parse_count(optarg, "seed", &bench->seed, error, sizeof error);
         if (fault)
@@ -354,7 +368,27 @@ static int parse_options(int argc, char **argv, microbench *bench, const char **
     }
     if (mg_corpus_resolve(*corpus_spec, *fraction, &bench->corpus, error, sizeof error) != 0)
         return usage_error("%s", error);
+    if (strcmp(allocator, CURRENT_ALLOCATOR) == 0)
+        snprintf(bench->allocator.text, sizeof bench->allocator.text, "%s", CURRENT_ALLOCATOR);
+    else if (mg_allocator_parse(allocator, &bench->allocator, error, sizeof error) != 0)
+        return usage_error("%s", error);
     return 0;
+}
+
+/* Re-executes full_argv under the chosen allocator unless it is in place. */
+static int ensure_allocator(const microbench *bench, char **full_argv)
+{
+    if (strcmp(bench->allocator.text, CURRENT_ALLOCATOR) == 0)
+        return 0;
+    char error[512];
+    mg_probe probe;
+    mg_probe_init(&probe);
+    int fault = mg_allocator_ensure(&bench->allocator, &probe, full_argv, error, sizeof error);
+    if (fault == MG_ALLOCATOR_BAD_SPEC)
+        return usage_error("%s", error);
+    if (fault)
+        fprintf(stderr, "memgrams-microbench: %s\n", error);
+    return fault ? EXIT_FAILED : 0;
 }
 
 static int wants_help(int argc, char **argv)
@@ -379,7 +413,8 @@ static void add_context(const microbench *bench, const char *corpus_spec, double
     mg_gbench_add_context("memgrams_order", text);
     snprintf(text, sizeof text, "%llu", (unsigned long long)bench->seed);
     mg_gbench_add_context("memgrams_seed", text);
-    mg_gbench_add_context("memgrams_allocator", probe.allocator);
+    mg_gbench_add_context("memgrams_allocator", bench->allocator.text);
+    mg_gbench_add_context("memgrams_malloc_library", probe.allocator_library);
     mg_gbench_add_context("memgrams_build", MG_BUILD_TYPE);
 }
 
@@ -408,11 +443,17 @@ int main(int argc, char **argv)
 {
     if (wants_help(argc, argv))
         fputs(usage_text, stdout); /* Google Benchmark then prints its flags and exits */
+    char **full_argv = calloc((size_t)argc + 1, sizeof *full_argv); /* before Google Benchmark takes its flags */
+    if (!full_argv)
+        return EXIT_FAILED;
+    memcpy(full_argv, argv, (size_t)argc * sizeof *argv);
     mg_gbench_session *session = mg_gbench_initialize(&argc, argv, 1);
     microbench bench = {.order = 3, .seed = 1};
     const char *corpus_spec = NULL;
     double fraction = 1.0;
     int status = parse_options(argc, argv, &bench, &corpus_spec, &fraction);
+    if (status == 0)
+        status = ensure_allocator(&bench, full_argv);
     backend_case *cases = NULL;
     if (status == 0 && register_benchmarks(&bench, &cases) != 0) {
         fputs("memgrams-microbench: out of memory\n", stderr);
@@ -425,6 +466,7 @@ int main(int argc, char **argv)
         fixture_drop(&bench.current);
     }
     free(cases);
+    free(full_argv);
     mg_gbench_shutdown(session);
     return status;
 }
