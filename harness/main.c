@@ -8,6 +8,7 @@
  *   memgrams sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]
  *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]
  *   memgrams report   DIR
+ *   memgrams corpus   cat SPEC [--fraction F]                  (stats.h)
  *
  * Exit status: 0 success; 1 a run failed; 2 a usage or input error, with one
  * line on stderr naming what was wrong.
@@ -24,6 +25,7 @@
 #include "report_microbench.h"
 #include "results.h"
 #include "run.h"
+#include "stats.h"
 #include "sweep.h"
 #include "tokenize.h"
 #include "version.h"
@@ -48,7 +50,9 @@ static const char usage_text[] =
     "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
     "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]\n"
     "  report   DIR                            the summary table of a sweep (and of make microbench)\n"
-    "SPEC: a text file, or a corpus name (fortunes, gcide) fetched by corpora/fetch NAME.\n"
+    "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
+    "SPEC: a text file, a corpus name (fortunes, gcide) fetched by corpora/fetch NAME,\n"
+    "      or synth:tokens=N[,seed=S], a synthetic text of exactly N tokens (README: Corpora).\n"
     "A: jemalloc (default) or glibc, optionally with options, e.g. jemalloc:dirty_decay_ms=0.\n";
 
 static int usage_error(const char *command, const char *format, const char *detail)
@@ -344,5 +348,7 @@ int main(int argc, char **argv)
         return mg_sweep_main(argc - 1, argv + 1);
     if (strcmp(command, "report") == 0)
         return command_report(argc - 1, argv + 1);
+    if (strcmp(command, "corpus") == 0)
+        return mg_corpus_main(argc - 1, argv + 1);
     return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report)", command);
 }
