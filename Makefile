@@ -40,13 +40,13 @@ bench: all
 	$(BUILD)/memgrams sweep --corpora fortunes --orders 3 --allocators jemalloc,glibc --out $(BENCH_OUT)
 
 # Time per operation of every registered backend (memgrams-microbench, Google
-# Benchmark) into results/runs/microbench-<time>/microbench.json, Google
-# Benchmark's JSON (its tools/compare.py reads it), then its table. About a
-# minute. MICROBENCH_FLAGS adds flags, e.g. --benchmark_repetitions=5.
+# Benchmark) on a synthetic corpus into results/runs/microbench-<time>/
+# microbench.json, Google Benchmark's JSON (its tools/compare.py reads it),
+# then its table. About a minute. MICROBENCH_FLAGS adds flags, e.g.
+# --benchmark_repetitions=5 or --corpus gcide --fraction 1/8.
 MICROBENCH_OUT ?= results/runs/microbench-$(shell date +%Y%m%d-%H%M%S)
 MICROBENCH_FLAGS ?=
 microbench: all
-	corpora/fetch fortunes
 	mkdir -p $(MICROBENCH_OUT)
 	$(BUILD)/memgrams-microbench --benchmark_out=$(MICROBENCH_OUT)/microbench.json.tmp \
 	    --benchmark_out_format=json $(MICROBENCH_FLAGS)
