@@ -110,3 +110,21 @@ int mg_allocator_prepare_exec(const mg_allocator_spec *spec, char *error, size_t
     setenv(ALLOCATOR_VARIABLE, spec->text, 1);
     return 0;
 }
+
+int mg_allocator_ensure(const mg_allocator_spec *spec, const mg_probe *probe, char *const *argv,
+                        char *error, size_t error_size)
+{
+    if (mg_allocator_in_place(spec, probe))
+        return 0;
+    const char *tried = getenv(ALLOCATOR_VARIABLE);
+    if (tried && strcmp(tried, spec->text) == 0) {
+        snprintf(error, error_size, "allocator '%s' could not be put in place (malloc comes from %s)", spec->text,
+                 probe->allocator_library);
+        return MG_ALLOCATOR_FAILED;
+    }
+    if (mg_allocator_prepare_exec(spec, error, error_size) != 0)
+        return MG_ALLOCATOR_BAD_SPEC;
+    execv("/proc/self/exe", argv);
+    snprintf(error, error_size, "cannot re-execute under %s", spec->text);
+    return MG_ALLOCATOR_FAILED;
+}

@@ -32,4 +32,13 @@ int mg_allocator_in_place(const mg_allocator_spec *spec, const mg_probe *probe);
  * LD_PRELOAD, MALLOC_CONF or GLIBC_TUNABLES, and MEMGRAMS_ALLOCATOR. */
 int mg_allocator_prepare_exec(const mg_allocator_spec *spec, char *error, size_t error_size);
 
+/* Puts spec in place: 0 when this process already runs under it; else
+ * re-executes argv (as /proc/self/exe) with the environment set, returning
+ * only on failure: MG_ALLOCATOR_BAD_SPEC (cannot be prepared: a usage
+ * error) or MG_ALLOCATOR_FAILED (the exec failed, or the re-executed
+ * process still has another allocator), with a one-line message. */
+enum { MG_ALLOCATOR_BAD_SPEC = -2, MG_ALLOCATOR_FAILED = -1 };
+int mg_allocator_ensure(const mg_allocator_spec *spec, const mg_probe *probe, char *const *argv,
+                        char *error, size_t error_size);
+
 #endif

@@ -25,6 +25,7 @@
 #include "mem.h"
 #include "options.h"
 #include "probe.h"
+#include "report_microbench.h"
 #include "results.h"
 #include "run.h"
 #include "stats.h"
@@ -51,7 +52,7 @@ static const char usage_text[] =
     "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
     "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
     "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]\n"
-    "  report   DIR                            the summary table of a sweep\n"
+    "  report   DIR                            the summary table of a sweep (and of make microbench)\n"
     "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
     "  corpus   stats SPEC [--fraction F]      sentences, tokens, vocabulary, distinct n-grams\n"
     "           [--orders L] [--json]\n"
@@ -186,20 +187,13 @@ static int command_list(int argc, char **argv)
 /* Re-executes this run under the wanted allocator if the process has another. */
 static int ensure_allocator(const mg_allocator_spec *spec, const mg_probe *probe, char **argv)
 {
-    if (mg_allocator_in_place(spec, probe))
-        return 0;
     char error[512];
-    const char *tried = getenv("MEMGRAMS_ALLOCATOR");
-    if (tried && strcmp(tried, spec->text) == 0) {
-        fprintf(stderr, "memgrams run: allocator '%s' could not be put in place (malloc comes from %s)\n",
-                spec->text, probe->allocator_library);
-        return EXIT_FAILED;
-    }
-    if (mg_allocator_prepare_exec(spec, error, sizeof error) != 0)
+    int fault = mg_allocator_ensure(spec, probe, argv, error, sizeof error);
+    if (fault == MG_ALLOCATOR_BAD_SPEC)
         return usage_error("run", "%s", error);
-    execv("/proc/self/exe", argv);
-    fprintf(stderr, "memgrams run: cannot re-execute under %s\n", spec->text);
-    return EXIT_FAILED;
+    if (fault)
+        fprintf(stderr, "memgrams run: %s\n", error);
+    return fault ? EXIT_FAILED : 0;
 }
 
 static int command_run(int argc, char **argv, char **full_argv)
@@ -324,7 +318,11 @@ static int command_report(int argc, char **argv)
     snprintf(path, sizeof path, "%s/results.jsonl", argv[1]);
     if (access(argv[1], F_OK) != 0)
         return usage_error("report", "no such folder '%s'", argv[1]);
-    if (mg_summary_print(path, stdout, error, sizeof error) != 0)
+    /* A folder of make microbench alone has no results.jsonl. */
+    int sweep_results = access(path, F_OK) == 0 || !mg_microbench_present(argv[1]);
+    if (sweep_results && mg_summary_print(path, stdout, error, sizeof error) != 0)
+        return usage_error("report", "%s", error);
+    if (mg_microbench_report(argv[1], stdout, error, sizeof error) != 0)
         return usage_error("report", "%s", error);
     return 0;
 }

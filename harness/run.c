@@ -1,8 +1,8 @@
 /* run.c — one measured run; see run.h. */
 #include "run.h"
 #include "generate.h"
-#include "mapping.h"
 #include "mem.h"
+#include "query_set.h"
 #include "random.h"
 #include "tokenize.h"
 
@@ -25,30 +25,13 @@ const char *const mg_phase_names[MG_PHASE_COUNT] = {
 #define GENERATE_DRAWS 20000            /* timed generation draws at most */
 #define QUERY_BUDGET_SECONDS 0.5        /* no timed loop runs longer than this */
 
-/* A gram copied out of the stream: word lengths, or MARKER_LENGTH + marker kind. */
-#define MARKER_LENGTH 0xFFFFFFF0u
-#define RECORD_BYTES 108
-typedef struct gram_record {
-    uint32_t lengths[MG_ORDER_MAX];
-    unsigned char bytes[RECORD_BYTES];
-} gram_record;
-
-/* Buffers for the queries; mapped and touched before the baseline. */
-typedef struct query_set {
-    gram_record *hits, *misses;
-    mg_token (*hit_grams)[MG_ORDER_MAX], (*miss_grams)[MG_ORDER_MAX];
-    size_t hit_count, miss_count;
-    uint64_t grams_seen; /* reservoir position */
-    uint64_t random_state;
-} query_set;
-
 typedef struct run_context {
     const mg_run_options *options;
     mg_probe *probe;
     mg_run_result *result;
     mg_reader *reader;
     mg_generator *generator;
-    query_set queries;
+    mg_query_set queries;
     void *table;
     double phase_started;
 } run_context;
@@ -82,135 +65,6 @@ static void fail(run_context *run, const char *status, const char *message)
     snprintf(run->result->message, sizeof run->result->message, "%s", message);
 }
 
-/* ---- gram records ------------------------------------------------------ */
-
-/* Copies gram into record; 0 when its words do not fit (it is then not sampled). */
-static int record_store(gram_record *record, const mg_token *gram, int order)
-{
-    size_t used = 0;
-    for (int position = 0; position < order; position++)
-        if (!mg_token_is_marker(&gram[position]))
-            used += gram[position].len;
-    if (used > RECORD_BYTES)
-        return 0;
-    used = 0;
-    for (int position = 0; position < order; position++) {
-        const mg_token *token = &gram[position];
-        if (mg_token_is_marker(token)) {
-            record->lengths[position] = MARKER_LENGTH + token->len;
-            continue;
-        }
-        record->lengths[position] = token->len;
-        memcpy(record->bytes + used, token->bytes, token->len);
-        used += token->len;
-    }
-    return 1;
-}
-
-static void record_tokens(const gram_record *record, int order, mg_token *gram)
-{
-    size_t used = 0;
-    for (int position = 0; position < order; position++) {
-        uint32_t length = record->lengths[position];
-        if (length >= MARKER_LENGTH) {
-            gram[position] = (mg_token){NULL, length - MARKER_LENGTH};
-            continue;
-        }
-        gram[position] = (mg_token){record->bytes + used, length};
-        used += length;
-    }
-}
-
-/* ---- query buffers ------------------------------------------------------ */
-
-static size_t query_bytes(void)
-{
-    return HIT_SAMPLES * (2 * sizeof(gram_record) + 2 * sizeof(mg_token[MG_ORDER_MAX]));
-}
-
-static int queries_map(query_set *queries, uint64_t seed)
-{
-    unsigned char *block = mg_map(query_bytes());
-    if (!block)
-        return -1;
-    memset(block, 0, query_bytes()); /* resident before the baseline */
-    queries->hits = (gram_record *)block;
-    queries->misses = queries->hits + HIT_SAMPLES;
-    queries->hit_grams = (mg_token(*)[MG_ORDER_MAX])(queries->misses + HIT_SAMPLES);
-    queries->miss_grams = queries->hit_grams + HIT_SAMPLES;
-    queries->random_state = seed;
-    return 0;
-}
-
-static void queries_unmap(query_set *queries)
-{
-    mg_unmap(queries->hits, query_bytes());
-}
-
-/* Reservoir sampling (Algorithm R): every gram added is equally likely kept. */
-static void sample_gram(query_set *queries, const mg_token *gram, int order)
-{
-    uint64_t seen = queries->grams_seen++;
-    if (seen < HIT_SAMPLES) {
-        if (record_store(&queries->hits[queries->hit_count], gram, order))
-            queries->hit_count++;
-        return;
-    }
-    uint64_t slot = mg_random_below(&queries->random_state, seen + 1);
-    if (slot < queries->hit_count)
-        record_store(&queries->hits[slot], gram, order);
-}
-
-/* A word of a sampled hit, chosen at random (markers skipped); 0 if none. */
-static int random_word(query_set *queries, int order, mg_token *word)
-{
-    for (int attempt = 0; attempt < 64; attempt++) {
-        const mg_token *gram = queries->hit_grams[mg_random_below(&queries->random_state, queries->hit_count)];
-        const mg_token *token = &gram[mg_random_below(&queries->random_state, (uint64_t)order)];
-        if (!mg_token_is_marker(token)) {
-            *word = *token;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Candidate miss: sampled words in a random order; for order 1, where every
- * word alone is a hit, a word with a byte appended. 0 if none could be made. */
-static int make_miss(query_set *queries, int order, gram_record *record)
-{
-    mg_token candidate[MG_ORDER_MAX];
-    for (int position = 0; position < order; position++)
-        if (!random_word(queries, order, &candidate[position]))
-            return 0;
-    if (order == 1 && candidate[0].len >= RECORD_BYTES)
-        return 0;
-    if (!record_store(record, candidate, order))
-        return 0;
-    if (order == 1)
-        record->bytes[record->lengths[0]++] = 0xff;
-    return 1;
-}
-
-/* Misses are made of vocabulary words in orders the table does not hold,
- * each checked absent with count() before the timing. */
-static void build_misses(run_context *run)
-{
-    query_set *queries = &run->queries;
-    int order = run->options->order;
-    if (queries->hit_count == 0)
-        return;
-    for (size_t attempt = 0; attempt < 4 * HIT_SAMPLES && queries->miss_count < HIT_SAMPLES; attempt++) {
-        gram_record *record = &queries->misses[queries->miss_count];
-        if (!make_miss(queries, order, record))
-            continue;
-        mg_token *gram = queries->miss_grams[queries->miss_count];
-        record_tokens(record, order, gram);
-        if (run->options->backend->count(run->table, gram) == 0)
-            queries->miss_count++;
-    }
-}
-
 /* ---- training ---------------------------------------------------------- */
 
 int mg_train(const mg_backend *backend, void *table, mg_reader *reader)
@@ -227,14 +81,13 @@ int mg_train(const mg_backend *backend, void *table, mg_reader *reader)
 static int train_sampling(run_context *run)
 {
     const mg_backend *backend = run->options->backend;
-    int order = run->options->order;
     const mg_token *gram;
     int more;
     while ((more = mg_reader_next(run->reader, &gram)) == 1) {
         if (backend->add(run->table, gram) != MG_OK)
             return MG_ERR_NOMEM;
         run->result->grams_added++;
-        sample_gram(&run->queries, gram, order);
+        mg_query_set_sample(&run->queries, gram);
     }
     return more < 0 ? 1 : MG_OK;
 }
@@ -301,7 +154,7 @@ static int sum_counts(void *arg, const mg_token *next, uint64_t count)
 
 static double time_successors(run_context *run)
 {
-    const query_set *queries = &run->queries;
+    const mg_query_set *queries = &run->queries;
     if (queries->hit_count == 0)
         return NAN;
     uint64_t total = 0, calls = 0;
@@ -337,11 +190,8 @@ static double time_generation(run_context *run)
 static void run_queries(run_context *run)
 {
     mg_run_result *result = run->result;
-    query_set *queries = &run->queries;
-    int order = run->options->order;
-    for (size_t sample = 0; sample < queries->hit_count; sample++)
-        record_tokens(&queries->hits[sample], order, queries->hit_grams[sample]);
-    build_misses(run);
+    mg_query_set *queries = &run->queries;
+    mg_query_set_prepare(queries, run->options->backend, run->table);
     result->hit_samples = queries->hit_count;
     result->miss_samples = queries->miss_count;
     result->lookups_per_kind = LOOKUPS_PER_KIND;
@@ -372,7 +222,7 @@ static int prepare(run_context *run, char *error, size_t error_size)
                                  error, error_size);
     if (!run->reader)
         return -1;
-    if (queries_map(&run->queries, mg_mix64(options->seed)) != 0) {
+    if (mg_query_set_map(&run->queries, HIT_SAMPLES, options->order, mg_mix64(options->seed)) != 0) {
         snprintf(error, error_size, "cannot map the query buffers");
         return -1;
     }
@@ -518,14 +368,14 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
 
     phase_begin(&run);
     if (prepare(&run, result->message, sizeof result->message) != 0) {
-        queries_unmap(&run.queries);
+        mg_query_set_unmap(&run.queries);
         mg_reader_close(run.reader);
         return -1;
     }
     run.generator = mg_generator_create(options->backend, options->order, options->seed);
     if (!run.generator) {
         snprintf(result->message, sizeof result->message, "cannot map the generator's buffers");
-        queries_unmap(&run.queries);
+        mg_query_set_unmap(&run.queries);
         mg_reader_close(run.reader);
         return -1;
     }
@@ -540,7 +390,7 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
     prune_purge_destroy(&run, trained);
 
     mg_generator_destroy(run.generator);
-    queries_unmap(&run.queries);
+    mg_query_set_unmap(&run.queries);
     mg_reader_close(run.reader);
     if (count_vocabulary(options, &result->vocab, &result->vocab_bytes) == 0 && result->ngrams) {
         mg_table_shape shape = {options->order, result->ngrams, result->contexts, result->vocab, result->vocab_bytes};

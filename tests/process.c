@@ -50,8 +50,13 @@ static char **merged_environment(const char *const *extra)
 
 command_result memgrams(const char *const *args, const char *const *environment)
 {
+    return run_program(MEMGRAMS_BINARY, args, environment);
+}
+
+command_result run_program(const char *binary, const char *const *args, const char *const *environment)
+{
     command_result result = {0};
-    const char *argv[64] = {MEMGRAMS_BINARY};
+    const char *argv[64] = {binary};
     for (size_t index = 0; args[index] && index < 62; index++)
         argv[index + 1] = args[index];
     int out_pipe[2], err_pipe[2];
@@ -65,7 +70,7 @@ command_result memgrams(const char *const *args, const char *const *environment)
     posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
     char **merged = merged_environment(environment);
     pid_t pid;
-    int spawned = posix_spawn(&pid, MEMGRAMS_BINARY, &actions, NULL, (char *const *)argv, merged);
+    int spawned = posix_spawn(&pid, binary, &actions, NULL, (char *const *)argv, merged);
     posix_spawn_file_actions_destroy(&actions);
     free(merged);
     close(out_pipe[1]);

@@ -15,6 +15,8 @@ typedef struct command_result {
 /* Runs MEMGRAMS_BINARY with args (NULL-terminated) and extra NAME=VALUE
  * environment entries (NULL-terminated, may be NULL). */
 command_result memgrams(const char *const *args, const char *const *environment);
+/* The same for another program (binary: its path). */
+command_result run_program(const char *binary, const char *const *args, const char *const *environment);
 void command_result_free(command_result *result);
 
 /* A fresh temporary folder (mkdtemp; malloc'd path); remove_folder deletes

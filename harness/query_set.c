@@ -1,0 +1,147 @@
+/* query_set.c — hits and misses for timed lookups; see query_set.h. */
+#include "query_set.h"
+#include "mapping.h"
+#include "random.h"
+
+#include <string.h>
+
+/* ---- gram records ------------------------------------------------------ */
+
+/* Copies gram into record; 0 when its words do not fit (it is then not sampled). */
+static int record_store(mg_gram_record *record, const mg_token *gram, int order)
+{
+    size_t used = 0;
+    for (int position = 0; position < order; position++)
+        if (!mg_token_is_marker(&gram[position]))
+            used += gram[position].len;
+    if (used > MG_RECORD_BYTES)
+        return 0;
+    used = 0;
+    for (int position = 0; position < order; position++) {
+        const mg_token *token = &gram[position];
+        if (mg_token_is_marker(token)) {
+            record->lengths[position] = MG_RECORD_MARKER + token->len;
+            continue;
+        }
+        record->lengths[position] = token->len;
+        memcpy(record->bytes + used, token->bytes, token->len);
+        used += token->len;
+    }
+    return 1;
+}
+
+static void record_tokens(const mg_gram_record *record, int order, mg_token *gram)
+{
+    size_t used = 0;
+    for (int position = 0; position < order; position++) {
+        uint32_t length = record->lengths[position];
+        if (length >= MG_RECORD_MARKER) {
+            gram[position] = (mg_token){NULL, length - MG_RECORD_MARKER};
+            continue;
+        }
+        gram[position] = (mg_token){record->bytes + used, length};
+        used += length;
+    }
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+static size_t query_bytes(size_t capacity)
+{
+    return capacity * (2 * sizeof(mg_gram_record) + 2 * sizeof(mg_token[MG_ORDER_MAX]));
+}
+
+int mg_query_set_map(mg_query_set *queries, size_t capacity, int order, uint64_t seed)
+{
+    memset(queries, 0, sizeof *queries);
+    unsigned char *block = mg_map(query_bytes(capacity));
+    if (!block)
+        return -1;
+    memset(block, 0, query_bytes(capacity)); /* resident before the baseline */
+    queries->hits = (mg_gram_record *)block;
+    queries->misses = queries->hits + capacity;
+    queries->hit_grams = (mg_token(*)[MG_ORDER_MAX])(queries->misses + capacity);
+    queries->miss_grams = queries->hit_grams + capacity;
+    queries->capacity = capacity;
+    queries->order = order;
+    queries->random_state = seed;
+    return 0;
+}
+
+void mg_query_set_unmap(mg_query_set *queries)
+{
+    if (queries->hits)
+        mg_unmap(queries->hits, query_bytes(queries->capacity));
+    queries->hits = NULL;
+}
+
+/* ---- sampling ------------------------------------------------------------ */
+
+void mg_query_set_sample(mg_query_set *queries, const mg_token *gram)
+{
+    uint64_t seen = queries->grams_seen++;
+    if (seen < queries->capacity) {
+        if (record_store(&queries->hits[queries->hit_count], gram, queries->order))
+            queries->hit_count++;
+        return;
+    }
+    uint64_t slot = mg_random_below(&queries->random_state, seen + 1);
+    if (slot < queries->hit_count)
+        record_store(&queries->hits[slot], gram, queries->order);
+}
+
+/* A word of a sampled hit, chosen at random (markers skipped); 0 if none. */
+static int random_word(mg_query_set *queries, mg_token *word)
+{
+    for (int attempt = 0; attempt < 64; attempt++) {
+        const mg_token *gram = queries->hit_grams[mg_random_below(&queries->random_state, queries->hit_count)];
+        const mg_token *token = &gram[mg_random_below(&queries->random_state, (uint64_t)queries->order)];
+        if (!mg_token_is_marker(token)) {
+            *word = *token;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Candidate miss: sampled words in a random order; for order 1, where every
+ * word alone is a hit, a word with a byte appended. 0 if none could be made. */
+static int make_miss(mg_query_set *queries, mg_gram_record *record)
+{
+    int order = queries->order;
+    mg_token candidate[MG_ORDER_MAX];
+    for (int position = 0; position < order; position++)
+        if (!random_word(queries, &candidate[position]))
+            return 0;
+    if (order == 1 && candidate[0].len >= MG_RECORD_BYTES)
+        return 0;
+    if (!record_store(record, candidate, order))
+        return 0;
+    if (order == 1)
+        record->bytes[record->lengths[0]++] = 0xff;
+    return 1;
+}
+
+/* Misses are made of vocabulary words in orders the table does not hold,
+ * each checked absent with count() before the timing. */
+static void build_misses(mg_query_set *queries, const mg_backend *backend, void *table)
+{
+    if (queries->hit_count == 0)
+        return;
+    for (size_t attempt = 0; attempt < 4 * queries->capacity && queries->miss_count < queries->capacity; attempt++) {
+        mg_gram_record *record = &queries->misses[queries->miss_count];
+        if (!make_miss(queries, record))
+            continue;
+        mg_token *gram = queries->miss_grams[queries->miss_count];
+        record_tokens(record, queries->order, gram);
+        if (backend->count(table, gram) == 0)
+            queries->miss_count++;
+    }
+}
+
+void mg_query_set_prepare(mg_query_set *queries, const mg_backend *backend, void *table)
+{
+    for (size_t sample = 0; sample < queries->hit_count; sample++)
+        record_tokens(&queries->hits[sample], queries->order, queries->hit_grams[sample]);
+    build_misses(queries, backend, table);
+}
