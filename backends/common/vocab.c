@@ -5,6 +5,7 @@
 #include "vocab.h"
 
 #include "mem.h"
+#include "common/grow.h"
 #include "common/varint.h"
 
 #include <stdbool.h>
@@ -15,8 +16,7 @@
 enum {
     MIN_CAPACITY = 16,
     INTERN_MAX_LOAD = 80, /* percent: the slot table doubles past it */
-    ARENA_CHUNK_MIN = 4096,
-    ARENA_CHUNK_MAX = 1 << 20,
+    ARENA_CHUNK_MIN = 4096, /* chunks double from here up to MG_GROW_SMALL, then are huge */
     SORT_SMALL = 12, /* ranges this short are insertion sorted */
 };
 
@@ -143,12 +143,14 @@ uint32_t mg_interner_find(const mg_interner *interner, const mg_token *token)
     return id == 0 ? MG_VOCAB_NO_ID : id;
 }
 
-/* Rehash into twice the slots, by the stored hashes. */
+/* Rehash into twice the slots (or a huge block's worth: common/grow.h), by
+ * the stored hashes. */
 static int slots_grow(mg_interner *interner)
 {
-    if (interner->slot_cap > UINT32_MAX / 2)
+    if (interner->slot_cap > UINT32_MAX / 4)
         return MG_ERR_NOMEM;
-    uint32_t capacity = interner->slot_cap * 2;
+    uint32_t capacity = (uint32_t)(mg_grow_bytes((size_t)interner->slot_cap * 2 * sizeof(intern_slot)) /
+                                   sizeof(intern_slot));
     intern_slot *slots = mg_calloc(capacity, sizeof *slots);
     if (!slots)
         return MG_ERR_NOMEM;
@@ -168,13 +170,14 @@ static int slots_grow(mg_interner *interner)
     return MG_OK;
 }
 
-/* word_at grows by 1.5x; on failure the old array stays. */
+/* word_at grows by 1.5x (or to a huge block: common/grow.h); on failure
+ * the old array stays. */
 static int directory_grow(mg_interner *interner)
 {
-    uint64_t capacity = (uint64_t)interner->word_cap + interner->word_cap / 2;
+    size_t entry = sizeof *interner->word_at;
+    uint64_t capacity = mg_grow_bytes(((size_t)interner->word_cap + interner->word_cap / 2) * entry) / entry;
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    size_t entry = sizeof *interner->word_at;
     const unsigned char **grown =
         mg_realloc(interner->word_at, (size_t)interner->word_cap * entry, (size_t)capacity * entry);
     if (!grown)
@@ -198,16 +201,17 @@ static arena_block *arena_block_new(mg_interner *interner, size_t size)
 }
 
 /* Where to write `need` bytes: the current chunk, a new chunk (doubling up
- * to ARENA_CHUNK_MAX) or a block of its own for a big word. NULL when out of
- * memory. *own_block tells arena_commit not to move the cursor. */
+ * to MG_GROW_SMALL, then huge blocks: common/grow.h; a chunk's unwritten
+ * tail costs no RSS) or a block of its own for a big word. NULL when out of
+ * memory. *own_block tells the caller not to move the cursor. */
 static unsigned char *arena_reserve(mg_interner *interner, size_t need, bool *own_block)
 {
     *own_block = false;
     if (need <= interner->arena_free)
         return interner->cursor;
-    size_t chunk = interner->arena_data < ARENA_CHUNK_MIN   ? ARENA_CHUNK_MIN
-                   : interner->arena_data > ARENA_CHUNK_MAX ? ARENA_CHUNK_MAX
-                                                            : interner->arena_data;
+    size_t chunk = interner->arena_data < ARENA_CHUNK_MIN    ? ARENA_CHUNK_MIN
+                   : interner->arena_data >= MG_GROW_SMALL ? MG_GROW_HUGE - sizeof(arena_block)
+                                                           : interner->arena_data;
     arena_block *block = arena_block_new(interner, need > chunk ? need : chunk);
     if (!block)
         return NULL;
@@ -394,7 +398,12 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
     mg_free(dict, sizeof *dict);
 }
 
-void mg_vocab_remap_free(uint32_t *remap, uint32_t count) { mg_free(remap, (size_t)count * sizeof *remap); }
+/* The freeze's scratch arrays (sorted ids, the remap) are sized by
+ * common/grow.h: past MG_GROW_SMALL they are huge blocks, whose pages leave
+ * with them instead of staying dirty beside the dictionary. */
+static size_t scratch_bytes(size_t ids) { return mg_grow_bytes(ids * sizeof(uint32_t)); }
+
+void mg_vocab_remap_free(uint32_t *remap, uint32_t count) { mg_free(remap, scratch_bytes(count)); }
 
 /* An empty dictionary with room for the data and the bucket index. */
 static mg_vocab_dict *dict_new(uint32_t count, size_t data_size)
@@ -419,10 +428,10 @@ int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint
 {
     uint32_t count = interner->count;
     size_t words = count - MG_VOCAB_FIRST_WORD_ID;
-    uint32_t *sorted = mg_alloc(words * sizeof *sorted);
-    uint32_t *ids = mg_alloc((size_t)count * sizeof *ids);
+    uint32_t *sorted = mg_alloc(scratch_bytes(words));
+    uint32_t *ids = mg_alloc(scratch_bytes(count));
     if (!sorted || !ids) {
-        mg_free(sorted, words * sizeof *sorted);
+        mg_free(sorted, scratch_bytes(words));
         mg_vocab_remap_free(ids, count);
         return MG_ERR_NOMEM;
     }
@@ -431,7 +440,7 @@ int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint
     sort_ids(interner, sorted, words);
     mg_vocab_dict *built = dict_new(count, dict_data_size(interner, sorted, words));
     if (!built) {
-        mg_free(sorted, words * sizeof *sorted);
+        mg_free(sorted, scratch_bytes(words));
         mg_vocab_remap_free(ids, count);
         return MG_ERR_NOMEM;
     }
@@ -440,7 +449,7 @@ int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint
     ids[MG_VOCAB_END_ID] = MG_VOCAB_END_ID;
     for (size_t rank = 0; rank < words; rank++)
         ids[sorted[rank]] = (uint32_t)(rank + MG_VOCAB_FIRST_WORD_ID);
-    mg_free(sorted, words * sizeof *sorted);
+    mg_free(sorted, scratch_bytes(words));
     *dict = built;
     *remap = ids;
     return MG_OK;
