@@ -44,6 +44,15 @@
  * sort, and the table sorts in place at finalize, so the peak is table +
  * trie, with no scratch copy.
  *
+ * Allocation sizes are shaped, never measured (common/grow.h): the gram
+ * table, the interner's table, directory and arena, and the freeze's
+ * scratch grow from 1 MiB straight to 8 MiB blocks, which jemalloc (from
+ * opt.oversize_threshold) and glibc (mmap) return to the kernel when they
+ * are outgrown or freed; the interner is freed before the levels are
+ * built, the sorted grams (a huge block) after. Freed smaller blocks would
+ * stay resident as dirty pages for jemalloc's 10 s decay: RSS after
+ * finalize was 11.8 bytes a trigram on gcide's 15 MB with them, 6.2 without.
+ *
  * States: TRAINING (interner + hash) -> finalize -> TRIE (dictionary +
  * levels). Between them FLAT (dictionary + the grams as sorted id records):
  * where finalize stops if building the levels runs out of memory (still
