@@ -223,6 +223,50 @@ Test(vocab, absent_words)
     mg_vocab_dict_destroy(dict);
 }
 
+/* Word number `serial` over {NUL, a, b}: all words of length 1 first, then
+ * of length 2, ... up to TIED_MAX bytes (serial < TIED_WORDS). */
+enum { TIED_MAX = 6, TIED_WORDS = 3 + 9 + 27 + 81 + 243 + 729 };
+
+static mg_token tied_word(uint32_t serial, unsigned char *word)
+{
+    size_t len = 1;
+    uint32_t codes = 3;
+    for (; serial >= codes; codes *= 3, len++)
+        serial -= codes;
+    static const unsigned char alphabet[] = {'\0', 'a', 'b'};
+    for (size_t k = 0; k < len; k++, serial /= 3)
+        word[k] = alphabet[serial % 3];
+    return word_of(word, len);
+}
+
+/* Every word over {NUL, a, b} up to 6 bytes, every third one left out: bucket
+ * heads tie on their first 4 bytes (a NUL byte and the padding alike), and
+ * each word left out lies between words kept, so find must tell them apart
+ * inside the tied buckets and inside a bucket. */
+Test(vocab, absent_words_between_tied_heads)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    unsigned char word[TIED_MAX];
+    for (uint32_t serial = 0; serial < TIED_WORDS; serial++)
+        if (serial % 3 != 0)
+            intern(interner, tied_word(serial, word));
+    mg_vocab_dict *dict = NULL;
+    uint32_t *remap = NULL;
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    for (uint32_t serial = 0; serial < TIED_WORDS; serial++) {
+        mg_token token = tied_word(serial, word);
+        uint32_t held = mg_interner_find(interner, &token);
+        cr_assert_eq(held == MG_VOCAB_NO_ID, serial % 3 == 0);
+        cr_assert_eq(mg_vocab_dict_find(dict, &token), held == MG_VOCAB_NO_ID ? MG_VOCAB_NO_ID : remap[held],
+                     "word %u", serial);
+    }
+    mg_vocab_remap_free(remap, mg_interner_count(interner));
+    mg_vocab_dict_destroy(dict);
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+}
+
 Test(vocab, empty_vocabulary)
 {
     mg_interner *interner = mg_interner_create();

@@ -159,16 +159,35 @@ static inline uint64_t before_block(const mg_ef *ef, uint64_t block, int ones)
     return ones ? ef->ones_before[block] : block * MG_EF_BLOCK - ef->ones_before[block];
 }
 
-/* Position of the rank-th one (or zero) of the high bits: its sample, the
- * last block starting at or before it (binary search up to the next
- * sample's block), then popcounts over whole words and a select in the
- * last one. */
+/* Position of the left-th one (or zero) of the high bits counted from bit
+ * `shift` of word `index` on: popcounts over whole words, then a select in
+ * the last one. */
+static inline uint64_t select_from(const mg_ef *ef, size_t index, unsigned shift, uint64_t left, int ones)
+{
+    uint64_t word = word_of(ef->high, index, ones) & (~UINT64_C(0) << shift);
+    for (;;) {
+        unsigned here = mg_popcount64(word);
+        if (left < here)
+            return (uint64_t)index * 64 + select_in_word(word, (unsigned)left);
+        left -= here;
+        word = word_of(ef->high, ++index, ones);
+    }
+}
+
+/* Position of the rank-th one (or zero) of the high bits: its sample; when
+ * the next sample is near (the common, dense case) popcounts from the
+ * sample on, with no other array read; else the last rank directory block
+ * starting at or before it (binary search up to the next sample's block),
+ * then popcounts from there. */
 static uint64_t select_high(const mg_ef *ef, uint64_t rank, int ones)
 {
     const uint64_t *samples = ones ? ef->ones_at : ef->zeros_at;
     uint64_t sample = rank / MG_EF_SAMPLE, held = ones ? ef->ones_samples : ef->zeros_samples;
-    uint64_t low = samples[sample] / MG_EF_BLOCK;
-    uint64_t high = sample + 1 < held ? samples[sample + 1] / MG_EF_BLOCK : ef->blocks - 1;
+    uint64_t from = samples[sample], to = sample + 1 < held ? samples[sample + 1] : ef->high_len;
+    if (to - from <= MG_EF_SCAN_SPAN) /* dense: count on from the sample itself */
+        return select_from(ef, (size_t)(from >> 6), (unsigned)(from & 63), rank % MG_EF_SAMPLE, ones);
+    uint64_t low = from / MG_EF_BLOCK;
+    uint64_t high = sample + 1 < held ? to / MG_EF_BLOCK : ef->blocks - 1;
     while (low < high) {
         uint64_t middle = low + (high - low + 1) / 2;
         if (before_block(ef, middle, ones) <= rank)
@@ -176,16 +195,7 @@ static uint64_t select_high(const mg_ef *ef, uint64_t rank, int ones)
         else
             high = middle - 1;
     }
-    uint64_t left = rank - before_block(ef, low, ones);
-    size_t index = (size_t)low * (MG_EF_BLOCK / 64);
-    for (;;) {
-        uint64_t word = word_of(ef->high, index, ones);
-        unsigned here = mg_popcount64(word);
-        if (left < here)
-            return (uint64_t)index * 64 + select_in_word(word, (unsigned)left);
-        left -= here;
-        index++;
-    }
+    return select_from(ef, (size_t)low * (MG_EF_BLOCK / 64), 0, rank - before_block(ef, low, ones), ones);
 }
 
 static inline uint64_t low_of(const mg_ef *ef, uint64_t i)

@@ -21,8 +21,10 @@
  * i.e. about 2 + log2(u/n) + 0.9 bits a value. access(i) is one sampled
  * select on the high bits and one read of the low bits; next_geq(x) two
  * selects (bucket x >> l's bounds) and a binary search of its low bits. A
- * select goes from its sample to the right 512-bit block by binary search
- * over the rank directory (up to the next sample), then popcounts at most 8
+ * select whose next sample lies within MG_EF_SCAN_SPAN bits (the usual
+ * case: 256 ones span ~3 x 256 bits) popcounts on from its sample; else it
+ * goes from its sample to the right 512-bit block by binary search over
+ * the rank directory (up to the next sample), then popcounts at most 8
  * words, so a skewed sequence (dense and sparse stretches) costs no more.
  *
  * Built in one pass: mg_ef_init(count, max), mg_ef_push() each value in
@@ -87,6 +89,7 @@ static inline void mg_bits_or(uint64_t *words, uint64_t at, unsigned width, uint
 enum {
     MG_EF_SAMPLE = 256, /* a select sample every this many ones (zeros) */
     MG_EF_BLOCK = 512,  /* bits per rank directory entry */
+    MG_EF_SCAN_SPAN = 1024, /* samples this close: select counts from the sample */
 };
 
 typedef struct mg_ef {

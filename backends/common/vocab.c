@@ -5,6 +5,7 @@
 #include "vocab.h"
 
 #include "mem.h"
+#include "common/grow.h"
 #include "common/varint.h"
 
 #include <stdbool.h>
@@ -15,8 +16,7 @@
 enum {
     MIN_CAPACITY = 16,
     INTERN_MAX_LOAD = 80, /* percent: the slot table doubles past it */
-    ARENA_CHUNK_MIN = 4096,
-    ARENA_CHUNK_MAX = 1 << 20,
+    ARENA_CHUNK_MIN = 4096, /* chunks double from here up to MG_GROW_SMALL, then are huge */
     SORT_SMALL = 12, /* ranges this short are insertion sorted */
 };
 
@@ -143,12 +143,14 @@ uint32_t mg_interner_find(const mg_interner *interner, const mg_token *token)
     return id == 0 ? MG_VOCAB_NO_ID : id;
 }
 
-/* Rehash into twice the slots, by the stored hashes. */
+/* Rehash into twice the slots (or a huge block's worth: common/grow.h), by
+ * the stored hashes. */
 static int slots_grow(mg_interner *interner)
 {
-    if (interner->slot_cap > UINT32_MAX / 2)
+    if (interner->slot_cap > UINT32_MAX / 4)
         return MG_ERR_NOMEM;
-    uint32_t capacity = interner->slot_cap * 2;
+    uint32_t capacity = (uint32_t)(mg_grow_bytes((size_t)interner->slot_cap * 2 * sizeof(intern_slot)) /
+                                   sizeof(intern_slot));
     intern_slot *slots = mg_calloc(capacity, sizeof *slots);
     if (!slots)
         return MG_ERR_NOMEM;
@@ -168,13 +170,14 @@ static int slots_grow(mg_interner *interner)
     return MG_OK;
 }
 
-/* word_at grows by 1.5x; on failure the old array stays. */
+/* word_at grows by 1.5x (or to a huge block: common/grow.h); on failure
+ * the old array stays. */
 static int directory_grow(mg_interner *interner)
 {
-    uint64_t capacity = (uint64_t)interner->word_cap + interner->word_cap / 2;
+    size_t entry = sizeof *interner->word_at;
+    uint64_t capacity = mg_grow_bytes(((size_t)interner->word_cap + interner->word_cap / 2) * entry) / entry;
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    size_t entry = sizeof *interner->word_at;
     const unsigned char **grown =
         mg_realloc(interner->word_at, (size_t)interner->word_cap * entry, (size_t)capacity * entry);
     if (!grown)
@@ -198,16 +201,17 @@ static arena_block *arena_block_new(mg_interner *interner, size_t size)
 }
 
 /* Where to write `need` bytes: the current chunk, a new chunk (doubling up
- * to ARENA_CHUNK_MAX) or a block of its own for a big word. NULL when out of
- * memory. *own_block tells arena_commit not to move the cursor. */
+ * to MG_GROW_SMALL, then huge blocks: common/grow.h; a chunk's unwritten
+ * tail costs no RSS) or a block of its own for a big word. NULL when out of
+ * memory. *own_block tells the caller not to move the cursor. */
 static unsigned char *arena_reserve(mg_interner *interner, size_t need, bool *own_block)
 {
     *own_block = false;
     if (need <= interner->arena_free)
         return interner->cursor;
-    size_t chunk = interner->arena_data < ARENA_CHUNK_MIN   ? ARENA_CHUNK_MIN
-                   : interner->arena_data > ARENA_CHUNK_MAX ? ARENA_CHUNK_MAX
-                                                            : interner->arena_data;
+    size_t chunk = interner->arena_data < ARENA_CHUNK_MIN    ? ARENA_CHUNK_MIN
+                   : interner->arena_data >= MG_GROW_SMALL ? MG_GROW_HUGE - sizeof(arena_block)
+                                                           : interner->arena_data;
     arena_block *block = arena_block_new(interner, need > chunk ? need : chunk);
     if (!block)
         return NULL;
@@ -323,10 +327,19 @@ static void sort_ids(const mg_interner *interner, uint32_t *ids, size_t count)
 
 /* ---- dictionary --------------------------------------------------------- */
 
+/* A bucket's head key (its first 4 bytes, big-endian, zero-padded) and where
+ * it starts in data. Keys order as the heads do, ties aside, so find's
+ * binary search compares integers in one array and reads a head only
+ * among the buckets whose key equals the token's. */
+typedef struct dict_bucket {
+    uint32_t key;
+    uint32_t offset;
+} dict_bucket;
+
 struct mg_vocab_dict {
     unsigned char *data;
     size_t data_size;
-    uint64_t *bucket_at; /* buckets + 1 offsets into data */
+    dict_bucket *bucket; /* buckets + 1: the last one holds only the end offset */
     uint32_t buckets;
     uint32_t count; /* ids, markers included */
     /* optional hash index: slot = id | fingerprint << id_bits, 0 = empty */
@@ -366,14 +379,23 @@ static size_t dict_data_size(const mg_interner *interner, const uint32_t *sorted
     return size;
 }
 
+/* The first 4 bytes of a word as a big-endian integer, zero-padded. */
+static uint32_t word_key(const mg_token *word)
+{
+    uint32_t key = 0;
+    for (uint32_t k = 0; k < 4; k++)
+        key = key << 8 | (k < word->len ? word->bytes[k] : 0u);
+    return key;
+}
+
 static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const uint32_t *sorted, size_t words)
 {
     unsigned char *at = dict->data;
     mg_token previous = {NULL, 0};
     for (size_t rank = 0; rank < words; rank++) {
-        if (rank % MG_VOCAB_BUCKET == 0)
-            dict->bucket_at[rank / MG_VOCAB_BUCKET] = (uint64_t)(at - dict->data);
         mg_token word = mg_interner_token(interner, sorted[rank]);
+        if (rank % MG_VOCAB_BUCKET == 0)
+            dict->bucket[rank / MG_VOCAB_BUCKET] = (dict_bucket){word_key(&word), (uint32_t)(at - dict->data)};
         uint32_t shared = front_shared(rank, &previous, &word);
         at = mg_varint_write(at, shared);
         at = mg_varint_write(at, word.len - shared);
@@ -381,7 +403,7 @@ static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const u
         at += word.len - shared;
         previous = word;
     }
-    dict->bucket_at[dict->buckets] = (uint64_t)(at - dict->data);
+    dict->bucket[dict->buckets] = (dict_bucket){UINT32_MAX, (uint32_t)(at - dict->data)};
 }
 
 void mg_vocab_dict_destroy(mg_vocab_dict *dict)
@@ -389,16 +411,25 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
     if (!dict)
         return;
     mg_free(dict->data, dict->data_size);
-    mg_free(dict->bucket_at, ((size_t)dict->buckets + 1) * sizeof *dict->bucket_at);
+    mg_free(dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
     mg_free(dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
     mg_free(dict, sizeof *dict);
 }
 
-void mg_vocab_remap_free(uint32_t *remap, uint32_t count) { mg_free(remap, (size_t)count * sizeof *remap); }
+/* The freeze's scratch arrays (sorted ids, the remap) are sized by
+ * common/grow.h: past MG_GROW_SMALL they are huge blocks, whose pages leave
+ * with them instead of staying dirty beside the dictionary. */
+static size_t scratch_bytes(size_t ids) { return mg_grow_bytes(ids * sizeof(uint32_t)); }
 
-/* An empty dictionary with room for the data and the bucket index. */
+void mg_vocab_remap_free(uint32_t *remap, uint32_t count) { mg_free(remap, scratch_bytes(count)); }
+
+/* An empty dictionary with room for the data and the bucket index; NULL
+ * when out of memory, or when the data would pass the 4 GiB that bucket
+ * offsets reach. */
 static mg_vocab_dict *dict_new(uint32_t count, size_t data_size)
 {
+    if (data_size > UINT32_MAX)
+        return NULL;
     mg_vocab_dict *dict = mg_calloc(1, sizeof *dict);
     if (!dict)
         return NULL;
@@ -407,8 +438,8 @@ static mg_vocab_dict *dict_new(uint32_t count, size_t data_size)
     dict->buckets = (uint32_t)((words + MG_VOCAB_BUCKET - 1) / MG_VOCAB_BUCKET);
     dict->data_size = data_size > 0 ? data_size : 1;
     dict->data = mg_alloc(dict->data_size);
-    dict->bucket_at = mg_alloc(((size_t)dict->buckets + 1) * sizeof *dict->bucket_at);
-    if (!dict->data || !dict->bucket_at) {
+    dict->bucket = mg_alloc(((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    if (!dict->data || !dict->bucket) {
         mg_vocab_dict_destroy(dict);
         return NULL;
     }
@@ -419,10 +450,10 @@ int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint
 {
     uint32_t count = interner->count;
     size_t words = count - MG_VOCAB_FIRST_WORD_ID;
-    uint32_t *sorted = mg_alloc(words * sizeof *sorted);
-    uint32_t *ids = mg_alloc((size_t)count * sizeof *ids);
+    uint32_t *sorted = mg_alloc(scratch_bytes(words));
+    uint32_t *ids = mg_alloc(scratch_bytes(count));
     if (!sorted || !ids) {
-        mg_free(sorted, words * sizeof *sorted);
+        mg_free(sorted, scratch_bytes(words));
         mg_vocab_remap_free(ids, count);
         return MG_ERR_NOMEM;
     }
@@ -431,7 +462,7 @@ int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint
     sort_ids(interner, sorted, words);
     mg_vocab_dict *built = dict_new(count, dict_data_size(interner, sorted, words));
     if (!built) {
-        mg_free(sorted, words * sizeof *sorted);
+        mg_free(sorted, scratch_bytes(words));
         mg_vocab_remap_free(ids, count);
         return MG_ERR_NOMEM;
     }
@@ -440,7 +471,7 @@ int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint
     ids[MG_VOCAB_END_ID] = MG_VOCAB_END_ID;
     for (size_t rank = 0; rank < words; rank++)
         ids[sorted[rank]] = (uint32_t)(rank + MG_VOCAB_FIRST_WORD_ID);
-    mg_free(sorted, words * sizeof *sorted);
+    mg_free(sorted, scratch_bytes(words));
     *dict = built;
     *remap = ids;
     return MG_OK;
@@ -450,7 +481,7 @@ uint32_t mg_vocab_dict_count(const mg_vocab_dict *dict) { return dict->count; }
 
 size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
 {
-    return sizeof *dict + dict->data_size + ((size_t)dict->buckets + 1) * sizeof *dict->bucket_at +
+    return sizeof *dict + dict->data_size + ((size_t)dict->buckets + 1) * sizeof *dict->bucket +
            (size_t)dict->index_cap * sizeof *dict->index_slots;
 }
 
@@ -481,7 +512,7 @@ mg_token mg_vocab_dict_word(const mg_vocab_dict *dict, uint32_t id, unsigned cha
     if (id < MG_VOCAB_FIRST_WORD_ID)
         return marker_token(id);
     size_t rank = id - MG_VOCAB_FIRST_WORD_ID;
-    const unsigned char *at = dict->data + dict->bucket_at[rank / MG_VOCAB_BUCKET];
+    const unsigned char *at = dict->data + dict->bucket[rank / MG_VOCAB_BUCKET].offset;
     mg_token word = {NULL, 0};
     for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++)
         entry_decode(&at, &word, buffer);
@@ -490,7 +521,7 @@ mg_token mg_vocab_dict_word(const mg_vocab_dict *dict, uint32_t id, unsigned cha
 
 static mg_token bucket_head(const mg_vocab_dict *dict, uint32_t bucket)
 {
-    const unsigned char *at = dict->data + dict->bucket_at[bucket];
+    const unsigned char *at = dict->data + dict->bucket[bucket].offset;
     mg_token head = {NULL, 0};
     unsigned char unused[1];
     entry_decode(&at, &head, unused); /* a head is whole: the buffer is not touched */
@@ -516,7 +547,7 @@ static uint32_t index_id(const mg_vocab_dict *dict, uint32_t slot)
 static bool word_equals(const mg_vocab_dict *dict, uint32_t id, const mg_token *token)
 {
     size_t rank = id - MG_VOCAB_FIRST_WORD_ID;
-    const unsigned char *at = dict->data + dict->bucket_at[rank / MG_VOCAB_BUCKET];
+    const unsigned char *at = dict->data + dict->bucket[rank / MG_VOCAB_BUCKET].offset;
     uint32_t matched = 0, len = 0;
     for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++) {
         uint32_t shared, suffix;
@@ -574,40 +605,77 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict)
     return MG_OK;
 }
 
+/* The last bucket whose head is <= token (-1 when none): a binary search
+ * of the keys, then of the heads whose key ties with the token's. */
+static int64_t bucket_of(const mg_vocab_dict *dict, const mg_token *token)
+{
+    uint32_t key = word_key(token), low = 0, high = dict->buckets;
+    while (low < high) { /* low = the first key >= the token's */
+        uint32_t middle = low + (high - low) / 2;
+        if (dict->bucket[middle].key < key)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    uint32_t ties_end = low;
+    while (ties_end < dict->buckets && dict->bucket[ties_end].key == key) /* short: heads rarely share 4 bytes */
+        ties_end++;
+    high = ties_end;
+    while (low < high) { /* low = the first tied head > token */
+        uint32_t middle = low + (high - low) / 2;
+        mg_token head = bucket_head(dict, middle);
+        if (mg_token_compare(&head, token) <= 0)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return (int64_t)low - 1;
+}
+
+/* Rank of the token within its bucket, or -1: the entries are walked as
+ * word_equals does, never assembled; `matched` is how many leading bytes
+ * the entry reached shares with the token. An entry sharing fewer bytes
+ * with its predecessor than `matched` is past the token, as is every later
+ * one; sharing more, it stands to the token as its predecessor did. A
+ * word stored whole for its length (shared 0) is compared from its start. */
+static int bucket_rank(const mg_vocab_dict *dict, uint32_t bucket, const mg_token *token)
+{
+    const unsigned char *at = dict->data + dict->bucket[bucket].offset;
+    const unsigned char *end = dict->data + dict->bucket[bucket + 1].offset;
+    uint32_t matched = 0;
+    for (int entry = 0; at < end; entry++) {
+        uint32_t shared, suffix;
+        at = mg_varint_read32(at, &shared);
+        at = mg_varint_read32(at, &suffix);
+        if (shared == 0 && suffix > MG_VOCAB_FRONT_MAX)
+            matched = 0; /* a long word is stored whole: compared afresh */
+        if (shared < matched)
+            return -1;
+        if (shared == matched) {
+            while (matched < token->len && matched - shared < suffix && at[matched - shared] == token->bytes[matched])
+                matched++;
+            uint32_t len = shared + suffix;
+            if (matched == len && len == token->len)
+                return entry;
+            if (matched == token->len || (matched < len && at[matched - shared] > token->bytes[matched]))
+                return -1; /* the entry is past the token */
+        }
+        at += suffix;
+    }
+    return -1;
+}
+
 uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)
 {
     if (mg_token_is_marker(token))
         return token->len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID;
     if (dict->index_slots)
         return index_find(dict, token);
-    /* the last bucket whose head is <= token */
-    uint32_t low = 0, high = dict->buckets; /* answer in [low, high) once a head <= token */
-    if (high == 0)
+    int64_t bucket = bucket_of(dict, token);
+    int rank = bucket < 0 ? -1 : bucket_rank(dict, (uint32_t)bucket, token);
+    if (rank < 0)
         return MG_VOCAB_NO_ID;
-    mg_token first = bucket_head(dict, 0);
-    if (mg_token_compare(&first, token) > 0)
-        return MG_VOCAB_NO_ID;
-    while (high - low > 1) {
-        uint32_t mid = low + (high - low) / 2;
-        mg_token head = bucket_head(dict, mid);
-        if (mg_token_compare(&head, token) <= 0)
-            low = mid;
-        else
-            high = mid;
-    }
-    unsigned char buffer[MG_VOCAB_DECODE_MAX];
-    const unsigned char *at = dict->data + dict->bucket_at[low];
-    const unsigned char *end = dict->data + dict->bucket_at[low + 1];
-    mg_token word = {NULL, 0};
-    for (uint32_t entry = 0; at < end; entry++) {
-        entry_decode(&at, &word, buffer);
-        int order = mg_token_compare(&word, token);
-        if (order == 0)
-            return MG_VOCAB_FIRST_WORD_ID + low * MG_VOCAB_BUCKET + entry;
-        if (order > 0)
-            break;
-    }
-    return MG_VOCAB_NO_ID;
+    return MG_VOCAB_FIRST_WORD_ID + (uint32_t)bucket * MG_VOCAB_BUCKET + (uint32_t)rank;
 }
 
 double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes)

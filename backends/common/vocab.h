@@ -11,7 +11,8 @@
  *
  *   dictionary (frozen): words in mg_token_compare order, so id order equals
  *   token order; front-coded in buckets of MG_VOCAB_BUCKET words
- *     bucket_at: | off0 | off1 | ... | end |      (uint64 offsets into data)
+ *     bucket: | key0 off0 | key1 off1 | ... | end |  (uint32 head key: its first
+ *             4 bytes big-endian, zero-padded; uint32 offset into data)
  *     data: head: varint 0, varint len, bytes                  (stored whole)
  *           rest: varint shared, varint suffix_len, suffix bytes
  *     index (optional, mg_vocab_dict_build_index): uint32 slots, linear
@@ -19,6 +20,9 @@
  *     A word longer than MG_VOCAB_FRONT_MAX is always stored whole (shared 0)
  *     and a front-coded word is at most MG_VOCAB_FRONT_MAX bytes, so decoding
  *     never needs more than MG_VOCAB_DECODE_MAX bytes of caller buffer.
+ *     find without the index: a binary search of the head keys (one small
+ *     array), of the heads only where keys tie, then one bucket walked
+ *     without assembling its words. The data holds at most 4 GiB.
  *
  *   Bytes per word of the dictionary ~ (1 - s) L + 2 + 8 / MG_VOCAB_BUCKET for
  *   mean length L and front-coding saving s (~0.4 on a sorted English
@@ -81,7 +85,8 @@ typedef struct mg_vocab_dict mg_vocab_dict;
  * mg_interner_count(interner) ids: remap[old id] = the id in the dictionary
  * (markers keep 0 and 1); free it with mg_vocab_remap_free. The interner is
  * not changed and may be destroyed right after. MG_OK or MG_ERR_NOMEM
- * (nothing then is allocated). */
+ * (also when the front-coded words would pass 4 GiB; nothing then is
+ * allocated). */
 int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint32_t **remap);
 
 /* Frees a remap array of `count` ids made by mg_vocab_dict_freeze. */
@@ -98,7 +103,7 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict);
 
 /* Id of the token (markers: 0 and 1), or MG_VOCAB_NO_ID. With the index: a
  * hash probe (slots keep a fingerprint in the bits ids leave free);
- * without: binary search over the bucket heads, then a scan of one bucket. */
+ * without: binary search over the bucket head keys, then a scan of one bucket. */
 uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token);
 
 /* The token of an id < mg_vocab_dict_count. Its bytes point into the

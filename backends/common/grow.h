@@ -1,0 +1,33 @@
+/*
+ * grow.h — the size a training structure grows to, shaped so that the
+ * blocks it outgrows leave no resident pages behind once it is freed.
+ *
+ * A table that doubles from small to large leaves every outgrown copy
+ * freed; jemalloc keeps freed pages resident ("dirty") for its decay time
+ * (10 s by default), so after finalize the process holds the training
+ * structures' ghosts (~12 MB on gcide's first 15 MB, twice the trie). But
+ * blocks of 8 MiB and more (opt.oversize_threshold) come from an arena that
+ * returns them to the kernel as soon as they are freed, and glibc mmaps
+ * them. So past MG_GROW_SMALL a structure jumps straight to MG_GROW_HUGE:
+ * only the small steps below 1 MiB are left to the allocator's caches. The
+ * pages of a huge block are resident only once written, so a block
+ * reserved ahead costs address space, not RSS. This shapes sizes only: no
+ * backend asks the allocator anything, or measures it.
+ */
+#ifndef MG_GROW_H
+#define MG_GROW_H
+
+#include <stddef.h>
+
+enum {
+    MG_GROW_SMALL = 1 << 20, /* bytes: smaller blocks are left as they are */
+    MG_GROW_HUGE = 8 << 20,  /* bytes: jemalloc's default opt.oversize_threshold */
+};
+
+/* The bytes to allocate for a structure that needs `bytes`. */
+static inline size_t mg_grow_bytes(size_t bytes)
+{
+    return bytes > MG_GROW_SMALL && bytes < MG_GROW_HUGE ? MG_GROW_HUGE : bytes;
+}
+
+#endif
