@@ -7,7 +7,7 @@
  *   memgrams dump     --backend B --corpus SPEC [--order N] [--fraction F]
  *   memgrams generate --backend B --corpus SPEC [--order N] [--fraction F] [--seed S] [--sentences K]
  *   memgrams sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]
- *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]
+ *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]
  *   memgrams report   DIR
  *   memgrams check    --baseline FILE --results FILE [--tolerance SPEC] [--speed WHEN] [--junit FILE]
  *
@@ -51,7 +51,7 @@ static const char usage_text[] =
     "  generate --backend B --corpus SPEC      sentences sampled from the model\n"
     "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
     "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
-    "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]\n"
+    "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]\n"
     "  report   DIR                            the summary table of a sweep\n"
     "  check    --baseline FILE --results FILE regressions against a baseline (exit 1)\n"
     "           [--tolerance SPEC] [--speed auto|on|off] [--junit FILE]\n"
