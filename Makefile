@@ -2,13 +2,15 @@
 #   make          build build/memgrams
 #   make test     every test: release build, then a werror ASan+UBSan build
 #   make bench    fetch the corpora, sweep the default matrix, print the summary
+#   make regress  a small sweep checked against results/baseline.jsonl (memgrams check)
+#   make baseline rewrite results/baseline.jsonl from the same sweep
 # Missing Debian packages are installed first (scripts/install-deps).
 
 BUILD      ?= build
 SANITIZED  ?= build-sanitize
 MESON_SETUP = meson setup --reconfigure
 
-.PHONY: all deps test bench clean
+.PHONY: all deps test bench regress baseline clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -37,6 +39,30 @@ bench: all
 	    --allocators jemalloc --out $(BENCH_OUT) > /dev/null
 	$(BUILD)/memgrams sweep --corpora gcide --orders 3 --allocators glibc --out $(BENCH_OUT) > /dev/null
 	$(BUILD)/memgrams sweep --corpora fortunes --orders 3 --allocators jemalloc,glibc --out $(BENCH_OUT)
+
+# The regression matrix: every registered backend on two fractions of
+# fortunes under jemalloc, the timed queries in 10 rounds for check's U test.
+# About 15 s. Memory is judged tightly. Speed is not judged against the
+# committed baseline (REGRESS_SPEED=off): made at another time, under another
+# load, it drifts 15-100% on a shared machine (README "Regression checks");
+# make regress REGRESS_SPEED=auto judges it where the machine is quiet.
+REGRESS_OUT   ?= results/runs/regress
+REGRESS_SWEEP  = $(BUILD)/memgrams sweep --corpora fortunes --fractions 1/16,1/4 --orders 3 \
+                 --allocators jemalloc --repeat 10
+REGRESS_SPEED ?= off
+regress: all
+	corpora/fetch fortunes
+	rm -rf $(REGRESS_OUT)
+	$(REGRESS_SWEEP) --out $(REGRESS_OUT) > /dev/null
+	$(BUILD)/memgrams check --baseline results/baseline.jsonl --results $(REGRESS_OUT)/results.jsonl \
+	    --speed $(REGRESS_SPEED) --junit $(REGRESS_OUT)/junit.xml
+
+baseline: all
+	corpora/fetch fortunes
+	rm -rf $(REGRESS_OUT)-baseline
+	$(REGRESS_SWEEP) --out $(REGRESS_OUT)-baseline > /dev/null
+	cp $(REGRESS_OUT)-baseline/results.jsonl results/baseline.jsonl.tmp
+	mv results/baseline.jsonl.tmp results/baseline.jsonl
 
 clean:
 	rm -rf $(BUILD) $(SANITIZED)

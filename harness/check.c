@@ -30,6 +30,9 @@ void mg_check_default_tolerances(mg_check_tolerances *tolerances)
     tolerances->memory[MG_CHECK_ALLOCATED].percent = 1.0;
     for (int layer = MG_CHECK_ACTIVE; layer < MG_CHECK_LAYERS; layer++)
         tolerances->memory[layer] = (mg_tolerance){5.0, 256 * 1024, 0};
+    /* jemalloc's resident counts dirty pages until their decay (opt.dirty_decay_ms,
+     * a clock): identical runs differ by up to 3x, so it is not judged unless asked. */
+    tolerances->memory[MG_CHECK_RESIDENT].off = 1;
     tolerances->speed_percent = 10.0;
     tolerances->alpha = 0.01;
 }
@@ -65,10 +68,13 @@ static int parse_amount(char *amount, mg_tolerance *tolerance)
         tolerance->off = 1;
         return 0;
     }
+    size_t length = strlen(amount);
+    if (length == 0 || amount[0] == '+' || amount[length - 1] == '+' || strstr(amount, "++"))
+        return -1;
     for (char *save = NULL, *term = strtok_r(amount, "+", &save); term; term = strtok_r(NULL, "+", &save))
         if (parse_term(term, tolerance) != 0)
             return -1;
-    return *amount ? 0 : -1;
+    return 0;
 }
 
 static int apply_tolerance(const char *figure, char *amount, mg_check_tolerances *tolerances)

@@ -34,7 +34,8 @@ typedef struct mg_check_tolerances {
     double alpha;         /* significance level of the one-sided U test */
 } mg_check_tolerances;
 
-/* requested=0.5%, allocated=1%, active/resident/rss/peak=5%+256KiB, speed=10%, alpha=0.01 */
+/* requested=0.5%, allocated=1%, active/rss/peak=5%+256KiB, resident=off (5%+256KiB
+ * when switched on without an amount of its own), speed=10%, alpha=0.01 */
 void mg_check_default_tolerances(mg_check_tolerances *tolerances);
 
 /* Applies SPEC, a comma list of FIGURE=AMOUNT, over what tolerances holds.
