@@ -2,7 +2,7 @@
 #include "check.h"
 #include "results.h"
 #include "run.h"
-#include "stats.h"
+#include "significance.h"
 
 #include <errno.h>
 #include <getopt.h>

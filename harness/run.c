@@ -4,7 +4,7 @@
 #include "mapping.h"
 #include "mem.h"
 #include "random.h"
-#include "stats.h"
+#include "significance.h"
 #include "tokenize.h"
 
 #include <math.h>

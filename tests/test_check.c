@@ -6,7 +6,7 @@
  */
 #include "backend.h"
 #include "process.h"
-#include "stats.h"
+#include "significance.h"
 #include "support.h"
 
 #include <criterion/criterion.h>

@@ -1,5 +1,5 @@
-/* stats.c — see stats.h. */
-#include "stats.h"
+/* significance.c — see significance.h. */
+#include "significance.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /*
- * stats.h — the statistics `check` judges speed with: medians and the
+ * significance.h — the statistics `check` judges speed with: medians and the
  * Mann–Whitney U test (Wilcoxon rank-sum), as Google Benchmark's compare.py
  * uses it. Nothing here allocates on the heap, so run.c may take medians
  * between the baseline and destroy phases.
  */
-#ifndef MG_STATS_H
-#define MG_STATS_H
+#ifndef MG_SIGNIFICANCE_H
+#define MG_SIGNIFICANCE_H
 
 #include <stddef.h>
 

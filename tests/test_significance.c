@@ -1,11 +1,11 @@
 /*
- * test_stats.c — what `memgrams check` judges with: the Mann–Whitney U test
+ * test_significance.c — what `memgrams check` judges with: the Mann–Whitney U test
  * against textbook values (scipy's documented example, hand-computed tied
  * samples), medians, and the --tolerance SPEC parser. In-process, so it also
  * runs under ASan+UBSan.
  */
 #include "check.h"
-#include "stats.h"
+#include "significance.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
