@@ -1,6 +1,7 @@
 /* corpus.c — see corpus.h. */
 #include "corpus.h"
 #include "config.h"
+#include "synth.h"
 
 #include <errno.h>
 #include <float.h>
@@ -38,9 +39,6 @@ static int find_file(const char *spec, mg_corpus *corpus, char *error, size_t er
             snprintf(error, error_size, "corpus '%s' is not fetched yet: run corpora/fetch %s", spec, spec);
             return -1;
         }
-    } else if (strncmp(spec, "synth:", 6) == 0) {
-        snprintf(error, error_size, "corpus '%s': synthetic corpora are not available in this version", spec);
-        return -1;
     } else {
         snprintf(error, error_size, "corpus '%s': %s (named corpora: %s)", spec, strerror(errno), mg_corpus_names);
         return -1;
@@ -67,6 +65,22 @@ static uint64_t fraction_limit(double fraction, uint64_t file_bytes)
     return (uint64_t)limit;
 }
 
+/* A synth: spec is its own path (the reader generates it). Its size is known
+ * only by generating it, so that pass is made only when a fraction needs it. */
+static int find_synth(const char *spec, double fraction, mg_corpus *corpus, char *error, size_t error_size)
+{
+    mg_synth_spec synth;
+    if (mg_synth_parse(spec, &synth, error, error_size) != 0)
+        return -1;
+    snprintf(corpus->path, sizeof corpus->path, "%s", spec);
+    corpus->file_bytes = fraction == 1.0 ? UINT64_MAX : mg_synth_stream_bytes(&synth);
+    if (corpus->file_bytes == 0) {
+        snprintf(error, error_size, "corpus '%s': out of memory", spec);
+        return -1;
+    }
+    return 0;
+}
+
 int mg_corpus_resolve(const char *spec, double fraction, mg_corpus *corpus,
                       char *error, size_t error_size)
 {
@@ -75,7 +89,9 @@ int mg_corpus_resolve(const char *spec, double fraction, mg_corpus *corpus,
         snprintf(error, error_size, "fraction %g is outside (0, 1]", fraction);
         return -1;
     }
-    if (find_file(spec, corpus, error, error_size) != 0)
+    int found = mg_synth_is_spec(spec) ? find_synth(spec, fraction, corpus, error, error_size)
+                                       : find_file(spec, corpus, error, error_size);
+    if (found != 0)
         return -1;
     if (fraction == 1.0 || corpus->file_bytes == UINT64_MAX)
         corpus->byte_limit = UINT64_MAX;

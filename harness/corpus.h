@@ -3,8 +3,9 @@
  *
  * A spec is a path to a text file, or a name (fortunes, gcide) meaning
  * corpora/cache/NAME.txt as made by `corpora/fetch NAME` (the cache folder can
- * be moved with MEMGRAMS_CORPORA). --fraction F takes the lines that begin
- * before byte floor(F * size).
+ * be moved with MEMGRAMS_CORPORA), or `synth:tokens=N[,seed=S]`, the synthetic
+ * stream of synth.h (always synthetic: a file of that name is ./synth:...).
+ * --fraction F takes the lines that begin before byte floor(F * size).
  */
 #ifndef MG_CORPUS_H
 #define MG_CORPUS_H
@@ -13,8 +14,8 @@
 #include <stdint.h>
 
 typedef struct mg_corpus {
-    char path[4096];      /* the file read */
-    uint64_t file_bytes;  /* its whole size */
+    char path[4096];      /* the file read, or the synth: spec */
+    uint64_t file_bytes;  /* its whole size; UINT64_MAX if unknown (a pipe; synth at fraction 1) */
     uint64_t byte_limit;  /* lines beginning before this offset are read */
 } mg_corpus;
 

@@ -9,6 +9,9 @@
  *   memgrams sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]
  *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]
  *   memgrams report   DIR
+ *   memgrams corpus   cat SPEC [--fraction F]                  (stats.h)
+ *   memgrams corpus   stats SPEC [--fraction F] [--orders L] [--json]
+ *   memgrams floor    SPEC [--order N] [--fraction F]        (floor.h)
  *   memgrams check    --baseline FILE --results FILE [--tolerance SPEC] [--speed WHEN] [--junit FILE]
  *
  * Exit status: 0 success; 1 a run failed; 2 a usage or input error, with one
@@ -20,12 +23,14 @@
 #include "config.h"
 #include "corpus.h"
 #include "dump.h"
+#include "floor.h"
 #include "generate.h"
 #include "mem.h"
 #include "options.h"
 #include "probe.h"
 #include "results.h"
 #include "run.h"
+#include "stats.h"
 #include "sweep.h"
 #include "tokenize.h"
 #include "version.h"
@@ -55,7 +60,12 @@ static const char usage_text[] =
     "  report   DIR                            the summary table of a sweep\n"
     "  check    --baseline FILE --results FILE regressions against a baseline (exit 1)\n"
     "           [--tolerance SPEC] [--speed auto|on|off] [--junit FILE]\n"
-    "SPEC: a text file, or a corpus name (fortunes, gcide) fetched by corpora/fetch NAME.\n"
+    "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
+    "  corpus   stats SPEC [--fraction F]      sentences, tokens, vocabulary, distinct n-grams\n"
+    "           [--orders L] [--json]\n"
+    "  floor    SPEC [--order N] [--fraction F]  xz -9e bytes per n-gram of the sorted table (JSON)\n"
+    "SPEC: a text file, a corpus name (fortunes, gcide) fetched by corpora/fetch NAME,\n"
+    "      or synth:tokens=N[,seed=S], a synthetic text of exactly N tokens (README: Corpora).\n"
     "A: jemalloc (default) or glibc, optionally with options, e.g. jemalloc:dirty_decay_ms=0.\n";
 
 static int usage_error(const char *command, const char *format, const char *detail)
@@ -365,5 +375,9 @@ int main(int argc, char **argv)
         return command_report(argc - 1, argv + 1);
     if (strcmp(command, "check") == 0)
         return mg_check_main(argc - 1, argv + 1);
+    if (strcmp(command, "corpus") == 0)
+        return mg_corpus_main(argc - 1, argv + 1);
+    if (strcmp(command, "floor") == 0)
+        return mg_floor_main(argc - 1, argv + 1);
     return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report, check)", command);
 }

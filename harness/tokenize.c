@@ -1,6 +1,7 @@
 /* tokenize.c — see tokenize.h for the contract. */
 #include "tokenize.h"
 #include "mapping.h"
+#include "synth.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@ enum { SCAN_WORD = 1, SCAN_LINE_END = 0, SCAN_ERROR = -1 };
 
 struct mg_reader {
     int fd;
+    mg_synth *synth;           /* the byte source instead of fd for a synth: spec */
     int order;
     uint64_t byte_limit;
     /* read buffer: bytes [position, filled) not consumed yet; buffer[0] is file offset buffer_offset */
@@ -55,7 +57,8 @@ static int ensure_bytes(mg_reader *reader)
     reader->buffer_offset += reader->filled;
     reader->position = reader->filled = 0;
     for (;;) {
-        ssize_t got = read(reader->fd, reader->buffer, READ_BUFFER_SIZE);
+        ssize_t got = reader->synth ? (ssize_t)mg_synth_read(reader->synth, reader->buffer, READ_BUFFER_SIZE)
+                                    : read(reader->fd, reader->buffer, READ_BUFFER_SIZE);
         if (got > 0) {
             reader->filled = (size_t)got;
             return 1;
@@ -185,10 +188,24 @@ static void close_parts(mg_reader *reader)
 {
     if (reader->fd >= 0)
         close(reader->fd);
+    mg_synth_close(reader->synth);
     mg_unmap(reader->buffer, READ_BUFFER_SIZE);
     for (int slot = 0; slot < MG_ORDER_MAX; slot++)
         mg_unmap(reader->slots[slot], MG_TOKEN_MAX);
     free(reader);
+}
+
+static int open_synth(mg_reader *reader, const char *spec_text, char *error, size_t error_size)
+{
+    mg_synth_spec spec;
+    if (mg_synth_parse(spec_text, &spec, error, error_size) != 0)
+        return -1;
+    reader->synth = mg_synth_open(&spec);
+    if (!reader->synth) {
+        snprintf(error, error_size, "out of memory opening the corpus");
+        return -1;
+    }
+    return 0;
 }
 
 mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
@@ -204,8 +221,12 @@ mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
         return NULL;
     }
     snprintf(reader->path, sizeof reader->path, "%s", path);
-    reader->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (reader->fd < 0) {
+    reader->fd = -1;
+    if (mg_synth_is_spec(path) && open_synth(reader, path, error, error_size) != 0) {
+        close_parts(reader);
+        return NULL;
+    }
+    if (!reader->synth && (reader->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
         snprintf(error, error_size, "corpus '%s': %s", path, strerror(errno));
         close_parts(reader);
         return NULL;
@@ -232,7 +253,9 @@ mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
 
 int mg_reader_rewind(mg_reader *reader)
 {
-    if (lseek(reader->fd, 0, SEEK_SET) != 0) {
+    if (reader->synth)
+        mg_synth_rewind(reader->synth);
+    else if (lseek(reader->fd, 0, SEEK_SET) != 0) {
         snprintf(reader->error, sizeof reader->error, "corpus '%s': %s", reader->path, strerror(errno));
         return -1;
     }

@@ -31,7 +31,7 @@ typedef struct mg_reader_stats {
 } mg_reader_stats;
 
 /* Reads the lines of path that begin before byte_limit (UINT64_MAX: all) as
- * n-grams of the given order. NULL with a one-line message in error on failure. */
+ * n-grams of the given order; a path "synth:..." is the synthetic stream (synth.h). NULL with a one-line message in error on failure. */
 mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
                           char *error, size_t error_size);
 
