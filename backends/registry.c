@@ -15,6 +15,7 @@ extern const mg_backend mg_backend_trie;
 extern const mg_backend mg_backend_test_null;
 extern const mg_backend mg_backend_test_calibration;
 extern const mg_backend mg_backend_test_crash;
+extern const mg_backend mg_backend_test_slowdown;
 
 const mg_backend *const mg_backends[] = {
     &mg_backend_naive_hash,
@@ -29,6 +30,7 @@ const mg_backend *const mg_test_backends[] = {
     &mg_backend_test_null,
     &mg_backend_test_calibration,
     &mg_backend_test_crash,
+    &mg_backend_test_slowdown,
     NULL,
 };
 

@@ -3,20 +3,23 @@
  *
  *   memgrams list
  *   memgrams run      --backend B --corpus SPEC [--order N] [--fraction F] [--allocator A] [--seed S]
+ *                     [--repeat R]
  *   memgrams dump     --backend B --corpus SPEC [--order N] [--fraction F]
  *   memgrams generate --backend B --corpus SPEC [--order N] [--fraction F] [--seed S] [--sentences K]
  *   memgrams sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]
- *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]
+ *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]
  *   memgrams report   DIR
  *   memgrams corpus   cat SPEC [--fraction F]                  (stats.h)
  *   memgrams corpus   stats SPEC [--fraction F] [--orders L] [--json]
  *   memgrams floor    SPEC [--order N] [--fraction F]        (floor.h)
+ *   memgrams check    --baseline FILE --results FILE [--tolerance SPEC] [--speed WHEN] [--junit FILE]
  *
  * Exit status: 0 success; 1 a run failed; 2 a usage or input error, with one
  * line on stderr naming what was wrong.
  */
 #include "allocator.h"
 #include "backend.h"
+#include "check.h"
 #include "config.h"
 #include "corpus.h"
 #include "dump.h"
@@ -41,18 +44,23 @@
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
+#define MG_STRINGIFY_TEXT(value) #value
+#define MG_STRINGIFY(value) MG_STRINGIFY_TEXT(value)
+
 static const char usage_text[] =
     "usage: memgrams COMMAND [OPTIONS]\n"
     "  list                                    the backends\n"
     "  run      --backend B --corpus SPEC      one measured run, one JSON line\n"
-    "           [--order N] [--fraction F] [--allocator A] [--seed S]\n"
+    "           [--order N] [--fraction F] [--allocator A] [--seed S] [--repeat R]\n"
     "  dump     --backend B --corpus SPEC      every n-gram and its count, sorted\n"
     "           [--order N] [--fraction F]\n"
     "  generate --backend B --corpus SPEC      sentences sampled from the model\n"
     "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
     "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
-    "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]\n"
+    "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]\n"
     "  report   DIR                            the summary table of a sweep (and of make microbench)\n"
+    "  check    --baseline FILE --results FILE regressions against a baseline (exit 1)\n"
+    "           [--tolerance SPEC] [--speed auto|on|off] [--junit FILE]\n"
     "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
     "  corpus   stats SPEC [--fraction F]      sentences, tokens, vocabulary, distinct n-grams\n"
     "           [--orders L] [--json]\n"
@@ -80,10 +88,11 @@ typedef struct cell_options {
     uint64_t seed;
     uint64_t sentences;
     const char *allocator;
+    uint64_t repeat;
 } cell_options;
 
 enum { OPTION_BACKEND = 'b', OPTION_CORPUS = 'c', OPTION_ORDER = 'n', OPTION_FRACTION = 'f',
-       OPTION_SEED = 's', OPTION_SENTENCES = 'k', OPTION_ALLOCATOR = 'a' };
+       OPTION_SEED = 's', OPTION_SENTENCES = 'k', OPTION_ALLOCATOR = 'a', OPTION_REPEAT = 'r' };
 
 static const struct option cell_option_table[] = {
     {"backend", required_argument, NULL, OPTION_BACKEND},
@@ -93,6 +102,7 @@ static const struct option cell_option_table[] = {
     {"seed", required_argument, NULL, OPTION_SEED},
     {"sentences", required_argument, NULL, OPTION_SENTENCES},
     {"allocator", required_argument, NULL, OPTION_ALLOCATOR},
+    {"repeat", required_argument, NULL, OPTION_REPEAT},
     {NULL, 0, NULL, 0},
 };
 
@@ -133,6 +143,12 @@ static int parse_cell_option(const char *command, int code, const char *value, c
         if (mg_parse_count(value, "sentences", &cell->sentences, error, sizeof error) != 0)
             return usage_error(command, "%s", error);
         return 0;
+    case OPTION_REPEAT:
+        if (mg_parse_count(value, "repeat", &cell->repeat, error, sizeof error) != 0)
+            return usage_error(command, "%s", error);
+        if (cell->repeat < 1 || cell->repeat > MG_REPEAT_MAX)
+            return usage_error(command, "repeat '%s' is outside 1.." MG_STRINGIFY(MG_REPEAT_MAX), value);
+        return 0;
     default:
         cell->allocator = value;
         return 0;
@@ -142,7 +158,7 @@ static int parse_cell_option(const char *command, int code, const char *value, c
 /* Parses argv for command; accepted lists the short codes it takes. */
 static int parse_cell(const char *command, const char *accepted, int argc, char **argv, cell_options *cell)
 {
-    *cell = (cell_options){.order = 3, .fraction = 1.0, .seed = 1, .sentences = 10, .allocator = "jemalloc"};
+    *cell = (cell_options){.order = 3, .fraction = 1.0, .seed = 1, .sentences = 10, .allocator = "jemalloc", .repeat = 1};
     opterr = 0;
     optind = 1;
     int code, option_index = 0;
@@ -199,7 +215,7 @@ static int ensure_allocator(const mg_allocator_spec *spec, const mg_probe *probe
 static int command_run(int argc, char **argv, char **full_argv)
 {
     cell_options cell;
-    int status = parse_cell("run", "bcnfsa", argc, argv, &cell);
+    int status = parse_cell("run", "bcnfsar", argc, argv, &cell);
     if (status)
         return status;
     char error[512];
@@ -212,7 +228,8 @@ static int command_run(int argc, char **argv, char **full_argv)
     if (status)
         return status;
 
-    mg_run_options options = {cell.backend, cell.corpus_spec, cell.corpus, cell.fraction, cell.order, cell.seed};
+    mg_run_options options = {cell.backend, cell.corpus_spec, cell.corpus, cell.fraction, cell.order, cell.seed,
+                              (int)cell.repeat};
     static mg_run_result result; /* large; kept off the stack */
     if (mg_run(&options, &probe, &result) != 0)
         return usage_error("run", "%s", result.message);
@@ -332,7 +349,7 @@ static int command_report(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error(NULL, "%s", "a command is needed: list, run, dump, generate, sweep, report (memgrams --help)");
+        return usage_error(NULL, "%s", "a command is needed: list, run, dump, generate, sweep, report, check (memgrams --help)");
     const char *command = argv[1];
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
         fputs(usage_text, stdout);
@@ -354,9 +371,11 @@ int main(int argc, char **argv)
         return mg_sweep_main(argc - 1, argv + 1);
     if (strcmp(command, "report") == 0)
         return command_report(argc - 1, argv + 1);
+    if (strcmp(command, "check") == 0)
+        return mg_check_main(argc - 1, argv + 1);
     if (strcmp(command, "corpus") == 0)
         return mg_corpus_main(argc - 1, argv + 1);
     if (strcmp(command, "floor") == 0)
         return mg_floor_main(argc - 1, argv + 1);
-    return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report)", command);
+    return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report, check)", command);
 }

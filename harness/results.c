@@ -95,6 +95,19 @@ static json_t *speed_json(const mg_speed *speed)
         "generate_ns_per_token", real_or_null(speed->generate_ns_per_token));
 }
 
+/* Every round's figure of `run --repeat R` (one round without it), for check's U test. */
+static json_t *speed_samples_json(const mg_speed_samples *samples)
+{
+    json_t *object = json_pack("{s:i}", "rounds", samples->rounds);
+    for (int which = 0; which < MG_SAMPLED_COUNT; which++) {
+        json_t *values = json_array();
+        for (int round = 0; round < samples->rounds; round++)
+            json_array_append_new(values, real_or_null(samples->values[which][round]));
+        json_object_set_new(object, mg_sampled_speed_names[which], values);
+    }
+    return object;
+}
+
 /* Per-n-gram figures and ratios: deltas over baseline at finalize. */
 static json_t *derived_json(const mg_run_result *result)
 {
@@ -154,6 +167,8 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
     json_object_set_new(run, "checksum", json_string(checksum));
     json_object_set_new(run, "phases", phases_json(result));
     json_object_set_new(run, "speed", speed_json(&result->speed));
+    if (result->speed_samples.rounds > 0)
+        json_object_set_new(run, "speed_samples", speed_samples_json(&result->speed_samples));
     json_object_set_new(run, "derived", derived_json(result));
     json_object_set_new(run, "queries", json_pack("{s:I, s:I, s:I}",
         "hit_samples", (json_int_t)result->hit_samples, "miss_samples", (json_int_t)result->miss_samples,

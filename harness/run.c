@@ -4,6 +4,7 @@
 #include "mem.h"
 #include "query_set.h"
 #include "random.h"
+#include "significance.h"
 #include "tokenize.h"
 
 #include <math.h>
@@ -16,6 +17,10 @@
 
 const char *const mg_phase_names[MG_PHASE_COUNT] = {
     "baseline", "train", "finalize", "prune", "purge", "destroy",
+};
+
+const char *const mg_sampled_speed_names[MG_SAMPLED_COUNT] = {
+    "lookup_hit_ns", "lookup_miss_ns", "successors_ns", "generate_ns_per_token",
 };
 
 /* Query workload: sizes fixed so runs of any corpus are comparable. */
@@ -40,6 +45,16 @@ static double now_seconds(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* CPU time of this thread, for the timed queries: time spent waiting for a
+ * core on a busy machine is not the backend's and is not counted. The clock
+ * is a system call, so the loops read it once per batch of calls. */
+static double cpu_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
@@ -127,21 +142,31 @@ uint64_t mg_table_checksum(const mg_backend *backend, void *table, int order)
 
 /* ---- timed queries ------------------------------------------------------ */
 
+/* One round of a timed section: at most calls calls or budget seconds; cursor
+ * carries on where the last round stopped, so the rounds of a run together
+ * do the workload of one run without repeats. */
+typedef struct query_round {
+    uint64_t calls;
+    double budget_seconds;
+    uint64_t *cursor;
+} query_round;
+
 /* Mean ns per count() over the grams, cycled; zero_counts gets the 0 answers. */
 static double time_lookups(run_context *run, mg_token (*grams)[MG_ORDER_MAX], size_t gram_count,
-                           uint64_t *zero_counts)
+                           query_round round, uint64_t *zero_counts)
 {
     const mg_backend *backend = run->options->backend;
     if (gram_count == 0)
         return NAN;
-    uint64_t zeros = 0, done = 0;
-    double started = now_seconds(), elapsed = 0;
-    while (done < LOOKUPS_PER_KIND && elapsed < QUERY_BUDGET_SECONDS) {
-        for (int batch = 0; batch < 1024; batch++, done++)
-            zeros += backend->count(run->table, grams[done % gram_count]) == 0;
-        elapsed = now_seconds() - started;
+    uint64_t zeros = 0, done = 0, next = *round.cursor;
+    double started = cpu_seconds(), elapsed = 0;
+    while (done < round.calls && elapsed < round.budget_seconds) {
+        for (int batch = 0; batch < 1024; batch++, done++, next++)
+            zeros += backend->count(run->table, grams[next % gram_count]) == 0;
+        elapsed = cpu_seconds() - started;
     }
-    *zero_counts = zeros;
+    *round.cursor = next;
+    *zero_counts += zeros;
     return elapsed * 1e9 / (double)done;
 }
 
@@ -152,18 +177,18 @@ static int sum_counts(void *arg, const mg_token *next, uint64_t count)
     return 0;
 }
 
-static double time_successors(run_context *run)
+static double time_successors(run_context *run, query_round round)
 {
     const mg_query_set *queries = &run->queries;
     if (queries->hit_count == 0)
         return NAN;
     uint64_t total = 0, calls = 0;
-    double started = now_seconds(), elapsed = 0;
-    while (calls < SUCCESSOR_CALLS && elapsed < QUERY_BUDGET_SECONDS) {
-        run->options->backend->successors(run->table, queries->hit_grams[calls % queries->hit_count],
-                                          sum_counts, &total);
-        calls++;
-        elapsed = now_seconds() - started;
+    double started = cpu_seconds(), elapsed = 0;
+    while (calls < round.calls && elapsed < round.budget_seconds) {
+        for (int batch = 0; batch < 16 && calls < round.calls; batch++, calls++, ++*round.cursor)
+            run->options->backend->successors(run->table, queries->hit_grams[*round.cursor % queries->hit_count],
+                                              sum_counts, &total);
+        elapsed = cpu_seconds() - started;
     }
     return total ? elapsed * 1e9 / (double)calls : NAN;
 }
@@ -175,16 +200,49 @@ static void count_word(void *arg, const mg_token *word, int end_of_sentence)
     ++*(uint64_t *)arg;
 }
 
-static double time_generation(run_context *run)
+/* The cursor is the sentence number: every round generates new sentences. */
+static double time_generation(run_context *run, query_round round)
 {
-    uint64_t draws = 0, sentence = 0;
-    double started = now_seconds(), elapsed = 0;
-    while (draws < GENERATE_DRAWS && elapsed < QUERY_BUDGET_SECONDS) {
-        if (mg_generate_sentence(run->generator, run->table, sentence++, count_word, &draws) < 0)
+    uint64_t draws = 0;
+    double started = cpu_seconds(), elapsed = 0;
+    while (draws < round.calls && elapsed < round.budget_seconds) {
+        if (mg_generate_sentence(run->generator, run->table, (*round.cursor)++, count_word, &draws) < 0)
             return NAN;
-        elapsed = now_seconds() - started;
+        elapsed = cpu_seconds() - started;
     }
     return draws ? elapsed * 1e9 / (double)draws : NAN;
+}
+
+/* Rounds interleave the sections, so a burst of outside load lands on one
+ * round of each rather than on every sample of one. */
+static void time_rounds(run_context *run, uint64_t *lost_hits)
+{
+    mg_query_set *queries = &run->queries;
+    mg_speed_samples *samples = &run->result->speed_samples;
+    int rounds = run->options->repeat > 1 ? run->options->repeat : 1;
+    uint64_t cursors[MG_SAMPLED_COUNT] = {0}, found_misses = 0;
+    double budget = QUERY_BUDGET_SECONDS / rounds;
+    for (int round = 0; round < rounds; round++) {
+        query_round hits = {(LOOKUPS_PER_KIND + rounds - 1) / rounds, budget, &cursors[MG_SAMPLED_LOOKUP_HIT]};
+        query_round misses = {hits.calls, budget, &cursors[MG_SAMPLED_LOOKUP_MISS]};
+        query_round successors = {(SUCCESSOR_CALLS + rounds - 1) / rounds, budget, &cursors[MG_SAMPLED_SUCCESSORS]};
+        query_round generation = {(GENERATE_DRAWS + rounds - 1) / rounds, budget, &cursors[MG_SAMPLED_GENERATE]};
+        samples->values[MG_SAMPLED_LOOKUP_HIT][round] =
+            time_lookups(run, queries->hit_grams, queries->hit_count, hits, lost_hits);
+        samples->values[MG_SAMPLED_LOOKUP_MISS][round] =
+            time_lookups(run, queries->miss_grams, queries->miss_count, misses, &found_misses);
+        samples->values[MG_SAMPLED_SUCCESSORS][round] = time_successors(run, successors);
+        samples->values[MG_SAMPLED_GENERATE][round] = time_generation(run, generation);
+    }
+    samples->rounds = rounds;
+}
+
+/* The median of a section's rounds (a copy is sorted: the samples keep their order). */
+static double median_of_rounds(const mg_speed_samples *samples, enum mg_sampled_speed which)
+{
+    double sorted[MG_REPEAT_MAX];
+    memcpy(sorted, samples->values[which], (size_t)samples->rounds * sizeof sorted[0]);
+    return mg_median_sort(sorted, (size_t)samples->rounds);
 }
 
 static void run_queries(run_context *run)
@@ -196,14 +254,15 @@ static void run_queries(run_context *run)
     result->miss_samples = queries->miss_count;
     result->lookups_per_kind = LOOKUPS_PER_KIND;
 
-    uint64_t lost_hits = 0, found_misses = 0;
-    result->speed.lookup_hit_ns = time_lookups(run, queries->hit_grams, queries->hit_count, &lost_hits);
-    result->speed.lookup_miss_ns = time_lookups(run, queries->miss_grams, queries->miss_count, &found_misses);
-    (void)found_misses;
+    uint64_t lost_hits = 0;
+    time_rounds(run, &lost_hits);
     if (lost_hits)
         fail(run, "error", "the backend answered 0 for n-grams it was trained on");
-    result->speed.successors_ns = time_successors(run);
-    result->speed.generate_ns_per_token = time_generation(run);
+    const mg_speed_samples *samples = &result->speed_samples;
+    result->speed.lookup_hit_ns = median_of_rounds(samples, MG_SAMPLED_LOOKUP_HIT);
+    result->speed.lookup_miss_ns = median_of_rounds(samples, MG_SAMPLED_LOOKUP_MISS);
+    result->speed.successors_ns = median_of_rounds(samples, MG_SAMPLED_SUCCESSORS);
+    result->speed.generate_ns_per_token = median_of_rounds(samples, MG_SAMPLED_GENERATE);
     mg_generator_release_pages(run->generator);
 }
 

@@ -32,6 +32,7 @@ typedef struct mg_run_options {
     double fraction;
     int order;
     uint64_t seed;
+    int repeat;        /* rounds of the timed queries (0 or 1: one); at most MG_REPEAT_MAX */
 } mg_run_options;
 
 typedef struct mg_phase_result {
@@ -45,6 +46,19 @@ typedef struct mg_speed {
         successors_ns, generate_ns_per_token;
 } mg_speed;
 
+/* `run --repeat R`: the timed query sections run in R interleaved rounds,
+ * each with 1/R of the calls, and every round's figure is kept; mg_speed then
+ * holds their medians. Training is timed once per run. */
+#define MG_REPEAT_MAX 64
+enum mg_sampled_speed { MG_SAMPLED_LOOKUP_HIT, MG_SAMPLED_LOOKUP_MISS, MG_SAMPLED_SUCCESSORS,
+                        MG_SAMPLED_GENERATE, MG_SAMPLED_COUNT };
+extern const char *const mg_sampled_speed_names[MG_SAMPLED_COUNT]; /* as in the speed object */
+
+typedef struct mg_speed_samples {
+    int rounds;
+    double values[MG_SAMPLED_COUNT][MG_REPEAT_MAX]; /* ns per call; NAN where not measured */
+} mg_speed_samples;
+
 typedef struct mg_run_result {
     const char *status;     /* "ok", "oom", "error" */
     char message[256];      /* why, when not ok */
@@ -56,6 +70,7 @@ typedef struct mg_run_result {
     uint64_t checksum;
     uint64_t hit_samples, miss_samples, lookups_per_kind;
     mg_speed speed;
+    mg_speed_samples speed_samples;
     double estimated_bytes_per_ngram;
 } mg_run_result;
 

@@ -5,6 +5,7 @@
 #include "corpus.h"
 #include "options.h"
 #include "results.h"
+#include "run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@ typedef struct sweep_plan {
     char out[4096];
     int resume, plan_only;
     uint64_t timeout_seconds, seed;
+    uint64_t repeat; /* passed on as run --repeat */
 } sweep_plan;
 
 typedef struct cell {
@@ -122,6 +124,7 @@ static void default_plan(sweep_plan *plan)
     plan->orders[plan->order_count++] = 3;
     plan->timeout_seconds = 900;
     plan->seed = 1;
+    plan->repeat = 1;
     time_t now = time(NULL);
     struct tm local;
     localtime_r(&now, &local);
@@ -129,7 +132,7 @@ static void default_plan(sweep_plan *plan)
 }
 
 enum { OPT_BACKENDS = 1, OPT_CORPORA, OPT_FRACTIONS, OPT_ORDERS, OPT_ALLOCATORS, OPT_OUT,
-       OPT_RESUME, OPT_PLAN, OPT_TIMEOUT, OPT_SEED };
+       OPT_RESUME, OPT_PLAN, OPT_TIMEOUT, OPT_SEED, OPT_REPEAT };
 
 static const struct option sweep_options[] = {
     {"backends", required_argument, NULL, OPT_BACKENDS}, {"corpora", required_argument, NULL, OPT_CORPORA},
@@ -137,6 +140,7 @@ static const struct option sweep_options[] = {
     {"allocators", required_argument, NULL, OPT_ALLOCATORS}, {"out", required_argument, NULL, OPT_OUT},
     {"resume", no_argument, NULL, OPT_RESUME}, {"plan", no_argument, NULL, OPT_PLAN},
     {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"seed", required_argument, NULL, OPT_SEED},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
     {NULL, 0, NULL, 0},
 };
 
@@ -176,6 +180,14 @@ static int apply_option(int code, char *value, sweep_plan *plan, int *out_given,
             return -1;
         if (plan->timeout_seconds == 0) {
             snprintf(error, error_size, "timeout must be at least 1 second");
+            return -1;
+        }
+        return 0;
+    case OPT_REPEAT:
+        if (mg_parse_count(value, "repeat", &plan->repeat, error, error_size) != 0)
+            return -1;
+        if (plan->repeat < 1 || plan->repeat > MG_REPEAT_MAX) {
+            snprintf(error, error_size, "repeat '%s' is outside 1..%d", value, MG_REPEAT_MAX);
             return -1;
         }
         return 0;
@@ -383,21 +395,23 @@ static int self_path(char *path, size_t path_size)
 }
 
 /* The child's argv for a cell, in buffers owned by the caller. */
-static void cell_arguments(const char *exe, const cell *job, uint64_t seed, char texts[3][64], char *argv[16])
+static void cell_arguments(const char *exe, const cell *job, const sweep_plan *plan, char texts[4][64],
+                           char *argv[18])
 {
     snprintf(texts[0], 64, "%.17g", job->fraction);
     snprintf(texts[1], 64, "%d", job->order);
-    snprintf(texts[2], 64, "%llu", (unsigned long long)seed);
+    snprintf(texts[2], 64, "%llu", (unsigned long long)plan->seed);
+    snprintf(texts[3], 64, "%llu", (unsigned long long)plan->repeat);
     const char *arguments[] = {exe, "run", "--backend", job->backend, "--corpus", job->corpus,
                                "--fraction", texts[0], "--order", texts[1], "--allocator", job->allocator,
-                               "--seed", texts[2], NULL};
+                               "--seed", texts[2], plan->repeat > 1 ? "--repeat" : NULL, texts[3], NULL};
     memcpy(argv, arguments, sizeof arguments);
 }
 
 static json_t *run_child(const char *exe, const cell *job, const sweep_plan *plan)
 {
-    char texts[3][64], *argv[16];
-    cell_arguments(exe, job, plan->seed, texts, argv);
+    char texts[4][64], *argv[18];
+    cell_arguments(exe, job, plan, texts, argv);
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
         return stub(job, "error", "cannot make pipes for the child");
@@ -447,8 +461,8 @@ static void print_plan(const char *exe, const sweep_plan *plan)
 {
     for (int index = 0; index < cell_count(plan); index++) {
         cell job = cell_at(plan, index);
-        char texts[3][64], *argv[16];
-        cell_arguments(exe, &job, plan->seed, texts, argv);
+        char texts[4][64], *argv[18];
+        cell_arguments(exe, &job, plan, texts, argv);
         for (int word = 0; argv[word]; word++)
             printf("%s%s", word ? " " : "", argv[word]);
         putchar('\n');

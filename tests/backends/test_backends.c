@@ -11,12 +11,19 @@
  *   test_crash        dies of SIGSEGV on its 1000th add (or when
  *                     MEMGRAMS_CRASH_AFTER adds were made): a sweep must
  *                     record it and go on.
+ *   test_slowdown     interned_hash, whose count() and successors() do their
+ *                     work MEMGRAMS_TEST_SLOWDOWN times (default 1, e.g. 1.3:
+ *                     every call once, three calls in ten twice): the
+ *                     deliberate slowdown `check` must catch. A repeated call
+ *                     finds its data in cache, so the real slowdown is less
+ *                     than the factor; the measurements say how much.
  *
  * They are never listed and never swept by default; registry.c finds them by name.
  */
 #include "backend.h"
 #include "mem.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +205,115 @@ const mg_backend mg_backend_test_crash = {
     "test_crash", "tests only: dies of SIGSEGV while training",
     crash_create, crash_add, do_nothing, count_one, no_successors, no_grams, crash_sizes,
     prune_nothing, crash_destroy, estimate_zero,
+};
+
+/* ---- test_slowdown ---------------------------------------------------------------- */
+
+typedef struct slowdown {
+    const mg_backend *inner;
+    void *table;
+    double extra; /* factor - 1: the share of calls done twice */
+    double owed;  /* accumulated share; one more call each time it passes 1 */
+} slowdown;
+
+static double slowdown_extra(void)
+{
+    const char *text = getenv("MEMGRAMS_TEST_SLOWDOWN");
+    double factor = text && *text ? strtod(text, NULL) : 1.0;
+    return isfinite(factor) && factor > 1.0 ? factor - 1.0 : 0.0;
+}
+
+static void *slowdown_create(int order)
+{
+    const mg_backend *inner = mg_backend_find("interned_hash");
+    slowdown *self = inner ? mg_alloc(sizeof *self) : NULL;
+    if (!self)
+        return NULL;
+    *self = (slowdown){inner, inner->create(order), slowdown_extra(), 0};
+    if (!self->table) {
+        mg_free(self, sizeof *self);
+        return NULL;
+    }
+    return self;
+}
+
+/* 1 when this call owes one more round of the work. */
+static int slowdown_owes(slowdown *self)
+{
+    self->owed += self->extra;
+    if (self->owed < 1.0)
+        return 0;
+    self->owed -= 1.0;
+    return 1;
+}
+
+static int slowdown_add(void *table, const mg_token *gram)
+{
+    slowdown *self = table;
+    return self->inner->add(self->table, gram);
+}
+
+static int slowdown_finalize(void *table)
+{
+    slowdown *self = table;
+    return self->inner->finalize(self->table);
+}
+
+static uint64_t slowdown_count(void *table, const mg_token *gram)
+{
+    slowdown *self = table;
+    uint64_t count = self->inner->count(self->table, gram);
+    if (slowdown_owes(self) && self->inner->count(self->table, gram) != count)
+        return 0; /* never: the same question has the same answer */
+    return count;
+}
+
+static int ignore_successor(void *arg, const mg_token *next, uint64_t count)
+{
+    (void)arg, (void)next, (void)count;
+    return 0;
+}
+
+static int slowdown_successors(void *table, const mg_token *context, mg_successor_visit visit, void *arg)
+{
+    slowdown *self = table;
+    if (slowdown_owes(self))
+        self->inner->successors(self->table, context, ignore_successor, NULL);
+    return self->inner->successors(self->table, context, visit, arg);
+}
+
+static int slowdown_foreach(void *table, mg_gram_visit visit, void *arg)
+{
+    slowdown *self = table;
+    return self->inner->foreach(self->table, visit, arg);
+}
+
+static void slowdown_sizes(void *table, uint64_t *ngrams, uint64_t *contexts)
+{
+    slowdown *self = table;
+    self->inner->sizes(self->table, ngrams, contexts);
+}
+
+static uint64_t slowdown_prune(void *table, uint64_t min_count)
+{
+    slowdown *self = table;
+    return self->inner->prune(self->table, min_count);
+}
+
+static void slowdown_destroy(void *table)
+{
+    slowdown *self = table;
+    self->inner->destroy(self->table);
+    mg_free(self, sizeof *self);
+}
+
+static double slowdown_estimate(const mg_table_shape *shape)
+{
+    return mg_backend_find("interned_hash")->estimate_bytes_per_ngram(shape);
+}
+
+const mg_backend mg_backend_test_slowdown = {
+    "test_slowdown", "tests only: interned_hash with MEMGRAMS_TEST_SLOWDOWN times the query work",
+    slowdown_create, slowdown_add, slowdown_finalize, slowdown_count, slowdown_successors, slowdown_foreach,
+    slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate,
 };
