@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "corpus.h"
 #include "probe.h"
+#include "timeline.h"
 #include "tokenize.h"
 
 #include <stdint.h>
@@ -57,6 +58,7 @@ typedef struct mg_run_result {
     uint64_t hit_samples, miss_samples, lookups_per_kind;
     mg_speed speed;
     double estimated_bytes_per_ngram;
+    mg_timeline timeline;   /* memory over the run: training samples and phase ends */
 } mg_run_result;
 
 /* Runs the cell. Returns 0 (result->status says how it went) or -1 on an
