@@ -13,6 +13,7 @@
  * line on stderr naming what was wrong.
  */
 #include "allocator.h"
+#include "charts.h"
 #include "backend.h"
 #include "config.h"
 #include "corpus.h"
@@ -46,7 +47,8 @@ static const char usage_text[] =
     "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
     "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
     "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S]\n"
-    "  report   DIR                            the summary table of a sweep\n"
+    "  report   DIR                            the summary table of a sweep; writes DIR/summary.csv,\n"
+    "                                          DIR/summary.md and DIR/charts/ (gnuplot)\n"
     "SPEC: a text file, or a corpus name (fortunes, gcide) fetched by corpora/fetch NAME.\n"
     "A: jemalloc (default) or glibc, optionally with options, e.g. jemalloc:dirty_decay_ms=0.\n";
 
@@ -316,6 +318,11 @@ static int command_report(int argc, char **argv)
         return usage_error("report", "no such folder '%s'", argv[1]);
     if (mg_summary_print(path, stdout, error, sizeof error) != 0)
         return usage_error("report", "%s", error);
+    if (mg_report_write(argv[1], error, sizeof error) != 0) {
+        fprintf(stderr, "memgrams report: %s\n", error);
+        return EXIT_FAILED;
+    }
+    printf("report: %s/summary.md (summary.csv beside it, charts in %s/charts/)\n", argv[1], argv[1]);
     return 0;
 }
 
