@@ -4,6 +4,7 @@
 #include "results.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -323,22 +325,22 @@ static double per_ngram(const report_run *run, int layer)
     return run->ngrams > 0 ? run->growth[layer] / run->ngrams : NAN;
 }
 
-static void csv_row(FILE *file, const report_run *run)
+/* A run's figures after its identity: tokens, n-grams, (CSV: each layer in bytes,) each layer
+ * per n-gram, peak RSS per n-gram, the ratios and the speeds. */
+static void put_run_figures(FILE *file, const report_run *run, const char *separator, const char *unknown, int csv)
 {
-    fprintf(file, "%s,\"%s\",%.17g,%d,%s,%s", run->backend, run->corpus, run->fraction, run->order, run->allocator,
-            run->status);
-    put_figure(file, ",", 0, run->tokens, "");
-    put_figure(file, ",", 0, run->ngrams, "");
+    put_figure(file, separator, 0, run->tokens, unknown);
+    put_figure(file, separator, 0, run->ngrams, unknown);
+    for (int layer = 0; csv && layer < LAYERS; layer++)
+        put_figure(file, separator, 0, run->growth[layer], unknown);
     for (int layer = 0; layer < LAYERS; layer++)
-        put_figure(file, ",", 0, run->growth[layer], "");
-    for (int layer = 0; layer < LAYERS; layer++)
-        put_figure(file, ",", 2, per_ngram(run, layer), "");
-    put_figure(file, ",", 2, mg_run_figure(run->json, "derived", "peak_bytes_per_ngram_rss"), "");
+        put_figure(file, separator, csv ? 2 : 1, per_ngram(run, layer), unknown);
+    put_figure(file, separator, csv ? 2 : 1, mg_run_figure(run->json, "derived", "peak_bytes_per_ngram_rss"), unknown);
     for (size_t ratio = 0; ratio < RATIO_COUNT; ratio++)
-        put_figure(file, ",", 3, mg_run_figure(run->json, "derived", ratio_names[ratio]), "");
+        put_figure(file, separator, csv ? 3 : 2, mg_run_figure(run->json, "derived", ratio_names[ratio]), unknown);
     for (size_t speed = 0; speed < SPEED_COUNT; speed++)
-        put_figure(file, ",", 3, mg_run_figure(run->json, "speed", speed_names[speed]), "");
-    fputc('\n', file);
+        put_figure(file, separator, csv || speed == 1 ? 3 : 0, mg_run_figure(run->json, "speed", speed_names[speed]),
+                   unknown);
 }
 
 static int write_csv(const report *report, char *error, size_t error_size)
@@ -357,8 +359,13 @@ static int write_csv(const report *report, char *error, size_t error_size)
     for (size_t speed = 0; speed < SPEED_COUNT; speed++)
         fprintf(output.file, ",%s", speed_names[speed]);
     fputc('\n', output.file);
-    for (size_t index = 0; index < report->run_count; index++)
-        csv_row(output.file, &report->runs[index]);
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        fprintf(output.file, "%s,\"%s\",%.17g,%d,%s,%s", run->backend, run->corpus, run->fraction, run->order,
+                run->allocator, run->status);
+        put_run_figures(output.file, run, ",", "", 1);
+        fputc('\n', output.file);
+    }
     return output_close(&output, error, error_size);
 }
 
@@ -374,15 +381,7 @@ static void markdown_corpus_table(FILE *file, const report *report, const char *
         if (strcmp(run->corpus, corpus) != 0)
             continue;
         fprintf(file, "| %s | %s | %d | %.4g | %s", run->backend, run->allocator, run->order, run->fraction, run->status);
-        put_figure(file, " | ", 0, run->tokens, "–");
-        put_figure(file, " | ", 0, run->ngrams, "–");
-        for (int layer = 0; layer < LAYERS; layer++)
-            put_figure(file, " | ", 1, per_ngram(run, layer), "–");
-        put_figure(file, " | ", 1, mg_run_figure(run->json, "derived", "peak_bytes_per_ngram_rss"), "–");
-        for (size_t ratio = 0; ratio < RATIO_COUNT; ratio++)
-            put_figure(file, " | ", 2, mg_run_figure(run->json, "derived", ratio_names[ratio]), "–");
-        for (size_t speed = 0; speed < SPEED_COUNT; speed++)
-            put_figure(file, " | ", speed == 1 ? 3 : 0, mg_run_figure(run->json, "speed", speed_names[speed]), "–");
+        put_run_figures(file, run, " | ", "–", 0);
         fputs(" |\n", file);
     }
 }
@@ -671,17 +670,20 @@ static int pareto_data(chart *chart, const report_run *size, char *error, size_t
     return output_close(&output, error, error_size);
 }
 
-static int growth_data(chart *chart, report_run **scratch, char *error, size_t error_size)
+static int growth_data(chart *chart, report_run **scratch, int *fitted, char *error, size_t error_size)
 {
     const report *report = chart->report;
+    *fitted = 0;
     output_file output;
     if (data_open(&output, chart, "growth", error, error_size) != 0)
         return -1;
     for (int index = 0; index < report->backend_count; index++) {
         growth_fit fit = fit_growth(report, report->backends[index], scratch);
-        if (isfinite(fit.allocated) && isfinite(fit.rss))
-            fprintf(output.file, "%s %.4f %.4f \"%s\"\n", report->backends[index], fit.allocated, fit.rss,
-                    is_sparse(&fit) ? "sparse" : "");
+        if (!isfinite(fit.allocated) || !isfinite(fit.rss))
+            continue;
+        ++*fitted;
+        fprintf(output.file, "%s %.4f %.4f \"%s\"\n", report->backends[index], fit.allocated, fit.rss,
+                is_sparse(&fit) ? "sparse" : "");
     }
     return output_close(&output, error, error_size);
 }
@@ -790,8 +792,14 @@ static int run_gnuplot(const chart *chart, const char *script, const char *name,
     snprintf(script_path, sizeof script_path, "%s/%s.gp", SCRIPT_FOLDER, script);
     snprintf(expression, sizeof expression, "script_dir='%s'; data='%s'; %s", SCRIPT_FOLDER, data, settings);
     char *argv[] = {"gnuplot", "-e", expression, script_path, NULL};
+    char log_path[PATH_SIZE + 16];
+    snprintf(log_path, sizeof log_path, "%s/gnuplot.log", chart->dir); /* gnuplot's warnings, kept out of the way */
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0666);
     pid_t pid;
-    int spawned = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ), wait_status = 0;
+    int spawned = posix_spawnp(&pid, "gnuplot", &actions, NULL, argv, environ), wait_status = 0;
+    posix_spawn_file_actions_destroy(&actions);
     if (spawned != 0) {
         snprintf(error, error_size, "cannot start gnuplot: %s (scripts/install-deps installs gnuplot-nox)",
                  strerror(spawned));
@@ -811,7 +819,7 @@ static int run_gnuplot(const chart *chart, const char *script, const char *name,
         }
     }
     if (failed)
-        snprintf(error, error_size, "gnuplot could not draw %s (scripts/%s.gp)", name, script);
+        snprintf(error, error_size, "gnuplot could not draw %s (scripts/%s.gp; see %s)", name, script, log_path);
     return failed ? -1 : 0;
 }
 
@@ -851,9 +859,10 @@ static int draw_size_charts(chart *chart, report_run **scratch, char *error, siz
         draw(chart, "pareto", "pareto", cell, "", error, error_size) != 0)
         return -1;
 
-    if (growth_data(chart, scratch, error, error_size) != 0)
+    int fitted;
+    if (growth_data(chart, scratch, &fitted, error, error_size) != 0)
         return -1;
-    snprintf(extra, sizeof extra, "margin_text='%.2f'", MG_SPARSE_MARGIN);
+    snprintf(extra, sizeof extra, "margin_text='%.2f'; fitted=%d", MG_SPARSE_MARGIN, fitted > 0);
     return draw(chart, "growth", "growth", "", extra, error, error_size);
 }
 
