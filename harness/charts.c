@@ -431,9 +431,11 @@ static growth_fit fit_growth(const report *report, const char *backend, report_r
 /*
  * The sparse-memory flag (seed 001: RSS far above what the program holds, growing
  * out of proportion). Over the 16x span of gcide's fractions an exponent gap d makes
- * rss/allocated drift by 16^d: 0.10 is a 32% drift, beyond the +-15% that one cell's
- * rss/allocated moves between repeated runs here (dirty-page decay timing), while a
- * heap that stays dense keeps the two exponents within a few hundredths.
+ * rss/allocated drift by 16^d: 0.10 is a 32% drift, a third more memory held for
+ * nothing at the largest size. Below that, a table growing by doubling moves
+ * rss/allocated up and down between neighbouring sizes (interned_hash on fortunes:
+ * 1.46, 2.13, 1.92) and tilts a fit by a few hundredths; repeats of one cell agree
+ * within 0.1%, so this is structure, not noise, and not a trend worth a flag.
  */
 static int is_sparse(const growth_fit *fit)
 {
