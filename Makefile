@@ -29,17 +29,16 @@ test: all $(SANITIZED)/build.ninja
 	ninja -C $(SANITIZED)
 	tests/run $(BUILD) $(SANITIZED)
 
-# The default matrix: every registered backend over gcide fractions under
-# jemalloc, the whole of gcide under glibc too, and fortunes under both.
-# Under 3 minutes on 2 cores with the corpora cached. Results go to
-# results/runs/bench-<time>/; the last sweep prints the table of them all.
+# The default matrix (scripts/bench): every registered backend over gcide
+# fractions 1/16..1 under jemalloc, the whole of gcide under glibc, fortunes
+# under both; the python_dict peer over gcide fractions 1/16..1/2 and fortunes in a
+# second lane (one per core); the archival floor where `memgrams floor` exists;
+# then `memgrams report`. Under 3 minutes on 2 cores with the corpora cached.
+# Results go to results/runs/bench-<time>/ (summary.csv, summary.md, charts/).
 BENCH_OUT ?= results/runs/bench-$(shell date +%Y%m%d-%H%M%S)
 bench: all
 	corpora/fetch gcide fortunes
-	$(BUILD)/memgrams sweep --corpora gcide --fractions 1/16,1/8,1/4,1/2,1 --orders 3 \
-	    --allocators jemalloc --out $(BENCH_OUT) > /dev/null
-	$(BUILD)/memgrams sweep --corpora gcide --orders 3 --allocators glibc --out $(BENCH_OUT) > /dev/null
-	$(BUILD)/memgrams sweep --corpora fortunes --orders 3 --allocators jemalloc,glibc --out $(BENCH_OUT)
+	scripts/bench $(BUILD) $(BENCH_OUT)
 
 # Time per operation of every registered backend (memgrams-microbench, Google
 # Benchmark) on a synthetic corpus into results/runs/microbench-<time>/

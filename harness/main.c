@@ -18,6 +18,7 @@
  * line on stderr naming what was wrong.
  */
 #include "allocator.h"
+#include "charts.h"
 #include "backend.h"
 #include "check.h"
 #include "config.h"
@@ -58,7 +59,8 @@ static const char usage_text[] =
     "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
     "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
     "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]\n"
-    "  report   DIR                            the summary table of a sweep (and of make microbench)\n"
+    "  report   DIR                            the summary table of a sweep (and of make microbench);\n"
+    "                                          writes DIR/summary.csv, DIR/summary.md and DIR/charts/\n"
     "  check    --baseline FILE --results FILE regressions against a baseline (exit 1)\n"
     "           [--tolerance SPEC] [--speed auto|on|off] [--junit FILE]\n"
     "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
@@ -341,6 +343,11 @@ static int command_report(int argc, char **argv)
         return usage_error("report", "%s", error);
     if (mg_microbench_report(argv[1], stdout, error, sizeof error) != 0)
         return usage_error("report", "%s", error);
+    if (mg_report_write(argv[1], error, sizeof error) != 0) {
+        fprintf(stderr, "memgrams report: %s\n", error);
+        return EXIT_FAILED;
+    }
+    printf("report: %s/summary.md (summary.csv beside it, charts in %s/charts/)\n", argv[1], argv[1]);
     return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double number_at(json_t *run, const char *section, const char *field)
+double mg_run_figure(json_t *run, const char *section, const char *field)
 {
     json_t *value = json_object_get(json_object_get(run, section), field);
     return json_is_number(value) ? json_number_value(value) : NAN;
@@ -21,10 +21,9 @@ static void print_figure(FILE *out, int width, int decimals, double value)
         fprintf(out, " %*s", width, "-");
 }
 
-/* A layer's growth from baseline to the end of finalize, per n-gram; NAN if unknown. */
-static double layer_per_ngram(json_t *run, const char *layer)
+double mg_run_layer_growth(json_t *run, const char *layer)
 {
-    double base = NAN, done = NAN, ngrams = (double)json_integer_value(json_object_get(run, "ngrams"));
+    double base = NAN, done = NAN;
     size_t index;
     json_t *phase;
     json_array_foreach(json_object_get(run, "phases"), index, phase) {
@@ -37,7 +36,14 @@ static double layer_per_ngram(json_t *run, const char *layer)
         else if (strcmp(name, "finalize") == 0)
             done = json_number_value(value);
     }
-    return ngrams > 0 ? (done - base) / ngrams : NAN;
+    return done - base;
+}
+
+/* A layer's growth from baseline to the end of finalize, per n-gram; NAN if unknown. */
+static double layer_per_ngram(json_t *run, const char *layer)
+{
+    double ngrams = (double)json_integer_value(json_object_get(run, "ngrams"));
+    return ngrams > 0 ? mg_run_layer_growth(run, layer) / ngrams : NAN;
 }
 
 static const char *const layers[] = {"requested", "allocated", "active", "resident", "rss"};
@@ -70,11 +76,11 @@ static void print_run(FILE *out, json_t *run)
         fprintf(out, " %10s", "-");
     for (size_t layer = 0; layer < LAYER_COUNT; layer++)
         print_figure(out, 8, 1, layer_per_ngram(run, layers[layer]));
-    print_figure(out, 8, 1, number_at(run, "derived", "peak_bytes_per_ngram_rss"));
-    print_figure(out, 6, 2, number_at(run, "derived", "fragmentation"));
-    print_figure(out, 8, 1, number_at(run, "speed", "train_ns_per_gram"));
-    print_figure(out, 8, 1, number_at(run, "speed", "lookup_hit_ns"));
-    print_figure(out, 8, 1, number_at(run, "speed", "lookup_miss_ns"));
+    print_figure(out, 8, 1, mg_run_figure(run, "derived", "peak_bytes_per_ngram_rss"));
+    print_figure(out, 6, 2, mg_run_figure(run, "derived", "fragmentation"));
+    print_figure(out, 8, 1, mg_run_figure(run, "speed", "train_ns_per_gram"));
+    print_figure(out, 8, 1, mg_run_figure(run, "speed", "lookup_hit_ns"));
+    print_figure(out, 8, 1, mg_run_figure(run, "speed", "lookup_miss_ns"));
     fputc('\n', out);
 }
 

@@ -84,6 +84,20 @@ static json_t *phases_json(const mg_run_result *result)
     return phases;
 }
 
+/* The timeline: training samples and phase ends, in the order taken. */
+static json_t *timeline_json(const mg_timeline *timeline)
+{
+    json_t *points = json_array();
+    for (int index = 0; index < timeline->count; index++) {
+        const mg_timeline_point *point = &timeline->points[index];
+        json_array_append_new(points, json_pack("{s:s, s:b, s:I, s:f, s:o, s:o, s:o}",
+            "phase", mg_phase_names[point->phase], "end", point->phase_end, "grams", (json_int_t)point->grams,
+            "seconds", point->seconds, "requested", bytes_or_null(point->requested),
+            "allocated", bytes_or_null(point->allocated), "rss", bytes_or_null(point->rss)));
+    }
+    return points;
+}
+
 static json_t *speed_json(const mg_speed *speed)
 {
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -166,6 +180,7 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
     json_object_set_new(run, "ngrams_after_prune", json_integer((json_int_t)result->ngrams_after_prune));
     json_object_set_new(run, "checksum", json_string(checksum));
     json_object_set_new(run, "phases", phases_json(result));
+    json_object_set_new(run, "timeline", timeline_json(&result->timeline));
     json_object_set_new(run, "speed", speed_json(&result->speed));
     if (result->speed_samples.rounds > 0)
         json_object_set_new(run, "speed_samples", speed_samples_json(&result->speed_samples));

@@ -28,6 +28,11 @@ json_t *mg_result_stub_json(const char *backend, const char *corpus, double frac
 /* Writes object as one line with one write(2), so lines never interleave or tear. */
 int mg_json_write_line(json_t *object, int fd);
 
+/* section.field of a run object as a number; NAN when null or absent. */
+double mg_run_figure(json_t *run, const char *section, const char *field);
+/* A layer's growth in bytes from the baseline to the end of finalize; NAN if unknown. */
+double mg_run_layer_growth(json_t *run, const char *layer);
+
 /* The summary table of every run in a JSONL file: 0, or -1 with a message. */
 int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size);
 

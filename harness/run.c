@@ -69,9 +69,13 @@ static void phase_begin(run_context *run)
 static void phase_end(run_context *run, enum mg_phase phase)
 {
     mg_phase_result *record = &run->result->phases[phase];
-    record->seconds = now_seconds() - run->phase_started;
+    double now = now_seconds();
+    record->seconds = now - run->phase_started;
     mg_probe_sample(run->probe, &record->memory);
     run->result->phases_done |= 1 << phase;
+    if (phase == MG_PHASE_BASELINE)
+        mg_timeline_start(&run->result->timeline, now);
+    mg_timeline_add(&run->result->timeline, phase, 1, run->result->grams_added, now, &record->memory);
 }
 
 static void fail(run_context *run, const char *status, const char *message)
@@ -103,6 +107,7 @@ static int train_sampling(run_context *run)
             return MG_ERR_NOMEM;
         run->result->grams_added++;
         mg_query_set_sample(&run->queries, gram);
+        mg_timeline_tick(&run->result->timeline, MG_PHASE_TRAIN, run->result->grams_added, run->probe);
     }
     return more < 0 ? 1 : MG_OK;
 }

@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "corpus.h"
 #include "probe.h"
+#include "timeline.h"
 #include "tokenize.h"
 
 #include <stdint.h>
@@ -72,6 +73,7 @@ typedef struct mg_run_result {
     mg_speed speed;
     mg_speed_samples speed_samples;
     double estimated_bytes_per_ngram;
+    mg_timeline timeline;   /* memory over the run: training samples and phase ends */
 } mg_run_result;
 
 /* Runs the cell. Returns 0 (result->status says how it went) or -1 on an

@@ -2,8 +2,10 @@
 #include "sweep.h"
 #include "allocator.h"
 #include "backend.h"
+#include "config.h"
 #include "corpus.h"
 #include "options.h"
+#include "peers.h"
 #include "results.h"
 #include "run.h"
 
@@ -62,13 +64,17 @@ static int split_list(char *text, const char **items, int *count)
     return *count ? 0 : -1;
 }
 
+/* Every name is a registered backend or a peer (peers.h). */
 static int check_backends(sweep_plan *plan, char *error, size_t error_size)
 {
     for (int index = 0; index < plan->backend_count; index++) {
-        if (!mg_backend_find(plan->backends[index])) {
-            char names[512];
+        char script[4096];
+        if (!mg_backend_find(plan->backends[index]) && mg_peer_script(plan->backends[index], script, sizeof script) != 0) {
+            char names[512], peers[512];
             mg_backend_names_line(names, sizeof names);
-            snprintf(error, error_size, "unknown backend '%s' (valid: %s)", plan->backends[index], names);
+            mg_peer_names_line(peers, sizeof peers);
+            snprintf(error, error_size, "unknown backend '%s' (valid: %s; peers: %s)", plan->backends[index], names,
+                     peers[0] ? peers : "none");
             return -1;
         }
     }
@@ -394,24 +400,74 @@ static int self_path(char *path, size_t path_size)
     return 0;
 }
 
-/* The child's argv for a cell, in buffers owned by the caller. */
-static void cell_arguments(const char *exe, const cell *job, const sweep_plan *plan, char texts[4][64],
-                           char *argv[18])
+/* A child's command line, in buffers of its own. */
+enum { TEXT_FRACTION, TEXT_ORDER, TEXT_SEED, TEXT_REPEAT, TEXT_SCRIPT, TEXT_CORPUS_PATH, TEXT_BYTE_LIMIT, TEXT_JEMALLOC,
+       TEXT_COUNT };
+typedef struct child_command {
+    char texts[TEXT_COUNT][4096];
+    char *argv[24];
+} child_command;
+
+static void number_texts(const cell *job, const sweep_plan *plan, child_command *command)
 {
-    snprintf(texts[0], 64, "%.17g", job->fraction);
-    snprintf(texts[1], 64, "%d", job->order);
-    snprintf(texts[2], 64, "%llu", (unsigned long long)plan->seed);
-    snprintf(texts[3], 64, "%llu", (unsigned long long)plan->repeat);
+    snprintf(command->texts[TEXT_FRACTION], sizeof command->texts[0], "%.17g", job->fraction);
+    snprintf(command->texts[TEXT_ORDER], sizeof command->texts[0], "%d", job->order);
+    snprintf(command->texts[TEXT_SEED], sizeof command->texts[0], "%llu", (unsigned long long)plan->seed);
+    snprintf(command->texts[TEXT_REPEAT], sizeof command->texts[0], "%llu", (unsigned long long)plan->repeat);
+}
+
+/* `memgrams run` for a registered backend. */
+static void run_arguments(const char *exe, const cell *job, const sweep_plan *plan, child_command *command)
+{
+    number_texts(job, plan, command);
+    char (*texts)[4096] = command->texts;
     const char *arguments[] = {exe, "run", "--backend", job->backend, "--corpus", job->corpus,
-                               "--fraction", texts[0], "--order", texts[1], "--allocator", job->allocator,
-                               "--seed", texts[2], plan->repeat > 1 ? "--repeat" : NULL, texts[3], NULL};
-    memcpy(argv, arguments, sizeof arguments);
+                               "--fraction", texts[TEXT_FRACTION], "--order", texts[TEXT_ORDER],
+                               "--allocator", job->allocator, "--seed", texts[TEXT_SEED],
+                               plan->repeat > 1 ? "--repeat" : NULL, texts[TEXT_REPEAT], NULL};
+    memcpy(command->argv, arguments, sizeof arguments);
+}
+
+/* The peer's script under python3, given the resolved corpus file; -1 (error set) if there is none.
+ * Peers time their queries once: --repeat is not passed on. */
+static int peer_arguments(const cell *job, const sweep_plan *plan, child_command *command, char *error, size_t error_size)
+{
+    mg_corpus corpus;
+    if (mg_corpus_resolve(job->corpus, job->fraction, &corpus, error, error_size) != 0)
+        return -1;
+    number_texts(job, plan, command);
+    char (*texts)[4096] = command->texts;
+    mg_peer_script(job->backend, texts[TEXT_SCRIPT], sizeof texts[0]);
+    snprintf(texts[TEXT_CORPUS_PATH], sizeof texts[0], "%s", corpus.path);
+    snprintf(texts[TEXT_BYTE_LIMIT], sizeof texts[0], "%lld",
+             corpus.byte_limit == UINT64_MAX ? -1LL : (long long)corpus.byte_limit);
+    snprintf(texts[TEXT_JEMALLOC], sizeof texts[0], "%s/libjemalloc.so.2", MG_JEMALLOC_LIBDIR);
+    const char *arguments[] = {MG_PEER_PYTHON, texts[TEXT_SCRIPT], "--corpus", job->corpus,
+                               "--corpus-path", texts[TEXT_CORPUS_PATH], "--byte-limit", texts[TEXT_BYTE_LIMIT],
+                               "--fraction", texts[TEXT_FRACTION], "--order", texts[TEXT_ORDER],
+                               "--allocator", job->allocator, "--seed", texts[TEXT_SEED],
+                               "--jemalloc-library", texts[TEXT_JEMALLOC], NULL};
+    memcpy(command->argv, arguments, sizeof arguments);
+    return 0;
+}
+
+/* The child's command for a cell: 0, or -1 with error set. */
+static int cell_command(const char *exe, const cell *job, const sweep_plan *plan, child_command *command,
+                        char *error, size_t error_size)
+{
+    if (mg_backend_find(job->backend)) {
+        run_arguments(exe, job, plan, command);
+        return 0;
+    }
+    return peer_arguments(job, plan, command, error, error_size);
 }
 
 static json_t *run_child(const char *exe, const cell *job, const sweep_plan *plan)
 {
-    char texts[4][64], *argv[18];
-    cell_arguments(exe, job, plan, texts, argv);
+    child_command command; /* ~29 KiB: fine on the main thread's stack */
+    char error[512];
+    if (cell_command(exe, job, plan, &command, error, sizeof error) != 0)
+        return stub(job, "error", error);
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
         return stub(job, "error", "cannot make pipes for the child");
@@ -420,7 +476,7 @@ static json_t *run_child(const char *exe, const cell *job, const sweep_plan *pla
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
     pid_t pid;
-    int spawned = posix_spawn(&pid, exe, &actions, NULL, argv, environ);
+    int spawned = posix_spawn(&pid, command.argv[0], &actions, NULL, command.argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -461,10 +517,14 @@ static void print_plan(const char *exe, const sweep_plan *plan)
 {
     for (int index = 0; index < cell_count(plan); index++) {
         cell job = cell_at(plan, index);
-        char texts[4][64], *argv[18];
-        cell_arguments(exe, &job, plan, texts, argv);
-        for (int word = 0; argv[word]; word++)
-            printf("%s%s", word ? " " : "", argv[word]);
+        child_command command; /* ~29 KiB: fine on the main thread's stack */
+        char error[512];
+        if (cell_command(exe, &job, plan, &command, error, sizeof error) != 0) {
+            printf("# %s: %s\n", job.backend, error);
+            continue;
+        }
+        for (int word = 0; command.argv[word]; word++)
+            printf("%s%s", word ? " " : "", command.argv[word]);
         putchar('\n');
     }
 }

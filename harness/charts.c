@@ -1,0 +1,929 @@
+/* charts.c — see charts.h. */
+#include "charts.h"
+#include "config.h"
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define SCRIPT_FOLDER MG_SOURCE_ROOT "/scripts"
+#define NAMES_MAX 32
+#define PATH_SIZE 4400
+
+/* The memory layers of a run, bottom up (the measurement model). */
+enum { REQUESTED, ALLOCATED, ACTIVE, RESIDENT, RSS, LAYERS };
+static const char *const layer_names[LAYERS] = {"requested", "allocated", "active", "resident", "rss"};
+
+typedef struct report_run {
+    json_t *json; /* the run object (owned by the report) */
+    const char *backend, *corpus, *allocator, *status;
+    double fraction, tokens, ngrams;
+    int order, ok;
+    double growth[LAYERS]; /* bytes over baseline at the end of finalize; NAN where unknown */
+} report_run;
+
+typedef struct floor_point {
+    json_t *json;
+    const char *corpus;
+    double fraction, floor_bytes, tokens; /* tokens from the matching run; NAN if none */
+    int order;
+} floor_point;
+
+typedef struct report {
+    const char *dir;
+    report_run *runs;
+    size_t run_count;
+    floor_point *floors;
+    size_t floor_count;
+    const char *backends[NAMES_MAX]; /* in order of first appearance */
+    int backend_count;
+    /* the chart series: see charts.h */
+    int order;
+    const char *allocator, *scaled_corpus;
+} report;
+
+/* ---- reading ----------------------------------------------------------------------- */
+
+/* Every JSON object line of path into *objects; 0, 1 if the file is absent, -1 on a bad line. */
+static int read_jsonl(const char *path, json_t ***objects, size_t *count, char *error, size_t error_size)
+{
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return errno == ENOENT ? 1 : (snprintf(error, error_size, "'%s': %s", path, strerror(errno)), -1);
+    char *line = NULL;
+    size_t capacity = 0, line_number = 0;
+    int status = 0;
+    while (getline(&line, &capacity, file) > 0) {
+        line_number++;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        json_error_t parse_error;
+        json_t *object = json_loads(line, 0, &parse_error);
+        json_t **grown = realloc(*objects, (*count + 1) * sizeof *grown);
+        if (!object || !json_is_object(object) || !grown) {
+            snprintf(error, error_size, "'%s' line %zu is not a JSON object: %s", path, line_number,
+                     object ? "not an object" : parse_error.text);
+            json_decref(object);
+            if (grown)
+                *objects = grown;
+            status = -1;
+            break;
+        }
+        *objects = grown;
+        (*objects)[(*count)++] = object;
+    }
+    free(line);
+    fclose(file);
+    return status;
+}
+
+static const char *text_of(json_t *object, const char *field)
+{
+    const char *text = json_string_value(json_object_get(object, field));
+    return text ? text : "?";
+}
+
+static double number_of(json_t *object, const char *field)
+{
+    json_t *value = json_object_get(object, field);
+    return json_is_number(value) ? json_number_value(value) : NAN;
+}
+
+static void add_backend_name(report *report, const char *name)
+{
+    for (int index = 0; index < report->backend_count; index++)
+        if (strcmp(report->backends[index], name) == 0)
+            return;
+    if (report->backend_count < NAMES_MAX)
+        report->backends[report->backend_count++] = name;
+}
+
+static void describe_run(report *report, report_run *run, json_t *object)
+{
+    run->json = object;
+    run->backend = text_of(object, "backend");
+    run->corpus = text_of(object, "corpus");
+    run->allocator = text_of(object, "allocator");
+    run->status = text_of(object, "status");
+    run->fraction = number_of(object, "fraction");
+    run->order = (int)number_of(object, "order");
+    run->tokens = number_of(object, "tokens");
+    run->ngrams = number_of(object, "ngrams");
+    run->ok = strcmp(run->status, "ok") == 0 && run->ngrams > 0;
+    for (int layer = 0; layer < LAYERS; layer++)
+        run->growth[layer] = mg_run_layer_growth(object, layer_names[layer]);
+    add_backend_name(report, run->backend);
+}
+
+static int same_cell(const char *corpus, double fraction, int order, const report_run *run)
+{
+    return strcmp(corpus, run->corpus) == 0 && fabs(fraction - run->fraction) < 1e-9 && order == run->order;
+}
+
+static void describe_floor(report *report, floor_point *point, json_t *object)
+{
+    point->json = object;
+    point->corpus = text_of(object, "corpus");
+    point->fraction = number_of(object, "fraction");
+    point->order = (int)number_of(object, "order");
+    point->floor_bytes = number_of(object, "vocab_xz_bytes") + number_of(object, "table_xz_bytes");
+    point->tokens = NAN;
+    for (size_t index = 0; index < report->run_count; index++)
+        if (report->runs[index].ok && same_cell(point->corpus, point->fraction, point->order, &report->runs[index]))
+            point->tokens = report->runs[index].tokens;
+}
+
+static int load_report(report *report, char *error, size_t error_size)
+{
+    char path[PATH_SIZE];
+    json_t **objects = NULL;
+    size_t count = 0;
+    snprintf(path, sizeof path, "%s/results.jsonl", report->dir);
+    int status = read_jsonl(path, &objects, &count, error, error_size);
+    if (status == 1)
+        snprintf(error, error_size, "no results in '%s' (results.jsonl is missing)", report->dir);
+    report->runs = calloc(count ? count : 1, sizeof *report->runs);
+    for (size_t index = 0; index < count; index++)
+        describe_run(report, &report->runs[report->run_count++], objects[index]);
+    free(objects);
+    if (status != 0)
+        return -1;
+    objects = NULL;
+    count = 0;
+    snprintf(path, sizeof path, "%s/floor.jsonl", report->dir);
+    status = read_jsonl(path, &objects, &count, error, error_size);
+    report->floors = calloc(count ? count : 1, sizeof *report->floors);
+    for (size_t index = 0; index < count; index++)
+        describe_floor(report, &report->floors[report->floor_count++], objects[index]);
+    free(objects);
+    return status < 0 ? -1 : 0;
+}
+
+static void free_report(report *report)
+{
+    for (size_t index = 0; index < report->run_count; index++)
+        json_decref(report->runs[index].json);
+    for (size_t index = 0; index < report->floor_count; index++)
+        json_decref(report->floors[index].json);
+    free(report->runs);
+    free(report->floors);
+}
+
+/* ---- the series the charts follow -------------------------------------------------------- */
+
+static int is_synthetic(const char *corpus)
+{
+    return strncmp(corpus, "synth:", 6) == 0;
+}
+
+/* Distinct fractions of corpus among ok runs of the chosen order and allocator. */
+static int fraction_count(const report *report, const char *corpus)
+{
+    double seen[64];
+    int count = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        if (!run->ok || run->order != report->order || strcmp(run->allocator, report->allocator) != 0 ||
+            strcmp(run->corpus, corpus) != 0)
+            continue;
+        int known = 0;
+        for (int other = 0; other < count; other++)
+            known |= fabs(seen[other] - run->fraction) < 1e-9;
+        if (!known && count < 64)
+            seen[count++] = run->fraction;
+    }
+    return count;
+}
+
+static void choose_series(report *report)
+{
+    int best_votes = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        int votes = 0;
+        for (size_t other = 0; other < report->run_count; other++)
+            votes += report->runs[other].ok && report->runs[other].order == report->runs[index].order;
+        if (votes > best_votes) {
+            best_votes = votes;
+            report->order = report->runs[index].order;
+        }
+    }
+    report->allocator = NULL;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        if (run->ok && run->order == report->order && (!report->allocator || strcmp(run->allocator, "jemalloc") == 0))
+            report->allocator = run->allocator;
+    }
+    int most = 0;
+    report->scaled_corpus = NULL;
+    for (size_t index = 0; report->allocator && index < report->run_count; index++) {
+        const char *corpus = report->runs[index].corpus;
+        int count = is_synthetic(corpus) ? 0 : fraction_count(report, corpus);
+        if (count > most) {
+            most = count;
+            report->scaled_corpus = corpus;
+        }
+    }
+}
+
+static int in_series(const report *report, const report_run *run)
+{
+    return run->ok && report->allocator && run->order == report->order &&
+           strcmp(run->allocator, report->allocator) == 0 &&
+           ((report->scaled_corpus && strcmp(run->corpus, report->scaled_corpus) == 0) || is_synthetic(run->corpus));
+}
+
+static int by_tokens(const void *left, const void *right)
+{
+    double a = (*(report_run *const *)left)->tokens, b = (*(report_run *const *)right)->tokens;
+    return (a > b) - (a < b);
+}
+
+/* The series runs of backend, by tokens; returns how many (runs has run_count room). */
+static size_t backend_series(const report *report, const char *backend, report_run **runs)
+{
+    size_t count = 0;
+    for (size_t index = 0; index < report->run_count; index++)
+        if (in_series(report, &report->runs[index]) && strcmp(report->runs[index].backend, backend) == 0)
+            runs[count++] = &report->runs[index];
+    qsort(runs, count, sizeof *runs, by_tokens);
+    return count;
+}
+
+/* "gcide fractions + synth: sizes, order 3, jemalloc allocator" */
+static void series_title(const report *report, char *title, size_t title_size)
+{
+    int synthetic = 0;
+    for (size_t index = 0; index < report->run_count; index++)
+        synthetic |= in_series(report, &report->runs[index]) && is_synthetic(report->runs[index].corpus);
+    const char *corpus = report->scaled_corpus ? report->scaled_corpus : "synth";
+    const char *base = strrchr(corpus, '/');
+    snprintf(title, title_size, "%s%s, order %d, %s allocator", base ? base + 1 : corpus,
+             synthetic && report->scaled_corpus ? " fractions and synth: sizes" : " sizes", report->order,
+             report->allocator);
+}
+
+/* ---- writing files whole ---------------------------------------------------------------- */
+
+typedef struct output_file {
+    FILE *file;
+    char path[PATH_SIZE], temporary[PATH_SIZE + 8];
+} output_file;
+
+static int output_open(output_file *output, const char *dir, const char *name, char *error, size_t error_size)
+{
+    snprintf(output->path, sizeof output->path, "%s/%s", dir, name);
+    snprintf(output->temporary, sizeof output->temporary, "%s.tmp", output->path);
+    output->file = fopen(output->temporary, "w");
+    if (!output->file)
+        snprintf(error, error_size, "cannot write '%s': %s", output->temporary, strerror(errno));
+    return output->file ? 0 : -1;
+}
+
+/* Closes and renames into place; on any error removes the temporary file. */
+static int output_close(output_file *output, char *error, size_t error_size)
+{
+    int failed = ferror(output->file);
+    failed |= fclose(output->file) != 0;
+    if (!failed && rename(output->temporary, output->path) == 0)
+        return 0;
+    snprintf(error, error_size, "cannot write '%s': %s", output->path, strerror(errno));
+    remove(output->temporary);
+    return -1;
+}
+
+/* A figure with decimals, or the empty string (CSV) / a dash (Markdown) when unknown. */
+static void put_figure(FILE *file, const char *separator, int decimals, double value, const char *unknown)
+{
+    if (isfinite(value))
+        fprintf(file, "%s%.*f", separator, decimals, value);
+    else
+        fprintf(file, "%s%s", separator, unknown);
+}
+
+/* ---- summary.csv and summary.md ------------------------------------------------------------ */
+
+static const char *const ratio_names[] = {"allocated_requested_ratio", "allocator_frag_ratio", "allocator_rss_ratio",
+                                          "rss_overhead_ratio", "fragmentation"};
+static const char *const speed_names[] = {"train_ns_per_gram", "finalize_seconds", "lookup_hit_ns",
+                                          "lookup_miss_ns", "successors_ns", "generate_ns_per_token"};
+#define RATIO_COUNT (sizeof ratio_names / sizeof ratio_names[0])
+#define SPEED_COUNT (sizeof speed_names / sizeof speed_names[0])
+
+static double per_ngram(const report_run *run, int layer)
+{
+    return run->ngrams > 0 ? run->growth[layer] / run->ngrams : NAN;
+}
+
+/* A run's figures after its identity: tokens, n-grams, (CSV: each layer in bytes,) each layer
+ * per n-gram, peak RSS per n-gram, the ratios and the speeds. */
+static void put_run_figures(FILE *file, const report_run *run, const char *separator, const char *unknown, int csv)
+{
+    put_figure(file, separator, 0, run->tokens, unknown);
+    put_figure(file, separator, 0, run->ngrams, unknown);
+    for (int layer = 0; csv && layer < LAYERS; layer++)
+        put_figure(file, separator, 0, run->growth[layer], unknown);
+    for (int layer = 0; layer < LAYERS; layer++)
+        put_figure(file, separator, csv ? 2 : 1, per_ngram(run, layer), unknown);
+    put_figure(file, separator, csv ? 2 : 1, mg_run_figure(run->json, "derived", "peak_bytes_per_ngram_rss"), unknown);
+    for (size_t ratio = 0; ratio < RATIO_COUNT; ratio++)
+        put_figure(file, separator, csv ? 3 : 2, mg_run_figure(run->json, "derived", ratio_names[ratio]), unknown);
+    for (size_t speed = 0; speed < SPEED_COUNT; speed++)
+        put_figure(file, separator, csv || speed == 1 ? 3 : 0, mg_run_figure(run->json, "speed", speed_names[speed]),
+                   unknown);
+}
+
+static int write_csv(const report *report, char *error, size_t error_size)
+{
+    output_file output;
+    if (output_open(&output, report->dir, "summary.csv", error, error_size) != 0)
+        return -1;
+    fputs("backend,corpus,fraction,order,allocator,status,tokens,ngrams", output.file);
+    for (int layer = 0; layer < LAYERS; layer++)
+        fprintf(output.file, ",%s_bytes", layer_names[layer]);
+    for (int layer = 0; layer < LAYERS; layer++)
+        fprintf(output.file, ",%s_per_ngram", layer_names[layer]);
+    fputs(",peak_rss_per_ngram", output.file);
+    for (size_t ratio = 0; ratio < RATIO_COUNT; ratio++)
+        fprintf(output.file, ",%s", ratio_names[ratio]);
+    for (size_t speed = 0; speed < SPEED_COUNT; speed++)
+        fprintf(output.file, ",%s", speed_names[speed]);
+    fputc('\n', output.file);
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        fprintf(output.file, "%s,\"%s\",%.17g,%d,%s,%s", run->backend, run->corpus, run->fraction, run->order,
+                run->allocator, run->status);
+        put_run_figures(output.file, run, ",", "", 1);
+        fputc('\n', output.file);
+    }
+    return output_close(&output, error, error_size);
+}
+
+static void markdown_corpus_table(FILE *file, const report *report, const char *corpus)
+{
+    fprintf(file, "\n### %s\n\n", corpus);
+    fputs("| backend | allocator | n | fraction | status | tokens | n-grams | requested | allocated | active | resident "
+          "| RSS | peak RSS | alloc/req | active/alloc | resident/active | rss/resident | rss/alloc | train ns/gram "
+          "| finalize s | hit ns | miss ns | successors ns | generate ns/token |\n", file);
+    fputs("|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", file);
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        if (strcmp(run->corpus, corpus) != 0)
+            continue;
+        fprintf(file, "| %s | %s | %d | %.4g | %s", run->backend, run->allocator, run->order, run->fraction, run->status);
+        put_run_figures(file, run, " | ", "–", 0);
+        fputs(" |\n", file);
+    }
+}
+
+/* ---- growth: fitted exponents ------------------------------------------------------------- */
+
+typedef struct growth_fit {
+    double allocated, rss; /* exponents b in bytes ~ tokens^b; NAN when not fitted */
+    int sizes;
+    double span;           /* largest / smallest tokens */
+} growth_fit;
+
+/* Least-squares slope of log y on log x over the runs; NAN when fewer than 3 usable points. */
+static double fit_exponent(report_run **runs, size_t count, int layer)
+{
+    double sum_x = 0, sum_y = 0, sum_xx = 0, sum_xy = 0;
+    int points = 0;
+    for (size_t index = 0; index < count; index++) {
+        double x = runs[index]->tokens, y = runs[index]->growth[layer];
+        if (!(x > 0 && y > 0))
+            continue;
+        x = log(x);
+        y = log(y);
+        sum_x += x, sum_y += y, sum_xx += x * x, sum_xy += x * y;
+        points++;
+    }
+    double spread = points * sum_xx - sum_x * sum_x;
+    return points >= 3 && spread > 0 ? (points * sum_xy - sum_x * sum_y) / spread : NAN;
+}
+
+/* Fits need 3 sizes spanning at least 4x: over less, fixed costs and page rounding dominate. */
+static growth_fit fit_growth(const report *report, const char *backend, report_run **scratch)
+{
+    growth_fit fit = {NAN, NAN, 0, 0};
+    size_t count = backend_series(report, backend, scratch);
+    fit.sizes = (int)count;
+    if (count < 3)
+        return fit;
+    fit.span = scratch[count - 1]->tokens / scratch[0]->tokens;
+    if (fit.span < 4)
+        return fit;
+    fit.allocated = fit_exponent(scratch, count, ALLOCATED);
+    fit.rss = fit_exponent(scratch, count, RSS);
+    return fit;
+}
+
+/*
+ * The sparse-memory flag (seed 001: RSS far above what the program holds, growing
+ * out of proportion). Over the 16x span of gcide's fractions an exponent gap d makes
+ * rss/allocated drift by 16^d: 0.10 is a 32% drift, a third more memory held for
+ * nothing at the largest size. Below that, a table growing by doubling moves
+ * rss/allocated up and down between neighbouring sizes (interned_hash on fortunes:
+ * 1.46, 2.13, 1.92) and tilts a fit by a few hundredths; repeats of one cell agree
+ * within 0.1%, so this is structure, not noise, and not a trend worth a flag.
+ */
+static int is_sparse(const growth_fit *fit)
+{
+    return isfinite(fit->rss) && isfinite(fit->allocated) && fit->rss - fit->allocated > MG_SPARSE_MARGIN;
+}
+
+static void markdown_growth(FILE *file, const report *report, report_run **scratch)
+{
+    char title[512];
+    series_title(report, title, sizeof title);
+    fprintf(file, "\n## Growth\n\nExponent b of a fit bytes ~ tokens^b (least squares on logs) over the sizes of the "
+                  "series (%s). b = 1: memory in proportion to the corpus. **sparse** marks RSS growing faster than "
+                  "allocated by more than %.2f (seed 001: pages held for little data).\n\n", title, MG_SPARSE_MARGIN);
+    fputs("| backend | sizes | span | allocated b | RSS b | RSS b − allocated b | flag |\n|---|--:|--:|--:|--:|--:|---|\n",
+          file);
+    for (int index = 0; index < report->backend_count; index++) {
+        growth_fit fit = fit_growth(report, report->backends[index], scratch);
+        fprintf(file, "| %s | %d", report->backends[index], fit.sizes);
+        put_figure(file, " | ", 1, fit.sizes ? fit.span : NAN, "–");
+        put_figure(file, " | ", 3, fit.allocated, "–");
+        put_figure(file, " | ", 3, fit.rss, "–");
+        put_figure(file, " | ", 3, fit.rss - fit.allocated, "–");
+        fprintf(file, " | %s |\n", is_sparse(&fit) ? "**sparse**" : "");
+    }
+}
+
+static void markdown_floor(FILE *file, const report *report)
+{
+    if (!report->floor_count)
+        return;
+    fputs("\n## Archival floor\n\nThe compressed size of the id-sorted, delta-coded n-gram table plus the sorted "
+          "vocabulary (`memgrams floor`): what the counts cost at rest, the line no in-memory layout goes under.\n\n"
+          "| corpus | fraction | n | n-grams | vocabulary bytes | table bytes | bytes per n-gram | compressor |\n"
+          "|---|--:|--:|--:|--:|--:|--:|---|\n", file);
+    for (size_t index = 0; index < report->floor_count; index++) {
+        const floor_point *point = &report->floors[index];
+        fprintf(file, "| %s | %.4g | %d", point->corpus, point->fraction, point->order);
+        put_figure(file, " | ", 0, number_of(point->json, "ngrams"), "–");
+        put_figure(file, " | ", 0, number_of(point->json, "vocab_xz_bytes"), "–");
+        put_figure(file, " | ", 0, number_of(point->json, "table_xz_bytes"), "–");
+        put_figure(file, " | ", 2, number_of(point->json, "bytes_per_ngram"), "–");
+        fprintf(file, " | %s |\n", text_of(point->json, "compressor"));
+    }
+}
+
+static const char *const chart_names[] = {"memory-vs-size", "bytes-breakdown", "pareto", "growth"};
+#define CHART_COUNT (sizeof chart_names / sizeof chart_names[0])
+
+static int write_markdown(const report *report, report_run **scratch, char *error, size_t error_size)
+{
+    output_file output;
+    if (output_open(&output, report->dir, "summary.md", error, error_size) != 0)
+        return -1;
+    FILE *file = output.file;
+    fprintf(file, "# memgrams report\n\n%zu runs from `results.jsonl`. Memory figures are bytes per distinct n-gram, "
+                  "growth over the baseline at the end of finalize; ratios as in README.md; speeds in ns unless "
+                  "named.\n\n## Runs by corpus\n", report->run_count);
+    for (size_t index = 0; index < report->run_count; index++) {
+        int first = 1;
+        for (size_t before = 0; before < index; before++)
+            first &= strcmp(report->runs[before].corpus, report->runs[index].corpus) != 0;
+        if (first)
+            markdown_corpus_table(file, report, report->runs[index].corpus);
+    }
+    markdown_growth(file, report, scratch);
+    markdown_floor(file, report);
+    fputs("\n## Charts\n\n", file);
+    for (size_t chart = 0; chart < CHART_COUNT; chart++)
+        fprintf(file, "![%s](charts/%s.svg)\n\n", chart_names[chart], chart_names[chart]);
+    for (int index = 0; index < report->backend_count; index++)
+        fprintf(file, "![timeline of %s](charts/timeline-%s.svg)\n\n", report->backends[index], report->backends[index]);
+    return output_close(&output, error, error_size);
+}
+
+/* ---- chart data ---------------------------------------------------------------------------- */
+
+typedef struct chart {
+    const report *report;
+    char dir[PATH_SIZE];      /* DIR/charts */
+    char names[1024];         /* the backends plotted, space separated */
+    int series;
+} chart;
+
+static void chart_add_name(chart *chart, const char *name)
+{
+    size_t used = strlen(chart->names);
+    snprintf(chart->names + used, sizeof chart->names - used, "%s%s", used ? " " : "", name);
+    chart->series++;
+}
+
+static int data_open(output_file *output, const chart *chart, const char *name, char *error, size_t error_size)
+{
+    char file_name[512];
+    snprintf(file_name, sizeof file_name, "%s.dat", name);
+    return output_open(output, chart->dir, file_name, error, error_size);
+}
+
+static int memory_vs_size_data(chart *chart, report_run **scratch, int *has_floor, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    output_file output;
+    if (data_open(&output, chart, "memory-vs-size", error, error_size) != 0)
+        return -1;
+    for (int index = 0; index < report->backend_count; index++) {
+        size_t count = backend_series(report, report->backends[index], scratch);
+        if (!count)
+            continue;
+        chart_add_name(chart, report->backends[index]);
+        fprintf(output.file, "# %s\n", report->backends[index]);
+        for (size_t point = 0; point < count; point++)
+            fprintf(output.file, "%.0f %.0f %.0f %d\n", scratch[point]->tokens, scratch[point]->growth[RSS],
+                    scratch[point]->growth[ALLOCATED], is_synthetic(scratch[point]->corpus));
+        fputs("\n\n", output.file);
+    }
+    if (output_close(&output, error, error_size) != 0 || data_open(&output, chart, "memory-vs-size-floor", error, error_size) != 0)
+        return -1;
+    *has_floor = 0;
+    for (size_t index = 0; index < report->floor_count; index++) {
+        const floor_point *point = &report->floors[index];
+        int wanted = point->order == report->order && isfinite(point->tokens) && point->floor_bytes > 0 &&
+                     ((report->scaled_corpus && strcmp(point->corpus, report->scaled_corpus) == 0) || is_synthetic(point->corpus));
+        if (wanted) {
+            fprintf(output.file, "%.0f %.0f\n", point->tokens, point->floor_bytes);
+            *has_floor = 1;
+        }
+    }
+    return output_close(&output, error, error_size);
+}
+
+/* The size (a run of the series) that most backends reached, the largest among equals. */
+static const report_run *common_size(const report *report, int *backends_there)
+{
+    const report_run *best = NULL;
+    int best_count = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *candidate = &report->runs[index];
+        if (!in_series(report, candidate))
+            continue;
+        int count = 0;
+        for (int backend = 0; backend < report->backend_count; backend++)
+            for (size_t other = 0; other < report->run_count; other++) {
+                const report_run *run = &report->runs[other];
+                if (in_series(report, run) && strcmp(run->backend, report->backends[backend]) == 0 &&
+                    same_cell(candidate->corpus, candidate->fraction, candidate->order, run)) {
+                    count++;
+                    break;
+                }
+            }
+        if (count > best_count || (count == best_count && best && candidate->tokens > best->tokens)) {
+            best = candidate;
+            best_count = count;
+        }
+    }
+    *backends_there = best_count;
+    return best;
+}
+
+static const report_run *run_at(const report *report, const char *backend, const report_run *size)
+{
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        if (in_series(report, run) && strcmp(run->backend, backend) == 0 &&
+            same_cell(size->corpus, size->fraction, size->order, run))
+            return run;
+    }
+    return NULL;
+}
+
+/* A layer per n-gram, the layer below standing in where a layer is unknown (glibc has no
+ * active or resident; the Python peer has no requested). */
+static double layer_or_below(const report_run *run, int layer)
+{
+    for (; layer > REQUESTED && !isfinite(run->growth[layer]); layer--)
+        ;
+    if (layer == REQUESTED && !isfinite(run->growth[REQUESTED]))
+        layer = ALLOCATED;
+    return per_ngram(run, layer);
+}
+
+static int breakdown_data(chart *chart, const report_run *size, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    output_file output;
+    if (data_open(&output, chart, "bytes-breakdown", error, error_size) != 0)
+        return -1;
+    for (int index = 0; size && index < report->backend_count; index++) {
+        const report_run *run = run_at(report, report->backends[index], size);
+        if (!run)
+            continue;
+        double requested = layer_or_below(run, REQUESTED), allocated = layer_or_below(run, ALLOCATED);
+        double resident = layer_or_below(run, RESIDENT), rss = per_ngram(run, RSS);
+        fprintf(output.file, "\"%s%s\" %.3f %.3f %.3f %.3f %.3f\n", run->backend,
+                isfinite(run->growth[REQUESTED]) ? "" : " (traced)", requested, allocated - requested,
+                resident - allocated, rss - resident, rss);
+    }
+    return output_close(&output, error, error_size);
+}
+
+typedef struct pareto_point {
+    double bytes, ns;
+} pareto_point;
+
+static int by_bytes(const void *left, const void *right)
+{
+    const pareto_point *a = left, *b = right;
+    return (a->bytes > b->bytes) - (a->bytes < b->bytes);
+}
+
+static int pareto_data(chart *chart, const report_run *size, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    pareto_point points[NAMES_MAX];
+    int count = 0;
+    output_file output;
+    if (data_open(&output, chart, "pareto", error, error_size) != 0)
+        return -1;
+    for (int index = 0; size && index < report->backend_count; index++) {
+        const report_run *run = run_at(report, report->backends[index], size);
+        double ns = run ? mg_run_figure(run->json, "speed", "lookup_hit_ns") : NAN;
+        if (!run || !(ns > 0) || !(per_ngram(run, RSS) > 0))
+            continue;
+        points[count++] = (pareto_point){per_ngram(run, RSS), ns};
+        fprintf(output.file, "%s %.3f %.3f\n", run->backend, points[count - 1].bytes, ns);
+    }
+    if (output_close(&output, error, error_size) != 0 || data_open(&output, chart, "pareto-frontier", error, error_size) != 0)
+        return -1;
+    qsort(points, (size_t)count, sizeof *points, by_bytes);
+    double fastest = INFINITY;
+    for (int index = 0; index < count; index++) /* by bytes: undominated when faster than all smaller */
+        if (points[index].ns < fastest) {
+            fastest = points[index].ns;
+            fprintf(output.file, "%.3f %.3f\n", points[index].bytes, points[index].ns);
+        }
+    return output_close(&output, error, error_size);
+}
+
+static int growth_data(chart *chart, report_run **scratch, int *fitted, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    *fitted = 0;
+    output_file output;
+    if (data_open(&output, chart, "growth", error, error_size) != 0)
+        return -1;
+    for (int index = 0; index < report->backend_count; index++) {
+        growth_fit fit = fit_growth(report, report->backends[index], scratch);
+        if (!isfinite(fit.allocated) || !isfinite(fit.rss))
+            continue;
+        ++*fitted;
+        fprintf(output.file, "%s %.4f %.4f \"%s\"\n", report->backends[index], fit.allocated, fit.rss,
+                is_sparse(&fit) ? "sparse" : "");
+    }
+    return output_close(&output, error, error_size);
+}
+
+static const char *const timeline_layers[3] = {"requested", "allocated", "rss"};
+
+static double mebibytes(json_t *value)
+{
+    return json_is_number(value) ? json_number_value(value) / 1048576.0 : NAN;
+}
+
+/* Seconds the named phase took in run; NAN when not recorded. */
+static double phase_seconds(const report_run *run, const char *name)
+{
+    size_t index;
+    json_t *phase;
+    json_array_foreach(json_object_get(run->json, "phases"), index, phase)
+        if (strcmp(text_of(phase, "name"), name) == 0)
+            return number_of(phase, "seconds");
+    return NAN;
+}
+
+static void duration_text(double seconds, char *text, size_t text_size)
+{
+    if (!isfinite(seconds))
+        snprintf(text, text_size, "?");
+    else if (seconds >= 1)
+        snprintf(text, text_size, "%.1f s", seconds);
+    else if (seconds >= 0.001)
+        snprintf(text, text_size, "%.0f ms", seconds * 1e3);
+    else
+        snprintf(text, text_size, "<1 ms");
+}
+
+static void timeline_layers_row(FILE *file, json_t *point)
+{
+    for (int layer = 0; layer < 3; layer++)
+        put_figure(file, " ", 3, mebibytes(json_object_get(point, timeline_layers[layer])), "NaN");
+    fputc('\n', file);
+}
+
+/* Training samples (with the baseline and train ends) into one file, phase ends into the other. */
+static void timeline_rows(const report_run *run, json_t *points, FILE *training, FILE *phases)
+{
+    size_t index;
+    json_t *point;
+    int phase_position = 0;
+    json_array_foreach(points, index, point) {
+        const char *phase = text_of(point, "phase");
+        int end = json_is_true(json_object_get(point, "end"));
+        if (!end || strcmp(phase, "baseline") == 0 || strcmp(phase, "train") == 0) {
+            fprintf(training, "%.0f %.6f", number_of(point, "grams"), number_of(point, "seconds"));
+            timeline_layers_row(training, point);
+        }
+        if (end) {
+            char took[32];
+            duration_text(phase_seconds(run, phase), took, sizeof took);
+            fprintf(phases, "%d \"%s (%s)\"", phase_position++, phase, took);
+            timeline_layers_row(phases, point);
+        }
+    }
+}
+
+/* The timeline of backend's largest run in the series; 0 with *shown NULL when there is none. */
+static int timeline_data(chart *chart, const char *backend, report_run **scratch, const report_run **shown,
+                         char *error, size_t error_size)
+{
+    size_t count = backend_series(chart->report, backend, scratch);
+    json_t *points = count ? json_object_get(scratch[count - 1]->json, "timeline") : NULL;
+    *shown = NULL;
+    if (!json_array_size(points))
+        return 0;
+    *shown = scratch[count - 1];
+    char name[256];
+    output_file training, phases;
+    snprintf(name, sizeof name, "timeline-%s", backend);
+    if (data_open(&training, chart, name, error, error_size) != 0)
+        return -1;
+    snprintf(name, sizeof name, "timeline-%s-phases", backend);
+    if (data_open(&phases, chart, name, error, error_size) != 0) {
+        fclose(training.file);
+        remove(training.temporary);
+        return -1;
+    }
+    timeline_rows(*shown, points, training.file, phases.file);
+    int status = output_close(&training, error, error_size);
+    return output_close(&phases, error, error_size) | status;
+}
+
+/* ---- gnuplot ----------------------------------------------------------------------------- */
+
+/* gnuplot single-quoted strings cannot hold a single quote. */
+static void gnuplot_text(char *text)
+{
+    for (; *text; text++)
+        if (*text == '\'' || *text == '\\')
+            *text = '"';
+}
+
+/* Runs scripts/SCRIPT.gp on charts/NAME with settings; renames the .svg and .png into place. */
+static int run_gnuplot(const chart *chart, const char *script, const char *name, const char *settings,
+                       char *error, size_t error_size)
+{
+    char expression[4096], script_path[PATH_SIZE], data[PATH_SIZE];
+    snprintf(data, sizeof data, "%s/%s", chart->dir, name);
+    snprintf(script_path, sizeof script_path, "%s/%s.gp", SCRIPT_FOLDER, script);
+    snprintf(expression, sizeof expression, "script_dir='%s'; data='%s'; %s", SCRIPT_FOLDER, data, settings);
+    char *argv[] = {"gnuplot", "-e", expression, script_path, NULL};
+    char log_path[PATH_SIZE + 16];
+    snprintf(log_path, sizeof log_path, "%s/gnuplot.log", chart->dir); /* gnuplot's warnings, kept out of the way */
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+    pid_t pid;
+    int spawned = posix_spawnp(&pid, "gnuplot", &actions, NULL, argv, environ), wait_status = 0;
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
+        snprintf(error, error_size, "cannot start gnuplot: %s (scripts/install-deps installs gnuplot-nox)",
+                 strerror(spawned));
+        return -1;
+    }
+    while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR)
+        ;
+    int failed = !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0;
+    for (int kind = 0; kind < 2; kind++) {
+        char temporary[PATH_SIZE + 16], final[PATH_SIZE + 16];
+        snprintf(final, sizeof final, "%s.%s", data, kind ? "png" : "svg");
+        snprintf(temporary, sizeof temporary, "%s.tmp", final);
+        struct stat info;
+        if (failed || stat(temporary, &info) != 0 || info.st_size == 0 || rename(temporary, final) != 0) {
+            remove(temporary);
+            failed = 1;
+        }
+    }
+    if (failed)
+        snprintf(error, error_size, "gnuplot could not draw %s (scripts/%s.gp; see %s)", name, script, log_path);
+    return failed ? -1 : 0;
+}
+
+/* Draws a chart: the series as the title's second line, cell (may be "") as its third. */
+static int draw(const chart *chart, const char *script, const char *name, const char *cell, const char *extra,
+                char *error, size_t error_size)
+{
+    char settings[3072], series[1024], detail[512];
+    series_title(chart->report, series, sizeof series);
+    snprintf(detail, sizeof detail, "%s", cell);
+    gnuplot_text(series);
+    gnuplot_text(detail);
+    snprintf(settings, sizeof settings, "names='%s'; title_detail='%s'; cell_detail='%s'; %s", chart->names, series,
+             detail, extra);
+    return run_gnuplot(chart, script, name, settings, error, error_size);
+}
+
+static int draw_size_charts(chart *chart, report_run **scratch, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    char extra[512], cell[256], compressor[64];
+    int has_floor = 0, there = 0;
+    if (memory_vs_size_data(chart, scratch, &has_floor, error, error_size) != 0)
+        return -1;
+    snprintf(compressor, sizeof compressor, "%s", report->floor_count ? text_of(report->floors[0].json, "compressor") : "none");
+    gnuplot_text(compressor);
+    snprintf(extra, sizeof extra, "has_floor=%d; floor_title='archival floor (%s)'", has_floor, compressor);
+    if (draw(chart, "memory-vs-size", "memory-vs-size", "", extra, error, error_size) != 0)
+        return -1;
+
+    const report_run *size = common_size(report, &there);
+    if (breakdown_data(chart, size, error, error_size) != 0 || pareto_data(chart, size, error, error_size) != 0)
+        return -1;
+    snprintf(cell, sizeof cell, "at %s fraction %.4g (%.0f tokens); %d of %d backends measured there",
+             size ? size->corpus : "-", size ? size->fraction : 0, size ? size->tokens : 0, there, chart->series);
+    if (draw(chart, "bytes-breakdown", "bytes-breakdown", cell, "", error, error_size) != 0 ||
+        draw(chart, "pareto", "pareto", cell, "", error, error_size) != 0)
+        return -1;
+
+    int fitted;
+    if (growth_data(chart, scratch, &fitted, error, error_size) != 0)
+        return -1;
+    snprintf(extra, sizeof extra, "margin_text='%.2f'; fitted=%d", MG_SPARSE_MARGIN, fitted > 0);
+    return draw(chart, "growth", "growth", "", extra, error, error_size);
+}
+
+static int draw_timelines(chart *chart, report_run **scratch, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    for (int index = 0; index < report->backend_count; index++) {
+        const char *backend = report->backends[index];
+        const report_run *run;
+        if (timeline_data(chart, backend, scratch, &run, error, error_size) != 0)
+            return -1;
+        if (!run)
+            continue;
+        char name[256], cell[256], extra[300];
+        snprintf(name, sizeof name, "timeline-%s", backend);
+        snprintf(cell, sizeof cell, "%s fraction %.4g: %.0f tokens, %.0f distinct n-grams", run->corpus, run->fraction,
+                 run->tokens, run->ngrams);
+        snprintf(extra, sizeof extra, "backend_name='%s'", backend);
+        if (draw(chart, "timeline", name, cell, extra, error, error_size) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_charts(const report *report, report_run **scratch, char *error, size_t error_size)
+{
+    chart chart = {.report = report};
+    snprintf(chart.dir, sizeof chart.dir, "%s/charts", report->dir);
+    if (mkdir(chart.dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(error, error_size, "cannot make '%s': %s", chart.dir, strerror(errno));
+        return -1;
+    }
+    if (!report->allocator) {
+        snprintf(error, error_size, "no run ended ok: nothing to chart");
+        return -1;
+    }
+    if (draw_size_charts(&chart, scratch, error, error_size) != 0)
+        return -1;
+    return draw_timelines(&chart, scratch, error, error_size);
+}
+
+int mg_report_write(const char *dir, char *error, size_t error_size)
+{
+    report report = {.dir = dir};
+    int status = load_report(&report, error, error_size);
+    report_run **scratch = calloc(report.run_count ? report.run_count : 1, sizeof *scratch);
+    if (status == 0 && !scratch) {
+        snprintf(error, error_size, "out of memory");
+        status = -1;
+    }
+    if (status == 0) {
+        choose_series(&report);
+        status = write_csv(&report, error, error_size);
+    }
+    if (status == 0)
+        status = write_markdown(&report, scratch, error, error_size);
+    if (status == 0)
+        status = write_charts(&report, scratch, error, error_size);
+    free(scratch);
+    free_report(&report);
+    return status;
+}

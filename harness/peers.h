@@ -1,0 +1,26 @@
+/*
+ * peers.h — programs measured beside the backends.
+ *
+ * A peer is a structure that cannot be a backend because it lives in another
+ * runtime (seed 000's Python dict of dicts): a script scripts/peers/NAME.py
+ * that trains on a corpus file with the contract's tokenization and prints
+ * one run object (memgrams.run/1) with the fields it can know. The backend
+ * registry stays the only list of backends; `sweep` resolves a name it does
+ * not find there to a peer script and runs it with the Debian python3 in
+ * place of `memgrams run`, so a peer is a row in every table and a line in
+ * every chart. A peer reads files only (not synth: corpora).
+ */
+#ifndef MG_PEERS_H
+#define MG_PEERS_H
+
+#include <stddef.h>
+
+#define MG_PEER_PYTHON "/usr/bin/python3"
+
+/* 0 and the script's path when NAME is a peer, -1 otherwise. */
+int mg_peer_script(const char *name, char *path, size_t path_size);
+
+/* "python_dict, ..." (the scripts in scripts/peers/), for messages. */
+void mg_peer_names_line(char *line, size_t line_size);
+
+#endif

@@ -1,0 +1,23 @@
+# chart-style.gp — the look shared by memgrams' charts (loaded by every scripts/*.gp chart).
+# `memgrams report DIR` runs each chart script as
+#   gnuplot -e "data='DIR/charts/NAME'; names='b1 b2 ...'; title_detail='...'" scripts/NAME.gp
+# and the script draws into data.'.svg.tmp' and data.'.png.tmp' (report renames them when
+# gnuplot succeeds, so a failed chart never replaces a good one).
+# Backend names hold underscores: no enhanced text anywhere.
+
+# one colour per backend, in the order of `names`
+array colours[9] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+colour(i) = colours[(i - 1) % 9 + 1]
+series = words(names)
+
+svg_terminal = "set terminal svg size 960,600 dynamic noenhanced font 'DejaVu Sans,12' background rgb 'white'"
+png_terminal = "set terminal pngcairo size 1280,800 noenhanced font 'DejaVu Sans,13' background rgb 'white'"
+
+set border 3
+set tics nomirror
+set grid xtics ytics mxtics mytics lc rgb '#dddddd' lw 1, lc rgb '#f0f0f0' lw 1
+set key noenhanced
+
+# the size or run a chart shows, as a third title line
+if (!exists("cell_detail")) cell_detail = ""
+full_title(what) = what."\n".title_detail.(strlen(cell_detail) ? "\n".cell_detail : "")

@@ -1,0 +1,222 @@
+/*
+ * test_report.c — what `memgrams report` writes, the run's timeline, and the
+ * python_dict peer against the C harness. Every corpus is made here: no test
+ * needs a fetched one.
+ */
+#include "process.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* A Zipf-like text of a few thousand lines: big enough for a timeline's doublings. */
+static char *zipf_corpus(size_t lines)
+{
+    mgt_buffer text = {0};
+    mgt_zipf_text(&text, 7, lines, 3000);
+    char *path = mgt_temp_file(text.bytes, text.len);
+    mgt_buffer_free(&text);
+    return path;
+}
+
+static json_t *load_json_lines(const char *path, size_t *count)
+{
+    mgt_buffer text = {0};
+    cr_assert_eq(mgt_read_file(path, &text), 0, "cannot read %s", path);
+    mgt_buffer_append_byte(&text, 0);
+    json_t *lines = json_array();
+    for (char *line = strtok((char *)text.bytes, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *object = json_loads(line, 0, NULL);
+        cr_assert(json_is_object(object), "not a JSON object: %.200s", line);
+        json_array_append_new(lines, object);
+    }
+    mgt_buffer_free(&text);
+    *count = json_array_size(lines);
+    return lines;
+}
+
+static long file_size(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat info;
+    return stat(path, &info) == 0 ? (long)info.st_size : -1;
+}
+
+static void expect_chart(const char *dir, const char *name)
+{
+    static const char *const kinds[] = {"svg", "png"};
+    for (int kind = 0; kind < 2; kind++) {
+        char file[512];
+        snprintf(file, sizeof file, "charts/%s.%s", name, kinds[kind]);
+        cr_expect(file_size(dir, file) > 1000, "%s is missing or nearly empty (%ld bytes)", file, file_size(dir, file));
+        snprintf(file, sizeof file, "charts/%s.%s.tmp", name, kinds[kind]);
+        cr_expect(file_size(dir, file) < 0, "%s was left behind", file);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/charts/%s.png", dir, name);
+    mgt_buffer png = {0};
+    if (mgt_read_file(path, &png) == 0)
+        cr_expect(png.len > 8 && memcmp(png.bytes, "\x89PNG", 4) == 0, "%s is not a PNG", path);
+    mgt_buffer_free(&png);
+}
+
+Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout = 120)
+{
+    char *corpus = zipf_corpus(4000), *out = temp_folder();
+    const char *sweep_args[] = {"sweep", "--backends", "interned_hash,trie", "--corpora", corpus,
+                                "--fractions", "1/4,1/2,1", "--out", out, NULL};
+    command_result sweep = memgrams(sweep_args, NULL);
+    cr_assert_eq(sweep.exit_code, 0, "sweep exited %d: %s", sweep.exit_code, sweep.err);
+    command_result_free(&sweep);
+
+    /* a floor line for the whole corpus: the report must take it in */
+    char floor_path[4200], floor_line[4600];
+    snprintf(floor_path, sizeof floor_path, "%s/floor.jsonl", out);
+    snprintf(floor_line, sizeof floor_line,
+             "{\"schema\":\"memgrams.floor/1\",\"corpus\":\"%s\",\"fraction\":1,\"order\":3,\"ngrams\":1000,"
+             "\"vocab\":100,\"vocab_xz_bytes\":600,\"table_xz_bytes\":2400,\"bytes_per_ngram\":3.0,"
+             "\"compressor\":\"xz -9e\"}\n", corpus);
+    FILE *floor_file = fopen(floor_path, "w");
+    cr_assert(floor_file);
+    fputs(floor_line, floor_file);
+    fclose(floor_file);
+
+    const char *report_args[] = {"report", out, NULL};
+    command_result report = memgrams(report_args, NULL);
+    cr_assert_eq(report.exit_code, 0, "report exited %d: %s", report.exit_code, report.err);
+    cr_expect(strstr(report.out, "interned_hash") && strstr(report.out, "summary.md"), "stdout: %s", report.out);
+    command_result_free(&report);
+
+    cr_expect(file_size(out, "summary.csv") > 0 && file_size(out, "summary.md") > 0);
+    char csv_path[4200];
+    snprintf(csv_path, sizeof csv_path, "%s/summary.csv", out);
+    mgt_buffer csv = {0};
+    cr_assert_eq(mgt_read_file(csv_path, &csv), 0);
+    int rows = 0;
+    for (size_t index = 0; index < csv.len; index++)
+        rows += csv.bytes[index] == '\n';
+    cr_expect_eq(rows, 1 + 6, "summary.csv has %d lines, expected a header and 6 runs", rows);
+    mgt_buffer_free(&csv);
+
+    static const char *const charts[] = {"memory-vs-size", "bytes-breakdown", "pareto", "growth",
+                                         "timeline-interned_hash", "timeline-trie"};
+    for (size_t chart = 0; chart < sizeof charts / sizeof charts[0]; chart++)
+        expect_chart(out, charts[chart]);
+    cr_expect(file_size(out, "charts/memory-vs-size-floor.dat") > 0, "the floor was not charted");
+
+    char md_path[4200];
+    snprintf(md_path, sizeof md_path, "%s/summary.md", out);
+    mgt_buffer md = {0};
+    cr_assert_eq(mgt_read_file(md_path, &md), 0);
+    mgt_buffer_append_byte(&md, 0);
+    cr_expect(strstr((char *)md.bytes, "## Growth") && strstr((char *)md.bytes, "## Archival floor") &&
+              strstr((char *)md.bytes, "xz -9e"), "summary.md lacks the growth or floor section");
+    mgt_buffer_free(&md);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
+Test(report, a_bad_results_line_is_an_input_error_and_leaves_no_files)
+{
+    char *out = temp_folder();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    FILE *file = fopen(path, "w");
+    cr_assert(file);
+    fputs("{\"schema\":\"memgrams.run/1\"\nnot json\n", file);
+    fclose(file);
+    const char *args[] = {"report", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 2, "exit %d (stderr %s)", result.exit_code, result.err);
+    cr_expect_eq(count_lines(result.err), 1, "stderr: %s", result.err);
+    cr_expect(file_size(out, "summary.csv") < 0 && file_size(out, "summary.md") < 0, "files written from bad input");
+    command_result_free(&result);
+    remove_folder(out);
+}
+
+Test(timeline, training_samples_are_evenly_spaced_and_every_phase_ends_once)
+{
+    char *corpus = zipf_corpus(3000);
+    const char *args[] = {"run", "--backend", "interned_hash", "--corpus", corpus, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "run: %s", result.err);
+    json_t *run = run_json(&result);
+    json_t *timeline = json_object_get(run, "timeline");
+    cr_assert(json_is_array(timeline), "no timeline");
+    double grams_added = json_number_value(json_object_get(run, "grams_added"));
+    double last_grams = -1, last_seconds = -1, stride = 0, previous_sample = 0;
+    int training = 0, ends = 0;
+    size_t index;
+    json_t *point;
+    json_array_foreach(timeline, index, point) {
+        double grams = json_number_value(json_object_get(point, "grams"));
+        double seconds = json_number_value(json_object_get(point, "seconds"));
+        cr_expect(grams >= last_grams && seconds >= last_seconds, "point %zu goes back", index);
+        cr_expect(json_is_integer(json_object_get(point, "rss")) && json_is_integer(json_object_get(point, "allocated")));
+        if (json_is_true(json_object_get(point, "end"))) {
+            ends++;
+        } else {
+            if (training == 1)
+                stride = grams - previous_sample;
+            else if (training > 1)
+                cr_expect_eq(grams - previous_sample, stride, "training samples are not evenly spaced");
+            previous_sample = grams;
+            training++;
+        }
+        last_grams = grams;
+        last_seconds = seconds;
+    }
+    cr_expect_eq(ends, 6, "%d phase ends, expected 6", ends);
+    cr_expect(training >= 64 && training < 128, "%d training samples, expected 64..127", training);
+    cr_expect_eq(last_grams, grams_added);
+    json_decref(run);
+    command_result_free(&result);
+    mgt_temp_remove(corpus);
+}
+
+/* Bytes the contract splits on, bytes it keeps, uppercase, a last line without \n. */
+static const char hostile_text[] =
+    "The CAT sat\ton\vthe\fmat\r\n"
+    "\n"
+    "   \t \n"
+    "\xc3\x89t\xc3\xa9 \xc3\xa9T\xc3\xa9 ABC abc aBc\n"
+    "nul\0byte nul\0byte x\x1cy x\x85y x\xa0y\n"
+    "the cat sat on the log the cat sat\n"
+    "<s> </s> ^ $ the end";
+
+Test(peer, python_dict_counts_equal_the_harness_counts, .timeout = 120)
+{
+    char *corpus = mgt_temp_file(hostile_text, sizeof hostile_text - 1), *out = temp_folder();
+    const char *args[] = {"sweep", "--backends", "naive_hash,python_dict", "--corpora", corpus, "--orders", "1,2,3",
+                          "--allocators", "glibc", "--out", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "sweep exited %d: %s", result.exit_code, result.err);
+    command_result_free(&result);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    size_t count;
+    json_t *runs = load_json_lines(path, &count);
+    cr_assert_eq(count, 6, "%zu runs, expected 6", count);
+    static const char *const fields[] = {"sentences", "tokens", "vocab", "grams_added", "ngrams", "contexts",
+                                         "ngrams_after_prune"};
+    for (size_t order = 0; order < 3; order++) {
+        json_t *c_run = json_array_get(runs, order), *peer_run = json_array_get(runs, 3 + order);
+        cr_assert_str_eq(json_string_value(json_object_get(peer_run, "backend")), "python_dict");
+        cr_expect_str_eq(json_string_value(json_object_get(peer_run, "status")), "ok");
+        cr_expect_str_eq(json_string_value(json_object_get(peer_run, "schema")), "memgrams.run/1");
+        for (size_t field = 0; field < sizeof fields / sizeof fields[0]; field++) {
+            json_int_t expected = json_integer_value(json_object_get(c_run, fields[field]));
+            json_int_t got = json_integer_value(json_object_get(peer_run, fields[field]));
+            cr_expect_eq(got, expected, "order %zu: %s is %lld in python_dict, %lld in the harness", order + 1,
+                         fields[field], (long long)got, (long long)expected);
+        }
+        cr_expect(json_array_size(json_object_get(peer_run, "timeline")) >= 6, "the peer has no timeline");
+    }
+    json_decref(runs);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
