@@ -343,6 +343,8 @@ static int command_report(int argc, char **argv)
         return usage_error("report", "%s", error);
     if (mg_microbench_report(argv[1], stdout, error, sizeof error) != 0)
         return usage_error("report", "%s", error);
+    if (!sweep_results)
+        return 0;
     if (mg_report_write(argv[1], error, sizeof error) != 0) {
         fprintf(stderr, "memgrams report: %s\n", error);
         return EXIT_FAILED;
