@@ -31,8 +31,8 @@
  *   +----+----+-----+----+----+-----+----+----+-----+--
  *   samples[k]: field k of rows 0, 32, 64, ..   | 7 | 9 | 12 |..
  *   escapes: (gram, count) sorted by gram, for the counts that do not fit
- *   hot words: 4096 slots of 16 B | id | len | up to 11 bytes |, hashed:
- *              the 2048 most frequent words of at most 11 bytes
+ *   hot words: up to 4096 slots of 16 B | id | len | up to 11 bytes |,
+ *              hashed: the most frequent words of at most 11 bytes, half full
  *   dictionary: common/vocab.h (front-coded, with its hash index)
  *
  *   b is the width minimising n b + 128 escapes. A context's successors are
@@ -50,8 +50,9 @@
  * oversize threshold (blocks it returns to the kernel when freed; glibc
  * mmaps them), so outgrown tables leave no dirty pages. The rows are packed
  * in place into the training block, which is then shrunk: no second copy of
- * the grams. Optional parts (the dictionary's index, the samples, the hot
- * table) are allocated last, into pages the training structures just freed.
+ * the grams. The optional parts come last: the dictionary's hash index
+ * into pages the interner and the remap have just freed, the samples and
+ * the hot table into the rows' block, after the rows (sharing its rounding).
  *
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:
@@ -64,7 +65,9 @@
  *
  * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
  * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
- *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes (measured: 7.97 requested).
+ *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes; measured under jemalloc: 8.01
+ *   requested, 8.64 allocated, 9.6 of RSS after finalize once the vocabulary
+ *   grows its training blocks the same way (common/grow.h).
  */
 #include "backend.h"
 #include "common/elias_fano.h"
@@ -215,14 +218,6 @@ static void *block_shrink(void *block, size_t *old_bytes, size_t bytes)
         return block;
     *old_bytes = bytes;
     return shrunk;
-}
-
-/* The array now holds len values: give back the tail. */
-static void packed_shrink(packed_array *array, uint64_t len)
-{
-    size_t bytes = array->word_count * sizeof(uint64_t);
-    array->words = block_shrink(array->words, &bytes, mg_bits_words(len, array->bits) * sizeof(uint64_t));
-    array->word_count = bytes / sizeof(uint64_t);
 }
 
 /* Fields written in order into words no one reads again: each word is
@@ -504,14 +499,10 @@ static void frozen_free(packed_table *t)
     mg_vocab_dict_destroy(t->dict);
     t->dict = NULL;
     packed_free(&t->first_at);
-    for (int k = 1; k < t->order; k++)
-        packed_free(&t->samples[k]);
     mg_free(t->escapes, t->escapes_bytes);
     t->escapes = NULL;
     t->escapes_bytes = 0;
     t->escape_count = 0;
-    mg_free(t->hot, t->hot_cap * sizeof *t->hot);
-    t->hot = NULL;
 }
 
 /* The frozen blocks the rows cannot do without (the rows take the
@@ -590,12 +581,43 @@ static void samples_fill(packed_table *t)
             packed_set(&t->samples[k], sample, row_id(t, sample * SAMPLE_EVERY, k));
 }
 
-static void samples_make(packed_table *t)
+/* The rows' block: the rows, then (optional) the samples of each field and
+ * the hot table, so that they share the allocation's rounding. */
+static size_t block_bytes(const packed_table *t, bool optional)
 {
-    for (int k = 1; k < t->order; k++)
-        if (packed_make(&t->samples[k], samples_for(t->grams), t->id_bits) != MG_OK)
-            packed_free(&t->samples[k]);
-    samples_fill(t);
+    size_t words = mg_bits_words(t->grams, t->row_bits);
+    for (int k = 1; optional && k < t->order; k++)
+        words += mg_bits_words(samples_for(t->grams), t->id_bits);
+    return words * sizeof(uint64_t) + (optional ? t->hot_cap * sizeof(hot_word) : 0);
+}
+
+/* Points the samples and the hot table at their places after the rows
+ * (present: the block is block_bytes(t, true) or more). */
+static void block_point(packed_table *t, bool present)
+{
+    uint64_t *at = t->rows + mg_bits_words(t->grams, t->row_bits);
+    for (int k = 1; k < t->order; k++) {
+        size_t words = mg_bits_words(samples_for(t->grams), t->id_bits);
+        t->samples[k] = (packed_array){present ? at : NULL, present ? words : 0, t->id_bits};
+        at += words;
+    }
+    t->hot = present ? (hot_word *)(void *)at : NULL;
+}
+
+/* The rows' block sized to the rows and the optional parts, which are then
+ * placed; without room for them, the rows alone. */
+static void block_fit(packed_table *t)
+{
+    size_t wanted = block_bytes(t, true);
+    uint64_t *fitted = wanted <= t->rows_bytes ? block_shrink(t->rows, &t->rows_bytes, wanted)
+                                               : mg_realloc(t->rows, t->rows_bytes, wanted);
+    if (fitted && wanted > t->rows_bytes)
+        t->rows_bytes = wanted;
+    if (fitted)
+        t->rows = fitted;
+    else
+        t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, false));
+    block_point(t, fitted != NULL);
 }
 
 static bool same_context_as_previous(const packed_table *t, uint64_t gram, uint64_t first, uint64_t previous_first)
@@ -679,23 +701,27 @@ static void hot_insert(packed_table *t, uint32_t id)
     memcpy(t->hot[at].bytes, word.bytes, word.len);
 }
 
+/* Slots of the hot table: twice the words, a power of two, at most
+ * HOT_SLOTS_MAX. */
+static uint32_t hot_slots(uint32_t vocab)
+{
+    uint32_t slots = 16;
+    while (slots < HOT_SLOTS_MAX && slots < 2 * (uint64_t)(vocab - MG_VOCAB_FIRST_WORD_ID))
+        slots *= 2;
+    return slots;
+}
+
 /* The hot table: the hot_cap / 2 most frequent words of at most HOT_BYTES
  * bytes, picked through a min-heap. Optional, like the samples. */
 static void hot_make(packed_table *t)
 {
-    uint64_t words = t->vocab - MG_VOCAB_FIRST_WORD_ID;
-    t->hot_cap = 16;
-    while (t->hot_cap < HOT_SLOTS_MAX && t->hot_cap < 2 * words)
-        t->hot_cap *= 2;
     size_t wanted = t->hot_cap / 2, held = 0;
-    t->hot = mg_calloc(t->hot_cap, sizeof *t->hot);
-    word_rank *heap = mg_alloc(wanted * sizeof *heap);
-    if (!t->hot || !heap) {
-        mg_free(t->hot, t->hot_cap * sizeof *t->hot);
-        mg_free(heap, wanted * sizeof *heap);
+    word_rank *heap = t->hot ? mg_alloc(wanted * sizeof *heap) : NULL;
+    if (!heap) {
         t->hot = NULL;
         return;
     }
+    memset(t->hot, 0, t->hot_cap * sizeof *t->hot);
     unsigned char buffer[MG_VOCAB_DECODE_MAX];
     for (uint32_t id = MG_VOCAB_FIRST_WORD_ID; id < t->vocab; id++) {
         if (mg_vocab_dict_word(t->dict, id, buffer).len > HOT_BYTES)
@@ -747,9 +773,10 @@ static int pa_finalize(void *self)
     records_gather(t, remap);
     mg_vocab_remap_free(remap, t->vocab);
     rows_pack(t);
-    t->rows = block_shrink(t->rows, &t->rows_bytes, mg_bits_words(t->grams, t->row_bits) * sizeof(uint64_t));
+    t->hot_cap = hot_slots(t->vocab);
+    block_fit(t);
     mg_vocab_dict_build_index(t->dict); /* optional: see vocab.h */
-    samples_make(t);
+    samples_fill(t);
     hot_make(t);
     t->contexts = contexts_count(t);
     t->finalized = true;
@@ -1072,10 +1099,16 @@ static void prune_frozen(packed_table *t, uint64_t min_count)
     }
     packed_set(&t->first_at, t->vocab, kept);
     t->grams = kept;
-    t->rows = block_shrink(t->rows, &t->rows_bytes, mg_bits_words(kept, t->row_bits) * sizeof(uint64_t));
+    bool optional = t->samples[t->order > 1 ? 1 : 0].words != NULL || t->hot != NULL;
+    if (t->hot) /* moves down with the end of the rows; the samples are taken again */
+        memmove((unsigned char *)t->rows + block_bytes(t, true) - t->hot_cap * sizeof(hot_word), t->hot,
+                t->hot_cap * sizeof(hot_word));
+    t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, optional));
+    hot_word *hot = t->hot;
+    block_point(t, optional);
+    if (!hot)
+        t->hot = NULL;
     samples_fill(t);
-    for (int k = 1; k < t->order; k++)
-        packed_shrink(&t->samples[k], samples_for(kept));
     t->escape_count = escape_kept;
     t->escapes = block_shrink(t->escapes, &t->escapes_bytes, escape_kept * sizeof *t->escapes);
     t->contexts = contexts_count(t);
