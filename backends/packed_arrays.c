@@ -1,8 +1,8 @@
 /*
  * packed_arrays.c — words interned to ids; at finalize the vocabulary is
  * frozen into the shared front-coded dictionary (common/vocab.h, ids in
- * token order) and the n-grams, sorted by id tuple, are stored column by
- * column in bit-packed arrays.
+ * token order) and the n-grams, sorted by id tuple, are stored as
+ * bit-packed rows with a sampled skip index per field.
  *
  * Training (a compact hash of id tuples, as in interned_hash):
  *
@@ -23,31 +23,54 @@
  *
  *   first_at: V + 1 entries of ceil(log2(n + 1)) bits: grams with w0 < v
  *   +---+---+---+---+--
- *   | 0 | 0 | 3 | 4 |..        grams of w0 = v: [first_at[v], first_at[v+1])
- *   +---+---+---+---+--        (w0 is implicit: no column for it)
- *   column 1: w1 of every gram, ceil(log2 V) bits   | 7 | 7 | 9 | 2 |..
- *   column 2: w2 of every gram, ceil(log2 V) bits   | 3 | 8 | 1 | 5 |..
- *   counts:   count - 1 in b bits, all ones = escape | 0 | 0 | 3 | 0 |..
- *   escapes:  (gram, count) sorted by gram, for counts that do not fit
- *   dictionary: common/vocab.h
+ *   | 0 | 0 | 3 | 4 |..        grams of w0 = v: rows [first_at[v], first_at[v+1])
+ *   +---+---+---+---+--        (w0 is implicit: no field for it)
+ *   rows: one per gram, 2 ceil(log2 V) + b bits, packed in 64-bit words
+ *   +----+----+-----+----+----+-----+----+----+-----+--
+ *   | w1 | w2 | c-1 | w1 | w2 | c-1 | w1 | w2 | c-1 |..   c-1 all ones: escape
+ *   +----+----+-----+----+----+-----+----+----+-----+--
+ *   samples[k]: field k of rows 0, 32, 64, ..   | 7 | 9 | 12 |..
+ *   escapes: (gram, count) sorted by gram, for the counts that do not fit
+ *   hot words: up to 4096 slots of 16 B | id | len | up to 11 bytes |,
+ *              hashed: the most frequent words of at most 11 bytes, half full
+ *   dictionary: common/vocab.h (front-coded, with its hash index)
  *
  *   b is the width minimising n b + 128 escapes. A context's successors are
- *   one contiguous range: narrowed column by column (interpolation search,
- *   then binary; galloping for the end of a run). Words are found through
- *   the dictionary's hash index.
+ *   one contiguous range of rows, narrowed field by field: a wide range by
+ *   a binary search of its samples first (32 times denser than the rows; the
+ *   first steps of a frequent range stay cached), then within 32 rows.
+ *   Why rows and not columns: the count is read from the cache line that
+ *   held the last id, and the rows can be packed in place (below). Why a
+ *   hot table: a dictionary find costs three dependent cache misses (index
+ *   slot, bucket offset, bucket scan) and a hit does three finds, but
+ *   queries follow the text, where ~2000 words make most tokens.
+ *
+ * Memory shaping (RSS after finalize, not only bytes requested): the
+ * training table grows by 1.5x, but from 1 MiB straight to 8 MiB, jemalloc's
+ * oversize threshold (blocks it returns to the kernel when freed; glibc
+ * mmaps them), so outgrown tables leave no dirty pages. The rows are packed
+ * in place into the training block, which is then shrunk: no second copy of
+ * the grams. The optional parts come last: the dictionary's hash index
+ * into pages the interner and the remap have just freed, the samples and
+ * the hot table into the rows' block, after the rows (sharing its rounding).
  *
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:
  *
- *     (order - 1) ceil(log2 V) / 8            id columns
+ *     (order - 1) ceil(log2 V) (1 + 1/32) / 8   ids in the rows, samples
  *   + (b + 128 e) / 8                         counts, e = escaped fraction
  *   + (V / n) ceil(log2(n + 1)) / 8           first_at
+ *   + 16 H / n                                hot words, H = min(4096, 2 V) slots
  *   + (dict(V, B) + 5 V) / n                  dictionary and its hash index (vocab.h)
  *
- * Order 3 on gcide's first 15 MB (V ~ 2^18, V/n ~ 0.16, b = 2, e ~ 0.02):
- *   4.5 + 0.6 + 0.4 + 0.16 (0.6 x 9 + 2.5 + 5) ~ 7.6 bytes.
+ * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
+ * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
+ *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes; measured under jemalloc: 8.01
+ *   requested, 8.64 allocated, 9.6 of RSS after finalize once the vocabulary
+ *   grows its training blocks the same way (common/grow.h).
  */
 #include "backend.h"
+#include "common/elias_fano.h"
 #include "common/vocab.h"
 #include "mem.h"
 
@@ -60,18 +83,21 @@
 
 enum {
     MIN_CAPACITY = 16,
-    GRAM_MAX_LOAD = 85, /* percent: the training table grows by 1.5x past it */
+    GRAM_MAX_LOAD = 85,    /* percent: the training table grows by 1.5x past it */
+    SMALL_TABLE = 1 << 20, /* bytes: a table past it grows straight to HUGE_BLOCK */
+    HUGE_BLOCK = 8 << 20,  /* jemalloc's opt.oversize_threshold: see gram_grow */
     SORT_SMALL = 12,
     COUNT_BITS_MAX = 32,
-    ESCAPE_BITS = 128, /* an escape entry: 16 bytes */
-    INTERPOLATION_STEPS = 4, /* then binary search */
-    INTERPOLATION_MIN = 64,  /* ranges narrower than this are binary searched */
+    ESCAPE_BITS = 128,  /* an escape entry: 16 bytes */
+    SAMPLE_EVERY = 32,  /* rows between two samples of a field */
+    HOT_SLOTS_MAX = 4096, /* hot words table: slots (a power of two), half filled */
+    HOT_BYTES = 11,       /* longest word the hot table holds */
 };
 
 /* Assumed by the estimate (measured on gcide order 3): count width and the
  * fraction of counts escaped. */
-#define ESTIMATE_COUNT_BITS 2.0
-#define ESTIMATE_ESCAPED 0.02
+#define ESTIMATE_COUNT_BITS 3.0
+#define ESTIMATE_ESCAPED 0.007
 
 /* n values of `bits` bits each, packed into 64-bit words (one spare word at
  * the end, so a value never reads past the block). */
@@ -81,7 +107,15 @@ typedef struct packed_array {
     unsigned bits;
 } packed_array;
 
-/* A count too big for the counts column. */
+/* A frequent word and its id: 16 bytes, len 0 = empty. */
+typedef struct hot_word {
+    uint32_t id;
+    uint8_t len;
+    unsigned char bytes[HOT_BYTES];
+} hot_word;
+_Static_assert(sizeof(hot_word) == 16, "a hot word is 16 bytes");
+
+/* A count too big for the count field. */
 typedef struct escape {
     uint64_t gram;
     uint64_t count;
@@ -103,10 +137,15 @@ typedef struct packed_table {
     mg_vocab_dict *dict;
     uint32_t vocab; /* dictionary ids, markers included */
     packed_array first_at;
-    packed_array columns[MG_ORDER_MAX]; /* 1 .. order - 1 */
-    packed_array counts;
+    uint64_t *rows;    /* one row per gram, packed where the training slots were */
+    size_t rows_bytes; /* the rows' block */
+    unsigned id_bits, count_bits, row_bits;
+    packed_array samples[MG_ORDER_MAX]; /* 1 .. order - 1: that field of every SAMPLE_EVERY-th row */
     escape *escapes;
     uint64_t escape_count;
+    size_t escapes_bytes; /* their block (more than needed after a prune that could not shrink it) */
+    hot_word *hot;        /* the most frequent short words, hashed: NULL when out of memory */
+    uint32_t hot_cap;
 } packed_table;
 
 /* ---- packed arrays ---------------------------------------------------- */
@@ -120,10 +159,33 @@ static unsigned bits_for(uint64_t max)
     return bits;
 }
 
+/* The width-bit field at bit `at` (width < 64); the word after it is always
+ * there (every block keeps a spare word), so both are read, no branch. */
+static inline uint64_t bits_read(const uint64_t *words, uint64_t at, unsigned width)
+{
+    const uint64_t *word = words + (at >> 6);
+    unsigned shift = (unsigned)(at & 63);
+    uint64_t value = (word[0] >> shift) | ((word[1] << 1) << (63 - shift));
+    return value & ((UINT64_C(1) << width) - 1);
+}
+
+/* Overwrite the width-bit field at bit `at` (width <= 32, value < 2^width). */
+static inline void bits_put(uint64_t *words, uint64_t at, unsigned width, uint64_t value)
+{
+    if (width == 0)
+        return;
+    uint64_t mask = (UINT64_C(1) << width) - 1;
+    uint64_t *word = words + (at >> 6);
+    unsigned shift = (unsigned)(at & 63);
+    word[0] = (word[0] & ~(mask << shift)) | (value << shift);
+    if (shift + width > 64)
+        word[1] = (word[1] & ~(mask >> (64 - shift))) | (value >> (64 - shift));
+}
+
 static int packed_make(packed_array *array, uint64_t len, unsigned bits)
 {
     array->bits = bits;
-    array->word_count = (size_t)((len * bits + 63) / 64 + 1);
+    array->word_count = mg_bits_words(len, bits);
     array->words = mg_calloc(array->word_count, sizeof(uint64_t));
     return array->words ? MG_OK : MG_ERR_NOMEM;
 }
@@ -137,38 +199,83 @@ static void packed_free(packed_array *array)
 
 static inline uint64_t packed_get(const packed_array *array, uint64_t index)
 {
-    uint64_t bit = index * array->bits;
-    unsigned shift = (unsigned)(bit & 63);
-    const uint64_t *word = array->words + (bit >> 6);
-    uint64_t value = word[0] >> shift;
-    if (shift + array->bits > 64)
-        value |= word[1] << (64 - shift);
-    return array->bits == 64 ? value : value & ((UINT64_C(1) << array->bits) - 1);
+    return bits_read(array->words, index * array->bits, array->bits);
 }
 
 static inline void packed_set(packed_array *array, uint64_t index, uint64_t value)
 {
-    uint64_t mask = array->bits == 64 ? UINT64_MAX : (UINT64_C(1) << array->bits) - 1;
-    uint64_t bit = index * array->bits;
-    unsigned shift = (unsigned)(bit & 63);
-    uint64_t *word = array->words + (bit >> 6);
-    word[0] = (word[0] & ~(mask << shift)) | (value << shift);
-    if (shift + array->bits > 64)
-        word[1] = (word[1] & ~(mask >> (64 - shift))) | (value >> (64 - shift));
+    bits_put(array->words, index * array->bits, array->bits, value);
 }
 
-/* Give back the tail after a prune (the array now holds len values); on
+/* Give back the tail of a block of old_bytes now needing `bytes`; on
  * failure the block just stays as big. */
-static void packed_shrink(packed_array *array, uint64_t len)
+static void *block_shrink(void *block, size_t *old_bytes, size_t bytes)
 {
-    size_t words = (size_t)((len * array->bits + 63) / 64 + 1);
-    if (words >= array->word_count)
+    if (bytes >= *old_bytes)
+        return block;
+    void *shrunk = mg_realloc(block, *old_bytes, bytes);
+    if (!shrunk)
+        return block;
+    *old_bytes = bytes;
+    return shrunk;
+}
+
+/* Fields written in order into words no one reads again: each word is
+ * stored once, whole, when its 64 bits are known. */
+typedef struct bit_writer {
+    uint64_t *words;
+    size_t at;
+    uint64_t pending;
+    unsigned used;
+} bit_writer;
+
+static inline void writer_put(bit_writer *writer, uint64_t value, unsigned width)
+{
+    if (width == 0)
         return;
-    uint64_t *shrunk = mg_realloc(array->words, array->word_count * sizeof(uint64_t), words * sizeof(uint64_t));
-    if (shrunk) {
-        array->words = shrunk;
-        array->word_count = words;
+    writer->pending |= value << writer->used;
+    writer->used += width;
+    if (writer->used >= 64) {
+        writer->words[writer->at++] = writer->pending;
+        writer->used -= 64;
+        writer->pending = writer->used == 0 ? 0 : value >> (width - writer->used);
     }
+}
+
+/* The last partial word and the spare word. */
+static void writer_flush(bit_writer *writer)
+{
+    if (writer->used > 0)
+        writer->words[writer->at++] = writer->pending;
+    writer->words[writer->at++] = 0;
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+/* Field k (1 .. order - 1) of a row: the id at position k. */
+static inline uint64_t row_id(const packed_table *t, uint64_t row, int k)
+{
+    return bits_read(t->rows, row * t->row_bits + (uint64_t)(k - 1) * t->id_bits, t->id_bits);
+}
+
+static inline uint64_t row_count_bits_at(const packed_table *t, uint64_t row)
+{
+    return row * t->row_bits + (uint64_t)(t->order - 1) * t->id_bits;
+}
+
+static inline uint64_t row_stored_count(const packed_table *t, uint64_t row)
+{
+    return bits_read(t->rows, row_count_bits_at(t, row), t->count_bits);
+}
+
+static inline uint64_t escape_mark(const packed_table *t)
+{
+    return (UINT64_C(1) << t->count_bits) - 1;
+}
+
+static uint64_t samples_for(uint64_t rows)
+{
+    return rows == 0 ? 0 : (rows - 1) / SAMPLE_EVERY + 1;
 }
 
 /* ---- training table helpers ------------------------------------------- */
@@ -219,13 +326,19 @@ static void gram_place(const packed_table *t, uint32_t *slots, uint32_t capacity
     memcpy(slots + (size_t)index * t->slot_words, gram, t->slot_words * sizeof(uint32_t));
 }
 
-/* Move every gram into a table 1.5 times bigger; unchanged on failure. */
+/* Move every gram into a table 1.5 times bigger; unchanged on failure. A
+ * table past SMALL_TABLE bytes grows straight to HUGE_BLOCK: jemalloc serves
+ * blocks from 8 MiB on (opt.oversize_threshold) from an arena that returns
+ * them to the kernel when freed, glibc mmaps them, whereas smaller freed
+ * tables stay resident as dirty pages for seconds after finalize. */
 static int gram_grow(packed_table *t)
 {
+    size_t slot_bytes = t->slot_words * sizeof(uint32_t);
     uint64_t capacity = (uint64_t)t->gram_cap + t->gram_cap / 2;
+    if (capacity * slot_bytes > SMALL_TABLE && capacity * slot_bytes < HUGE_BLOCK)
+        capacity = HUGE_BLOCK / slot_bytes + 1;
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    size_t slot_bytes = t->slot_words * sizeof(uint32_t);
     uint32_t *slots = mg_calloc((size_t)capacity, slot_bytes);
     if (!slots)
         return MG_ERR_NOMEM;
@@ -386,37 +499,34 @@ static void frozen_free(packed_table *t)
     mg_vocab_dict_destroy(t->dict);
     t->dict = NULL;
     packed_free(&t->first_at);
-    for (int k = 1; k < t->order; k++)
-        packed_free(&t->columns[k]);
-    packed_free(&t->counts);
-    mg_free(t->escapes, t->escape_count * sizeof *t->escapes);
+    mg_free(t->escapes, t->escapes_bytes);
     t->escapes = NULL;
+    t->escapes_bytes = 0;
+    t->escape_count = 0;
 }
 
-/* Every frozen block, sized; on failure none stays. */
-static int frozen_make(packed_table *t, uint64_t escapes, unsigned count_bits)
+/* The frozen blocks the rows cannot do without (the rows take the
+ * training block over), sized; on failure none stays. */
+static int frozen_make(packed_table *t, uint64_t escapes)
 {
-    unsigned id_bits = bits_for(t->vocab > 1 ? t->vocab - 1 : 1);
-    bool made = packed_make(&t->first_at, (uint64_t)t->vocab + 1, bits_for(t->grams)) == MG_OK &&
-                packed_make(&t->counts, t->grams, count_bits) == MG_OK;
-    for (int k = 1; made && k < t->order; k++)
-        made = packed_make(&t->columns[k], t->grams, id_bits) == MG_OK;
-    t->escape_count = escapes;
-    if (made && escapes > 0) {
-        t->escapes = mg_alloc(escapes * sizeof *t->escapes);
-        made = t->escapes != NULL;
-    }
-    if (!made) {
-        frozen_free(t);
-        t->escape_count = 0;
+    if (packed_make(&t->first_at, (uint64_t)t->vocab + 1, bits_for(t->grams)) != MG_OK)
         return MG_ERR_NOMEM;
+    t->escape_count = escapes;
+    if (escapes > 0) {
+        t->escapes = mg_alloc(escapes * sizeof *t->escapes);
+        t->escapes_bytes = t->escapes ? escapes * sizeof *t->escapes : 0;
+        if (!t->escapes) {
+            packed_free(&t->first_at);
+            t->escape_count = 0;
+            return MG_ERR_NOMEM;
+        }
     }
     return MG_OK;
 }
 
-/* The slots, renumbered to dictionary ids, packed to the front and sorted;
- * returns the records (the slot block itself). */
-static uint32_t *records_gather(packed_table *t, const uint32_t *remap)
+/* The slots, renumbered to dictionary ids, packed to the front of the slot
+ * block and sorted. */
+static void records_gather(packed_table *t, const uint32_t *remap)
 {
     uint32_t *records = t->gram_slots;
     size_t kept = 0;
@@ -430,7 +540,84 @@ static uint32_t *records_gather(packed_table *t, const uint32_t *remap)
         record[t->order] = slot[t->order];
     }
     records_sort(records, kept, t->slot_words, t->order);
-    return records;
+}
+
+/* The sorted records become rows in the same block, front to back. Row g
+ * (row_bits < 32 (order + 1) bits, as an id or count takes at most 32)
+ * ends before record g + 1 starts, and a word is stored only once its bits
+ * are all known, so nothing is overwritten before it is read. */
+static void rows_pack(packed_table *t)
+{
+    bit_writer writer = {(uint64_t *)(void *)t->gram_slots, 0, 0, 0};
+    uint64_t mark = escape_mark(t), escaped = 0;
+    uint32_t first = 0, record[MG_ORDER_MAX + 1];
+    for (uint64_t gram = 0; gram < t->grams; gram++) {
+        memcpy(record, t->gram_slots + gram * t->slot_words, t->slot_words * sizeof(uint32_t));
+        while (first < record[0])
+            packed_set(&t->first_at, ++first, gram);
+        for (int k = 1; k < t->order; k++)
+            writer_put(&writer, record[k], t->id_bits);
+        uint64_t count = record[t->order];
+        writer_put(&writer, count - 1 < mark ? count - 1 : mark, t->count_bits);
+        if (count - 1 >= mark)
+            t->escapes[escaped++] = (escape){gram, count};
+    }
+    writer_flush(&writer);
+    while (first < t->vocab)
+        packed_set(&t->first_at, ++first, t->grams);
+    t->rows = (uint64_t *)(void *)t->gram_slots;
+    t->rows_bytes = (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t);
+    t->gram_slots = NULL;
+    t->gram_cap = 0;
+}
+
+/* Field k of every SAMPLE_EVERY-th row: a small sorted index over any
+ * range of rows sharing a k-prefix. Optional: without them (out of memory)
+ * lookups are slower, not wrong. */
+static void samples_fill(packed_table *t)
+{
+    for (int k = 1; k < t->order; k++)
+        for (uint64_t sample = 0; t->samples[k].words && sample < samples_for(t->grams); sample++)
+            packed_set(&t->samples[k], sample, row_id(t, sample * SAMPLE_EVERY, k));
+}
+
+/* The rows' block: the rows, then (optional) the samples of each field and
+ * the hot table, so that they share the allocation's rounding. */
+static size_t block_bytes(const packed_table *t, bool optional)
+{
+    size_t words = mg_bits_words(t->grams, t->row_bits);
+    for (int k = 1; optional && k < t->order; k++)
+        words += mg_bits_words(samples_for(t->grams), t->id_bits);
+    return words * sizeof(uint64_t) + (optional ? t->hot_cap * sizeof(hot_word) : 0);
+}
+
+/* Points the samples and the hot table at their places after the rows
+ * (present: the block is block_bytes(t, true) or more). */
+static void block_point(packed_table *t, bool present)
+{
+    uint64_t *at = t->rows + mg_bits_words(t->grams, t->row_bits);
+    for (int k = 1; k < t->order; k++) {
+        size_t words = mg_bits_words(samples_for(t->grams), t->id_bits);
+        t->samples[k] = (packed_array){present ? at : NULL, present ? words : 0, t->id_bits};
+        at += words;
+    }
+    t->hot = present ? (hot_word *)(void *)at : NULL;
+}
+
+/* The rows' block sized to the rows and the optional parts, which are then
+ * placed; without room for them, the rows alone. */
+static void block_fit(packed_table *t)
+{
+    size_t wanted = block_bytes(t, true);
+    uint64_t *fitted = wanted <= t->rows_bytes ? block_shrink(t->rows, &t->rows_bytes, wanted)
+                                               : mg_realloc(t->rows, t->rows_bytes, wanted);
+    if (fitted && wanted > t->rows_bytes)
+        t->rows_bytes = wanted;
+    if (fitted)
+        t->rows = fitted;
+    else
+        t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, false));
+    block_point(t, fitted != NULL);
 }
 
 static bool same_context_as_previous(const packed_table *t, uint64_t gram, uint64_t first, uint64_t previous_first)
@@ -438,7 +625,7 @@ static bool same_context_as_previous(const packed_table *t, uint64_t gram, uint6
     if (first != previous_first)
         return false;
     for (int k = 1; k < t->order - 1; k++)
-        if (packed_get(&t->columns[k], gram) != packed_get(&t->columns[k], gram - 1))
+        if (row_id(t, gram, k) != row_id(t, gram - 1, k))
             return false;
     return true;
 }
@@ -460,30 +647,108 @@ static uint64_t contexts_count(const packed_table *t)
     return contexts;
 }
 
-static void frozen_fill(packed_table *t, const uint32_t *records)
+/* ---- hot words -------------------------------------------------------- */
+
+static uint64_t count_at(const packed_table *t, uint64_t gram);
+
+/* A (frequency, id) min-heap of the words the hot table will hold. */
+typedef struct word_rank {
+    uint64_t frequency;
+    uint32_t id;
+} word_rank;
+
+static void heap_sift_down(word_rank *heap, size_t size, size_t at)
 {
-    uint64_t escape_mark = (UINT64_C(1) << t->counts.bits) - 1, escaped = 0;
-    uint32_t first = 0;
-    for (uint64_t gram = 0; gram < t->grams; gram++) {
-        const uint32_t *record = records + gram * t->slot_words;
-        while (first < record[0])
-            packed_set(&t->first_at, ++first, gram);
-        for (int k = 1; k < t->order; k++)
-            packed_set(&t->columns[k], gram, record[k]);
-        uint64_t count = record[t->order];
-        if (count - 1 < escape_mark) {
-            packed_set(&t->counts, gram, count - 1);
-        } else {
-            packed_set(&t->counts, gram, escape_mark);
-            t->escapes[escaped++] = (escape){gram, count};
-        }
+    for (;;) {
+        size_t least = at, left = 2 * at + 1, right = left + 1;
+        if (left < size && heap[left].frequency < heap[least].frequency)
+            least = left;
+        if (right < size && heap[right].frequency < heap[least].frequency)
+            least = right;
+        if (least == at)
+            return;
+        word_rank held = heap[at];
+        heap[at] = heap[least];
+        heap[least] = held;
+        at = least;
     }
-    while (first < t->vocab)
-        packed_set(&t->first_at, ++first, t->grams);
 }
 
-/* Everything the frozen layout needs is allocated before anything of the
- * training layout is let go, so a failure leaves the table as it was. */
+/* Occurrences of a word as the first of a gram, counts included: its
+ * frequency in the text, but for the last order - 1 tokens of a sentence. */
+static uint64_t word_frequency(const packed_table *t, uint32_t id)
+{
+    uint64_t frequency = 0, end = packed_get(&t->first_at, id + 1);
+    for (uint64_t gram = packed_get(&t->first_at, id); gram < end; gram++)
+        frequency += count_at(t, gram);
+    return frequency;
+}
+
+static uint32_t hot_home(const packed_table *t, const mg_token *word)
+{
+    return (uint32_t)XXH3_64bits(word->bytes, word->len) & (t->hot_cap - 1);
+}
+
+static void hot_insert(packed_table *t, uint32_t id)
+{
+    unsigned char buffer[MG_VOCAB_DECODE_MAX];
+    mg_token word = mg_vocab_dict_word(t->dict, id, buffer);
+    uint32_t at = hot_home(t, &word);
+    while (t->hot[at].len != 0)
+        at = (at + 1) & (t->hot_cap - 1);
+    t->hot[at].id = id;
+    t->hot[at].len = (uint8_t)word.len;
+    memcpy(t->hot[at].bytes, word.bytes, word.len);
+}
+
+/* Slots of the hot table: twice the words, a power of two, at most
+ * HOT_SLOTS_MAX. */
+static uint32_t hot_slots(uint32_t vocab)
+{
+    uint32_t slots = 16;
+    while (slots < HOT_SLOTS_MAX && slots < 2 * (uint64_t)(vocab - MG_VOCAB_FIRST_WORD_ID))
+        slots *= 2;
+    return slots;
+}
+
+/* The hot table: the hot_cap / 2 most frequent words of at most HOT_BYTES
+ * bytes, picked through a min-heap. Optional, like the samples. */
+static void hot_make(packed_table *t)
+{
+    size_t wanted = t->hot_cap / 2, held = 0;
+    word_rank *heap = t->hot ? mg_alloc(wanted * sizeof *heap) : NULL;
+    if (!heap) {
+        t->hot = NULL;
+        return;
+    }
+    memset(t->hot, 0, t->hot_cap * sizeof *t->hot);
+    unsigned char buffer[MG_VOCAB_DECODE_MAX];
+    for (uint32_t id = MG_VOCAB_FIRST_WORD_ID; id < t->vocab; id++) {
+        if (mg_vocab_dict_word(t->dict, id, buffer).len > HOT_BYTES)
+            continue;
+        word_rank rank = {word_frequency(t, id), id};
+        if (held < wanted) {
+            heap[held++] = rank;
+            if (held == wanted)
+                for (size_t at = wanted / 2; at-- > 0;)
+                    heap_sift_down(heap, held, at);
+        } else if (rank.frequency > heap[0].frequency) {
+            heap[0] = rank;
+            heap_sift_down(heap, held, 0);
+        }
+    }
+    for (size_t at = 0; at < held; at++)
+        hot_insert(t, heap[at].id);
+    mg_free(heap, wanted * sizeof *heap);
+}
+
+/* Every allocation the frozen table needs comes before anything of the
+ * training layout is let go, so a failure leaves the table as it was. The
+ * rows are then packed in place, in the training block, whose tail is given
+ * back: no second copy of the grams is ever made. The optional parts (the
+ * dictionary's hash index, the samples) are allocated last, into the pages
+ * the interner and the remap array have just freed, which the allocator
+ * would otherwise keep dirty. */
 static int pa_finalize(void *self)
 {
     packed_table *t = self;
@@ -493,21 +758,26 @@ static int pa_finalize(void *self)
     if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
         return MG_ERR_NOMEM;
     t->vocab = mg_vocab_dict_count(t->dict);
-    mg_vocab_dict_build_index(t->dict); /* without it lookups are slower, not wrong */
     uint64_t escapes;
-    unsigned count_bits = count_width(t, &escapes);
-    if (frozen_make(t, escapes, count_bits) != MG_OK) {
+    t->count_bits = count_width(t, &escapes);
+    t->id_bits = t->order > 1 ? bits_for(t->vocab > 1 ? t->vocab - 1 : 1) : 0;
+    t->row_bits = (unsigned)(t->order - 1) * t->id_bits + t->count_bits;
+    if (frozen_make(t, escapes) != MG_OK) {
         mg_vocab_remap_free(remap, t->vocab);
+        mg_vocab_dict_destroy(t->dict);
+        t->dict = NULL;
         return MG_ERR_NOMEM;
     }
     mg_interner_destroy(t->interner);
     t->interner = NULL;
-    const uint32_t *records = records_gather(t, remap);
+    records_gather(t, remap);
     mg_vocab_remap_free(remap, t->vocab);
-    frozen_fill(t, records);
-    mg_free(t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
-    t->gram_slots = NULL;
-    t->gram_cap = 0;
+    rows_pack(t);
+    t->hot_cap = hot_slots(t->vocab);
+    block_fit(t);
+    mg_vocab_dict_build_index(t->dict); /* optional: see vocab.h */
+    samples_fill(t);
+    hot_make(t);
     t->contexts = contexts_count(t);
     t->finalized = true;
     return MG_OK;
@@ -515,11 +785,25 @@ static int pa_finalize(void *self)
 
 /* ---- lookups ---------------------------------------------------------- */
 
+/* Id of a frozen word: the hot table first, then the dictionary. */
+static uint32_t word_find(const packed_table *t, const mg_token *token)
+{
+    if (t->hot && !mg_token_is_marker(token) && token->len <= HOT_BYTES)
+        for (uint32_t at = hot_home(t, token);; at = (at + 1) & (t->hot_cap - 1)) {
+            const hot_word *slot = &t->hot[at];
+            if (slot->len == 0)
+                break;
+            if (slot->len == token->len && memcmp(slot->bytes, token->bytes, token->len) == 0)
+                return slot->id;
+        }
+    return mg_vocab_dict_find(t->dict, token);
+}
+
 /* Ids of the tokens in the current vocabulary; false when one is unknown. */
 static bool ids_find(const packed_table *t, const mg_token *tokens, int count, uint32_t *ids)
 {
     for (int k = 0; k < count; k++) {
-        ids[k] = t->finalized ? mg_vocab_dict_find(t->dict, &tokens[k]) : mg_interner_find(t->interner, &tokens[k]);
+        ids[k] = t->finalized ? word_find(t, &tokens[k]) : mg_interner_find(t->interner, &tokens[k]);
         if (ids[k] == MG_VOCAB_NO_ID)
             return false;
     }
@@ -528,8 +812,8 @@ static bool ids_find(const packed_table *t, const mg_token *tokens, int count, u
 
 static uint64_t count_at(const packed_table *t, uint64_t gram)
 {
-    uint64_t stored = packed_get(&t->counts, gram);
-    if (stored != (UINT64_C(1) << t->counts.bits) - 1)
+    uint64_t stored = row_stored_count(t, gram);
+    if (stored != escape_mark(t))
         return stored + 1;
     uint64_t low = 0, high = t->escape_count;
     while (low < high) {
@@ -542,52 +826,77 @@ static uint64_t count_at(const packed_table *t, uint64_t gram)
     return t->escapes[low].count;
 }
 
-/* First index in [low, high) whose value in column is >= id (or > id when
- * `after`); the column is sorted over the range. */
-static uint64_t column_bound(const packed_array *column, uint64_t low, uint64_t high, uint64_t id, bool after)
+/* One field of a sorted run of fixed-width records: the samples of a
+ * field, or a field of the rows. */
+typedef struct field_view {
+    const uint64_t *words;
+    uint64_t offset; /* bits before the field in a record */
+    uint64_t stride; /* bits per record */
+    unsigned width;
+} field_view;
+
+static inline uint64_t view_get(const field_view *view, uint64_t index)
 {
-    while (low < high) {
-        uint64_t mid = low + (high - low) / 2;
-        uint64_t value = packed_get(column, mid);
-        if (value < id || (after && value == id))
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low;
+    return bits_read(view->words, index * view->stride + view->offset, view->width);
 }
 
-/* column_bound(>= id), starting with a few interpolation steps while the
- * range is wide: the ids that follow a common prefix spread fairly evenly
- * over the sorted vocabulary, so each step cuts far more than a halving. */
-static uint64_t column_lower(const packed_array *column, uint64_t low, uint64_t high, uint64_t id)
+static inline void view_prefetch(const field_view *view, uint64_t index)
 {
-    for (int step = 0; step < INTERPOLATION_STEPS && high - low > INTERPOLATION_MIN; step++) {
-        uint64_t first = packed_get(column, low), last = packed_get(column, high - 1);
-        if (id <= first)
-            return low;
-        if (id > last)
-            return high;
-        uint64_t guess = low + (uint64_t)((double)(id - first) / (double)(last - first) * (double)(high - 1 - low));
-        if (packed_get(column, guess) < id)
-            low = guess + 1;
-        else
-            high = guess + 1;
-    }
-    return column_bound(column, low, high, id, false);
+    __builtin_prefetch(view->words + ((index * view->stride + view->offset) >> 6));
 }
 
-/* column_bound(> id) from `from`, the first index holding id: galloping,
- * as a run of one id is usually short. */
-static uint64_t column_upper(const packed_array *column, uint64_t from, uint64_t high, uint64_t id)
+/* First index in [low, high) whose value is >= id (high when none), the
+ * values being sorted there. Branchless (the halving is a conditional
+ * move), and the two records the next step may read are prefetched, so
+ * the cache misses of a wide range overlap instead of queueing. */
+static uint64_t view_lower(const field_view *view, uint64_t low, uint64_t high, uint64_t id)
+{
+    if (low >= high)
+        return high;
+    uint64_t n = high - low;
+    while (n > 1) {
+        uint64_t half = n / 2;
+        view_prefetch(view, low + half / 2);
+        view_prefetch(view, low + half + half / 2);
+        low = view_get(view, low + half) < id ? low + half : low;
+        n -= half;
+    }
+    return low + (view_get(view, low) < id);
+}
+
+/* First row in [low, high) whose field k is >= id (high when none); field
+ * k is sorted over the range. A wide range is first narrowed to the rows
+ * between two samples, by a search of the samples it holds: they are dense
+ * (SAMPLE_EVERY rows a field) and the first steps of a frequent range stay
+ * in cache. */
+static uint64_t field_lower(const packed_table *t, int k, uint64_t low, uint64_t high, uint64_t id)
+{
+    if (high - low > 2 * SAMPLE_EVERY && t->samples[k].words) {
+        field_view samples = {t->samples[k].words, 0, t->id_bits, t->id_bits};
+        uint64_t first = (low + SAMPLE_EVERY - 1) / SAMPLE_EVERY, last = (high - 1) / SAMPLE_EVERY;
+        uint64_t sample = view_lower(&samples, first, last + 1, id); /* the first sample >= id */
+        if (sample > first)
+            low = (sample - 1) * SAMPLE_EVERY + 1; /* that sample is < id */
+        if (sample <= last)
+            high = sample * SAMPLE_EVERY; /* this one is >= id */
+    }
+    field_view rows = {t->rows, (uint64_t)(k - 1) * t->id_bits, t->row_bits, t->id_bits};
+    return view_lower(&rows, low, high, id);
+}
+
+/* First row in [from, high) whose field k is > id, from being the first
+ * holding id: galloping first, as most runs of one id are short. */
+static uint64_t field_upper(const packed_table *t, int k, uint64_t from, uint64_t high, uint64_t id)
 {
     uint64_t step = 1, low = from;
-    while (low + step < high && packed_get(column, low + step) <= id) {
+    while (step < SAMPLE_EVERY && low + step < high && row_id(t, low + step, k) == id) {
         low += step;
         step *= 2;
     }
     uint64_t end = low + step < high ? low + step : high;
-    return column_bound(column, low, end, id, true);
+    if (step >= SAMPLE_EVERY)
+        end = high; /* a long run: the samples narrow it */
+    return field_lower(t, k, low + 1, end, id + 1);
 }
 
 /* The range of frozen grams starting with ids[0 .. count): contiguous, as
@@ -597,9 +906,9 @@ static void prefix_range(const packed_table *t, const uint32_t *ids, int count, 
     *low = packed_get(&t->first_at, ids[0]);
     *high = packed_get(&t->first_at, ids[0] + 1);
     for (int k = 1; k < count && *low < *high; k++) {
-        *low = column_lower(&t->columns[k], *low, *high, ids[k]);
-        if (*low < *high && packed_get(&t->columns[k], *low) == ids[k])
-            *high = column_upper(&t->columns[k], *low, *high, ids[k]);
+        *low = field_lower(t, k, *low, *high, ids[k]);
+        if (*low < *high && row_id(t, *low, k) == ids[k])
+            *high = field_upper(t, k, *low, *high, ids[k]);
         else
             *high = *low;
     }
@@ -617,8 +926,8 @@ static uint64_t pa_count(void *self, const mg_token *gram)
     uint64_t low, high;
     prefix_range(t, ids, last > 0 ? last : 1, &low, &high);
     if (last > 0)
-        low = column_lower(&t->columns[last], low, high, ids[last]);
-    if (low >= high || (last > 0 && packed_get(&t->columns[last], low) != ids[last]))
+        low = field_lower(t, last, low, high, ids[last]);
+    if (low >= high || (last > 0 && row_id(t, low, last) != ids[last]))
         return 0;
     return count_at(t, low);
 }
@@ -670,7 +979,7 @@ static int pa_successors(void *self, const mg_token *context, mg_successor_visit
     prefix_range(t, ids, context_len, &low, &high);
     unsigned char buffer[MG_VOCAB_DECODE_MAX];
     for (uint64_t gram = low; gram < high; gram++) {
-        mg_token next = mg_vocab_dict_word(t->dict, (uint32_t)packed_get(&t->columns[context_len], gram), buffer);
+        mg_token next = mg_vocab_dict_word(t->dict, (uint32_t)row_id(t, gram, context_len), buffer);
         int stop = visit(arg, &next, count_at(t, gram));
         if (stop)
             return stop;
@@ -709,7 +1018,7 @@ static int pa_foreach(void *self, mg_gram_visit visit, void *arg)
         uint64_t end = packed_get(&t->first_at, first + 1);
         for (uint64_t gram = packed_get(&t->first_at, first); gram < end; gram++) {
             for (int k = 0; k < t->order; k++) {
-                uint64_t id = k == 0 ? first : packed_get(&t->columns[k], gram);
+                uint64_t id = k == 0 ? first : row_id(t, gram, k);
                 if (id != held[k]) {
                     tokens[k] = mg_vocab_dict_word(t->dict, (uint32_t)id, buffers[k]);
                     held[k] = id;
@@ -756,27 +1065,33 @@ static void prune_training(packed_table *t, uint64_t min_count)
     t->grams = grams;
 }
 
-/* Frozen grams are kept in place: every kept gram moves down to the next
- * free index (same widths), first_at is rewritten as the walk passes each
- * first id, escapes are compacted alongside. No allocation; the freed
- * tails are then given back. */
+/* Row `from` copied over row `to` (to <= from), field by field. */
+static void row_move(packed_table *t, uint64_t to, uint64_t from)
+{
+    for (int k = 1; k < t->order; k++)
+        bits_put(t->rows, to * t->row_bits + (uint64_t)(k - 1) * t->id_bits, t->id_bits, row_id(t, from, k));
+    bits_put(t->rows, row_count_bits_at(t, to), t->count_bits, row_stored_count(t, from));
+}
+
+/* Frozen grams are kept in place: every kept row moves down to the next
+ * free index, first_at is rewritten as the walk passes each first id,
+ * escapes are compacted alongside, the samples taken again. No
+ * allocation; the freed tails are then given back. */
 static void prune_frozen(packed_table *t, uint64_t min_count)
 {
-    uint64_t escape_mark = (UINT64_C(1) << t->counts.bits) - 1;
+    uint64_t mark = escape_mark(t);
     uint64_t kept = 0, escape_read = 0, escape_kept = 0;
     uint64_t start = packed_get(&t->first_at, 0);
     for (uint32_t first = 0; first < t->vocab; first++) {
         uint64_t end = packed_get(&t->first_at, first + 1);
         packed_set(&t->first_at, first, kept);
         for (uint64_t gram = start; gram < end; gram++) {
-            uint64_t stored = packed_get(&t->counts, gram);
-            uint64_t count = stored == escape_mark ? t->escapes[escape_read++].count : stored + 1;
+            uint64_t stored = row_stored_count(t, gram);
+            uint64_t count = stored == mark ? t->escapes[escape_read++].count : stored + 1;
             if (count < min_count)
                 continue;
-            for (int k = 1; k < t->order; k++)
-                packed_set(&t->columns[k], kept, packed_get(&t->columns[k], gram));
-            packed_set(&t->counts, kept, stored);
-            if (stored == escape_mark)
+            row_move(t, kept, gram);
+            if (stored == mark)
                 t->escapes[escape_kept++] = (escape){kept, count};
             kept++;
         }
@@ -784,20 +1099,18 @@ static void prune_frozen(packed_table *t, uint64_t min_count)
     }
     packed_set(&t->first_at, t->vocab, kept);
     t->grams = kept;
-    for (int k = 1; k < t->order; k++)
-        packed_shrink(&t->columns[k], kept);
-    packed_shrink(&t->counts, kept);
-    if (escape_kept < t->escape_count) {
-        escape *shrunk = escape_kept == 0 ? NULL
-                                          : mg_realloc(t->escapes, t->escape_count * sizeof *t->escapes,
-                                                       escape_kept * sizeof *t->escapes);
-        if (escape_kept == 0 || shrunk) {
-            if (escape_kept == 0)
-                mg_free(t->escapes, t->escape_count * sizeof *t->escapes);
-            t->escapes = shrunk;
-            t->escape_count = escape_kept;
-        }
-    }
+    bool optional = t->samples[t->order > 1 ? 1 : 0].words != NULL || t->hot != NULL;
+    if (t->hot) /* moves down with the end of the rows; the samples are taken again */
+        memmove((unsigned char *)t->rows + block_bytes(t, true) - t->hot_cap * sizeof(hot_word), t->hot,
+                t->hot_cap * sizeof(hot_word));
+    t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, optional));
+    hot_word *hot = t->hot;
+    block_point(t, optional);
+    if (!hot)
+        t->hot = NULL;
+    samples_fill(t);
+    t->escape_count = escape_kept;
+    t->escapes = block_shrink(t->escapes, &t->escapes_bytes, escape_kept * sizeof *t->escapes);
     t->contexts = contexts_count(t);
 }
 
@@ -821,6 +1134,7 @@ static void pa_destroy(void *self)
         return;
     mg_interner_destroy(t->interner);
     mg_free(t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
+    mg_free(t->rows, t->rows_bytes);
     frozen_free(t);
     mg_free(t, sizeof *t);
 }
@@ -833,19 +1147,20 @@ static double pa_estimate(const mg_table_shape *shape)
         return 0.0;
     double ngrams = (double)shape->ngrams;
     double vocab = (double)shape->vocab + MG_VOCAB_FIRST_WORD_ID;
-    double columns = (shape->order - 1) * (double)bits_for((uint64_t)vocab - 1) / 8.0;
+    double ids = (shape->order - 1) * (double)bits_for((uint64_t)vocab - 1) / 8.0;
     double counts = (ESTIMATE_COUNT_BITS + ESCAPE_BITS * ESTIMATE_ESCAPED) / 8.0;
     double first_at = vocab * bits_for(shape->ngrams) / 8.0 / ngrams;
     double index = (double)shape->vocab * 4.0 * 100.0 / MG_VOCAB_INDEX_LOAD;
     double dictionary = (mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes) + index) / ngrams;
-    return columns + counts + first_at + dictionary;
+    double hot = 16.0 * (vocab * 2 < HOT_SLOTS_MAX ? vocab * 2 : HOT_SLOTS_MAX) / ngrams;
+    return ids * (1.0 + 1.0 / SAMPLE_EVERY) + counts + first_at + hot + dictionary;
 }
 
 /* ---- ops table -------------------------------------------------------- */
 
 const mg_backend mg_backend_packed_arrays = {
     .name = "packed_arrays",
-    .summary = "interned ids; at finalize sorted id tuples in bit-packed columns, front-coded vocabulary",
+    .summary = "interned ids; at finalize sorted id tuples in bit-packed rows, front-coded vocabulary",
     .create = pa_create,
     .add = pa_add,
     .finalize = pa_finalize,
