@@ -28,7 +28,7 @@ const char *const mg_sampled_speed_names[MG_SAMPLED_COUNT] = {
 #define LOOKUPS_PER_KIND 262144         /* timed count() calls for hits, and for misses */
 #define SUCCESSOR_CALLS 16384           /* timed successors() calls at most */
 #define GENERATE_DRAWS 20000            /* timed generation draws at most */
-#define QUERY_BUDGET_SECONDS 0.5        /* no timed loop runs longer than this */
+#define QUERY_BUDGET_SECONDS 0.25       /* no timed loop runs longer than this (make bench runs ~50 cells) */
 
 typedef struct run_context {
     const mg_run_options *options;
