@@ -30,10 +30,11 @@ test: all $(SANITIZED)/build.ninja
 	tests/run $(BUILD) $(SANITIZED)
 
 # The default matrix (scripts/bench): every registered backend over gcide
-# fractions 1/16..1 under jemalloc, the whole of gcide under glibc, fortunes
-# under both; the python_dict peer over gcide fractions 1/16..1/2 and fortunes in a
-# second lane (one per core); the archival floor where `memgrams floor` exists;
-# then `memgrams report`. Under 3 minutes on 2 cores with the corpora cached.
+# fractions 1/16..1 under jemalloc, half of gcide under glibc, fortunes under
+# both, trie on synth at 2, 4 and 8x gcide's tokens; the python_dict peer over
+# gcide fractions 1/16..1/4 and fortunes in a second lane (one per core); the
+# archival floor (cached beside the corpus); then `memgrams report`. 2 min 21 s
+# on 2 cores with the corpora cached (floors made once, ~2 min more).
 # Results go to results/runs/bench-<time>/ (summary.csv, summary.md, charts/).
 BENCH_OUT ?= results/runs/bench-$(shell date +%Y%m%d-%H%M%S)
 bench: all
