@@ -112,7 +112,7 @@ typedef struct mg_backend {
 
 /* registry.c: the table of backends, NULL-terminated. */
 extern const mg_backend *const mg_backends[];
-/* Tests-only backends (null, calibration, crash): found by name, never listed,
+/* Tests-only backends (null, calibration, crash, slowdown): found by name, never listed,
  * never in a default sweep or in the conformance suite. */
 extern const mg_backend *const mg_test_backends[];
 
