@@ -425,14 +425,16 @@ static void chunks_release_if_unused(lanes_table *t)
     chunks_free(t);
 }
 
-/* Index of the first record not below the probe; *found when it is equal. */
-static size_t node_search(const lanes_table *t, const lane *l, map_node *node, const probe *p, bool *found)
+/* Index of the first of `count` sorted records (`width` bytes apart) not
+ * below the probe; *found when it is equal. Lanes and map nodes alike. */
+static size_t records_search(const lanes_table *t, const lane *l, const unsigned char *records, size_t count,
+                             size_t width, const probe *p, bool *found)
 {
-    size_t low = 0, high = node->used;
+    size_t low = 0, high = count;
     *found = false;
     while (low < high) {
         size_t middle = low + (high - low) / 2;
-        int order = probe_compare(p, key_at(t, l, node_record(l, node, middle)));
+        int order = probe_compare(p, key_at(t, l, records + middle * width));
         if (order == 0) {
             *found = true;
             return middle;
@@ -443,6 +445,11 @@ static size_t node_search(const lanes_table *t, const lane *l, map_node *node, c
             high = middle;
     }
     return low;
+}
+
+static size_t node_search(const lanes_table *t, const lane *l, map_node *node, const probe *p, bool *found)
+{
+    return records_search(t, l, node_record(l, node, 0), node->used, map_width(l), p, found);
 }
 
 static unsigned char *map_find(const lanes_table *t, const lane *l, const probe *p)
@@ -672,21 +679,7 @@ static lane *lane_of(lanes_table *t, const probe *p)
 /* Index of the lane record equal to the probe, or of where it would go. */
 static size_t lane_search(const lanes_table *t, const lane *l, const probe *p, bool *found)
 {
-    size_t low = 0, high = l->held;
-    *found = false;
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
-        int order = probe_compare(p, key_at(t, l, lane_record(l, middle)));
-        if (order == 0) {
-            *found = true;
-            return middle;
-        }
-        if (order > 0)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    return low;
+    return records_search(t, l, l->records, l->held, lane_width(l), p, found);
 }
 
 /* Rewrite the lane with counts `count_width` bytes wide. */

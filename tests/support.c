@@ -223,6 +223,15 @@ void mgt_zipf_text(mgt_buffer *out, uint64_t seed, size_t lines, size_t vocab)
     free(cumulative);
 }
 
+char *mgt_zipf_file(uint64_t seed, size_t lines, size_t vocab)
+{
+    mgt_buffer text = {0};
+    mgt_zipf_text(&text, seed, lines, vocab);
+    char *path = mgt_temp_file(text.bytes, text.len);
+    mgt_buffer_free(&text);
+    return path;
+}
+
 char *mgt_printable(char *out, size_t out_size, const void *bytes, size_t len)
 {
     const unsigned char *in = bytes;

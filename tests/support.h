@@ -62,6 +62,9 @@ double mgt_rng_unit(mgt_rng *rng);
  * Same seed, same text. */
 void mgt_zipf_text(mgt_buffer *out, uint64_t seed, size_t lines, size_t vocab);
 
+/* mgt_zipf_text into a temporary file; its path (free with mgt_temp_remove). */
+char *mgt_zipf_file(uint64_t seed, size_t lines, size_t vocab);
+
 /* Printable rendering of bytes for messages into out (out_size >= 32):
  * printable ASCII kept, anything else (and '\\', '<', '|', space) as \xNN;
  * cut to fit, then "...(N bytes)". Returns out. */

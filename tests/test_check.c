@@ -251,11 +251,7 @@ Test(check, junit_is_well_formed_and_counts_the_failures)
 
 static char *zipf_corpus(void)
 {
-    mgt_buffer text = {0};
-    mgt_zipf_text(&text, 5, 4000, 2000);
-    char *path = mgt_temp_file(text.bytes, text.len);
-    mgt_buffer_free(&text);
-    return path;
+    return mgt_zipf_file(5, 4000, 2000);
 }
 
 Test(repeat, keeps_every_round_and_the_median)

@@ -162,11 +162,7 @@ Test(gbench_shim, heap_growth_and_errors_are_reported)
 
 static char *tiny_corpus(void)
 {
-    mgt_buffer text = {0};
-    mgt_zipf_text(&text, 7, 200, 300);
-    char *path = mgt_temp_file(text.bytes, text.len);
-    mgt_buffer_free(&text);
-    return path;
+    return mgt_zipf_file(7, 200, 300);
 }
 
 /* memgrams-microbench on the tiny corpus with extra flags (NULL-terminated). */

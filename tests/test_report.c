@@ -15,11 +15,7 @@
 /* A Zipf-like text of a few thousand lines: big enough for a timeline's doublings. */
 static char *zipf_corpus(size_t lines)
 {
-    mgt_buffer text = {0};
-    mgt_zipf_text(&text, 7, lines, 3000);
-    char *path = mgt_temp_file(text.bytes, text.len);
-    mgt_buffer_free(&text);
-    return path;
+    return mgt_zipf_file(7, lines, 3000);
 }
 
 static json_t *load_json_lines(const char *path, size_t *count)
