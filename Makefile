@@ -4,6 +4,7 @@
 #   make bench    fetch the corpora, sweep the default matrix, print the summary
 #   make microbench  Google Benchmark timings per operation of every backend
 #   make regress  a small sweep checked against results/baseline.jsonl (memgrams check)
+#   make regress-speed  this tree's speed against SPEED_BASE (default HEAD~1), measured back to back
 #   make baseline rewrite results/baseline.jsonl from the same sweep
 # Missing Debian packages are installed first (scripts/install-deps).
 
@@ -11,7 +12,7 @@ BUILD      ?= build
 SANITIZED  ?= build-sanitize
 MESON_SETUP = meson setup --reconfigure
 
-.PHONY: all deps test bench microbench regress baseline clean
+.PHONY: all deps test bench microbench regress regress-speed baseline clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -56,11 +57,11 @@ microbench: all
 	$(BUILD)/memgrams report $(MICROBENCH_OUT)
 
 # The regression matrix: every registered backend on two fractions of a
-# synthetic corpus (400k tokens) and of fortunes under jemalloc, the timed queries in 10 rounds for check's U test.
+# synthetic corpus (400k tokens) and of fortunes under jemalloc, the timed queries in 10 rounds.
 # About 30 s. Memory is judged tightly. Speed is not judged against the
 # committed baseline (REGRESS_SPEED=off): made at another time, under another
 # load, it drifts 15-100% on a shared machine (README "Regression checks");
-# make regress REGRESS_SPEED=auto judges it where the machine is quiet.
+# make regress-speed judges it against a base revision measured here and now.
 REGRESS_OUT   ?= results/runs/regress
 REGRESS_SWEEP  = $(BUILD)/memgrams sweep --corpora synth:tokens=400000,fortunes --fractions 1/16,1/4 --orders 3 \
                  --allocators jemalloc --repeat 10
@@ -71,6 +72,14 @@ regress: all
 	$(REGRESS_SWEEP) --out $(REGRESS_OUT) > /dev/null
 	$(BUILD)/memgrams check --baseline results/baseline.jsonl --results $(REGRESS_OUT)/results.jsonl \
 	    --speed $(REGRESS_SPEED) --junit $(REGRESS_OUT)/junit.xml
+
+# Speed: every backend on 1/4 of synth:tokens=400000 and of fortunes, this
+# tree and SPEED_BASE (a git revision, built once into build-base/, or a
+# memgrams binary) run back to back in 12 passes, judged by check's paired
+# signed-rank test (scripts/speed-ab). About 4 minutes.
+SPEED_BASE ?= HEAD~1
+regress-speed: all
+	scripts/speed-ab $(SPEED_BASE) $(REGRESS_OUT)-speed
 
 baseline: all
 	corpora/fetch fortunes

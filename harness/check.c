@@ -329,23 +329,34 @@ static double cell_memory(const check_cell *cell, const char *phase, const char 
     return count ? mg_median_sort(values, count) : NAN;
 }
 
-/* Every sample of a speed figure: a run's speed_samples, or its one speed value. */
-static size_t cell_speed_samples(const check_cell *cell, const char *name, double *samples, size_t capacity)
+/* A run's figure: the median of its rounds, as `speed` holds it. */
+static size_t run_speed(json_t *run, const char *name, double *samples, size_t count, size_t capacity)
+{
+    json_t *value = json_object_get(json_object_get(run, "speed"), name);
+    if (json_is_number(value) && count < capacity)
+        samples[count++] = json_number_value(value);
+    return count;
+}
+
+/* The samples of a speed figure. With whole runs (by_run), one per run: the
+ * runs are the independent trials, since the rounds of one run share its
+ * process, its memory layout and its moment of the machine. Otherwise every
+ * round of every run (speed_samples), or a run's one value where it kept none. */
+static size_t cell_speed_samples(const check_cell *cell, const char *name, int by_run, double *samples,
+                                 size_t capacity)
 {
     size_t count = 0;
     for (size_t index = 0; index < cell->run_count; index++) {
         json_t *run = cell->runs[index];
         json_t *kept = json_object_get(json_object_get(run, "speed_samples"), name), *value;
         size_t position;
-        if (json_is_array(kept)) {
-            json_array_foreach(kept, position, value)
-                if (json_is_number(value) && count < capacity)
-                    samples[count++] = json_number_value(value);
+        if (by_run || !json_is_array(kept)) {
+            count = run_speed(run, name, samples, count, capacity);
             continue;
         }
-        value = json_object_get(json_object_get(run, "speed"), name);
-        if (json_is_number(value) && count < capacity)
-            samples[count++] = json_number_value(value);
+        json_array_foreach(kept, position, value)
+            if (json_is_number(value) && count < capacity)
+                samples[count++] = json_number_value(value);
     }
     return count;
 }
@@ -360,6 +371,7 @@ typedef struct check_row {
     const char *cell;  /* label, owned by the cell */
     char figure[64];
     double baseline, now; /* NAN where there is none */
+    double change;        /* paired speed rows: the median ratio - 1; else NAN (now / baseline - 1) */
     int is_speed;
     verdict verdict;
     char note[192];
@@ -388,6 +400,7 @@ static check_row *add_row(check_state *state, const char *cell, const char *figu
     snprintf(row->figure, sizeof row->figure, "%s", figure);
     row->baseline = baseline;
     row->now = now;
+    row->change = NAN;
     return row;
 }
 
@@ -472,11 +485,11 @@ static void compare_memory(check_state *state, const check_cell *base, const che
 
 /* The U test on two sample sets; fills the row's verdict and note. */
 static void judge_speed_row(check_state *state, check_row *row, double *base, size_t base_count, double *now,
-                            size_t now_count)
+                            size_t now_count, const char *unit)
 {
     const mg_check_tolerances *tolerances = &state->tolerances;
     if (mg_u_test_floor(now_count, base_count) > tolerances->alpha) {
-        snprintf(row->note, sizeof row->note, "%zu vs %zu samples: too few for alpha %g", base_count, now_count,
+        snprintf(row->note, sizeof row->note, "%zu vs %zu %s: too few for alpha %g", base_count, now_count, unit,
                  tolerances->alpha);
         set_verdict(state, row, VERDICT_SKIPPED);
         return;
@@ -491,9 +504,85 @@ static void judge_speed_row(check_state *state, check_row *row, double *base, si
     int slower = test.p_greater < tolerances->alpha && change > threshold;
     int faster = test.p_less < tolerances->alpha && change < -threshold;
     set_verdict(state, row, slower ? VERDICT_REGRESSED : faster ? VERDICT_IMPROVED : VERDICT_OK);
-    snprintf(row->note, sizeof row->note, "%zu vs %zu samples, p(slower)=%.2g p(faster)=%.2g%s", base_count,
-             now_count, test.p_greater, test.p_less, test.exact ? " exact" : "");
+    snprintf(row->note, sizeof row->note, "%zu vs %zu %s, p(slower)=%.2g p(faster)=%.2g%s", base_count, now_count,
+             unit, test.p_greater, test.p_less, test.exact ? " exact" : "");
 }
+
+/* ---- speed: paired runs -------------------------------------------------------- */
+
+/* A run's pass number (sweep writes one into every line), or -1. */
+static json_int_t run_pass(json_t *run)
+{
+    json_t *pass = json_object_get(run, "pass");
+    return json_is_integer(pass) ? json_integer_value(pass) : -1;
+}
+
+/* Paired when every run on both sides has a pass number and at least two
+ * passes are on both: runs of one pass were made back to back (sweep
+ * --against), so they saw the same moment of the machine. */
+static int cells_paired(const check_cell *base, const check_cell *now)
+{
+    size_t common = 0;
+    for (size_t index = 0; index < base->run_count; index++)
+        if (run_pass(base->runs[index]) < 0)
+            return 0;
+    for (size_t index = 0; index < now->run_count; index++) {
+        json_int_t pass = run_pass(now->runs[index]);
+        if (pass < 0)
+            return 0;
+        for (size_t other = 0; other < base->run_count; other++)
+            if (run_pass(base->runs[other]) == pass) {
+                common++;
+                break;
+            }
+    }
+    return common >= 2;
+}
+
+/* log(now / baseline) of a figure, one per pass on both sides. */
+static size_t pair_differences(const check_cell *base, const check_cell *now, const char *name, double *differences,
+                               size_t capacity)
+{
+    size_t count = 0;
+    for (size_t index = 0; index < now->run_count && count < capacity; index++) {
+        json_int_t pass = run_pass(now->runs[index]);
+        for (size_t other = 0; other < base->run_count; other++) {
+            if (run_pass(base->runs[other]) != pass)
+                continue;
+            double before = 0, after = 0;
+            run_speed(base->runs[other], name, &before, 0, 1);
+            run_speed(now->runs[index], name, &after, 0, 1);
+            if (before > 0 && after > 0)
+                differences[count++] = log(after / before);
+            break;
+        }
+    }
+    return count;
+}
+
+/* The signed-rank test on the pairs' log ratios; slower when significant and
+ * the median ratio grew past the tolerance. */
+static void judge_paired_row(check_state *state, check_row *row, double *differences, size_t count)
+{
+    const mg_check_tolerances *tolerances = &state->tolerances;
+    if (mg_signed_rank_floor(count) > tolerances->alpha) {
+        snprintf(row->note, sizeof row->note, "%zu pairs: too few for alpha %g", count, tolerances->alpha);
+        set_verdict(state, row, VERDICT_SKIPPED);
+        return;
+    }
+    mg_signed_rank_test test;
+    mg_signed_rank(differences, count, &test);
+    double ratio = exp(mg_median_sort(differences, count)), threshold = tolerances->speed_percent / 100;
+    row->change = ratio - 1;
+    int slower = test.p_greater < tolerances->alpha && ratio - 1 > threshold;
+    int faster = test.p_less < tolerances->alpha && ratio - 1 < -threshold;
+    set_verdict(state, row, slower ? VERDICT_REGRESSED : faster ? VERDICT_IMPROVED : VERDICT_OK);
+    snprintf(row->note, sizeof row->note, "%zu pairs, p(slower)=%.2g p(faster)=%.2g signed-rank%s", count,
+             test.p_greater, test.p_less, test.exact ? " exact" : "");
+}
+
+/* Whole runs are the samples when both sides have at least this many. */
+#define SPEED_RUNS_MIN 2
 
 static void compare_speed(check_state *state, const check_cell *base, const check_cell *now)
 {
@@ -504,11 +593,13 @@ static void compare_speed(check_state *state, const check_cell *base, const chec
                      : state->tolerances.speed_off          ? "tolerance off"
                      : strcmp(state->speed_when, "auto") == 0 ? machine_mismatch(base->runs[0], now->runs[0])
                                                               : NULL;
+    int paired = cells_paired(base, now);
+    int by_run = paired || (base->run_count >= SPEED_RUNS_MIN && now->run_count >= SPEED_RUNS_MIN);
     for (size_t index = 0; index < sizeof names / sizeof names[0]; index++) {
-        size_t base_count = cell_speed_samples(base, names[index], base_samples, MG_STATS_SAMPLES_MAX);
+        size_t base_count = cell_speed_samples(base, names[index], by_run, base_samples, MG_STATS_SAMPLES_MAX);
         if (base_count == 0)
             continue;
-        size_t now_count = cell_speed_samples(now, names[index], now_samples, MG_STATS_SAMPLES_MAX);
+        size_t now_count = cell_speed_samples(now, names[index], by_run, now_samples, MG_STATS_SAMPLES_MAX);
         double base_median = mg_median_sort(base_samples, base_count);
         double now_median = now_count ? mg_median_sort(now_samples, now_count) : NAN;
         check_row *row = add_row(state, now->label, names[index], base_median, now_median);
@@ -516,9 +607,12 @@ static void compare_speed(check_state *state, const check_cell *base, const chec
         if (skip || now_count == 0) {
             snprintf(row->note, sizeof row->note, "%s", skip ? skip : "no samples now");
             set_verdict(state, row, VERDICT_SKIPPED);
-            continue;
+        } else if (paired) {
+            size_t pairs = pair_differences(base, now, names[index], base_samples, MG_STATS_SAMPLES_MAX);
+            judge_paired_row(state, row, base_samples, pairs);
+        } else {
+            judge_speed_row(state, row, base_samples, base_count, now_samples, now_count, by_run ? "runs" : "rounds");
         }
-        judge_speed_row(state, row, base_samples, base_count, now_samples, now_count);
     }
 }
 
@@ -584,7 +678,9 @@ static void format_value(const check_row *row, double value, char *text, size_t 
 /* Change in percent of the baseline; "-" where it has no meaning. */
 static void format_change(const check_row *row, char *text, size_t text_size)
 {
-    if (isnan(row->baseline) || isnan(row->now) || row->baseline == 0)
+    if (!isnan(row->change))
+        snprintf(text, text_size, "%+.2f%%", row->change * 100);
+    else if (isnan(row->baseline) || isnan(row->now) || row->baseline == 0)
         snprintf(text, text_size, row->baseline == 0 && row->now == 0 ? "+0.00%%" : "-");
     else
         snprintf(text, text_size, "%+.2f%%", (row->now / row->baseline - 1) * 100);

@@ -8,6 +8,7 @@
  *   memgrams generate --backend B --corpus SPEC [--order N] [--fraction F] [--seed S] [--sentences K]
  *   memgrams sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]
  *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]
+ *                     [--processes K] [--against MEMGRAMS]
  *   memgrams report   DIR
  *   memgrams corpus   cat SPEC [--fraction F]                  (stats.h)
  *   memgrams corpus   stats SPEC [--fraction F] [--orders L] [--json]
@@ -59,6 +60,7 @@ static const char usage_text[] =
     "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
     "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
     "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]\n"
+    "           [--processes K] [--against MEMGRAMS]   K runs a cell; every run also on another build\n"
     "  report   DIR                            the summary table of a sweep (and of make microbench);\n"
     "                                          writes DIR/summary.csv, DIR/summary.md and DIR/charts/\n"
     "  check    --baseline FILE --results FILE regressions against a baseline (exit 1)\n"

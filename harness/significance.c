@@ -4,17 +4,22 @@
 #include <math.h>
 #include <string.h>
 
-/* Insertion sort: the counts are small, and glibc's qsort may allocate. */
-static void sort_values(double *values, size_t count)
+static double sort_key(double value, int by_magnitude) { return by_magnitude ? fabs(value) : value; }
+
+/* Insertion sort, by value or by magnitude: the counts are small, and glibc's
+ * qsort may allocate. */
+static void sort_by(double *values, size_t count, int by_magnitude)
 {
     for (size_t index = 1; index < count; index++) {
         double value = values[index];
         size_t slot = index;
-        for (; slot > 0 && values[slot - 1] > value; slot--)
+        for (; slot > 0 && sort_key(values[slot - 1], by_magnitude) > sort_key(value, by_magnitude); slot--)
             values[slot] = values[slot - 1];
         values[slot] = value;
     }
 }
+
+static void sort_values(double *values, size_t count) { sort_by(values, count, 0); }
 
 static int valid_sample(const double *values, size_t count)
 {
@@ -129,5 +134,65 @@ int mg_mann_whitney(double *x, size_t x_count, double *y, size_t y_count, mg_u_t
     }
     double smaller = test->p_less < test->p_greater ? test->p_less : test->p_greater;
     test->p_two_sided = smaller * 2 > 1 ? 1 : smaller * 2;
+    return 0;
+}
+
+/* ---- Wilcoxon signed-rank ------------------------------------------------------ */
+
+double mg_signed_rank_floor(size_t count) { return ldexp(1.0, -(int)(count < 1024 ? count : 1024)); }
+
+/* P(W+ >= w) without ties: each rank r is in W+ with chance 1/2, so the
+ * number of subsets of 1..n summing to s is built rank by rank. */
+static double exact_w_at_least(size_t n, size_t w)
+{
+    enum { SPAN = MG_EXACT_SIGNED_RANK_MAX * (MG_EXACT_SIGNED_RANK_MAX + 1) / 2 + 1 };
+    double subsets[SPAN] = {1}; /* subsets[s]: subsets of the ranks so far summing to s */
+    size_t top = 0;
+    for (size_t rank = 1; rank <= n; rank++) {
+        top += rank;
+        for (size_t sum = top; sum >= rank; sum--)
+            subsets[sum] += subsets[sum - rank];
+    }
+    double tail = 0;
+    for (size_t sum = w; sum <= top; sum++)
+        tail += subsets[sum];
+    return tail / ldexp(1.0, (int)n);
+}
+
+int mg_signed_rank(double *differences, size_t count, mg_signed_rank_test *test)
+{
+    if (!valid_sample(differences, count))
+        return -1;
+    size_t kept = 0; /* zeros out */
+    for (size_t index = 0; index < count; index++)
+        if (differences[index] != 0)
+            differences[kept++] = differences[index];
+    memset(test, 0, sizeof *test);
+    test->p_greater = test->p_less = 1;
+    if (kept == 0)
+        return 0; /* nothing differs: no evidence either way */
+    sort_by(differences, kept, 1);
+    double ties = 0; /* sum of t^3 - t over groups of tied magnitudes */
+    for (size_t start = 0, end; start < kept; start = end) {
+        for (end = start + 1; end < kept && fabs(differences[end]) == fabs(differences[start]); end++)
+            ;
+        double rank = (double)(start + end + 1) / 2, tied = (double)(end - start); /* the group's mean rank */
+        for (size_t index = start; index < end; index++)
+            test->w_plus += differences[index] > 0 ? rank : 0;
+        ties += tied * tied * tied - tied;
+    }
+    double n = (double)kept, total = n * (n + 1) / 2;
+    test->pairs = kept;
+    test->exact = kept <= MG_EXACT_SIGNED_RANK_MAX && ties == 0;
+    if (test->exact) { /* W+ is whole without ties; W- = total - W+ */
+        test->p_greater = exact_w_at_least(kept, (size_t)test->w_plus);
+        test->p_less = exact_w_at_least(kept, (size_t)(total - test->w_plus));
+        return 0;
+    }
+    double deviation = sqrt(n * (n + 1) * (2 * n + 1) / 24 - ties / 48), mean = total / 2;
+    if (deviation > 0) {
+        test->p_greater = fmin(1, upper_normal_tail((test->w_plus - mean - 0.5) / deviation));
+        test->p_less = fmin(1, upper_normal_tail((mean - test->w_plus - 0.5) / deviation));
+    }
     return 0;
 }

@@ -1,8 +1,10 @@
 /*
- * significance.h — the statistics `check` judges speed with: medians and the
- * Mann–Whitney U test (Wilcoxon rank-sum), as Google Benchmark's compare.py
- * uses it. Nothing here allocates on the heap, so run.c may take medians
- * between the baseline and destroy phases.
+ * significance.h — the statistics `check` judges speed with: medians, the
+ * Mann–Whitney U test (Wilcoxon rank-sum, as Google Benchmark's compare.py
+ * uses it) for two independent samples, and the Wilcoxon signed-rank test for
+ * paired ones (baseline and candidate measured back to back). Nothing here
+ * allocates on the heap, so run.c may take medians between the baseline and
+ * destroy phases.
  */
 #ifndef MG_SIGNIFICANCE_H
 #define MG_SIGNIFICANCE_H
@@ -35,5 +37,26 @@ int mg_mann_whitney(double *x, size_t x_count, double *y, size_t y_count, mg_u_t
  * 1 / C(x_count + y_count, x_count): a test with a larger floor than alpha
  * can never find a difference, so it is not worth running. */
 double mg_u_test_floor(size_t x_count, size_t y_count);
+
+typedef struct mg_signed_rank_test {
+    size_t pairs;          /* the non-zero differences ranked */
+    double w_plus;         /* sum of the ranks of the positive differences (ties: average ranks) */
+    double p_greater;      /* one-sided p: the differences tend to be positive */
+    double p_less;         /* one-sided p: the differences tend to be negative */
+    int exact;             /* 1: exact distribution (no tied magnitudes); 0: normal approximation */
+} mg_signed_rank_test;
+
+#define MG_EXACT_SIGNED_RANK_MAX 64 /* exact distribution up to this many non-zero differences */
+
+/* Wilcoxon signed-rank test of paired differences (e.g. log(now / baseline)
+ * of runs made back to back): zeros are dropped (Wilcoxon's convention);
+ * exact when at most MG_EXACT_SIGNED_RANK_MAX remain and no magnitudes are
+ * tied, otherwise the normal approximation with tie and continuity
+ * correction. Sorts the differences in place by magnitude. Returns -1 when
+ * there are none, more than MG_STATS_SAMPLES_MAX, or a NaN. */
+int mg_signed_rank(double *differences, size_t count, mg_signed_rank_test *test);
+
+/* The smallest one-sided p of count pairs: 2^-count. */
+double mg_signed_rank_floor(size_t count);
 
 #endif

@@ -26,6 +26,7 @@
 extern char **environ;
 
 #define LIST_MAX 64
+#define PROCESSES_MAX 64
 
 typedef struct sweep_plan {
     const char *backends[LIST_MAX], *corpora[LIST_MAX], *allocators[LIST_MAX];
@@ -35,7 +36,9 @@ typedef struct sweep_plan {
     char out[4096];
     int resume, plan_only;
     uint64_t timeout_seconds, seed;
-    uint64_t repeat; /* passed on as run --repeat */
+    uint64_t repeat;    /* passed on as run --repeat */
+    uint64_t processes; /* separate runs of every cell, one pass of the matrix each */
+    char against[4096]; /* another memgrams build run beside this one, or "" */
 } sweep_plan;
 
 typedef struct cell {
@@ -131,6 +134,7 @@ static void default_plan(sweep_plan *plan)
     plan->timeout_seconds = 900;
     plan->seed = 1;
     plan->repeat = 1;
+    plan->processes = 1;
     time_t now = time(NULL);
     struct tm local;
     localtime_r(&now, &local);
@@ -138,7 +142,7 @@ static void default_plan(sweep_plan *plan)
 }
 
 enum { OPT_BACKENDS = 1, OPT_CORPORA, OPT_FRACTIONS, OPT_ORDERS, OPT_ALLOCATORS, OPT_OUT,
-       OPT_RESUME, OPT_PLAN, OPT_TIMEOUT, OPT_SEED, OPT_REPEAT };
+       OPT_RESUME, OPT_PLAN, OPT_TIMEOUT, OPT_SEED, OPT_REPEAT, OPT_PROCESSES, OPT_AGAINST };
 
 static const struct option sweep_options[] = {
     {"backends", required_argument, NULL, OPT_BACKENDS}, {"corpora", required_argument, NULL, OPT_CORPORA},
@@ -146,9 +150,23 @@ static const struct option sweep_options[] = {
     {"allocators", required_argument, NULL, OPT_ALLOCATORS}, {"out", required_argument, NULL, OPT_OUT},
     {"resume", no_argument, NULL, OPT_RESUME}, {"plan", no_argument, NULL, OPT_PLAN},
     {"timeout", required_argument, NULL, OPT_TIMEOUT}, {"seed", required_argument, NULL, OPT_SEED},
-    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"repeat", required_argument, NULL, OPT_REPEAT}, {"processes", required_argument, NULL, OPT_PROCESSES},
+    {"against", required_argument, NULL, OPT_AGAINST},
     {NULL, 0, NULL, 0},
 };
+
+/* A count in 1..most; -1 with error set otherwise. */
+static int parse_bounded(const char *value, const char *name, uint64_t most, uint64_t *count, char *error,
+                         size_t error_size)
+{
+    if (mg_parse_count(value, name, count, error, error_size) != 0)
+        return -1;
+    if (*count < 1 || *count > most) {
+        snprintf(error, error_size, "%s '%s' is outside 1..%llu", name, value, (unsigned long long)most);
+        return -1;
+    }
+    return 0;
+}
 
 static int apply_option(int code, char *value, sweep_plan *plan, int *out_given, char *error, size_t error_size)
 {
@@ -190,12 +208,15 @@ static int apply_option(int code, char *value, sweep_plan *plan, int *out_given,
         }
         return 0;
     case OPT_REPEAT:
-        if (mg_parse_count(value, "repeat", &plan->repeat, error, error_size) != 0)
-            return -1;
-        if (plan->repeat < 1 || plan->repeat > MG_REPEAT_MAX) {
-            snprintf(error, error_size, "repeat '%s' is outside 1..%d", value, MG_REPEAT_MAX);
+        return parse_bounded(value, "repeat", MG_REPEAT_MAX, &plan->repeat, error, error_size);
+    case OPT_PROCESSES:
+        return parse_bounded(value, "processes", PROCESSES_MAX, &plan->processes, error, error_size);
+    case OPT_AGAINST:
+        if (access(value, X_OK) != 0) {
+            snprintf(error, error_size, "--against '%s' is not an executable memgrams: %s", value, strerror(errno));
             return -1;
         }
+        snprintf(plan->against, sizeof plan->against, "%s", value);
         return 0;
     default:
         return mg_parse_count(value, "seed", &plan->seed, error, error_size);
@@ -227,6 +248,12 @@ static int parse_plan(int argc, char **argv, sweep_plan *plan)
     }
     if (plan->resume && !out_given)
         return sweep_error("--resume needs --out DIR: the folder of the sweep to finish");
+    for (int index = 0; plan->against[0] && index < plan->backend_count; index++)
+        if (!mg_backend_find(plan->backends[index])) {
+            snprintf(error, sizeof error, "--against compares two memgrams builds; '%s' is a peer script",
+                     plan->backends[index]);
+            return sweep_error(error);
+        }
     if (!plan->plan_only && check_corpora(plan, error, sizeof error) != 0)
         return sweep_error(error);
     return 0;
@@ -262,10 +289,10 @@ static void cell_key(const char *backend, const char *corpus, double fraction, i
     snprintf(key, key_size, "%s|%s|%.17g|%d|%s", backend, corpus, fraction, order, allocator);
 }
 
-/* ---- resume: cells already measured -------------------------------------------- */
+/* ---- resume: runs already measured --------------------------------------------- */
 
 typedef struct done_set {
-    char **keys;
+    char **keys; /* one per finished run: a cell measured k times is here k times */
     size_t count;
 } done_set;
 
@@ -297,12 +324,13 @@ static void load_done(const char *results_path, done_set *done)
     fclose(file);
 }
 
-static int is_done(const done_set *done, const char *key)
+/* How many finished runs of the cell the results held. */
+static uint64_t done_count(const done_set *done, const char *key)
 {
+    uint64_t count = 0;
     for (size_t index = 0; index < done->count; index++)
-        if (done->keys[index] && strcmp(done->keys[index], key) == 0)
-            return 1;
-    return 0;
+        count += done->keys[index] && strcmp(done->keys[index], key) == 0;
+    return count;
 }
 
 static void free_done(done_set *done)
@@ -513,30 +541,38 @@ static int make_folders(const char *path)
     return mkdir(partial, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* Every run's command line, in the order the sweep would start them. */
 static void print_plan(const char *exe, const sweep_plan *plan)
 {
-    for (int index = 0; index < cell_count(plan); index++) {
-        cell job = cell_at(plan, index);
-        child_command command; /* ~29 KiB: fine on the main thread's stack */
-        char error[512];
-        if (cell_command(exe, &job, plan, &command, error, sizeof error) != 0) {
-            printf("# %s: %s\n", job.backend, error);
-            continue;
+    const char *exes[2] = {exe, plan->against};
+    int side_count = plan->against[0] ? 2 : 1;
+    for (uint64_t pass = 0; pass < plan->processes; pass++)
+        for (int index = 0; index < cell_count(plan); index++) {
+            cell job = cell_at(plan, index);
+            for (int turn = 0; turn < side_count; turn++) {
+                child_command command; /* ~29 KiB: fine on the main thread's stack */
+                char error[512];
+                const char *side_exe = exes[((uint64_t)turn + pass + (uint64_t)index) % (uint64_t)side_count];
+                if (cell_command(side_exe, &job, plan, &command, error, sizeof error) != 0) {
+                    printf("# %s: %s\n", job.backend, error);
+                    continue;
+                }
+                for (int word = 0; command.argv[word]; word++)
+                    printf("%s%s", word ? " " : "", command.argv[word]);
+                putchar('\n');
+            }
         }
-        for (int word = 0; command.argv[word]; word++)
-            printf("%s%s", word ? " " : "", command.argv[word]);
-        putchar('\n');
-    }
 }
 
-static void show_progress(int tty, int done, int total, const cell *job, const char *status, double seconds)
+static void show_progress(int tty, int done, int total, const cell *job, const char *side, const char *status,
+                          double seconds)
 {
     if (tty)
-        fprintf(stderr, "\r\033[K[%d/%d] %s %s %.4g n=%d %s%s%s", done, total, job->backend, job->corpus,
-                job->fraction, job->order, job->allocator, status ? ": " : " ...", status ? status : "");
+        fprintf(stderr, "\r\033[K[%d/%d] %s %s %.4g n=%d %s%s%s%s", done, total, job->backend, job->corpus,
+                job->fraction, job->order, job->allocator, side, status ? ": " : " ...", status ? status : "");
     else if (status)
-        fprintf(stderr, "[%d/%d] %s %s %.4g n=%d %s: %s (%.1f s)\n", done, total, job->backend, job->corpus,
-                job->fraction, job->order, job->allocator, status, seconds);
+        fprintf(stderr, "[%d/%d] %s %s %.4g n=%d %s%s: %s (%.1f s)\n", done, total, job->backend, job->corpus,
+                job->fraction, job->order, job->allocator, side, status, seconds);
     fflush(stderr);
 }
 
@@ -547,32 +583,80 @@ static double seconds_now(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
-/* Runs every cell not done yet; returns how many did not end ok. */
-static int run_cells(const char *exe, const sweep_plan *plan, int results_fd, const done_set *done)
+/* One build's runs: this memgrams, or the one given by --against. */
+typedef struct sweep_side {
+    const char *exe;
+    const char *label; /* shown after the cell: "" or " (against)" */
+    char results_path[4200];
+    int results_fd;
+    done_set done;     /* runs the results held before this sweep (--resume) */
+} sweep_side;
+
+/* Runs one cell on one side and appends its line, numbered with its pass
+ * (check pairs the runs of one pass); 1 if it did not end ok. */
+static int run_one(const sweep_plan *plan, sweep_side *side, const cell *job, uint64_t pass, int step, int total,
+                   int tty)
 {
-    int failures = 0, total = cell_count(plan), tty = isatty(STDERR_FILENO);
-    for (int index = 0; index < total; index++) {
-        cell job = cell_at(plan, index);
-        char key[1024];
-        cell_key(job.backend, job.corpus, job.fraction, job.order, job.allocator, key, sizeof key);
-        if (is_done(done, key)) {
-            show_progress(tty, index + 1, total, &job, "done before", 0);
-            continue;
+    show_progress(tty, step, total, job, side->label, NULL, 0);
+    double started = seconds_now();
+    json_t *run = run_child(side->exe, job, plan);
+    json_object_set_new(run, "pass", json_integer((json_int_t)pass + 1));
+    const char *status = json_string_value(json_object_get(run, "status"));
+    if (mg_json_write_line(run, side->results_fd) != 0)
+        fprintf(stderr, "\nmemgrams sweep: cannot append to '%s': %s\n", side->results_path, strerror(errno));
+    show_progress(tty, step, total, job, side->label, status ? status : "?", seconds_now() - started);
+    int failed = !status || strcmp(status, "ok") != 0;
+    json_decref(run);
+    return failed;
+}
+
+/* Runs every run not done yet, pass by pass (each pass one run of every cell,
+ * so the runs of a cell are spread over the sweep's time, not bunched); with
+ * two sides, each cell runs on both back to back, the first side alternating,
+ * so both sides see the same moments of the machine. Returns the failures. */
+static int run_cells(const sweep_plan *plan, sweep_side *sides, int side_count)
+{
+    int failures = 0, cells = cell_count(plan), tty = isatty(STDERR_FILENO);
+    int total = cells * (int)plan->processes * side_count, step = 0;
+    for (uint64_t pass = 0; pass < plan->processes; pass++)
+        for (int index = 0; index < cells; index++) {
+            cell job = cell_at(plan, index);
+            char key[1024];
+            cell_key(job.backend, job.corpus, job.fraction, job.order, job.allocator, key, sizeof key);
+            for (int turn = 0; turn < side_count; turn++) {
+                sweep_side *side = &sides[((uint64_t)turn + pass + (uint64_t)index) % (uint64_t)side_count];
+                if (done_count(&side->done, key) > pass) {
+                    show_progress(tty, ++step, total, &job, side->label, "done before", 0);
+                    continue;
+                }
+                failures += run_one(plan, side, &job, pass, ++step, total, tty);
+            }
         }
-        show_progress(tty, index + 1, total, &job, NULL, 0);
-        double started = seconds_now();
-        json_t *run = run_child(exe, &job, plan);
-        const char *status = json_string_value(json_object_get(run, "status"));
-        if (!status || strcmp(status, "ok") != 0)
-            failures++;
-        if (mg_json_write_line(run, results_fd) != 0)
-            fprintf(stderr, "\nmemgrams sweep: cannot append to the results: %s\n", strerror(errno));
-        show_progress(tty, index + 1, total, &job, status ? status : "?", seconds_now() - started);
-        json_decref(run);
-    }
     if (tty)
         fputc('\n', stderr);
     return failures;
+}
+
+static int open_side(const sweep_plan *plan, sweep_side *side, const char *exe, const char *label, const char *file)
+{
+    side->exe = exe;
+    side->label = label;
+    snprintf(side->results_path, sizeof side->results_path, "%s/%s", plan->out, file);
+    if (plan->resume)
+        load_done(side->results_path, &side->done);
+    side->results_fd = open(side->results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (side->results_fd >= 0)
+        return 0;
+    char error[4400];
+    snprintf(error, sizeof error, "cannot open '%s': %s", side->results_path, strerror(errno));
+    return sweep_error(error);
+}
+
+static void close_side(sweep_side *side)
+{
+    if (side->results_fd >= 0)
+        close(side->results_fd);
+    free_done(&side->done);
 }
 
 int mg_sweep_main(int argc, char **argv)
@@ -581,32 +665,31 @@ int mg_sweep_main(int argc, char **argv)
     int status = parse_plan(argc, argv, &plan);
     if (status)
         return status;
-    char exe[4096], results_path[4200], error[512];
+    char exe[4096], error[4400];
     if (self_path(exe, sizeof exe) != 0)
         return sweep_error("cannot find the memgrams binary (/proc/self/exe)");
     if (plan.plan_only) {
         print_plan(exe, &plan);
         return 0;
     }
-    snprintf(results_path, sizeof results_path, "%s/results.jsonl", plan.out);
     if (make_folders(plan.out) != 0) {
         snprintf(error, sizeof error, "cannot make the folder '%s': %s", plan.out, strerror(errno));
         return sweep_error(error);
     }
-    done_set done = {0};
-    if (plan.resume)
-        load_done(results_path, &done);
-    int results_fd = open(results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (results_fd < 0) {
-        free_done(&done);
-        snprintf(error, sizeof error, "cannot open '%s': %s", results_path, strerror(errno));
-        return sweep_error(error);
-    }
-    int failures = run_cells(exe, &plan, results_fd, &done);
-    close(results_fd);
-    free_done(&done);
-    if (mg_summary_print(results_path, stdout, error, sizeof error) != 0)
+    sweep_side sides[2] = {{.results_fd = -1}, {.results_fd = -1}};
+    int side_count = plan.against[0] ? 2 : 1;
+    status = open_side(&plan, &sides[0], exe, "", "results.jsonl");
+    if (status == 0 && side_count == 2)
+        status = open_side(&plan, &sides[1], plan.against, " (against)", "against.jsonl");
+    int failures = status ? 0 : run_cells(&plan, sides, side_count);
+    for (int index = 0; index < side_count; index++)
+        close_side(&sides[index]);
+    if (status)
+        return status;
+    if (mg_summary_print(sides[0].results_path, stdout, error, sizeof error) != 0)
         fprintf(stderr, "memgrams sweep: %s\n", error);
-    printf("results: %s (%d of %d cells not ok)\n", results_path, failures, cell_count(&plan));
+    int runs = cell_count(&plan) * (int)plan.processes * side_count;
+    printf("results: %s%s%s (%d of %d runs not ok)\n", sides[0].results_path, side_count == 2 ? ", against: " : "",
+           side_count == 2 ? sides[1].results_path : "", failures, runs);
     return failures ? 1 : 0;
 }

@@ -22,6 +22,8 @@ typedef struct synthetic {
     double speed_scale;  /* every speed sample, times this */
     const char *schema;
     const char *allocator_version;
+    int pass;      /* > 0: the run's sweep pass, and its speed medians are set */
+    double regime; /* the machine's moment: every speed median of the run, times this */
 } synthetic;
 
 static const char *const phase_names[] = {"baseline", "train", "finalize", "prune", "purge", "destroy"};
@@ -40,10 +42,13 @@ static json_t *synthetic_phases(double scale)
     return phases;
 }
 
+static const char *const sampled_names[] = {"lookup_hit_ns", "lookup_miss_ns", "successors_ns",
+                                            "generate_ns_per_token"};
+
 /* Ten samples around 100 (spread 10%), times the scale, for each sampled speed. */
 static json_t *synthetic_samples(double scale)
 {
-    static const char *const names[] = {"lookup_hit_ns", "lookup_miss_ns", "successors_ns", "generate_ns_per_token"};
+    const char *const *names = sampled_names;
     json_t *samples = json_pack("{s:i}", "rounds", 10);
     for (size_t name = 0; name < 4; name++) {
         json_t *values = json_array();
@@ -63,6 +68,14 @@ static json_t *synthetic_run(const synthetic *spec)
     json_object_set_new(run, "phases", synthetic_phases(spec->memory_scale));
     json_object_set_new(run, "speed", json_pack("{s:f, s:f}", "train_ns_per_gram", 500.0, "finalize_seconds", 0.1));
     json_object_set_new(run, "speed_samples", synthetic_samples(spec->speed_scale));
+    if (spec->pass > 0) {
+        const char *const *names = sampled_names;
+        json_t *speed = json_object_get(run, "speed");
+        for (size_t name = 0; name < 4; name++)
+            json_object_set_new(speed, names[name],
+                                json_real(104.5 * spec->speed_scale * spec->regime * (double)(name + 1)));
+        json_object_set_new(run, "pass", json_integer(spec->pass));
+    }
     json_object_set_new(run, "env", json_pack("{s:s, s:i, s:s, s:s, s:{s:s}}", "cpu", "Test CPU", "cpus", 2,
                                               "compiler", "gcc 12", "build", "release",
                                               "transparent_hugepage", "enabled", "always [madvise] never"));
@@ -85,7 +98,8 @@ static char *synthetic_file(const synthetic *const *specs)
     return path;
 }
 
-static const synthetic lean = {"alpha", 1.0, 1.0, NULL, NULL}, lean_beta = {"beta", 1.0, 1.0, NULL, NULL};
+static const synthetic lean = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0},
+                       lean_beta = {"beta", 1.0, 1.0, NULL, NULL, 0, 1.0};
 
 static command_result check_files(const synthetic *const *baseline, const synthetic *const *results,
                                   const char *extra_option, const char *extra_value)
@@ -112,7 +126,7 @@ Test(check, unchanged_results_pass)
 
 Test(check, a_fatter_table_regresses_and_names_the_figures)
 {
-    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL};
+    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0};
     const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, &lean_beta, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "exit %d: %s%s", result.exit_code, result.out, result.err);
@@ -125,7 +139,7 @@ Test(check, a_fatter_table_regresses_and_names_the_figures)
 
 Test(check, a_leaner_table_is_an_improvement_not_a_failure)
 {
-    const synthetic leaner = {"alpha", 0.85, 0.7, NULL, NULL};
+    const synthetic leaner = {"alpha", 0.85, 0.7, NULL, NULL, 0, 1.0};
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&leaner, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 0, "exit %d: %s", result.exit_code, result.out);
@@ -136,7 +150,8 @@ Test(check, a_leaner_table_is_an_improvement_not_a_failure)
 
 Test(check, a_slower_table_regresses_on_speed_only_past_the_effect_size)
 {
-    const synthetic slower = {"alpha", 1.0, 1.3, NULL, NULL}, a_bit_slower = {"alpha", 1.0, 1.05, NULL, NULL};
+    const synthetic slower = {"alpha", 1.0, 1.3, NULL, NULL, 0, 1.0};
+    const synthetic a_bit_slower = {"alpha", 1.0, 1.05, NULL, NULL, 0, 1.0};
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&slower, NULL}, *close[] = {&a_bit_slower, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "%s", result.out);
@@ -147,6 +162,61 @@ Test(check, a_slower_table_regresses_on_speed_only_past_the_effect_size)
     command_result_free(&result);
     result = check_files(baseline, results, "--speed", "off");
     cr_expect_eq(result.exit_code, 0, "--speed off: %s", result.out);
+    command_result_free(&result);
+}
+
+/* PAIRED_PASSES runs of alpha as sweep --against makes them: pass k on a slow
+ * or a fast moment of the machine (a 2.2x swing, shared by both sides of a
+ * pass), the candidate's speed times scale and a little jitter per pass. */
+#define PAIRED_PASSES 12
+static char *paired_file(double scale, int numbered)
+{
+    synthetic specs[PAIRED_PASSES];
+    const synthetic *list[PAIRED_PASSES + 1];
+    for (int pass = 0; pass < PAIRED_PASSES; pass++) {
+        double jitter = scale == 1.0 ? 1.0 : 1.0 + 0.004 * pass;
+        specs[pass] = (synthetic){"alpha", 1.0, scale * jitter, NULL, NULL, pass + 1, pass % 2 ? 1.0 : 2.2};
+        list[pass] = &specs[pass];
+    }
+    list[PAIRED_PASSES] = NULL;
+    char *path = synthetic_file(list);
+    if (!numbered) { /* the same runs without their pass numbers */
+        char command[600];
+        snprintf(command, sizeof command, "sed -i 's/,\\? *\"pass\": *[0-9]*//' '%s'", path);
+        cr_assert_eq(system(command), 0);
+    }
+    return path;
+}
+
+static command_result check_paths(char *baseline_path, char *results_path)
+{
+    const char *args[] = {"check", "--speed", "on", "--baseline", baseline_path, "--results", results_path, NULL};
+    command_result result = memgrams(args, NULL);
+    mgt_temp_remove(baseline_path);
+    mgt_temp_remove(results_path);
+    return result;
+}
+
+Test(check, paired_runs_are_judged_by_their_ratios)
+{
+    command_result result = check_paths(paired_file(1.0, 1), paired_file(1.3, 1));
+    cr_expect_eq(result.exit_code, 1, "%s", result.out);
+    cr_expect(strstr(result.out, "REGRESSED: alpha synth f=1 n=3 jemalloc lookup_hit_ns +32."), "%s", result.out);
+    cr_expect(strstr(result.out, "12 pairs, p(slower)=0.00024"), "all 12 slower: p = 2^-12: %s", result.out);
+    command_result_free(&result);
+
+    result = check_paths(paired_file(1.0, 1), paired_file(1.05, 1));
+    cr_expect_eq(result.exit_code, 0, "5%% slower is under the effect size: %s", result.out);
+    command_result_free(&result);
+    result = check_paths(paired_file(1.0, 1), paired_file(1.0, 1));
+    cr_expect_eq(result.exit_code, 0, "unchanged: %s", result.out);
+    command_result_free(&result);
+
+    /* Without the pass numbers the same 30% is lost in the machine's swings:
+     * the runs are compared as two independent samples. */
+    result = check_paths(paired_file(1.0, 0), paired_file(1.3, 0));
+    cr_expect_eq(result.exit_code, 0, "unpaired: %s", result.out);
+    cr_expect(strstr(result.out, "12 vs 12 runs"), "%s", result.out);
     command_result_free(&result);
 }
 
@@ -165,7 +235,7 @@ Test(check, a_missing_cell_fails_and_an_extra_one_is_reported)
 
 Test(check, another_allocator_version_skips_the_allocator_figures)
 {
-    const synthetic upgraded = {"alpha", 1.15, 1.0, NULL, "5.3.1"};
+    const synthetic upgraded = {"alpha", 1.15, 1.0, NULL, "5.3.1", 0, 1.0};
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&upgraded, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "requested is still judged: %s", result.out);
@@ -186,7 +256,7 @@ static void expect_input_error(command_result *result, const char *needle, const
 
 Test(check, bad_input_exits_2_naming_the_file)
 {
-    const synthetic foreign = {"alpha", 1.0, 1.0, "other.run/9", NULL};
+    const synthetic foreign = {"alpha", 1.0, 1.0, "other.run/9", NULL, 0, 1.0};
     const synthetic *good[] = {&lean, NULL}, *bad_schema[] = {&foreign, NULL};
     command_result result = check_files(good, bad_schema, NULL, NULL);
     expect_input_error(&result, "line 1", "schema");
@@ -219,7 +289,7 @@ static int occurrences(const char *text, const char *needle)
 
 Test(check, junit_is_well_formed_and_counts_the_failures)
 {
-    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL};
+    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0};
     const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, NULL};
     char *folder = temp_folder(), junit[4200];
     snprintf(junit, sizeof junit, "%s/junit.xml", folder);

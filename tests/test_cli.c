@@ -274,6 +274,59 @@ Test(sweep, plan_prints_one_command_per_cell)
     command_result_free(&result);
 }
 
+/* How many lines of a JSONL file carry "pass": pass. */
+static int count_pass(const char *path, int pass)
+{
+    FILE *file = fopen(path, "r");
+    cr_assert(file, "cannot open %s", path);
+    char line[1 << 16];
+    int count = 0;
+    while (fgets(line, sizeof line, file)) {
+        json_t *run = json_loads(line, 0, NULL);
+        count += json_integer_value(json_object_get(run, "pass")) == pass;
+        json_decref(run);
+    }
+    fclose(file);
+    return count;
+}
+
+Test(sweep, against_runs_every_cell_on_both_builds_pass_by_pass)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    char *out = temp_folder(), results_path[512], against_path[512];
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", out);
+    snprintf(against_path, sizeof against_path, "%s/against.jsonl", out);
+    const char *args[] = {"sweep", "--backends", "interned_hash,trie", "--corpora", corpus, "--orders", "2",
+                          "--processes", "2", "--against", MEMGRAMS_BINARY, "--out", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s%s", result.out, result.err);
+    for (int pass = 1; pass <= 2; pass++) {
+        cr_expect_eq(count_pass(results_path, pass), 2, "pass %d of results", pass);
+        cr_expect_eq(count_pass(against_path, pass), 2, "pass %d of against", pass);
+    }
+    command_result_free(&result);
+    const char *check_args[] = {"check", "--speed", "on", "--baseline", against_path, "--results", results_path, NULL};
+    result = memgrams(check_args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.out);
+    cr_expect(strstr(result.out, "2 pairs: too few for alpha 0.01"), "the runs are paired: %s", result.out);
+    command_result_free(&result);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
+Test(sweep, bad_processes_and_against_are_usage_errors)
+{
+    static const char *const counts[] = {"0", "65", "many"};
+    for (size_t index = 0; index < sizeof counts / sizeof counts[0]; index++) {
+        const char *args[] = {"sweep", "--processes", counts[index], "--plan", NULL};
+        expect_usage_error(args, NULL, "processes", NULL);
+    }
+    const char *missing[] = {"sweep", "--against", "/nonexistent/memgrams", "--plan", NULL};
+    expect_usage_error(missing, NULL, "/nonexistent/memgrams", NULL);
+    const char *peer[] = {"sweep", "--backends", "trie,python_dict", "--against", MEMGRAMS_BINARY, "--plan", NULL};
+    expect_usage_error(peer, NULL, "python_dict", "peer");
+}
+
 Test(report, prints_the_summary_of_a_sweep_and_refuses_a_missing_folder)
 {
     char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);

@@ -1,7 +1,8 @@
 /*
  * test_significance.c — what `memgrams check` judges with: the Mann–Whitney U test
  * against textbook values (scipy's documented example, hand-computed tied
- * samples), medians, and the --tolerance SPEC parser. In-process, so it also
+ * samples), the Wilcoxon signed-rank test (Darwin's maize data, as in scipy's
+ * documentation), medians, and the --tolerance SPEC parser. In-process, so it also
  * runs under ASan+UBSan.
  */
 #include "check.h"
@@ -11,6 +12,62 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
+
+/* ---- the signed-rank test -------------------------------------------------------- */
+
+Test(signed_rank, darwins_maize_data_exact)
+{
+    /* scipy.stats.wilcoxon's example (Darwin's cross- minus self-fertilised
+     * heights): W+ = 96 of 120, two-sided p = 0.041259765625 = 2 * 676 / 2^15 */
+    double differences[] = {6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75};
+    mg_signed_rank_test test;
+    cr_assert_eq(mg_signed_rank(differences, 15, &test), 0);
+    cr_expect_eq(test.pairs, 15);
+    cr_expect_eq(test.w_plus, 96);
+    cr_expect(test.exact);
+    cr_expect(fabs(test.p_greater - 676.0 / 32768) < 1e-15, "P(W+ >= 96) = %.17g", test.p_greater);
+    cr_expect(test.p_less > 0.97, "the other side: %.17g", test.p_less);
+}
+
+Test(signed_rank, all_positive_has_the_floor_and_zeros_are_dropped)
+{
+    double differences[] = {0.3, 0, 0.1, 0.25, 0.2, 0, 0.15, 0.05, 0.35, 0.4};
+    mg_signed_rank_test test;
+    cr_assert_eq(mg_signed_rank(differences, 10, &test), 0);
+    cr_expect_eq(test.pairs, 8, "zeros are not pairs: %zu", test.pairs);
+    cr_expect(fabs(test.p_greater - mg_signed_rank_floor(8)) < 1e-15, "p = %.17g", test.p_greater);
+    cr_expect(fabs(mg_signed_rank_floor(8) - 1.0 / 256) < 1e-15);
+    cr_expect_eq(test.p_less, 1);
+}
+
+Test(signed_rank, tied_magnitudes_use_the_corrected_normal_approximation)
+{
+    /* ranks of |d|: the four 1s share 2.5, the two 2s share 5.5: W+ = 3 * 2.5 + 2 * 5.5 = 18.5 of 21;
+     * variance 6 * 7 * 13 / 24 - ((4^3 - 4) + (2^3 - 2)) / 48 = 21.375 */
+    double differences[] = {1, 1, 1, -1, 2, 2};
+    mg_signed_rank_test test;
+    cr_assert_eq(mg_signed_rank(differences, 6, &test), 0);
+    cr_expect(!test.exact);
+    cr_expect_eq(test.w_plus, 18.5);
+    double expected = 0.5 * erfc((18.5 - 10.5 - 0.5) / sqrt(21.375) / sqrt(2.0));
+    cr_expect(fabs(test.p_greater - expected) < 1e-12, "p = %.17g, expected %.17g", test.p_greater, expected);
+    double mirrored[] = {-1, -1, -1, 1, -2, -2};
+    mg_signed_rank_test other;
+    mg_signed_rank(mirrored, 6, &other);
+    cr_expect(fabs(other.p_less - test.p_greater) < 1e-15, "mirror images give mirror p values");
+}
+
+Test(signed_rank, nothing_differs_and_bad_samples)
+{
+    double same[] = {0, 0, 0};
+    mg_signed_rank_test test;
+    cr_assert_eq(mg_signed_rank(same, 3, &test), 0);
+    cr_expect_eq(test.pairs, 0);
+    cr_expect(test.p_greater == 1 && test.p_less == 1, "no difference is no evidence");
+    double with_nan[] = {1, NAN};
+    cr_expect_eq(mg_signed_rank(with_nan, 2, &test), -1);
+    cr_expect_eq(mg_signed_rank(same, 0, &test), -1);
+}
 
 /* ---- the U test -------------------------------------------------------------- */
 
