@@ -8,6 +8,7 @@
 #include "peers.h"
 #include "results.h"
 #include "run.h"
+#include "synth.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,24 @@ static int split_list(char *text, const char **items, int *count)
         items[(*count)++] = item;
     }
     return *count ? 0 : -1;
+}
+
+/* synth:tokens=N,seed=S holds the list's separator: an item with '=' and no
+ * ':' after a synth: spec is that spec's next option, so it is joined back
+ * (split_list cut the text in place: the comma is restored over the NUL). */
+static void rejoin_synth_options(sweep_plan *plan)
+{
+    int kept = 0;
+    for (int index = 0; index < plan->corpus_count; index++) {
+        const char *item = plan->corpora[index];
+        if (kept > 0 && mg_synth_is_spec(plan->corpora[kept - 1]) && strchr(item, '=') && !strchr(item, ':') &&
+            item == plan->corpora[kept - 1] + strlen(plan->corpora[kept - 1]) + 1) {
+            ((char *)item)[-1] = ',';
+            continue;
+        }
+        plan->corpora[kept++] = item;
+    }
+    plan->corpus_count = kept;
 }
 
 /* Every name is a registered backend or a peer (peers.h). */
@@ -177,8 +196,10 @@ static int apply_option(int code, char *value, sweep_plan *plan, int *out_given,
         snprintf(error, error_size, "backends list is empty or longer than %d", LIST_MAX);
         return -1;
     case OPT_CORPORA:
-        if (split_list(value, plan->corpora, &plan->corpus_count) == 0)
+        if (split_list(value, plan->corpora, &plan->corpus_count) == 0) {
+            rejoin_synth_options(plan);
             return 0; /* checked after parsing: --plan needs no fetched corpus */
+        }
         snprintf(error, error_size, "corpora list is empty or longer than %d", LIST_MAX);
         return -1;
     case OPT_ALLOCATORS:

@@ -327,6 +327,18 @@ Test(sweep, bad_processes_and_against_are_usage_errors)
     expect_usage_error(peer, NULL, "python_dict", "peer");
 }
 
+Test(sweep, a_synth_spec_keeps_its_options_in_a_comma_list)
+{
+    const char *args[] = {"sweep", "--backends", "trie", "--corpora",
+                          "synth:tokens=1000,seed=7,fortunes,synth:tokens=50", "--plan", NULL};
+    command_result result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(result.out), 3, "plan: %s", result.out);
+    cr_expect(strstr(result.out, "--corpus synth:tokens=1000,seed=7 "), "plan: %s", result.out);
+    cr_expect(strstr(result.out, "--corpus synth:tokens=50 "), "plan: %s", result.out);
+    command_result_free(&result);
+}
+
 Test(report, prints_the_summary_of_a_sweep_and_refuses_a_missing_folder)
 {
     char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
