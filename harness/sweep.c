@@ -477,6 +477,41 @@ static void run_arguments(const char *exe, const cell *job, const sweep_plan *pl
     memcpy(command->argv, arguments, sizeof arguments);
 }
 
+static int make_folders(const char *path)
+{
+    char partial[4096];
+    snprintf(partial, sizeof partial, "%s", path);
+    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(partial, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *slash = '/';
+    }
+    return mkdir(partial, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* A synth: spec as a file a peer can read: DIR/corpora/<spec>.txt, written
+ * the first time a cell needs it (the same bytes the harness reads, so the
+ * fraction's byte limit holds for it too). 0, or -1 with error set. */
+static int synth_file(const sweep_plan *plan, const char *spec, char *path, size_t path_size, char *error,
+                      size_t error_size)
+{
+    mg_synth_spec synth;
+    if (mg_synth_parse(spec, &synth, error, error_size) != 0)
+        return -1;
+    char folder[4200];
+    snprintf(folder, sizeof folder, "%s/corpora", plan->out);
+    snprintf(path, path_size, "%s/synth-tokens%llu-seed%llu.txt", folder, (unsigned long long)synth.tokens,
+             (unsigned long long)synth.seed);
+    if (access(path, R_OK) == 0)
+        return 0;
+    if (make_folders(folder) != 0) {
+        snprintf(error, error_size, "cannot make the folder '%s': %s", folder, strerror(errno));
+        return -1;
+    }
+    return mg_synth_write_file(&synth, path, error, error_size);
+}
+
 /* The peer's script under python3, given the resolved corpus file; -1 (error set) if there is none.
  * Peers time their queries once: --repeat is not passed on. */
 static int peer_arguments(const cell *job, const sweep_plan *plan, child_command *command, char *error, size_t error_size)
@@ -487,7 +522,12 @@ static int peer_arguments(const cell *job, const sweep_plan *plan, child_command
     number_texts(job, plan, command);
     char (*texts)[4096] = command->texts;
     mg_peer_script(job->backend, texts[TEXT_SCRIPT], sizeof texts[0]);
-    snprintf(texts[TEXT_CORPUS_PATH], sizeof texts[0], "%s", corpus.path);
+    if (mg_synth_is_spec(job->corpus)) {
+        if (synth_file(plan, job->corpus, texts[TEXT_CORPUS_PATH], sizeof texts[0], error, error_size) != 0)
+            return -1;
+    } else {
+        snprintf(texts[TEXT_CORPUS_PATH], sizeof texts[0], "%s", corpus.path);
+    }
     snprintf(texts[TEXT_BYTE_LIMIT], sizeof texts[0], "%lld",
              corpus.byte_limit == UINT64_MAX ? -1LL : (long long)corpus.byte_limit);
     snprintf(texts[TEXT_JEMALLOC], sizeof texts[0], "%s/libjemalloc.so.2", MG_JEMALLOC_LIBDIR);
@@ -549,18 +589,6 @@ static json_t *run_child(const char *exe, const cell *job, const sweep_plan *pla
 
 /* ---- the sweep --------------------------------------------------------------------- */
 
-static int make_folders(const char *path)
-{
-    char partial[4096];
-    snprintf(partial, sizeof partial, "%s", path);
-    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        if (mkdir(partial, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *slash = '/';
-    }
-    return mkdir(partial, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
 
 /* Every run's command line, in the order the sweep would start them. */
 static void print_plan(const char *exe, const sweep_plan *plan)

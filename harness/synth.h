@@ -57,4 +57,8 @@ void mg_synth_close(mg_synth *synth);
 /* The stream's length in bytes (generates it once); 0 when out of memory. */
 uint64_t mg_synth_stream_bytes(const mg_synth_spec *spec);
 
+/* The whole stream written to path (through path.tmp, renamed when complete),
+ * for programs that read files (peers); 0, or -1 with a one-line message. */
+int mg_synth_write_file(const mg_synth_spec *spec, const char *path, char *error, size_t error_size);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* A Zipf-like text of a few thousand lines: big enough for a timeline's doublings. */
 static char *zipf_corpus(size_t lines)
@@ -184,6 +185,22 @@ static const char hostile_text[] =
     "the cat sat on the log the cat sat\n"
     "<s> </s> ^ $ the end";
 
+/* The peer's run is ok and counts what the harness's run counted. */
+static void expect_peer_counts(json_t *c_run, json_t *peer_run, size_t order)
+{
+    static const char *const fields[] = {"sentences", "tokens", "vocab", "grams_added", "ngrams", "contexts",
+                                         "ngrams_after_prune"};
+    cr_assert_str_eq(json_string_value(json_object_get(peer_run, "backend")), "python_dict");
+    cr_expect_str_eq(json_string_value(json_object_get(peer_run, "status")), "ok");
+    cr_expect_str_eq(json_string_value(json_object_get(peer_run, "schema")), "memgrams.run/1");
+    for (size_t field = 0; field < sizeof fields / sizeof fields[0]; field++) {
+        json_int_t expected = json_integer_value(json_object_get(c_run, fields[field]));
+        json_int_t got = json_integer_value(json_object_get(peer_run, fields[field]));
+        cr_expect_eq(got, expected, "order %zu: %s is %lld in python_dict, %lld in the harness", order, fields[field],
+                     (long long)got, (long long)expected);
+    }
+}
+
 Test(peer, python_dict_counts_equal_the_harness_counts, .timeout = 120)
 {
     char *corpus = mgt_temp_file(hostile_text, sizeof hostile_text - 1), *out = temp_folder();
@@ -197,22 +214,33 @@ Test(peer, python_dict_counts_equal_the_harness_counts, .timeout = 120)
     size_t count;
     json_t *runs = load_json_lines(path, &count);
     cr_assert_eq(count, 6, "%zu runs, expected 6", count);
-    static const char *const fields[] = {"sentences", "tokens", "vocab", "grams_added", "ngrams", "contexts",
-                                         "ngrams_after_prune"};
     for (size_t order = 0; order < 3; order++) {
-        json_t *c_run = json_array_get(runs, order), *peer_run = json_array_get(runs, 3 + order);
-        cr_assert_str_eq(json_string_value(json_object_get(peer_run, "backend")), "python_dict");
-        cr_expect_str_eq(json_string_value(json_object_get(peer_run, "status")), "ok");
-        cr_expect_str_eq(json_string_value(json_object_get(peer_run, "schema")), "memgrams.run/1");
-        for (size_t field = 0; field < sizeof fields / sizeof fields[0]; field++) {
-            json_int_t expected = json_integer_value(json_object_get(c_run, fields[field]));
-            json_int_t got = json_integer_value(json_object_get(peer_run, fields[field]));
-            cr_expect_eq(got, expected, "order %zu: %s is %lld in python_dict, %lld in the harness", order + 1,
-                         fields[field], (long long)got, (long long)expected);
-        }
+        json_t *peer_run = json_array_get(runs, 3 + order);
+        expect_peer_counts(json_array_get(runs, order), peer_run, order + 1);
         cr_expect(json_array_size(json_object_get(peer_run, "timeline")) >= 6, "the peer has no timeline");
     }
     json_decref(runs);
     remove_folder(out);
     mgt_temp_remove(corpus);
+}
+
+Test(peer, python_dict_reads_a_synth_spec_through_a_file_of_the_sweep, .timeout = 120)
+{
+    char *out = temp_folder();
+    const char *args[] = {"sweep", "--backends", "naive_hash,python_dict", "--corpora", "synth:tokens=3000,seed=5",
+                          "--fractions", "1/2", "--orders", "2", "--allocators", "glibc", "--out", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "sweep exited %d: %s", result.exit_code, result.err);
+    command_result_free(&result);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/corpora/synth-tokens3000-seed5.txt", out);
+    cr_expect_eq(access(path, R_OK), 0, "the synthetic text is not in %s", path);
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    size_t count;
+    json_t *runs = load_json_lines(path, &count);
+    cr_assert_eq(count, 2, "%zu runs, expected 2", count);
+    expect_peer_counts(json_array_get(runs, 0), json_array_get(runs, 1), 2);
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(runs, 1), "corpus")), "synth:tokens=3000,seed=5");
+    json_decref(runs);
+    remove_folder(out);
 }
