@@ -589,7 +589,6 @@ static json_t *run_child(const char *exe, const cell *job, const sweep_plan *pla
 
 /* ---- the sweep --------------------------------------------------------------------- */
 
-
 /* Every run's command line, in the order the sweep would start them. */
 static void print_plan(const char *exe, const sweep_plan *plan)
 {
