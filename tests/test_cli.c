@@ -308,7 +308,7 @@ Test(sweep, against_runs_every_cell_on_both_builds_pass_by_pass)
     const char *check_args[] = {"check", "--speed", "on", "--baseline", against_path, "--results", results_path, NULL};
     result = memgrams(check_args, NULL);
     cr_expect_eq(result.exit_code, 0, "%s", result.out);
-    cr_expect(strstr(result.out, "2 pairs: too few for alpha 0.01"), "the runs are paired: %s", result.out);
+    cr_expect(strstr(result.out, "2 pairs: too few for alpha 0.001"), "the runs are paired: %s", result.out);
     command_result_free(&result);
     remove_folder(out);
     mgt_temp_remove(corpus);

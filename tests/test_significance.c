@@ -153,7 +153,7 @@ Test(tolerance, defaults_are_the_documented_ones)
         cr_expect_eq(tolerances.memory[layer].off, layer == MG_CHECK_RESIDENT, "only resident is off");
     }
     cr_expect_eq(tolerances.speed_percent, 10.0);
-    cr_expect_eq(tolerances.alpha, 0.01);
+    cr_expect_eq(tolerances.alpha, 0.001);
 }
 
 Test(tolerance, spec_overrides_only_what_it_names)
