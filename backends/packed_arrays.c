@@ -847,6 +847,8 @@ static void frozen_ids_find(const packed_table *t, const mg_token *tokens, int c
     mg_vocab_dict_find_many(t->dict, cold, colds, cold_ids);
     for (int k = 0; k < colds; k++)
         ids[cold_at[k]] = cold_ids[k];
+    if (cold_at[0] == 0 && ids[0] != MG_VOCAB_NO_ID)
+        __builtin_prefetch(t->first_at.words + (ids[0] * (uint64_t)t->first_at.bits >> 6));
 }
 
 /* Ids of the tokens in the current vocabulary; false when one is unknown. */
