@@ -44,9 +44,11 @@
  *   these two spans is 2 or 3 cache lines, all requested at once.
  *   Why rows and not columns: the count is read from the cache line that
  *   held the last id, and the rows can be packed in place (below). Why a
- *   hot table: a dictionary find costs three dependent cache misses (index
- *   slot, bucket offset, bucket scan) and a hit does three finds, but
- *   queries follow the text, where ~2000 words make most tokens.
+ *   hot table: a dictionary find costs dependent cache misses (index slot,
+ *   bucket offset, bucket scan) and a hit does three finds, but queries
+ *   follow the text, where the 2048 words it holds make half the tokens of
+ *   gcide's hit grams; the other words are found side by side (vocab.h's
+ *   find_many), their misses overlapping.
  *
  * Memory shaping (RSS after finalize, not only bytes requested): the
  * training table grows by 1.5x, but from 1 MiB straight to 8 MiB, jemalloc's
