@@ -58,6 +58,13 @@
  * the grams. The optional parts come last: the dictionary's hash index
  * into pages the interner and the remap have just freed, the samples and
  * the hot table into the rows' block, after the rows (sharing its rounding).
+ * Under glibc this shaping fails: freeing an mmapped block raises glibc's
+ * mmap threshold to its size (its dynamic threshold, up to 32 MiB), so once
+ * the first outgrown table is freed, the 8 MiB blocks that follow (the
+ * vocabulary's, the freeze's scratch) come from the heap, and their pages
+ * stay resident after they are freed below live blocks: 16.7 bytes of RSS
+ * a trigram on gcide's first 15 MB, 9.0 with a fixed threshold
+ * (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576).
  *
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:
