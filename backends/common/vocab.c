@@ -669,20 +669,21 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict)
     return MG_OK;
 }
 
-/* The first of keys[0 .. count) >= key (count when none). A plain binary
- * search: over this small array it measured faster than a branchless one
- * with the next keys requested ahead (speculation runs ahead anyway). */
+/* The first of keys[0 .. count) >= key (count when none): branchless, the
+ * two keys the next step may read requested ahead. */
 static uint32_t key_lower(const uint32_t *keys, uint32_t count, uint32_t key)
 {
-    uint32_t low = 0, high = count;
-    while (low < high) {
-        uint32_t middle = low + (high - low) / 2;
-        if (keys[middle] < key)
-            low = middle + 1;
-        else
-            high = middle;
+    if (count == 0)
+        return 0;
+    uint32_t low = 0, n = count;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        __builtin_prefetch(&keys[low + half / 2]);
+        __builtin_prefetch(&keys[low + half + half / 2]);
+        low = keys[low + half] < key ? low + half : low;
+        n -= half;
     }
-    return low;
+    return low + (keys[low] < key);
 }
 
 /* The last bucket whose head is <= token (-1 when none): a binary search
