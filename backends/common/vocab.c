@@ -327,18 +327,19 @@ static void sort_ids(const mg_interner *interner, uint32_t *ids, size_t count)
 
 /* ---- dictionary --------------------------------------------------------- */
 
-/* Per bucket, where it starts in data, and its head key (its first 4
- * bytes, big-endian, zero-padded), in two arrays of one block: decoding an
- * id reads only the offsets, find without the index only the keys, each
- * array half the lines an interleaved one would take. Keys order as the
- * heads do, ties aside, so find's binary search compares integers in one
- * array and reads a head only among the buckets whose key equals the
- * token's. */
+/* A bucket's head key (its first 4 bytes, big-endian, zero-padded) and where
+ * it starts in data. Keys order as the heads do, ties aside, so find's
+ * binary search compares integers in one array and reads a head only
+ * among the buckets whose key equals the token's. */
+typedef struct dict_bucket {
+    uint32_t key;
+    uint32_t offset;
+} dict_bucket;
+
 struct mg_vocab_dict {
     unsigned char *data;
     size_t data_size;
-    uint32_t *bucket_offset; /* buckets + 1: the last is the end of the data */
-    uint32_t *bucket_key;    /* buckets + 1, after the offsets: the last is UINT32_MAX */
+    dict_bucket *bucket; /* buckets + 1: the last one holds only the end offset */
     uint32_t buckets;
     uint32_t count; /* ids, markers included */
     /* optional hash index: slot = id | fingerprint << id_bits, 0 = empty */
@@ -393,10 +394,8 @@ static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const u
     mg_token previous = {NULL, 0};
     for (size_t rank = 0; rank < words; rank++) {
         mg_token word = mg_interner_token(interner, sorted[rank]);
-        if (rank % MG_VOCAB_BUCKET == 0) {
-            dict->bucket_key[rank / MG_VOCAB_BUCKET] = word_key(&word);
-            dict->bucket_offset[rank / MG_VOCAB_BUCKET] = (uint32_t)(at - dict->data);
-        }
+        if (rank % MG_VOCAB_BUCKET == 0)
+            dict->bucket[rank / MG_VOCAB_BUCKET] = (dict_bucket){word_key(&word), (uint32_t)(at - dict->data)};
         uint32_t shared = front_shared(rank, &previous, &word);
         at = mg_varint_write(at, shared);
         at = mg_varint_write(at, word.len - shared);
@@ -404,14 +403,7 @@ static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const u
         at += word.len - shared;
         previous = word;
     }
-    dict->bucket_key[dict->buckets] = UINT32_MAX;
-    dict->bucket_offset[dict->buckets] = (uint32_t)(at - dict->data);
-}
-
-/* The block of bucket offsets and keys. */
-static size_t bucket_block_bytes(const mg_vocab_dict *dict)
-{
-    return 2 * ((size_t)dict->buckets + 1) * sizeof(uint32_t);
+    dict->bucket[dict->buckets] = (dict_bucket){UINT32_MAX, (uint32_t)(at - dict->data)};
 }
 
 void mg_vocab_dict_destroy(mg_vocab_dict *dict)
@@ -419,7 +411,7 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
     if (!dict)
         return;
     mg_free(dict->data, dict->data_size);
-    mg_free(dict->bucket_offset, bucket_block_bytes(dict));
+    mg_free(dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
     mg_free(dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
     mg_free(dict, sizeof *dict);
 }
@@ -446,9 +438,8 @@ static mg_vocab_dict *dict_new(uint32_t count, size_t data_size)
     dict->buckets = (uint32_t)((words + MG_VOCAB_BUCKET - 1) / MG_VOCAB_BUCKET);
     dict->data_size = data_size > 0 ? data_size : 1;
     dict->data = mg_alloc(dict->data_size);
-    dict->bucket_offset = mg_alloc(bucket_block_bytes(dict));
-    dict->bucket_key = dict->bucket_offset ? dict->bucket_offset + dict->buckets + 1 : NULL;
-    if (!dict->data || !dict->bucket_offset) {
+    dict->bucket = mg_alloc(((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    if (!dict->data || !dict->bucket) {
         mg_vocab_dict_destroy(dict);
         return NULL;
     }
@@ -490,7 +481,7 @@ uint32_t mg_vocab_dict_count(const mg_vocab_dict *dict) { return dict->count; }
 
 size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
 {
-    return sizeof *dict + dict->data_size + bucket_block_bytes(dict) +
+    return sizeof *dict + dict->data_size + ((size_t)dict->buckets + 1) * sizeof *dict->bucket +
            (size_t)dict->index_cap * sizeof *dict->index_slots;
 }
 
@@ -498,7 +489,7 @@ size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
  * usually 2 or 3 lines). */
 static void bucket_prefetch(const mg_vocab_dict *dict, uint32_t bucket)
 {
-    const unsigned char *at = dict->data + dict->bucket_offset[bucket];
+    const unsigned char *at = dict->data + dict->bucket[bucket].offset;
     __builtin_prefetch(at);
     __builtin_prefetch(at + 64);
     __builtin_prefetch(at + 128);
@@ -526,7 +517,7 @@ mg_token mg_vocab_dict_word(const mg_vocab_dict *dict, uint32_t id, unsigned cha
     if (id < MG_VOCAB_FIRST_WORD_ID)
         return marker_token(id);
     size_t rank = id - MG_VOCAB_FIRST_WORD_ID, last = rank % MG_VOCAB_BUCKET;
-    const unsigned char *at = dict->data + dict->bucket_offset[rank / MG_VOCAB_BUCKET];
+    const unsigned char *at = dict->data + dict->bucket[rank / MG_VOCAB_BUCKET].offset;
     entry_view entries[MG_VOCAB_BUCKET];
     for (size_t entry = 0; entry <= last; entry++)
         at = entry_read(at, &entries[entry]);
@@ -552,7 +543,7 @@ void mg_vocab_dict_prefetch_word(const mg_vocab_dict *dict, uint32_t id)
 static mg_token bucket_head(const mg_vocab_dict *dict, uint32_t bucket)
 {
     entry_view head; /* stored whole */
-    entry_read(dict->data + dict->bucket_offset[bucket], &head);
+    entry_read(dict->data + dict->bucket[bucket].offset, &head);
     return (mg_token){head.bytes, head.suffix};
 }
 
@@ -575,7 +566,7 @@ static uint32_t index_id(const mg_vocab_dict *dict, uint32_t slot)
 static bool word_equals(const mg_vocab_dict *dict, uint32_t id, const mg_token *token)
 {
     size_t rank = id - MG_VOCAB_FIRST_WORD_ID;
-    const unsigned char *at = dict->data + dict->bucket_offset[rank / MG_VOCAB_BUCKET];
+    const unsigned char *at = dict->data + dict->bucket[rank / MG_VOCAB_BUCKET].offset;
     uint32_t matched = 0, len = 0;
     for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++) {
         uint32_t shared, suffix;
@@ -669,30 +660,22 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict)
     return MG_OK;
 }
 
-/* The first of keys[0 .. count) >= key (count when none): branchless, the
- * two keys the next step may read requested ahead. */
-static uint32_t key_lower(const uint32_t *keys, uint32_t count, uint32_t key)
-{
-    if (count == 0)
-        return 0;
-    uint32_t low = 0, n = count;
-    while (n > 1) {
-        uint32_t half = n / 2;
-        __builtin_prefetch(&keys[low + half / 2]);
-        __builtin_prefetch(&keys[low + half + half / 2]);
-        low = keys[low + half] < key ? low + half : low;
-        n -= half;
-    }
-    return low + (keys[low] < key);
-}
-
 /* The last bucket whose head is <= token (-1 when none): a binary search
  * of the keys, then of the heads whose key ties with the token's. */
 static int64_t bucket_of(const mg_vocab_dict *dict, const mg_token *token)
 {
-    uint32_t key = word_key(token), low = key_lower(dict->bucket_key, dict->buckets, key), high = low;
-    while (high < dict->buckets && dict->bucket_key[high] == key) /* short: heads rarely share 4 bytes */
-        high++;
+    uint32_t key = word_key(token), low = 0, high = dict->buckets;
+    while (low < high) { /* low = the first key >= the token's */
+        uint32_t middle = low + (high - low) / 2;
+        if (dict->bucket[middle].key < key)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    uint32_t ties_end = low;
+    while (ties_end < dict->buckets && dict->bucket[ties_end].key == key) /* short: heads rarely share 4 bytes */
+        ties_end++;
+    high = ties_end;
     while (low < high) { /* low = the first tied head > token */
         uint32_t middle = low + (high - low) / 2;
         mg_token head = bucket_head(dict, middle);
@@ -712,8 +695,8 @@ static int64_t bucket_of(const mg_vocab_dict *dict, const mg_token *token)
  * word stored whole for its length (shared 0) is compared from its start. */
 static int bucket_rank(const mg_vocab_dict *dict, uint32_t bucket, const mg_token *token)
 {
-    const unsigned char *at = dict->data + dict->bucket_offset[bucket];
-    const unsigned char *end = dict->data + dict->bucket_offset[bucket + 1];
+    const unsigned char *at = dict->data + dict->bucket[bucket].offset;
+    const unsigned char *end = dict->data + dict->bucket[bucket + 1].offset;
     uint32_t matched = 0;
     for (int entry = 0; at < end; entry++) {
         uint32_t shared, suffix;

@@ -11,9 +11,8 @@
  *
  *   dictionary (frozen): words in mg_token_compare order, so id order equals
  *   token order; front-coded in buckets of MG_VOCAB_BUCKET words
- *     buckets: | off0 | off1 | ... | end | key0 | key1 | ... | max |  (one block;
- *             uint32 offset into data; uint32 head key: its first 4 bytes
- *             big-endian, zero-padded)
+ *     bucket: | key0 off0 | key1 off1 | ... | end |  (uint32 head key: its first
+ *             4 bytes big-endian, zero-padded; uint32 offset into data)
  *     data: head: varint 0, varint len, bytes                  (stored whole)
  *           rest: varint shared, varint suffix_len, suffix bytes
  *     index (optional, mg_vocab_dict_build_index): uint32 slots, linear
@@ -23,8 +22,7 @@
  *     never needs more than MG_VOCAB_DECODE_MAX bytes of caller buffer.
  *     find without the index: a binary search of the head keys (one small
  *     array), of the heads only where keys tie, then one bucket walked
- *     without assembling its words. find_many interleaves the steps of a
- *     few finds, so their cache misses overlap. The data holds at most 4 GiB.
+ *     without assembling its words. The data holds at most 4 GiB.
  *
  *   Bytes per word of the dictionary ~ (1 - s) L + 2 + 8 / MG_VOCAB_BUCKET for
  *   mean length L and front-coding saving s (~0.4 on a sorted English
