@@ -22,7 +22,8 @@
  *     never needs more than MG_VOCAB_DECODE_MAX bytes of caller buffer.
  *     find without the index: a binary search of the head keys (one small
  *     array), of the heads only where keys tie, then one bucket walked
- *     without assembling its words. The data holds at most 4 GiB.
+ *     without assembling its words. find_many interleaves the steps of a
+ *     few finds, so their cache misses overlap. The data holds at most 4 GiB.
  *
  *   Bytes per word of the dictionary ~ (1 - s) L + 2 + 8 / MG_VOCAB_BUCKET for
  *   mean length L and front-coding saving s (~0.4 on a sorted English
