@@ -541,15 +541,31 @@ static int first_difference(const trie_table *t, const uint32_t *records, uint64
     return k;
 }
 
+/* Whether level 0 is indexed by id (orders 2 and up): see the header. */
+static inline bool first_level_direct(const trie_table *t)
+{
+    return t->order > 1;
+}
+
+/* Level 0's child starts for ids up to `id` (inclusive), direct: the ids
+ * not held before it get empty groups. */
+static void direct_starts_upto(trie_level *level, uint64_t id, uint64_t start)
+{
+    while (level->children.pushed <= id)
+        mg_ef_push(&level->children, start);
+}
+
 /* One pass over the sorted records, as the levels see it: a new node at
  * level k for each record differing at or before k; its value id + base,
  * base renewed (last value + 1) where the parent is new too. With push,
- * the values and child starts are written; without, only counted. */
+ * the values and child starts are written; without, only counted. A
+ * direct level 0 gets child starts only, one per id. */
 static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t grams, trie_level *levels,
                         uint64_t *nodes, uint64_t *last)
 {
     uint64_t base[MG_ORDER_MAX] = {0};
     int order = t->order;
+    bool direct = first_level_direct(t);
     for (int k = 0; k < order; k++)
         nodes[k] = last[k] = 0;
     for (uint64_t i = 0; i < grams; i++) {
@@ -559,7 +575,9 @@ static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t g
             if (k > first_new) /* the parent is new too: a new group */
                 base[k] = nodes[k] ? last[k] + 1 : 0;
             last[k] = record[k] + base[k];
-            if (levels) {
+            if (levels && k == 0 && direct) {
+                direct_starts_upto(&levels[0], record[0], nodes[1]);
+            } else if (levels) {
                 mg_ef_push(&levels[k].ids, last[k]);
                 if (k + 1 < order)
                     mg_ef_push(&levels[k].children, nodes[k + 1]);
@@ -589,16 +607,21 @@ static int trie_build(const trie_table *t, const uint32_t *records, uint64_t gra
     memset(shape, 0, sizeof *shape);
     uint64_t nodes[MG_ORDER_MAX], last[MG_ORDER_MAX];
     levels_pass(t, records, grams, NULL, nodes, last);
+    bool direct = first_level_direct(t);
+    uint64_t words = mg_vocab_dict_count(t->dict);
     for (int k = 0; k < t->order; k++) {
-        bool ok = mg_ef_init(&shape->levels[k].ids, nodes[k], last[k]) == MG_OK;
+        bool ids = !(k == 0 && direct);
+        bool ok = mg_ef_init(&shape->levels[k].ids, ids ? nodes[k] : 0, ids ? last[k] : 0) == MG_OK;
         if (ok && k + 1 < t->order)
-            ok = mg_ef_init(&shape->levels[k].children, nodes[k] + 1, nodes[k + 1]) == MG_OK;
+            ok = mg_ef_init(&shape->levels[k].children, (ids ? nodes[k] : words) + 1, nodes[k + 1]) == MG_OK;
         if (!ok) {
             levels_free(shape->levels, t->order);
             return MG_ERR_NOMEM;
         }
     }
     levels_pass(t, records, grams, shape->levels, nodes, last);
+    if (direct)
+        direct_starts_upto(&shape->levels[0], words - 1, nodes[1]);
     for (int k = 0; k < t->order; k++) {
         if (k + 1 < t->order)
             mg_ef_push(&shape->levels[k].children, nodes[k + 1]);
@@ -736,6 +759,8 @@ static uint64_t group_start(const trie_table *t, int k, uint64_t low, mg_ef_iter
  * are read in order, long ones searched with next_geq. */
 static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, uint32_t id, uint64_t *at)
 {
+    if (low == high)
+        return false;
     mg_ef_iter it;
     uint64_t base = group_start(t, k, low, &it);
     if (high - low <= LINEAR_GROUP) {
@@ -755,7 +780,10 @@ static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, 
 static bool trie_descend(const trie_table *t, const uint32_t *ids, int depth, uint64_t *node)
 {
     uint64_t at = 0;
-    for (int k = 0; k < depth; k++) {
+    int k = 0;
+    if (first_level_direct(t) && depth > 0) /* level 0's node is the id */
+        at = ids[k++];
+    for (; k < depth; k++) {
         uint64_t low, high;
         children_range(t, k, at, &low, &high);
         if (!group_find(t, k, low, high, ids[k], &at))
@@ -886,6 +914,14 @@ static void cursor_start(trie_cursor *c, const trie_table *t)
  * parent's children are used up. */
 static void cursor_advance(trie_cursor *c, int k)
 {
+    if (k == 0 && first_level_direct(c->t)) { /* the next id with children */
+        uint64_t start = c->child_end[0];
+        do {
+            c->id[0] = (uint32_t)c->read[0]++;
+            c->child_end[0] = mg_ef_iter_next(&c->children[0]);
+        } while (c->child_end[0] == start);
+        return;
+    }
     if (k > 0 && c->read[k] == c->child_end[k - 1]) {
         cursor_advance(c, k - 1);
         c->base[k] = c->read[k] ? c->last[k] + 1 : 0;
