@@ -772,7 +772,7 @@ static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, 
         return false;
     }
     uint64_t value = 0;
-    *at = mg_ef_next_geq(&t->trie.levels[k].ids, base + id, &value);
+    *at = mg_ef_next_geq_in(&t->trie.levels[k].ids, low, high, base + id, &value);
     return *at < high && value == base + id;
 }
 
