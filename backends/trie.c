@@ -547,6 +547,16 @@ static inline bool first_level_direct(const trie_table *t)
     return t->order > 1;
 }
 
+/* Level k's child starts less their node's position (k >= 1, where every
+ * node has a child, so starts rise by at least one a node): the sequence
+ * stays monotone and its universe shrinks by the nodes (about 1 bit a
+ * node: a level of n nodes and N children takes n + N - n high bits, not
+ * n + N). The direct level 0 has empty groups, so it keeps its starts. */
+static inline uint64_t start_shift(int k, uint64_t node)
+{
+    return k > 0 ? node : 0;
+}
+
 /* Level 0's child starts for ids up to `id` (inclusive), direct: the ids
  * not held before it get empty groups. */
 static void direct_starts_upto(trie_level *level, uint64_t id, uint64_t start)
@@ -580,7 +590,7 @@ static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t g
             } else if (levels) {
                 mg_ef_push(&levels[k].ids, last[k]);
                 if (k + 1 < order)
-                    mg_ef_push(&levels[k].children, nodes[k + 1]);
+                    mg_ef_push(&levels[k].children, nodes[k + 1] - start_shift(k, nodes[k]));
             }
             nodes[k]++;
         }
@@ -613,7 +623,8 @@ static int trie_build(const trie_table *t, const uint32_t *records, uint64_t gra
         bool ids = !(k == 0 && direct);
         bool ok = mg_ef_init(&shape->levels[k].ids, ids ? nodes[k] : 0, ids ? last[k] : 0) == MG_OK;
         if (ok && k + 1 < t->order)
-            ok = mg_ef_init(&shape->levels[k].children, (ids ? nodes[k] : words) + 1, nodes[k + 1]) == MG_OK;
+            ok = mg_ef_init(&shape->levels[k].children, (ids ? nodes[k] : words) + 1,
+                            nodes[k + 1] - start_shift(k, nodes[k])) == MG_OK;
         if (!ok) {
             levels_free(shape->levels, t->order);
             return MG_ERR_NOMEM;
@@ -624,7 +635,7 @@ static int trie_build(const trie_table *t, const uint32_t *records, uint64_t gra
         direct_starts_upto(&shape->levels[0], words - 1, nodes[1]);
     for (int k = 0; k < t->order; k++) {
         if (k + 1 < t->order)
-            mg_ef_push(&shape->levels[k].children, nodes[k + 1]);
+            mg_ef_push(&shape->levels[k].children, nodes[k + 1] - start_shift(k, nodes[k]));
         mg_ef_seal(&shape->levels[k].ids);
         if (k + 1 < t->order)
             mg_ef_seal(&shape->levels[k].children);
@@ -738,8 +749,8 @@ static void children_range(const trie_table *t, int k, uint64_t node, uint64_t *
     }
     mg_ef_iter it;
     mg_ef_iter_at(&it, &t->trie.levels[k - 1].children, node);
-    *low = mg_ef_iter_next(&it);
-    *high = mg_ef_iter_next(&it);
+    *low = mg_ef_iter_next(&it) + start_shift(k - 1, node);
+    *high = mg_ef_iter_next(&it) + start_shift(k - 1, node + 1);
 }
 
 /* A cursor at `low`, the start of a group of level k, and the group's base
@@ -930,7 +941,7 @@ static void cursor_advance(trie_cursor *c, int k)
     c->id[k] = (uint32_t)(c->last[k] - c->base[k]);
     c->read[k]++;
     if (k + 1 < c->t->order)
-        c->child_end[k] = mg_ef_iter_next(&c->children[k]);
+        c->child_end[k] = mg_ef_iter_next(&c->children[k]) + start_shift(k, c->read[k]);
 }
 
 typedef int (*record_visit)(void *arg, const uint32_t *ids, uint64_t count);
