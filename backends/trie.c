@@ -77,7 +77,8 @@
 enum {
     GRAM_MAX_LOAD = 85, /* percent: the training table grows by 1.5x past it */
     MIN_CAPACITY = 16,
-    ESCAPE_SAMPLE = 256, /* escaped grams are counted every this many grams */
+    ESCAPE_SAMPLE = 256, /* escapes are counted every this many entries of a tier */
+    COUNT_TIERS = 3,     /* tiers of count rank codes */
     LINEAR_GROUP = 16,   /* groups up to this long are scanned, not searched */
 };
 
@@ -90,20 +91,28 @@ typedef struct trie_level {
     mg_ef children; /* nodes + 1 values */
 } trie_level;
 
-/* Counts by rank: codes of code_bits per gram; with escapes, code
- * (1 << code_bits) - 1 sends the reader to the escaped ranks. */
-typedef struct count_ranks {
-    uint32_t *values;      /* rank -> count, most frequent first */
-    uint32_t distinct;
-    unsigned code_bits;    /* 0, 1, 2, 4, 8, 16 or 32: fields never straddle words */
+/* One tier of rank codes: entry e's code is its rank less `first`; in a
+ * tier with escapes, the all-ones code sends the reader to the next tier,
+ * at the entry numbered by the escapes before e (a sample, then popcounts). */
+typedef struct rank_tier {
+    unsigned code_bits;  /* escaping tiers: 1, 2, 4, 8 or 16, so fields never straddle words */
     bool escapes;
-    unsigned escaped_bits; /* bits of an escaped rank */
+    uint32_t first;      /* the rank of code 0 */
+    uint64_t entries;
     uint64_t *codes;
     size_t codes_words;
-    uint64_t *escaped;
-    size_t escaped_words;
-    uint32_t *escape_samples; /* escapes before gram k * ESCAPE_SAMPLE */
+    uint32_t *escape_samples; /* escapes before entry k * ESCAPE_SAMPLE */
     size_t sample_count;
+} rank_tier;
+
+/* Counts by rank, most frequent count first: every gram has an entry in
+ * tier 0; rare counts escape to later tiers (on text: 1 bit a gram for
+ * "count 1 or not", 2 bits for the next three counts, the exact rank). */
+typedef struct count_ranks {
+    uint32_t *values; /* rank -> count */
+    uint32_t distinct;
+    int tiers;
+    rank_tier tier[COUNT_TIERS];
 } count_ranks;
 
 typedef struct trie_shape {
@@ -397,37 +406,62 @@ static unsigned bits_for(uint64_t value) /* bits to write 0..value */
     return value ? 64u - (unsigned)__builtin_clzll(value) : 0u;
 }
 
-/* The code width of least total size: b bits a gram, ranks past the
- * direct codes escaped to e bits each plus the samples. */
-static void choose_code_bits(count_ranks *ranks, const uint32_t *classes, uint64_t grams)
+static uint64_t grams_from_rank(const uint32_t *classes, uint32_t first, uint32_t distinct)
 {
-    static const unsigned widths[] = {0, 1, 2, 4, 8, 16, 32};
-    uint64_t best = UINT64_MAX;
-    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
-        unsigned bits = widths[w];
-        bool escapes = bits < 32 && ranks->distinct > (UINT64_C(1) << bits);
-        if (escapes && bits == 0)
-            continue;
-        uint64_t direct = escapes ? (UINT64_C(1) << bits) - 1 : ranks->distinct, escaped = 0;
-        for (uint64_t r = direct; r < ranks->distinct; r++)
-            escaped += class_grams(classes, (uint32_t)r);
-        uint64_t cost = grams * bits;
-        if (escapes)
-            cost += escaped * ranks->escaped_bits + (grams / ESCAPE_SAMPLE + 1) * 32;
-        if (cost < best) {
-            best = cost;
-            ranks->code_bits = bits;
-            ranks->escapes = escapes;
+    uint64_t grams = 0;
+    for (uint32_t r = first; r < distinct; r++)
+        grams += class_grams(classes, r);
+    return grams;
+}
+
+static inline uint64_t escape_code(const rank_tier *tier)
+{
+    return (UINT64_C(1) << tier->code_bits) - 1;
+}
+
+/* The tiers' code widths: each tier the cheaper of ending there (the exact
+ * width of the ranks left) or escaping with b of 1, 2, 4, 8 or 16 bits,
+ * the escaped ranks costed as one exact tier. */
+static void plan_tiers(count_ranks *ranks, const uint32_t *classes, uint64_t grams)
+{
+    uint64_t entries = grams;
+    uint32_t first = 0;
+    for (int t = 0; t < COUNT_TIERS; t++) {
+        rank_tier *tier = &ranks->tier[t];
+        uint32_t left = ranks->distinct - first;
+        tier->first = first;
+        tier->entries = entries;
+        tier->escapes = false;
+        tier->code_bits = bits_for(left ? left - 1 : 0);
+        ranks->tiers = t + 1;
+        uint64_t best = entries * tier->code_bits, escaped = 0;
+        for (unsigned bits = 1; t + 1 < COUNT_TIERS && bits <= 16; bits *= 2) {
+            uint32_t direct = (uint32_t)((UINT64_C(1) << bits) - 1);
+            if (direct >= left)
+                break;
+            uint64_t beyond = grams_from_rank(classes, first + direct, ranks->distinct);
+            uint64_t cost = entries * bits + (entries / ESCAPE_SAMPLE + 1) * 32 + beyond * bits_for(left - direct - 1);
+            if (cost < best) {
+                best = cost;
+                tier->code_bits = bits;
+                tier->escapes = true;
+                escaped = beyond;
+            }
         }
+        if (!tier->escapes)
+            return;
+        first += (uint32_t)escape_code(tier);
+        entries = escaped;
     }
 }
 
 static void counts_free(count_ranks *ranks)
 {
     mg_free(ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
-    mg_free(ranks->codes, ranks->codes_words * sizeof(uint64_t));
-    mg_free(ranks->escaped, ranks->escaped_words * sizeof(uint64_t));
-    mg_free(ranks->escape_samples, ranks->sample_count * sizeof(uint32_t));
+    for (int t = 0; t < ranks->tiers; t++) {
+        mg_free(ranks->tier[t].codes, ranks->tier[t].codes_words * sizeof(uint64_t));
+        mg_free(ranks->tier[t].escape_samples, ranks->tier[t].sample_count * sizeof(uint32_t));
+    }
     memset(ranks, 0, sizeof *ranks);
 }
 
@@ -445,19 +479,37 @@ static uint32_t rank_of(const uint32_t *classes, uint32_t distinct, uint32_t val
     return classes[(size_t)low * CLASS_WORDS + 1];
 }
 
-static int counts_alloc(count_ranks *ranks, uint64_t grams, uint64_t escaped)
+static int counts_alloc(count_ranks *ranks)
 {
     ranks->values = mg_alloc((size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
-    ranks->codes_words = mg_bits_words(grams, ranks->code_bits);
-    ranks->codes = mg_calloc(ranks->codes_words, sizeof(uint64_t));
-    if (ranks->escapes) {
-        ranks->escaped_words = mg_bits_words(escaped, ranks->escaped_bits);
-        ranks->escaped = mg_calloc(ranks->escaped_words, sizeof(uint64_t));
-        ranks->sample_count = (size_t)(grams / ESCAPE_SAMPLE) + 1;
-        ranks->escape_samples = mg_alloc(ranks->sample_count * sizeof(uint32_t));
+    bool ok = ranks->values != NULL;
+    for (int t = 0; t < ranks->tiers; t++) {
+        rank_tier *tier = &ranks->tier[t];
+        tier->codes_words = mg_bits_words(tier->entries, tier->code_bits);
+        tier->codes = mg_calloc(tier->codes_words, sizeof(uint64_t));
+        ok = ok && tier->codes;
+        if (tier->escapes) {
+            tier->sample_count = (size_t)(tier->entries / ESCAPE_SAMPLE) + 1;
+            tier->escape_samples = mg_alloc(tier->sample_count * sizeof(uint32_t));
+            ok = ok && tier->escape_samples;
+        }
     }
-    bool ok = ranks->values && ranks->codes && (!ranks->escapes || (ranks->escaped && ranks->escape_samples));
     return ok ? MG_OK : MG_ERR_NOMEM;
+}
+
+/* Write a gram's rank: an entry in each tier down to the one that holds it. */
+static void counts_put(count_ranks *ranks, uint64_t *entries, uint32_t rank)
+{
+    for (int t = 0; t < ranks->tiers; t++) {
+        rank_tier *tier = &ranks->tier[t];
+        uint64_t entry = entries[t]++, code = rank - tier->first;
+        if (tier->escapes && entry % ESCAPE_SAMPLE == 0)
+            tier->escape_samples[entry / ESCAPE_SAMPLE] = (uint32_t)entries[t + 1];
+        bool escaped = tier->escapes && code >= escape_code(tier);
+        mg_bits_or(tier->codes, entry * tier->code_bits, tier->code_bits, escaped ? escape_code(tier) : code);
+        if (!escaped)
+            return;
+    }
 }
 
 /* Rank-encode the records' counts. */
@@ -468,13 +520,8 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
     if (count_classes(t, records, grams, &classes, &capacity, &distinct) != MG_OK)
         return MG_ERR_NOMEM;
     ranks->distinct = distinct;
-    ranks->escaped_bits = bits_for(distinct ? distinct - 1 : 0);
-    choose_code_bits(ranks, classes, grams);
-    uint32_t escape_code = ranks->escapes ? (uint32_t)((UINT64_C(1) << ranks->code_bits) - 1) : UINT32_MAX;
-    uint64_t escaped = 0;
-    for (uint32_t r = escape_code; r < distinct; r++)
-        escaped += class_grams(classes, r);
-    int status = counts_alloc(ranks, grams, escaped);
+    plan_tiers(ranks, classes, grams);
+    int status = counts_alloc(ranks);
     if (status == MG_OK) {
         for (uint32_t r = 0; r < distinct; r++) { /* now | value | rank | */
             uint32_t *record = classes + (size_t)r * CLASS_WORDS;
@@ -482,17 +529,9 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
             record[1] = r;
         }
         records_sort(classes, distinct, CLASS_WORDS, 1);
-        escaped = 0;
-        for (uint64_t i = 0; i < grams; i++) {
-            if (ranks->escapes && i % ESCAPE_SAMPLE == 0)
-                ranks->escape_samples[i / ESCAPE_SAMPLE] = (uint32_t)escaped;
-            uint32_t rank = rank_of(classes, distinct, records[i * t->record_words + (size_t)t->order]);
-            if (rank >= escape_code) {
-                mg_bits_or(ranks->escaped, escaped++ * ranks->escaped_bits, ranks->escaped_bits, rank);
-                rank = escape_code;
-            }
-            mg_bits_or(ranks->codes, i * ranks->code_bits, ranks->code_bits, rank);
-        }
+        uint64_t entries[COUNT_TIERS + 1] = {0};
+        for (uint64_t i = 0; i < grams; i++)
+            counts_put(ranks, entries, rank_of(classes, distinct, records[i * t->record_words + (size_t)t->order]));
     } else {
         counts_free(ranks);
     }
@@ -508,23 +547,32 @@ static inline unsigned escape_fields(uint64_t word, unsigned bits)
     return mg_popcount64(word & (~UINT64_C(0) / ((UINT64_C(1) << bits) - 1)));
 }
 
-/* Count of gram i: its code, or its escaped rank found by the escapes
- * before it (a sample, then popcounts over at most 4 b words). */
-static uint64_t count_at(const count_ranks *ranks, uint64_t i)
+/* Escapes before entry e of a tier: a sample, then popcounts over at most
+ * 4 b words. */
+static uint64_t escapes_before(const rank_tier *tier, uint64_t entry)
 {
-    uint64_t code = mg_bits_get(ranks->codes, i * ranks->code_bits, ranks->code_bits);
-    uint64_t escape_code = (UINT64_C(1) << ranks->code_bits) - 1;
-    if (!ranks->escapes || code != escape_code)
-        return ranks->values[code];
-    uint64_t escaped = ranks->escape_samples[i / ESCAPE_SAMPLE];
-    uint64_t from = i / ESCAPE_SAMPLE * ESCAPE_SAMPLE * ranks->code_bits, to = i * ranks->code_bits;
+    uint64_t escaped = tier->escape_samples[entry / ESCAPE_SAMPLE];
+    uint64_t from = entry / ESCAPE_SAMPLE * ESCAPE_SAMPLE * tier->code_bits, to = entry * tier->code_bits;
     for (uint64_t at = from; at < to; at += 64) {
-        uint64_t word = ranks->codes[at / 64];
+        uint64_t word = tier->codes[at / 64];
         if (to - at < 64)
             word &= (UINT64_C(1) << (to - at)) - 1;
-        escaped += escape_fields(word, ranks->code_bits);
+        escaped += escape_fields(word, tier->code_bits);
     }
-    return ranks->values[mg_bits_get(ranks->escaped, escaped * ranks->escaped_bits, ranks->escaped_bits)];
+    return escaped;
+}
+
+/* Count of gram i: its code in the first tier that holds its rank. */
+static uint64_t count_at(const count_ranks *ranks, uint64_t i)
+{
+    uint64_t entry = i;
+    for (int t = 0;; t++) {
+        const rank_tier *tier = &ranks->tier[t];
+        uint64_t code = mg_bits_get(tier->codes, entry * tier->code_bits, tier->code_bits);
+        if (!tier->escapes || code != escape_code(tier))
+            return ranks->values[tier->first + code];
+        entry = escapes_before(tier, entry);
+    }
 }
 
 /* ---- finalize: the levels ------------------------------------------------ */
