@@ -562,6 +562,13 @@ static uint64_t escapes_before(const rank_tier *tier, uint64_t entry)
     return escaped;
 }
 
+/* Gram i's first code, fetched while the last level is searched for it
+ * (a group is short, so its grams' codes share a cache line). */
+static inline void count_prefetch(const count_ranks *ranks, uint64_t i)
+{
+    __builtin_prefetch(ranks->tier[0].codes + ((i * ranks->tier[0].code_bits) >> 6));
+}
+
 /* Count of gram i: its code in the first tier that holds its rank. */
 static uint64_t count_at(const count_ranks *ranks, uint64_t i)
 {
@@ -845,6 +852,8 @@ static bool trie_descend(const trie_table *t, const uint32_t *ids, int depth, ui
     for (; k < depth; k++) {
         uint64_t low, high;
         children_range(t, k, at, &low, &high);
+        if (k == t->order - 1)
+            count_prefetch(&t->trie.counts, low);
         if (!group_find(t, k, low, high, ids[k], &at))
             return false;
     }
