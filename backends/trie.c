@@ -8,34 +8,47 @@
  *
  *   dictionary (common/vocab): front-coded sorted words, token <-> id
  *
- *   level 0 ids       EF | a | c | f |            the distinct first words
- *   level 0 children  EF | 0 | 2 | 3 | 5 |        where each node's children start
- *                          |     \   \
- *   level 1 ids       EF | b  d | e | b  g |      second words, grouped by parent,
- *   level 1 children  EF | 0 | 1 | 3 | 4 | 5 | 6 |   each group sorted
- *   level 2 ids       EF | ... one per trigram ... |
- *   count codes          | 0 | 0 | 3 | 1 | 0 | .. |  b bits a gram: a rank, or the escape
- *   escaped ranks        | 7 | 12 | ...             e bits per escaped gram
- *   escape samples       escapes before every 256th gram (uint32)
- *   count values         rank -> count, most frequent count first
+ *   level 0 child starts  EF | 0 | 2 | 2 | 3 | 3 | 5 |   one per id (+ the end),
+ *                              a   b   c   d   e             indexed by it; b, d: no
+ *                              |        \       \            gram starts there
+ *   level 1 ids           EF | b  d |   e   |   b  g |      second words, grouped by
+ *   level 1 child starts  EF | 0 | 0 | 1 | 1 | 1 | 1 |      parent, each group sorted;
+ *                             (start less the node's position: 0 1 3 4 5 6 - 0 1 2 3 4 5)
+ *   level 2 ids           EF | ... one per trigram ... |
+ *   count tier 0             | 0 | 0 | 1 | 0 | 1 | .. |    1 bit a gram: count 1 (0), or escape (1)
+ *   count tier 1             | 3 | 0 | ...               2 bits an escaped gram: counts 2-4, or escape (3)
+ *   count tier 2             | 2 | ...                   the rest's ranks less 4 (9 bits)
+ *   escape samples           escapes before every 256th entry of tiers 0, 1 (uint32)
+ *   count values             rank -> count, most frequent count first
  *
- * A level's ids are made one increasing sequence, as EF needs, by adding to
- * each group the previous group's last value plus one: value = id + base,
- * base = value[group start - 1] + 1. A lookup reads the base (one access)
- * and finds base + id with next_geq: no group is decompressed.
+ * Level 0 is indexed by id (orders 2 up: nearly every word starts a gram),
+ * so a lookup reads the first word's group with no search. A level's ids
+ * are made one increasing sequence, as EF needs, by adding to each group
+ * the previous group's last value plus one: value = id + base, base =
+ * value[group start - 1] + 1. A lookup reads the base and the group in one
+ * cursor (next_geq_in for long groups): no group is decompressed. Every
+ * node of levels 1 up has a child, so its child start less its position
+ * still rises: a level of n nodes and N children costs n + (N - n) high
+ * bits instead of n + N.
  *
  * Expected bytes per n-gram after finalize (N grams, C contexts, V words;
- * EF costs 2.6 + log2(u / m) bits a value, u the universe, m the values):
- *     last level:   (2.6 + log2(C V / 2 / N)) / 8      (u ~ C groups of mean max V/2)
- *   + context level: (C/N) (2.6 + log2(P V / 2 / C) + 2.6 + log2(N / C)) / 8
- *   + the levels above (P ~ min(C, V) nodes each), alike
- *   + counts: ~ (b + escapes e) / 8, b = 1 or 2 on text (most counts are 1)
+ * EF costs l + 1 + u / 2^l / m + 0.35 bits a value, l = floor(log2(u / m)),
+ * u the universe, m the values):
+ *     last level:     ef(N, C V / 2) / 8 / N         (C groups of mean max V/2)
+ *   + context level:  ef(C, P V / 2) / 8 / N, P ~ min(C, V) nodes above
+ *   + child starts:   ef(V + 1, P) + ef(P + 1, C - P) + ef(C + 1, N - C), / 8 / N
+ *   + the levels between (orders 4 and 5), alike
+ *   + counts: ~ 1.5 / 8 (1 bit a gram, 2 bits an escaped one, 9 bits the rest)
  *   + dictionary / N (vocab.h's formula)
  * gcide 15 MB, order 3: N = 1.52 M, C = 0.90 M, V = 0.28 M: the formula
- * gives 5.9 bytes; measured 5.55: last level 2.38 (19.0 bits a gram),
- * context level 1.34 (18.0 bits a context), first level 0.06, child
- * starts 0.37, counts 0.24 (393 distinct values, 1-bit codes, 9-bit
- * escapes), dictionary 1.16.
+ * gives 5.63 bytes (its dictionary term 1.58 of them); measured 5.22:
+ * last level 2.32 (18.6 bits a gram), context level 1.30 (17.6 bits a
+ * context), level 1 child starts 0.15 (2.1 bits a context), level 0 child
+ * starts 0.09 (4.0 bits a word), counts 0.18 (393 distinct values; tiers
+ * of 1, 2 and 9 bits), dictionary 1.16. RSS after finalize 6.1: training's
+ * freed blocks under 1 MiB stay resident for jemalloc's 10 s decay (5.5
+ * with dirty_decay_ms=0); one block for all the arrays was tried and left
+ * RSS at 8.0, as it could not reuse those pages.
  *
  * Training: an open-addressing table of id tuples (interner ids) -> count,
  * 4 (n + 1) bytes a slot at <= 85% load (as interned_hash). A hash rather
@@ -1179,13 +1192,15 @@ static void trie_destroy(void *self)
 
 /* ---- estimate ------------------------------------------------------------ */
 
-/* Bits of an EF sequence of m values over a universe u, per the header. */
+/* Bits of an EF sequence of m values over a universe u, per the header:
+ * l = floor(log2(u / m)) low bits, a one and (u / 2^l) / m zeros of high
+ * bits, 0.35 of samples and rank directory, a value. */
 static double ef_bits(double m, double u)
 {
     if (m < 1.0)
         return 0.0;
-    double ratio = u / m;
-    return m * (2.6 + (ratio > 1.0 ? log2(ratio) : 0.0));
+    double low_bits = u > m ? floor(log2(u / m)) : 0.0;
+    return m * (low_bits + 1.0 + u / exp2(low_bits) / m + 0.35);
 }
 
 static double trie_estimate(const mg_table_shape *shape)
@@ -1197,12 +1212,13 @@ static double trie_estimate(const mg_table_shape *shape)
     int order = shape->order;
     for (int k = 0; k < order; k++) /* the levels above the contexts: about one node per word */
         nodes[k] = k == order - 1 ? grams : k == order - 2 ? contexts : (contexts < vocab ? contexts : vocab);
-    double bits = 2.0 * grams; /* counts: ~2 bits a gram with escapes */
+    double bits = 1.5 * grams; /* counts: 1 bit a gram, 2 more for one in ten, 9 more for one in seventy */
     for (int k = 0; k < order; k++) {
-        double parents = k == 0 ? 1.0 : nodes[k - 1];
-        bits += ef_bits(nodes[k], k == 0 ? vocab : parents * vocab / 2.0);
+        bool direct = k == 0 && order > 1; /* child starts by id, no node values */
+        if (!direct)
+            bits += ef_bits(nodes[k], k == 0 ? vocab : nodes[k - 1] * vocab / 2.0);
         if (k + 1 < order)
-            bits += ef_bits(nodes[k] + 1, nodes[k + 1]);
+            bits += direct ? ef_bits(vocab + 1, nodes[1]) : ef_bits(nodes[k] + 1, nodes[k + 1] - nodes[k]);
     }
     double dictionary = mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes);
     return (bits / 8.0 + dictionary) / grams;
