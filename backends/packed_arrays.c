@@ -29,21 +29,26 @@
  *   +----+----+-----+----+----+-----+----+----+-----+--
  *   | w1 | w2 | c-1 | w1 | w2 | c-1 | w1 | w2 | c-1 |..   c-1 all ones: escape
  *   +----+----+-----+----+----+-----+----+----+-----+--
- *   samples[k]: field k of rows 0, 32, 64, ..   | 7 | 9 | 12 |..
+ *   samples: the ids of rows 0, 32, 64, ..  | w1 | w2 | w1 | w2 |..  (no count)
+ *   coarse samples: the ids of rows 0, 1024, 2048, .. (the same layout)
  *   escapes: (gram, count) sorted by gram, for the counts that do not fit
  *   hot words: up to 4096 slots of 16 B | id | len | up to 11 bytes |,
  *              hashed: the most frequent words of at most 11 bytes, half full
  *   dictionary: common/vocab.h (front-coded, with its hash index)
  *
  *   b is the width minimising n b + 128 escapes. A context's successors are
- *   one contiguous range of rows, narrowed field by field: a wide range by
- *   a binary search of its samples first (32 times denser than the rows; the
- *   first steps of a frequent range stay cached), then within 32 rows.
+ *   one contiguous range of rows. A lookup is one search of w0's rows for
+ *   the tuple (w1, w2), compared whole, level by level: the coarse samples
+ *   the range holds (a frequent range's stay cached), then the 32 samples
+ *   between two coarse ones, then the 32 rows between two samples; each of
+ *   these two spans is 2 or 3 cache lines, all requested at once.
  *   Why rows and not columns: the count is read from the cache line that
  *   held the last id, and the rows can be packed in place (below). Why a
- *   hot table: a dictionary find costs three dependent cache misses (index
- *   slot, bucket offset, bucket scan) and a hit does three finds, but
- *   queries follow the text, where ~2000 words make most tokens.
+ *   hot table: a dictionary find costs dependent cache misses (index slot,
+ *   bucket offset, bucket scan) and a hit does three finds, but queries
+ *   follow the text, where the 2048 words it holds make half the tokens of
+ *   gcide's hit grams; the other words are found side by side (vocab.h's
+ *   find_many), their misses overlapping.
  *
  * Memory shaping (RSS after finalize, not only bytes requested): the
  * training table grows by 1.5x, but from 1 MiB straight to 8 MiB, jemalloc's
@@ -57,11 +62,11 @@
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:
  *
- *     (order - 1) ceil(log2 V) (1 + 1/32) / 8   ids in the rows, samples
- *   + (b + 128 e) / 8                         counts, e = escaped fraction
- *   + (V / n) ceil(log2(n + 1)) / 8           first_at
- *   + 16 H / n                                hot words, H = min(4096, 2 V) slots
- *   + (dict(V, B) + 5 V) / n                  dictionary and its hash index (vocab.h)
+ *     (order - 1) ceil(log2 V) (1 + 1/32 + 1/1024) / 8   ids: rows, samples
+ *   + (b + 128 e) / 8                          counts, e = escaped fraction
+ *   + (V / n) ceil(log2(n + 1)) / 8            first_at
+ *   + 16 H / n                                 hot words, H = min(4096, 2 V) slots
+ *   + (dict(V, B) + 5 V) / n                   dictionary and its hash index (vocab.h)
  *
  * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
  * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
@@ -89,9 +94,11 @@ enum {
     SORT_SMALL = 12,
     COUNT_BITS_MAX = 32,
     ESCAPE_BITS = 128,  /* an escape entry: 16 bytes */
-    SAMPLE_EVERY = 32,  /* rows between two samples of a field */
+    SAMPLE_EVERY = 32,  /* rows between two samples; samples between two of the next level */
+    SAMPLE_LEVELS = 2,  /* samples of every 32nd row, then of every 1024th */
     HOT_SLOTS_MAX = 4096, /* hot words table: slots (a power of two), half filled */
     HOT_BYTES = 11,       /* longest word the hot table holds */
+    DECODE_AHEAD = 8,     /* successors: the word decoded this many rows later is requested */
 };
 
 /* Assumed by the estimate (measured on gcide order 3): count width and the
@@ -140,7 +147,7 @@ typedef struct packed_table {
     uint64_t *rows;    /* one row per gram, packed where the training slots were */
     size_t rows_bytes; /* the rows' block */
     unsigned id_bits, count_bits, row_bits;
-    packed_array samples[MG_ORDER_MAX]; /* 1 .. order - 1: that field of every SAMPLE_EVERY-th row */
+    uint64_t *samples[SAMPLE_LEVELS]; /* level l: the id fields of every 32^(l + 1)-th row; NULL when out of memory */
     escape *escapes;
     uint64_t escape_count;
     size_t escapes_bytes; /* their block (more than needed after a prune that could not shrink it) */
@@ -273,9 +280,30 @@ static inline uint64_t escape_mark(const packed_table *t)
     return (UINT64_C(1) << t->count_bits) - 1;
 }
 
-static uint64_t samples_for(uint64_t rows)
+/* Rows between two samples of a level. */
+static inline uint64_t sample_every(int level)
 {
-    return rows == 0 ? 0 : (rows - 1) / SAMPLE_EVERY + 1;
+    uint64_t every = SAMPLE_EVERY;
+    for (int above = 0; above < level; above++)
+        every *= SAMPLE_EVERY;
+    return every;
+}
+
+static uint64_t samples_for(uint64_t rows, int level)
+{
+    return rows == 0 ? 0 : (rows - 1) / sample_every(level) + 1;
+}
+
+/* Bits of a sample: a row's id fields, without the count. */
+static inline unsigned sample_bits(const packed_table *t)
+{
+    return (unsigned)(t->order - 1) * t->id_bits;
+}
+
+/* Words of a level's samples (one spare). */
+static size_t samples_words(const packed_table *t, int level)
+{
+    return mg_bits_words(samples_for(t->grams, level), sample_bits(t));
 }
 
 /* ---- training table helpers ------------------------------------------- */
@@ -576,9 +604,12 @@ static void rows_pack(packed_table *t)
  * lookups are slower, not wrong. */
 static void samples_fill(packed_table *t)
 {
-    for (int k = 1; k < t->order; k++)
-        for (uint64_t sample = 0; t->samples[k].words && sample < samples_for(t->grams); sample++)
-            packed_set(&t->samples[k], sample, row_id(t, sample * SAMPLE_EVERY, k));
+    unsigned bits = sample_bits(t);
+    for (int level = 0; level < SAMPLE_LEVELS && t->samples[level]; level++)
+        for (uint64_t sample = 0; sample < samples_for(t->grams, level); sample++)
+            for (int k = 1; k < t->order; k++)
+                bits_put(t->samples[level], sample * bits + (uint64_t)(k - 1) * t->id_bits, t->id_bits,
+                         row_id(t, sample * sample_every(level), k));
 }
 
 /* The rows' block: the rows, then (optional) the samples of each field and
@@ -586,8 +617,8 @@ static void samples_fill(packed_table *t)
 static size_t block_bytes(const packed_table *t, bool optional)
 {
     size_t words = mg_bits_words(t->grams, t->row_bits);
-    for (int k = 1; optional && k < t->order; k++)
-        words += mg_bits_words(samples_for(t->grams), t->id_bits);
+    for (int level = 0; optional && level < SAMPLE_LEVELS; level++)
+        words += samples_words(t, level);
     return words * sizeof(uint64_t) + (optional ? t->hot_cap * sizeof(hot_word) : 0);
 }
 
@@ -596,10 +627,9 @@ static size_t block_bytes(const packed_table *t, bool optional)
 static void block_point(packed_table *t, bool present)
 {
     uint64_t *at = t->rows + mg_bits_words(t->grams, t->row_bits);
-    for (int k = 1; k < t->order; k++) {
-        size_t words = mg_bits_words(samples_for(t->grams), t->id_bits);
-        t->samples[k] = (packed_array){present ? at : NULL, present ? words : 0, t->id_bits};
-        at += words;
+    for (int level = 0; level < SAMPLE_LEVELS; level++) {
+        t->samples[level] = present ? at : NULL;
+        at += samples_words(t, level);
     }
     t->hot = present ? (hot_word *)(void *)at : NULL;
 }
@@ -785,8 +815,8 @@ static int pa_finalize(void *self)
 
 /* ---- lookups ---------------------------------------------------------- */
 
-/* Id of a frozen word: the hot table first, then the dictionary. */
-static uint32_t word_find(const packed_table *t, const mg_token *token)
+/* Id of a frozen word in the hot table, or MG_VOCAB_NO_ID. */
+static uint32_t hot_find(const packed_table *t, const mg_token *token)
 {
     if (t->hot && !mg_token_is_marker(token) && token->len <= HOT_BYTES)
         for (uint32_t at = hot_home(t, token);; at = (at + 1) & (t->hot_cap - 1)) {
@@ -796,14 +826,41 @@ static uint32_t word_find(const packed_table *t, const mg_token *token)
             if (slot->len == token->len && memcmp(slot->bytes, token->bytes, token->len) == 0)
                 return slot->id;
         }
-    return mg_vocab_dict_find(t->dict, token);
+    return MG_VOCAB_NO_ID;
+}
+
+/* Ids of frozen words: the hot table first, then the dictionary for the
+ * others, found side by side. The first word's rows are requested as soon
+ * as its id is known. */
+static void frozen_ids_find(const packed_table *t, const mg_token *tokens, int count, uint32_t *ids)
+{
+    mg_token cold[MG_ORDER_MAX];
+    uint32_t cold_ids[MG_ORDER_MAX];
+    int cold_at[MG_ORDER_MAX], colds = 0;
+    for (int k = 0; k < count; k++)
+        if ((ids[k] = hot_find(t, &tokens[k])) == MG_VOCAB_NO_ID) {
+            cold[colds] = tokens[k];
+            cold_at[colds++] = k;
+        }
+    if (ids[0] != MG_VOCAB_NO_ID)
+        __builtin_prefetch(t->first_at.words + (ids[0] * (uint64_t)t->first_at.bits >> 6));
+    if (colds == 0)
+        return;
+    mg_vocab_dict_find_many(t->dict, cold, colds, cold_ids);
+    for (int k = 0; k < colds; k++)
+        ids[cold_at[k]] = cold_ids[k];
+    if (cold_at[0] == 0 && ids[0] != MG_VOCAB_NO_ID)
+        __builtin_prefetch(t->first_at.words + (ids[0] * (uint64_t)t->first_at.bits >> 6));
 }
 
 /* Ids of the tokens in the current vocabulary; false when one is unknown. */
 static bool ids_find(const packed_table *t, const mg_token *tokens, int count, uint32_t *ids)
 {
+    if (t->finalized)
+        frozen_ids_find(t, tokens, count, ids);
     for (int k = 0; k < count; k++) {
-        ids[k] = t->finalized ? word_find(t, &tokens[k]) : mg_interner_find(t->interner, &tokens[k]);
+        if (!t->finalized)
+            ids[k] = mg_interner_find(t->interner, &tokens[k]);
         if (ids[k] == MG_VOCAB_NO_ID)
             return false;
     }
@@ -826,92 +883,135 @@ static uint64_t count_at(const packed_table *t, uint64_t gram)
     return t->escapes[low].count;
 }
 
-/* One field of a sorted run of fixed-width records: the samples of a
- * field, or a field of the rows. */
-typedef struct field_view {
+/* A sorted run of fixed-width records, each starting with id fields 1, 2,
+ * .. of `width` bits: the rows, or the samples. Records compare as tuples
+ * of their first `fields` ids. */
+typedef struct tuple_view {
     const uint64_t *words;
-    uint64_t offset; /* bits before the field in a record */
     uint64_t stride; /* bits per record */
-    unsigned width;
-} field_view;
+    unsigned width;  /* bits per id */
+    int fields;      /* ids compared */
+} tuple_view;
 
-static inline uint64_t view_get(const field_view *view, uint64_t index)
+/* Whether record `index` is below the key, read branch-free: every field
+ * is in the record's one or two cache lines anyway. */
+static inline bool tuple_less(const tuple_view *view, uint64_t index, const uint32_t *key)
 {
-    return bits_read(view->words, index * view->stride + view->offset, view->width);
+    uint64_t at = index * view->stride;
+    bool less = false, equal = true;
+    for (int k = 0; k < view->fields; k++, at += view->width) {
+        uint64_t id = bits_read(view->words, at, view->width);
+        less |= equal & (id < key[k]);
+        equal &= id == key[k];
+    }
+    return less;
 }
 
-static inline void view_prefetch(const field_view *view, uint64_t index)
+static inline void tuple_prefetch(const tuple_view *view, uint64_t index)
 {
-    __builtin_prefetch(view->words + ((index * view->stride + view->offset) >> 6));
+    __builtin_prefetch(view->words + ((index * view->stride) >> 6));
 }
 
-/* First index in [low, high) whose value is >= id (high when none), the
- * values being sorted there. Branchless (the halving is a conditional
- * move), and the two records the next step may read are prefetched, so
- * the cache misses of a wide range overlap instead of queueing. */
-static uint64_t view_lower(const field_view *view, uint64_t low, uint64_t high, uint64_t id)
+enum { PREFETCH_ALL_BYTES = 512 }; /* spans this short are fetched whole, at once */
+
+/* Requests every cache line of bits [from, to). */
+static inline void span_prefetch(const uint64_t *words, uint64_t from, uint64_t to)
+{
+    uint64_t last = (to - 1) >> 6;
+    for (uint64_t word = from >> 6; word < last; word += 8)
+        __builtin_prefetch(words + word);
+    __builtin_prefetch(words + last);
+}
+
+/* First index in [low, high) whose record is >= key (high when none).
+ * Branchless (the halving is a conditional move); a short span has all of
+ * its lines requested at once, a longer one the two records the next step
+ * may read, so the cache misses overlap instead of queueing. */
+static uint64_t tuple_lower(const tuple_view *view, uint64_t low, uint64_t high, const uint32_t *key)
 {
     if (low >= high)
         return high;
     uint64_t n = high - low;
+    bool short_span = n * view->stride <= PREFETCH_ALL_BYTES * 8;
+    if (short_span)
+        span_prefetch(view->words, low * view->stride, high * view->stride);
     while (n > 1) {
         uint64_t half = n / 2;
-        view_prefetch(view, low + half / 2);
-        view_prefetch(view, low + half + half / 2);
-        low = view_get(view, low + half) < id ? low + half : low;
+        if (!short_span) {
+            tuple_prefetch(view, low + half / 2);
+            tuple_prefetch(view, low + half + half / 2);
+        }
+        low = tuple_less(view, low + half, key) ? low + half : low;
         n -= half;
     }
-    return low + (view_get(view, low) < id);
+    return low + tuple_less(view, low, key);
 }
 
-/* First row in [low, high) whose field k is >= id (high when none); field
- * k is sorted over the range. A wide range is first narrowed to the rows
- * between two samples, by a search of the samples it holds: they are dense
- * (SAMPLE_EVERY rows a field) and the first steps of a frequent range stay
- * in cache. */
-static uint64_t field_lower(const packed_table *t, int k, uint64_t low, uint64_t high, uint64_t id)
+/* First row in [low, high) whose first `fields` ids are >= key (high when
+ * none), the rows being sorted there. A wide range is narrowed level by
+ * level, from the sparsest samples it holds, to the rows between two
+ * samples: each level leaves at most 32 records of the next to search, a
+ * span of 2 or 3 cache lines requested at once, and the sparse levels of a
+ * frequent range stay cached. */
+static uint64_t rows_lower(const packed_table *t, uint64_t low, uint64_t high, const uint32_t *key, int fields)
 {
-    if (high - low > 2 * SAMPLE_EVERY && t->samples[k].words) {
-        field_view samples = {t->samples[k].words, 0, t->id_bits, t->id_bits};
-        uint64_t first = (low + SAMPLE_EVERY - 1) / SAMPLE_EVERY, last = (high - 1) / SAMPLE_EVERY;
-        uint64_t sample = view_lower(&samples, first, last + 1, id); /* the first sample >= id */
+    for (int level = SAMPLE_LEVELS - 1; level >= 0; level--) {
+        uint64_t every = sample_every(level);
+        if (high - low <= 2 * every || !t->samples[level])
+            continue;
+        tuple_view samples = {t->samples[level], sample_bits(t), t->id_bits, fields};
+        uint64_t first = (low + every - 1) / every, last = (high - 1) / every;
+        uint64_t sample = tuple_lower(&samples, first, last + 1, key); /* the first sample >= key */
         if (sample > first)
-            low = (sample - 1) * SAMPLE_EVERY + 1; /* that sample is < id */
+            low = (sample - 1) * every + 1; /* that sample is < key */
         if (sample <= last)
-            high = sample * SAMPLE_EVERY; /* this one is >= id */
+            high = sample * every; /* this one is >= key */
     }
-    field_view rows = {t->rows, (uint64_t)(k - 1) * t->id_bits, t->row_bits, t->id_bits};
-    return view_lower(&rows, low, high, id);
+    tuple_view rows = {t->rows, t->row_bits, t->id_bits, fields};
+    return tuple_lower(&rows, low, high, key);
 }
 
-/* First row in [from, high) whose field k is > id, from being the first
- * holding id: galloping first, as most runs of one id are short. */
-static uint64_t field_upper(const packed_table *t, int k, uint64_t from, uint64_t high, uint64_t id)
+/* Whether row `row` starts with the ids key[0 .. fields). */
+static bool row_starts_with(const packed_table *t, uint64_t row, const uint32_t *key, int fields)
 {
-    uint64_t step = 1, low = from;
-    while (step < SAMPLE_EVERY && low + step < high && row_id(t, low + step, k) == id) {
-        low += step;
-        step *= 2;
-    }
-    uint64_t end = low + step < high ? low + step : high;
-    if (step >= SAMPLE_EVERY)
-        end = high; /* a long run: the samples narrow it */
-    return field_lower(t, k, low + 1, end, id + 1);
+    for (int k = 0; k < fields; k++)
+        if (row_id(t, row, k + 1) != key[k])
+            return false;
+    return true;
+}
+
+/* The rows of first id `first`: [*low, *high). */
+static inline void first_range(const packed_table *t, uint32_t first, uint64_t *low, uint64_t *high)
+{
+    *low = packed_get(&t->first_at, first);
+    *high = packed_get(&t->first_at, first + 1);
 }
 
 /* The range of frozen grams starting with ids[0 .. count): contiguous, as
- * the grams are sorted. Empty when none. */
+ * the grams are sorted; empty when none. One search for its start, then a
+ * short gallop past it (most contexts have few successors) and a search
+ * for the first row beyond the prefix. */
 static void prefix_range(const packed_table *t, const uint32_t *ids, int count, uint64_t *low, uint64_t *high)
 {
-    *low = packed_get(&t->first_at, ids[0]);
-    *high = packed_get(&t->first_at, ids[0] + 1);
-    for (int k = 1; k < count && *low < *high; k++) {
-        *low = field_lower(t, k, *low, *high, ids[k]);
-        if (*low < *high && row_id(t, *low, k) == ids[k])
-            *high = field_upper(t, k, *low, *high, ids[k]);
-        else
-            *high = *low;
+    first_range(t, ids[0], low, high);
+    int fields = count - 1;
+    if (fields == 0 || *low >= *high)
+        return;
+    *low = rows_lower(t, *low, *high, ids + 1, fields);
+    if (*low == *high || !row_starts_with(t, *low, ids + 1, fields)) {
+        *high = *low;
+        return;
     }
+    uint32_t beyond[MG_ORDER_MAX];
+    memcpy(beyond, ids + 1, (size_t)fields * sizeof *beyond);
+    beyond[fields - 1]++; /* ids < 2^32 - 1: the dictionary holds fewer */
+    uint64_t step = 1, from = *low;
+    while (step < SAMPLE_EVERY && from + step < *high && row_starts_with(t, from + step, ids + 1, fields)) {
+        from += step;
+        step *= 2;
+    }
+    uint64_t end = from + step < *high && step < SAMPLE_EVERY ? from + step : *high; /* a long run: the samples narrow it */
+    *high = rows_lower(t, from + 1, end, beyond, fields);
 }
 
 static uint64_t pa_count(void *self, const mg_token *gram)
@@ -922,12 +1022,12 @@ static uint64_t pa_count(void *self, const mg_token *gram)
         return 0;
     if (!t->finalized)
         return gram_slot(t, gram_probe(t, ids))[t->order];
-    int last = t->order - 1;
+    int fields = t->order - 1;
     uint64_t low, high;
-    prefix_range(t, ids, last > 0 ? last : 1, &low, &high);
-    if (last > 0)
-        low = field_lower(t, last, low, high, ids[last]);
-    if (low >= high || (last > 0 && row_id(t, low, last) != ids[last]))
+    first_range(t, ids[0], &low, &high);
+    if (fields > 0)
+        low = rows_lower(t, low, high, ids + 1, fields);
+    if (low >= high || !row_starts_with(t, low, ids + 1, fields))
         return 0;
     return count_at(t, low);
 }
@@ -979,6 +1079,8 @@ static int pa_successors(void *self, const mg_token *context, mg_successor_visit
     prefix_range(t, ids, context_len, &low, &high);
     unsigned char buffer[MG_VOCAB_DECODE_MAX];
     for (uint64_t gram = low; gram < high; gram++) {
+        if (gram + DECODE_AHEAD < high) /* the words' cache misses overlap */
+            mg_vocab_dict_prefetch_word(t->dict, (uint32_t)row_id(t, gram + DECODE_AHEAD, context_len));
         mg_token next = mg_vocab_dict_word(t->dict, (uint32_t)row_id(t, gram, context_len), buffer);
         int stop = visit(arg, &next, count_at(t, gram));
         if (stop)
@@ -1099,7 +1201,7 @@ static void prune_frozen(packed_table *t, uint64_t min_count)
     }
     packed_set(&t->first_at, t->vocab, kept);
     t->grams = kept;
-    bool optional = t->samples[t->order > 1 ? 1 : 0].words != NULL || t->hot != NULL;
+    bool optional = t->samples[0] != NULL;
     if (t->hot) /* moves down with the end of the rows; the samples are taken again */
         memmove((unsigned char *)t->rows + block_bytes(t, true) - t->hot_cap * sizeof(hot_word), t->hot,
                 t->hot_cap * sizeof(hot_word));
@@ -1153,7 +1255,7 @@ static double pa_estimate(const mg_table_shape *shape)
     double index = (double)shape->vocab * 4.0 * 100.0 / MG_VOCAB_INDEX_LOAD;
     double dictionary = (mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes) + index) / ngrams;
     double hot = 16.0 * (vocab * 2 < HOT_SLOTS_MAX ? vocab * 2 : HOT_SLOTS_MAX) / ngrams;
-    return ids * (1.0 + 1.0 / SAMPLE_EVERY) + counts + first_at + hot + dictionary;
+    return ids * (1.0 + 1.0 / SAMPLE_EVERY + 1.0 / (SAMPLE_EVERY * SAMPLE_EVERY)) + counts + first_at + hot + dictionary;
 }
 
 /* ---- ops table -------------------------------------------------------- */

@@ -50,6 +50,31 @@ static uint32_t intern(mg_interner *interner, mg_token token)
     return id;
 }
 
+/* find_many over every window of up to MG_ORDER_MAX tokens answers as
+ * find does, token by token. */
+static void check_find_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count)
+{
+    for (size_t from = 0; from < count; from++)
+        for (size_t width = 1; width <= MG_ORDER_MAX && from + width <= count; width++) {
+            uint32_t ids[MG_ORDER_MAX];
+            mg_vocab_dict_find_many(dict, tokens + from, (int)width, ids);
+            for (size_t k = 0; k < width; k++)
+                cr_assert_eq(ids[k], mg_vocab_dict_find(dict, &tokens[from + k]), "find_many of token %zu",
+                             from + k);
+        }
+}
+
+/* The interner's tokens in old id order, for find_many. */
+static mg_token *interner_tokens(const mg_interner *interner)
+{
+    uint32_t count = mg_interner_count(interner);
+    mg_token *tokens = malloc(count * sizeof *tokens);
+    cr_assert_not_null(tokens);
+    for (uint32_t old = 0; old < count; old++)
+        tokens[old] = mg_interner_token(interner, old);
+    return tokens;
+}
+
 /* Freezes the interner and checks the dictionary against it: every id round
  * trips through word() and find(), ids follow mg_token_compare, the remap
  * maps each old id to the id of the same token. */
@@ -69,11 +94,15 @@ static void check_frozen(const mg_interner *interner)
         cr_assert(same_token(&original, &decoded), "id %u decodes to another word", old);
         cr_assert_eq(mg_vocab_dict_find(dict, &original), remap[old], "find of old id %u", old);
     }
+    mg_token *tokens = interner_tokens(interner);
+    check_find_many(dict, tokens, count);
     cr_assert_eq(mg_vocab_dict_build_index(dict), MG_OK);
     for (uint32_t old = 0; old < count; old++) {
         mg_token original = mg_interner_token(interner, old);
         cr_assert_eq(mg_vocab_dict_find(dict, &original), remap[old], "indexed find of old id %u", old);
     }
+    check_find_many(dict, tokens, count);
+    free(tokens);
     mg_token previous = mg_vocab_dict_word(dict, 0, previous_buffer);
     for (uint32_t id = 1; id < count; id++) {
         mg_token word = mg_vocab_dict_word(dict, id, buffer);
@@ -206,11 +235,13 @@ Test(vocab, absent_words)
         mg_token token = text(absent[k]);
         cr_expect_eq(mg_vocab_dict_find(dict, &token), MG_VOCAB_NO_ID, "%s found", absent[k]);
     }
+    mg_token mixed[] = {text("a"), text("band"), START, text("bananas"), text("zebra"), END, text("can"), text("zz")};
     for (int indexed = 0; indexed < 2; indexed++) {
         for (size_t k = 0; k < sizeof absent / sizeof *absent; k++) {
             mg_token token = text(absent[k]);
             cr_expect_eq(mg_vocab_dict_find(dict, &token), MG_VOCAB_NO_ID, "%s found", absent[k]);
         }
+        check_find_many(dict, mixed, sizeof mixed / sizeof *mixed);
         cr_assert_eq(mg_vocab_dict_build_index(dict), MG_OK);
     }
     mg_token nul = word_of("ban\0", 4);

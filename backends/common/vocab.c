@@ -327,19 +327,18 @@ static void sort_ids(const mg_interner *interner, uint32_t *ids, size_t count)
 
 /* ---- dictionary --------------------------------------------------------- */
 
-/* A bucket's head key (its first 4 bytes, big-endian, zero-padded) and where
- * it starts in data. Keys order as the heads do, ties aside, so find's
- * binary search compares integers in one array and reads a head only
- * among the buckets whose key equals the token's. */
-typedef struct dict_bucket {
-    uint32_t key;
-    uint32_t offset;
-} dict_bucket;
-
+/* Per bucket, where it starts in data, and its head key (its first 4
+ * bytes, big-endian, zero-padded), in two arrays of one block: decoding an
+ * id reads only the offsets, find without the index only the keys, each
+ * array half the lines an interleaved one would take. Keys order as the
+ * heads do, ties aside, so find's binary search compares integers in one
+ * array and reads a head only among the buckets whose key equals the
+ * token's. */
 struct mg_vocab_dict {
     unsigned char *data;
     size_t data_size;
-    dict_bucket *bucket; /* buckets + 1: the last one holds only the end offset */
+    uint32_t *bucket_offset; /* buckets + 1: the last is the end of the data */
+    uint32_t *bucket_key;    /* buckets + 1, after the offsets: the last is UINT32_MAX */
     uint32_t buckets;
     uint32_t count; /* ids, markers included */
     /* optional hash index: slot = id | fingerprint << id_bits, 0 = empty */
@@ -394,8 +393,10 @@ static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const u
     mg_token previous = {NULL, 0};
     for (size_t rank = 0; rank < words; rank++) {
         mg_token word = mg_interner_token(interner, sorted[rank]);
-        if (rank % MG_VOCAB_BUCKET == 0)
-            dict->bucket[rank / MG_VOCAB_BUCKET] = (dict_bucket){word_key(&word), (uint32_t)(at - dict->data)};
+        if (rank % MG_VOCAB_BUCKET == 0) {
+            dict->bucket_key[rank / MG_VOCAB_BUCKET] = word_key(&word);
+            dict->bucket_offset[rank / MG_VOCAB_BUCKET] = (uint32_t)(at - dict->data);
+        }
         uint32_t shared = front_shared(rank, &previous, &word);
         at = mg_varint_write(at, shared);
         at = mg_varint_write(at, word.len - shared);
@@ -403,7 +404,14 @@ static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const u
         at += word.len - shared;
         previous = word;
     }
-    dict->bucket[dict->buckets] = (dict_bucket){UINT32_MAX, (uint32_t)(at - dict->data)};
+    dict->bucket_key[dict->buckets] = UINT32_MAX;
+    dict->bucket_offset[dict->buckets] = (uint32_t)(at - dict->data);
+}
+
+/* The block of bucket offsets and keys. */
+static size_t bucket_block_bytes(const mg_vocab_dict *dict)
+{
+    return 2 * ((size_t)dict->buckets + 1) * sizeof(uint32_t);
 }
 
 void mg_vocab_dict_destroy(mg_vocab_dict *dict)
@@ -411,7 +419,7 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
     if (!dict)
         return;
     mg_free(dict->data, dict->data_size);
-    mg_free(dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    mg_free(dict->bucket_offset, bucket_block_bytes(dict));
     mg_free(dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
     mg_free(dict, sizeof *dict);
 }
@@ -438,8 +446,9 @@ static mg_vocab_dict *dict_new(uint32_t count, size_t data_size)
     dict->buckets = (uint32_t)((words + MG_VOCAB_BUCKET - 1) / MG_VOCAB_BUCKET);
     dict->data_size = data_size > 0 ? data_size : 1;
     dict->data = mg_alloc(dict->data_size);
-    dict->bucket = mg_alloc(((size_t)dict->buckets + 1) * sizeof *dict->bucket);
-    if (!dict->data || !dict->bucket) {
+    dict->bucket_offset = mg_alloc(bucket_block_bytes(dict));
+    dict->bucket_key = dict->bucket_offset ? dict->bucket_offset + dict->buckets + 1 : NULL;
+    if (!dict->data || !dict->bucket_offset) {
         mg_vocab_dict_destroy(dict);
         return NULL;
     }
@@ -481,51 +490,70 @@ uint32_t mg_vocab_dict_count(const mg_vocab_dict *dict) { return dict->count; }
 
 size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
 {
-    return sizeof *dict + dict->data_size + ((size_t)dict->buckets + 1) * sizeof *dict->bucket +
+    return sizeof *dict + dict->data_size + bucket_block_bytes(dict) +
            (size_t)dict->index_cap * sizeof *dict->index_slots;
 }
 
-/* Decodes the entry at *at after `word` (the previous entry's decoding, or
- * anything for a head): a whole word points into the data, a front-coded
- * one is assembled in buffer (its prefix is there already when the
- * previous word was decoded there too). */
-static void entry_decode(const unsigned char **at, mg_token *word, unsigned char *buffer)
+/* Requests the cache lines of a bucket's first bytes (a bucket is
+ * usually 2 or 3 lines). */
+static void bucket_prefetch(const mg_vocab_dict *dict, uint32_t bucket)
 {
-    uint32_t shared, suffix;
-    const unsigned char *cursor = mg_varint_read32(*at, &shared);
-    cursor = mg_varint_read32(cursor, &suffix);
-    if (shared == 0) {
-        word->bytes = cursor;
-        word->len = suffix;
-    } else {
-        if (word->bytes != buffer)
-            memcpy(buffer, word->bytes, shared);
-        memcpy(buffer + shared, cursor, suffix);
-        word->bytes = buffer;
-        word->len = shared + suffix;
-    }
-    *at = cursor + suffix;
+    const unsigned char *at = dict->data + dict->bucket_offset[bucket];
+    __builtin_prefetch(at);
+    __builtin_prefetch(at + 64);
+    __builtin_prefetch(at + 128);
 }
 
+/* One front-coded entry, read but not assembled. */
+typedef struct entry_view {
+    uint32_t shared, suffix;
+    const unsigned char *bytes; /* the suffix */
+} entry_view;
+
+static const unsigned char *entry_read(const unsigned char *at, entry_view *entry)
+{
+    at = mg_varint_read32(at, &entry->shared);
+    at = mg_varint_read32(at, &entry->suffix);
+    entry->bytes = at;
+    return at + entry->suffix;
+}
+
+/* The entries of a bucket up to the word's are read, not assembled; then
+ * the word is assembled from its end: each earlier entry gives only the
+ * bytes before where the later ones start, so every byte is copied once. */
 mg_token mg_vocab_dict_word(const mg_vocab_dict *dict, uint32_t id, unsigned char *buffer)
 {
     if (id < MG_VOCAB_FIRST_WORD_ID)
         return marker_token(id);
-    size_t rank = id - MG_VOCAB_FIRST_WORD_ID;
-    const unsigned char *at = dict->data + dict->bucket[rank / MG_VOCAB_BUCKET].offset;
-    mg_token word = {NULL, 0};
-    for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++)
-        entry_decode(&at, &word, buffer);
-    return word;
+    size_t rank = id - MG_VOCAB_FIRST_WORD_ID, last = rank % MG_VOCAB_BUCKET;
+    const unsigned char *at = dict->data + dict->bucket_offset[rank / MG_VOCAB_BUCKET];
+    entry_view entries[MG_VOCAB_BUCKET];
+    for (size_t entry = 0; entry <= last; entry++)
+        at = entry_read(at, &entries[entry]);
+    const entry_view *word = &entries[last];
+    if (word->shared == 0)
+        return (mg_token){word->bytes, word->suffix};
+    memcpy(buffer + word->shared, word->bytes, word->suffix);
+    uint32_t missing = word->shared; /* bytes [0, missing) are still to copy */
+    for (size_t entry = last; missing > 0 && entry-- > 0;)
+        if (entries[entry].shared < missing) {
+            memcpy(buffer + entries[entry].shared, entries[entry].bytes, missing - entries[entry].shared);
+            missing = entries[entry].shared;
+        }
+    return (mg_token){buffer, word->shared + word->suffix};
+}
+
+void mg_vocab_dict_prefetch_word(const mg_vocab_dict *dict, uint32_t id)
+{
+    if (id >= MG_VOCAB_FIRST_WORD_ID)
+        bucket_prefetch(dict, (id - MG_VOCAB_FIRST_WORD_ID) / MG_VOCAB_BUCKET);
 }
 
 static mg_token bucket_head(const mg_vocab_dict *dict, uint32_t bucket)
 {
-    const unsigned char *at = dict->data + dict->bucket[bucket].offset;
-    mg_token head = {NULL, 0};
-    unsigned char unused[1];
-    entry_decode(&at, &head, unused); /* a head is whole: the buffer is not touched */
-    return head;
+    entry_view head; /* stored whole */
+    entry_read(dict->data + dict->bucket_offset[bucket], &head);
+    return (mg_token){head.bytes, head.suffix};
 }
 
 /* -- hash index -- */
@@ -547,7 +575,7 @@ static uint32_t index_id(const mg_vocab_dict *dict, uint32_t slot)
 static bool word_equals(const mg_vocab_dict *dict, uint32_t id, const mg_token *token)
 {
     size_t rank = id - MG_VOCAB_FIRST_WORD_ID;
-    const unsigned char *at = dict->data + dict->bucket[rank / MG_VOCAB_BUCKET].offset;
+    const unsigned char *at = dict->data + dict->bucket_offset[rank / MG_VOCAB_BUCKET];
     uint32_t matched = 0, len = 0;
     for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++) {
         uint32_t shared, suffix;
@@ -564,17 +592,53 @@ static bool word_equals(const mg_vocab_dict *dict, uint32_t id, const mg_token *
     return matched == len && len == token->len;
 }
 
-static uint32_t index_find(const mg_vocab_dict *dict, const mg_token *token)
+/* Where a find stands: the token's hash, then its probe. */
+typedef struct index_probe {
+    uint32_t fingerprint;
+    uint32_t at;        /* the slot probed next */
+    uint32_t candidate; /* the id of the last slot whose fingerprint matched, or MG_VOCAB_NO_ID */
+} index_probe;
+
+static index_probe index_start(const mg_vocab_dict *dict, const mg_token *token)
 {
     uint64_t hash = XXH3_64bits(token->bytes, token->len);
-    uint32_t fingerprint = index_fingerprint(dict, hash);
-    for (uint32_t at = fastrange((uint32_t)hash, dict->index_cap);; at = at + 1 == dict->index_cap ? 0 : at + 1) {
-        uint32_t slot = dict->index_slots[at];
-        if (slot == 0)
-            return MG_VOCAB_NO_ID;
-        if (index_fingerprint(dict, (uint64_t)slot << 32) == fingerprint && word_equals(dict, index_id(dict, slot), token))
-            return index_id(dict, slot);
+    index_probe probe = {index_fingerprint(dict, hash), fastrange((uint32_t)hash, dict->index_cap), MG_VOCAB_NO_ID};
+    __builtin_prefetch(&dict->index_slots[probe.at]);
+    return probe;
+}
+
+/* Moves the probe to the next slot whose fingerprint matches: its id in
+ * probe->candidate, or MG_VOCAB_NO_ID at the end of the run. */
+static void index_next(const mg_vocab_dict *dict, index_probe *probe)
+{
+    for (;;) {
+        uint32_t slot = dict->index_slots[probe->at];
+        probe->at = probe->at + 1 == dict->index_cap ? 0 : probe->at + 1;
+        if (slot == 0) {
+            probe->candidate = MG_VOCAB_NO_ID;
+            return;
+        }
+        if (index_fingerprint(dict, (uint64_t)slot << 32) == probe->fingerprint) {
+            probe->candidate = index_id(dict, slot);
+            return;
+        }
     }
+}
+
+/* The id of the token, its probe having reached a first candidate (or the
+ * end of its run). */
+static uint32_t index_finish(const mg_vocab_dict *dict, const mg_token *token, index_probe *probe)
+{
+    while (probe->candidate != MG_VOCAB_NO_ID && !word_equals(dict, probe->candidate, token))
+        index_next(dict, probe);
+    return probe->candidate;
+}
+
+static uint32_t index_find(const mg_vocab_dict *dict, const mg_token *token)
+{
+    index_probe probe = index_start(dict, token);
+    index_next(dict, &probe);
+    return index_finish(dict, token, &probe);
 }
 
 int mg_vocab_dict_build_index(mg_vocab_dict *dict)
@@ -605,22 +669,30 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict)
     return MG_OK;
 }
 
+/* The first of keys[0 .. count) >= key (count when none): branchless, the
+ * two keys the next step may read requested ahead. */
+static uint32_t key_lower(const uint32_t *keys, uint32_t count, uint32_t key)
+{
+    if (count == 0)
+        return 0;
+    uint32_t low = 0, n = count;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        __builtin_prefetch(&keys[low + half / 2]);
+        __builtin_prefetch(&keys[low + half + half / 2]);
+        low = keys[low + half] < key ? low + half : low;
+        n -= half;
+    }
+    return low + (keys[low] < key);
+}
+
 /* The last bucket whose head is <= token (-1 when none): a binary search
  * of the keys, then of the heads whose key ties with the token's. */
 static int64_t bucket_of(const mg_vocab_dict *dict, const mg_token *token)
 {
-    uint32_t key = word_key(token), low = 0, high = dict->buckets;
-    while (low < high) { /* low = the first key >= the token's */
-        uint32_t middle = low + (high - low) / 2;
-        if (dict->bucket[middle].key < key)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    uint32_t ties_end = low;
-    while (ties_end < dict->buckets && dict->bucket[ties_end].key == key) /* short: heads rarely share 4 bytes */
-        ties_end++;
-    high = ties_end;
+    uint32_t key = word_key(token), low = key_lower(dict->bucket_key, dict->buckets, key), high = low;
+    while (high < dict->buckets && dict->bucket_key[high] == key) /* short: heads rarely share 4 bytes */
+        high++;
     while (low < high) { /* low = the first tied head > token */
         uint32_t middle = low + (high - low) / 2;
         mg_token head = bucket_head(dict, middle);
@@ -640,8 +712,8 @@ static int64_t bucket_of(const mg_vocab_dict *dict, const mg_token *token)
  * word stored whole for its length (shared 0) is compared from its start. */
 static int bucket_rank(const mg_vocab_dict *dict, uint32_t bucket, const mg_token *token)
 {
-    const unsigned char *at = dict->data + dict->bucket[bucket].offset;
-    const unsigned char *end = dict->data + dict->bucket[bucket + 1].offset;
+    const unsigned char *at = dict->data + dict->bucket_offset[bucket];
+    const unsigned char *end = dict->data + dict->bucket_offset[bucket + 1];
     uint32_t matched = 0;
     for (int entry = 0; at < end; entry++) {
         uint32_t shared, suffix;
@@ -665,6 +737,43 @@ static int bucket_rank(const mg_vocab_dict *dict, uint32_t bucket, const mg_toke
     return -1;
 }
 
+static uint32_t rank_id(int64_t bucket, int rank)
+{
+    if (bucket < 0 || rank < 0)
+        return MG_VOCAB_NO_ID;
+    return MG_VOCAB_FIRST_WORD_ID + (uint32_t)bucket * MG_VOCAB_BUCKET + (uint32_t)rank;
+}
+
+void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, int count, uint32_t *ids)
+{
+    for (int k = 0; k < count; k++)
+        if (mg_token_is_marker(&tokens[k]))
+            ids[k] = tokens[k].len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID;
+    if (dict->index_slots) {
+        index_probe probes[MG_ORDER_MAX];
+        for (int k = 0; k < count; k++)
+            if (!mg_token_is_marker(&tokens[k]))
+                probes[k] = index_start(dict, &tokens[k]);
+        for (int k = 0; k < count; k++)
+            if (!mg_token_is_marker(&tokens[k])) {
+                index_next(dict, &probes[k]);
+                if (probes[k].candidate != MG_VOCAB_NO_ID)
+                    bucket_prefetch(dict, (probes[k].candidate - MG_VOCAB_FIRST_WORD_ID) / MG_VOCAB_BUCKET);
+            }
+        for (int k = 0; k < count; k++)
+            if (!mg_token_is_marker(&tokens[k]))
+                ids[k] = index_finish(dict, &tokens[k], &probes[k]);
+        return;
+    }
+    int64_t buckets[MG_ORDER_MAX];
+    for (int k = 0; k < count; k++)
+        if (!mg_token_is_marker(&tokens[k]) && (buckets[k] = bucket_of(dict, &tokens[k])) >= 0)
+            bucket_prefetch(dict, (uint32_t)buckets[k]);
+    for (int k = 0; k < count; k++)
+        if (!mg_token_is_marker(&tokens[k]))
+            ids[k] = rank_id(buckets[k], buckets[k] < 0 ? -1 : bucket_rank(dict, (uint32_t)buckets[k], &tokens[k]));
+}
+
 uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)
 {
     if (mg_token_is_marker(token))
@@ -672,10 +781,7 @@ uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)
     if (dict->index_slots)
         return index_find(dict, token);
     int64_t bucket = bucket_of(dict, token);
-    int rank = bucket < 0 ? -1 : bucket_rank(dict, (uint32_t)bucket, token);
-    if (rank < 0)
-        return MG_VOCAB_NO_ID;
-    return MG_VOCAB_FIRST_WORD_ID + (uint32_t)bucket * MG_VOCAB_BUCKET + (uint32_t)rank;
+    return rank_id(bucket, bucket < 0 ? -1 : bucket_rank(dict, (uint32_t)bucket, token));
 }
 
 double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes)

@@ -11,8 +11,9 @@
  *
  *   dictionary (frozen): words in mg_token_compare order, so id order equals
  *   token order; front-coded in buckets of MG_VOCAB_BUCKET words
- *     bucket: | key0 off0 | key1 off1 | ... | end |  (uint32 head key: its first
- *             4 bytes big-endian, zero-padded; uint32 offset into data)
+ *     buckets: | off0 | off1 | ... | end | key0 | key1 | ... | max |  (one block;
+ *             uint32 offset into data; uint32 head key: its first 4 bytes
+ *             big-endian, zero-padded)
  *     data: head: varint 0, varint len, bytes                  (stored whole)
  *           rest: varint shared, varint suffix_len, suffix bytes
  *     index (optional, mg_vocab_dict_build_index): uint32 slots, linear
@@ -22,7 +23,8 @@
  *     never needs more than MG_VOCAB_DECODE_MAX bytes of caller buffer.
  *     find without the index: a binary search of the head keys (one small
  *     array), of the heads only where keys tie, then one bucket walked
- *     without assembling its words. The data holds at most 4 GiB.
+ *     without assembling its words. find_many interleaves the steps of a
+ *     few finds, so their cache misses overlap. The data holds at most 4 GiB.
  *
  *   Bytes per word of the dictionary ~ (1 - s) L + 2 + 8 / MG_VOCAB_BUCKET for
  *   mean length L and front-coding saving s (~0.4 on a sorted English
@@ -106,10 +108,20 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict);
  * without: binary search over the bucket head keys, then a scan of one bucket. */
 uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token);
 
+/* The ids of tokens[0 .. count) (count <= MG_ORDER_MAX) in ids, as
+ * mg_vocab_dict_find's, found side by side: the cache misses of each
+ * step (index slot, bucket) are requested for every token before the
+ * first is waited for. */
+void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, int count, uint32_t *ids);
+
 /* The token of an id < mg_vocab_dict_count. Its bytes point into the
  * dictionary or into `buffer` (MG_VOCAB_DECODE_MAX bytes, the caller's):
  * valid while both are. */
 mg_token mg_vocab_dict_word(const mg_vocab_dict *dict, uint32_t id, unsigned char *buffer);
+
+/* Requests the cache line where the word of `id` starts to be decoded: a
+ * caller decoding many ids asks ahead. */
+void mg_vocab_dict_prefetch_word(const mg_vocab_dict *dict, uint32_t id);
 
 /* Ids in the dictionary, the two markers included. */
 uint32_t mg_vocab_dict_count(const mg_vocab_dict *dict);
