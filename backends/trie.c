@@ -92,7 +92,7 @@ enum {
     MIN_CAPACITY = 16,
     ESCAPE_SAMPLE = 256, /* escapes are counted every this many entries of a tier */
     COUNT_TIERS = 3,     /* tiers of count rank codes */
-    LINEAR_GROUP = 16,   /* groups up to this long are scanned, not searched */
+    SHORT_GROUP = MG_EF_SAMPLE_NEAR, /* groups up to this long are read on from their start */
 };
 
 typedef enum { TRAINING, FLAT, TRIE } trie_state;
@@ -835,16 +835,18 @@ static uint64_t group_start(const trie_table *t, int k, uint64_t low, mg_ef_iter
     return mg_ef_iter_next(it) + 1;
 }
 
-/* Position of id in the group [low, high) of level k: short groups (most)
- * are read in order, long ones searched with next_geq. */
+/* Position of id in the group [low, high) of level k: in a short group
+ * (most) the cursor that read the base skips to id's bucket and reads its
+ * few values; long ones are searched with next_geq_in. */
 static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, uint32_t id, uint64_t *at)
 {
     if (low == high)
         return false;
     mg_ef_iter it;
     uint64_t base = group_start(t, k, low, &it);
-    if (high - low <= LINEAR_GROUP) {
-        for (*at = low; *at < high; ++*at) {
+    if (high - low <= SHORT_GROUP) {
+        mg_ef_iter_skip_below(&it, base + id);
+        for (*at = it.index; *at < high; ++*at) {
             uint64_t found = mg_ef_iter_next(&it) - base;
             if (found >= id)
                 return found == id;

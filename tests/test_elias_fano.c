@@ -88,6 +88,18 @@ static void check_sequence(const uint64_t *values, uint64_t count, uint64_t max)
     expect_next_geq(&ef, values, count, UINT64_MAX);
     for (int k = 0; k < 1000; k++) /* anywhere in the universe */
         expect_next_geq(&ef, values, count, max ? next_random(&state) % max : 0);
+    for (int k = 0; k < 1000 && count > 0; k++) { /* a cursor skipping to x's bucket */
+        uint64_t from = next_random(&state) % count, x = values[next_random(&state) % count] + k % 3;
+        mg_ef_iter_at(&it, &ef, from);
+        mg_ef_iter_skip_below(&it, x);
+        uint64_t want = from;
+        while (want < count && values[want] < x)
+            want++;
+        cr_assert_geq(it.index, from, "skip_below went back");
+        cr_assert_leq(it.index, want, "skip_below(%" PRIu64 ") from %" PRIu64 " passed a value >= x", x, from);
+        for (uint64_t i = it.index; i < count && i < it.index + 3; i++)
+            cr_assert_eq(mg_ef_iter_next(&it), values[i], "iteration after skip_below at %" PRIu64, i);
+    }
     for (int k = 0; k < 1000 && count > 0; k++) { /* within a range of positions */
         uint64_t from = next_random(&state) % count, to = from + next_random(&state) % 300;
         uint64_t x = k % 2 ? values[from + (to - from) / 2 < count ? from + (to - from) / 2 : count - 1]

@@ -262,14 +262,43 @@ static uint64_t sampled_value(const mg_ef *ef, uint64_t sample)
     return (at - i) << ef->low_bits | low_of(ef, i);
 }
 
+/* The zeros before the cursor's bit number its bucket; those up to x's
+ * bucket are passed a word at a time (popcounts), not value by value. */
+void mg_ef_iter_skip_below(mg_ef_iter *it, uint64_t x)
+{
+    const mg_ef *ef = it->ef;
+    if (x > ef->max) { /* every value is below x */
+        it->index = ef->count;
+        it->high_at = ef->high_len;
+        return;
+    }
+    uint64_t high = x >> ef->low_bits, passed = it->high_at - it->index; /* zeros before the cursor */
+    if (high <= passed)
+        return;
+    uint64_t zeros = high - passed; /* to pass, the last one being zero number high - 1 */
+    size_t index = (size_t)(it->high_at >> 6);
+    uint64_t word = ~ef->high[index] & (~UINT64_C(0) << (it->high_at & 63));
+    for (;;) {
+        unsigned here = mg_popcount64(word);
+        if (zeros <= here) {
+            uint64_t zero = (uint64_t)index * 64 + select_in_word(word, (unsigned)(zeros - 1));
+            it->high_at = zero + 1;
+            it->index = zero + 1 - high;
+            return;
+        }
+        zeros -= here;
+        word = ~ef->high[++index];
+    }
+}
+
 /* A binary search of the sampled values in [from, to) finds the last one
- * below x; the answer is at most MG_EF_SAMPLE_NEAR values on from it, read
- * in order. */
+ * below x; from it the cursor skips to x's bucket (x >> l), whose few
+ * values are read in order. */
 uint64_t mg_ef_next_geq_in(const mg_ef *ef, uint64_t from, uint64_t to, uint64_t x, uint64_t *value)
 {
     if (to > ef->count)
         to = ef->count;
-    if (from >= to)
+    if (from >= to || x > ef->max)
         return to;
     uint64_t first = (from + MG_EF_SAMPLE_NEAR - 1) / MG_EF_SAMPLE_NEAR; /* samples in [from, to) */
     uint64_t low = first, high = (to - 1) / MG_EF_SAMPLE_NEAR + 1;
@@ -283,7 +312,8 @@ uint64_t mg_ef_next_geq_in(const mg_ef *ef, uint64_t from, uint64_t to, uint64_t
     uint64_t start = low > first ? (low - 1) * MG_EF_SAMPLE_NEAR : from;
     mg_ef_iter it;
     mg_ef_iter_at(&it, ef, start);
-    for (uint64_t at = start; at < to; at++) {
+    mg_ef_iter_skip_below(&it, x);
+    for (uint64_t at = it.index; at < to; at++) {
         uint64_t found = mg_ef_iter_next(&it);
         if (found >= x) {
             *value = found;

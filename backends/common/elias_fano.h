@@ -148,5 +148,9 @@ typedef struct mg_ef_iter {
 void mg_ef_iter_at(mg_ef_iter *it, const mg_ef *ef, uint64_t i);
 /* The value at the cursor, then moves it on; only while index < count. */
 uint64_t mg_ef_iter_next(mg_ef_iter *it);
+/* Moves the cursor on past the values whose high part is below x's (so
+ * all below x), never back: a few words of high bits, not one step a
+ * value. Past the end when every value is below x. */
+void mg_ef_iter_skip_below(mg_ef_iter *it, uint64_t x);
 
 #endif
