@@ -228,6 +228,8 @@ Test(elias_fano, sample_boundaries)
     uint64_t periods[] = {MG_EF_SAMPLE_NEAR, MG_EF_SAMPLE_FAR};
     for (size_t k = 0; k < sizeof periods / sizeof periods[0]; k++)
         for (uint64_t count = periods[k] - 2; count <= 2 * periods[k] + 2; count++) {
+            if (count == periods[k] + 3) /* one period on, only its end */
+                count = 2 * periods[k] - 2;
             uint64_t *values = random_sequence(count, 0, 3, count);
             check_sequence(values, count, values[count - 1]);
             free(values);
