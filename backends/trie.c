@@ -8,34 +8,47 @@
  *
  *   dictionary (common/vocab): front-coded sorted words, token <-> id
  *
- *   level 0 ids       EF | a | c | f |            the distinct first words
- *   level 0 children  EF | 0 | 2 | 3 | 5 |        where each node's children start
- *                          |     \   \
- *   level 1 ids       EF | b  d | e | b  g |      second words, grouped by parent,
- *   level 1 children  EF | 0 | 1 | 3 | 4 | 5 | 6 |   each group sorted
- *   level 2 ids       EF | ... one per trigram ... |
- *   count codes          | 0 | 0 | 3 | 1 | 0 | .. |  b bits a gram: a rank, or the escape
- *   escaped ranks        | 7 | 12 | ...             e bits per escaped gram
- *   escape samples       escapes before every 256th gram (uint32)
- *   count values         rank -> count, most frequent count first
+ *   level 0 child starts  EF | 0 | 2 | 2 | 3 | 3 | 5 |   one per id (+ the end),
+ *                              a   b   c   d   e             indexed by it; b, d: no
+ *                              |        \       \            gram starts there
+ *   level 1 ids           EF | b  d |   e   |   b  g |      second words, grouped by
+ *   level 1 child starts  EF | 0 | 0 | 1 | 1 | 1 | 1 |      parent, each group sorted;
+ *                             (start less the node's position: 0 1 3 4 5 6 - 0 1 2 3 4 5)
+ *   level 2 ids           EF | ... one per trigram ... |
+ *   count tier 0             | 0 | 0 | 1 | 0 | 1 | .. |    1 bit a gram: count 1 (0), or escape (1)
+ *   count tier 1             | 3 | 0 | ...               2 bits an escaped gram: counts 2-4, or escape (3)
+ *   count tier 2             | 2 | ...                   the rest's ranks less 4 (9 bits)
+ *   escape samples           escapes before every 256th entry of tiers 0, 1 (uint32)
+ *   count values             rank -> count, most frequent count first
  *
- * A level's ids are made one increasing sequence, as EF needs, by adding to
- * each group the previous group's last value plus one: value = id + base,
- * base = value[group start - 1] + 1. A lookup reads the base (one access)
- * and finds base + id with next_geq: no group is decompressed.
+ * Level 0 is indexed by id (orders 2 up: nearly every word starts a gram),
+ * so a lookup reads the first word's group with no search. A level's ids
+ * are made one increasing sequence, as EF needs, by adding to each group
+ * the previous group's last value plus one: value = id + base, base =
+ * value[group start - 1] + 1. A lookup reads the base and the group in one
+ * cursor (next_geq_in for long groups): no group is decompressed. Every
+ * node of levels 1 up has a child, so its child start less its position
+ * still rises: a level of n nodes and N children costs n + (N - n) high
+ * bits instead of n + N.
  *
  * Expected bytes per n-gram after finalize (N grams, C contexts, V words;
- * EF costs 2.6 + log2(u / m) bits a value, u the universe, m the values):
- *     last level:   (2.6 + log2(C V / 2 / N)) / 8      (u ~ C groups of mean max V/2)
- *   + context level: (C/N) (2.6 + log2(P V / 2 / C) + 2.6 + log2(N / C)) / 8
- *   + the levels above (P ~ min(C, V) nodes each), alike
- *   + counts: ~ (b + escapes e) / 8, b = 1 or 2 on text (most counts are 1)
+ * EF costs l + 1 + u / 2^l / m + 0.35 bits a value, l = floor(log2(u / m)),
+ * u the universe, m the values):
+ *     last level:     ef(N, C V / 2) / 8 / N         (C groups of mean max V/2)
+ *   + context level:  ef(C, P V / 2) / 8 / N, P ~ min(C, V) nodes above
+ *   + child starts:   ef(V + 1, P) + ef(P + 1, C - P) + ef(C + 1, N - C), / 8 / N
+ *   + the levels between (orders 4 and 5), alike
+ *   + counts: ~ 1.5 / 8 (1 bit a gram, 2 bits an escaped one, 9 bits the rest)
  *   + dictionary / N (vocab.h's formula)
  * gcide 15 MB, order 3: N = 1.52 M, C = 0.90 M, V = 0.28 M: the formula
- * gives 5.9 bytes; measured 5.55: last level 2.38 (19.0 bits a gram),
- * context level 1.34 (18.0 bits a context), first level 0.06, child
- * starts 0.37, counts 0.24 (393 distinct values, 1-bit codes, 9-bit
- * escapes), dictionary 1.16.
+ * gives 5.63 bytes (its dictionary term 1.58 of them); measured 5.22:
+ * last level 2.32 (18.6 bits a gram), context level 1.30 (17.6 bits a
+ * context), level 1 child starts 0.15 (2.1 bits a context), level 0 child
+ * starts 0.09 (4.0 bits a word), counts 0.18 (393 distinct values; tiers
+ * of 1, 2 and 9 bits), dictionary 1.16. RSS after finalize 6.1: training's
+ * freed blocks under 1 MiB stay resident for jemalloc's 10 s decay (5.5
+ * with dirty_decay_ms=0); one block for all the arrays was tried and left
+ * RSS at 8.0, as it could not reuse those pages.
  *
  * Training: an open-addressing table of id tuples (interner ids) -> count,
  * 4 (n + 1) bytes a slot at <= 85% load (as interned_hash). A hash rather
@@ -77,8 +90,9 @@
 enum {
     GRAM_MAX_LOAD = 85, /* percent: the training table grows by 1.5x past it */
     MIN_CAPACITY = 16,
-    ESCAPE_SAMPLE = 256, /* escaped grams are counted every this many grams */
-    LINEAR_GROUP = 16,   /* groups up to this long are scanned, not searched */
+    ESCAPE_SAMPLE = 256, /* escapes are counted every this many entries of a tier */
+    COUNT_TIERS = 3,     /* tiers of count rank codes */
+    SHORT_GROUP = MG_EF_SAMPLE_NEAR, /* groups up to this long are read on from their start */
 };
 
 typedef enum { TRAINING, FLAT, TRIE } trie_state;
@@ -90,20 +104,28 @@ typedef struct trie_level {
     mg_ef children; /* nodes + 1 values */
 } trie_level;
 
-/* Counts by rank: codes of code_bits per gram; with escapes, code
- * (1 << code_bits) - 1 sends the reader to the escaped ranks. */
-typedef struct count_ranks {
-    uint32_t *values;      /* rank -> count, most frequent first */
-    uint32_t distinct;
-    unsigned code_bits;    /* 0, 1, 2, 4, 8, 16 or 32: fields never straddle words */
+/* One tier of rank codes: entry e's code is its rank less `first`; in a
+ * tier with escapes, the all-ones code sends the reader to the next tier,
+ * at the entry numbered by the escapes before e (a sample, then popcounts). */
+typedef struct rank_tier {
+    unsigned code_bits;  /* escaping tiers: 1, 2, 4, 8 or 16, so fields never straddle words */
     bool escapes;
-    unsigned escaped_bits; /* bits of an escaped rank */
+    uint32_t first;      /* the rank of code 0 */
+    uint64_t entries;
     uint64_t *codes;
     size_t codes_words;
-    uint64_t *escaped;
-    size_t escaped_words;
-    uint32_t *escape_samples; /* escapes before gram k * ESCAPE_SAMPLE */
+    uint32_t *escape_samples; /* escapes before entry k * ESCAPE_SAMPLE */
     size_t sample_count;
+} rank_tier;
+
+/* Counts by rank, most frequent count first: every gram has an entry in
+ * tier 0; rare counts escape to later tiers (on text: 1 bit a gram for
+ * "count 1 or not", 2 bits for the next three counts, the exact rank). */
+typedef struct count_ranks {
+    uint32_t *values; /* rank -> count */
+    uint32_t distinct;
+    int tiers;
+    rank_tier tier[COUNT_TIERS];
 } count_ranks;
 
 typedef struct trie_shape {
@@ -397,37 +419,62 @@ static unsigned bits_for(uint64_t value) /* bits to write 0..value */
     return value ? 64u - (unsigned)__builtin_clzll(value) : 0u;
 }
 
-/* The code width of least total size: b bits a gram, ranks past the
- * direct codes escaped to e bits each plus the samples. */
-static void choose_code_bits(count_ranks *ranks, const uint32_t *classes, uint64_t grams)
+static uint64_t grams_from_rank(const uint32_t *classes, uint32_t first, uint32_t distinct)
 {
-    static const unsigned widths[] = {0, 1, 2, 4, 8, 16, 32};
-    uint64_t best = UINT64_MAX;
-    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
-        unsigned bits = widths[w];
-        bool escapes = bits < 32 && ranks->distinct > (UINT64_C(1) << bits);
-        if (escapes && bits == 0)
-            continue;
-        uint64_t direct = escapes ? (UINT64_C(1) << bits) - 1 : ranks->distinct, escaped = 0;
-        for (uint64_t r = direct; r < ranks->distinct; r++)
-            escaped += class_grams(classes, (uint32_t)r);
-        uint64_t cost = grams * bits;
-        if (escapes)
-            cost += escaped * ranks->escaped_bits + (grams / ESCAPE_SAMPLE + 1) * 32;
-        if (cost < best) {
-            best = cost;
-            ranks->code_bits = bits;
-            ranks->escapes = escapes;
+    uint64_t grams = 0;
+    for (uint32_t r = first; r < distinct; r++)
+        grams += class_grams(classes, r);
+    return grams;
+}
+
+static inline uint64_t escape_code(const rank_tier *tier)
+{
+    return (UINT64_C(1) << tier->code_bits) - 1;
+}
+
+/* The tiers' code widths: each tier the cheaper of ending there (the exact
+ * width of the ranks left) or escaping with b of 1, 2, 4, 8 or 16 bits,
+ * the escaped ranks costed as one exact tier. */
+static void plan_tiers(count_ranks *ranks, const uint32_t *classes, uint64_t grams)
+{
+    uint64_t entries = grams;
+    uint32_t first = 0;
+    for (int t = 0; t < COUNT_TIERS; t++) {
+        rank_tier *tier = &ranks->tier[t];
+        uint32_t left = ranks->distinct - first;
+        tier->first = first;
+        tier->entries = entries;
+        tier->escapes = false;
+        tier->code_bits = bits_for(left ? left - 1 : 0);
+        ranks->tiers = t + 1;
+        uint64_t best = entries * tier->code_bits, escaped = 0;
+        for (unsigned bits = 1; t + 1 < COUNT_TIERS && bits <= 16; bits *= 2) {
+            uint32_t direct = (uint32_t)((UINT64_C(1) << bits) - 1);
+            if (direct >= left)
+                break;
+            uint64_t beyond = grams_from_rank(classes, first + direct, ranks->distinct);
+            uint64_t cost = entries * bits + (entries / ESCAPE_SAMPLE + 1) * 32 + beyond * bits_for(left - direct - 1);
+            if (cost < best) {
+                best = cost;
+                tier->code_bits = bits;
+                tier->escapes = true;
+                escaped = beyond;
+            }
         }
+        if (!tier->escapes)
+            return;
+        first += (uint32_t)escape_code(tier);
+        entries = escaped;
     }
 }
 
 static void counts_free(count_ranks *ranks)
 {
     mg_free(ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
-    mg_free(ranks->codes, ranks->codes_words * sizeof(uint64_t));
-    mg_free(ranks->escaped, ranks->escaped_words * sizeof(uint64_t));
-    mg_free(ranks->escape_samples, ranks->sample_count * sizeof(uint32_t));
+    for (int t = 0; t < ranks->tiers; t++) {
+        mg_free(ranks->tier[t].codes, ranks->tier[t].codes_words * sizeof(uint64_t));
+        mg_free(ranks->tier[t].escape_samples, ranks->tier[t].sample_count * sizeof(uint32_t));
+    }
     memset(ranks, 0, sizeof *ranks);
 }
 
@@ -445,19 +492,37 @@ static uint32_t rank_of(const uint32_t *classes, uint32_t distinct, uint32_t val
     return classes[(size_t)low * CLASS_WORDS + 1];
 }
 
-static int counts_alloc(count_ranks *ranks, uint64_t grams, uint64_t escaped)
+static int counts_alloc(count_ranks *ranks)
 {
     ranks->values = mg_alloc((size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
-    ranks->codes_words = mg_bits_words(grams, ranks->code_bits);
-    ranks->codes = mg_calloc(ranks->codes_words, sizeof(uint64_t));
-    if (ranks->escapes) {
-        ranks->escaped_words = mg_bits_words(escaped, ranks->escaped_bits);
-        ranks->escaped = mg_calloc(ranks->escaped_words, sizeof(uint64_t));
-        ranks->sample_count = (size_t)(grams / ESCAPE_SAMPLE) + 1;
-        ranks->escape_samples = mg_alloc(ranks->sample_count * sizeof(uint32_t));
+    bool ok = ranks->values != NULL;
+    for (int t = 0; t < ranks->tiers; t++) {
+        rank_tier *tier = &ranks->tier[t];
+        tier->codes_words = mg_bits_words(tier->entries, tier->code_bits);
+        tier->codes = mg_calloc(tier->codes_words, sizeof(uint64_t));
+        ok = ok && tier->codes;
+        if (tier->escapes) {
+            tier->sample_count = (size_t)(tier->entries / ESCAPE_SAMPLE) + 1;
+            tier->escape_samples = mg_alloc(tier->sample_count * sizeof(uint32_t));
+            ok = ok && tier->escape_samples;
+        }
     }
-    bool ok = ranks->values && ranks->codes && (!ranks->escapes || (ranks->escaped && ranks->escape_samples));
     return ok ? MG_OK : MG_ERR_NOMEM;
+}
+
+/* Write a gram's rank: an entry in each tier down to the one that holds it. */
+static void counts_put(count_ranks *ranks, uint64_t *entries, uint32_t rank)
+{
+    for (int t = 0; t < ranks->tiers; t++) {
+        rank_tier *tier = &ranks->tier[t];
+        uint64_t entry = entries[t]++, code = rank - tier->first;
+        if (tier->escapes && entry % ESCAPE_SAMPLE == 0)
+            tier->escape_samples[entry / ESCAPE_SAMPLE] = (uint32_t)entries[t + 1];
+        bool escaped = tier->escapes && code >= escape_code(tier);
+        mg_bits_or(tier->codes, entry * tier->code_bits, tier->code_bits, escaped ? escape_code(tier) : code);
+        if (!escaped)
+            return;
+    }
 }
 
 /* Rank-encode the records' counts. */
@@ -468,13 +533,8 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
     if (count_classes(t, records, grams, &classes, &capacity, &distinct) != MG_OK)
         return MG_ERR_NOMEM;
     ranks->distinct = distinct;
-    ranks->escaped_bits = bits_for(distinct ? distinct - 1 : 0);
-    choose_code_bits(ranks, classes, grams);
-    uint32_t escape_code = ranks->escapes ? (uint32_t)((UINT64_C(1) << ranks->code_bits) - 1) : UINT32_MAX;
-    uint64_t escaped = 0;
-    for (uint32_t r = escape_code; r < distinct; r++)
-        escaped += class_grams(classes, r);
-    int status = counts_alloc(ranks, grams, escaped);
+    plan_tiers(ranks, classes, grams);
+    int status = counts_alloc(ranks);
     if (status == MG_OK) {
         for (uint32_t r = 0; r < distinct; r++) { /* now | value | rank | */
             uint32_t *record = classes + (size_t)r * CLASS_WORDS;
@@ -482,17 +542,9 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
             record[1] = r;
         }
         records_sort(classes, distinct, CLASS_WORDS, 1);
-        escaped = 0;
-        for (uint64_t i = 0; i < grams; i++) {
-            if (ranks->escapes && i % ESCAPE_SAMPLE == 0)
-                ranks->escape_samples[i / ESCAPE_SAMPLE] = (uint32_t)escaped;
-            uint32_t rank = rank_of(classes, distinct, records[i * t->record_words + (size_t)t->order]);
-            if (rank >= escape_code) {
-                mg_bits_or(ranks->escaped, escaped++ * ranks->escaped_bits, ranks->escaped_bits, rank);
-                rank = escape_code;
-            }
-            mg_bits_or(ranks->codes, i * ranks->code_bits, ranks->code_bits, rank);
-        }
+        uint64_t entries[COUNT_TIERS + 1] = {0};
+        for (uint64_t i = 0; i < grams; i++)
+            counts_put(ranks, entries, rank_of(classes, distinct, records[i * t->record_words + (size_t)t->order]));
     } else {
         counts_free(ranks);
     }
@@ -508,23 +560,39 @@ static inline unsigned escape_fields(uint64_t word, unsigned bits)
     return mg_popcount64(word & (~UINT64_C(0) / ((UINT64_C(1) << bits) - 1)));
 }
 
-/* Count of gram i: its code, or its escaped rank found by the escapes
- * before it (a sample, then popcounts over at most 4 b words). */
-static uint64_t count_at(const count_ranks *ranks, uint64_t i)
+/* Escapes before entry e of a tier: a sample, then popcounts over at most
+ * 4 b words. */
+static uint64_t escapes_before(const rank_tier *tier, uint64_t entry)
 {
-    uint64_t code = mg_bits_get(ranks->codes, i * ranks->code_bits, ranks->code_bits);
-    uint64_t escape_code = (UINT64_C(1) << ranks->code_bits) - 1;
-    if (!ranks->escapes || code != escape_code)
-        return ranks->values[code];
-    uint64_t escaped = ranks->escape_samples[i / ESCAPE_SAMPLE];
-    uint64_t from = i / ESCAPE_SAMPLE * ESCAPE_SAMPLE * ranks->code_bits, to = i * ranks->code_bits;
+    uint64_t escaped = tier->escape_samples[entry / ESCAPE_SAMPLE];
+    uint64_t from = entry / ESCAPE_SAMPLE * ESCAPE_SAMPLE * tier->code_bits, to = entry * tier->code_bits;
     for (uint64_t at = from; at < to; at += 64) {
-        uint64_t word = ranks->codes[at / 64];
+        uint64_t word = tier->codes[at / 64];
         if (to - at < 64)
             word &= (UINT64_C(1) << (to - at)) - 1;
-        escaped += escape_fields(word, ranks->code_bits);
+        escaped += escape_fields(word, tier->code_bits);
     }
-    return ranks->values[mg_bits_get(ranks->escaped, escaped * ranks->escaped_bits, ranks->escaped_bits)];
+    return escaped;
+}
+
+/* Gram i's first code, fetched while the last level is searched for it
+ * (a group is short, so its grams' codes share a cache line). */
+static inline void count_prefetch(const count_ranks *ranks, uint64_t i)
+{
+    __builtin_prefetch(ranks->tier[0].codes + ((i * ranks->tier[0].code_bits) >> 6));
+}
+
+/* Count of gram i: its code in the first tier that holds its rank. */
+static uint64_t count_at(const count_ranks *ranks, uint64_t i)
+{
+    uint64_t entry = i;
+    for (int t = 0;; t++) {
+        const rank_tier *tier = &ranks->tier[t];
+        uint64_t code = mg_bits_get(tier->codes, entry * tier->code_bits, tier->code_bits);
+        if (!tier->escapes || code != escape_code(tier))
+            return ranks->values[tier->first + code];
+        entry = escapes_before(tier, entry);
+    }
 }
 
 /* ---- finalize: the levels ------------------------------------------------ */
@@ -541,15 +609,41 @@ static int first_difference(const trie_table *t, const uint32_t *records, uint64
     return k;
 }
 
+/* Whether level 0 is indexed by id (orders 2 and up): see the header. */
+static inline bool first_level_direct(const trie_table *t)
+{
+    return t->order > 1;
+}
+
+/* Level k's child starts less their node's position (k >= 1, where every
+ * node has a child, so starts rise by at least one a node): the sequence
+ * stays monotone and its universe shrinks by the nodes (about 1 bit a
+ * node: a level of n nodes and N children takes n + N - n high bits, not
+ * n + N). The direct level 0 has empty groups, so it keeps its starts. */
+static inline uint64_t start_shift(int k, uint64_t node)
+{
+    return k > 0 ? node : 0;
+}
+
+/* Level 0's child starts for ids up to `id` (inclusive), direct: the ids
+ * not held before it get empty groups. */
+static void direct_starts_upto(trie_level *level, uint64_t id, uint64_t start)
+{
+    while (level->children.pushed <= id)
+        mg_ef_push(&level->children, start);
+}
+
 /* One pass over the sorted records, as the levels see it: a new node at
  * level k for each record differing at or before k; its value id + base,
  * base renewed (last value + 1) where the parent is new too. With push,
- * the values and child starts are written; without, only counted. */
+ * the values and child starts are written; without, only counted. A
+ * direct level 0 gets child starts only, one per id. */
 static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t grams, trie_level *levels,
                         uint64_t *nodes, uint64_t *last)
 {
     uint64_t base[MG_ORDER_MAX] = {0};
     int order = t->order;
+    bool direct = first_level_direct(t);
     for (int k = 0; k < order; k++)
         nodes[k] = last[k] = 0;
     for (uint64_t i = 0; i < grams; i++) {
@@ -559,10 +653,12 @@ static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t g
             if (k > first_new) /* the parent is new too: a new group */
                 base[k] = nodes[k] ? last[k] + 1 : 0;
             last[k] = record[k] + base[k];
-            if (levels) {
+            if (levels && k == 0 && direct) {
+                direct_starts_upto(&levels[0], record[0], nodes[1]);
+            } else if (levels) {
                 mg_ef_push(&levels[k].ids, last[k]);
                 if (k + 1 < order)
-                    mg_ef_push(&levels[k].children, nodes[k + 1]);
+                    mg_ef_push(&levels[k].children, nodes[k + 1] - start_shift(k, nodes[k]));
             }
             nodes[k]++;
         }
@@ -589,19 +685,25 @@ static int trie_build(const trie_table *t, const uint32_t *records, uint64_t gra
     memset(shape, 0, sizeof *shape);
     uint64_t nodes[MG_ORDER_MAX], last[MG_ORDER_MAX];
     levels_pass(t, records, grams, NULL, nodes, last);
+    bool direct = first_level_direct(t);
+    uint64_t words = mg_vocab_dict_count(t->dict);
     for (int k = 0; k < t->order; k++) {
-        bool ok = mg_ef_init(&shape->levels[k].ids, nodes[k], last[k]) == MG_OK;
+        bool ids = !(k == 0 && direct);
+        bool ok = mg_ef_init(&shape->levels[k].ids, ids ? nodes[k] : 0, ids ? last[k] : 0) == MG_OK;
         if (ok && k + 1 < t->order)
-            ok = mg_ef_init(&shape->levels[k].children, nodes[k] + 1, nodes[k + 1]) == MG_OK;
+            ok = mg_ef_init(&shape->levels[k].children, (ids ? nodes[k] : words) + 1,
+                            nodes[k + 1] - start_shift(k, nodes[k])) == MG_OK;
         if (!ok) {
             levels_free(shape->levels, t->order);
             return MG_ERR_NOMEM;
         }
     }
     levels_pass(t, records, grams, shape->levels, nodes, last);
+    if (direct)
+        direct_starts_upto(&shape->levels[0], words - 1, nodes[1]);
     for (int k = 0; k < t->order; k++) {
         if (k + 1 < t->order)
-            mg_ef_push(&shape->levels[k].children, nodes[k + 1]);
+            mg_ef_push(&shape->levels[k].children, nodes[k + 1] - start_shift(k, nodes[k]));
         mg_ef_seal(&shape->levels[k].ids);
         if (k + 1 < t->order)
             mg_ef_seal(&shape->levels[k].children);
@@ -692,8 +794,9 @@ static bool token_ids(const trie_table *t, const mg_token *tokens, int count, ui
 {
     if (t->state == TRAINING)
         return training_ids(t, tokens, count, ids);
+    mg_vocab_dict_find_many(t->dict, tokens, count, ids); /* the finds' cache misses overlap */
     for (int k = 0; k < count; k++)
-        if ((ids[k] = mg_vocab_dict_find(t->dict, &tokens[k])) == MG_VOCAB_NO_ID)
+        if (ids[k] == MG_VOCAB_NO_ID)
             return false;
     return true;
 }
@@ -715,8 +818,8 @@ static void children_range(const trie_table *t, int k, uint64_t node, uint64_t *
     }
     mg_ef_iter it;
     mg_ef_iter_at(&it, &t->trie.levels[k - 1].children, node);
-    *low = mg_ef_iter_next(&it);
-    *high = mg_ef_iter_next(&it);
+    *low = mg_ef_iter_next(&it) + start_shift(k - 1, node);
+    *high = mg_ef_iter_next(&it) + start_shift(k - 1, node + 1);
 }
 
 /* A cursor at `low`, the start of a group of level k, and the group's base
@@ -732,14 +835,18 @@ static uint64_t group_start(const trie_table *t, int k, uint64_t low, mg_ef_iter
     return mg_ef_iter_next(it) + 1;
 }
 
-/* Position of id in the group [low, high) of level k: short groups (most)
- * are read in order, long ones searched with next_geq. */
+/* Position of id in the group [low, high) of level k: in a short group
+ * (most) the cursor that read the base skips to id's bucket and reads its
+ * few values; long ones are searched with next_geq_in. */
 static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, uint32_t id, uint64_t *at)
 {
+    if (low == high)
+        return false;
     mg_ef_iter it;
     uint64_t base = group_start(t, k, low, &it);
-    if (high - low <= LINEAR_GROUP) {
-        for (*at = low; *at < high; ++*at) {
+    if (high - low <= SHORT_GROUP) {
+        mg_ef_iter_skip_below(&it, base + id);
+        for (*at = it.index; *at < high; ++*at) {
             uint64_t found = mg_ef_iter_next(&it) - base;
             if (found >= id)
                 return found == id;
@@ -747,7 +854,7 @@ static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, 
         return false;
     }
     uint64_t value = 0;
-    *at = mg_ef_next_geq(&t->trie.levels[k].ids, base + id, &value);
+    *at = mg_ef_next_geq_in(&t->trie.levels[k].ids, low, high, base + id, &value);
     return *at < high && value == base + id;
 }
 
@@ -755,9 +862,14 @@ static bool group_find(const trie_table *t, int k, uint64_t low, uint64_t high, 
 static bool trie_descend(const trie_table *t, const uint32_t *ids, int depth, uint64_t *node)
 {
     uint64_t at = 0;
-    for (int k = 0; k < depth; k++) {
+    int k = 0;
+    if (first_level_direct(t) && depth > 0) /* level 0's node is the id */
+        at = ids[k++];
+    for (; k < depth; k++) {
         uint64_t low, high;
         children_range(t, k, at, &low, &high);
+        if (k == t->order - 1)
+            count_prefetch(&t->trie.counts, low);
         if (!group_find(t, k, low, high, ids[k], &at))
             return false;
     }
@@ -886,6 +998,14 @@ static void cursor_start(trie_cursor *c, const trie_table *t)
  * parent's children are used up. */
 static void cursor_advance(trie_cursor *c, int k)
 {
+    if (k == 0 && first_level_direct(c->t)) { /* the next id with children */
+        uint64_t start = c->child_end[0];
+        do {
+            c->id[0] = (uint32_t)c->read[0]++;
+            c->child_end[0] = mg_ef_iter_next(&c->children[0]);
+        } while (c->child_end[0] == start);
+        return;
+    }
     if (k > 0 && c->read[k] == c->child_end[k - 1]) {
         cursor_advance(c, k - 1);
         c->base[k] = c->read[k] ? c->last[k] + 1 : 0;
@@ -894,7 +1014,7 @@ static void cursor_advance(trie_cursor *c, int k)
     c->id[k] = (uint32_t)(c->last[k] - c->base[k]);
     c->read[k]++;
     if (k + 1 < c->t->order)
-        c->child_end[k] = mg_ef_iter_next(&c->children[k]);
+        c->child_end[k] = mg_ef_iter_next(&c->children[k]) + start_shift(k, c->read[k]);
 }
 
 typedef int (*record_visit)(void *arg, const uint32_t *ids, uint64_t count);
@@ -1075,13 +1195,15 @@ static void trie_destroy(void *self)
 
 /* ---- estimate ------------------------------------------------------------ */
 
-/* Bits of an EF sequence of m values over a universe u, per the header. */
+/* Bits of an EF sequence of m values over a universe u, per the header:
+ * l = floor(log2(u / m)) low bits, a one and (u / 2^l) / m zeros of high
+ * bits, 0.35 of samples and rank directory, a value. */
 static double ef_bits(double m, double u)
 {
     if (m < 1.0)
         return 0.0;
-    double ratio = u / m;
-    return m * (2.6 + (ratio > 1.0 ? log2(ratio) : 0.0));
+    double low_bits = u > m ? floor(log2(u / m)) : 0.0;
+    return m * (low_bits + 1.0 + u / exp2(low_bits) / m + 0.35);
 }
 
 static double trie_estimate(const mg_table_shape *shape)
@@ -1093,12 +1215,13 @@ static double trie_estimate(const mg_table_shape *shape)
     int order = shape->order;
     for (int k = 0; k < order; k++) /* the levels above the contexts: about one node per word */
         nodes[k] = k == order - 1 ? grams : k == order - 2 ? contexts : (contexts < vocab ? contexts : vocab);
-    double bits = 2.0 * grams; /* counts: ~2 bits a gram with escapes */
+    double bits = 1.5 * grams; /* counts: 1 bit a gram, 2 more for one in ten, 9 more for one in seventy */
     for (int k = 0; k < order; k++) {
-        double parents = k == 0 ? 1.0 : nodes[k - 1];
-        bits += ef_bits(nodes[k], k == 0 ? vocab : parents * vocab / 2.0);
+        bool direct = k == 0 && order > 1; /* child starts by id, no node values */
+        if (!direct)
+            bits += ef_bits(nodes[k], k == 0 ? vocab : nodes[k - 1] * vocab / 2.0);
         if (k + 1 < order)
-            bits += ef_bits(nodes[k] + 1, nodes[k + 1]);
+            bits += direct ? ef_bits(vocab + 1, nodes[1]) : ef_bits(nodes[k] + 1, nodes[k + 1] - nodes[k]);
     }
     double dictionary = mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes);
     return (bits / 8.0 + dictionary) / grams;

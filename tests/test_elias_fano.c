@@ -88,10 +88,39 @@ static void check_sequence(const uint64_t *values, uint64_t count, uint64_t max)
     expect_next_geq(&ef, values, count, UINT64_MAX);
     for (int k = 0; k < 1000; k++) /* anywhere in the universe */
         expect_next_geq(&ef, values, count, max ? next_random(&state) % max : 0);
+    for (int k = 0; k < 1000 && count > 0; k++) { /* a cursor skipping to x's bucket */
+        uint64_t from = next_random(&state) % count, x = values[next_random(&state) % count] + k % 3;
+        mg_ef_iter_at(&it, &ef, from);
+        mg_ef_iter_skip_below(&it, x);
+        uint64_t want = from;
+        while (want < count && values[want] < x)
+            want++;
+        cr_assert_geq(it.index, from, "skip_below went back");
+        cr_assert_leq(it.index, want, "skip_below(%" PRIu64 ") from %" PRIu64 " passed a value >= x", x, from);
+        for (uint64_t i = it.index; i < count && i < it.index + 3; i++)
+            cr_assert_eq(mg_ef_iter_next(&it), values[i], "iteration after skip_below at %" PRIu64, i);
+    }
+    for (int k = 0; k < 1000 && count > 0; k++) { /* within a range of positions */
+        uint64_t from = next_random(&state) % count, to = from + next_random(&state) % 300;
+        uint64_t x = k % 2 ? values[from + (to - from) / 2 < count ? from + (to - from) / 2 : count - 1]
+                           : values[from] + next_random(&state) % 1000;
+        uint64_t end = to < count ? to : count, want = from, value = 0;
+        while (want < end && values[want] < x)
+            want++;
+        uint64_t got = mg_ef_next_geq_in(&ef, from, to, x, &value);
+        cr_assert_eq(got, want, "next_geq_in(%" PRIu64 ", %" PRIu64 ", %" PRIu64 ")", from, to, x);
+        if (want < end)
+            cr_assert_eq(value, values[want], "next_geq_in value");
+    }
 
-    /* the header's bound: 2 + ceil(log2(u / n)) bits a value, plus samples and padding */
+    /* the header's bound: 2 + ceil(log2(u / n)) bits a value, plus samples
+     * of the ones, the rank directory (n + zeros <= 3 n + 1 bits of high)
+     * and padding */
     if (count > 0) {
-        double bound = (double)count * (2.0 + (double)ef.low_bits + 1.0) + 64.0 * (3.0 * (double)count / MG_EF_SAMPLE + 8.0);
+        double high_bits = 3.0 * (double)count + 1.0;
+        double samples = (16.0 / MG_EF_SAMPLE_NEAR + 64.0 / MG_EF_SAMPLE_FAR) * (double)count;
+        double bound = (double)count * (2.0 + (double)ef.low_bits + 1.0) + samples + 64.0 * high_bits / MG_EF_BLOCK +
+                       64.0 * 10.0;
         cr_assert_leq((double)ef.block_bytes * 8.0, bound, "%zu bytes for %" PRIu64 " values", ef.block_bytes, count);
     }
     cr_assert_eq(mg_ef_bytes_for(count, max), ef.block_bytes);
@@ -195,12 +224,33 @@ Test(elias_fano, large_universe)
 
 Test(elias_fano, sample_boundaries)
 {
-    /* counts around the sampling period, where sample tables end */
-    for (uint64_t count = MG_EF_SAMPLE - 2; count <= 2 * MG_EF_SAMPLE + 2; count++) {
-        uint64_t *values = random_sequence(count, 0, 3, count);
-        check_sequence(values, count, values[count - 1]);
-        free(values);
-    }
+    /* counts around the sampling periods, where sample tables end */
+    uint64_t periods[] = {MG_EF_SAMPLE_NEAR, MG_EF_SAMPLE_FAR};
+    for (size_t k = 0; k < sizeof periods / sizeof periods[0]; k++)
+        for (uint64_t count = periods[k] - 2; count <= 2 * periods[k] + 2; count++) {
+            if (count == periods[k] + 3) /* one period on, only its end */
+                count = 2 * periods[k] - 2;
+            uint64_t *values = random_sequence(count, 0, 3, count);
+            check_sequence(values, count, values[count - 1]);
+            free(values);
+        }
+}
+
+Test(elias_fano, skewed)
+{
+    /* a dense stretch, then a sparse one: the zeros of the high part all lie
+     * among the last ones, far more than a near sample's offset can reach,
+     * in long runs the selects must cross */
+    enum { DENSE = 79000, SPARSE = 1000, COUNT = DENSE + SPARSE };
+    uint64_t *values = random_sequence(COUNT, 0, 1, 29);
+    uint64_t state = 31;
+    for (uint64_t i = DENSE; i < COUNT; i++)
+        values[i] = values[i - 1] + (next_random(&state) % (UINT64_C(1) << 21));
+    check_sequence(values, COUNT, values[COUNT - 1]);
+    for (uint64_t i = DENSE; i < COUNT; i++) /* runs of 64 equal values, long jumps between */
+        values[i] = values[i - 1] + (i % 64 == 0 ? UINT64_C(1) << 24 : 0);
+    check_sequence(values, COUNT, values[COUNT - 1]);
+    free(values);
 }
 
 Test(elias_fano, out_of_memory)

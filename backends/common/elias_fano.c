@@ -1,8 +1,10 @@
 /*
  * elias_fano.c — Elias–Fano sequences: see elias_fano.h for the layout and
- * its space formula. Select is sampled: the position of every 256th one
- * (and zero) of the high bits is kept, and the rest is found by popcounts
- * over the following words and a select inside the last one.
+ * its space formula. Select is sampled: the position of every 64th one of
+ * the high bits is kept in two levels (a uint64 every 1024th, a uint16
+ * offset from it every 64th), and the rest is found by popcounts over the
+ * following words and a select inside the last one. next_geq searches the
+ * sampled values, then reads on from the last one below its target.
  */
 #include "elias_fano.h"
 
@@ -10,6 +12,11 @@
 #include "mem.h"
 
 #include <string.h>
+
+enum {
+    NEAR_NONE = UINT16_MAX, /* a near sample too far from its far one */
+    NEAR_PER_FAR = MG_EF_SAMPLE_FAR / MG_EF_SAMPLE_NEAR,
+};
 
 /* ---- sizes ------------------------------------------------------------ */
 
@@ -24,26 +31,30 @@ static unsigned low_bits_for(uint64_t count, uint64_t max)
 typedef struct ef_shape {
     unsigned low_bits;
     uint64_t high_len;
-    size_t low_words, high_words, ones_samples, zeros_samples, blocks;
+    size_t low_words, high_words, far_samples, near_words, blocks;
 } ef_shape;
+
+static inline uint64_t samples_for(uint64_t bits, uint64_t period)
+{
+    return (bits + period - 1) / period;
+}
 
 static ef_shape shape_of(uint64_t count, uint64_t max)
 {
     ef_shape shape;
     shape.low_bits = low_bits_for(count, max);
-    uint64_t zeros = (max >> shape.low_bits) + 1; /* one ends each bucket */
-    shape.high_len = count + zeros;
+    shape.high_len = count + (max >> shape.low_bits) + 1; /* a zero ends each bucket */
     shape.low_words = mg_bits_words(count, shape.low_bits);
     shape.high_words = mg_bits_words(shape.high_len, 1);
-    shape.ones_samples = (size_t)(count / MG_EF_SAMPLE) + 1;
-    shape.zeros_samples = (size_t)(zeros / MG_EF_SAMPLE) + 1;
+    shape.far_samples = (size_t)samples_for(count, MG_EF_SAMPLE_FAR);
+    shape.near_words = (size_t)(samples_for(count, MG_EF_SAMPLE_NEAR) + 3) / 4;
     shape.blocks = (size_t)(shape.high_len / MG_EF_BLOCK) + 1;
     return shape;
 }
 
 static size_t shape_words(const ef_shape *shape)
 {
-    return shape->low_words + shape->high_words + shape->ones_samples + shape->zeros_samples + shape->blocks;
+    return shape->low_words + shape->high_words + shape->far_samples + shape->near_words + shape->blocks;
 }
 
 size_t mg_ef_bytes_for(uint64_t count, uint64_t max)
@@ -74,11 +85,10 @@ int mg_ef_init(mg_ef *ef, uint64_t count, uint64_t max)
     ef->high_len = shape.high_len;
     ef->low = block;
     ef->high = ef->low + shape.low_words;
-    ef->ones_at = ef->high + shape.high_words;
-    ef->zeros_at = ef->ones_at + shape.ones_samples;
-    ef->ones_before = ef->zeros_at + shape.zeros_samples;
-    ef->ones_samples = (count + MG_EF_SAMPLE - 1) / MG_EF_SAMPLE;
-    ef->zeros_samples = (shape.high_len - count + MG_EF_SAMPLE - 1) / MG_EF_SAMPLE;
+    ef->far = ef->high + shape.high_words;
+    ef->near = (uint16_t *)(ef->far + shape.far_samples);
+    ef->samples = samples_for(count, MG_EF_SAMPLE_NEAR);
+    ef->ones_before = ef->far + shape.far_samples + shape.near_words;
     ef->blocks = shape.blocks;
     ef->block = block;
     ef->block_bytes = bytes;
@@ -111,31 +121,29 @@ static inline unsigned select_in_word(uint64_t word, unsigned rank)
     return base + (unsigned)__builtin_ctzll(word);
 }
 
-static inline uint64_t word_of(const uint64_t *words, size_t index, int ones)
+/* Record where every MG_EF_SAMPLE_NEAR-th one of the high bits is, in two
+ * levels. */
+static void sample_positions(mg_ef *ef)
 {
-    return ones ? words[index] : ~words[index];
-}
-
-/* Record where every MG_EF_SAMPLE-th one (or zero) of the first len bits is. */
-static void sample_positions(const uint64_t *words, uint64_t len, int ones, uint64_t *samples)
-{
-    uint64_t seen = 0, next = 0; /* bits of the kind so far; rank of the next sample */
-    for (size_t index = 0; (uint64_t)index * 64 < len; index++) {
-        uint64_t word = word_of(words, index, ones);
-        uint64_t left = len - (uint64_t)index * 64;
-        if (left < 64)
-            word &= (UINT64_C(1) << left) - 1;
+    uint64_t seen = 0, next = 0; /* ones so far; rank of the next sample */
+    for (size_t index = 0; next < ef->count; index++) {
+        uint64_t word = ef->high[index];
         unsigned here = mg_popcount64(word);
-        for (; next < seen + here; next += MG_EF_SAMPLE)
-            samples[next / MG_EF_SAMPLE] = (uint64_t)index * 64 + select_in_word(word, (unsigned)(next - seen));
+        for (; next < seen + here; next += MG_EF_SAMPLE_NEAR) {
+            uint64_t at = (uint64_t)index * 64 + select_in_word(word, (unsigned)(next - seen));
+            uint64_t sample = next / MG_EF_SAMPLE_NEAR;
+            if (sample % NEAR_PER_FAR == 0)
+                ef->far[sample / NEAR_PER_FAR] = at;
+            uint64_t offset = at - ef->far[sample / NEAR_PER_FAR];
+            ef->near[sample] = offset < NEAR_NONE ? (uint16_t)offset : NEAR_NONE;
+        }
         seen += here;
     }
 }
 
 void mg_ef_seal(mg_ef *ef)
 {
-    sample_positions(ef->high, ef->high_len, 1, ef->ones_at);
-    sample_positions(ef->high, ef->high_len, 0, ef->zeros_at);
+    sample_positions(ef);
     uint64_t ones = 0;
     for (uint64_t block = 0; block < ef->blocks; block++) {
         ef->ones_before[block] = ones;
@@ -153,49 +161,52 @@ void mg_ef_free(mg_ef *ef)
 
 /* ---- queries ---------------------------------------------------------- */
 
-/* Ones (or zeros) before rank directory block `block`. */
-static inline uint64_t before_block(const mg_ef *ef, uint64_t block, int ones)
+/* Position of the left-th one of the high bits counted from bit `shift` of
+ * word `index` on: popcounts over whole words, then a select in the last. */
+static inline uint64_t select_from(const mg_ef *ef, size_t index, unsigned shift, uint64_t left)
 {
-    return ones ? ef->ones_before[block] : block * MG_EF_BLOCK - ef->ones_before[block];
-}
-
-/* Position of the left-th one (or zero) of the high bits counted from bit
- * `shift` of word `index` on: popcounts over whole words, then a select in
- * the last one. */
-static inline uint64_t select_from(const mg_ef *ef, size_t index, unsigned shift, uint64_t left, int ones)
-{
-    uint64_t word = word_of(ef->high, index, ones) & (~UINT64_C(0) << shift);
+    uint64_t word = ef->high[index] & (~UINT64_C(0) << shift);
     for (;;) {
         unsigned here = mg_popcount64(word);
         if (left < here)
             return (uint64_t)index * 64 + select_in_word(word, (unsigned)left);
         left -= here;
-        word = word_of(ef->high, ++index, ones);
+        word = ef->high[++index];
     }
 }
 
-/* Position of the rank-th one (or zero) of the high bits: its sample; when
- * the next sample is near (the common, dense case) popcounts from the
- * sample on, with no other array read; else the last rank directory block
- * starting at or before it (binary search up to the next sample's block),
- * then popcounts from there. */
-static uint64_t select_high(const mg_ef *ef, uint64_t rank, int ones)
+/* Position of one number sample * MG_EF_SAMPLE_NEAR, or UINT64_MAX when its
+ * offset did not fit. */
+static inline uint64_t near_sample(const mg_ef *ef, uint64_t sample)
 {
-    const uint64_t *samples = ones ? ef->ones_at : ef->zeros_at;
-    uint64_t sample = rank / MG_EF_SAMPLE, held = ones ? ef->ones_samples : ef->zeros_samples;
-    uint64_t from = samples[sample], to = sample + 1 < held ? samples[sample + 1] : ef->high_len;
-    if (to - from <= MG_EF_SCAN_SPAN) /* dense: count on from the sample itself */
-        return select_from(ef, (size_t)(from >> 6), (unsigned)(from & 63), rank % MG_EF_SAMPLE, ones);
-    uint64_t low = from / MG_EF_BLOCK;
-    uint64_t high = sample + 1 < held ? to / MG_EF_BLOCK : ef->blocks - 1;
+    uint16_t offset = ef->near[sample];
+    return offset == NEAR_NONE ? UINT64_MAX : ef->far[sample / NEAR_PER_FAR] + offset;
+}
+
+/* Position of the rank-th one of the high bits: from its near sample when
+ * the next one is near (the common case: one cache line); else the last
+ * rank directory block starting at or before it (binary search between
+ * the samples around it), then popcounts from there. */
+static uint64_t select_high(const mg_ef *ef, uint64_t rank)
+{
+    uint64_t sample = rank / MG_EF_SAMPLE_NEAR, far = rank / MG_EF_SAMPLE_FAR;
+    uint64_t from = near_sample(ef, sample);
+    uint64_t to = sample + 1 < ef->samples ? near_sample(ef, sample + 1) : ef->high_len;
+    if (from != UINT64_MAX && to != UINT64_MAX && to - from <= MG_EF_SCAN_SPAN)
+        return select_from(ef, (size_t)(from >> 6), (unsigned)(from & 63), rank % MG_EF_SAMPLE_NEAR);
+    if (from == UINT64_MAX)
+        from = ef->far[far];
+    if (to == UINT64_MAX) /* the next far sample, past the rank too */
+        to = (far + 1) * NEAR_PER_FAR < ef->samples ? ef->far[far + 1] : ef->high_len;
+    uint64_t low = from / MG_EF_BLOCK, high = to / MG_EF_BLOCK < ef->blocks ? to / MG_EF_BLOCK : ef->blocks - 1;
     while (low < high) {
         uint64_t middle = low + (high - low + 1) / 2;
-        if (before_block(ef, middle, ones) <= rank)
+        if (ef->ones_before[middle] <= rank)
             low = middle;
         else
             high = middle - 1;
     }
-    return select_from(ef, (size_t)low * (MG_EF_BLOCK / 64), 0, rank - before_block(ef, low, ones), ones);
+    return select_from(ef, (size_t)low * (MG_EF_BLOCK / 64), 0, rank - ef->ones_before[low]);
 }
 
 static inline uint64_t low_of(const mg_ef *ef, uint64_t i)
@@ -203,9 +214,17 @@ static inline uint64_t low_of(const mg_ef *ef, uint64_t i)
     return mg_bits_get(ef->low, i * ef->low_bits, ef->low_bits);
 }
 
+/* Value i's low bits are where a select will want them: fetched while the
+ * select reads the high bits, the two cache misses overlap. */
+static inline void low_prefetch(const mg_ef *ef, uint64_t i)
+{
+    __builtin_prefetch(ef->low + ((i * ef->low_bits) >> 6));
+}
+
 uint64_t mg_ef_get(const mg_ef *ef, uint64_t i)
 {
-    uint64_t high = select_high(ef, i, 1) - i;
+    low_prefetch(ef, i);
+    uint64_t high = select_high(ef, i) - i;
     return high << ef->low_bits | low_of(ef, i);
 }
 
@@ -213,7 +232,8 @@ void mg_ef_iter_at(mg_ef_iter *it, const mg_ef *ef, uint64_t i)
 {
     it->ef = ef;
     it->index = i;
-    it->high_at = i < ef->count ? select_high(ef, i, 1) : ef->high_len;
+    low_prefetch(ef, i);
+    it->high_at = i < ef->count ? select_high(ef, i) : ef->high_len;
 }
 
 uint64_t mg_ef_iter_next(mg_ef_iter *it)
@@ -230,46 +250,80 @@ uint64_t mg_ef_iter_next(mg_ef_iter *it)
     return value;
 }
 
-/* Position of zero number `bucket` (the end of that bucket), the bucket
- * starting at bit `start`: most buckets are short, so the next zero is
- * looked for in this word and the next before asking select. */
-static uint64_t bucket_end(const mg_ef *ef, uint64_t start, uint64_t bucket)
+/* The value at position sample * MG_EF_SAMPLE_NEAR: its high part from the
+ * sample itself (no select when the offset fit). */
+static uint64_t sampled_value(const mg_ef *ef, uint64_t sample)
 {
-    size_t index = (size_t)(start >> 6);
-    uint64_t zeros = ~ef->high[index] & (~UINT64_C(0) << (start & 63));
-    if (zeros == 0)
-        zeros = ~ef->high[++index];
-    if (zeros != 0)
-        return (uint64_t)index * 64 + (unsigned)__builtin_ctzll(zeros);
-    return select_high(ef, bucket, 0);
+    uint64_t i = sample * MG_EF_SAMPLE_NEAR;
+    low_prefetch(ef, i);
+    uint64_t at = near_sample(ef, sample);
+    if (at == UINT64_MAX)
+        at = select_high(ef, i);
+    return (at - i) << ef->low_bits | low_of(ef, i);
 }
 
-/* The values of bucket h = x >> l lie between zero number h - 1 and zero
- * number h of the high bits, and share their high part, so their low bits
- * are sorted: a binary search over them finds the first value >= x (a
- * bucket of a dense stretch may hold thousands). None there: the answer is
- * the first value of a later bucket. */
-uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value)
+/* The zeros before the cursor's bit number its bucket; those up to x's
+ * bucket are passed a word at a time (popcounts), not value by value. */
+void mg_ef_iter_skip_below(mg_ef_iter *it, uint64_t x)
 {
-    if (ef->count == 0 || x > ef->max)
-        return ef->count;
-    uint64_t bucket = x >> ef->low_bits;
-    uint64_t start = bucket ? select_high(ef, bucket - 1, 0) + 1 : 0; /* the bucket's first bit */
-    uint64_t end = bucket_end(ef, start, bucket) - bucket, low = start - bucket, high = end;
-    uint64_t low_mask = ef->low_bits ? (UINT64_C(1) << ef->low_bits) - 1 : 0, wanted = x & low_mask;
-    while (low < high) {
+    const mg_ef *ef = it->ef;
+    if (x > ef->max) { /* every value is below x */
+        it->index = ef->count;
+        it->high_at = ef->high_len;
+        return;
+    }
+    uint64_t high = x >> ef->low_bits, passed = it->high_at - it->index; /* zeros before the cursor */
+    if (high <= passed)
+        return;
+    uint64_t zeros = high - passed; /* to pass, the last one being zero number high - 1 */
+    size_t index = (size_t)(it->high_at >> 6);
+    uint64_t word = ~ef->high[index] & (~UINT64_C(0) << (it->high_at & 63));
+    for (;;) {
+        unsigned here = mg_popcount64(word);
+        if (zeros <= here) {
+            uint64_t zero = (uint64_t)index * 64 + select_in_word(word, (unsigned)(zeros - 1));
+            it->high_at = zero + 1;
+            it->index = zero + 1 - high;
+            return;
+        }
+        zeros -= here;
+        word = ~ef->high[++index];
+    }
+}
+
+/* A binary search of the sampled values in [from, to) finds the last one
+ * below x; from it the cursor skips to x's bucket (x >> l), whose few
+ * values are read in order. */
+uint64_t mg_ef_next_geq_in(const mg_ef *ef, uint64_t from, uint64_t to, uint64_t x, uint64_t *value)
+{
+    if (to > ef->count)
+        to = ef->count;
+    if (from >= to || x > ef->max)
+        return to;
+    uint64_t first = (from + MG_EF_SAMPLE_NEAR - 1) / MG_EF_SAMPLE_NEAR; /* samples in [from, to) */
+    uint64_t low = first, high = (to - 1) / MG_EF_SAMPLE_NEAR + 1;
+    while (low < high) { /* the first sample at or above x */
         uint64_t middle = low + (high - low) / 2;
-        if (low_of(ef, middle) < wanted)
+        if (sampled_value(ef, middle) < x)
             low = middle + 1;
         else
             high = middle;
     }
-    if (low < end) {
-        *value = bucket << ef->low_bits | low_of(ef, low);
-        return low;
+    uint64_t start = low > first ? (low - 1) * MG_EF_SAMPLE_NEAR : from;
+    mg_ef_iter it;
+    mg_ef_iter_at(&it, ef, start);
+    mg_ef_iter_skip_below(&it, x);
+    for (uint64_t at = it.index; at < to; at++) {
+        uint64_t found = mg_ef_iter_next(&it);
+        if (found >= x) {
+            *value = found;
+            return at;
+        }
     }
-    if (low >= ef->count)
-        return ef->count;
-    *value = mg_ef_get(ef, low);
-    return low;
+    return to;
+}
+
+uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value)
+{
+    return mg_ef_next_geq_in(ef, 0, ef->count, x, value);
 }

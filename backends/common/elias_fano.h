@@ -8,24 +8,30 @@
  *   low:  the l low bits of each value, packed            n l bits
  *   high: v_i >> l in unary: a one at (v_i >> l) + i,      n + (max >> l) + 1 bits
  *         so the j-th zero ends bucket j (the values whose high part is j)
- *   select samples: the position of every 256th one, and of every 256th zero
- *   rank directory: the ones before each 512-bit block of high (uint64)
+ *   select samples of the ones of high:
+ *     far:  the position of every 1024th (uint64)
+ *     near: the position of every 64th, less its far sample (uint16;
+ *           0xffff when it does not fit: a sparse stretch)
+ *   rank directory: the ones before each 2048-bit block of high (uint64)
  *
  * With l = floor(log2(max / n)) the high part has fewer than 3n bits, and
  * the whole takes at most
  *
  *     2 + ceil(log2(u / n)) bits per value   (u = max + 1)
- *   + 64 (n + zeros) / 256 bits of samples  (zeros = (max >> l) + 1 <= 2n)
- *   + 64 (n + zeros) / 512 bits of rank directory
+ *   + (16 / 64 + 64 / 1024) n bits of samples
+ *   + 64 (n + zeros) / 2048 bits of rank directory  (zeros = (max >> l) + 1 <= 2n)
  *
- * i.e. about 2 + log2(u/n) + 0.9 bits a value. access(i) is one sampled
- * select on the high bits and one read of the low bits; next_geq(x) two
- * selects (bucket x >> l's bounds) and a binary search of its low bits. A
- * select whose next sample lies within MG_EF_SCAN_SPAN bits (the usual
- * case: 256 ones span ~3 x 256 bits) popcounts on from its sample; else it
- * goes from its sample to the right 512-bit block by binary search over
- * the rank directory (up to the next sample), then popcounts at most 8
- * words, so a skewed sequence (dense and sparse stretches) costs no more.
+ * i.e. about 2 + log2(u/n) + 0.4 bits a value. access(i) is one select on
+ * the high bits and one read of the low bits, fetched together;
+ * next_geq(x) a binary search of the sampled values (their high parts
+ * are the samples, so a probe reads only low bits), then at most 64
+ * values read in order. A select starts at its
+ * near sample, whose cache line is usually the one it ends in: when the
+ * next near sample lies within MG_EF_SCAN_SPAN bits (the usual case: 64
+ * ones span ~3 x 64 bits) it popcounts on from the sample; else (a long
+ * run of zeros, or no near sample) it goes to the right 2048-bit block by
+ * binary search over the rank directory, then popcounts at most 32 words,
+ * so a skewed sequence costs no more than a few cache lines.
  *
  * Built in one pass: mg_ef_init(count, max), mg_ef_push() each value in
  * order, mg_ef_seal(). One allocation, through mem.h.
@@ -87,9 +93,10 @@ static inline void mg_bits_or(uint64_t *words, uint64_t at, unsigned width, uint
 /* ---- Elias–Fano ------------------------------------------------------- */
 
 enum {
-    MG_EF_SAMPLE = 256, /* a select sample every this many ones (zeros) */
-    MG_EF_BLOCK = 512,  /* bits per rank directory entry */
-    MG_EF_SCAN_SPAN = 1024, /* samples this close: select counts from the sample */
+    MG_EF_SAMPLE_FAR = 1024, /* a uint64 select sample every this many ones */
+    MG_EF_SAMPLE_NEAR = 64,  /* a uint16 select sample every this many, from the far one */
+    MG_EF_BLOCK = 2048,      /* bits per rank directory entry */
+    MG_EF_SCAN_SPAN = 1024,  /* near samples this close: select counts from the sample */
 };
 
 typedef struct mg_ef {
@@ -100,12 +107,12 @@ typedef struct mg_ef {
     uint64_t high_len;     /* bits of the high part */
     uint64_t *low;         /* n l bits */
     uint64_t *high;        /* high_len bits */
-    uint64_t *ones_at;     /* position of one number k * MG_EF_SAMPLE */
-    uint64_t *zeros_at;    /* position of zero number k * MG_EF_SAMPLE */
+    uint64_t *far;         /* position of one number k * MG_EF_SAMPLE_FAR */
+    uint16_t *near;        /* position of one number k * MG_EF_SAMPLE_NEAR less its far sample, or 0xffff */
+    uint64_t samples;      /* near samples held */
     uint64_t *ones_before; /* ones before each MG_EF_BLOCK-bit block of high */
-    uint64_t ones_samples, zeros_samples; /* samples held */
     uint64_t blocks;       /* rank directory entries */
-    uint64_t *block;       /* the one allocation holding the four arrays */
+    uint64_t *block;       /* the one allocation holding the arrays */
     size_t block_bytes;
 } mg_ef;
 
@@ -126,6 +133,9 @@ uint64_t mg_ef_get(const mg_ef *ef, uint64_t i);
 /* Position of the first value >= x (count when there is none); the value
  * itself in *value when there is one. */
 uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value);
+/* The same among positions [from, to): the first there whose value is >= x,
+ * or to (capped at count) when there is none. */
+uint64_t mg_ef_next_geq_in(const mg_ef *ef, uint64_t from, uint64_t to, uint64_t x, uint64_t *value);
 
 /* A forward cursor: values from a position on, one step each. */
 typedef struct mg_ef_iter {
@@ -138,5 +148,9 @@ typedef struct mg_ef_iter {
 void mg_ef_iter_at(mg_ef_iter *it, const mg_ef *ef, uint64_t i);
 /* The value at the cursor, then moves it on; only while index < count. */
 uint64_t mg_ef_iter_next(mg_ef_iter *it);
+/* Moves the cursor on past the values whose high part is below x's (so
+ * all below x), never back: a few words of high bits, not one step a
+ * value. Past the end when every value is below x. */
+void mg_ef_iter_skip_below(mg_ef_iter *it, uint64_t x);
 
 #endif
