@@ -51,20 +51,19 @@
  *   find_many), their misses overlapping.
  *
  * Memory shaping (RSS after finalize, not only bytes requested): the
- * training table grows by 1.5x, but from 1 MiB straight to 8 MiB, jemalloc's
+ * training table grows by 1.5x, but from 256 KiB straight to 8 MiB, jemalloc's
  * oversize threshold (blocks it returns to the kernel when freed; glibc
  * mmaps them), so outgrown tables leave no dirty pages. The rows are packed
  * in place into the training block, which is then shrunk: no second copy of
  * the grams. The optional parts come last: the dictionary's hash index
  * into pages the interner and the remap have just freed, the samples and
  * the hot table into the rows' block, after the rows (sharing its rounding).
- * Under glibc this shaping fails: freeing an mmapped block raises glibc's
- * mmap threshold to its size (its dynamic threshold, up to 32 MiB), so once
- * the first outgrown table is freed, the 8 MiB blocks that follow (the
- * vocabulary's, the freeze's scratch) come from the heap, and their pages
- * stay resident after they are freed below live blocks: 16.7 bytes of RSS
- * a trigram on gcide's first 15 MB, 9.0 with a fixed threshold
- * (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1048576).
+ * Under glibc, freeing an mmapped block raises glibc's mmap threshold to
+ * its size (its dynamic threshold, up to 32 MiB), so once the first
+ * outgrown table is freed, later blocks of the same size come from the heap
+ * and their pages stay resident after they are freed below live blocks:
+ * with the jump at 1 MiB that was 16.7 bytes of RSS a trigram on gcide's
+ * first 15 MB; with it at 256 KiB (common/grow.h), 9.1, as jemalloc's 9.0.
  *
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:
@@ -83,6 +82,7 @@
  */
 #include "backend.h"
 #include "common/elias_fano.h"
+#include "common/grow.h"
 #include "common/vocab.h"
 #include "mem.h"
 
@@ -96,8 +96,6 @@
 enum {
     MIN_CAPACITY = 16,
     GRAM_MAX_LOAD = 85,    /* percent: the training table grows by 1.5x past it */
-    SMALL_TABLE = 1 << 20, /* bytes: a table past it grows straight to HUGE_BLOCK */
-    HUGE_BLOCK = 8 << 20,  /* jemalloc's opt.oversize_threshold: see gram_grow */
     SORT_SMALL = 12,
     COUNT_BITS_MAX = 32,
     ESCAPE_BITS = 128,  /* an escape entry: 16 bytes */
@@ -362,16 +360,15 @@ static void gram_place(const packed_table *t, uint32_t *slots, uint32_t capacity
 }
 
 /* Move every gram into a table 1.5 times bigger; unchanged on failure. A
- * table past SMALL_TABLE bytes grows straight to HUGE_BLOCK: jemalloc serves
- * blocks from 8 MiB on (opt.oversize_threshold) from an arena that returns
- * them to the kernel when freed, glibc mmaps them, whereas smaller freed
- * tables stay resident as dirty pages for seconds after finalize. */
+ * table past MG_GROW_SMALL bytes grows straight past MG_GROW_HUGE (one slot
+ * more, so the block is over jemalloc's threshold, not at it): see
+ * common/grow.h. */
 static int gram_grow(packed_table *t)
 {
     size_t slot_bytes = t->slot_words * sizeof(uint32_t);
     uint64_t capacity = (uint64_t)t->gram_cap + t->gram_cap / 2;
-    if (capacity * slot_bytes > SMALL_TABLE && capacity * slot_bytes < HUGE_BLOCK)
-        capacity = HUGE_BLOCK / slot_bytes + 1;
+    if (capacity * slot_bytes > MG_GROW_SMALL && capacity * slot_bytes < MG_GROW_HUGE)
+        capacity = MG_GROW_HUGE / slot_bytes + 1;
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
     uint32_t *slots = mg_calloc((size_t)capacity, slot_bytes);

@@ -45,10 +45,11 @@
  * last level 2.32 (18.6 bits a gram), context level 1.30 (17.6 bits a
  * context), level 1 child starts 0.15 (2.1 bits a context), level 0 child
  * starts 0.09 (4.0 bits a word), counts 0.18 (393 distinct values; tiers
- * of 1, 2 and 9 bits), dictionary 1.16. RSS after finalize 6.1: training's
- * freed blocks under 1 MiB stay resident for jemalloc's 10 s decay (5.5
- * with dirty_decay_ms=0); one block for all the arrays was tried and left
- * RSS at 8.0, as it could not reuse those pages.
+ * of 1, 2 and 9 bits), dictionary 1.16. RSS after finalize 5.8 (6.1 while
+ * training's structures grew by small steps up to 1 MiB, whose freed blocks
+ * stayed resident for jemalloc's 10 s decay: common/grow.h); one block for
+ * all the arrays was tried and left RSS at 8.0, as it could not reuse the
+ * pages training freed.
  *
  * Training: an open-addressing table of id tuples (interner ids) -> count,
  * 4 (n + 1) bytes a slot at <= 85% load (as interned_hash). A hash rather
@@ -59,7 +60,7 @@
  *
  * Allocation sizes are shaped, never measured (common/grow.h): the gram
  * table, the interner's table, directory and arena, and the freeze's
- * scratch grow from 1 MiB straight to 8 MiB blocks, which jemalloc (from
+ * scratch grow from 256 KiB straight to 8 MiB blocks, which jemalloc (from
  * opt.oversize_threshold) and glibc (mmap) return to the kernel when they
  * are outgrown or freed; the interner is freed before the levels are
  * built, the sorted grams (a huge block) after. Freed smaller blocks would
