@@ -570,9 +570,10 @@ static void judge_paired_row(check_state *state, check_row *row, double *differe
         set_verdict(state, row, VERDICT_SKIPPED);
         return;
     }
+    /* the median first: the test drops zero differences in place */
+    double ratio = exp(mg_median_sort(differences, count)), threshold = tolerances->speed_percent / 100;
     mg_signed_rank_test test;
     mg_signed_rank(differences, count, &test);
-    double ratio = exp(mg_median_sort(differences, count)), threshold = tolerances->speed_percent / 100;
     row->change = ratio - 1;
     int slower = test.p_greater < tolerances->alpha && ratio - 1 > threshold;
     int faster = test.p_less < tolerances->alpha && ratio - 1 < -threshold;

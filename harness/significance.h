@@ -52,7 +52,8 @@ typedef struct mg_signed_rank_test {
  * of runs made back to back): zeros are dropped (Wilcoxon's convention);
  * exact when at most MG_EXACT_SIGNED_RANK_MAX remain and no magnitudes are
  * tied, otherwise the normal approximation with tie and continuity
- * correction. Sorts the differences in place by magnitude. Returns -1 when
+ * correction. Moves the non-zero differences to the front, sorted by
+ * magnitude; the rest of the array is left unspecified. Returns -1 when
  * there are none, more than MG_STATS_SAMPLES_MAX, or a NaN. */
 int mg_signed_rank(double *differences, size_t count, mg_signed_rank_test *test);
 
