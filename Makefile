@@ -76,7 +76,7 @@ regress: all
 # Speed: every backend on 1/4 of synth:tokens=400000 and of fortunes, this
 # tree and SPEED_BASE (a git revision, built once into build-base/, or a
 # memgrams binary) run back to back in 16 passes, judged by check's paired
-# signed-rank test (scripts/speed-ab). About 4 minutes.
+# signed-rank test (scripts/speed-ab). About 4-5 minutes.
 SPEED_BASE ?= HEAD~1
 regress-speed: all
 	scripts/speed-ab $(SPEED_BASE) $(REGRESS_OUT)-speed
