@@ -585,7 +585,7 @@ static void judge_paired_row(check_state *state, check_row *row, double *differe
 /* Whole runs are the samples when both sides have at least this many. */
 #define SPEED_RUNS_MIN 2
 /* A finalize this short is one timer read from the next (naive_hash's takes
- * 0.2 us): paired runs of one binary under two paths differed by 20% there. */
+ * 0.2 us): paired runs of one binary under two paths differed by 19% there. */
 #define FINALIZE_SECONDS_MIN 1e-3
 
 static void compare_speed(check_state *state, const check_cell *base, const check_cell *now)

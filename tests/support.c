@@ -141,6 +141,15 @@ void mgt_temp_remove(char *path)
     free(path);
 }
 
+int mgt_write_file(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    if (!file)
+        return -1;
+    int failed = fputs(text, file) < 0;
+    return fclose(file) != 0 || failed ? -1 : 0;
+}
+
 int mgt_read_file(const char *path, mgt_buffer *out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

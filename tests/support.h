@@ -40,6 +40,8 @@ char *mgt_temp_file_repeat(unsigned char byte, uint64_t count);
 void mgt_temp_remove(char *path);
 /* Whole file into out (appended); 0, or -1 if it cannot be read. */
 int mgt_read_file(const char *path, mgt_buffer *out);
+/* text as the whole of the file at path (created or truncated); 0, or -1. */
+int mgt_write_file(const char *path, const char *text);
 
 /* ---- deterministic random numbers (splitmix64) --------------------------- */
 

@@ -279,10 +279,7 @@ Test(microbench, report_prints_its_table)
 
     char path[4200];
     snprintf(path, sizeof path, "%s/microbench.json", folder);
-    FILE *file = fopen(path, "w");
-    cr_assert_not_null(file);
-    fputs("{\"benchmarks\": 3}", file);
-    fclose(file);
+    cr_assert_eq(mgt_write_file(path, "{\"benchmarks\": 3}"), 0);
     command_result broken = memgrams(args, NULL);
     cr_expect_eq(broken.exit_code, 2);
     cr_expect(strstr(broken.err, "microbench.json"), "%s", broken.err);

@@ -122,10 +122,7 @@ Test(report, a_bad_results_line_is_an_input_error_and_leaves_no_files)
     char *out = temp_folder();
     char path[4200];
     snprintf(path, sizeof path, "%s/results.jsonl", out);
-    FILE *file = fopen(path, "w");
-    cr_assert(file);
-    fputs("{\"schema\":\"memgrams.run/1\"\nnot json\n", file);
-    fclose(file);
+    cr_assert_eq(mgt_write_file(path, "{\"schema\":\"memgrams.run/1\"\nnot json\n"), 0);
     const char *args[] = {"report", out, NULL};
     command_result result = memgrams(args, NULL);
     cr_expect_eq(result.exit_code, 2, "exit %d (stderr %s)", result.exit_code, result.err);
