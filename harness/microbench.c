@@ -19,6 +19,8 @@
  *   count_miss  count() of grams made of corpus words and absent from it
  *   successors  successors() of a sampled gram's context, every one visited
  *   generate    one generated sentence; items are its words
+ * and, after the backends, machine/dependent_load_SIZE for SIZE 1, 4, 16 and
+ * 64 MiB: ns of one load that waits for the one before (load_chase.h).
  * Every iteration is one operation (generate: one sentence), and items
  * processed count operations (generate: words), so items_per_second reads
  * as time per operation. Hits and misses are run's (query_set.h).
@@ -33,6 +35,7 @@
 #include "corpus.h"
 #include "gbench_shim.h"
 #include "generate.h"
+#include "load_chase.h"
 #include "options.h"
 #include "probe.h"
 #include "query_set.h"
@@ -60,7 +63,8 @@ static const char usage_text[] =
     "                           [--benchmark_*=...]\n"
     "  Google Benchmark timings per operation of every backend, BACKEND/OP with OP one of\n"
     "  add_empty, add_warm, count_hit, count_miss, successors, generate; memory figures\n"
-    "  from mem.h. Default corpus: " DEFAULT_CORPUS ".\n"
+    "  from mem.h; then machine/dependent_load_SIZE: ns of one dependent load over a\n"
+    "  buffer of 1, 4, 16 or 64 MiB. Default corpus: " DEFAULT_CORPUS ".\n"
     "  A: as memgrams run's (jemalloc, the default, or glibc, with options), or current:\n"
     "  the malloc this process has (the only choice in an ASan build).\n"
     "  Google Benchmark's own flags pass through:\n";
@@ -318,6 +322,42 @@ static const struct {
     {"count_miss", bench_count_miss}, {"successors", bench_successors}, {"generate", bench_generate},
 };
 
+/* ---- the machine -------------------------------------------------------- */
+
+/* machine/dependent_load_SIZE: ns of one load whose address the load before
+ * gave, over a buffer of SIZE (load_chase.h): the scale to read a lookup's
+ * time against, as a count of cache misses waited for in turn. Registered
+ * after the backends; the buffer is made at the benchmark's first run, with
+ * the last backend's tables dropped first, and unmapped when it ends. */
+typedef struct chase_case {
+    microbench *bench;
+    size_t bytes;
+} chase_case;
+
+enum { LOADS_PER_ITERATION = 64 };
+
+static const size_t chase_sizes[] = {(size_t)1 << 20, (size_t)4 << 20, (size_t)16 << 20, (size_t)64 << 20};
+#define CHASE_SIZES (sizeof chase_sizes / sizeof chase_sizes[0])
+
+static void bench_dependent_load(mg_gbench_state *state, void *arg)
+{
+    const chase_case *which = arg;
+    fixture_drop(&which->bench->current);
+    mg_load_chase chase;
+    if (mg_load_chase_make(&chase, which->bytes, which->bench->seed) != 0) {
+        fail(state, which->bench, "could not map the pointer chase's buffer");
+        return;
+    }
+    void **at = chase.start;
+    while (mg_gbench_keep_running(state))
+        at = mg_load_chase_walk(at, LOADS_PER_ITERATION);
+    mg_gbench_set_items_processed(state, mg_gbench_iterations(state) * LOADS_PER_ITERATION);
+    mg_gbench_set_counter(state, "buffer_mib", (double)(which->bytes >> 20), MG_GBENCH_COUNTER_DEFAULT);
+    if (at == NULL) /* never: the cycle holds no NULL; the walk's end is used, so it is not optimised away */
+        fail(state, which->bench, "the pointer chase left its cycle");
+    mg_load_chase_free(&chase);
+}
+
 /* ---- command line ------------------------------------------------------- */
 
 static int usage_error(const char *format, const char *detail)
@@ -416,7 +456,7 @@ static void add_context(const microbench *bench, const char *corpus_spec, double
 }
 
 /* BACKEND/OP for every backend of the registry; 0, or -1 out of memory. */
-static int register_benchmarks(microbench *bench, backend_case **cases_out)
+static int register_benchmarks(microbench *bench, backend_case **cases_out, chase_case *chases)
 {
     size_t backend_count = 0;
     while (mg_backends[backend_count])
@@ -432,6 +472,12 @@ static int register_benchmarks(microbench *bench, backend_case **cases_out)
             snprintf(name, sizeof name, "%s/%s", mg_backends[index]->name, operations[op].name);
             mg_gbench_register(name, operations[op].function, &cases[index]);
         }
+    }
+    for (size_t size = 0; size < CHASE_SIZES; size++) {
+        char name[128];
+        chases[size] = (chase_case){bench, chase_sizes[size]};
+        snprintf(name, sizeof name, "machine/dependent_load_%zuMiB", chase_sizes[size] >> 20);
+        mg_gbench_register(name, bench_dependent_load, &chases[size]);
     }
     return 0;
 }
@@ -452,7 +498,8 @@ int main(int argc, char **argv)
     if (status == 0)
         status = ensure_allocator(&bench, full_argv);
     backend_case *cases = NULL;
-    if (status == 0 && register_benchmarks(&bench, &cases) != 0) {
+    chase_case chases[CHASE_SIZES];
+    if (status == 0 && register_benchmarks(&bench, &cases, chases) != 0) {
         fputs("memgrams-microbench: out of memory\n", stderr);
         status = EXIT_FAILED;
     }

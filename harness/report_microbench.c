@@ -4,13 +4,16 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define MAX_ROWS 64    /* backends */
-#define MAX_COLUMNS 16 /* operations */
+#define MAX_COLUMNS 16 /* operations, and the machine's buffer sizes */
 #define NAME_BYTES 64
+#define MACHINE_ROW "machine" /* machine/dependent_load_SIZE: not a backend, printed apart */
+#define LOAD_PREFIX "dependent_load_"
 
 /* One iteration row of the JSON (aggregate rows are recomputed, not read). */
 typedef struct entry {
@@ -131,34 +134,80 @@ static void cell_figures(const grid *table, size_t row, size_t column, double *s
     *median = found % 2 ? scratch[found / 2] : (scratch[found / 2 - 1] + scratch[found / 2]) / 2;
 }
 
+static bool is_machine_row(const grid *table, size_t row) { return strcmp(table->rows[row], MACHINE_ROW) == 0; }
+
+/* Whether the column holds an entry of a row that is (machine) or is not a
+ * backend. */
+static bool column_used(const grid *table, size_t column, bool machine)
+{
+    for (size_t index = 0; index < table->entry_count; index++)
+        if (table->entries[index].column == column && is_machine_row(table, table->entries[index].row) == machine)
+            return true;
+    return false;
+}
+
 static void print_header_row(FILE *out, const grid *table)
 {
     fprintf(out, "%-16s", "backend");
     for (size_t column = 0; column < table->column_count; column++)
-        fprintf(out, " %11s", table->columns[column]);
+        if (column_used(table, column, false))
+            fprintf(out, " %11s", table->columns[column]);
     fputc('\n', out);
 }
 
-/* One matrix: times when want_time, else allocations per iteration. */
+static void print_cell(FILE *out, double value, int failed, int decimals)
+{
+    if (failed)
+        fprintf(out, " %11s", "error");
+    else if (isfinite(value))
+        fprintf(out, " %11.*f", decimals, value);
+    else
+        fprintf(out, " %11s", "-");
+}
+
+/* A row's cells in the columns of its kind (machine or backends): times
+ * when want_time, else allocations per iteration. */
+static void print_row(FILE *out, const grid *table, size_t row, double *scratch, int want_time)
+{
+    fprintf(out, "%-16s", table->rows[row]);
+    bool machine = is_machine_row(table, row);
+    for (size_t column = 0; column < table->column_count; column++) {
+        if (!column_used(table, column, machine))
+            continue;
+        double median, allocs;
+        int failed;
+        cell_figures(table, row, column, scratch, &median, &allocs, &failed);
+        print_cell(out, want_time ? median : allocs, failed, want_time ? 1 : 2);
+    }
+    fputc('\n', out);
+}
+
+/* One matrix of the backends. */
 static void print_matrix(FILE *out, const grid *table, double *scratch, int want_time)
 {
     print_header_row(out, table);
-    for (size_t row = 0; row < table->row_count; row++) {
-        fprintf(out, "%-16s", table->rows[row]);
-        for (size_t column = 0; column < table->column_count; column++) {
-            double median, allocs;
-            int failed;
-            cell_figures(table, row, column, scratch, &median, &allocs, &failed);
-            double value = want_time ? median : allocs;
-            if (failed)
-                fprintf(out, " %11s", "error");
-            else if (isfinite(value))
-                fprintf(out, " %11.*f", want_time ? 1 : 2, value);
-            else
-                fprintf(out, " %11s", "-");
+    for (size_t row = 0; row < table->row_count; row++)
+        if (!is_machine_row(table, row))
+            print_row(out, table, row, scratch, want_time);
+}
+
+/* The machine's row, when the file has one: a dependent load's time per buffer size. */
+static void print_machine(FILE *out, const grid *table, double *scratch)
+{
+    size_t row = 0;
+    while (row < table->row_count && !is_machine_row(table, row))
+        row++;
+    if (row == table->row_count)
+        return;
+    fputs("ns per dependent load (pointer chase over one random cycle of a buffer's cache lines)\n", out);
+    fprintf(out, "%-16s", "buffer");
+    for (size_t column = 0; column < table->column_count; column++)
+        if (column_used(table, column, true)) {
+            const char *size = table->columns[column];
+            fprintf(out, " %11s", strncmp(size, LOAD_PREFIX, strlen(LOAD_PREFIX)) == 0 ? size + strlen(LOAD_PREFIX) : size);
         }
-        fputc('\n', out);
-    }
+    fputc('\n', out);
+    print_row(out, table, row, scratch, 1);
 }
 
 static const char *context_text(json_t *root, const char *key)
@@ -177,6 +226,7 @@ static void print_tables(FILE *out, json_t *root, const grid *table, double *scr
     print_matrix(out, table, scratch, 1);
     fputs("mem.h allocations per iteration (Google Benchmark's memory pass)\n", out);
     print_matrix(out, table, scratch, 0);
+    print_machine(out, table, scratch);
 }
 
 /* Fills the grid from the "benchmarks" array; 0, or -1 with a message. */

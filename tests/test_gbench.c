@@ -1,10 +1,12 @@
 /*
  * test_gbench.c — the Google Benchmark shim runs C benchmarks and reports
  * mem.h's counters in its JSON; memgrams-microbench measures every
- * registered backend; `memgrams report` reads what it wrote.
+ * registered backend and the machine's dependent loads; `memgrams report`
+ * reads what it wrote.
  */
 #include "backend.h"
 #include "gbench_shim.h"
+#include "load_chase.h"
 #include "mem.h"
 #include "process.h"
 #include "support.h"
@@ -284,6 +286,70 @@ Test(microbench, report_prints_its_table)
     cr_expect_eq(broken.exit_code, 2);
     cr_expect(strstr(broken.err, "microbench.json"), "%s", broken.err);
     command_result_free(&broken);
+    remove_folder(folder);
+    mgt_temp_remove(corpus);
+}
+
+/* ---- the machine's dependent loads ----------------------------------------- */
+
+Test(load_chase, one_cycle_through_every_line)
+{
+    mg_load_chase chase;
+    cr_assert_eq(mg_load_chase_make(&chase, 1000 * MG_LOAD_CHASE_LINE + 17, 3), 0);
+    cr_assert_eq(chase.bytes, 1000 * MG_LOAD_CHASE_LINE, "whole lines only");
+    unsigned char *first = (unsigned char *)chase.start, *end = first + chase.bytes;
+    void **at = chase.start;
+    size_t steps = 0;
+    do {
+        at = mg_load_chase_walk(at, 1);
+        steps++;
+        unsigned char *line = (unsigned char *)at;
+        cr_assert(line >= first && line < end && (size_t)(line - first) % MG_LOAD_CHASE_LINE == 0,
+                  "step %zu left the buffer's lines", steps);
+    } while (at != chase.start && steps <= 1000);
+    cr_expect_eq(steps, 1000, "back at the start after %zu steps, not after every line once", steps);
+    cr_expect_eq(mg_load_chase_walk(chase.start, 3000), chase.start, "3 laps end where they began");
+    mg_load_chase_free(&chase);
+    cr_expect_null(chase.start);
+}
+
+Test(microbench, machine_dependent_loads_apart_from_the_backends)
+{
+    char *corpus = tiny_corpus();
+    char *folder = temp_folder();
+    char out_flag[4200];
+    snprintf(out_flag, sizeof out_flag, "--benchmark_out=%s/microbench.json", folder);
+    const char *extra[] = {"--benchmark_filter=^(naive_hash/count_hit|machine/dependent_load_1MiB)$", out_flag,
+                           "--benchmark_out_format=json", NULL};
+    command_result run = microbench(corpus, extra);
+    cr_assert_eq(run.exit_code, 0, "exit %d, stderr: %s", run.exit_code, run.err);
+    command_result_free(&run);
+
+    char path[4200];
+    snprintf(path, sizeof path, "%s/microbench.json", folder);
+    json_t *document = json_load_file(path, 0, NULL);
+    cr_assert_not_null(document);
+    json_t *chase = benchmark_named(document, "machine/dependent_load_1MiB");
+    cr_expect(!json_is_true(json_object_get(chase, "error_occurred")));
+    cr_expect_gt(number(chase, "items_per_second"), 0);
+    cr_expect_eq(number(chase, "buffer_mib"), 1);
+    cr_expect_eq(number(chase, "allocs_per_iter"), 0, "the chase's buffer is mapped, not a backend's");
+    json_decref(document);
+
+    const char *args[] = {"report", folder, NULL};
+    command_result report = memgrams(args, NULL);
+    cr_assert_eq(report.exit_code, 0, "report exit %d, stderr: %s", report.exit_code, report.err);
+    const char *machine = strstr(report.out, "ns per dependent load");
+    cr_assert(machine && strstr(machine, "1MiB") && strstr(machine, "\nmachine "), "%s", report.out);
+    const char *header = strstr(report.out, "backend ");
+    cr_assert_not_null(header, "%s", report.out);
+    char header_line[512];
+    snprintf(header_line, sizeof header_line, "%.*s", (int)strcspn(header, "\n"), header);
+    cr_expect(strstr(header_line, "count_hit"), "%s", header_line);
+    cr_expect(!strstr(header_line, "dependent_load"), "the machine's sizes are not backend columns: %s", header_line);
+    const char *machine_row = strstr(report.out, "\nmachine ");
+    cr_expect(machine_row > machine, "no backend row named machine:\n%s", report.out);
+    command_result_free(&report);
     remove_folder(folder);
     mgt_temp_remove(corpus);
 }
