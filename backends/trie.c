@@ -51,6 +51,19 @@
  * all the arrays was tried and left RSS at 8.0, as it could not reuse the
  * pages training freed.
  *
+ * Where a hit's time goes (gcide 15 MB, order 3, jemalloc; a temporary
+ * rdtsc patch around each step of count(), 3 runs, ns at the 2.1 GHz TSC):
+ * dictionary finds 420-700 ns (three binary searches of the head keys,
+ * then a bucket walk each), the descent 800-1260 ns: level 0's child
+ * range 170-280, the level 1 group 300-480, level 1's child range
+ * 150-280, the level 2 group 230-350, then the count 30-60. Each step is
+ * one or two cache misses waited for in turn (select sample, high bits;
+ * the low bits come with them), and one dependent miss over this 9 MB
+ * costs 130-190 ns here (memgrams-microbench machine/dependent_load_16MiB),
+ * so the ~6 misses of a descent alone pass 500 ns. The dictionary's hash
+ * index (vocab.h) cut the finds by about a fifth but costs 0.93 bytes a
+ * trigram, over the 6-byte budget: not built.
+ *
  * Training: an open-addressing table of id tuples (interner ids) -> count,
  * 4 (n + 1) bytes a slot at <= 85% load (as interned_hash). A hash rather
  * than append-then-sort: an append buffer holds every occurrence (gcide adds
