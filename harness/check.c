@@ -1,5 +1,6 @@
 /* check.c — see check.h. */
 #include "check.h"
+#include "options.h"
 #include "results.h"
 #include "run.h"
 #include "significance.h"
@@ -847,13 +848,10 @@ static int parse_check_options(int argc, char **argv, check_options *options)
     options->state.speed_when = "auto";
     char error[512];
     int code;
-    opterr = 0;
-    optind = 1;
-    while ((code = getopt_long(argc, argv, ":", table, NULL)) != -1) {
-        if (code == '?')
-            return check_usage("unknown option '%s' (see memgrams --help)", argv[optind - 1]);
-        if (code == ':')
-            return check_usage("option '%s' needs a value", argv[optind - 1]);
+    mg_option_start();
+    while ((code = mg_option_next(argc, argv, table, NULL, "memgrams", error, sizeof error)) != -1) {
+        if (code == MG_OPTION_FAULT)
+            return check_usage("%s", error);
         if (code == OPT_BASELINE)
             options->baseline = optarg;
         else if (code == OPT_RESULTS)

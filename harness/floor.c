@@ -211,14 +211,10 @@ int mg_floor_main(int argc, char **argv)
     int order = 3, code;
     double fraction = 1.0;
     char error[600];
-    opterr = 0;
-    optind = 1;
-    while ((code = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        if (code == '?' || code == ':') {
-            snprintf(error, sizeof error, "%s '%s' (see memgrams --help)",
-                     code == '?' ? "unknown option" : "a value is needed after", argv[optind - 1]);
+    mg_option_start();
+    while ((code = mg_option_next(argc, argv, options, NULL, "memgrams", error, sizeof error)) != -1) {
+        if (code == MG_OPTION_FAULT)
             return floor_error(error);
-        }
         int parsed = code == 'n' ? mg_parse_order(optarg, &order, error, sizeof error)
                                  : mg_parse_fraction(optarg, &fraction, error, sizeof error);
         if (parsed != 0)

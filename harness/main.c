@@ -163,17 +163,15 @@ static int parse_cell_option(const char *command, int code, const char *value, c
 static int parse_cell(const char *command, const char *accepted, int argc, char **argv, cell_options *cell)
 {
     *cell = (cell_options){.order = 3, .fraction = 1.0, .seed = 1, .sentences = 10, .allocator = "jemalloc", .repeat = 1};
-    opterr = 0;
-    optind = 1;
+    mg_option_start();
     int code, option_index = 0;
-    while ((code = getopt_long(argc, argv, ":", cell_option_table, &option_index)) != -1) {
-        if (code == '?')
-            return usage_error(command, "unknown option '%s' (see memgrams --help)", argv[optind - 1]);
-        if (code != ':' && !command_takes(accepted, code))
+    char error[512];
+    while ((code = mg_option_next(argc, argv, cell_option_table, &option_index, "memgrams", error, sizeof error)) != -1) {
+        if (code == MG_OPTION_FAULT)
+            return usage_error(command, "%s", error);
+        if (!command_takes(accepted, code))
             return usage_error(command, "option '--%s' does not apply here (see memgrams --help)",
                                cell_option_table[option_index].name);
-        if (code == ':')
-            return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
         int status = parse_cell_option(command, code, optarg, cell);
         if (status)
             return status;
@@ -184,7 +182,6 @@ static int parse_cell(const char *command, const char *accepted, int argc, char 
         return usage_error(command, "%s", "--backend is required (memgrams list shows the backends)");
     if (!cell->corpus_spec)
         return usage_error(command, "%s", "--corpus is required");
-    char error[512];
     if (mg_corpus_resolve(cell->corpus_spec, cell->fraction, &cell->corpus, error, sizeof error) != 0)
         return usage_error(command, "%s", error);
     return 0;

@@ -379,12 +379,10 @@ static int parse_options(int argc, char **argv, microbench *bench, const char **
     char error[512];
     const char *allocator = "jemalloc";
     int code;
-    opterr = 0;
-    while ((code = getopt_long(argc, argv, ":", table, NULL)) != -1) {
-        if (code == '?')
-            return usage_error("unknown option '%s' (see memgrams-microbench --help)", argv[optind - 1]);
-        if (code == ':')
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
+    mg_option_start();
+    while ((code = mg_option_next(argc, argv, table, NULL, "memgrams-microbench", error, sizeof error)) != -1) {
+        if (code == MG_OPTION_FAULT)
+            return usage_error("%s", error);
         int fault = 0;
         if (code == 'c')
             *corpus_spec = optarg;

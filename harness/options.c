@@ -57,3 +57,21 @@ void mg_backend_names_line(char *line, size_t line_size)
         snprintf(line + used, line_size - used, "%s%s", used ? ", " : "", (*backend)->name);
     }
 }
+
+void mg_option_start(void)
+{
+    opterr = 0;
+    optind = 1;
+}
+
+int mg_option_next(int argc, char **argv, const struct option *table, int *option_index, const char *program,
+                   char *error, size_t error_size)
+{
+    opterr = 0;
+    int code = getopt_long(argc, argv, ":", table, option_index); /* ':' first: a missing value is told apart */
+    if (code == '?')
+        snprintf(error, error_size, "unknown option '%s' (see %s --help)", argv[optind - 1], program);
+    else if (code == ':')
+        snprintf(error, error_size, "option '%s' needs a value", argv[optind - 1]);
+    return code == '?' || code == ':' ? MG_OPTION_FAULT : code;
+}

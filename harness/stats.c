@@ -48,18 +48,15 @@ static int parse_arguments(const char *subcommand, const char *accepted, int arg
 {
     *arguments = (corpus_arguments){.fraction = 1.0};
     char error[600];
-    opterr = 0;
-    optind = 1;
-    int code, option_index = 0;
-    while ((code = getopt_long(argc, argv, ":", corpus_option_table, &option_index)) != -1) {
-        if (code == '?' || (code != ':' && !strchr(accepted, code))) {
+    mg_option_start();
+    int code;
+    while ((code = mg_option_next(argc, argv, corpus_option_table, NULL, "memgrams", error, sizeof error)) != -1) {
+        if (code != MG_OPTION_FAULT && !strchr(accepted, code)) {
             snprintf(error, sizeof error, "option '%s' does not apply here (see memgrams --help)", argv[optind - 1]);
-            return corpus_error(subcommand, error);
+            code = MG_OPTION_FAULT;
         }
-        if (code == ':') {
-            snprintf(error, sizeof error, "option '%s' needs a value", argv[optind - 1]);
+        if (code == MG_OPTION_FAULT)
             return corpus_error(subcommand, error);
-        }
         if (code == OPTION_FRACTION && mg_parse_fraction(optarg, &arguments->fraction, error, sizeof error) != 0)
             return corpus_error(subcommand, error);
         if (code == OPTION_ORDERS)

@@ -249,17 +249,10 @@ static int parse_plan(int argc, char **argv, sweep_plan *plan)
     default_plan(plan);
     char error[512];
     int out_given = 0, code;
-    opterr = 0;
-    optind = 1;
-    while ((code = getopt_long(argc, argv, ":", sweep_options, NULL)) != -1) {
-        if (code == '?') {
-            snprintf(error, sizeof error, "unknown option '%s' (see memgrams --help)", argv[optind - 1]);
+    mg_option_start();
+    while ((code = mg_option_next(argc, argv, sweep_options, NULL, "memgrams", error, sizeof error)) != -1) {
+        if (code == MG_OPTION_FAULT)
             return sweep_error(error);
-        }
-        if (code == ':') {
-            snprintf(error, sizeof error, "option '%s' needs a value", argv[optind - 1]);
-            return sweep_error(error);
-        }
         if (apply_option(code, optarg, plan, &out_given, error, sizeof error) != 0)
             return sweep_error(error);
     }

@@ -54,6 +54,24 @@ Test(cli, unknown_option_and_command)
     mgt_temp_remove(corpus);
 }
 
+/* Every command reads its options alike (options.h): an unknown one and one
+ * without its value are each one line naming the option. */
+Test(cli, every_command_names_a_bad_option)
+{
+    static const char *const commands[][2] = {{"run", NULL},    {"dump", NULL},  {"generate", NULL}, {"sweep", NULL},
+                                              {"check", NULL},  {"floor", NULL}, {"corpus", "stats"}};
+    for (size_t index = 0; index < sizeof commands / sizeof commands[0]; index++) {
+        const char *unknown[] = {commands[index][0], commands[index][1] ? commands[index][1] : "--zebra",
+                                 commands[index][1] ? "--zebra" : NULL, NULL};
+        expect_usage_error(unknown, NULL, "--zebra", "unknown option");
+        const char *valueless[] = {commands[index][0], commands[index][1] ? commands[index][1] : "--fraction",
+                                   commands[index][1] ? "--fraction" : NULL, NULL};
+        if (strcmp(commands[index][0], "check") == 0)
+            valueless[1] = "--baseline";
+        expect_usage_error(valueless, NULL, valueless[commands[index][1] ? 2 : 1], "needs a value");
+    }
+}
+
 Test(cli, missing_required_options)
 {
     char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
