@@ -4,13 +4,9 @@
  * token order) and the n-grams, sorted by id tuple, are stored as
  * bit-packed rows with a sampled skip index per field.
  *
- * Training (a compact hash of id tuples, as in interned_hash):
- *
- *   interner (common/vocab.h): word -> id
- *   gram_slots (4 (order + 1) B), home = fastrange(XXH3(ids)), count 0 = empty
- *   +-----+-----+-----+-------+-----+-----+-----+-------+--
- *   | id0 | id1 | id2 | count | id0 | id1 | id2 | count |..
- *   +-----+-----+-----+-------+-----+-----+-----+-------+--
+ * Training: the interner (common/vocab.h), word -> id, and the table of
+ * id tuples -> count shared with trie (common/gram_hash.h: slots of
+ * 4 (order + 1) bytes, open addressing, at most 85% full).
  *
  *   Why a hash and not append-then-sort: appending costs 4 order bytes per
  *   gram *added*, a hash 4 (order + 1) / load per *distinct* gram; on gcide
@@ -68,7 +64,8 @@
  * Memory shaping (RSS after finalize, not only bytes requested): the
  * training table grows by 1.5x, but from 256 KiB straight to 8 MiB, jemalloc's
  * oversize threshold (blocks it returns to the kernel when freed; glibc
- * mmaps them), so outgrown tables leave no dirty pages. The rows are packed
+ * mmaps them), so outgrown tables leave no dirty pages (common/gram_hash.h).
+ * The rows are packed
  * in place into the training block, which is then shrunk: no second copy of
  * the grams. The optional parts come last: the dictionary's hash index
  * into pages the interner and the remap have just freed, the samples and
@@ -97,7 +94,7 @@
  */
 #include "backend.h"
 #include "common/elias_fano.h"
-#include "common/grow.h"
+#include "common/gram_hash.h"
 #include "common/vocab.h"
 #include "mem.h"
 
@@ -109,9 +106,6 @@
 /* ---- types ------------------------------------------------------------ */
 
 enum {
-    MIN_CAPACITY = 16,
-    GRAM_MAX_LOAD = 85,    /* percent: the training table grows by 1.5x past it */
-    SORT_SMALL = 12,
     COUNT_BITS_MAX = 32,
     ESCAPE_BITS = 128,  /* an escape entry: 16 bytes */
     SAMPLE_EVERY = 32,  /* rows between two samples; samples between two of the next level */
@@ -150,15 +144,14 @@ typedef struct escape {
 
 typedef struct packed_table {
     int order;
-    size_t slot_words; /* uint32 per gram slot: order ids, then the count */
+    size_t record_words; /* uint32 per training record: order ids, then the count */
     bool finalized;
-    uint64_t grams;
+    uint64_t grams; /* frozen (training: the table's) */
     uint64_t contexts;
 
     /* training */
     mg_interner *interner;
-    uint32_t *gram_slots;
-    uint32_t gram_cap;
+    mg_gram_hash training; /* id tuple -> count */
 
     /* frozen */
     mg_vocab_dict *dict;
@@ -326,78 +319,10 @@ static size_t samples_words(const packed_table *t, int level)
     return mg_bits_words(samples_for(t->grams, level), sample_bits(t));
 }
 
-/* ---- training table helpers ------------------------------------------- */
-
-static inline uint32_t fastrange(uint32_t hash, uint32_t range)
+/* Grams held, in either state. */
+static inline uint64_t grams_held(const packed_table *t)
 {
-    return (uint32_t)(((uint64_t)hash * range) >> 32);
-}
-
-static inline uint32_t hash_ids(const uint32_t *ids, int count)
-{
-    return (uint32_t)(XXH3_64bits(ids, (size_t)count * sizeof(uint32_t)) >> 32);
-}
-
-static inline uint32_t *gram_slot(const packed_table *t, uint32_t index)
-{
-    return t->gram_slots + (size_t)index * t->slot_words;
-}
-
-static inline bool same_ids(const uint32_t *a, const uint32_t *b, int count)
-{
-    for (int k = 0; k < count; k++)
-        if (a[k] != b[k])
-            return false;
-    return true;
-}
-
-/* Index of the slot holding ids, or of the empty slot where they belong. */
-static uint32_t gram_probe(const packed_table *t, const uint32_t *ids)
-{
-    uint32_t index = fastrange(hash_ids(ids, t->order), t->gram_cap);
-    for (;;) {
-        const uint32_t *slot = gram_slot(t, index);
-        if (slot[t->order] == 0 || same_ids(slot, ids, t->order))
-            return index;
-        if (++index == t->gram_cap)
-            index = 0;
-    }
-}
-
-/* Copy a gram known to be absent into the first free slot from its home. */
-static void gram_place(const packed_table *t, uint32_t *slots, uint32_t capacity, const uint32_t *gram)
-{
-    uint32_t index = fastrange(hash_ids(gram, t->order), capacity);
-    while (slots[(size_t)index * t->slot_words + (size_t)t->order] != 0)
-        if (++index == capacity)
-            index = 0;
-    memcpy(slots + (size_t)index * t->slot_words, gram, t->slot_words * sizeof(uint32_t));
-}
-
-/* Move every gram into a table 1.5 times bigger; unchanged on failure. A
- * table past MG_GROW_SMALL bytes grows straight past MG_GROW_HUGE (one slot
- * more, so the block is over jemalloc's threshold, not at it): see
- * common/grow.h. */
-static int gram_grow(packed_table *t)
-{
-    size_t slot_bytes = t->slot_words * sizeof(uint32_t);
-    uint64_t capacity = (uint64_t)t->gram_cap + t->gram_cap / 2;
-    if (capacity * slot_bytes > MG_GROW_SMALL && capacity * slot_bytes < MG_GROW_HUGE)
-        capacity = MG_GROW_HUGE / slot_bytes + 1;
-    if (capacity >= UINT32_MAX)
-        return MG_ERR_NOMEM;
-    uint32_t *slots = mg_calloc((size_t)capacity, slot_bytes);
-    if (!slots)
-        return MG_ERR_NOMEM;
-    for (uint32_t index = 0; index < t->gram_cap; index++) {
-        const uint32_t *slot = gram_slot(t, index);
-        if (slot[t->order] != 0)
-            gram_place(t, slots, (uint32_t)capacity, slot);
-    }
-    mg_free(t->gram_slots, (size_t)t->gram_cap * slot_bytes);
-    t->gram_slots = slots;
-    t->gram_cap = (uint32_t)capacity;
-    return MG_OK;
+    return t->finalized ? t->grams : t->training.grams;
 }
 
 /* ---- create ----------------------------------------------------------- */
@@ -412,11 +337,9 @@ static void *pa_create(int order)
     if (!t)
         return NULL;
     t->order = order;
-    t->slot_words = (size_t)order + 1;
+    t->record_words = (size_t)order + 1;
     t->interner = mg_interner_create();
-    t->gram_slots = mg_calloc(MIN_CAPACITY, t->slot_words * sizeof(uint32_t));
-    t->gram_cap = t->gram_slots ? MIN_CAPACITY : 0;
-    if (!t->interner || !t->gram_slots) {
+    if (!t->interner || mg_gram_hash_init(&t->training, order) != MG_OK) {
         pa_destroy(t);
         return NULL;
     }
@@ -430,87 +353,14 @@ static void *pa_create(int order)
 static int pa_add(void *self, const mg_token *gram)
 {
     packed_table *t = self;
-    uint32_t ids[MG_ORDER_MAX + 1] = {0};
+    uint32_t ids[MG_ORDER_MAX];
     for (int k = 0; k < t->order; k++)
         if (mg_interner_intern(t->interner, &gram[k], &ids[k]) != MG_OK)
             return MG_ERR_NOMEM;
-    uint32_t *slot = gram_slot(t, gram_probe(t, ids));
-    if (slot[t->order] != 0) {
-        if (slot[t->order] < UINT32_MAX)
-            slot[t->order]++;
-        return MG_OK;
-    }
-    if ((t->grams + 1) * 100 > (uint64_t)t->gram_cap * GRAM_MAX_LOAD) {
-        if (gram_grow(t) != MG_OK)
-            return MG_ERR_NOMEM;
-        slot = gram_slot(t, gram_probe(t, ids));
-    }
-    ids[t->order] = 1;
-    memcpy(slot, ids, t->slot_words * sizeof(uint32_t));
-    t->grams++;
-    return MG_OK;
+    return mg_gram_hash_add(&t->training, ids);
 }
 
 /* ---- finalize --------------------------------------------------------- */
-
-/* Records (the compacted slots) sorted by id tuple: quicksort, median of
- * three, recursion on the smaller side; no two records are equal. */
-static int record_compare(const uint32_t *a, const uint32_t *b, int order)
-{
-    for (int k = 0; k < order; k++)
-        if (a[k] != b[k])
-            return a[k] < b[k] ? -1 : 1;
-    return 0;
-}
-
-static void record_swap(uint32_t *a, uint32_t *b, size_t words)
-{
-    for (size_t k = 0; k < words; k++) {
-        uint32_t held = a[k];
-        a[k] = b[k];
-        b[k] = held;
-    }
-}
-
-static void records_sort(uint32_t *records, size_t count, size_t words, int order)
-{
-#define REC(i) (records + (size_t)(i) * words)
-    uint32_t pivot[MG_ORDER_MAX + 1];
-    while (count > SORT_SMALL) {
-        size_t mid = count / 2, last = count - 1;
-        if (record_compare(REC(mid), REC(0), order) < 0)
-            record_swap(REC(mid), REC(0), words);
-        if (record_compare(REC(last), REC(mid), order) < 0) {
-            record_swap(REC(last), REC(mid), words);
-            if (record_compare(REC(mid), REC(0), order) < 0)
-                record_swap(REC(mid), REC(0), words);
-        }
-        memcpy(pivot, REC(mid), words * sizeof(uint32_t));
-        size_t low = 0, high = last;
-        for (;;) {
-            while (record_compare(REC(low), pivot, order) < 0)
-                low++;
-            while (record_compare(pivot, REC(high), order) < 0)
-                high--;
-            if (low >= high)
-                break;
-            record_swap(REC(low++), REC(high--), words);
-        }
-        size_t left = high + 1;
-        if (left < count - left) {
-            records_sort(records, left, words, order);
-            records += left * words;
-            count -= left;
-        } else {
-            records_sort(REC(left), count - left, words, order);
-            count = left;
-        }
-    }
-    for (size_t k = 1; k < count; k++)
-        for (size_t at = k; at > 0 && record_compare(REC(at), REC(at - 1), order) < 0; at--)
-            record_swap(REC(at), REC(at - 1), words);
-#undef REC
-}
 
 /* The counts width minimising n b + ESCAPE_BITS escapes(b). A count is
  * stored as count - 1 unless that is the escape (all ones), i.e. inline iff
@@ -519,8 +369,8 @@ static void records_sort(uint32_t *records, size_t count, size_t words, int orde
 static unsigned count_width(const packed_table *t, uint64_t *escaped)
 {
     uint64_t needing[COUNT_BITS_MAX + 1] = {0}; /* counts needing exactly k bits */
-    for (uint32_t index = 0; index < t->gram_cap; index++) {
-        uint32_t count = gram_slot(t, index)[t->order];
+    for (uint32_t index = 0; index < t->training.capacity; index++) {
+        uint32_t count = mg_gram_hash_slot(&t->training, index)[t->order];
         if (count != 0)
             needing[bits_for(count)]++;
     }
@@ -571,22 +421,13 @@ static int frozen_make(packed_table *t, uint64_t escapes)
     return MG_OK;
 }
 
-/* The slots, renumbered to dictionary ids, packed to the front of the slot
- * block and sorted. */
+/* The training records, renumbered to dictionary ids, packed to the front
+ * of the training block, which the rows take over, and sorted. */
 static void records_gather(packed_table *t, const uint32_t *remap)
 {
-    uint32_t *records = t->gram_slots;
-    size_t kept = 0;
-    for (uint32_t index = 0; index < t->gram_cap; index++) {
-        const uint32_t *slot = gram_slot(t, index);
-        if (slot[t->order] == 0)
-            continue;
-        uint32_t *record = records + kept++ * t->slot_words;
-        for (int k = 0; k < t->order; k++)
-            record[k] = remap[slot[k]];
-        record[t->order] = slot[t->order];
-    }
-    records_sort(records, kept, t->slot_words, t->order);
+    uint32_t *records = mg_gram_hash_release(&t->training, remap, &t->rows_bytes);
+    mg_records_sort(records, t->grams, t->record_words, t->order);
+    t->rows = (uint64_t *)(void *)records;
 }
 
 /* The sorted records become rows in the same block, front to back. Row g
@@ -595,11 +436,12 @@ static void records_gather(packed_table *t, const uint32_t *remap)
  * are all known, so nothing is overwritten before it is read. */
 static void rows_pack(packed_table *t)
 {
-    bit_writer writer = {(uint64_t *)(void *)t->gram_slots, 0, 0, 0};
+    const uint32_t *records = (const uint32_t *)(const void *)t->rows;
+    bit_writer writer = {t->rows, 0, 0, 0};
     uint64_t mark = escape_mark(t), escaped = 0;
     uint32_t first = 0, record[MG_ORDER_MAX + 1];
     for (uint64_t gram = 0; gram < t->grams; gram++) {
-        memcpy(record, t->gram_slots + gram * t->slot_words, t->slot_words * sizeof(uint32_t));
+        memcpy(record, records + gram * t->record_words, t->record_words * sizeof(uint32_t));
         while (first < record[0])
             packed_set(&t->first_at, ++first, gram);
         for (int k = 1; k < t->order; k++)
@@ -612,10 +454,6 @@ static void rows_pack(packed_table *t)
     writer_flush(&writer);
     while (first < t->vocab)
         packed_set(&t->first_at, ++first, t->grams);
-    t->rows = (uint64_t *)(void *)t->gram_slots;
-    t->rows_bytes = (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t);
-    t->gram_slots = NULL;
-    t->gram_cap = 0;
 }
 
 /* Field k of every SAMPLE_EVERY-th row: a small sorted index over any
@@ -806,6 +644,7 @@ static int pa_finalize(void *self)
     uint32_t *remap = NULL;
     if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
         return MG_ERR_NOMEM;
+    t->grams = t->training.grams;
     t->vocab = mg_vocab_dict_count(t->dict);
     uint64_t escapes;
     t->count_bits = count_width(t, &escapes);
@@ -1040,7 +879,7 @@ static uint64_t pa_count(void *self, const mg_token *gram)
     if (!ids_find(t, gram, t->order, ids))
         return 0;
     if (!t->finalized)
-        return gram_slot(t, gram_probe(t, ids))[t->order];
+        return mg_gram_hash_count(&t->training, ids);
     int fields = t->order - 1;
     uint64_t low, high;
     first_range(t, ids[0], &low, &high);
@@ -1055,9 +894,9 @@ static uint64_t pa_count(void *self, const mg_token *gram)
 static int successors_scan(const packed_table *t, const uint32_t *context, mg_successor_visit visit, void *arg)
 {
     int context_len = t->order - 1;
-    for (uint32_t index = 0; index < t->gram_cap; index++) {
-        const uint32_t *slot = gram_slot(t, index);
-        if (slot[t->order] == 0 || !same_ids(slot, context, context_len))
+    for (uint32_t index = 0; index < t->training.capacity; index++) {
+        const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
+        if (slot[t->order] == 0 || memcmp(slot, context, (size_t)context_len * sizeof *context) != 0)
             continue;
         mg_token next = mg_interner_token(t->interner, slot[context_len]);
         int stop = visit(arg, &next, slot[t->order]);
@@ -1111,8 +950,8 @@ static int pa_successors(void *self, const mg_token *context, mg_successor_visit
 static int foreach_training(const packed_table *t, mg_gram_visit visit, void *arg)
 {
     mg_token tokens[MG_ORDER_MAX];
-    for (uint32_t index = 0; index < t->gram_cap; index++) {
-        const uint32_t *slot = gram_slot(t, index);
+    for (uint32_t index = 0; index < t->training.capacity; index++) {
+        const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
         if (slot[t->order] == 0)
             continue;
         for (int k = 0; k < t->order; k++)
@@ -1156,35 +995,11 @@ static int pa_foreach(void *self, mg_gram_visit visit, void *arg)
 static void pa_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
 {
     packed_table *t = self;
-    *ngrams = t->grams;
+    *ngrams = grams_held(t);
     *contexts = t->contexts;
 }
 
 /* ---- prune ------------------------------------------------------------ */
-
-/* Drop training grams below min_count without allocating: starting after an
- * empty slot, every gram is taken out and, if kept, put back from its home.
- * Each lands at or before its old place and no probe run is cut. */
-static void prune_training(packed_table *t, uint64_t min_count)
-{
-    uint32_t empty = 0;
-    while (gram_slot(t, empty)[t->order] != 0)
-        empty++;
-    uint32_t kept[MG_ORDER_MAX + 1];
-    uint64_t grams = 0;
-    for (uint64_t step = 1; step <= t->gram_cap; step++) {
-        uint32_t *slot = gram_slot(t, (uint32_t)((empty + step) % t->gram_cap));
-        if (slot[t->order] == 0)
-            continue;
-        memcpy(kept, slot, t->slot_words * sizeof(uint32_t));
-        slot[t->order] = 0;
-        if (kept[t->order] >= min_count) {
-            gram_place(t, t->gram_slots, t->gram_cap, kept);
-            grams++;
-        }
-    }
-    t->grams = grams;
-}
 
 /* Row `from` copied over row `to` (to <= from), field by field. */
 static void row_move(packed_table *t, uint64_t to, uint64_t from)
@@ -1238,12 +1053,12 @@ static void prune_frozen(packed_table *t, uint64_t min_count)
 static uint64_t pa_prune(void *self, uint64_t min_count)
 {
     packed_table *t = self;
-    uint64_t before = t->grams;
+    uint64_t before = grams_held(t);
     if (t->finalized)
         prune_frozen(t, min_count);
-    else if (t->grams > 0)
-        prune_training(t, min_count);
-    return before - t->grams;
+    else
+        mg_gram_hash_filter(&t->training, min_count);
+    return before - grams_held(t);
 }
 
 /* ---- destroy ---------------------------------------------------------- */
@@ -1254,7 +1069,7 @@ static void pa_destroy(void *self)
     if (!t)
         return;
     mg_interner_destroy(t->interner);
-    mg_free(t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
+    mg_gram_hash_free(&t->training);
     mg_free(t->rows, t->rows_bytes);
     frozen_free(t);
     mg_free(t, sizeof *t);

@@ -65,7 +65,8 @@
  * trigram, over the 6-byte budget: not built.
  *
  * Training: an open-addressing table of id tuples (interner ids) -> count,
- * 4 (n + 1) bytes a slot at <= 85% load (as interned_hash). A hash rather
+ * 4 (n + 1) bytes a slot at <= 85% load, shared with packed_arrays
+ * (common/gram_hash.h). A hash rather
  * than append-then-sort: an append buffer holds every occurrence (gcide adds
  * 1.6 grams per distinct trigram), lookups before finalize would need a
  * sort, and the table sorts in place at finalize, so the peak is table +
@@ -89,7 +90,7 @@
  */
 #include "backend.h"
 #include "common/elias_fano.h"
-#include "common/grow.h"
+#include "common/gram_hash.h"
 #include "common/vocab.h"
 #include "mem.h"
 
@@ -97,13 +98,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <xxhash.h>
-
 /* ---- types ------------------------------------------------------------ */
 
 enum {
-    GRAM_MAX_LOAD = 85, /* percent: the training table grows by 1.5x past it */
-    MIN_CAPACITY = 16,
     ESCAPE_SAMPLE = 256, /* escapes are counted every this many entries of a tier */
     COUNT_TIERS = 3,     /* tiers of count rank codes */
     SHORT_GROUP = MG_EF_SAMPLE_NEAR, /* groups up to this long are read on from their start */
@@ -154,8 +151,7 @@ typedef struct trie_table {
 
     /* TRAINING */
     mg_interner *interner;
-    uint32_t *slots; /* slot_cap records; count 0 = empty */
-    uint32_t slot_cap;
+    mg_gram_hash training; /* id tuple -> count */
 
     /* FLAT and TRIE */
     mg_vocab_dict *dict;
@@ -163,7 +159,7 @@ typedef struct trie_table {
     size_t records_bytes;
     trie_shape trie;      /* TRIE */
 
-    uint64_t grams;       /* grams held (TRIE: count values > 0 only) */
+    uint64_t grams;       /* grams held after finalize (TRIE: count values > 0 only) */
     uint64_t nodes;       /* TRIE: grams in the last level, zeroed ones included */
     uint64_t contexts;    /* after finalize */
 } trie_table;
@@ -183,75 +179,16 @@ static inline int ids_compare(const uint32_t *a, const uint32_t *b, int count)
     return 0;
 }
 
-static inline uint32_t hash_ids(const uint32_t *ids, int count)
-{
-    return (uint32_t)(XXH3_64bits(ids, (size_t)count * sizeof *ids) >> 32);
-}
-
 /* multiply-shift onto [0, range) */
 static inline uint32_t fastrange(uint32_t hash, uint32_t range)
 {
     return (uint32_t)(((uint64_t)hash * range) >> 32);
 }
 
-/* ---- training table ---------------------------------------------------- */
-
-static uint32_t slot_probe(const trie_table *t, uint32_t *slots, uint32_t capacity, const uint32_t *ids)
+/* Grams held, in any state. */
+static inline uint64_t grams_held(const trie_table *t)
 {
-    uint32_t index = fastrange(hash_ids(ids, t->order), capacity);
-    for (;;) {
-        const uint32_t *slot = record_at(t, slots, index);
-        if (slot[t->order] == 0 || ids_compare(slot, ids, t->order) == 0)
-            return index;
-        if (++index == capacity)
-            index = 0;
-    }
-}
-
-/* Rehash into `capacity` slots (filled to the allocator's size class). A
- * table past MG_GROW_SMALL grows straight to a huge block (common/grow.h), whose
- * pages go back to the kernel when it is outgrown or freed. */
-static int slots_resize(trie_table *t, uint64_t capacity)
-{
-    size_t slot_bytes = t->record_words * sizeof(uint32_t);
-    capacity = mg_mem_usable_size(mg_grow_bytes((size_t)capacity * slot_bytes)) / slot_bytes;
-    if (capacity >= UINT32_MAX)
-        return MG_ERR_NOMEM;
-    uint32_t *slots = mg_calloc((size_t)capacity, slot_bytes);
-    if (!slots)
-        return MG_ERR_NOMEM;
-    for (uint32_t index = 0; index < t->slot_cap; index++) {
-        const uint32_t *slot = record_at(t, t->slots, index);
-        if (slot[t->order] != 0)
-            memcpy(record_at(t, slots, slot_probe(t, slots, (uint32_t)capacity, slot)), slot, slot_bytes);
-    }
-    mg_free(t->slots, (size_t)t->slot_cap * slot_bytes);
-    t->slots = slots;
-    t->slot_cap = (uint32_t)capacity;
-    return MG_OK;
-}
-
-/* Drop slots below min_count without allocating: from an empty slot on,
- * every gram is taken out and, if kept, put back from its home, so no probe
- * run is cut. */
-static void slots_filter(trie_table *t, uint64_t min_count)
-{
-    size_t slot_bytes = t->record_words * sizeof(uint32_t);
-    uint32_t empty = 0;
-    while (record_at(t, t->slots, empty)[t->order] != 0)
-        empty++;
-    uint32_t held[MG_ORDER_MAX + 1];
-    for (uint64_t step = 1; step <= t->slot_cap; step++) {
-        uint32_t *slot = record_at(t, t->slots, (empty + step) % t->slot_cap);
-        if (slot[t->order] == 0)
-            continue;
-        memcpy(held, slot, slot_bytes);
-        slot[t->order] = 0;
-        if (held[t->order] >= min_count)
-            memcpy(record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, held)), held, slot_bytes);
-        else
-            t->grams--;
-    }
+    return t->state == TRAINING ? t->training.grams : t->grams;
 }
 
 /* ---- create ------------------------------------------------------------ */
@@ -269,9 +206,7 @@ static void *trie_create(int order)
     t->record_words = (size_t)order + 1;
     t->state = TRAINING;
     t->interner = mg_interner_create();
-    t->slots = mg_calloc(MIN_CAPACITY, t->record_words * sizeof(uint32_t));
-    t->slot_cap = MIN_CAPACITY;
-    if (!t->interner || !t->slots) {
+    if (!t->interner || mg_gram_hash_init(&t->training, order) != MG_OK) {
         trie_destroy(t);
         return NULL;
     }
@@ -295,75 +230,17 @@ static int trie_add(void *self, const mg_token *gram)
 {
     trie_table *t = self;
     uint32_t ids[MG_ORDER_MAX];
-    if (training_ids(t, gram, t->order, ids)) {
-        uint32_t *slot = record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, ids));
-        if (slot[t->order] != 0) {
-            if (slot[t->order] != UINT32_MAX) /* saturate, never wrap */
-                slot[t->order]++;
-            return MG_OK;
-        }
-    }
-    if ((t->grams + 1) * 100 > (uint64_t)t->slot_cap * GRAM_MAX_LOAD &&
-        slots_resize(t, (uint64_t)t->slot_cap + t->slot_cap / 2) != MG_OK)
+    if (training_ids(t, gram, t->order, ids)) /* a failed grow changes nothing */
+        return mg_gram_hash_add(&t->training, ids);
+    if (mg_gram_hash_make_room(&t->training) != MG_OK)
         return MG_ERR_NOMEM;
     for (int k = 0; k < t->order; k++)
         if (mg_interner_intern(t->interner, &gram[k], &ids[k]) != MG_OK)
             return MG_ERR_NOMEM;
-    uint32_t *slot = record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, ids));
-    memcpy(slot, ids, (size_t)t->order * sizeof *ids);
-    slot[t->order] = 1;
-    t->grams++;
-    return MG_OK;
+    return mg_gram_hash_add(&t->training, ids);
 }
 
 /* ---- finalize: counts by rank ------------------------------------------- */
-
-/* In-place quicksort of records of `words` uint32 by their first `keys`
- * words (Hoare partition around the middle record, insertion sort below
- * SMALL_SORT, recursion on the smaller side only). glibc's qsort would
- * malloc a scratch copy of the whole array, outside mem.h. */
-enum { SMALL_SORT = 16 };
-
-static inline void records_swap(uint32_t *a, uint32_t *b, size_t words)
-{
-    for (size_t k = 0; k < words; k++) {
-        uint32_t held = a[k];
-        a[k] = b[k];
-        b[k] = held;
-    }
-}
-
-static void records_sort(uint32_t *records, uint64_t count, size_t words, int keys)
-{
-    while (count > SMALL_SORT) {
-        uint32_t pivot[MG_ORDER_MAX + 1];
-        memcpy(pivot, records + count / 2 * words, words * sizeof *pivot);
-        int64_t i = -1, j = (int64_t)count;
-        for (;;) {
-            do
-                i++;
-            while (ids_compare(records + (uint64_t)i * words, pivot, keys) < 0);
-            do
-                j--;
-            while (ids_compare(records + (uint64_t)j * words, pivot, keys) > 0);
-            if (i >= j)
-                break;
-            records_swap(records + (uint64_t)i * words, records + (uint64_t)j * words, words);
-        }
-        uint64_t left = (uint64_t)j + 1, right = count - left;
-        if (left < right) {
-            records_sort(records, left, words, keys);
-            records += left * words;
-            count = right;
-        } else {
-            records_sort(records + left * words, right, words, keys);
-            count = left;
-        }
-    }
-    for (uint64_t i = 1; i < count; i++)
-        for (uint64_t j = i; j > 0 && ids_compare(records + (j - 1) * words, records + j * words, keys) > 0; j--)
-            records_swap(records + (j - 1) * words, records + j * words, words);
-}
 
 /* Count classes: one 3-word record per distinct count value. Gathered in a
  * small open-addressing table keyed by value (word 1), then sorted by
@@ -416,7 +293,7 @@ static int count_classes(const trie_table *t, const uint32_t *records, uint64_t 
             record[1] = value;
             record[2] = 0;
         }
-    records_sort(table, kept, CLASS_WORDS, 2);
+    mg_records_sort(table, kept, CLASS_WORDS, 2);
     *classes = table;
     *capacity = cap;
     *distinct = kept;
@@ -555,7 +432,7 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
             ranks->values[r] = record[0] = record[1];
             record[1] = r;
         }
-        records_sort(classes, distinct, CLASS_WORDS, 1);
+        mg_records_sort(classes, distinct, CLASS_WORDS, 1);
         uint64_t entries[COUNT_TIERS + 1] = {0};
         for (uint64_t i = 0; i < grams; i++)
             counts_put(ranks, entries, rank_of(classes, distinct, records[i * t->record_words + (size_t)t->order]));
@@ -761,26 +638,14 @@ static int flat_from_training(trie_table *t)
     uint32_t *remap;
     if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
         return MG_ERR_NOMEM;
-    size_t record_bytes = t->record_words * sizeof(uint32_t);
-    uint64_t packed = 0;
-    for (uint32_t index = 0; index < t->slot_cap; index++) {
-        uint32_t *slot = record_at(t, t->slots, index);
-        if (slot[t->order] == 0)
-            continue;
-        uint32_t *record = record_at(t, t->slots, packed++);
-        for (int k = 0; k < t->order; k++)
-            record[k] = remap[slot[k]];
-        record[t->order] = slot[t->order];
-    }
+    uint64_t packed = t->training.grams;
+    t->records = mg_gram_hash_release(&t->training, remap, &t->records_bytes);
+    t->grams = packed;
     mg_vocab_remap_free(remap, mg_interner_count(t->interner));
     mg_interner_destroy(t->interner);
     t->interner = NULL;
-    records_sort(t->slots, packed, t->record_words, t->order);
-    t->records = t->slots;
-    t->records_bytes = (size_t)t->slot_cap * record_bytes;
-    t->slots = NULL;
-    t->slot_cap = 0;
-    size_t trimmed = (size_t)(packed ? packed : 1) * record_bytes;
+    mg_records_sort(t->records, packed, t->record_words, t->order);
+    size_t trimmed = (size_t)(packed ? packed : 1) * t->record_words * sizeof(uint32_t);
     uint32_t *shrunk = mg_realloc(t->records, t->records_bytes, trimmed);
     if (shrunk) {
         t->records = shrunk;
@@ -913,7 +778,7 @@ static uint64_t trie_count(void *self, const mg_token *gram)
     if (!token_ids(t, gram, t->order, ids))
         return 0;
     if (t->state == TRAINING) {
-        return record_at(t, t->slots, slot_probe(t, t->slots, t->slot_cap, ids))[t->order];
+        return mg_gram_hash_count(&t->training, ids);
     } else if (t->state == FLAT) {
         uint64_t at = flat_lower_bound(t, ids, t->order);
         const uint32_t *record = record_at(t, t->records, at);
@@ -974,8 +839,8 @@ static int trie_successors(void *self, const mg_token *context, mg_successor_vis
         }
         return 0;
     }
-    for (uint32_t index = 0; index < t->slot_cap; index++) { /* training: a scan */
-        const uint32_t *slot = record_at(t, t->slots, index);
+    for (uint32_t index = 0; index < t->training.capacity; index++) { /* training: a scan */
+        const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
         if (slot[t->order] != 0 && ids_compare(slot, ids, depth) == 0) {
             int stop = visit_record(t, slot, visit, arg);
             if (stop)
@@ -1072,8 +937,8 @@ static int trie_foreach(void *self, mg_gram_visit visit, void *arg)
     gram_visit_state state = {t, visit, arg};
     if (t->state == TRIE)
         return trie_walk(t, visit_ids_as_gram, &state);
-    uint32_t *records = t->state == FLAT ? t->records : t->slots;
-    uint64_t count = t->state == FLAT ? t->grams : t->slot_cap;
+    uint32_t *records = t->state == FLAT ? t->records : t->training.slots;
+    uint64_t count = t->state == FLAT ? t->grams : t->training.capacity;
     for (uint64_t i = 0; i < count; i++) {
         const uint32_t *record = record_at(t, records, i);
         if (record[t->order] == 0)
@@ -1088,7 +953,7 @@ static int trie_foreach(void *self, mg_gram_visit visit, void *arg)
 static void trie_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
 {
     const trie_table *t = self;
-    *ngrams = t->grams;
+    *ngrams = grams_held(t);
     *contexts = t->contexts;
 }
 
@@ -1176,10 +1041,10 @@ static void trie_prune_rebuild(trie_table *t, uint64_t min_count, uint64_t kept)
 static uint64_t trie_prune(void *self, uint64_t min_count)
 {
     trie_table *t = self;
-    uint64_t before = t->grams;
+    uint64_t before = grams_held(t);
     if (t->state == TRAINING) {
-        slots_filter(t, min_count);
-        return before - t->grams;
+        mg_gram_hash_filter(&t->training, min_count);
+        return before - t->training.grams;
     }
     if (t->state == FLAT) {
         flat_filter(t, min_count);
@@ -1200,7 +1065,7 @@ static void trie_destroy(void *self)
     if (!t)
         return;
     mg_interner_destroy(t->interner);
-    mg_free(t->slots, (size_t)t->slot_cap * t->record_words * sizeof(uint32_t));
+    mg_gram_hash_free(&t->training);
     mg_free(t->records, t->records_bytes);
     mg_vocab_dict_destroy(t->dict);
     trie_shape_free(&t->trie, t->order);

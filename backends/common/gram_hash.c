@@ -1,0 +1,248 @@
+/*
+ * gram_hash.c — the compact backends' training table of id tuples and the
+ * in-place record sort (layout and growth in gram_hash.h).
+ */
+#include "gram_hash.h"
+
+#include "backend.h"
+#include "common/grow.h"
+#include "mem.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+enum { SORT_SMALL = 12 }; /* ranges this short are insertion sorted */
+
+/* ---- slots ---------------------------------------------------------------- */
+
+static inline size_t slot_bytes(const mg_gram_hash *hash)
+{
+    return hash->record_words * sizeof(uint32_t);
+}
+
+/* multiply-shift onto [0, range) */
+static inline uint32_t fastrange(uint32_t hash, uint32_t range)
+{
+    return (uint32_t)(((uint64_t)hash * range) >> 32);
+}
+
+static inline uint32_t home_slot(const mg_gram_hash *hash, const uint32_t *ids, uint32_t capacity)
+{
+    uint32_t ids_hash = (uint32_t)(XXH3_64bits(ids, (size_t)hash->order * sizeof *ids) >> 32);
+    return fastrange(ids_hash, capacity);
+}
+
+static inline bool same_ids(const uint32_t *a, const uint32_t *b, int count)
+{
+    for (int k = 0; k < count; k++)
+        if (a[k] != b[k])
+            return false;
+    return true;
+}
+
+/* Index of the slot holding ids, or of the empty slot where they belong. */
+static uint32_t slot_probe(const mg_gram_hash *hash, const uint32_t *ids)
+{
+    uint32_t index = home_slot(hash, ids, hash->capacity);
+    for (;;) {
+        const uint32_t *slot = mg_gram_hash_slot(hash, index);
+        if (slot[hash->order] == 0 || same_ids(slot, ids, hash->order))
+            return index;
+        if (++index == hash->capacity)
+            index = 0;
+    }
+}
+
+/* Copies a record known to be absent into the first free slot from its home. */
+static void slot_place(const mg_gram_hash *hash, uint32_t *slots, uint32_t capacity, const uint32_t *record)
+{
+    uint32_t index = home_slot(hash, record, capacity);
+    while (slots[(size_t)index * hash->record_words + (size_t)hash->order] != 0)
+        if (++index == capacity)
+            index = 0;
+    memcpy(slots + (size_t)index * hash->record_words, record, slot_bytes(hash));
+}
+
+/* Rehash into 1.5 times the slots, rounded up as gram_hash.h says;
+ * unchanged on failure. */
+static int slots_grow(mg_gram_hash *hash)
+{
+    uint64_t wanted = (uint64_t)hash->capacity + hash->capacity / 2;
+    uint64_t capacity = mg_mem_usable_size(mg_grow_bytes((size_t)wanted * slot_bytes(hash))) / slot_bytes(hash);
+    if (capacity >= UINT32_MAX)
+        return MG_ERR_NOMEM;
+    uint32_t *slots = mg_calloc((size_t)capacity, slot_bytes(hash));
+    if (!slots)
+        return MG_ERR_NOMEM;
+    for (uint32_t index = 0; index < hash->capacity; index++) {
+        const uint32_t *slot = mg_gram_hash_slot(hash, index);
+        if (slot[hash->order] != 0)
+            slot_place(hash, slots, (uint32_t)capacity, slot);
+    }
+    mg_free(hash->slots, mg_gram_hash_bytes(hash));
+    hash->slots = slots;
+    hash->capacity = (uint32_t)capacity;
+    return MG_OK;
+}
+
+/* ---- table ---------------------------------------------------------------- */
+
+int mg_gram_hash_init(mg_gram_hash *hash, int order)
+{
+    hash->order = order;
+    hash->record_words = (size_t)order + 1;
+    hash->grams = 0;
+    hash->slots = mg_calloc(MG_GRAM_HASH_MIN, slot_bytes(hash));
+    hash->capacity = hash->slots ? MG_GRAM_HASH_MIN : 0;
+    return hash->slots ? MG_OK : MG_ERR_NOMEM;
+}
+
+void mg_gram_hash_free(mg_gram_hash *hash)
+{
+    mg_free(hash->slots, mg_gram_hash_bytes(hash));
+    hash->slots = NULL;
+    hash->capacity = 0;
+    hash->grams = 0;
+}
+
+size_t mg_gram_hash_bytes(const mg_gram_hash *hash)
+{
+    return (size_t)hash->capacity * slot_bytes(hash);
+}
+
+uint32_t mg_gram_hash_count(const mg_gram_hash *hash, const uint32_t *ids)
+{
+    return mg_gram_hash_slot(hash, slot_probe(hash, ids))[hash->order];
+}
+
+int mg_gram_hash_make_room(mg_gram_hash *hash)
+{
+    if ((hash->grams + 1) * 100 > (uint64_t)hash->capacity * MG_GRAM_HASH_LOAD)
+        return slots_grow(hash);
+    return MG_OK;
+}
+
+int mg_gram_hash_add(mg_gram_hash *hash, const uint32_t *ids)
+{
+    uint32_t *slot = mg_gram_hash_slot(hash, slot_probe(hash, ids));
+    if (slot[hash->order] != 0) {
+        if (slot[hash->order] < UINT32_MAX) /* saturate, never wrap */
+            slot[hash->order]++;
+        return MG_OK;
+    }
+    if ((hash->grams + 1) * 100 > (uint64_t)hash->capacity * MG_GRAM_HASH_LOAD) {
+        if (slots_grow(hash) != MG_OK)
+            return MG_ERR_NOMEM;
+        slot = mg_gram_hash_slot(hash, slot_probe(hash, ids));
+    }
+    memcpy(slot, ids, (size_t)hash->order * sizeof *ids);
+    slot[hash->order] = 1;
+    hash->grams++;
+    return MG_OK;
+}
+
+/* Starting after an empty slot, every gram is taken out and, if kept, put
+ * back from its home: each lands at or before its old place (counting
+ * round the end) and no probe run is cut. */
+void mg_gram_hash_filter(mg_gram_hash *hash, uint64_t min_count)
+{
+    uint32_t empty = 0;
+    while (mg_gram_hash_slot(hash, empty)[hash->order] != 0) /* the load keeps one */
+        empty++;
+    uint32_t held[MG_ORDER_MAX + 1];
+    for (uint64_t step = 1; step <= hash->capacity; step++) {
+        uint32_t *slot = mg_gram_hash_slot(hash, (uint32_t)((empty + step) % hash->capacity));
+        if (slot[hash->order] == 0)
+            continue;
+        memcpy(held, slot, slot_bytes(hash));
+        slot[hash->order] = 0;
+        if (held[hash->order] >= min_count)
+            slot_place(hash, hash->slots, hash->capacity, held);
+        else
+            hash->grams--;
+    }
+}
+
+uint32_t *mg_gram_hash_release(mg_gram_hash *hash, const uint32_t *remap, size_t *block_bytes)
+{
+    uint32_t *records = hash->slots;
+    uint64_t packed = 0;
+    for (uint32_t index = 0; index < hash->capacity; index++) {
+        const uint32_t *slot = mg_gram_hash_slot(hash, index);
+        if (slot[hash->order] == 0)
+            continue;
+        uint32_t *record = records + packed++ * hash->record_words;
+        for (int k = 0; k < hash->order; k++)
+            record[k] = remap ? remap[slot[k]] : slot[k];
+        record[hash->order] = slot[hash->order];
+    }
+    *block_bytes = mg_gram_hash_bytes(hash);
+    hash->slots = NULL;
+    hash->capacity = 0;
+    hash->grams = 0;
+    return records;
+}
+
+/* ---- sort ----------------------------------------------------------------- */
+
+static inline int records_compare(const uint32_t *a, const uint32_t *b, int keys)
+{
+    for (int k = 0; k < keys; k++)
+        if (a[k] != b[k])
+            return a[k] < b[k] ? -1 : 1;
+    return 0;
+}
+
+static inline void records_swap(uint32_t *a, uint32_t *b, size_t words)
+{
+    for (size_t k = 0; k < words; k++) {
+        uint32_t held = a[k];
+        a[k] = b[k];
+        b[k] = held;
+    }
+}
+
+/* Quicksort: the median of the first, middle and last records as pivot
+ * (they also stop both scans), Hoare partition, recursion on the smaller
+ * side only (depth O(log n)), insertion sort below SORT_SMALL. */
+void mg_records_sort(uint32_t *records, uint64_t count, size_t words, int keys)
+{
+#define RECORD(i) (records + (uint64_t)(i) * words)
+    uint32_t pivot[MG_ORDER_MAX + 1];
+    while (count > SORT_SMALL) {
+        uint64_t mid = count / 2, last = count - 1;
+        if (records_compare(RECORD(mid), RECORD(0), keys) < 0)
+            records_swap(RECORD(mid), RECORD(0), words);
+        if (records_compare(RECORD(last), RECORD(mid), keys) < 0) {
+            records_swap(RECORD(last), RECORD(mid), words);
+            if (records_compare(RECORD(mid), RECORD(0), keys) < 0)
+                records_swap(RECORD(mid), RECORD(0), words);
+        }
+        memcpy(pivot, RECORD(mid), words * sizeof *pivot);
+        uint64_t low = 0, high = last;
+        for (;;) {
+            while (records_compare(RECORD(low), pivot, keys) < 0)
+                low++;
+            while (records_compare(pivot, RECORD(high), keys) < 0)
+                high--;
+            if (low >= high)
+                break;
+            records_swap(RECORD(low++), RECORD(high--), words);
+        }
+        uint64_t left = high + 1;
+        if (left < count - left) {
+            mg_records_sort(records, left, words, keys);
+            records += left * words;
+            count -= left;
+        } else {
+            mg_records_sort(RECORD(left), count - left, words, keys);
+            count = left;
+        }
+    }
+    for (uint64_t k = 1; k < count; k++)
+        for (uint64_t at = k; at > 0 && records_compare(RECORD(at), RECORD(at - 1), keys) < 0; at--)
+            records_swap(RECORD(at), RECORD(at - 1), words);
+#undef RECORD
+}

@@ -1,0 +1,90 @@
+/*
+ * gram_hash.h — the training table of the compact backends (packed_arrays,
+ * trie): id tuple -> count, open addressing, and the in-place sort of its
+ * records at finalize.
+ *
+ *   slots (4 (order + 1) B), count 0 = empty
+ *   +-----+-----+-----+-------+-----+-----+-----+-------+--
+ *   | id0 | id1 | id2 | count | id0 | id1 | id2 | count |..   (order 3)
+ *   +-----+-----+-----+-------+-----+-----+-----+-------+--
+ *   home = fastrange(upper 32 bits of XXH3 of the ids), linear probing
+ *
+ * Growth: past MG_GRAM_HASH_LOAD percent the table is rehashed into 1.5
+ * times the slots, rounded up by common/grow.h (from 256 KiB straight to
+ * 8 MiB, whose outgrown blocks leave no dirty pages) and then to the
+ * allocator's size class (mg_mem_usable_size): the rounding is allocated
+ * anyway, and slots in it defer the next rehash. On gcide's first 15 MB
+ * (order 3, jemalloc) the last table is 32 MiB where plain 1.5x steps from
+ * 8 MiB reach 40.5 MiB: packed_arrays' training peak fell from 56.3 to 45.0
+ * bytes a trigram (its RSS after finalize rose from 8.98 to 9.13). An 8 MiB
+ * block is exactly jemalloc's oversize threshold, which it compares with >=.
+ *
+ * At finalize the slots are packed to the front of their block, renamed to
+ * dictionary ids and handed over (mg_gram_hash_release): the backend sorts
+ * them in place (mg_records_sort) and builds its frozen layout from the
+ * same block, so no second copy of the grams is made.
+ *
+ * Every heap byte goes through mem.h; a call that fails returns
+ * MG_ERR_NOMEM and leaves the table as it was.
+ */
+#ifndef MG_GRAM_HASH_H
+#define MG_GRAM_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    MG_GRAM_HASH_LOAD = 85, /* percent: the table grows past it */
+    MG_GRAM_HASH_MIN = 16,  /* slots of a new table */
+};
+
+typedef struct mg_gram_hash {
+    uint32_t *slots;     /* capacity slots of record_words uint32 */
+    uint32_t capacity;   /* slots */
+    uint64_t grams;      /* slots holding a gram */
+    int order;           /* ids per gram */
+    size_t record_words; /* uint32 per slot: order ids, then the count */
+} mg_gram_hash;
+
+/* An empty table of MG_GRAM_HASH_MIN slots: MG_OK or MG_ERR_NOMEM (then
+ * nothing is held). */
+int mg_gram_hash_init(mg_gram_hash *hash, int order);
+
+/* Frees the slots (if still held); the table is then empty, with none. */
+void mg_gram_hash_free(mg_gram_hash *hash);
+
+/* Bytes of the slot block. */
+size_t mg_gram_hash_bytes(const mg_gram_hash *hash);
+
+/* Slot `index` (< capacity): its count (word `order`) is 0 when empty. */
+static inline uint32_t *mg_gram_hash_slot(const mg_gram_hash *hash, uint32_t index)
+{
+    return hash->slots + (size_t)index * hash->record_words;
+}
+
+/* The gram's count (0 when absent). */
+uint32_t mg_gram_hash_count(const mg_gram_hash *hash, const uint32_t *ids);
+
+/* Room for one more gram without a rehash (grows if needed): lets a caller
+ * take the memory before it changes anything else. */
+int mg_gram_hash_make_room(mg_gram_hash *hash);
+
+/* Count of ids plus one (saturating at UINT32_MAX); a new gram may grow
+ * the table first. */
+int mg_gram_hash_add(mg_gram_hash *hash, const uint32_t *ids);
+
+/* Drops the grams counted below min_count, without allocating. */
+void mg_gram_hash_filter(mg_gram_hash *hash, uint64_t min_count);
+
+/* Hands the slot block over: the grams packed to its front as records
+ * | ids | count |, each id replaced by remap[id] (remap NULL: kept), in
+ * slot order. *block_bytes gets the block's size (for mg_free or
+ * mg_realloc); the table is left empty, with no slots. */
+uint32_t *mg_gram_hash_release(mg_gram_hash *hash, const uint32_t *remap, size_t *block_bytes);
+
+/* Sorts `count` records of `words` (<= MG_ORDER_MAX + 1) uint32 in place
+ * by their first `keys` words (as unsigned tuples). No allocation: glibc's qsort would malloc a
+ * copy of the whole array, outside mem.h. */
+void mg_records_sort(uint32_t *records, uint64_t count, size_t words, int keys);
+
+#endif
