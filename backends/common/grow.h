@@ -20,8 +20,9 @@
  * price: a small table reserves 8 MiB early, so the training peak of 1/16
  * of gcide rose from 47 to 73 B a trigram (the whole: 42 -> 41). The
  * pages of a huge block are resident only once written, so a block
- * reserved ahead costs address space, not RSS. This shapes sizes only: no
- * backend asks the allocator anything, or measures it.
+ * reserved ahead costs address space, not RSS. This shapes sizes only; a
+ * backend may also fill a block's size class (mem.h's mg_mem_usable_size,
+ * as common/gram_hash does), but none measures the allocator.
  */
 #ifndef MG_GROW_H
 #define MG_GROW_H
