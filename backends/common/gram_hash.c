@@ -117,11 +117,15 @@ uint32_t mg_gram_hash_count(const mg_gram_hash *hash, const uint32_t *ids)
     return mg_gram_hash_slot(hash, slot_probe(hash, ids))[hash->order];
 }
 
+/* Whether one more gram would pass the load. */
+static inline bool full(const mg_gram_hash *hash)
+{
+    return (hash->grams + 1) * 100 > (uint64_t)hash->capacity * MG_GRAM_HASH_LOAD;
+}
+
 int mg_gram_hash_make_room(mg_gram_hash *hash)
 {
-    if ((hash->grams + 1) * 100 > (uint64_t)hash->capacity * MG_GRAM_HASH_LOAD)
-        return slots_grow(hash);
-    return MG_OK;
+    return full(hash) ? slots_grow(hash) : MG_OK;
 }
 
 int mg_gram_hash_add(mg_gram_hash *hash, const uint32_t *ids)
@@ -132,7 +136,7 @@ int mg_gram_hash_add(mg_gram_hash *hash, const uint32_t *ids)
             slot[hash->order]++;
         return MG_OK;
     }
-    if ((hash->grams + 1) * 100 > (uint64_t)hash->capacity * MG_GRAM_HASH_LOAD) {
+    if (full(hash)) {
         if (slots_grow(hash) != MG_OK)
             return MG_ERR_NOMEM;
         slot = mg_gram_hash_slot(hash, slot_probe(hash, ids));
