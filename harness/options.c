@@ -67,7 +67,6 @@ void mg_option_start(void)
 int mg_option_next(int argc, char **argv, const struct option *table, int *option_index, const char *program,
                    char *error, size_t error_size)
 {
-    opterr = 0;
     int code = getopt_long(argc, argv, ":", table, option_index); /* ':' first: a missing value is told apart */
     if (code == '?')
         snprintf(error, error_size, "unknown option '%s' (see %s --help)", argv[optind - 1], program);

@@ -582,6 +582,13 @@ static json_t *run_child(const char *exe, const cell *job, const sweep_plan *pla
 
 /* ---- the sweep --------------------------------------------------------------------- */
 
+/* Which side runs the turn-th run of a cell in a pass: the first side
+ * alternates from cell to cell and pass to pass. */
+static int side_of(int turn, uint64_t pass, int index, int side_count)
+{
+    return (int)(((uint64_t)turn + pass + (uint64_t)index) % (uint64_t)side_count);
+}
+
 /* Every run's command line, in the order the sweep would start them. */
 static void print_plan(const char *exe, const sweep_plan *plan)
 {
@@ -593,7 +600,7 @@ static void print_plan(const char *exe, const sweep_plan *plan)
             for (int turn = 0; turn < side_count; turn++) {
                 child_command command; /* ~29 KiB: fine on the main thread's stack */
                 char error[512];
-                const char *side_exe = exes[((uint64_t)turn + pass + (uint64_t)index) % (uint64_t)side_count];
+                const char *side_exe = exes[side_of(turn, pass, index, side_count)];
                 if (cell_command(side_exe, &job, plan, &command, error, sizeof error) != 0) {
                     printf("# %s: %s\n", job.backend, error);
                     continue;
@@ -665,7 +672,7 @@ static int run_cells(const sweep_plan *plan, sweep_side *sides, int side_count)
             char key[1024];
             cell_key(job.backend, job.corpus, job.fraction, job.order, job.allocator, key, sizeof key);
             for (int turn = 0; turn < side_count; turn++) {
-                sweep_side *side = &sides[((uint64_t)turn + pass + (uint64_t)index) % (uint64_t)side_count];
+                sweep_side *side = &sides[side_of(turn, pass, index, side_count)];
                 if (done_count(&side->done, key) > pass) {
                     show_progress(tty, ++step, total, &job, side->label, "done before", 0);
                     continue;
