@@ -48,6 +48,8 @@ typedef struct report {
     size_t floor_count;
     const char *backends[NAMES_MAX]; /* in order of first appearance */
     int backend_count;
+    const char *allocators[NAMES_MAX]; /* allocator names (without options), in order of first appearance */
+    int allocator_count;
     /* the chart series: see charts.h */
     int order;
     const char *allocator, *scaled_corpus;
@@ -100,13 +102,14 @@ static double number_of(json_t *object, const char *field)
     return json_is_number(value) ? json_number_value(value) : NAN;
 }
 
-static void add_backend_name(report *report, const char *name)
+/* Adds name to names[] (of *count) unless it is there; NAMES_MAX at most. */
+static void add_name(const char **names, int *count, const char *name)
 {
-    for (int index = 0; index < report->backend_count; index++)
-        if (strcmp(report->backends[index], name) == 0)
+    for (int index = 0; index < *count; index++)
+        if (strcmp(names[index], name) == 0)
             return;
-    if (report->backend_count < NAMES_MAX)
-        report->backends[report->backend_count++] = name;
+    if (*count < NAMES_MAX)
+        names[(*count)++] = name;
 }
 
 static void describe_run(report *report, report_run *run, json_t *object)
@@ -123,7 +126,8 @@ static void describe_run(report *report, report_run *run, json_t *object)
     run->ok = strcmp(run->status, "ok") == 0 && run->ngrams > 0;
     for (int layer = 0; layer < LAYERS; layer++)
         run->growth[layer] = mg_run_layer_growth(object, layer_names[layer]);
-    add_backend_name(report, run->backend);
+    add_name(report->backends, &report->backend_count, run->backend);
+    add_name(report->allocators, &report->allocator_count, run->allocator);
 }
 
 static int same_cell(const char *corpus, double fraction, int order, const report_run *run)
@@ -481,6 +485,123 @@ static void markdown_floor(FILE *file, const report *report)
     }
 }
 
+/* ---- backend x allocator ------------------------------------------------------------------- */
+
+/* The run of backend under allocator in the cell of size (ok or not), or NULL. */
+static const report_run *run_under(const report *report, const char *backend, const char *allocator,
+                                   const report_run *size)
+{
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        if (strcmp(run->backend, backend) == 0 && strcmp(run->allocator, allocator) == 0 &&
+            same_cell(size->corpus, size->fraction, size->order, run))
+            return run;
+    }
+    return NULL;
+}
+
+/* The (corpus, fraction, order) cell with the most allocators among its ok runs (then the
+ * most backend x allocator pairs, then the most tokens): where allocators are compared.
+ * NULL when no cell has two allocators. */
+static const report_run *allocator_cell(const report *report)
+{
+    const report_run *best = NULL;
+    int best_allocators = 1, best_pairs = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *candidate = &report->runs[index];
+        if (!candidate->ok)
+            continue;
+        int allocators = 0, pairs = 0;
+        for (int a = 0; a < report->allocator_count; a++) {
+            int here = 0;
+            for (int b = 0; b < report->backend_count; b++) {
+                const report_run *run = run_under(report, report->backends[b], report->allocators[a], candidate);
+                here += run && run->ok;
+            }
+            allocators += here > 0;
+            pairs += here;
+        }
+        if (allocators > best_allocators || (allocators == best_allocators && best &&
+                                              (pairs > best_pairs || (pairs == best_pairs && candidate->tokens > best->tokens)))) {
+            best = candidate;
+            best_allocators = allocators;
+            best_pairs = pairs;
+        }
+    }
+    return best;
+}
+
+/* RSS per n-gram and fragmentation (rss / allocated) of one pair; NAN where not measured ok. */
+static void pair_figures(const report_run *run, double *rss, double *fragmentation)
+{
+    *rss = run && run->ok ? per_ngram(run, RSS) : NAN;
+    *fragmentation = run && run->ok ? mg_run_figure(run->json, "derived", "fragmentation") : NAN;
+}
+
+/* One matrix cell as text: "RSS (fragmentation)", unknown for a figure or a run that is not there,
+ * or the status of a run that did not end ok. */
+static void pair_text(const report_run *run, const char *unknown, char *cell, size_t cell_size)
+{
+    double rss, fragmentation;
+    pair_figures(run, &rss, &fragmentation);
+    if (!run)
+        snprintf(cell, cell_size, "%s", unknown);
+    else if (!isfinite(rss))
+        snprintf(cell, cell_size, "%s", run->status);
+    else if (isfinite(fragmentation))
+        snprintf(cell, cell_size, "%.1f (%.2f)", rss, fragmentation);
+    else
+        snprintf(cell, cell_size, "%.1f (%s)", rss, unknown);
+}
+
+/* The matrix's rows, each starting with row_format (the backend), then cell_format per allocator. */
+static void put_allocator_rows(FILE *file, const report *report, const report_run *size, const char *row_format,
+                               const char *cell_format, const char *unknown)
+{
+    for (int b = 0; b < report->backend_count; b++) {
+        fprintf(file, row_format, report->backends[b]);
+        for (int a = 0; a < report->allocator_count; a++) {
+            char cell[48];
+            pair_text(run_under(report, report->backends[b], report->allocators[a], size), unknown, cell, sizeof cell);
+            fprintf(file, cell_format, cell);
+        }
+    }
+}
+
+/* The matrix as a Markdown table: one row per backend, one column per allocator, each cell
+ * "RSS per n-gram (fragmentation)", or the run's status when it did not end ok. */
+static void markdown_allocators(FILE *file, const report *report, const report_run *size)
+{
+    fputs("\n## Backend × allocator\n\n", file);
+    if (!size) {
+        fputs("No corpus size was measured under two allocators.\n", file);
+        return;
+    }
+    fprintf(file, "At %s fraction %.4g, order %d (%.0f tokens): RSS per distinct n-gram in bytes (growth over the "
+                  "baseline after finalize), and in brackets fragmentation = RSS / allocated (– where the allocator "
+                  "has no allocated figure).\n\n| backend |", size->corpus, size->fraction, size->order, size->tokens);
+    for (int a = 0; a < report->allocator_count; a++)
+        fprintf(file, " %s |", report->allocators[a]);
+    fputs("\n|---|", file);
+    for (int a = 0; a < report->allocator_count; a++)
+        fputs("--:|", file);
+    put_allocator_rows(file, report, size, "\n| %s |", " %s |", "–");
+    fputs("\n", file);
+}
+
+/* The same matrix for the terminal, fixed-width. */
+static void print_allocators(FILE *out, const report *report, const report_run *size)
+{
+    if (!size)
+        return;
+    fprintf(out, "\nRSS bytes per n-gram (fragmentation = RSS / allocated), backend x allocator, at %s fraction "
+                 "%.4g, order %d:\n%-20s", size->corpus, size->fraction, size->order, "");
+    for (int a = 0; a < report->allocator_count; a++)
+        fprintf(out, " %16.16s", report->allocators[a]);
+    put_allocator_rows(out, report, size, "\n%-20.20s", " %16s", "-");
+    fputc('\n', out);
+}
+
 static const char *const chart_names[] = {"memory-vs-size", "bytes-breakdown", "pareto", "growth"};
 #define CHART_COUNT (sizeof chart_names / sizeof chart_names[0])
 
@@ -500,11 +621,15 @@ static int write_markdown(const report *report, report_run **scratch, char *erro
         if (first)
             markdown_corpus_table(file, report, report->runs[index].corpus);
     }
+    const report_run *allocator_size = allocator_cell(report);
+    markdown_allocators(file, report, allocator_size);
     markdown_growth(file, report, scratch);
     markdown_floor(file, report);
     fputs("\n## Charts\n\n", file);
     for (size_t chart = 0; chart < CHART_COUNT; chart++)
         fprintf(file, "![%s](charts/%s.svg)\n\n", chart_names[chart], chart_names[chart]);
+    if (allocator_size)
+        fputs("![backend x allocator](charts/allocators.svg)\n\n", file);
     for (int index = 0; index < report->backend_count; index++)
         fprintf(file, "![timeline of %s](charts/timeline-%s.svg)\n\n", report->backends[index], report->backends[index]);
     return output_close(&output, error, error_size);
@@ -686,6 +811,52 @@ static int growth_data(chart *chart, report_run **scratch, int *fitted, char *er
         ++*fitted;
         fprintf(output.file, "%s %.4f %.4f \"%s\"\n", report->backends[index], fit.allocated, fit.rss,
                 is_sparse(&fit) ? "sparse" : "");
+    }
+    return output_close(&output, error, error_size);
+}
+
+/* A name as a double-quoted gnuplot data field: quotes, backslashes and control bytes become '?',
+ * so a hostile name stays one field of data. */
+static void put_data_label(FILE *file, const char *name)
+{
+    fputc('"', file);
+    for (const unsigned char *at = (const unsigned char *)name; *at; at++)
+        fputc(*at == '"' || *at == '\\' || *at < 0x20 || *at == 0x7f ? '?' : *at, file);
+    fputc('"', file);
+}
+
+/* The backend x allocator heat map's data: allocators.dat (column row rss fragmentation, one
+ * line per pair that ended ok), allocators-columns.dat and allocators-rows.dat (index "name"). */
+static int allocators_data(chart *chart, const report_run *size, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    output_file output;
+    if (data_open(&output, chart, "allocators", error, error_size) != 0)
+        return -1;
+    for (int b = 0; b < report->backend_count; b++)
+        for (int a = 0; a < report->allocator_count; a++) {
+            double rss, fragmentation;
+            pair_figures(run_under(report, report->backends[b], report->allocators[a], size), &rss, &fragmentation);
+            if (isfinite(rss) && rss > 0) {
+                fprintf(output.file, "%d %d %.3f", a, b, rss);
+                put_figure(output.file, " ", 3, fragmentation, "NaN");
+                fputc('\n', output.file);
+            }
+        }
+    if (output_close(&output, error, error_size) != 0 ||
+        data_open(&output, chart, "allocators-columns", error, error_size) != 0)
+        return -1;
+    for (int a = 0; a < report->allocator_count; a++) {
+        fprintf(output.file, "%d ", a);
+        put_data_label(output.file, report->allocators[a]);
+        fputc('\n', output.file);
+    }
+    if (output_close(&output, error, error_size) != 0 || data_open(&output, chart, "allocators-rows", error, error_size) != 0)
+        return -1;
+    for (int b = 0; b < report->backend_count; b++) {
+        fprintf(output.file, "%d ", b);
+        put_data_label(output.file, report->backends[b]);
+        fputc('\n', output.file);
     }
     return output_close(&output, error, error_size);
 }
@@ -889,6 +1060,24 @@ static int draw_timelines(chart *chart, report_run **scratch, char *error, size_
     return 0;
 }
 
+/* The heat map of RSS per n-gram, backend x allocator, where allocators were compared. */
+static int draw_allocators(chart *chart, char *error, size_t error_size)
+{
+    const report *report = chart->report;
+    const report_run *size = allocator_cell(report);
+    if (!size)
+        return 0;
+    if (allocators_data(chart, size, error, error_size) != 0)
+        return -1;
+    char cell[256], settings[512];
+    snprintf(cell, sizeof cell, "%s fraction %.4g, order %d (%.0f tokens)", size->corpus, size->fraction,
+             size->order, size->tokens);
+    gnuplot_text(cell);
+    snprintf(settings, sizeof settings, "names=''; title_detail='%s'; cell_detail=''; columns=%d; rows=%d", cell,
+             report->allocator_count, report->backend_count);
+    return run_gnuplot(chart, "allocators", "allocators", settings, error, error_size);
+}
+
 static int write_charts(const report *report, report_run **scratch, char *error, size_t error_size)
 {
     chart chart = {.report = report};
@@ -901,12 +1090,12 @@ static int write_charts(const report *report, report_run **scratch, char *error,
         snprintf(error, error_size, "no run ended ok: nothing to chart");
         return -1;
     }
-    if (draw_size_charts(&chart, scratch, error, error_size) != 0)
+    if (draw_size_charts(&chart, scratch, error, error_size) != 0 || draw_allocators(&chart, error, error_size) != 0)
         return -1;
     return draw_timelines(&chart, scratch, error, error_size);
 }
 
-int mg_report_write(const char *dir, char *error, size_t error_size)
+int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_size)
 {
     report report = {.dir = dir};
     int status = load_report(&report, error, error_size);
@@ -917,6 +1106,8 @@ int mg_report_write(const char *dir, char *error, size_t error_size)
     }
     if (status == 0) {
         choose_series(&report);
+        if (terminal)
+            print_allocators(terminal, &report, allocator_cell(&report));
         status = write_csv(&report, error, error_size);
     }
     if (status == 0)

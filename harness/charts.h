@@ -4,8 +4,11 @@
  * From DIR/results.jsonl (and DIR/floor.jsonl when present: lines of
  * `memgrams floor`, schema memgrams.floor/1) it writes
  *   summary.csv   every run, one row: layers, ratios, speeds
- *   summary.md    per corpus the same as tables; the growth table; the floor
- *   charts/       memory-vs-size, bytes-breakdown, pareto, growth and
+ *   summary.md    per corpus the same as tables; the backend x allocator
+ *                 table; the growth table; the floor
+ *   charts/       memory-vs-size, bytes-breakdown, pareto, growth,
+ *                 allocators (backend x allocator heat map, where a corpus
+ *                 size was measured under two allocators or more) and
  *                 timeline-<backend>, each as .svg and .png (gnuplot, with
  *                 scripts/NAME.gp) and the .dat files they plot
  * Each file is written under a temporary name and renamed when complete.
@@ -19,12 +22,14 @@
 #define MG_CHARTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* RSS growing faster than allocated by more than this exponent flags
  * "sparse memory" (seed 001); see the justification in charts.c. */
 #define MG_SPARSE_MARGIN 0.10
 
-/* Writes the files; 0, or -1 with a one-line message (what was written stays). */
-int mg_report_write(const char *dir, char *error, size_t error_size);
+/* Writes the files, and prints the backend x allocator table to terminal (when not NULL);
+ * 0, or -1 with a one-line message (what was written stays). */
+int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_size);
 
 #endif

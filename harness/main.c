@@ -344,7 +344,7 @@ static int command_report(int argc, char **argv)
         return usage_error("report", "%s", error);
     if (!sweep_results)
         return 0;
-    if (mg_report_write(argv[1], error, sizeof error) != 0) {
+    if (mg_report_write(argv[1], stdout, error, sizeof error) != 0) {
         fprintf(stderr, "memgrams report: %s\n", error);
         return EXIT_FAILED;
     }

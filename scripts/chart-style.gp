@@ -6,8 +6,9 @@
 # Backend names hold underscores: no enhanced text anywhere.
 
 # one colour per backend, in the order of `names`
-array colours[9] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
-colour(i) = colours[(i - 1) % 9 + 1]
+array colours[16] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", \
+                     "#bcbd22", "#393b79", "#e7969c", "#637939", "#7b4173", "#3182bd", "#843c39"]
+colour(i) = colours[(i - 1) % 16 + 1]
 series = words(names)
 
 svg_terminal = "set terminal svg size 960,600 dynamic noenhanced font 'DejaVu Sans,12' background rgb 'white'"

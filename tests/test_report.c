@@ -117,6 +117,96 @@ Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout 
     mgt_temp_remove(corpus);
 }
 
+/* Runs `memgrams sweep` with args (their --out being out) and loads out/results.jsonl. */
+static json_t *sweep_and_load(const char **args, const char *out, size_t *count)
+{
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "sweep exited %d: %s", result.exit_code, result.err);
+    command_result_free(&result);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    return load_json_lines(path, count);
+}
+
+/* RSS growth from baseline to finalize per n-gram, as the report computes it, from the run itself. */
+static double rss_per_ngram(json_t *run)
+{
+    double base = 0, done = 0;
+    size_t index;
+    json_t *phase;
+    json_array_foreach(json_object_get(run, "phases"), index, phase) {
+        const char *name = json_string_value(json_object_get(phase, "name"));
+        if (strcmp(name, "baseline") == 0)
+            base = json_number_value(json_object_get(phase, "rss"));
+        if (strcmp(name, "finalize") == 0)
+            done = json_number_value(json_object_get(phase, "rss"));
+    }
+    return (done - base) / (double)json_integer_value(json_object_get(run, "ngrams"));
+}
+
+Test(report, backends_under_two_allocators_give_the_matrix_and_its_heat_map, .timeout = 120)
+{
+    char *corpus = zipf_corpus(2000), *out = temp_folder();
+    const char *sweep_args[] = {"sweep", "--backends", "interned_hash,trie", "--corpora", corpus,
+                                "--allocators", "jemalloc,glibc", "--out", out, NULL};
+    size_t count;
+    json_t *runs = sweep_and_load(sweep_args, out, &count);
+    cr_assert_eq(count, 4);
+
+    /* a shared results file may name a backend anything: it stays one label of data */
+    char results_path[4200];
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", out);
+    FILE *results = fopen(results_path, "w");
+    cr_assert(results);
+    for (size_t index = 0; index < count; index++) {
+        json_t *run = json_array_get(runs, index);
+        if (strcmp(json_string_value(json_object_get(run, "backend")), "trie") == 0)
+            json_object_set_new(run, "backend", json_string("tr\"ie"));
+        char *line = json_dumps(run, JSON_COMPACT);
+        fprintf(results, "%s\n", line);
+        free(line);
+    }
+    cr_assert_eq(fclose(results), 0);
+
+    const char *report_args[] = {"report", out, NULL};
+    command_result report = memgrams(report_args, NULL);
+    cr_assert_eq(report.exit_code, 0, "report exited %d: %s", report.exit_code, report.err);
+    cr_expect(strstr(report.out, "backend x allocator"), "no matrix on stdout: %s", report.out);
+    command_result_free(&report);
+    expect_chart(out, "allocators");
+
+    char md_path[4200];
+    snprintf(md_path, sizeof md_path, "%s/summary.md", out);
+    mgt_buffer md = {0};
+    cr_assert_eq(mgt_read_file(md_path, &md), 0);
+    mgt_buffer_append_byte(&md, 0);
+    const char *matrix = strstr((char *)md.bytes, "## Backend × allocator");
+    cr_assert(matrix, "summary.md has no backend x allocator section");
+    cr_expect(strstr(matrix, "| backend | jemalloc | glibc |"), "columns: %.300s", matrix);
+    for (size_t index = 0; index < count; index++) {
+        json_t *run = json_array_get(runs, index);
+        if (strcmp(json_string_value(json_object_get(run, "backend")), "interned_hash") != 0)
+            continue;
+        char cell[64];
+        snprintf(cell, sizeof cell, " %.1f (%.2f) |", rss_per_ngram(run),
+                 json_number_value(json_object_get(json_object_get(run, "derived"), "fragmentation")));
+        cr_expect(strstr(matrix, cell), "no cell '%s' for interned_hash under %s in: %.600s", cell,
+                  json_string_value(json_object_get(run, "allocator")), matrix);
+    }
+    mgt_buffer_free(&md);
+
+    char rows_path[4200];
+    snprintf(rows_path, sizeof rows_path, "%s/charts/allocators-rows.dat", out);
+    mgt_buffer rows = {0};
+    cr_assert_eq(mgt_read_file(rows_path, &rows), 0);
+    mgt_buffer_append_byte(&rows, 0);
+    cr_expect_str_eq((char *)rows.bytes, "0 \"interned_hash\"\n1 \"tr?ie\"\n");
+    mgt_buffer_free(&rows);
+    json_decref(runs);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
 Test(report, a_bad_results_line_is_an_input_error_and_leaves_no_files)
 {
     char *out = temp_folder();
@@ -203,13 +293,8 @@ Test(peer, python_dict_counts_equal_the_harness_counts, .timeout = 120)
     char *corpus = mgt_temp_file(hostile_text, sizeof hostile_text - 1), *out = temp_folder();
     const char *args[] = {"sweep", "--backends", "naive_hash,python_dict", "--corpora", corpus, "--orders", "1,2,3",
                           "--allocators", "glibc", "--out", out, NULL};
-    command_result result = memgrams(args, NULL);
-    cr_assert_eq(result.exit_code, 0, "sweep exited %d: %s", result.exit_code, result.err);
-    command_result_free(&result);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/results.jsonl", out);
     size_t count;
-    json_t *runs = load_json_lines(path, &count);
+    json_t *runs = sweep_and_load(args, out, &count);
     cr_assert_eq(count, 6, "%zu runs, expected 6", count);
     for (size_t order = 0; order < 3; order++) {
         json_t *peer_run = json_array_get(runs, 3 + order);
