@@ -232,13 +232,25 @@ static json_t *jemalloc_config_json(const mg_probe *probe)
     return config;
 }
 
+static void add_setting(void *config, const char *name, int64_t value)
+{
+    json_object_set_new(config, name, json_integer(value));
+}
+
 static json_t *allocator_config_json(const mg_probe *probe)
 {
     json_t *config = probe->kind == MG_ALLOCATOR_JEMALLOC ? jemalloc_config_json(probe) : json_object();
+    mg_probe_settings(probe, add_setting, config);
     static const char *const variables[] = {"MALLOC_CONF", "GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "LD_PRELOAD"};
     for (size_t index = 0; index < sizeof variables / sizeof variables[0]; index++) {
         const char *value = getenv(variables[index]);
         json_object_set_new(config, variables[index], value ? json_string(value) : json_null());
+    }
+    for (char **variable = environ; *variable; variable++) { /* the ones mimalloc and tcmalloc read */
+        size_t name_length = strcspn(*variable, "=");
+        if ((strncmp(*variable, "MIMALLOC_", 9) == 0 || strncmp(*variable, "TCMALLOC_", 9) == 0) &&
+            (*variable)[name_length] == '=')
+            json_object_setn_new(config, *variable, name_length, json_string(*variable + name_length + 1));
     }
     json_object_set_new(config, "library", json_string(probe->allocator_library));
     return config;
