@@ -38,7 +38,7 @@ static const preloaded_allocator *find_preloaded(const char *name)
 /* KEY is [a-z0-9_]+; VALUE is printable without ',' (between options) or ':'
  * (MALLOC_CONF's and GLIBC_TUNABLES' own separator), so no option can smuggle
  * in another. 0, or -1 with the fault in error. */
-static int check_option(const char *spec_text, const char *option, size_t length, char *error, size_t error_size)
+static int check_option(const char *shown, const char *option, size_t length, char *error, size_t error_size)
 {
     const char *equals = memchr(option, '=', length);
     size_t key_length = equals ? (size_t)(equals - option) : 0;
@@ -51,7 +51,7 @@ static int check_option(const char *spec_text, const char *option, size_t length
         return 0;
     snprintf(error, error_size,
              "allocator '%s': options must be KEY=VALUE[,KEY=VALUE...], KEY of a-z 0-9 _, VALUE printable without , or :",
-             spec_text);
+             shown);
     return -1;
 }
 
@@ -62,20 +62,26 @@ int mg_allocator_parse(const char *text, mg_allocator_spec *spec, char *error, s
         snprintf(error, error_size, "allocator spec is too long");
         return -1;
     }
+    char shown[sizeof spec->text]; /* text as a message shows it: one line */
+    snprintf(shown, sizeof shown, "%s", text);
+    for (char *cursor = shown; *cursor; cursor++)
+        if (!isprint((unsigned char)*cursor))
+            *cursor = '?';
     snprintf(spec->text, sizeof spec->text, "%s", text);
     size_t name_length = strcspn(text, ":");
     if (name_length >= sizeof spec->name)
         name_length = sizeof spec->name - 1;
     memcpy(spec->name, text, name_length);
     if (strcmp(spec->name, "glibc") != 0 && !find_preloaded(spec->name)) {
-        snprintf(error, error_size, "unknown allocator '%s' (valid: %s)", spec->name, mg_allocator_names);
+        snprintf(error, error_size, "unknown allocator '%.*s' (valid: %s)", (int)name_length, shown,
+                 mg_allocator_names);
         return -1;
     }
     if (text[name_length] != ':')
         return 0;
     for (const char *option = text + name_length + 1;; option++) {
         size_t length = strcspn(option, ",");
-        if (check_option(text, option, length, error, error_size) != 0)
+        if (check_option(shown, option, length, error, error_size) != 0)
             return -1;
         option += length;
         if (!*option)
@@ -144,13 +150,22 @@ static void set_prefixed_variables(const char *prefix, const char *options)
     }
 }
 
+void mg_allocator_library(const mg_allocator_spec *spec, char *path, size_t path_size)
+{
+    const preloaded_allocator *allocator = find_preloaded(spec->name);
+    if (allocator)
+        snprintf(path, path_size, "%s/%s", allocator->libdir, allocator->library);
+    else
+        snprintf(path, path_size, "%s", "");
+}
+
 /* LD_PRELOAD = the allocator's library, then what was preloaded besides
  * allocators; its options into MALLOC_CONF or its own variables. */
-static int prepare_preloaded(const preloaded_allocator *allocator, const char *options, const char *kept,
+static int prepare_preloaded(const mg_allocator_spec *spec, const preloaded_allocator *allocator, const char *kept,
                              char *error, size_t error_size)
 {
     char library[512], value[4096];
-    snprintf(library, sizeof library, "%s/%s", allocator->libdir, allocator->library);
+    mg_allocator_library(spec, library, sizeof library);
     if (access(library, R_OK) != 0) {
         snprintf(error, error_size, "allocator %s: %s not found (install %s)", allocator->name, library,
                  allocator->package);
@@ -158,13 +173,13 @@ static int prepare_preloaded(const preloaded_allocator *allocator, const char *o
     }
     snprintf(value, sizeof value, "%s%s%s", library, kept[0] ? ":" : "", kept);
     setenv("LD_PRELOAD", value, 1);
-    if (!options[0])
+    if (!spec->options[0])
         return 0;
     if (allocator->variable_prefix) {
-        set_prefixed_variables(allocator->variable_prefix, options);
+        set_prefixed_variables(allocator->variable_prefix, spec->options);
         return 0;
     }
-    snprintf(value, sizeof value, "%s", options);
+    snprintf(value, sizeof value, "%s", spec->options);
     for (char *cursor = value; *cursor; cursor++)
         if (*cursor == '=')
             *cursor = ':'; /* MALLOC_CONF spells KEY:VALUE */
@@ -178,7 +193,7 @@ int mg_allocator_prepare_exec(const mg_allocator_spec *spec, char *error, size_t
     preload_without_allocators(kept, sizeof kept);
     const preloaded_allocator *allocator = find_preloaded(spec->name);
     if (allocator) {
-        if (prepare_preloaded(allocator, spec->options, kept, error, error_size) != 0)
+        if (prepare_preloaded(spec, allocator, kept, error, error_size) != 0)
             return -1;
     } else {
         if (kept[0])

@@ -31,6 +31,9 @@ int mg_allocator_parse(const char *text, mg_allocator_spec *spec, char *error, s
 /* Does this process already run under spec? */
 int mg_allocator_in_place(const mg_allocator_spec *spec, const mg_probe *probe);
 
+/* The file LD_PRELOAD names for spec's allocator, into path; "" for glibc. */
+void mg_allocator_library(const mg_allocator_spec *spec, char *path, size_t path_size);
+
 /* Sets this process's environment so that an exec runs under spec: LD_PRELOAD
  * (any allocator library already there dropped), MALLOC_CONF, GLIBC_TUNABLES
  * or MIMALLOC_* / TCMALLOC_*, and MEMGRAMS_ALLOCATOR. */
