@@ -35,6 +35,13 @@ static double ratio(double numerator, double denominator)
     return (isfinite(numerator) && isfinite(denominator) && denominator > 0) ? numerator / denominator : NAN;
 }
 
+/* Two layers' changes: NAN (null) when the first fell below its baseline
+ * (mimalloc's commit can), as the second's never may. */
+static double layer_ratio(double numerator, double denominator)
+{
+    return numerator >= 0 ? ratio(numerator, denominator) : NAN;
+}
+
 /* First line of a file, trimmed; "" when unreadable. */
 static void read_first_line(const char *path, char *line, size_t line_size)
 {
@@ -145,11 +152,11 @@ static json_t *derived_json(const mg_run_result *result)
         "bytes_per_ngram_allocated", real_or_null(ratio(allocated, ngrams)),
         "bytes_per_ngram_rss", real_or_null(ratio(rss, ngrams)),
         "peak_bytes_per_ngram_rss", real_or_null(ratio(peak, ngrams)),
-        "fragmentation", real_or_null(ratio(rss, allocated)),
-        "allocator_frag_ratio", real_or_null(ratio(active, allocated)),
-        "allocator_rss_ratio", real_or_null(ratio(resident, active)),
-        "rss_overhead_ratio", real_or_null(ratio(rss, resident)),
-        "allocated_requested_ratio", real_or_null(ratio(allocated, requested)),
+        "fragmentation", real_or_null(layer_ratio(rss, allocated)),
+        "allocator_frag_ratio", real_or_null(layer_ratio(active, allocated)),
+        "allocator_rss_ratio", real_or_null(layer_ratio(resident, active)),
+        "rss_overhead_ratio", real_or_null(layer_ratio(rss, resident)),
+        "allocated_requested_ratio", real_or_null(layer_ratio(allocated, requested)),
         "estimated_bytes_per_ngram", real_or_null(result->estimated_bytes_per_ngram));
 }
 
