@@ -2,21 +2,20 @@
  * probe.h — memory probes: the layers of shared/DESIGN.md's measurement model.
  *
  *   requested  mem.h counters (exact)
- *   allocated  jemalloc stats.allocated; glibc mallinfo2 uordblks + hblkhd;
- *              mimalloc the blocks in use of its heap's pages; tcmalloc
- *              generic.current_allocated_bytes
- *   active     jemalloc stats.active; mimalloc the pages' capacity; tcmalloc
- *              heap_size less the page heap's free and unmapped bytes
- *              (unknown under glibc)
- *   resident   jemalloc stats.resident; mimalloc mi_process_info's commit;
- *              tcmalloc generic.total_physical_bytes (unknown under glibc)
+ *   allocated  jemalloc stats.allocated; glibc mallinfo2 uordblks + hblkhd
+ *   active     jemalloc stats.active            (unknown under glibc)
+ *   resident   jemalloc stats.resident          (unknown under glibc)
  *   rss        /proc/self/status VmRSS, RssAnon; peak VmHWM, reset through
  *              /proc/self/clear_refs
  *
+ * mimalloc's and tcmalloc's layers come from their own counters: mimalloc's
+ * from a walk of its heap's pages (blocks in use, blocks carved out) and
+ * mi_process_info's commit, tcmalloc's from its numeric properties;
+ * docs/allocators.md has the mapping and how exact each layer is.
+ *
  * The allocator is whatever the process runs under (LD_PRELOAD picks it);
- * jemalloc's mallctl and mimalloc's and tcmalloc's introspection calls are
- * looked up at run time (never linked), jemalloc's epoch refreshed before
- * every read. docs/allocators.md has the mapping and how exact each is.
+ * jemalloc's mallctl and mimalloc's and tcmalloc's calls are looked up at
+ * run time (never linked), jemalloc's epoch refreshed before every read.
  * Sampling allocates nothing: /proc is read with plain read(2), and the
  * allocators' calls read their own structures.
  */
