@@ -79,6 +79,10 @@ int mg_allocator_parse(const char *text, mg_allocator_spec *spec, char *error, s
     }
     if (text[name_length] != ':')
         return 0;
+    if (strlen(text + name_length + 1) >= sizeof spec->options) {
+        snprintf(error, error_size, "allocator '%s': options are too long", spec->name);
+        return -1;
+    }
     for (const char *option = text + name_length + 1;; option++) {
         size_t length = strcspn(option, ",");
         if (check_option(shown, option, length, error, error_size) != 0)
