@@ -71,7 +71,9 @@ static const char usage_text[] =
     "  floor    SPEC [--order N] [--fraction F]  xz -9e bytes per n-gram of the sorted table (JSON)\n"
     "SPEC: a text file, a corpus name (fortunes, gcide) fetched by corpora/fetch NAME,\n"
     "      or synth:tokens=N[,seed=S], a synthetic text of exactly N tokens (README: Corpora).\n"
-    "A: jemalloc (default) or glibc, optionally with options, e.g. jemalloc:dirty_decay_ms=0.\n";
+    "A: jemalloc (default), glibc, mimalloc or tcmalloc, optionally with KEY=VALUE options that go to\n"
+    "   MALLOC_CONF, GLIBC_TUNABLES, MIMALLOC_<KEY> or TCMALLOC_<KEY>, e.g. jemalloc:dirty_decay_ms=0,\n"
+    "   mimalloc:decommit_delay=0 (docs/allocators.md).\n";
 
 static int usage_error(const char *command, const char *format, const char *detail)
 {

@@ -65,7 +65,7 @@ static const char usage_text[] =
     "  add_empty, add_warm, count_hit, count_miss, successors, generate; memory figures\n"
     "  from mem.h; then machine/dependent_load_SIZE: ns of one dependent load over a\n"
     "  buffer of 1, 4, 16 or 64 MiB. Default corpus: " DEFAULT_CORPUS ".\n"
-    "  A: as memgrams run's (jemalloc, the default, or glibc, with options), or current:\n"
+    "  A: as memgrams run's (jemalloc, the default, glibc, mimalloc or tcmalloc, with options), or current:\n"
     "  the malloc this process has (the only choice in an ASan build).\n"
     "  Google Benchmark's own flags pass through:\n";
 

@@ -5,7 +5,10 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gnu/libc-version.h>
+#include <gperftools/malloc_extension_c.h>
+#include <gperftools/tcmalloc.h>
 #include <malloc.h>
+#include <mimalloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +16,16 @@
 
 #define MALLCTL_ARENAS_ALL 4096 /* jemalloc's "all arenas" index */
 
+/* call (an mg_allocator_call) as the function its allocator's header declares. */
+#define ALLOCATOR_CALL(call, function) ((__typeof__(&function))(call))
+
 const char *mg_allocator_kind_name(mg_allocator_kind kind)
 {
     switch (kind) {
     case MG_ALLOCATOR_JEMALLOC: return "jemalloc";
     case MG_ALLOCATOR_GLIBC: return "glibc";
+    case MG_ALLOCATOR_MIMALLOC: return "mimalloc";
+    case MG_ALLOCATOR_TCMALLOC: return "tcmalloc";
     default: return "other";
     }
 }
@@ -44,14 +52,62 @@ static void init_jemalloc(mg_probe *probe, void *symbol)
         snprintf(probe->allocator_version, sizeof probe->allocator_version, "%s", version);
 }
 
+/* The function dlsym finds for name, or NULL (ISO C casts no object pointer to a function pointer). */
+static mg_allocator_call lookup(const char *name)
+{
+    void *symbol = dlsym(RTLD_DEFAULT, name);
+    mg_allocator_call call;
+    memcpy(&call, &symbol, sizeof call);
+    return call;
+}
+
+/* 1 when every call was found. */
+static int init_mimalloc(mg_probe *probe)
+{
+    mg_mimalloc_calls *calls = &probe->mimalloc;
+    *calls = (mg_mimalloc_calls){lookup("mi_version"), lookup("mi_heap_get_default"), lookup("mi_heap_visit_blocks"),
+                                 lookup("mi_process_info"), lookup("mi_collect"), lookup("mi_option_get")};
+    if (!calls->version || !calls->heap_get_default || !calls->heap_visit_blocks || !calls->process_info ||
+        !calls->collect || !calls->option_get)
+        return 0;
+    probe->kind = MG_ALLOCATOR_MIMALLOC;
+    snprintf(probe->allocator, sizeof probe->allocator, "mimalloc");
+    int version = ALLOCATOR_CALL(calls->version, mi_version)(); /* 209 is 2.0.9 */
+    snprintf(probe->allocator_version, sizeof probe->allocator_version, "%d.%d.%d", version / 100,
+             version % 100 / 10, version % 10);
+    return 1;
+}
+
+/* 1 when every call was found. */
+static int init_tcmalloc(mg_probe *probe)
+{
+    mg_tcmalloc_calls *calls = &probe->tcmalloc;
+    *calls = (mg_tcmalloc_calls){lookup("tc_version"), lookup("MallocExtension_GetNumericProperty"),
+                                 lookup("MallocExtension_ReleaseFreeMemory")};
+    if (!calls->version || !calls->get_numeric_property || !calls->release_free_memory)
+        return 0;
+    probe->kind = MG_ALLOCATOR_TCMALLOC;
+    snprintf(probe->allocator, sizeof probe->allocator, "tcmalloc");
+    int major = 0, minor = 0;
+    const char *patch = NULL;
+    ALLOCATOR_CALL(calls->version, tc_version)(&major, &minor, &patch);
+    snprintf(probe->allocator_version, sizeof probe->allocator_version, "%d.%d%s", major, minor, patch ? patch : "");
+    return 1;
+}
+
 void mg_probe_init(mg_probe *probe)
 {
     memset(probe, 0, sizeof *probe);
     find_malloc_library(probe->allocator_library, sizeof probe->allocator_library);
     void *mallctl_symbol = dlsym(RTLD_DEFAULT, "mallctl");
-    if (mallctl_symbol && strstr(probe->allocator_library, "jemalloc")) {
+    const char *library = probe->allocator_library;
+    if (mallctl_symbol && strstr(library, "jemalloc")) {
         init_jemalloc(probe, mallctl_symbol);
-    } else if (strstr(probe->allocator_library, "libc.so")) {
+    } else if (strstr(library, "mimalloc") && init_mimalloc(probe)) {
+        /* done */
+    } else if (strstr(library, "tcmalloc") && init_tcmalloc(probe)) {
+        /* done */
+    } else if (strstr(library, "libc.so")) {
         probe->kind = MG_ALLOCATOR_GLIBC;
         snprintf(probe->allocator, sizeof probe->allocator, "glibc");
         snprintf(probe->allocator_version, sizeof probe->allocator_version, "%s", gnu_get_libc_version());
@@ -72,6 +128,56 @@ static uint64_t jemalloc_stat(const mg_probe *probe, const char *name)
     return value;
 }
 
+/* Sums over the pages of a mimalloc heap (mi_heap_visit_blocks without blocks). */
+typedef struct mimalloc_pages {
+    uint64_t used_bytes;     /* blocks in use x their full size */
+    uint64_t capacity_bytes; /* blocks carved out of the pages so far, in use or free */
+} mimalloc_pages;
+
+static bool add_mimalloc_page(const mi_heap_t *heap, const mi_heap_area_t *area, void *block, size_t block_size,
+                              void *arg)
+{
+    (void)heap, (void)block, (void)block_size;
+    mimalloc_pages *pages = arg;
+    pages->used_bytes += (uint64_t)area->used * area->full_block_size;
+    pages->capacity_bytes += area->committed;
+    return true;
+}
+
+/* The run is single-threaded: the thread's default heap holds every block. */
+static void sample_mimalloc(const mg_probe *probe, mg_memory_sample *out)
+{
+    const mg_mimalloc_calls *calls = &probe->mimalloc;
+    mimalloc_pages pages = {0, 0};
+    mi_heap_t *heap = ALLOCATOR_CALL(calls->heap_get_default, mi_heap_get_default)();
+    if (ALLOCATOR_CALL(calls->heap_visit_blocks, mi_heap_visit_blocks)(heap, false, add_mimalloc_page, &pages)) {
+        out->allocated = pages.used_bytes;
+        out->active = pages.capacity_bytes;
+    }
+    size_t committed = 0;
+    ALLOCATOR_CALL(calls->process_info, mi_process_info)(NULL, NULL, NULL, NULL, NULL, &committed, NULL, NULL);
+    out->resident = committed;
+}
+
+static uint64_t tcmalloc_property(const mg_probe *probe, const char *name)
+{
+    size_t value = 0;
+    if (!ALLOCATOR_CALL(probe->tcmalloc.get_numeric_property, MallocExtension_GetNumericProperty)(name, &value))
+        return MG_UNKNOWN;
+    return value;
+}
+
+static void sample_tcmalloc(const mg_probe *probe, mg_memory_sample *out)
+{
+    out->allocated = tcmalloc_property(probe, "generic.current_allocated_bytes");
+    uint64_t heap = tcmalloc_property(probe, "generic.heap_size");
+    uint64_t free_bytes = tcmalloc_property(probe, "tcmalloc.pageheap_free_bytes");
+    uint64_t unmapped = tcmalloc_property(probe, "tcmalloc.pageheap_unmapped_bytes");
+    if (heap != MG_UNKNOWN && free_bytes != MG_UNKNOWN && unmapped != MG_UNKNOWN)
+        out->active = heap - free_bytes - unmapped; /* spans in use, the caches' free lists included */
+    out->resident = tcmalloc_property(probe, "generic.total_physical_bytes");
+}
+
 static void sample_allocator(const mg_probe *probe, mg_memory_sample *out)
 {
     out->allocated = out->active = out->resident = MG_UNKNOWN;
@@ -85,6 +191,10 @@ static void sample_allocator(const mg_probe *probe, mg_memory_sample *out)
     } else if (probe->kind == MG_ALLOCATOR_GLIBC) {
         struct mallinfo2 info = mallinfo2();
         out->allocated = (uint64_t)info.uordblks + (uint64_t)info.hblkhd;
+    } else if (probe->kind == MG_ALLOCATOR_MIMALLOC) {
+        sample_mimalloc(probe, out);
+    } else if (probe->kind == MG_ALLOCATOR_TCMALLOC) {
+        sample_tcmalloc(probe, out);
     }
 }
 
@@ -140,5 +250,52 @@ void mg_probe_purge(const mg_probe *probe)
         probe->mallctl(name, NULL, NULL, NULL, 0);
     } else if (probe->kind == MG_ALLOCATOR_GLIBC) {
         malloc_trim(0);
+    } else if (probe->kind == MG_ALLOCATOR_MIMALLOC) {
+        ALLOCATOR_CALL(probe->mimalloc.collect, mi_collect)(true);
+    } else if (probe->kind == MG_ALLOCATOR_TCMALLOC) {
+        ALLOCATOR_CALL(probe->tcmalloc.release_free_memory, MallocExtension_ReleaseFreeMemory)();
+    }
+}
+
+/* mimalloc's options that decide how much it commits and when it gives pages back. */
+static const struct {
+    const char *name;
+    mi_option_t option;
+} mimalloc_settings[] = {
+    {"mi_option_eager_commit", mi_option_eager_commit},
+    {"mi_option_eager_commit_delay", mi_option_eager_commit_delay},
+    {"mi_option_large_os_pages", mi_option_large_os_pages},
+    {"mi_option_reserve_huge_os_pages", mi_option_reserve_huge_os_pages},
+    {"mi_option_reserve_os_memory", mi_option_reserve_os_memory},
+    {"mi_option_page_reset", mi_option_page_reset},
+    {"mi_option_allow_decommit", mi_option_allow_decommit},
+    {"mi_option_decommit_delay", mi_option_decommit_delay},
+    {"mi_option_segment_decommit_delay", mi_option_segment_decommit_delay},
+    {"mi_option_decommit_extend_delay", mi_option_decommit_extend_delay},
+    {"mi_option_abandoned_page_decommit", mi_option_abandoned_page_decommit},
+};
+
+/* tcmalloc's numeric properties that bound its caches and its page heap. */
+static const char *const tcmalloc_settings[] = {
+    "tcmalloc.max_total_thread_cache_bytes",
+    "tcmalloc.aggressive_memory_decommit",
+    "tcmalloc.heap_limit_mb",
+};
+
+void mg_probe_settings(const mg_probe *probe, mg_setting_visit *visit, void *arg)
+{
+    if (probe->kind == MG_ALLOCATOR_MIMALLOC) {
+        /* option numbers are this header's: another library version may number them otherwise */
+        if (ALLOCATOR_CALL(probe->mimalloc.version, mi_version)() != MI_MALLOC_VERSION)
+            return;
+        for (size_t index = 0; index < sizeof mimalloc_settings / sizeof mimalloc_settings[0]; index++)
+            visit(arg, mimalloc_settings[index].name,
+                  ALLOCATOR_CALL(probe->mimalloc.option_get, mi_option_get)(mimalloc_settings[index].option));
+    } else if (probe->kind == MG_ALLOCATOR_TCMALLOC) {
+        for (size_t index = 0; index < sizeof tcmalloc_settings / sizeof tcmalloc_settings[0]; index++) {
+            uint64_t value = tcmalloc_property(probe, tcmalloc_settings[index]);
+            if (value != MG_UNKNOWN)
+                visit(arg, tcmalloc_settings[index], (int64_t)value);
+        }
     }
 }

@@ -35,6 +35,13 @@ static double ratio(double numerator, double denominator)
     return (isfinite(numerator) && isfinite(denominator) && denominator > 0) ? numerator / denominator : NAN;
 }
 
+/* Two layers' changes: NAN (null) when the first fell below its baseline
+ * (mimalloc's commit can), as the second's never may. */
+static double layer_ratio(double numerator, double denominator)
+{
+    return numerator >= 0 ? ratio(numerator, denominator) : NAN;
+}
+
 /* First line of a file, trimmed; "" when unreadable. */
 static void read_first_line(const char *path, char *line, size_t line_size)
 {
@@ -145,11 +152,11 @@ static json_t *derived_json(const mg_run_result *result)
         "bytes_per_ngram_allocated", real_or_null(ratio(allocated, ngrams)),
         "bytes_per_ngram_rss", real_or_null(ratio(rss, ngrams)),
         "peak_bytes_per_ngram_rss", real_or_null(ratio(peak, ngrams)),
-        "fragmentation", real_or_null(ratio(rss, allocated)),
-        "allocator_frag_ratio", real_or_null(ratio(active, allocated)),
-        "allocator_rss_ratio", real_or_null(ratio(resident, active)),
-        "rss_overhead_ratio", real_or_null(ratio(rss, resident)),
-        "allocated_requested_ratio", real_or_null(ratio(allocated, requested)),
+        "fragmentation", real_or_null(layer_ratio(rss, allocated)),
+        "allocator_frag_ratio", real_or_null(layer_ratio(active, allocated)),
+        "allocator_rss_ratio", real_or_null(layer_ratio(resident, active)),
+        "rss_overhead_ratio", real_or_null(layer_ratio(rss, resident)),
+        "allocated_requested_ratio", real_or_null(layer_ratio(allocated, requested)),
         "estimated_bytes_per_ngram", real_or_null(result->estimated_bytes_per_ngram));
 }
 
@@ -232,13 +239,25 @@ static json_t *jemalloc_config_json(const mg_probe *probe)
     return config;
 }
 
+static void add_setting(void *config, const char *name, int64_t value)
+{
+    json_object_set_new(config, name, json_integer(value));
+}
+
 static json_t *allocator_config_json(const mg_probe *probe)
 {
     json_t *config = probe->kind == MG_ALLOCATOR_JEMALLOC ? jemalloc_config_json(probe) : json_object();
+    mg_probe_settings(probe, add_setting, config);
     static const char *const variables[] = {"MALLOC_CONF", "GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "LD_PRELOAD"};
     for (size_t index = 0; index < sizeof variables / sizeof variables[0]; index++) {
         const char *value = getenv(variables[index]);
         json_object_set_new(config, variables[index], value ? json_string(value) : json_null());
+    }
+    for (char **variable = environ; *variable; variable++) { /* the ones mimalloc and tcmalloc read */
+        size_t name_length = strcspn(*variable, "=");
+        if ((strncmp(*variable, "MIMALLOC_", 9) == 0 || strncmp(*variable, "TCMALLOC_", 9) == 0) &&
+            (*variable)[name_length] == '=')
+            json_object_setn_new(config, *variable, name_length, json_string(*variable + name_length + 1));
     }
     json_object_set_new(config, "library", json_string(probe->allocator_library));
     return config;

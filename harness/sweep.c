@@ -68,22 +68,28 @@ static int split_list(char *text, const char **items, int *count)
     return *count ? 0 : -1;
 }
 
-/* synth:tokens=N,seed=S holds the list's separator: an item with '=' and no
- * ':' after a synth: spec is that spec's next option, so it is joined back
- * (split_list cut the text in place: the comma is restored over the NUL). */
-static void rejoin_synth_options(sweep_plan *plan)
+/* synth:tokens=N,seed=S and mimalloc:a=1,b=2 hold the list's separator: an
+ * item with '=' and no ':' after a spec with options is that spec's next
+ * option, so it is joined back (split_list cut the text in place: the comma
+ * is restored over the NUL). */
+static void rejoin_options(const char **items, int *count, int (*has_options)(const char *spec))
 {
     int kept = 0;
-    for (int index = 0; index < plan->corpus_count; index++) {
-        const char *item = plan->corpora[index];
-        if (kept > 0 && mg_synth_is_spec(plan->corpora[kept - 1]) && strchr(item, '=') && !strchr(item, ':') &&
-            item == plan->corpora[kept - 1] + strlen(plan->corpora[kept - 1]) + 1) {
+    for (int index = 0; index < *count; index++) {
+        const char *item = items[index];
+        if (kept > 0 && has_options(items[kept - 1]) && strchr(item, '=') && !strchr(item, ':') &&
+            item == items[kept - 1] + strlen(items[kept - 1]) + 1) {
             ((char *)item)[-1] = ',';
             continue;
         }
-        plan->corpora[kept++] = item;
+        items[kept++] = item;
     }
-    plan->corpus_count = kept;
+    *count = kept;
+}
+
+static int allocator_has_options(const char *spec)
+{
+    return strchr(spec, ':') != NULL;
 }
 
 /* Every name is a registered backend or a peer (peers.h). */
@@ -197,14 +203,16 @@ static int apply_option(int code, char *value, sweep_plan *plan, int *out_given,
         return -1;
     case OPT_CORPORA:
         if (split_list(value, plan->corpora, &plan->corpus_count) == 0) {
-            rejoin_synth_options(plan);
+            rejoin_options(plan->corpora, &plan->corpus_count, mg_synth_is_spec);
             return 0; /* checked after parsing: --plan needs no fetched corpus */
         }
         snprintf(error, error_size, "corpora list is empty or longer than %d", LIST_MAX);
         return -1;
     case OPT_ALLOCATORS:
-        if (split_list(value, plan->allocators, &plan->allocator_count) == 0)
+        if (split_list(value, plan->allocators, &plan->allocator_count) == 0) {
+            rejoin_options(plan->allocators, &plan->allocator_count, allocator_has_options);
             return check_allocators(plan, error, error_size);
+        }
         snprintf(error, error_size, "allocators list is empty or longer than %d", LIST_MAX);
         return -1;
     case OPT_FRACTIONS:
@@ -443,8 +451,8 @@ static int self_path(char *path, size_t path_size)
 }
 
 /* A child's command line, in buffers of its own. */
-enum { TEXT_FRACTION, TEXT_ORDER, TEXT_SEED, TEXT_REPEAT, TEXT_SCRIPT, TEXT_CORPUS_PATH, TEXT_BYTE_LIMIT, TEXT_JEMALLOC,
-       TEXT_COUNT };
+enum { TEXT_FRACTION, TEXT_ORDER, TEXT_SEED, TEXT_REPEAT, TEXT_SCRIPT, TEXT_CORPUS_PATH, TEXT_BYTE_LIMIT,
+       TEXT_ALLOCATOR_LIBRARY, TEXT_COUNT };
 typedef struct child_command {
     char texts[TEXT_COUNT][4096];
     char *argv[24];
@@ -523,12 +531,15 @@ static int peer_arguments(const cell *job, const sweep_plan *plan, child_command
     }
     snprintf(texts[TEXT_BYTE_LIMIT], sizeof texts[0], "%lld",
              corpus.byte_limit == UINT64_MAX ? -1LL : (long long)corpus.byte_limit);
-    snprintf(texts[TEXT_JEMALLOC], sizeof texts[0], "%s/libjemalloc.so.2", MG_JEMALLOC_LIBDIR);
+    mg_allocator_spec allocator;
+    if (mg_allocator_parse(job->allocator, &allocator, error, error_size) != 0)
+        return -1;
+    mg_allocator_library(&allocator, texts[TEXT_ALLOCATOR_LIBRARY], sizeof texts[0]);
     const char *arguments[] = {MG_PEER_PYTHON, texts[TEXT_SCRIPT], "--corpus", job->corpus,
                                "--corpus-path", texts[TEXT_CORPUS_PATH], "--byte-limit", texts[TEXT_BYTE_LIMIT],
                                "--fraction", texts[TEXT_FRACTION], "--order", texts[TEXT_ORDER],
                                "--allocator", job->allocator, "--seed", texts[TEXT_SEED],
-                               "--jemalloc-library", texts[TEXT_JEMALLOC], NULL};
+                               "--allocator-library", texts[TEXT_ALLOCATOR_LIBRARY], NULL};
     memcpy(command->argv, arguments, sizeof arguments);
     return 0;
 }

@@ -140,9 +140,28 @@ Test(cli, unknown_allocator_names_the_valid_ones)
 {
     char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
     const char *args[] = {"run", "--backend", "naive_hash", "--corpus", corpus, "--allocator", "hoard", NULL};
-    expect_usage_error(args, NULL, "hoard", "jemalloc, glibc");
+    expect_usage_error(args, NULL, "hoard", "jemalloc, glibc, mimalloc, tcmalloc");
     const char *sweep_args[] = {"sweep", "--allocators", "jemalloc,hoard", "--corpora", corpus, "--plan", NULL};
     expect_usage_error(sweep_args, NULL, "hoard", NULL);
+    mgt_temp_remove(corpus);
+}
+
+/* KEY is [a-z0-9_]+, VALUE printable without ',' or ':' (no option may smuggle in another). */
+Test(cli, bad_allocator_options_are_one_line)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    static const char *const specs[] = {"mimalloc:", "mimalloc:Eager_commit=0", "tcmalloc:release_rate",
+                                        "tcmalloc:release_rate=", "mimalloc:decommit_delay=0,", "tcmalloc:=3",
+                                        "mimalloc:page_reset=1\n", "glibc:arena_max=1:glibc.malloc.check=3",
+                                        "jemalloc:narenas=1:2", "mimalloc:a-b=1"};
+    for (size_t index = 0; index < sizeof specs / sizeof specs[0]; index++) {
+        const char *args[] = {"run", "--backend", "naive_hash", "--corpus", corpus, "--allocator", specs[index], NULL};
+        expect_usage_error(args, NULL, "allocator '", "KEY=VALUE");
+        if (specs[index][strlen(specs[index]) - 1] == ',')
+            continue; /* a list may end with a comma */
+        const char *sweep_args[] = {"sweep", "--allocators", specs[index], "--corpora", corpus, "--plan", NULL};
+        expect_usage_error(sweep_args, NULL, "KEY=VALUE", NULL);
+    }
     mgt_temp_remove(corpus);
 }
 
@@ -345,15 +364,18 @@ Test(sweep, bad_processes_and_against_are_usage_errors)
     expect_usage_error(peer, NULL, "python_dict", "peer");
 }
 
-Test(sweep, a_synth_spec_keeps_its_options_in_a_comma_list)
+Test(sweep, synth_and_allocator_specs_keep_their_options_in_a_comma_list)
 {
-    const char *args[] = {"sweep", "--backends", "trie", "--corpora",
-                          "synth:tokens=1000,seed=7,fortunes,synth:tokens=50", "--plan", NULL};
+    const char *args[] = {"sweep", "--backends", "trie",
+                          "--corpora", "synth:tokens=1000,seed=7,fortunes,synth:tokens=50",
+                          "--allocators", "jemalloc,mimalloc:decommit_delay=0,eager_commit=0,tcmalloc", "--plan", NULL};
     command_result result = memgrams(args, NULL);
     cr_expect_eq(result.exit_code, 0, "%s", result.err);
-    cr_expect_eq(count_lines(result.out), 3, "plan: %s", result.out);
+    cr_expect_eq(count_lines(result.out), 9, "plan: %s", result.out);
     cr_expect(strstr(result.out, "--corpus synth:tokens=1000,seed=7 "), "plan: %s", result.out);
     cr_expect(strstr(result.out, "--corpus synth:tokens=50 "), "plan: %s", result.out);
+    cr_expect(strstr(result.out, "--allocator mimalloc:decommit_delay=0,eager_commit=0 "), "plan: %s", result.out);
+    cr_expect(strstr(result.out, "--allocator tcmalloc "), "plan: %s", result.out);
     command_result_free(&result);
 }
 

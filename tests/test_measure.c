@@ -5,6 +5,7 @@
  * when training ends, so the layers it moves are known in advance; the null
  * backend requests nothing, so any change it shows is the harness's own.
  */
+#include "config.h"
 #include "process.h"
 #include "support.h"
 
@@ -114,18 +115,135 @@ Test(calibration, glibc_allocated_covers_requested_and_the_jemalloc_layers_are_n
     json_decref(run);
 }
 
+/* The allocators docs/allocators.md describes, and whether each has the page layers. */
+static const struct {
+    const char *name;
+    int has_pages; /* active and resident filled; null otherwise */
+} allocators[] = {{"jemalloc", 1}, {"glibc", 0}, {"mimalloc", 1}, {"tcmalloc", 1}};
+#define ALLOCATOR_COUNT (sizeof allocators / sizeof allocators[0])
+
 Test(null_backend, the_harness_allocates_nothing_between_baseline_and_destroy)
 {
     static const char *const phases[] = {"train", "finalize", "prune", "purge", "destroy"};
-    json_t *run = calibrated_run("test_null", "jemalloc", 0, 0);
-    double baseline = phase_layer(run, "baseline", "allocated");
-    cr_assert(baseline > 0, "no allocated figure under jemalloc");
-    for (size_t index = 0; index < sizeof phases / sizeof phases[0]; index++) {
-        double change = phase_layer(run, phases[index], "allocated") - baseline;
-        cr_expect(fabs(change) <= 4 * KIB, "allocated moved %.0f bytes in phase %s", change, phases[index]);
-        cr_expect_eq(phase_layer(run, phases[index], "requested"), 0.0, "requested moved in %s", phases[index]);
+    for (size_t allocator = 0; allocator < ALLOCATOR_COUNT; allocator++) {
+        const char *name = allocators[allocator].name;
+        json_t *run = calibrated_run("test_null", name, 0, 0);
+        double baseline = phase_layer(run, "baseline", "allocated");
+        cr_assert(baseline > 0, "no allocated figure under %s", name);
+        for (size_t index = 0; index < sizeof phases / sizeof phases[0]; index++) {
+            double change = phase_layer(run, phases[index], "allocated") - baseline;
+            cr_expect(fabs(change) <= 4 * KIB, "%s: allocated moved %.0f bytes in phase %s", name, change,
+                      phases[index]);
+            cr_expect_eq(phase_layer(run, phases[index], "requested"), 0.0, "%s: requested moved in %s", name,
+                         phases[index]);
+        }
+        json_decref(run);
     }
+}
+
+/* 100-byte blocks take 112 bytes under all four allocators (a 112-byte size
+ * class; glibc's 8-byte header rounded to 16), so allocated grows by blocks x
+ * 112 within 0.1% + 64 KiB (jemalloc's thread caches hold a few objects);
+ * the pages they fill grow active by as much, within 1% + 64 KiB. */
+Test(allocators, calibrated_allocated_and_the_layers_each_allocator_has)
+{
+    long blocks = (16L << 20) / 100;
+    double expected = (double)blocks * 112;
+    for (size_t allocator = 0; allocator < ALLOCATOR_COUNT; allocator++) {
+        const char *name = allocators[allocator].name;
+        json_t *run = calibrated_run("test_calibration", name, blocks, 100);
+        cr_expect_str_eq(json_string_value(json_object_get(run, "status")), "ok", "%s: status", name);
+        cr_expect_str_eq(json_string_value(json_object_get(run, "allocator")), name);
+        const char *version = json_string_value(json_object_get(run, "allocator_version"));
+        int major = -1, minor = -1;
+        cr_expect(version && sscanf(version, "%d.%d", &major, &minor) == 2, "%s: version '%s'", name, version);
+        double allocated = finalize_delta(run, "allocated");
+        cr_expect(fabs(allocated - expected) <= expected * 0.001 + 64 * KIB,
+                  "%s: allocated grew %.0f, 112-byte blocks add to %.0f", name, allocated, expected);
+        size_t index;
+        json_t *phase;
+        json_array_foreach(json_object_get(run, "phases"), index, phase) {
+            cr_expect(json_is_integer(json_object_get(phase, "allocated")), "%s: allocated is missing", name);
+            cr_expect_eq(json_is_integer(json_object_get(phase, "active")), allocators[allocator].has_pages,
+                         "%s: active is %s", name, allocators[allocator].has_pages ? "missing" : "not null");
+            cr_expect_eq(json_is_integer(json_object_get(phase, "resident")), allocators[allocator].has_pages,
+                         "%s: resident is %s", name, allocators[allocator].has_pages ? "missing" : "not null");
+        }
+        if (allocators[allocator].has_pages) {
+            double active = finalize_delta(run, "active"); /* full pages of one size class */
+            cr_expect(fabs(active - allocated) <= allocated * 0.01 + 64 * KIB, "%s: active grew %.0f, allocated %.0f",
+                      name, active, allocated);
+            double layers[] = {phase_layer(run, "finalize", "allocated"), phase_layer(run, "finalize", "active"),
+                               phase_layer(run, "finalize", "resident")};
+            cr_expect(layers[0] <= layers[1] && layers[1] <= layers[2],
+                      "%s: allocated %.0f, active %.0f, resident %.0f are not in order", name, layers[0], layers[1],
+                      layers[2]);
+        }
+        json_decref(run);
+    }
+}
+
+/* env.allocator_config: the option as set, and as the library reports it. */
+static void expect_option_read(const char *spec, const char *variable, const char *value, const char *setting,
+                               json_int_t reported)
+{
+    json_t *run = calibrated_run("test_null", spec, 0, 0);
+    json_t *config = json_object_get(json_object_get(run, "env"), "allocator_config");
+    cr_expect_str_eq(json_string_value(json_object_get(config, variable)), value, "%s: %s", spec, variable);
+    json_t *setting_value = json_object_get(config, setting);
+    cr_expect(json_is_integer(setting_value) && json_integer_value(setting_value) == reported,
+              "%s: %s is not %lld", spec, setting, (long long)reported);
     json_decref(run);
+}
+
+Test(allocators, options_reach_the_library)
+{
+    expect_option_read("mimalloc:decommit_delay=0", "MIMALLOC_DECOMMIT_DELAY", "0", "mi_option_decommit_delay", 0);
+    expect_option_read("tcmalloc:max_total_thread_cache_bytes=8388608", "TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES",
+                       "8388608", "tcmalloc.max_total_thread_cache_bytes", 8388608);
+}
+
+Test(allocators, another_preloaded_allocator_is_dropped)
+{
+    char *corpus = small_corpus();
+    const char *preload[] = {"LD_PRELOAD=" MG_TCMALLOC_LIBDIR "/libtcmalloc_minimal.so.4", NULL};
+    const char *args[] = {"run", "--backend", "test_null", "--corpus", corpus, "--allocator", "mimalloc", NULL};
+    command_result result = memgrams(args, preload);
+    cr_assert_eq(result.exit_code, 0, "exit %d: %s", result.exit_code, result.err);
+    json_t *run = run_json(&result);
+    cr_assert(run, "no JSON: %s", result.out);
+    json_t *config = json_object_get(json_object_get(run, "env"), "allocator_config");
+    const char *library = json_string_value(json_object_get(config, "library"));
+    const char *preloaded = json_string_value(json_object_get(config, "LD_PRELOAD"));
+    cr_expect(library && strstr(library, "libmimalloc"), "malloc comes from %s", library);
+    cr_expect(preloaded && !strstr(preloaded, "tcmalloc"), "LD_PRELOAD is still '%s'", preloaded);
+    json_decref(run);
+    command_result_free(&result);
+    mgt_temp_remove(corpus);
+}
+
+/* Real backends on a quarter of fortunes (corpora/fetch fortunes) under each allocator. */
+Test(allocators, real_backends_run_under_every_allocator, .timeout = 120)
+{
+    static const char *const backends[] = {"interned_hash", "trie"};
+    for (size_t allocator = 0; allocator < ALLOCATOR_COUNT; allocator++) {
+        for (size_t backend = 0; backend < 2; backend++) {
+            const char *args[] = {"run", "--backend", backends[backend], "--corpus", "fortunes", "--fraction", "0.25",
+                                  "--allocator", allocators[allocator].name, NULL};
+            command_result result = memgrams(args, NULL);
+            if (result.exit_code == 2 && strstr(result.err, "corpora/fetch fortunes"))
+                cr_skip_test("fortunes is not fetched: corpora/fetch fortunes");
+            cr_assert_eq(result.exit_code, 0, "%s under %s: exit %d: %s", backends[backend],
+                         allocators[allocator].name, result.exit_code, result.err);
+            json_t *run = run_json(&result);
+            cr_assert(run, "%s under %s printed no JSON", backends[backend], allocators[allocator].name);
+            cr_expect_str_eq(json_string_value(json_object_get(run, "status")), "ok");
+            cr_expect(phase_layer(run, "finalize", "allocated") > phase_layer(run, "baseline", "allocated"),
+                      "%s under %s: allocated did not grow", backends[backend], allocators[allocator].name);
+            json_decref(run);
+            command_result_free(&result);
+        }
+    }
 }
 
 /* Every registered backend, on a real-looking corpus: requested returns to 0

@@ -163,12 +163,19 @@ def prune(table, min_count):
     return dropped
 
 
+# The allocators' own release calls (mimalloc, tcmalloc, glibc), with their arguments.
+RELEASE_CALLS = (("mi_collect", (True,)), ("MallocExtension_ReleaseFreeMemory", ()), ("malloc_trim", (0,)))
+
+
 def purge():
+    """gc, then the first release call the process has (glibc's malloc_trim is always there)."""
     gc.collect()
-    try:
-        ctypes.CDLL(None).malloc_trim(0)  # glibc; absent under other allocators
-    except AttributeError:
-        pass
+    process = ctypes.CDLL(None)
+    for name, arguments in RELEASE_CALLS:
+        release = getattr(process, name, None)
+        if release is not None:
+            release(*arguments)
+            return
 
 
 def measured_pass(options, traced):
@@ -330,20 +337,29 @@ def merge_passes(rss_pass, traced_pass):
 
 
 def allocator_version(name):
-    if name == "jemalloc":
-        try:
+    process = ctypes.CDLL(None)
+    try:
+        if name == "jemalloc":
             version = ctypes.c_char_p()
             length = ctypes.c_size_t(ctypes.sizeof(version))
-            if ctypes.CDLL(None).mallctl(b"version", ctypes.byref(version), ctypes.byref(length), None, 0) == 0:
+            if process.mallctl(b"version", ctypes.byref(version), ctypes.byref(length), None, 0) == 0:
                 return version.value.decode()
-        except AttributeError:
-            pass
+            return "unknown"
+        if name == "mimalloc":
+            version = process.mi_version()  # 209 is 2.0.9
+            return f"{version // 100}.{version % 100 // 10}.{version % 10}"
+        if name == "tcmalloc":
+            major, minor, patch = ctypes.c_int(), ctypes.c_int(), ctypes.c_char_p()
+            process.tc_version(ctypes.byref(major), ctypes.byref(minor), ctypes.byref(patch))
+            return f"{major.value}.{minor.value}{(patch.value or b'').decode()}"
+    except AttributeError:
         return "unknown"
     return os.confstr("CS_GNU_LIBC_VERSION").split()[-1]
 
 
 def environment(options):
     config = {name: os.environ.get(name) for name in ("MALLOC_CONF", "GLIBC_TUNABLES", "LD_PRELOAD")}
+    config.update({name: value for name, value in os.environ.items() if name.startswith(("MIMALLOC_", "TCMALLOC_"))})
     config["python_allocator"] = "pymalloc for blocks up to 512 bytes, malloc above"
     return {"peer": "scripts/peers/python_dict.py", "python": platform.python_version(),
             "implementation": platform.python_implementation(),
@@ -377,21 +393,30 @@ def run_object(options, measured, traced):
 
 # ---- the allocator, as `memgrams run` places it ------------------------------------------
 
+# The allocators put in place by LD_PRELOAD: the Debian package, the prefix of their option variables.
+PRELOADED = {"jemalloc": ("libjemalloc2", None), "mimalloc": ("libmimalloc2.0", "MIMALLOC_"),
+             "tcmalloc": ("libtcmalloc-minimal4", "TCMALLOC_")}
+
+
 def place_allocator(options):
-    """Re-executes under the cell's allocator (LD_PRELOAD of jemalloc, or none)."""
+    """Re-executes under the cell's allocator (LD_PRELOAD of its library, or none for glibc)."""
     name, _, settings = options.allocator.partition(":")
-    if name not in ("jemalloc", "glibc"):
-        fail(f"unknown allocator '{name}' (valid: jemalloc, glibc)")
+    if name != "glibc" and name not in PRELOADED:
+        fail(f"unknown allocator '{name}' (valid: jemalloc, glibc, mimalloc, tcmalloc)")
     if os.environ.get("MEMGRAMS_ALLOCATOR") == options.allocator:
         return
     preload = [entry for entry in os.environ.get("LD_PRELOAD", "").replace(" ", ":").split(":")
-               if entry and "jemalloc" not in entry]
+               if entry and not any(other in os.path.basename(entry) for other in PRELOADED)]
     environment = dict(os.environ, MEMGRAMS_ALLOCATOR=options.allocator)
-    if name == "jemalloc":
-        if not os.access(options.jemalloc_library, os.R_OK):
-            fail(f"allocator jemalloc: {options.jemalloc_library} not found (install libjemalloc2)")
-        preload.insert(0, options.jemalloc_library)
-        if settings:
+    if name in PRELOADED:
+        package, prefix = PRELOADED[name]
+        if not os.access(options.allocator_library, os.R_OK):
+            fail(f"allocator {name}: {options.allocator_library} not found (install {package})")
+        preload.insert(0, options.allocator_library)
+        if settings and prefix:
+            environment.update((prefix + key.upper(), value) for key, _, value in
+                               (item.partition("=") for item in settings.split(",")))
+        elif settings:
             environment["MALLOC_CONF"] = settings.replace("=", ":")
     elif settings:
         environment["GLIBC_TUNABLES"] = ":".join("glibc.malloc." + item for item in settings.split(","))
@@ -413,7 +438,8 @@ def parse_options():
     parser.add_argument("--order", type=int, default=3)
     parser.add_argument("--allocator", default="jemalloc")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jemalloc-library", default="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
+    parser.add_argument("--allocator-library", default="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+                        help="the file LD_PRELOAD names for the allocator (memgrams sweep passes it)")
     options = parser.parse_args()
     if not 1 <= options.order <= 5:
         fail(f"order {options.order} is outside 1..5")
