@@ -29,8 +29,10 @@ enum { MG_OK = 0, MG_ERR_NOMEM = -1 };
 
 /*
  * One token. A word has bytes != NULL and len >= 1 (the tokenizer never makes
- * an empty word). A marker has bytes == NULL and len equal to MG_MARK_START
- * or MG_MARK_END, so markers are distinct from every word.
+ * an empty word) and never holds one of the six whitespace bytes (space, \t,
+ * \n, \v, \f, \r: the tokenizer splits words at them), so a backend may
+ * join words with one. A marker has bytes == NULL and len equal to
+ * MG_MARK_START or MG_MARK_END, so markers are distinct from every word.
  */
 typedef struct mg_token {
     const unsigned char *bytes;
