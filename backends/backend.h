@@ -25,8 +25,9 @@
 #define MG_ORDER_MAX 5 /* orders run from 1 to MG_ORDER_MAX */
 
 /* Results of the fallible ops. MG_ERR_IO: a file the table needs (a frozen
- * twin's image: common/image.h) could not be made, written or mapped; errno
- * says why, and the table is still whole and usable. */
+ * twin's image, made in $TMPDIR, else /var/tmp: common/image.h) could not be
+ * made, written or mapped; errno says why, and the table is still whole and
+ * usable, on the heap. */
 enum { MG_OK = 0, MG_ERR_NOMEM = -1, MG_ERR_IO = -2 };
 
 /*
