@@ -4,9 +4,11 @@
  * needs a fetched one.
  */
 #include "process.h"
+#include "results.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +132,41 @@ Test(report, a_bad_results_line_is_an_input_error_and_leaves_no_files)
     cr_expect(file_size(out, "summary.csv") < 0 && file_size(out, "summary.md") < 0, "files written from bad input");
     command_result_free(&result);
     remove_folder(out);
+}
+
+/* Every phase sample splits rss by what backs it, and the split is read back
+ * as layers; a run written before the split reads as unknown, not as 0. */
+Test(results, rss_file_and_rss_shmem_are_read_back_and_older_runs_have_none)
+{
+    char *corpus = zipf_corpus(300);
+    const char *args[] = {"run", "--backend", "trie_mmap", "--corpus", corpus, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "run: %s", result.err);
+    json_t *run = run_json(&result);
+    cr_assert(run);
+    size_t index;
+    json_t *phase;
+    json_array_foreach(json_object_get(run, "phases"), index, phase) {
+        double rss = json_number_value(json_object_get(phase, "rss"));
+        double parts = json_number_value(json_object_get(phase, "rss_anon")) +
+                       json_number_value(json_object_get(phase, "rss_file")) +
+                       json_number_value(json_object_get(phase, "rss_shmem"));
+        cr_expect(json_is_integer(json_object_get(phase, "rss_file")) && json_is_integer(json_object_get(phase, "rss_shmem")),
+                  "phase %zu has no rss_file or rss_shmem", index);
+        cr_expect(fabs(rss - parts) <= 64 * 1024, "phase %zu: rss %.0f, its parts %.0f", index, rss, parts);
+    }
+    cr_expect_gt(mg_run_layer_growth(run, "rss_file"), 0, "the image grew no file pages");
+    cr_expect(isfinite(mg_run_layer_growth(run, "rss_shmem")));
+    json_array_foreach(json_object_get(run, "phases"), index, phase) {
+        json_object_del(phase, "rss_file");
+        json_object_del(phase, "rss_shmem");
+    }
+    cr_expect(isnan(mg_run_layer_growth(run, "rss_file")) && isnan(mg_run_layer_growth(run, "rss_shmem")),
+              "an older run's missing split reads as a number");
+    cr_expect(isfinite(mg_run_layer_growth(run, "rss")));
+    json_decref(run);
+    command_result_free(&result);
+    mgt_temp_remove(corpus);
 }
 
 Test(timeline, training_samples_are_evenly_spaced_and_every_phase_ends_once)
