@@ -1135,11 +1135,13 @@ const mg_backend mg_backend_packed_arrays = {
 
 /* ---- the frozen twin: packed_arrays_mmap ---------------------------------- */
 
+static mg_image *pa_image(void *self) { return &((packed_table *)self)->image; }
+
 /* The frozen arrays, for the image: the dictionary's, first_at, the rows'
  * block (with the samples and the hot table inside it), the escapes. */
-static void pa_list_blocks(packed_table *t, mg_image_list *list)
+static void pa_list_blocks(void *self, mg_image_list *list)
 {
-    mg_image_list_init(list);
+    packed_table *t = self;
     mg_vocab_dict_list_blocks(t->dict, list);
     mg_image_list_block(list, &t->first_at.words, t->first_at.word_count * sizeof(uint64_t));
     mg_image_list_block(list, &t->rows, t->rows_bytes);
@@ -1149,55 +1151,20 @@ static void pa_list_blocks(packed_table *t, mg_image_list *list)
     mg_image_list_block(list, &t->escapes, t->escapes_bytes);
 }
 
-static int pa_freeze(packed_table *t)
-{
-    mg_image_list list;
-    pa_list_blocks(t, &list);
-    return mg_image_freeze(&t->image, &list);
-}
-
-static int pa_mmap_finalize(void *self)
-{
-    int status = pa_finalize(self);
-    return status == MG_OK ? pa_freeze(self) : status;
-}
-
-/* Thawed, pruned as packed_arrays prunes, frozen again (a failed freeze
- * leaves the table whole on the heap). Without memory for the thaw, the
- * rows are compacted in place as packed_arrays always does, in the private
- * mapping made writable for it, and the blocks keep their size: the pages
- * written become private copies (anonymous memory), the file is never
- * changed. */
-static uint64_t pa_mmap_prune(void *self, uint64_t min_count)
+/* packed_arrays' own prune, but the blocks keep their size. */
+static uint64_t pa_prune_frozen_in_place(void *self, uint64_t min_count)
 {
     packed_table *t = self;
-    if (!mg_image_held(&t->image))
-        return pa_prune(t, min_count);
-    mg_image_list list;
-    pa_list_blocks(t, &list);
-    if (mg_image_thaw(&t->image, &list) == MG_OK) {
-        uint64_t dropped = pa_prune(t, min_count);
-        pa_freeze(t);
-        return dropped;
-    }
     uint64_t before = t->grams;
-    if (mg_image_writable(&t->image, true) != MG_OK)
-        return 0; /* no writable mapping to be had: the table stays as it was */
     prune_frozen(t, min_count, false);
-    mg_image_writable(&t->image, false);
     return before - t->grams;
 }
 
-static void pa_mmap_destroy(void *self)
-{
-    packed_table *t = self;
-    if (t && mg_image_held(&t->image)) {
-        mg_image_list list;
-        pa_list_blocks(t, &list);
-        mg_image_release(&t->image, &list);
-    }
-    pa_destroy(t);
-}
+static const mg_image_twin pa_twin = {&mg_backend_packed_arrays, pa_image, pa_list_blocks, pa_prune_frozen_in_place};
+
+static int pa_mmap_finalize(void *self) { return mg_image_twin_finalize(&pa_twin, self); }
+static uint64_t pa_mmap_prune(void *self, uint64_t min_count) { return mg_image_twin_prune(&pa_twin, self, min_count); }
+static void pa_mmap_destroy(void *self) { mg_image_twin_destroy(&pa_twin, self); }
 
 /* The image holds every array: what is requested is the table's struct and
  * the dictionary's (its estimate for no words), whatever the table's size. */

@@ -1147,11 +1147,13 @@ const mg_backend mg_backend_trie = {
 
 /* ---- the frozen twin: trie_mmap ------------------------------------------ */
 
+static mg_image *trie_image(void *self) { return &((trie_table *)self)->image; }
+
 /* The TRIE state's arrays, for the image: the dictionary's, every level's
  * sequences, the count values and tiers. */
-static void trie_list_blocks(trie_table *t, mg_image_list *list)
+static void trie_list_blocks(void *self, mg_image_list *list)
 {
-    mg_image_list_init(list);
+    trie_table *t = self;
     mg_vocab_dict_list_blocks(t->dict, list);
     for (int k = 0; k < t->order; k++) {
         mg_ef_list_blocks(&t->trie.levels[k].ids, list);
@@ -1166,54 +1168,20 @@ static void trie_list_blocks(trie_table *t, mg_image_list *list)
     }
 }
 
-static int trie_freeze(trie_table *t)
-{
-    mg_image_list list;
-    trie_list_blocks(t, &list);
-    return mg_image_freeze(&t->image, &list);
-}
-
-static int trie_mmap_finalize(void *self)
-{
-    int status = trie_finalize(self);
-    return status == MG_OK ? trie_freeze(self) : status;
-}
-
-/* Thawed, pruned as trie prunes, frozen again (a failed freeze leaves the
- * table whole on the heap). Without memory for the thaw, the counts under
- * min_count are zeroed in place, as trie does when it cannot rebuild, in
- * the private mapping made writable for it: the page written becomes a
- * private copy (anonymous memory), the file is never changed. */
-static uint64_t trie_mmap_prune(void *self, uint64_t min_count)
+/* What trie does when it cannot rebuild: the counts under min_count zeroed. */
+static uint64_t trie_prune_frozen_in_place(void *self, uint64_t min_count)
 {
     trie_table *t = self;
-    if (!mg_image_held(&t->image))
-        return trie_prune(t, min_count);
-    mg_image_list list;
-    trie_list_blocks(t, &list);
-    if (mg_image_thaw(&t->image, &list) == MG_OK) {
-        uint64_t dropped = trie_prune(t, min_count);
-        trie_freeze(t);
-        return dropped;
-    }
     uint64_t before = t->grams;
-    if (mg_image_writable(&t->image, true) != MG_OK)
-        return 0; /* no writable mapping to be had: the table stays as it was */
     trie_prune_in_place(t, min_count);
-    mg_image_writable(&t->image, false);
     return before - t->grams;
 }
 
-static void trie_mmap_destroy(void *self)
-{
-    trie_table *t = self;
-    if (t && mg_image_held(&t->image)) {
-        mg_image_list list;
-        trie_list_blocks(t, &list);
-        mg_image_release(&t->image, &list);
-    }
-    trie_destroy(t);
-}
+static const mg_image_twin trie_twin = {&mg_backend_trie, trie_image, trie_list_blocks, trie_prune_frozen_in_place};
+
+static int trie_mmap_finalize(void *self) { return mg_image_twin_finalize(&trie_twin, self); }
+static uint64_t trie_mmap_prune(void *self, uint64_t min_count) { return mg_image_twin_prune(&trie_twin, self, min_count); }
+static void trie_mmap_destroy(void *self) { mg_image_twin_destroy(&trie_twin, self); }
 
 /* The image holds every array: what is requested is the table's struct and
  * the dictionary's (its estimate for no words), whatever the table's size. */

@@ -21,6 +21,20 @@ static char *zipf_corpus(size_t lines)
     return mgt_zipf_file(7, lines, 3000);
 }
 
+/* What `memgrams run` of backend prints for a Zipf-like corpus of `lines` lines. */
+static json_t *zipf_run(const char *backend, size_t lines)
+{
+    char *corpus = zipf_corpus(lines);
+    const char *args[] = {"run", "--backend", backend, "--corpus", corpus, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "run %s: %s", backend, result.err);
+    json_t *run = run_json(&result);
+    cr_assert(run, "run %s printed no JSON object", backend);
+    command_result_free(&result);
+    mgt_temp_remove(corpus);
+    return run;
+}
+
 static json_t *load_json_lines(const char *path, size_t *count)
 {
     mgt_buffer text = {0};
@@ -138,12 +152,7 @@ Test(report, a_bad_results_line_is_an_input_error_and_leaves_no_files)
  * as layers; a run written before the split reads as unknown, not as 0. */
 Test(results, rss_file_and_rss_shmem_are_read_back_and_older_runs_have_none)
 {
-    char *corpus = zipf_corpus(300);
-    const char *args[] = {"run", "--backend", "trie_mmap", "--corpus", corpus, NULL};
-    command_result result = memgrams(args, NULL);
-    cr_assert_eq(result.exit_code, 0, "run: %s", result.err);
-    json_t *run = run_json(&result);
-    cr_assert(run);
+    json_t *run = zipf_run("trie_mmap", 300);
     size_t index;
     json_t *phase;
     json_array_foreach(json_object_get(run, "phases"), index, phase) {
@@ -165,17 +174,11 @@ Test(results, rss_file_and_rss_shmem_are_read_back_and_older_runs_have_none)
               "an older run's missing split reads as a number");
     cr_expect(isfinite(mg_run_layer_growth(run, "rss")));
     json_decref(run);
-    command_result_free(&result);
-    mgt_temp_remove(corpus);
 }
 
 Test(timeline, training_samples_are_evenly_spaced_and_every_phase_ends_once)
 {
-    char *corpus = zipf_corpus(3000);
-    const char *args[] = {"run", "--backend", "interned_hash", "--corpus", corpus, NULL};
-    command_result result = memgrams(args, NULL);
-    cr_assert_eq(result.exit_code, 0, "run: %s", result.err);
-    json_t *run = run_json(&result);
+    json_t *run = zipf_run("interned_hash", 3000);
     json_t *timeline = json_object_get(run, "timeline");
     cr_assert(json_is_array(timeline), "no timeline");
     double grams_added = json_number_value(json_object_get(run, "grams_added"));
@@ -205,8 +208,6 @@ Test(timeline, training_samples_are_evenly_spaced_and_every_phase_ends_once)
     cr_expect(training >= 64 && training < 128, "%d training samples, expected 64..127", training);
     cr_expect_eq(last_grams, grams_added);
     json_decref(run);
-    command_result_free(&result);
-    mgt_temp_remove(corpus);
 }
 
 /* Bytes the contract splits on, bytes it keeps, uppercase, a last line without \n. */

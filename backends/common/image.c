@@ -3,7 +3,6 @@
  */
 #include "image.h"
 
-#include "backend.h"
 #include "mem.h"
 
 #include <errno.h>
@@ -269,4 +268,54 @@ void mg_image_release(mg_image *image, const mg_image_list *list)
         pointer_set(list->inner[index].pointer_at, NULL);
     for (unsigned index = 0; index < list->blocks; index++)
         pointer_set(list->block[index].pointer_at, NULL);
+}
+
+/* ---- frozen twins ----------------------------------------------------------- */
+
+static void twin_list(const mg_image_twin *twin, void *table, mg_image_list *list)
+{
+    mg_image_list_init(list);
+    twin->list_blocks(table, list);
+}
+
+static int twin_freeze(const mg_image_twin *twin, void *table)
+{
+    mg_image_list list;
+    twin_list(twin, table, &list);
+    return mg_image_freeze(twin->image(table), &list);
+}
+
+int mg_image_twin_finalize(const mg_image_twin *twin, void *table)
+{
+    int status = twin->base->finalize(table);
+    return status == MG_OK ? twin_freeze(twin, table) : status;
+}
+
+uint64_t mg_image_twin_prune(const mg_image_twin *twin, void *table, uint64_t min_count)
+{
+    mg_image *image = twin->image(table);
+    if (!mg_image_held(image))
+        return twin->base->prune(table, min_count);
+    mg_image_list list;
+    twin_list(twin, table, &list);
+    if (mg_image_thaw(image, &list) == MG_OK) {
+        uint64_t dropped = twin->base->prune(table, min_count);
+        twin_freeze(twin, table);
+        return dropped;
+    }
+    if (mg_image_writable(image, true) != MG_OK)
+        return 0; /* no writable mapping to be had: the table stays as it was */
+    uint64_t dropped = twin->prune_in_place(table, min_count);
+    mg_image_writable(image, false);
+    return dropped;
+}
+
+void mg_image_twin_destroy(const mg_image_twin *twin, void *table)
+{
+    if (table && mg_image_held(twin->image(table))) {
+        mg_image_list list;
+        twin_list(twin, table, &list);
+        mg_image_release(twin->image(table), &list);
+    }
+    twin->base->destroy(table);
 }
