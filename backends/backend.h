@@ -24,8 +24,11 @@
 
 #define MG_ORDER_MAX 5 /* orders run from 1 to MG_ORDER_MAX */
 
-/* Results of the fallible ops. */
-enum { MG_OK = 0, MG_ERR_NOMEM = -1 };
+/* Results of the fallible ops. MG_ERR_IO: a file the table needs (a frozen
+ * twin's image, made in $TMPDIR, else /var/tmp: common/image.h) could not be
+ * made, written or mapped; errno says why, and the table is still whole and
+ * usable, on the heap. */
+enum { MG_OK = 0, MG_ERR_NOMEM = -1, MG_ERR_IO = -2 };
 
 /*
  * One token. A word has bytes != NULL and len >= 1 (the tokenizer never makes
@@ -80,7 +83,7 @@ typedef struct mg_backend {
     int (*add)(void *self, const mg_token *gram);
 
     /* Training has ended: merge, sort, compact. add() is not called after it
-     * (prune() still may be). MG_OK or MG_ERR_NOMEM. */
+     * (prune() still may be). MG_OK, MG_ERR_NOMEM, or MG_ERR_IO. */
     int (*finalize)(void *self);
 
     /* Count of gram, 0 when absent. Valid before and after finalize. */

@@ -91,10 +91,29 @@
  *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes; measured under jemalloc: 8.02
  *   requested, 8.98 allocated, 9.1 of RSS after finalize, 45.0 at the
  *   training peak (whole gcide: 8.02, 8.33, 8.4, 40.7).
+ *
+ * Frozen image (packed_arrays_mmap, at the bottom of this file: the same
+ * layout, its finalize then freezes it, common/image.h): every frozen array
+ * goes into one private file, each at a multiple of 64 bytes after a 64-byte
+ * header, which is mapped read-only and populated; the heap copies are freed.
+ *
+ *   image file:  | header | dictionary data | buckets | index | first_at |
+ *                | rows, samples, hot words (one block) | escapes |
+ *   heap:        the table struct (232 bytes) and the dictionary's (48)
+ *
+ * So the bytes requested after finalize are ~0 per n-gram (its estimate:
+ * those two structs over n), and the layout's bytes above are file-backed
+ * resident pages (RssFile), which the kernel may drop and read again.
+ * Lookups are packed_arrays' own. A prune thaws the image, prunes as below
+ * and freezes the result; without memory for the thaw it compacts the rows
+ * in place in the mapping, made writable for it, the blocks keeping their
+ * size (private: the pages written become anonymous memory, the file is
+ * never changed).
  */
 #include "backend.h"
 #include "common/elias_fano.h"
 #include "common/gram_hash.h"
+#include "common/image.h"
 #include "common/vocab.h"
 #include "mem.h"
 
@@ -166,6 +185,8 @@ typedef struct packed_table {
     size_t escapes_bytes; /* their block (more than needed after a prune that could not shrink it) */
     hot_word *hot;        /* the most frequent short words, hashed: NULL when out of memory */
     uint32_t hot_cap;
+
+    mg_image image; /* packed_arrays_mmap: the mapping the frozen arrays live in (none: on the heap) */
 } packed_table;
 
 /* ---- packed arrays ---------------------------------------------------- */
@@ -1012,8 +1033,9 @@ static void row_move(packed_table *t, uint64_t to, uint64_t from)
 /* Frozen grams are kept in place: every kept row moves down to the next
  * free index, first_at is rewritten as the walk passes each first id,
  * escapes are compacted alongside, the samples taken again. No
- * allocation; the freed tails are then given back. */
-static void prune_frozen(packed_table *t, uint64_t min_count)
+ * allocation; with give_back, the freed tails are then given back (a
+ * mapped image keeps its blocks whole). */
+static void prune_frozen(packed_table *t, uint64_t min_count, bool give_back)
 {
     uint64_t mark = escape_mark(t);
     uint64_t kept = 0, escape_read = 0, escape_kept = 0;
@@ -1039,14 +1061,16 @@ static void prune_frozen(packed_table *t, uint64_t min_count)
     if (t->hot) /* moves down with the end of the rows; the samples are taken again */
         memmove((unsigned char *)t->rows + block_bytes(t, true) - t->hot_cap * sizeof(hot_word), t->hot,
                 t->hot_cap * sizeof(hot_word));
-    t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, optional));
+    if (give_back)
+        t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, optional));
     hot_word *hot = t->hot;
     block_point(t, optional);
     if (!hot)
         t->hot = NULL;
     samples_fill(t);
     t->escape_count = escape_kept;
-    t->escapes = block_shrink(t->escapes, &t->escapes_bytes, escape_kept * sizeof *t->escapes);
+    if (give_back)
+        t->escapes = block_shrink(t->escapes, &t->escapes_bytes, escape_kept * sizeof *t->escapes);
     t->contexts = contexts_count(t);
 }
 
@@ -1055,7 +1079,7 @@ static uint64_t pa_prune(void *self, uint64_t min_count)
     packed_table *t = self;
     uint64_t before = grams_held(t);
     if (t->finalized)
-        prune_frozen(t, min_count);
+        prune_frozen(t, min_count, true);
     else
         mg_gram_hash_filter(&t->training, min_count);
     return before - grams_held(t);
@@ -1107,4 +1131,61 @@ const mg_backend mg_backend_packed_arrays = {
     .prune = pa_prune,
     .destroy = pa_destroy,
     .estimate_bytes_per_ngram = pa_estimate,
+};
+
+/* ---- the frozen twin: packed_arrays_mmap ---------------------------------- */
+
+static mg_image *pa_image(void *self) { return &((packed_table *)self)->image; }
+
+/* The frozen arrays, for the image: the dictionary's, first_at, the rows'
+ * block (with the samples and the hot table inside it), the escapes. */
+static void pa_list_blocks(void *self, mg_image_list *list)
+{
+    packed_table *t = self;
+    mg_vocab_dict_list_blocks(t->dict, list);
+    mg_image_list_block(list, &t->first_at.words, t->first_at.word_count * sizeof(uint64_t));
+    mg_image_list_block(list, &t->rows, t->rows_bytes);
+    for (int level = 0; level < SAMPLE_LEVELS; level++)
+        mg_image_list_inner(list, &t->samples[level]);
+    mg_image_list_inner(list, &t->hot);
+    mg_image_list_block(list, &t->escapes, t->escapes_bytes);
+}
+
+/* packed_arrays' own prune, but the blocks keep their size. */
+static uint64_t pa_prune_frozen_in_place(void *self, uint64_t min_count)
+{
+    packed_table *t = self;
+    uint64_t before = t->grams;
+    prune_frozen(t, min_count, false);
+    return before - t->grams;
+}
+
+static const mg_image_twin pa_twin = {&mg_backend_packed_arrays, pa_image, pa_list_blocks, pa_prune_frozen_in_place};
+
+static int pa_mmap_finalize(void *self) { return mg_image_twin_finalize(&pa_twin, self); }
+static uint64_t pa_mmap_prune(void *self, uint64_t min_count) { return mg_image_twin_prune(&pa_twin, self, min_count); }
+static void pa_mmap_destroy(void *self) { mg_image_twin_destroy(&pa_twin, self); }
+
+/* The image holds every array: what is requested is the table's struct and
+ * the dictionary's (its estimate for no words), whatever the table's size. */
+static double pa_mmap_estimate(const mg_table_shape *shape)
+{
+    if (shape->ngrams == 0)
+        return 0.0;
+    return ((double)sizeof(packed_table) + mg_vocab_dict_estimate_bytes(0, 0)) / (double)shape->ngrams;
+}
+
+const mg_backend mg_backend_packed_arrays_mmap = {
+    .name = "packed_arrays_mmap",
+    .summary = "packed_arrays frozen at finalize into a private image file, served from a read-only mmap",
+    .create = pa_create,
+    .add = pa_add,
+    .finalize = pa_mmap_finalize,
+    .count = pa_count,
+    .successors = pa_successors,
+    .foreach = pa_foreach,
+    .sizes = pa_sizes,
+    .prune = pa_mmap_prune,
+    .destroy = pa_mmap_destroy,
+    .estimate_bytes_per_ngram = pa_mmap_estimate,
 };

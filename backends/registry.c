@@ -12,6 +12,8 @@ extern const mg_backend mg_backend_interned_hash;
 extern const mg_backend mg_backend_memory_lanes;
 extern const mg_backend mg_backend_packed_arrays;
 extern const mg_backend mg_backend_trie;
+extern const mg_backend mg_backend_trie_mmap;
+extern const mg_backend mg_backend_packed_arrays_mmap;
 extern const mg_backend mg_backend_std_map;
 extern const mg_backend mg_backend_absl_flat_hash;
 extern const mg_backend mg_backend_test_null;
@@ -25,6 +27,8 @@ const mg_backend *const mg_backends[] = {
     &mg_backend_memory_lanes,
     &mg_backend_packed_arrays,
     &mg_backend_trie,
+    &mg_backend_trie_mmap,
+    &mg_backend_packed_arrays_mmap,
     &mg_backend_std_map,
     &mg_backend_absl_flat_hash,
     NULL,

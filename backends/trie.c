@@ -87,10 +87,30 @@
  * fully usable: binary searches), and what a prune after finalize rebuilds
  * the levels from. A prune that cannot get memory for the rebuild zeroes the
  * count values below the threshold in place instead (count 0 = absent).
+ *
+ * Frozen image (trie_mmap, at the bottom of this file: the same layout, its
+ * finalize then freezes it, common/image.h): every array of the TRIE state
+ * goes into one private file, each at a multiple of 64 bytes after a 64-byte
+ * header, which is mapped read-only and populated; the heap copies are freed.
+ *
+ *   image file:  | header | dictionary data | buckets | index | level 0 ids EF
+ *                | level 0 child starts EF | ... | level n-1 ids EF | count
+ *                values | tier 0 codes | escape samples | tier 1 ... |
+ *   heap:        the table struct (1440 bytes: the levels' EF headers are in
+ *                it) and the dictionary's (48)
+ *
+ * So the bytes requested after finalize are ~0 per n-gram (its estimate:
+ * those two structs over N), and the layout's bytes above are file-backed
+ * resident pages (RssFile), which the kernel may drop and read again.
+ * Lookups are the trie's own. A prune thaws the image, prunes as above and
+ * freezes the result; without memory for the thaw it zeroes the counts in
+ * place in the mapping, made writable for it (private: the page written
+ * becomes anonymous memory, the file is never changed).
  */
 #include "backend.h"
 #include "common/elias_fano.h"
 #include "common/gram_hash.h"
+#include "common/image.h"
 #include "common/vocab.h"
 #include "mem.h"
 
@@ -162,6 +182,8 @@ typedef struct trie_table {
     uint64_t grams;       /* grams held after finalize (TRIE: count values > 0 only) */
     uint64_t nodes;       /* TRIE: grams in the last level, zeroed ones included */
     uint64_t contexts;    /* after finalize */
+
+    mg_image image;       /* trie_mmap: the mapping the TRIE arrays live in (none: on the heap) */
 } trie_table;
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -1121,4 +1143,66 @@ const mg_backend mg_backend_trie = {
     .prune = trie_prune,
     .destroy = trie_destroy,
     .estimate_bytes_per_ngram = trie_estimate,
+};
+
+/* ---- the frozen twin: trie_mmap ------------------------------------------ */
+
+static mg_image *trie_image(void *self) { return &((trie_table *)self)->image; }
+
+/* The TRIE state's arrays, for the image: the dictionary's, every level's
+ * sequences, the count values and tiers. */
+static void trie_list_blocks(void *self, mg_image_list *list)
+{
+    trie_table *t = self;
+    mg_vocab_dict_list_blocks(t->dict, list);
+    for (int k = 0; k < t->order; k++) {
+        mg_ef_list_blocks(&t->trie.levels[k].ids, list);
+        if (k + 1 < t->order)
+            mg_ef_list_blocks(&t->trie.levels[k].children, list);
+    }
+    count_ranks *ranks = &t->trie.counts;
+    mg_image_list_block(list, &ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
+    for (int k = 0; k < ranks->tiers; k++) {
+        mg_image_list_block(list, &ranks->tier[k].codes, ranks->tier[k].codes_words * sizeof(uint64_t));
+        mg_image_list_block(list, &ranks->tier[k].escape_samples, ranks->tier[k].sample_count * sizeof(uint32_t));
+    }
+}
+
+/* What trie does when it cannot rebuild: the counts under min_count zeroed. */
+static uint64_t trie_prune_frozen_in_place(void *self, uint64_t min_count)
+{
+    trie_table *t = self;
+    uint64_t before = t->grams;
+    trie_prune_in_place(t, min_count);
+    return before - t->grams;
+}
+
+static const mg_image_twin trie_twin = {&mg_backend_trie, trie_image, trie_list_blocks, trie_prune_frozen_in_place};
+
+static int trie_mmap_finalize(void *self) { return mg_image_twin_finalize(&trie_twin, self); }
+static uint64_t trie_mmap_prune(void *self, uint64_t min_count) { return mg_image_twin_prune(&trie_twin, self, min_count); }
+static void trie_mmap_destroy(void *self) { mg_image_twin_destroy(&trie_twin, self); }
+
+/* The image holds every array: what is requested is the table's struct and
+ * the dictionary's (its estimate for no words), whatever the table's size. */
+static double trie_mmap_estimate(const mg_table_shape *shape)
+{
+    if (shape->ngrams == 0)
+        return 0.0;
+    return ((double)sizeof(trie_table) + mg_vocab_dict_estimate_bytes(0, 0)) / (double)shape->ngrams;
+}
+
+const mg_backend mg_backend_trie_mmap = {
+    .name = "trie_mmap",
+    .summary = "trie frozen at finalize into a private image file, served from a read-only mmap",
+    .create = trie_create,
+    .add = trie_add,
+    .finalize = trie_mmap_finalize,
+    .count = trie_count,
+    .successors = trie_successors,
+    .foreach = trie_foreach,
+    .sizes = trie_sizes,
+    .prune = trie_mmap_prune,
+    .destroy = trie_mmap_destroy,
+    .estimate_bytes_per_ngram = trie_mmap_estimate,
 };

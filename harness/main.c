@@ -38,6 +38,7 @@
 #include "tokenize.h"
 #include "version.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,10 @@ static void *train_table(const char *command, const cell_options *cell, int *exi
     if (trained != MG_OK) {
         if (trained == MG_ERR_NOMEM) {
             fprintf(stderr, "memgrams %s: out of memory\n", command);
+            *exit_status = EXIT_FAILED;
+        } else if (trained == MG_ERR_IO) {
+            fprintf(stderr, "memgrams %s: finalize could not write or map the table's image file "
+                    "(made in $TMPDIR, else /var/tmp): %s\n", command, strerror(errno));
             *exit_status = EXIT_FAILED;
         } else {
             *exit_status = usage_error(command, "%s", mg_reader_error(reader));

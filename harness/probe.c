@@ -210,7 +210,7 @@ static uint64_t status_field(const char *status, const char *name)
 static void sample_proc(mg_memory_sample *out)
 {
     char status[8192];
-    out->rss = out->rss_anon = out->hwm = MG_UNKNOWN;
+    out->rss = out->rss_anon = out->hwm = out->rss_file = out->rss_shmem = MG_UNKNOWN;
     int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
@@ -221,6 +221,8 @@ static void sample_proc(mg_memory_sample *out)
     status[length] = '\0';
     out->rss = status_field(status, "\nVmRSS:");
     out->rss_anon = status_field(status, "\nRssAnon:");
+    out->rss_file = status_field(status, "\nRssFile:");
+    out->rss_shmem = status_field(status, "\nRssShmem:");
     out->hwm = status_field(status, "\nVmHWM:");
 }
 

@@ -5,8 +5,11 @@
  *   allocated  jemalloc stats.allocated; glibc mallinfo2 uordblks + hblkhd
  *   active     jemalloc stats.active            (unknown under glibc)
  *   resident   jemalloc stats.resident          (unknown under glibc)
- *   rss        /proc/self/status VmRSS, RssAnon; peak VmHWM, reset through
- *              /proc/self/clear_refs
+ *   rss        /proc/self/status VmRSS, split into RssAnon, RssFile and
+ *              RssShmem; peak VmHWM, reset through /proc/self/clear_refs.
+ *              File pages (a mapped image, the binary) can be dropped by
+ *              the kernel and read again; anonymous and shared memory
+ *              pages cannot (but to swap).
  *
  * mimalloc's and tcmalloc's layers come from their own counters: mimalloc's
  * from a walk of its heap's pages (blocks in use, blocks carved out) and
@@ -35,6 +38,7 @@ typedef struct mg_memory_sample {
     uint64_t requested;
     uint64_t allocated, active, resident; /* MG_UNKNOWN where the allocator has no such figure */
     uint64_t rss, rss_anon, hwm;          /* MG_UNKNOWN where /proc does not tell */
+    uint64_t rss_file, rss_shmem;         /* the rest of rss: file-backed, shared memory (tmpfs) */
 } mg_memory_sample;
 
 typedef int (*mg_mallctl_fn)(const char *name, void *old_value, size_t *old_length,

@@ -81,11 +81,12 @@ static json_t *phases_json(const mg_run_result *result)
             continue;
         const mg_phase_result *record = &result->phases[phase];
         const mg_memory_sample *memory = &record->memory;
-        json_array_append_new(phases, json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        json_array_append_new(phases, json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
             "name", mg_phase_names[phase], "seconds", record->seconds,
             "requested", bytes_or_null(memory->requested), "allocated", bytes_or_null(memory->allocated),
             "active", bytes_or_null(memory->active), "resident", bytes_or_null(memory->resident),
             "rss", bytes_or_null(memory->rss), "rss_anon", bytes_or_null(memory->rss_anon),
+            "rss_file", bytes_or_null(memory->rss_file), "rss_shmem", bytes_or_null(memory->rss_shmem),
             "hwm", bytes_or_null(memory->hwm)));
     }
     return phases;
@@ -137,20 +138,27 @@ static json_t *derived_json(const mg_run_result *result)
     double ngrams = (double)result->ngrams;
     int finalized = (result->phases_done & (1 << MG_PHASE_FINALIZE)) && result->ngrams > 0;
     double requested = NAN, allocated = NAN, active = NAN, resident = NAN, rss = NAN, peak = NAN;
+    double rss_anon = NAN, rss_file = NAN, rss_shmem = NAN; /* rss by what backs its pages */
     if (finalized) {
         requested = layer_delta(done->requested, base->requested);
         allocated = layer_delta(done->allocated, base->allocated);
         active = layer_delta(done->active, base->active);
         resident = layer_delta(done->resident, base->resident);
         rss = layer_delta(done->rss, base->rss);
+        rss_anon = layer_delta(done->rss_anon, base->rss_anon);
+        rss_file = layer_delta(done->rss_file, base->rss_file);
+        rss_shmem = layer_delta(done->rss_shmem, base->rss_shmem);
         uint64_t train_peak = result->phases[MG_PHASE_TRAIN].memory.hwm;
         uint64_t top = train_peak != MG_UNKNOWN && done->hwm != MG_UNKNOWN && done->hwm > train_peak ? done->hwm : train_peak;
         peak = layer_delta(top, base->rss);
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "bytes_per_ngram_requested", real_or_null(ratio(requested, ngrams)),
         "bytes_per_ngram_allocated", real_or_null(ratio(allocated, ngrams)),
         "bytes_per_ngram_rss", real_or_null(ratio(rss, ngrams)),
+        "bytes_per_ngram_rss_anon", real_or_null(ratio(rss_anon, ngrams)),
+        "bytes_per_ngram_rss_file", real_or_null(ratio(rss_file, ngrams)),
+        "bytes_per_ngram_rss_shmem", real_or_null(ratio(rss_shmem, ngrams)),
         "peak_bytes_per_ngram_rss", real_or_null(ratio(peak, ngrams)),
         "fragmentation", real_or_null(layer_ratio(rss, allocated)),
         "allocator_frag_ratio", real_or_null(layer_ratio(active, allocated)),

@@ -7,6 +7,7 @@
 #include "significance.h"
 #include "tokenize.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,8 +324,16 @@ static int train_and_finalize(run_context *run)
 
     phase_begin(run);
     int finalized = backend->finalize(run->table);
+    int finalize_errno = errno; /* MG_ERR_IO's cause, before the probes touch errno */
     phase_end(run, MG_PHASE_FINALIZE);
     result->speed.finalize_seconds = result->phases[MG_PHASE_FINALIZE].seconds;
+    if (finalized == MG_ERR_IO) {
+        char message[sizeof result->message];
+        snprintf(message, sizeof message, "finalize could not write or map the table's image file "
+                 "(made in $TMPDIR, else /var/tmp): %s", strerror(finalize_errno));
+        fail(run, "error", message);
+        return -1;
+    }
     if (finalized != MG_OK) {
         fail(run, "oom", "out of memory while finalizing");
         return -1;

@@ -197,8 +197,9 @@ Test(cli, run_prints_every_contract_field)
     for (size_t index = 0; index < sizeof speeds / sizeof speeds[0]; index++)
         cr_expect(json_object_get(json_object_get(run, "speed"), speeds[index]), "speed.%s missing", speeds[index]);
     static const char *const derived[] = {"bytes_per_ngram_requested", "bytes_per_ngram_allocated",
-        "bytes_per_ngram_rss", "peak_bytes_per_ngram_rss", "fragmentation", "allocator_frag_ratio",
-        "allocator_rss_ratio", "rss_overhead_ratio", "estimated_bytes_per_ngram"};
+        "bytes_per_ngram_rss", "bytes_per_ngram_rss_anon", "bytes_per_ngram_rss_file", "bytes_per_ngram_rss_shmem",
+        "peak_bytes_per_ngram_rss", "fragmentation", "allocator_frag_ratio", "allocator_rss_ratio",
+        "rss_overhead_ratio", "estimated_bytes_per_ngram"};
     for (size_t index = 0; index < sizeof derived / sizeof derived[0]; index++)
         cr_expect(json_object_get(json_object_get(run, "derived"), derived[index]), "derived.%s missing", derived[index]);
     static const char *const phase_names[] = {"baseline", "train", "finalize", "prune", "purge", "destroy"};

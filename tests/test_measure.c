@@ -265,14 +265,67 @@ Test(backends, requested_is_zero_after_destroy_and_every_layer_is_filled)
         cr_assert(run, "%s printed no JSON", name);
         cr_expect_eq(phase_layer(run, "destroy", "requested"), 0.0, "%s leaks", name);
         cr_expect(phase_layer(run, "finalize", "requested") > 0, "%s requested nothing", name);
-        static const char *const layers[] = {"allocated", "active", "resident", "rss", "rss_anon", "hwm"};
+        static const char *const layers[] = {"allocated", "active", "resident", "rss", "rss_anon", "rss_file", "hwm"};
         for (size_t layer = 0; layer < sizeof layers / sizeof layers[0]; layer++)
             cr_expect(phase_layer(run, "finalize", layers[layer]) > 0, "%s: %s not filled under jemalloc", name,
                       layers[layer]);
+        cr_expect(phase_layer(run, "finalize", "rss_shmem") >= 0, "%s: rss_shmem not filled", name);
         json_decref(run);
         command_result_free(&result);
     }
     cr_expect(backends >= 2, "list shows %d backends", backends);
     command_result_free(&listing);
+    mgt_temp_remove(corpus);
+}
+
+/* ---- frozen images --------------------------------------------------------------- */
+
+static json_t *run_of(const char *backend, const char *corpus, const char *const *environment, int want_exit)
+{
+    const char *args[] = {"run", "--backend", backend, "--corpus", corpus, NULL};
+    command_result result = memgrams(args, environment);
+    cr_assert_eq(result.exit_code, want_exit, "run %s exited %d: %s", backend, result.exit_code, result.err);
+    json_t *run = run_json(&result);
+    cr_assert(run, "run %s printed no JSON object: %s", backend, result.out);
+    command_result_free(&result);
+    return run;
+}
+
+/* trie_mmap beside trie on the same corpus: after finalize the twin
+ * requests only its table struct and the dictionary's, its image (the
+ * arrays trie holds on the heap) shows in rss_file, and its table is trie's. */
+Test(frozen_image, trie_mmap_holds_its_table_in_file_pages)
+{
+    char *corpus = mgt_zipf_file(11, 40000, 20000);
+    json_t *heap = run_of("trie", corpus, NULL, 0), *mapped = run_of("trie_mmap", corpus, NULL, 0);
+    cr_expect_str_eq(json_string_value(json_object_get(mapped, "checksum")),
+                     json_string_value(json_object_get(heap, "checksum")), "trie_mmap holds another table");
+    double image = finalize_delta(heap, "requested"); /* the arrays, and the structs that stay */
+    double requested = finalize_delta(mapped, "requested");
+    cr_expect(requested > 0 && requested <= 2 * KIB, "trie_mmap requests %.0f bytes after finalize", requested);
+    cr_assert(image > 512 * KIB, "the image is too small to measure (%.0f bytes)", image);
+    double file = finalize_delta(mapped, "rss_file") - finalize_delta(heap, "rss_file");
+    cr_expect(fabs(file - image) <= 0.05 * image + 256 * KIB,
+              "rss_file grew %.0f bytes more than under trie, for an image of about %.0f", file, image);
+    double per_ngram = json_number_value(json_object_get(json_object_get(mapped, "derived"), "bytes_per_ngram_rss_file"));
+    double ngrams = json_number_value(json_object_get(mapped, "ngrams"));
+    cr_expect(per_ngram * ngrams >= 0.95 * image, "derived.bytes_per_ngram_rss_file %.2f for %.0f bytes of image",
+              per_ngram, image);
+    json_decref(heap);
+    json_decref(mapped);
+    mgt_temp_remove(corpus);
+}
+
+Test(frozen_image, a_freeze_that_cannot_write_is_an_error_not_oom)
+{
+    char *corpus = small_corpus();
+    const char *environment[] = {"TMPDIR=/nonexistent/memgrams", NULL};
+    json_t *run = run_of("packed_arrays_mmap", corpus, environment, 1);
+    cr_expect_str_eq(json_string_value(json_object_get(run, "status")), "error");
+    const char *message = json_string_value(json_object_get(run, "message"));
+    cr_expect(message && strstr(message, "image file") && strstr(message, "No such file or directory"),
+              "message: %s", message);
+    cr_expect_eq(phase_layer(run, "destroy", "requested"), 0.0, "the table leaked after the failed freeze");
+    json_decref(run);
     mgt_temp_remove(corpus);
 }

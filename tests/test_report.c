@@ -4,9 +4,11 @@
  * needs a fetched one.
  */
 #include "process.h"
+#include "results.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,20 @@
 static char *zipf_corpus(size_t lines)
 {
     return mgt_zipf_file(7, lines, 3000);
+}
+
+/* What `memgrams run` of backend prints for a Zipf-like corpus of `lines` lines. */
+static json_t *zipf_run(const char *backend, size_t lines)
+{
+    char *corpus = zipf_corpus(lines);
+    const char *args[] = {"run", "--backend", backend, "--corpus", corpus, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "run %s: %s", backend, result.err);
+    json_t *run = run_json(&result);
+    cr_assert(run, "run %s printed no JSON object", backend);
+    command_result_free(&result);
+    mgt_temp_remove(corpus);
+    return run;
 }
 
 static json_t *load_json_lines(const char *path, size_t *count)
@@ -222,13 +238,37 @@ Test(report, a_bad_results_line_is_an_input_error_and_leaves_no_files)
     remove_folder(out);
 }
 
+/* Every phase sample splits rss by what backs it, and the split is read back
+ * as layers; a run written before the split reads as unknown, not as 0. */
+Test(results, rss_file_and_rss_shmem_are_read_back_and_older_runs_have_none)
+{
+    json_t *run = zipf_run("trie_mmap", 300);
+    size_t index;
+    json_t *phase;
+    json_array_foreach(json_object_get(run, "phases"), index, phase) {
+        double rss = json_number_value(json_object_get(phase, "rss"));
+        double parts = json_number_value(json_object_get(phase, "rss_anon")) +
+                       json_number_value(json_object_get(phase, "rss_file")) +
+                       json_number_value(json_object_get(phase, "rss_shmem"));
+        cr_expect(json_is_integer(json_object_get(phase, "rss_file")) && json_is_integer(json_object_get(phase, "rss_shmem")),
+                  "phase %zu has no rss_file or rss_shmem", index);
+        cr_expect(fabs(rss - parts) <= 64 * 1024, "phase %zu: rss %.0f, its parts %.0f", index, rss, parts);
+    }
+    cr_expect_gt(mg_run_layer_growth(run, "rss_file"), 0, "the image grew no file pages");
+    cr_expect(isfinite(mg_run_layer_growth(run, "rss_shmem")));
+    json_array_foreach(json_object_get(run, "phases"), index, phase) {
+        json_object_del(phase, "rss_file");
+        json_object_del(phase, "rss_shmem");
+    }
+    cr_expect(isnan(mg_run_layer_growth(run, "rss_file")) && isnan(mg_run_layer_growth(run, "rss_shmem")),
+              "an older run's missing split reads as a number");
+    cr_expect(isfinite(mg_run_layer_growth(run, "rss")));
+    json_decref(run);
+}
+
 Test(timeline, training_samples_are_evenly_spaced_and_every_phase_ends_once)
 {
-    char *corpus = zipf_corpus(3000);
-    const char *args[] = {"run", "--backend", "interned_hash", "--corpus", corpus, NULL};
-    command_result result = memgrams(args, NULL);
-    cr_assert_eq(result.exit_code, 0, "run: %s", result.err);
-    json_t *run = run_json(&result);
+    json_t *run = zipf_run("interned_hash", 3000);
     json_t *timeline = json_object_get(run, "timeline");
     cr_assert(json_is_array(timeline), "no timeline");
     double grams_added = json_number_value(json_object_get(run, "grams_added"));
@@ -258,8 +298,6 @@ Test(timeline, training_samples_are_evenly_spaced_and_every_phase_ends_once)
     cr_expect(training >= 64 && training < 128, "%d training samples, expected 64..127", training);
     cr_expect_eq(last_grams, grams_added);
     json_decref(run);
-    command_result_free(&result);
-    mgt_temp_remove(corpus);
 }
 
 /* Bytes the contract splits on, bytes it keeps, uppercase, a last line without \n. */

@@ -159,6 +159,16 @@ void mg_ef_free(mg_ef *ef)
     memset(ef, 0, sizeof *ef);
 }
 
+void mg_ef_list_blocks(mg_ef *ef, mg_image_list *list)
+{
+    mg_image_list_block(list, &ef->block, ef->block_bytes);
+    mg_image_list_inner(list, &ef->low);
+    mg_image_list_inner(list, &ef->high);
+    mg_image_list_inner(list, &ef->far);
+    mg_image_list_inner(list, &ef->near);
+    mg_image_list_inner(list, &ef->ones_before);
+}
+
 /* ---- queries ---------------------------------------------------------- */
 
 /* Position of the left-th one of the high bits counted from bit `shift` of

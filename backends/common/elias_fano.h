@@ -39,6 +39,8 @@
 #ifndef MG_ELIAS_FANO_H
 #define MG_ELIAS_FANO_H
 
+#include "image.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -127,6 +129,9 @@ void mg_ef_push(mg_ef *ef, uint64_t value);
 /* All count values pushed: build the select samples. */
 void mg_ef_seal(mg_ef *ef);
 void mg_ef_free(mg_ef *ef);
+/* Lists the sequence's one block, and the arrays inside it, for a frozen
+ * image (image.h). */
+void mg_ef_list_blocks(mg_ef *ef, mg_image_list *list);
 
 /* v_i, for i < count. */
 uint64_t mg_ef_get(const mg_ef *ef, uint64_t i);

@@ -485,6 +485,13 @@ size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
            (size_t)dict->index_cap * sizeof *dict->index_slots;
 }
 
+void mg_vocab_dict_list_blocks(mg_vocab_dict *dict, mg_image_list *list)
+{
+    mg_image_list_block(list, &dict->data, dict->data_size);
+    mg_image_list_block(list, &dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    mg_image_list_block(list, &dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
+}
+
 /* Requests the cache lines of a bucket's first bytes (a bucket is
  * usually 2 or 3 lines). */
 static void bucket_prefetch(const mg_vocab_dict *dict, uint32_t bucket)

@@ -33,6 +33,7 @@
 #define MG_VOCAB_H
 
 #include "../backend.h"
+#include "image.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -127,6 +128,10 @@ uint32_t mg_vocab_dict_count(const mg_vocab_dict *dict);
 
 /* Bytes the dictionary holds through mem.h. */
 size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict);
+
+/* Lists the dictionary's arrays (data, buckets, index) for a frozen image
+ * (image.h); the small struct holding them stays on the heap. */
+void mg_vocab_dict_list_blocks(mg_vocab_dict *dict, mg_image_list *list);
 
 /* Expected bytes of a dictionary of `words` words totalling `word_bytes`
  * bytes (the estimate formulas' vocabulary term). */
