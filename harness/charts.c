@@ -21,9 +21,11 @@ extern char **environ;
 #define NAMES_MAX 32
 #define PATH_SIZE 4400
 
-/* The memory layers of a run, bottom up (the measurement model). */
-enum { REQUESTED, ALLOCATED, ACTIVE, RESIDENT, RSS, LAYERS };
-static const char *const layer_names[LAYERS] = {"requested", "allocated", "active", "resident", "rss"};
+/* The memory layers of a run, bottom up (the measurement model), then rss split by what backs
+ * its pages: anonymous memory, and file pages (a mapped image) the kernel can drop and reread. */
+enum { REQUESTED, ALLOCATED, ACTIVE, RESIDENT, RSS, RSS_ANON, RSS_FILE, LAYERS };
+static const char *const layer_names[LAYERS] = {"requested", "allocated", "active", "resident", "rss", "rss_anon",
+                                                "rss_file"};
 
 typedef struct report_run {
     json_t *json; /* the run object (owned by the report) */
@@ -377,9 +379,10 @@ static void markdown_corpus_table(FILE *file, const report *report, const char *
 {
     fprintf(file, "\n### %s\n\n", corpus);
     fputs("| backend | allocator | n | fraction | status | tokens | n-grams | requested | allocated | active | resident "
-          "| RSS | peak RSS | alloc/req | active/alloc | resident/active | rss/resident | rss/alloc | train ns/gram "
+          "| RSS | RSS anon | RSS file | peak RSS | alloc/req | active/alloc | resident/active | rss/resident | rss/alloc | train ns/gram "
           "| finalize s | hit ns | miss ns | successors ns | generate ns/token |\n", file);
-    fputs("|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", file);
+    fputs("|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+          file);
     for (size_t index = 0; index < report->run_count; index++) {
         const report_run *run = &report->runs[index];
         if (strcmp(run->corpus, corpus) != 0)
@@ -531,23 +534,31 @@ static const report_run *allocator_cell(const report *report)
     return best;
 }
 
-/* RSS per n-gram and fragmentation (rss / allocated) of one pair; NAN where not measured ok. */
-static void pair_figures(const report_run *run, double *rss, double *fragmentation)
+/* RSS per n-gram and fragmentation (rss / allocated) of one pair; NAN where not measured ok.
+ * A table served from a mapped file has next to no heap, so RSS / allocated says nothing
+ * there: where its file pages outgrow its allocated bytes, *file_pages is their bytes per
+ * n-gram and fragmentation is NAN (else *file_pages is 0). */
+static void pair_figures(const report_run *run, double *rss, double *fragmentation, double *file_pages)
 {
     *rss = run && run->ok ? per_ngram(run, RSS) : NAN;
     *fragmentation = run && run->ok ? mg_run_figure(run->json, "derived", "fragmentation") : NAN;
+    *file_pages = run && run->ok && per_ngram(run, RSS_FILE) > per_ngram(run, ALLOCATED) ? per_ngram(run, RSS_FILE) : 0;
+    if (*file_pages > 0)
+        *fragmentation = NAN;
 }
 
-/* One matrix cell as text: "RSS (fragmentation)", unknown for a figure or a run that is not there,
- * or the status of a run that did not end ok. */
+/* One matrix cell as text: "RSS (fragmentation)" or "RSS (file pages)", unknown for a figure or
+ * a run that is not there, or the status of a run that did not end ok. */
 static void pair_text(const report_run *run, const char *unknown, char *cell, size_t cell_size)
 {
-    double rss, fragmentation;
-    pair_figures(run, &rss, &fragmentation);
+    double rss, fragmentation, file_pages;
+    pair_figures(run, &rss, &fragmentation, &file_pages);
     if (!run)
         snprintf(cell, cell_size, "%s", unknown);
     else if (!isfinite(rss))
         snprintf(cell, cell_size, "%s", run->status);
+    else if (file_pages > 0)
+        snprintf(cell, cell_size, "%.1f (file %.1f)", rss, file_pages);
     else if (isfinite(fragmentation))
         snprintf(cell, cell_size, "%.1f (%.2f)", rss, fragmentation);
     else
@@ -579,7 +590,8 @@ static void markdown_allocators(FILE *file, const report *report, const report_r
     }
     fprintf(file, "At %s fraction %.4g, order %d (%.0f tokens): RSS per distinct n-gram in bytes (growth over the "
                   "baseline after finalize), and in brackets fragmentation = RSS / allocated (– where the allocator "
-                  "has no allocated figure).\n\n| backend |", size->corpus, size->fraction, size->order, size->tokens);
+                  "has no allocated figure; for a table served from a mapped file, the part of its RSS that is "
+                  "file pages).\n\n| backend |", size->corpus, size->fraction, size->order, size->tokens);
     for (int a = 0; a < report->allocator_count; a++)
         fprintf(file, " %s |", report->allocators[a]);
     fputs("\n|---|", file);
@@ -594,7 +606,7 @@ static void print_allocators(FILE *out, const report *report, const report_run *
 {
     if (!size)
         return;
-    fprintf(out, "\nRSS bytes per n-gram (fragmentation = RSS / allocated), backend x allocator, at %s fraction "
+    fprintf(out, "\nRSS bytes per n-gram (fragmentation = RSS / allocated; or file pages), backend x allocator, at %s fraction "
                  "%.4g, order %d:\n%-20s", size->corpus, size->fraction, size->order, "");
     for (int a = 0; a < report->allocator_count; a++)
         fprintf(out, " %16.16s", report->allocators[a]);
@@ -752,9 +764,10 @@ static int breakdown_data(chart *chart, const report_run *size, char *error, siz
             continue;
         double requested = layer_or_below(run, REQUESTED), allocated = layer_or_below(run, ALLOCATED);
         double resident = layer_or_below(run, RESIDENT), rss = per_ngram(run, RSS);
-        fprintf(output.file, "\"%s%s\" %.3f %.3f %.3f %.3f %.3f\n", run->backend,
+        double file_pages = isfinite(run->growth[RSS_FILE]) ? per_ngram(run, RSS_FILE) : 0;
+        fprintf(output.file, "\"%s%s\" %.3f %.3f %.3f %.3f %.3f %.3f\n", run->backend,
                 isfinite(run->growth[REQUESTED]) ? "" : " (traced)", requested, allocated - requested,
-                resident - allocated, rss - resident, rss);
+                resident - allocated, rss - file_pages - resident, file_pages, rss);
     }
     return output_close(&output, error, error_size);
 }
@@ -825,8 +838,8 @@ static void put_data_label(FILE *file, const char *name)
     fputc('"', file);
 }
 
-/* The backend x allocator heat map's data: allocators.dat (column row rss fragmentation, one
- * line per pair that ended ok), allocators-columns.dat and allocators-rows.dat (index "name"). */
+/* The backend x allocator heat map's data: allocators.dat (column row rss fragmentation
+ * file_pages, one line per pair that ended ok), allocators-columns.dat and allocators-rows.dat (index "name"). */
 static int allocators_data(chart *chart, const report_run *size, char *error, size_t error_size)
 {
     const report *report = chart->report;
@@ -835,12 +848,13 @@ static int allocators_data(chart *chart, const report_run *size, char *error, si
         return -1;
     for (int b = 0; b < report->backend_count; b++)
         for (int a = 0; a < report->allocator_count; a++) {
-            double rss, fragmentation;
-            pair_figures(run_under(report, report->backends[b], report->allocators[a], size), &rss, &fragmentation);
+            double rss, fragmentation, file_pages;
+            pair_figures(run_under(report, report->backends[b], report->allocators[a], size), &rss, &fragmentation,
+                         &file_pages);
             if (isfinite(rss) && rss > 0) {
                 fprintf(output.file, "%d %d %.3f", a, b, rss);
                 put_figure(output.file, " ", 3, fragmentation, "NaN");
-                fputc('\n', output.file);
+                fprintf(output.file, " %.3f\n", file_pages);
             }
         }
     if (output_close(&output, error, error_size) != 0 ||
