@@ -853,7 +853,7 @@ static int allocators_data(chart *chart, const report_run *size, char *error, si
                          &file_pages);
             if (isfinite(rss) && rss > 0) {
                 fprintf(output.file, "%d %d %.3f", a, b, rss);
-                put_figure(output.file, " ", 3, fragmentation, "NaN");
+                put_figure(output.file, " ", 3, fragmentation, "0");
                 fprintf(output.file, " %.3f\n", file_pages);
             }
         }

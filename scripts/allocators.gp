@@ -1,6 +1,6 @@
 # allocators.gp — RSS per n-gram of every backend under every allocator, at one corpus size.
 # data.'.dat':          column row rss_per_ngram fragmentation file_pages   (one line per pair that ended ok;
-#                       fragmentation NaN where unknown, file_pages 0 unless its file pages outgrow its allocated bytes)
+#                       fragmentation 0 where unknown, file_pages 0 unless its file pages outgrow its allocated bytes)
 # data.'-columns.dat':  column "allocator"
 # data.'-rows.dat':     row "backend"
 # columns, rows: how many allocators and backends (the grid's size).
@@ -9,7 +9,7 @@
 # served from a mapped file (file_pages > 0) the part of its RSS that is file pages.
 load script_dir.'/chart-style.gp'
 set title full_title("RSS per n-gram: backend x allocator")
-set xlabel "allocator    (each cell: RSS bytes per n-gram, and RSS / allocated in brackets)"
+set xlabel "allocator    (each cell: RSS bytes per n-gram; in brackets RSS / allocated, or a mapped table's file pages)"
 unset ylabel
 set xrange [-0.5:columns - 0.5]
 set yrange [rows - 0.5:-0.5]
@@ -23,7 +23,7 @@ set palette defined (0 '#fff7bc', 1 '#fec44f', 2 '#f03b20', 3 '#7f0000')
 set style fill solid 1.0 border rgb 'white'
 unset key
 label_of(rss, fragmentation, file) = file > 0 ? sprintf("%.1f\n(file %.1f)", rss, file) : \
-    fragmentation == fragmentation ? sprintf("%.1f\n(x%.2f)", rss, fragmentation) : sprintf("%.1f", rss)
+    fragmentation > 0 ? sprintf("%.1f\n(x%.2f)", rss, fragmentation) : sprintf("%.1f", rss)
 @svg_terminal
 set output data.'.svg.tmp'
 plot data.'.dat' using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, \
