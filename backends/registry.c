@@ -12,6 +12,7 @@ extern const mg_backend mg_backend_interned_hash;
 extern const mg_backend mg_backend_memory_lanes;
 extern const mg_backend mg_backend_packed_arrays;
 extern const mg_backend mg_backend_trie;
+extern const mg_backend mg_backend_sqlite_memory;
 extern const mg_backend mg_backend_test_null;
 extern const mg_backend mg_backend_test_calibration;
 extern const mg_backend mg_backend_test_crash;
@@ -23,6 +24,7 @@ const mg_backend *const mg_backends[] = {
     &mg_backend_memory_lanes,
     &mg_backend_packed_arrays,
     &mg_backend_trie,
+    &mg_backend_sqlite_memory,
     NULL,
 };
 
