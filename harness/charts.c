@@ -481,6 +481,29 @@ static void markdown_floor(FILE *file, const report *report)
     }
 }
 
+/* What a wrapped library says about its own memory at the end of finalize,
+ * for the runs that have such figures (none from older files). */
+static void markdown_library(FILE *file, const report *report)
+{
+    int rows = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        json_t *figures = mg_run_library(run->json, "finalize"), *value;
+        const char *name;
+        if (figures && rows == 0)
+            fputs("\n## Library figures\n\nA wrapped library's own figures about its memory at the end of finalize, "
+                  "beside the layers measured above (each backend's documentation says what they mean).\n\n"
+                  "| backend | corpus | allocator | n | fraction | figure | value |\n|---|---|---|--:|--:|---|--:|\n", file);
+        json_object_foreach(figures, name, value) {
+            fprintf(file, "| %s | %s | %s | %d | %.4g | %s", run->backend, run->corpus, run->allocator, run->order,
+                    run->fraction, name);
+            put_figure(file, " | ", 0, json_is_number(value) ? json_number_value(value) : NAN, "–");
+            fputs(" |\n", file);
+            rows++;
+        }
+    }
+}
+
 static const char *const chart_names[] = {"memory-vs-size", "bytes-breakdown", "pareto", "growth"};
 #define CHART_COUNT (sizeof chart_names / sizeof chart_names[0])
 
@@ -502,6 +525,7 @@ static int write_markdown(const report *report, report_run **scratch, char *erro
     }
     markdown_growth(file, report, scratch);
     markdown_floor(file, report);
+    markdown_library(file, report);
     fputs("\n## Charts\n\n", file);
     for (size_t chart = 0; chart < CHART_COUNT; chart++)
         fprintf(file, "![%s](charts/%s.svg)\n\n", chart_names[chart], chart_names[chart]);
