@@ -823,36 +823,49 @@ static void sqlite_destroy(void *self)
 
 /* ---- the library's figures ---------------------------------------------------------------- */
 
-/* SQLite's own view of its memory. Reading resets the highwater mark, so
- * each reading's highwater covers the time since the one before. */
+/* A figure SQLite keeps: process-wide (sqlite3_status64) or the connection's
+ * (sqlite3_db_status). */
+typedef struct library_figure {
+    int op;
+    bool of_connection;
+    const char *name;
+} library_figure;
+
+static const library_figure figures[] = {
+    {SQLITE_STATUS_MALLOC_COUNT, false, "sqlite.malloc_count"},
+    {SQLITE_STATUS_PAGECACHE_USED, false, "sqlite.pagecache_used"},
+    {SQLITE_STATUS_PAGECACHE_OVERFLOW, false, "sqlite.pagecache_overflow"},
+    {SQLITE_DBSTATUS_CACHE_USED, true, "sqlite.cache_used"},
+    {SQLITE_DBSTATUS_SCHEMA_USED, true, "sqlite.schema_used"},
+    {SQLITE_DBSTATUS_STMT_USED, true, "sqlite.stmt_used"},
+};
+
+static uint64_t figure_now(sqlite3 *db, const library_figure *figure)
+{
+    if (figure->of_connection) {
+        int now = 0, highwater = 0;
+        sqlite3_db_status(db, figure->op, &now, &highwater, 0);
+        return (uint64_t)now;
+    }
+    sqlite3_int64 now = 0, highwater = 0;
+    sqlite3_status64(figure->op, &now, &highwater, 0);
+    return (uint64_t)now;
+}
+
+/* SQLite's own view of its memory. Reading resets the highwater mark of
+ * memory_used, so each reading's highwater covers the time since the one
+ * before. */
 static void sqlite_library_figures(void *self, mg_figure_visit visit, void *arg)
 {
     sqlite_table *table = self;
-    sqlite3_int64 now = 0, highwater = 0;
-    sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &now, &highwater, 1);
-    if (visit(arg, "sqlite.memory_used", (uint64_t)now) || visit(arg, "sqlite.memory_used_highwater", (uint64_t)highwater))
+    sqlite3_int64 used = 0, highwater = 0;
+    sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &highwater, 1);
+    if (visit(arg, "sqlite.memory_used", (uint64_t)used) ||
+        visit(arg, "sqlite.memory_used_highwater", (uint64_t)highwater))
         return;
-    static const struct { int op; const char *name; } statuses[] = {
-        {SQLITE_STATUS_MALLOC_COUNT, "sqlite.malloc_count"},
-        {SQLITE_STATUS_PAGECACHE_USED, "sqlite.pagecache_used"},
-        {SQLITE_STATUS_PAGECACHE_OVERFLOW, "sqlite.pagecache_overflow"},
-    };
-    for (size_t index = 0; index < sizeof statuses / sizeof statuses[0]; index++) {
-        sqlite3_status64(statuses[index].op, &now, &highwater, 0);
-        if (visit(arg, statuses[index].name, (uint64_t)now))
+    for (size_t index = 0; index < sizeof figures / sizeof figures[0]; index++)
+        if (visit(arg, figures[index].name, figure_now(table->db, &figures[index])))
             return;
-    }
-    static const struct { int op; const char *name; } db_statuses[] = {
-        {SQLITE_DBSTATUS_CACHE_USED, "sqlite.cache_used"},
-        {SQLITE_DBSTATUS_SCHEMA_USED, "sqlite.schema_used"},
-        {SQLITE_DBSTATUS_STMT_USED, "sqlite.stmt_used"},
-    };
-    for (size_t index = 0; index < sizeof db_statuses / sizeof db_statuses[0]; index++) {
-        int current = 0, high = 0;
-        sqlite3_db_status(table->db, db_statuses[index].op, &current, &high, 0);
-        if (visit(arg, db_statuses[index].name, (uint64_t)current))
-            return;
-    }
     visit(arg, "sqlite.version_number", (uint64_t)sqlite3_libversion_number());
 }
 

@@ -70,8 +70,10 @@ static void read_cpu_model(char *model, size_t model_size)
 static json_t *library_json(const mg_phase_result *record)
 {
     json_t *figures = json_object();
-    for (int index = 0; index < record->library_count; index++)
-        json_object_set_new(figures, record->library[index].name, json_integer((json_int_t)record->library[index].value));
+    for (int index = 0; index < record->library_count; index++) {
+        const mg_library_figure *figure = &record->library[index];
+        json_object_set_new(figures, figure->name, json_integer((json_int_t)figure->value));
+    }
     return figures;
 }
 
