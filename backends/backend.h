@@ -60,6 +60,9 @@ int mg_token_compare(const mg_token *a, const mg_token *b);
  */
 typedef int (*mg_successor_visit)(void *arg, const mg_token *next, uint64_t count);
 typedef int (*mg_gram_visit)(void *arg, const mg_token *gram, uint64_t count);
+/* One figure a wrapped library keeps about itself: a dotted lower-case name
+ * ("sqlite.memory_used") and its value. Return 0 to go on, non-zero to stop. */
+typedef int (*mg_figure_visit)(void *arg, const char *name, uint64_t value);
 
 /* What a backend's estimate formula may use: counts of the trained table. */
 typedef struct mg_table_shape {
@@ -113,6 +116,12 @@ typedef struct mg_backend {
     /* The layout's arithmetic (seed 003): expected bytes requested per n-gram
      * for a table of this shape, from the drawing at the top of the file. */
     double (*estimate_bytes_per_ngram)(const mg_table_shape *shape);
+
+    /* Optional (NULL for a backend that wraps no library): the figures a
+     * wrapped library keeps about its own memory, now, visited one by one.
+     * Read by the harness at each phase end where a table exists, beside
+     * the layers it measures itself. Must not allocate. */
+    void (*library_figures)(void *self, mg_figure_visit visit, void *arg);
 } mg_backend;
 
 /* registry.c: the table of backends, NULL-terminated. */

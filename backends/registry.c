@@ -16,6 +16,7 @@ extern const mg_backend mg_backend_trie_mmap;
 extern const mg_backend mg_backend_packed_arrays_mmap;
 extern const mg_backend mg_backend_std_map;
 extern const mg_backend mg_backend_absl_flat_hash;
+extern const mg_backend mg_backend_sqlite_memory;
 extern const mg_backend mg_backend_test_null;
 extern const mg_backend mg_backend_test_calibration;
 extern const mg_backend mg_backend_test_crash;
@@ -31,6 +32,7 @@ const mg_backend *const mg_backends[] = {
     &mg_backend_packed_arrays_mmap,
     &mg_backend_std_map,
     &mg_backend_absl_flat_hash,
+    &mg_backend_sqlite_memory,
     NULL,
 };
 

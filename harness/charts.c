@@ -579,6 +579,29 @@ static void put_allocator_rows(FILE *file, const report *report, const report_ru
     }
 }
 
+/* What a wrapped library says about its own memory at the end of finalize,
+ * for the runs that have such figures (none from older files). */
+static void markdown_library(FILE *file, const report *report)
+{
+    int rows = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const report_run *run = &report->runs[index];
+        json_t *figures = mg_run_library(run->json, "finalize"), *value;
+        const char *name;
+        if (figures && rows == 0)
+            fputs("\n## Library figures\n\nA wrapped library's own figures about its memory at the end of finalize, "
+                  "beside the layers measured above (each backend's documentation says what they mean).\n\n"
+                  "| backend | corpus | allocator | n | fraction | figure | value |\n|---|---|---|--:|--:|---|--:|\n", file);
+        json_object_foreach(figures, name, value) {
+            fprintf(file, "| %s | %s | %s | %d | %.4g | %s", run->backend, run->corpus, run->allocator, run->order,
+                    run->fraction, name);
+            put_figure(file, " | ", 0, json_is_number(value) ? json_number_value(value) : NAN, "–");
+            fputs(" |\n", file);
+            rows++;
+        }
+    }
+}
+
 /* The matrix as a Markdown table: one row per backend, one column per allocator, each cell
  * "RSS per n-gram (fragmentation)", or the run's status when it did not end ok. */
 static void markdown_allocators(FILE *file, const report *report, const report_run *size)
@@ -637,6 +660,7 @@ static int write_markdown(const report *report, report_run **scratch, char *erro
     markdown_allocators(file, report, allocator_size);
     markdown_growth(file, report, scratch);
     markdown_floor(file, report);
+    markdown_library(file, report);
     fputs("\n## Charts\n\n", file);
     for (size_t chart = 0; chart < CHART_COUNT; chart++)
         fprintf(file, "![%s](charts/%s.svg)\n\n", chart_names[chart], chart_names[chart]);

@@ -73,6 +73,17 @@ static void read_cpu_model(char *model, size_t model_size)
 
 /* ---- the run object -------------------------------------------------------- */
 
+/* A wrapped library's own figures: {"sqlite.memory_used": 123, ...}. */
+static json_t *library_json(const mg_phase_result *record)
+{
+    json_t *figures = json_object();
+    for (int index = 0; index < record->library_count; index++) {
+        const mg_library_figure *figure = &record->library[index];
+        json_object_set_new(figures, figure->name, json_integer((json_int_t)figure->value));
+    }
+    return figures;
+}
+
 static json_t *phases_json(const mg_run_result *result)
 {
     json_t *phases = json_array();
@@ -81,15 +92,31 @@ static json_t *phases_json(const mg_run_result *result)
             continue;
         const mg_phase_result *record = &result->phases[phase];
         const mg_memory_sample *memory = &record->memory;
-        json_array_append_new(phases, json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        json_t *sample = json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
             "name", mg_phase_names[phase], "seconds", record->seconds,
             "requested", bytes_or_null(memory->requested), "allocated", bytes_or_null(memory->allocated),
             "active", bytes_or_null(memory->active), "resident", bytes_or_null(memory->resident),
             "rss", bytes_or_null(memory->rss), "rss_anon", bytes_or_null(memory->rss_anon),
             "rss_file", bytes_or_null(memory->rss_file), "rss_shmem", bytes_or_null(memory->rss_shmem),
-            "hwm", bytes_or_null(memory->hwm)));
+            "hwm", bytes_or_null(memory->hwm));
+        if (record->library_count > 0)
+            json_object_set_new(sample, "library", library_json(record));
+        json_array_append_new(phases, sample);
     }
     return phases;
+}
+
+json_t *mg_run_library(json_t *run, const char *phase)
+{
+    size_t index;
+    json_t *sample;
+    json_array_foreach(json_object_get(run, "phases"), index, sample) {
+        const char *name = json_string_value(json_object_get(sample, "name"));
+        json_t *figures = json_object_get(sample, "library");
+        if (name && strcmp(name, phase) == 0)
+            return json_is_object(figures) && json_object_size(figures) > 0 ? figures : NULL;
+    }
+    return NULL;
 }
 
 /* The timeline: training samples and phase ends, in the order taken. */

@@ -32,6 +32,11 @@ int mg_json_write_line(json_t *object, int fd);
 double mg_run_figure(json_t *run, const char *section, const char *field);
 /* A layer's growth in bytes from the baseline to the end of finalize; NAN if unknown. */
 double mg_run_layer_growth(json_t *run, const char *layer);
+/* The figures a wrapped library reported about itself at the end of phase
+ * (an object of name: number, borrowed from run), or NULL where there are
+ * none: a backend wrapping no library, a phase without a table, a file
+ * written before the field existed. */
+json_t *mg_run_library(json_t *run, const char *phase);
 
 /* The summary table of every run in a JSONL file: 0, or -1 with a message. */
 int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size);

@@ -67,12 +67,25 @@ static void phase_begin(run_context *run)
     run->phase_started = now_seconds();
 }
 
+static int keep_library_figure(void *arg, const char *name, uint64_t value)
+{
+    mg_phase_result *record = arg;
+    if (record->library_count == MG_LIBRARY_FIGURES_MAX)
+        return 1;
+    mg_library_figure *figure = &record->library[record->library_count++];
+    snprintf(figure->name, sizeof figure->name, "%s", name);
+    figure->value = value;
+    return 0;
+}
+
 static void phase_end(run_context *run, enum mg_phase phase)
 {
     mg_phase_result *record = &run->result->phases[phase];
     double now = now_seconds();
     record->seconds = now - run->phase_started;
     mg_probe_sample(run->probe, &record->memory);
+    if (run->table && run->options->backend->library_figures)
+        run->options->backend->library_figures(run->table, keep_library_figure, record);
     run->result->phases_done |= 1 << phase;
     if (phase == MG_PHASE_BASELINE)
         mg_timeline_start(&run->result->timeline, now);

@@ -36,9 +36,19 @@ typedef struct mg_run_options {
     int repeat;        /* rounds of the timed queries (0 or 1: one); at most MG_REPEAT_MAX */
 } mg_run_options;
 
+/* A figure a wrapped library keeps about its own memory (backend.h's
+ * library_figures), as read at a phase end. */
+#define MG_LIBRARY_FIGURES_MAX 16 /* kept per phase; a library's further figures are dropped */
+typedef struct mg_library_figure {
+    char name[48];
+    uint64_t value;
+} mg_library_figure;
+
 typedef struct mg_phase_result {
     double seconds;
     mg_memory_sample memory;
+    int library_count; /* figures read at the phase end: 0 without a table or a library */
+    mg_library_figure library[MG_LIBRARY_FIGURES_MAX];
 } mg_phase_result;
 
 /* Speeds; NAN where not measured (JSON null). */

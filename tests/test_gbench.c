@@ -200,7 +200,10 @@ Test(microbench, every_registered_backend_with_memory_counters)
         json_t *benchmark = benchmark_named(document, name);
         cr_expect(!json_is_true(json_object_get(benchmark, "error_occurred")), "%s failed", name);
         cr_expect_gt(number(benchmark, "items_per_second"), 0, "%s", name);
-        cr_expect_eq(number(benchmark, "allocs_per_iter"), 0, "%s allocates in count()", name);
+        /* A wrapped library may take memory for a lookup (SQLite: a statement's
+         * cursors) if it gives it back; the backends written here take none. */
+        if ((*backend)->library_figures == NULL)
+            cr_expect_eq(number(benchmark, "allocs_per_iter"), 0, "%s allocates in count()", name);
         cr_expect_eq(number(benchmark, "net_heap_growth"), 0, "%s", name);
     }
     cr_expect_eq(json_array_size(json_object_get(document, "benchmarks")), backends);

@@ -128,6 +128,39 @@ Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout 
     mgt_buffer_append_byte(&md, 0);
     cr_expect(strstr((char *)md.bytes, "## Growth") && strstr((char *)md.bytes, "## Archival floor") &&
               strstr((char *)md.bytes, "xz -9e"), "summary.md lacks the growth or floor section");
+    cr_expect(!strstr((char *)md.bytes, "## Library figures"), "library figures from runs that have none");
+    mgt_buffer_free(&md);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
+/* The figures a wrapped library keeps (sqlite_memory's), beside runs of a
+ * backend that has none: a section of their own, the runs without left out. */
+Test(report, library_figures_get_a_section_of_their_own, .timeout = 120)
+{
+    char *corpus = zipf_corpus(1500), *out = temp_folder();
+    const char *sweep_args[] = {"sweep", "--backends", "sqlite_memory,naive_hash", "--corpora", corpus,
+                                "--fractions", "1", "--out", out, NULL};
+    command_result sweep = memgrams(sweep_args, NULL);
+    cr_assert_eq(sweep.exit_code, 0, "sweep exited %d: %s", sweep.exit_code, sweep.err);
+    command_result_free(&sweep);
+    const char *report_args[] = {"report", out, NULL};
+    command_result report = memgrams(report_args, NULL);
+    cr_assert_eq(report.exit_code, 0, "report exited %d: %s", report.exit_code, report.err);
+    command_result_free(&report);
+
+    char md_path[4200];
+    snprintf(md_path, sizeof md_path, "%s/summary.md", out);
+    mgt_buffer md = {0};
+    cr_assert_eq(mgt_read_file(md_path, &md), 0);
+    mgt_buffer_append_byte(&md, 0);
+    char *section = strstr((char *)md.bytes, "## Library figures");
+    cr_assert(section, "summary.md has no library figures:\n%s", (char *)md.bytes);
+    char *end = strstr(section + 1, "\n## ");
+    if (end)
+        *end = '\0';
+    cr_expect(strstr(section, "| sqlite_memory |") && strstr(section, "| sqlite.memory_used |"), "%s", section);
+    cr_expect(!strstr(section, "naive_hash"), "a backend without figures is listed: %s", section);
     mgt_buffer_free(&md);
     remove_folder(out);
     mgt_temp_remove(corpus);

@@ -94,7 +94,7 @@ static void null_destroy(void *self) { (void)self; }
 const mg_backend mg_backend_test_null = {
     "test_null", "tests only: stores nothing, allocates nothing",
     null_create, null_add, do_nothing, count_one, no_successors, no_grams, null_sizes,
-    prune_nothing, null_destroy, estimate_zero,
+    prune_nothing, null_destroy, estimate_zero, NULL, /* no library */
 };
 
 /* ---- test_calibration ---------------------------------------------------------- */
@@ -166,7 +166,7 @@ static void calibration_destroy(void *table)
 const mg_backend mg_backend_test_calibration = {
     "test_calibration", "tests only: requests exactly blocks x block_bytes",
     calibration_create, null_add, calibration_finalize, count_one, no_successors, no_grams,
-    calibration_sizes, prune_nothing, calibration_destroy, estimate_zero,
+    calibration_sizes, prune_nothing, calibration_destroy, estimate_zero, NULL, /* no library */
 };
 
 /* ---- test_crash ------------------------------------------------------------------ */
@@ -204,7 +204,7 @@ static void crash_destroy(void *table) { mg_free(table, sizeof(crash)); }
 const mg_backend mg_backend_test_crash = {
     "test_crash", "tests only: dies of SIGSEGV while training",
     crash_create, crash_add, do_nothing, count_one, no_successors, no_grams, crash_sizes,
-    prune_nothing, crash_destroy, estimate_zero,
+    prune_nothing, crash_destroy, estimate_zero, NULL, /* no library */
 };
 
 /* ---- test_slowdown ---------------------------------------------------------------- */
@@ -315,5 +315,5 @@ static double slowdown_estimate(const mg_table_shape *shape)
 const mg_backend mg_backend_test_slowdown = {
     "test_slowdown", "tests only: interned_hash with MEMGRAMS_TEST_SLOWDOWN times the query work",
     slowdown_create, slowdown_add, slowdown_finalize, slowdown_count, slowdown_successors, slowdown_foreach,
-    slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate,
+    slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate, NULL, /* no library */
 };
