@@ -31,11 +31,11 @@ test: all $(SANITIZED)/build.ninja
 	tests/run $(BUILD) $(SANITIZED)
 
 # The default matrix (scripts/bench): every registered backend over gcide
-# fractions 1/16..1 under jemalloc, half of gcide under glibc, fortunes under
-# both, trie on synth at 2, 4 and 8x gcide's tokens; the python_dict peer over
-# gcide fractions 1/16..1/4 and fortunes in a second lane (one per core); the
-# archival floor (cached beside the corpus); then `memgrams report`. 2 min 21 s
-# on 2 cores with the corpora cached (floors made once, ~2 min more).
+# fractions 1/32, 1/8 and 1/2 under jemalloc and fortunes; every backend on gcide
+# 1/8 under glibc, mimalloc and tcmalloc (the backend x allocator heat map); the
+# python_dict peer; trie on synth at 2 and 4x gcide's tokens; the archival floor
+# (cached beside the corpus); then `memgrams report`. Two lanes, one per core:
+# 2 min 29-36 s in four runs on a 2-core VM with the corpora cached.
 # Results go to results/runs/bench-<time>/ (summary.csv, summary.md, charts/).
 BENCH_OUT ?= results/runs/bench-$(shell date +%Y%m%d-%H%M%S)
 bench: all

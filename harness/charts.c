@@ -399,7 +399,15 @@ typedef struct growth_fit {
     double allocated, rss; /* exponents b in bytes ~ tokens^b; NAN when not fitted */
     int sizes;
     double span;           /* largest / smallest tokens */
+    int mapped;            /* the table is served from a mapped file (serves_from_file) */
 } growth_fit;
+
+/* Does the run serve its table from a mapped file? Then its file pages outgrow its allocated
+ * bytes, and RSS / allocated (or their growth exponents) compare a file with a heap. */
+static int serves_from_file(const report_run *run)
+{
+    return per_ngram(run, RSS_FILE) > per_ngram(run, ALLOCATED);
+}
 
 /* Least-squares slope of log y on log x over the runs; NAN when fewer than 3 usable points. */
 static double fit_exponent(report_run **runs, size_t count, int layer)
@@ -422,9 +430,11 @@ static double fit_exponent(report_run **runs, size_t count, int layer)
 /* Fits need 3 sizes spanning at least 4x: over less, fixed costs and page rounding dominate. */
 static growth_fit fit_growth(const report *report, const char *backend, report_run **scratch)
 {
-    growth_fit fit = {NAN, NAN, 0, 0};
+    growth_fit fit = {NAN, NAN, 0, 0, 0};
     size_t count = backend_series(report, backend, scratch);
     fit.sizes = (int)count;
+    for (size_t index = 0; index < count; index++)
+        fit.mapped |= serves_from_file(scratch[index]);
     if (count < 3)
         return fit;
     fit.span = scratch[count - 1]->tokens / scratch[0]->tokens;
@@ -442,11 +452,14 @@ static growth_fit fit_growth(const report *report, const char *backend, report_r
  * nothing at the largest size. Below that, a table growing by doubling moves
  * rss/allocated up and down between neighbouring sizes (interned_hash on fortunes:
  * 1.46, 2.13, 1.92) and tilts a fit by a few hundredths; repeats of one cell agree
- * within 0.1%, so this is structure, not noise, and not a trend worth a flag.
+ * within 0.1%, so this is structure, not noise, and not a trend worth a flag. A table
+ * served from a mapped file is never flagged: its RSS grows with the file while its heap
+ * stays a struct, which says nothing of pages held for little data.
  */
 static int is_sparse(const growth_fit *fit)
 {
-    return isfinite(fit->rss) && isfinite(fit->allocated) && fit->rss - fit->allocated > MG_SPARSE_MARGIN;
+    return !fit->mapped && isfinite(fit->rss) && isfinite(fit->allocated) &&
+           fit->rss - fit->allocated > MG_SPARSE_MARGIN;
 }
 
 static void markdown_growth(FILE *file, const report *report, report_run **scratch)
@@ -455,7 +468,8 @@ static void markdown_growth(FILE *file, const report *report, report_run **scrat
     series_title(report, title, sizeof title);
     fprintf(file, "\n## Growth\n\nExponent b of a fit bytes ~ tokens^b (least squares on logs) over the sizes of the "
                   "series (%s). b = 1: memory in proportion to the corpus. **sparse** marks RSS growing faster than "
-                  "allocated by more than %.2f (seed 001: pages held for little data).\n\n", title, MG_SPARSE_MARGIN);
+                  "allocated by more than %.2f (seed 001: pages held for little data); *mapped file* marks a table served "
+                  "from a mapped file, whose RSS grows with the file and is not judged so.\n\n", title, MG_SPARSE_MARGIN);
     fputs("| backend | sizes | span | allocated b | RSS b | RSS b − allocated b | flag |\n|---|--:|--:|--:|--:|--:|---|\n",
           file);
     for (int index = 0; index < report->backend_count; index++) {
@@ -465,7 +479,7 @@ static void markdown_growth(FILE *file, const report *report, report_run **scrat
         put_figure(file, " | ", 3, fit.allocated, "–");
         put_figure(file, " | ", 3, fit.rss, "–");
         put_figure(file, " | ", 3, fit.rss - fit.allocated, "–");
-        fprintf(file, " | %s |\n", is_sparse(&fit) ? "**sparse**" : "");
+        fprintf(file, " | %s |\n", is_sparse(&fit) ? "**sparse**" : fit.mapped ? "mapped file" : "");
     }
 }
 
@@ -542,7 +556,7 @@ static void pair_figures(const report_run *run, double *rss, double *fragmentati
 {
     *rss = run && run->ok ? per_ngram(run, RSS) : NAN;
     *fragmentation = run && run->ok ? mg_run_figure(run->json, "derived", "fragmentation") : NAN;
-    *file_pages = run && run->ok && per_ngram(run, RSS_FILE) > per_ngram(run, ALLOCATED) ? per_ngram(run, RSS_FILE) : 0;
+    *file_pages = run && run->ok && serves_from_file(run) ? per_ngram(run, RSS_FILE) : 0;
     if (*file_pages > 0)
         *fragmentation = NAN;
 }
