@@ -178,6 +178,21 @@ static void sample_tcmalloc(const mg_probe *probe, mg_memory_sample *out)
     out->resident = tcmalloc_property(probe, "generic.total_physical_bytes");
 }
 
+/* stats.allocated less the blocks the thread caches hold: freed blocks that
+ * jemalloc still counts as allocated, and as many as the timed queries
+ * happened to leave there (they run to a time budget), so a backend whose
+ * queries allocate would show a different allocated in every run. Read,
+ * never flushed: flushing would free slabs early and move RSS. */
+static uint64_t jemalloc_allocated(const mg_probe *probe)
+{
+    char name[64];
+    snprintf(name, sizeof name, "stats.arenas.%d.tcache_bytes", MALLCTL_ARENAS_ALL);
+    uint64_t allocated = jemalloc_stat(probe, "stats.allocated"), cached = jemalloc_stat(probe, name);
+    if (allocated == MG_UNKNOWN || cached == MG_UNKNOWN || cached > allocated)
+        return allocated;
+    return allocated - cached;
+}
+
 static void sample_allocator(const mg_probe *probe, mg_memory_sample *out)
 {
     out->allocated = out->active = out->resident = MG_UNKNOWN;
@@ -185,7 +200,7 @@ static void sample_allocator(const mg_probe *probe, mg_memory_sample *out)
         uint64_t epoch = 1;
         size_t length = sizeof epoch;
         probe->mallctl("epoch", &epoch, &length, &epoch, length);
-        out->allocated = jemalloc_stat(probe, "stats.allocated");
+        out->allocated = jemalloc_allocated(probe);
         out->active = jemalloc_stat(probe, "stats.active");
         out->resident = jemalloc_stat(probe, "stats.resident");
     } else if (probe->kind == MG_ALLOCATOR_GLIBC) {

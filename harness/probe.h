@@ -2,7 +2,8 @@
  * probe.h — memory probes: the layers of shared/DESIGN.md's measurement model.
  *
  *   requested  mem.h counters (exact)
- *   allocated  jemalloc stats.allocated; glibc mallinfo2 uordblks + hblkhd
+ *   allocated  jemalloc stats.allocated less its thread caches' blocks
+ *              (stats.arenas.<all>.tcache_bytes); glibc mallinfo2 uordblks + hblkhd
  *   active     jemalloc stats.active            (unknown under glibc)
  *   resident   jemalloc stats.resident          (unknown under glibc)
  *   rss        /proc/self/status VmRSS, split into RssAnon, RssFile and
