@@ -468,7 +468,7 @@ static void markdown_growth(FILE *file, const report *report, report_run **scrat
     series_title(report, title, sizeof title);
     fprintf(file, "\n## Growth\n\nExponent b of a fit bytes ~ tokens^b (least squares on logs) over the sizes of the "
                   "series (%s). b = 1: memory in proportion to the corpus. **sparse** marks RSS growing faster than "
-                  "allocated by more than %.2f (seed 001: pages held for little data); *mapped file* marks a table served "
+                  "allocated by more than %.2f (pages held for little data); *mapped file* marks a table served "
                   "from a mapped file, whose RSS grows with the file and is not judged so.\n\n", title, MG_SPARSE_MARGIN);
     fputs("| backend | sizes | span | allocated b | RSS b | RSS b − allocated b | flag |\n|---|--:|--:|--:|--:|--:|---|\n",
           file);
