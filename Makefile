@@ -35,7 +35,7 @@ test: all $(SANITIZED)/build.ninja
 # 1/8 under glibc, mimalloc and tcmalloc (the backend x allocator heat map); the
 # python_dict peer; trie on synth at 2 and 4x gcide's tokens; the archival floor
 # (cached beside the corpus); then `memgrams report`. Two lanes, one per core:
-# 2 min 29-36 s in four runs on a 2-core VM with the corpora cached.
+# 2 min 29-30 s in two runs on a 2-core VM with the corpora cached.
 # Results go to results/runs/bench-<time>/ (summary.csv, summary.md, charts/).
 BENCH_OUT ?= results/runs/bench-$(shell date +%Y%m%d-%H%M%S)
 bench: all
