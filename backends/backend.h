@@ -113,7 +113,7 @@ typedef struct mg_backend {
     /* Free everything: mem.h's requested bytes return to where create found them. */
     void (*destroy)(void *self);
 
-    /* The layout's arithmetic (seed 003): expected bytes requested per n-gram
+    /* The layout's arithmetic (estimate before you measure): expected bytes requested per n-gram
      * for a table of this shape, from the drawing at the top of the file. */
     double (*estimate_bytes_per_ngram)(const mg_table_shape *shape);
 

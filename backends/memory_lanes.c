@@ -1,5 +1,5 @@
 /*
- * memory_lanes.c — seed 002's memory lanes generalised to n-grams: one
+ * memory_lanes.c — the memory lanes of a token-frequency fix (docs/stories.md) generalised to n-grams: one
  * sorted, packed lane of fixed-width records per key length, binary-searched;
  * new keys wait in an ordered map per lane until finalize merges them in.
  *
@@ -1146,7 +1146,7 @@ static double ml_estimate(const mg_table_shape *shape)
 
 const mg_backend mg_backend_memory_lanes = {
     .name = "memory_lanes",
-    .summary = "seed 002's memory lanes: sorted fixed-width records per key length, B-tree maps until finalize",
+    .summary = "memory lanes: sorted fixed-width records per key length, B-tree maps until finalize",
     .create = ml_create,
     .add = ml_add,
     .finalize = ml_finalize,

@@ -1,5 +1,5 @@
 /*
- * naive_hash.c — seed 000's Python dict of dicts ({(w1, w2): {w3: count}})
+ * naive_hash.c — the Python dict of dicts of docs/stories.md ({(w1, w2): {w3: count}})
  * written in C the way people first write it: a chained hash table of
  * contexts, each owning a chained hash table of next tokens, every token its
  * own heap copy. The honest baseline the other backends are measured against.
@@ -569,7 +569,7 @@ static double naive_estimate_bytes_per_ngram(const mg_table_shape *shape)
 
 const mg_backend mg_backend_naive_hash = {
     .name = "naive_hash",
-    .summary = "seed 000 in C: hash of contexts -> hash of next tokens, every token a heap copy",
+    .summary = "the Python dict of dicts in C: hash of contexts -> hash of next tokens, every token a heap copy",
     .create = naive_create,
     .add = naive_add,
     .finalize = naive_finalize, /* a no-op: nothing to compact */

@@ -446,7 +446,7 @@ static growth_fit fit_growth(const report *report, const char *backend, report_r
 }
 
 /*
- * The sparse-memory flag (seed 001: RSS far above what the program holds, growing
+ * The sparse-memory flag (docs/stories.md: RSS far above what the program holds, growing
  * out of proportion). Over the 16x span of gcide's fractions an exponent gap d makes
  * rss/allocated drift by 16^d: 0.10 is a 32% drift, a third more memory held for
  * nothing at the largest size. Below that, a table growing by doubling moves

@@ -25,7 +25,7 @@
 #include <stdio.h>
 
 /* RSS growing faster than allocated by more than this exponent flags
- * "sparse memory" (seed 001); see the justification in charts.c. */
+ * "sparse memory" (pages held for little data); see the justification in charts.c. */
 #define MG_SPARSE_MARGIN 0.10
 
 /* Writes the files, and prints the backend x allocator table to terminal (when not NULL);

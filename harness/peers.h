@@ -2,7 +2,7 @@
  * peers.h — programs measured beside the backends.
  *
  * A peer is a structure that cannot be a backend because it lives in another
- * runtime (seed 000's Python dict of dicts): a script scripts/peers/NAME.py
+ * runtime (the Python dict of dicts of docs/stories.md): a script scripts/peers/NAME.py
  * that trains on a corpus file with the contract's tokenization and prints
  * one run object (memgrams.run/1) with the fields it can know. The backend
  * registry stays the only list of backends; `sweep` resolves a name it does

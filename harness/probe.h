@@ -1,5 +1,5 @@
 /*
- * probe.h — memory probes: the layers of shared/DESIGN.md's measurement model.
+ * probe.h — memory probes: the layers of the measurement model (README.md).
  *
  *   requested  mem.h counters (exact)
  *   allocated  jemalloc stats.allocated less its thread caches' blocks

@@ -1,7 +1,7 @@
 /*
  * tokenize.h — streaming corpus reader and the contract tokenizer.
  *
- * Contract (shared/DESIGN.md): lines end at '\n' (a last line without '\n'
+ * Contract (every backend, peer and dump relies on it): lines end at '\n' (a last line without '\n'
  * counts; no empty line after a final '\n'); every line is a sentence, an
  * empty one too; tokens are maximal runs of bytes other than space, \t, \n,
  * \v, \f, \r; A-Z are lowercased, every other byte kept; a sentence of order

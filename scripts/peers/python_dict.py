@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""python_dict — seed 000's structure as a memgrams peer.
+"""python_dict — the Python dict of dicts of docs/stories.md as a memgrams peer.
 
 A dict of dicts, as the seed's headline generator kept its trigrams:
-{(w1, w2): {w3: count}}, trained with memgrams' tokenization (shared/DESIGN.md):
+{(w1, w2): {w3: count}}, trained with memgrams' tokenization (harness/tokenize.h):
 lines end at \\n, tokens are runs of bytes other than space \\t \\n \\v \\f \\r,
 A-Z lowercased and every other byte kept, n-1 start markers and one end marker.
 
@@ -430,7 +430,7 @@ def fail(message, status=2):
 
 
 def parse_options():
-    parser = argparse.ArgumentParser(description="seed 000's dict of dicts, measured as a memgrams run")
+    parser = argparse.ArgumentParser(description="the Python dict of dicts of trigram counts, measured as a memgrams run")
     parser.add_argument("--corpus", required=True, help="the corpus spec, as recorded")
     parser.add_argument("--corpus-path", required=True, help="the text file the spec names")
     parser.add_argument("--byte-limit", type=int, default=-1, help="read lines beginning before this byte (-1: all)")
