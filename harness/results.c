@@ -1,5 +1,6 @@
 /* results.c — see results.h. */
 #include "results.h"
+#include "atomic_file.h"
 #include "config.h"
 #include "version.h"
 
@@ -322,15 +323,7 @@ int mg_json_write_line(json_t *object, int fd)
         return -1;
     size_t length = strlen(text);
     text[length] = '\n'; /* replaces the terminator: the line goes out in one write */
-    size_t written = 0;
-    while (written <= length) {
-        ssize_t wrote = write(fd, text + written, length + 1 - written);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote <= 0)
-            break;
-        written += (size_t)wrote;
-    }
+    int status = mg_append_whole(fd, text, length + 1);
     free(text);
-    return written == length + 1 ? 0 : -1;
+    return status;
 }

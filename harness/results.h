@@ -25,7 +25,8 @@ json_t *mg_env_json(const mg_probe *probe);
 json_t *mg_result_stub_json(const char *backend, const char *corpus, double fraction, int order,
                             const char *allocator, const char *status, const char *message);
 
-/* Writes object as one line with one write(2), so lines never interleave or tear. */
+/* Writes object as one line with one write(2), so lines never interleave, and
+ * all or nothing (mg_append_whole): 0, or -1 with errno set. */
 int mg_json_write_line(json_t *object, int fd);
 
 /* section.field of a run object as a number; NAN when null or absent. */

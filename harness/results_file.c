@@ -1,0 +1,178 @@
+/* results_file.c — see results_file.h. */
+#include "results_file.h"
+#include "backend.h"
+#include "cell.h"
+#include "results.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const known_statuses[] = {"ok", "oom", "crashed", "killed", "timeout", "error"};
+
+int mg_status_known(const char *status)
+{
+    for (size_t index = 0; index < sizeof known_statuses / sizeof known_statuses[0]; index++)
+        if (strcmp(status, known_statuses[index]) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_whole(json_t *value, json_int_t least)
+{
+    return json_is_integer(value) && json_integer_value(value) >= least;
+}
+
+const char *mg_run_fault(json_t *run)
+{
+    const char *schema = json_string_value(json_object_get(run, "schema"));
+    const char *status = json_string_value(json_object_get(run, "status"));
+    mg_cell cell;
+    if (!json_is_object(run))
+        return "not a JSON object";
+    if (!schema || strcmp(schema, MG_RUN_SCHEMA) != 0)
+        return "schema is not \"" MG_RUN_SCHEMA "\"";
+    if (!status || !mg_status_known(status))
+        return "status is not one of ok, oom, crashed, killed, timeout, error";
+    if (mg_cell_of_run(run, &cell) != 0)
+        return "a run without backend, corpus, fraction, order or allocator";
+    if (!mg_name_valid(cell.backend))
+        return "backend is not a name (" MG_NAME_RULE ")";
+    if (!(cell.fraction > 0 && cell.fraction <= 1))
+        return "fraction is outside (0, 1]";
+    if (cell.order < 1 || cell.order > MG_ORDER_MAX || json_integer_value(json_object_get(run, "order")) != cell.order)
+        return "order is outside 1..5";
+    static const char *const counters[][2] = {{"pass", "1"}, {"seed", "0"}, {"repeat", "1"}};
+    for (size_t index = 0; index < 3; index++) {
+        json_t *value = json_object_get(run, counters[index][0]);
+        if (value && !is_whole(value, counters[index][1][0] - '0'))
+            return "pass, seed or repeat is not a whole number";
+    }
+    return NULL;
+}
+
+/* The text shown for a line's fault: jansson's message for bad JSON. */
+static const char *line_fault(json_t *object, const json_error_t *parse_error, mg_results_kind kind)
+{
+    if (!object)
+        return parse_error->text;
+    if (!json_is_object(object))
+        return "not a JSON object";
+    return kind == MG_RESULTS_RUNS ? mg_run_fault(object) : NULL;
+}
+
+static int add_object(mg_results *results, json_t *object)
+{
+    json_t **grown = realloc(results->objects, (results->count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    results->objects = grown;
+    results->objects[results->count++] = object;
+    return 0;
+}
+
+static int read_stream(FILE *stream, const char *path, mg_results_kind kind, mg_results *results, char *error,
+                       size_t error_size)
+{
+    char *line = NULL;
+    size_t capacity = 0;
+    unsigned long number = 0;
+    ssize_t length;
+    int status = 0;
+    while (status == 0 && (length = getline(&line, &capacity, stream)) > 0) {
+        number++;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        json_error_t parse_error;
+        json_t *object = json_loadb(line, (size_t)length, 0, &parse_error);
+        const char *fault = line_fault(object, &parse_error, kind);
+        if (!object && line[length - 1] != '\n')
+            fault = "cut short: the last line has no newline and is not whole JSON (a write that did not finish; "
+                    "memgrams sweep --resume --out DIR sets it aside)";
+        if (!fault && add_object(results, object) == 0)
+            continue;
+        snprintf(error, error_size, "'%s' line %lu: %s", path, number, fault ? fault : "out of memory");
+        json_decref(object);
+        status = -1;
+    }
+    if (status == 0 && ferror(stream)) {
+        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(errno));
+        status = -1;
+    }
+    free(line);
+    return status;
+}
+
+static int read_file(const char *path, mg_results_kind kind, mg_results *results, char *error, size_t error_size)
+{
+    FILE *stream = fopen(path, "r");
+    if (!stream) {
+        if (errno == ENOENT)
+            return 1;
+        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    int status = read_stream(stream, path, kind, results, error, error_size);
+    fclose(stream);
+    return status;
+}
+
+static int is_jsonl(const struct dirent *entry)
+{
+    size_t length = strlen(entry->d_name);
+    return entry->d_name[0] != '.' && length > 6 && strcmp(entry->d_name + length - 6, ".jsonl") == 0;
+}
+
+static int by_name(const struct dirent **left, const struct dirent **right)
+{
+    return strcmp((*left)->d_name, (*right)->d_name);
+}
+
+/* DIR/cells/ *.jsonl: 0 with at least one read, 1 when there are none, -1 on a fault. */
+static int read_cells(const char *dir, mg_results_kind kind, mg_results *results, char *error, size_t error_size)
+{
+    char folder[4400], path[4700];
+    snprintf(folder, sizeof folder, "%s/cells", dir);
+    struct dirent **entries = NULL;
+    int count = scandir(folder, &entries, is_jsonl, by_name), status = 1;
+    if (count < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 1 : (snprintf(error, error_size, "cannot read '%s': %s", folder,
+                                                                    strerror(errno)), -1);
+    for (int index = 0; index < count; index++) {
+        snprintf(path, sizeof path, "%s/%s", folder, entries[index]->d_name);
+        if (status != -1) {
+            int read = read_file(path, kind, results, error, error_size);
+            status = read < 0 ? -1 : read == 0 ? 0 : status;
+        }
+        free(entries[index]);
+    }
+    free(entries);
+    return status;
+}
+
+int mg_results_read(const char *path, mg_results_kind kind, mg_results *results, char *error, size_t error_size)
+{
+    struct stat info;
+    if (stat(path, &info) != 0 || !S_ISDIR(info.st_mode))
+        return read_file(path, kind, results, error, error_size);
+    char file[4400];
+    snprintf(file, sizeof file, "%s/results.jsonl", path);
+    int status = read_file(file, kind, results, error, error_size);
+    if (status < 0)
+        return -1;
+    int cells = read_cells(path, kind, results, error, error_size);
+    return cells < 0 ? -1 : status == 0 || cells == 0 ? 0 : 1;
+}
+
+void mg_results_free(mg_results *results)
+{
+    for (size_t index = 0; index < results->count; index++)
+        json_decref(results->objects[index]);
+    free(results->objects);
+    results->objects = NULL;
+    results->count = 0;
+}
