@@ -1,10 +1,14 @@
 /* charts.c — see charts.h. */
 #include "charts.h"
+#include "atomic_file.h"
+#include "cell.h"
 #include "config.h"
 #include "results.h"
+#include "results_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -59,39 +63,6 @@ typedef struct report {
 
 /* ---- reading ----------------------------------------------------------------------- */
 
-/* Every JSON object line of path into *objects; 0, 1 if the file is absent, -1 on a bad line. */
-static int read_jsonl(const char *path, json_t ***objects, size_t *count, char *error, size_t error_size)
-{
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return errno == ENOENT ? 1 : (snprintf(error, error_size, "'%s': %s", path, strerror(errno)), -1);
-    char *line = NULL;
-    size_t capacity = 0, line_number = 0;
-    int status = 0;
-    while (getline(&line, &capacity, file) > 0) {
-        line_number++;
-        if (line[strspn(line, " \t\r\n")] == '\0')
-            continue;
-        json_error_t parse_error;
-        json_t *object = json_loads(line, 0, &parse_error);
-        json_t **grown = realloc(*objects, (*count + 1) * sizeof *grown);
-        if (!object || !json_is_object(object) || !grown) {
-            snprintf(error, error_size, "'%s' line %zu is not a JSON object: %s", path, line_number,
-                     object ? "not an object" : parse_error.text);
-            json_decref(object);
-            if (grown)
-                *objects = grown;
-            status = -1;
-            break;
-        }
-        *objects = grown;
-        (*objects)[(*count)++] = object;
-    }
-    free(line);
-    fclose(file);
-    return status;
-}
-
 static const char *text_of(json_t *object, const char *field)
 {
     const char *text = json_string_value(json_object_get(object, field));
@@ -122,7 +93,7 @@ static void describe_run(report *report, report_run *run, json_t *object)
     run->allocator = text_of(object, "allocator");
     run->status = text_of(object, "status");
     run->fraction = number_of(object, "fraction");
-    run->order = (int)number_of(object, "order");
+    run->order = (int)json_integer_value(json_object_get(object, "order")); /* checked by mg_run_fault */
     run->tokens = number_of(object, "tokens");
     run->ngrams = number_of(object, "ngrams");
     run->ok = strcmp(run->status, "ok") == 0 && run->ngrams > 0;
@@ -142,7 +113,7 @@ static void describe_floor(report *report, floor_point *point, json_t *object)
     point->json = object;
     point->corpus = text_of(object, "corpus");
     point->fraction = number_of(object, "fraction");
-    point->order = (int)number_of(object, "order");
+    point->order = json_is_integer(json_object_get(object, "order")) ? (int)json_integer_value(json_object_get(object, "order")) : 0;
     point->floor_bytes = number_of(object, "vocab_xz_bytes") + number_of(object, "table_xz_bytes");
     point->tokens = NAN;
     for (size_t index = 0; index < report->run_count; index++)
@@ -152,28 +123,24 @@ static void describe_floor(report *report, floor_point *point, json_t *object)
 
 static int load_report(report *report, char *error, size_t error_size)
 {
-    char path[PATH_SIZE];
-    json_t **objects = NULL;
-    size_t count = 0;
-    snprintf(path, sizeof path, "%s/results.jsonl", report->dir);
-    int status = read_jsonl(path, &objects, &count, error, error_size);
+    mg_results lines = {0};
+    int status = mg_results_read(report->dir, MG_RESULTS_RUNS, &lines, error, error_size);
     if (status == 1)
-        snprintf(error, error_size, "no results in '%s' (results.jsonl is missing)", report->dir);
-    report->runs = calloc(count ? count : 1, sizeof *report->runs);
-    for (size_t index = 0; index < count; index++)
-        describe_run(report, &report->runs[report->run_count++], objects[index]);
-    free(objects);
-    if (status != 0)
+        snprintf(error, error_size, "no results in '%s' (neither results.jsonl nor cells/*.jsonl)", report->dir);
+    report->runs = calloc(lines.count ? lines.count : 1, sizeof *report->runs);
+    for (size_t index = 0; report->runs && index < lines.count; index++)
+        describe_run(report, &report->runs[report->run_count++], json_incref(lines.objects[index]));
+    mg_results_free(&lines);
+    if (status != 0 || !report->runs)
         return -1;
-    objects = NULL;
-    count = 0;
+    char path[PATH_SIZE];
     snprintf(path, sizeof path, "%s/floor.jsonl", report->dir);
-    status = read_jsonl(path, &objects, &count, error, error_size);
-    report->floors = calloc(count ? count : 1, sizeof *report->floors);
-    for (size_t index = 0; index < count; index++)
-        describe_floor(report, &report->floors[report->floor_count++], objects[index]);
-    free(objects);
-    return status < 0 ? -1 : 0;
+    status = mg_results_read(path, MG_RESULTS_OBJECTS, &lines, error, error_size);
+    report->floors = calloc(lines.count ? lines.count : 1, sizeof *report->floors);
+    for (size_t index = 0; report->floors && index < lines.count; index++)
+        describe_floor(report, &report->floors[report->floor_count++], json_incref(lines.objects[index]));
+    mg_results_free(&lines);
+    return status < 0 || !report->floors ? -1 : 0;
 }
 
 static void free_report(report *report)
@@ -281,31 +248,18 @@ static void series_title(const report *report, char *title, size_t title_size)
 
 /* ---- writing files whole ---------------------------------------------------------------- */
 
-typedef struct output_file {
-    FILE *file;
-    char path[PATH_SIZE], temporary[PATH_SIZE + 8];
-} output_file;
+typedef mg_atomic_file output_file;
 
 static int output_open(output_file *output, const char *dir, const char *name, char *error, size_t error_size)
 {
-    snprintf(output->path, sizeof output->path, "%s/%s", dir, name);
-    snprintf(output->temporary, sizeof output->temporary, "%s.tmp", output->path);
-    output->file = fopen(output->temporary, "w");
-    if (!output->file)
-        snprintf(error, error_size, "cannot write '%s': %s", output->temporary, strerror(errno));
-    return output->file ? 0 : -1;
+    char path[PATH_SIZE];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return mg_atomic_begin(output, path, error, error_size);
 }
 
-/* Closes and renames into place; on any error removes the temporary file. */
 static int output_close(output_file *output, char *error, size_t error_size)
 {
-    int failed = ferror(output->file);
-    failed |= fclose(output->file) != 0;
-    if (!failed && rename(output->temporary, output->path) == 0)
-        return 0;
-    snprintf(error, error_size, "cannot write '%s': %s", output->path, strerror(errno));
-    remove(output->temporary);
-    return -1;
+    return mg_atomic_commit(output, error, error_size);
 }
 
 /* A figure with decimals, or the empty string (CSV) / a dash (Markdown) when unknown. */
@@ -680,8 +634,11 @@ static int write_markdown(const report *report, report_run **scratch, char *erro
         fprintf(file, "![%s](charts/%s.svg)\n\n", chart_names[chart], chart_names[chart]);
     if (allocator_size)
         fputs("![backend x allocator](charts/allocators.svg)\n\n", file);
-    for (int index = 0; index < report->backend_count; index++)
-        fprintf(file, "![timeline of %s](charts/timeline-%s.svg)\n\n", report->backends[index], report->backends[index]);
+    for (int index = 0; index < report->backend_count; index++) {
+        char name[256];
+        mg_file_name("timeline-", report->backends[index], ".svg", name, sizeof name);
+        fprintf(file, "![timeline of %s](charts/%s)\n\n", report->backends[index], name);
+    }
     return output_close(&output, error, error_size);
 }
 
@@ -690,6 +647,7 @@ static int write_markdown(const report *report, report_run **scratch, char *erro
 typedef struct chart {
     const report *report;
     char dir[PATH_SIZE];      /* DIR/charts */
+    char scratch[PATH_SIZE];  /* DIR/charts/.tmp-XXXXXX: gnuplot draws here (atomic_file.h) */
     char names[1024];         /* the backends plotted, space separated */
     int series;
 } chart;
@@ -984,13 +942,12 @@ static int timeline_data(chart *chart, const char *backend, report_run **scratch
     *shown = scratch[count - 1];
     char name[256];
     output_file training, phases;
-    snprintf(name, sizeof name, "timeline-%s", backend);
+    mg_file_name("timeline-", backend, "", name, sizeof name);
     if (data_open(&training, chart, name, error, error_size) != 0)
         return -1;
-    snprintf(name, sizeof name, "timeline-%s-phases", backend);
+    mg_file_name("timeline-", backend, "-phases", name, sizeof name);
     if (data_open(&phases, chart, name, error, error_size) != 0) {
-        fclose(training.file);
-        remove(training.temporary);
+        mg_atomic_abandon(&training);
         return -1;
     }
     timeline_rows(*shown, points, training.file, phases.file);
@@ -1000,28 +957,52 @@ static int timeline_data(chart *chart, const char *backend, report_run **scratch
 
 /* ---- gnuplot ----------------------------------------------------------------------------- */
 
-/* gnuplot single-quoted strings cannot hold a single quote. */
-static void gnuplot_text(char *text)
+/* What a chart script is given, as gnuplot -c arguments ARG1..ARG9: values
+ * only, never program text, so no name or path in them can run anything. */
+enum { EXTRAS_MAX = 3 };
+typedef struct chart_arguments {
+    const char *script, *name;      /* scripts/SCRIPT.gp draws charts/NAME.svg and .png */
+    const char *title_detail, *cell_detail;
+    const char *extras[EXTRAS_MAX]; /* the script's own settings, ARG7..ARG9 */
+} chart_arguments;
+
+/* The last non-blank line of a log, control bytes as '?', or "no message". */
+static void last_line(const char *path, char *line, size_t line_size)
 {
-    for (; *text; text++)
-        if (*text == '\'' || *text == '\\')
-            *text = '"';
+    char buffer[512];
+    FILE *file = fopen(path, "r");
+    snprintf(line, line_size, "no message");
+    while (file && fgets(buffer, sizeof buffer, file)) {
+        buffer[strcspn(buffer, "\r\n")] = '\0';
+        if (buffer[strspn(buffer, " \t^")] == '\0')
+            continue;
+        for (char *at = buffer; *at; at++)
+            if ((unsigned char)*at < 0x20)
+                *at = '?';
+        snprintf(line, line_size, "%s", buffer);
+    }
+    if (file)
+        fclose(file);
 }
 
-/* Runs scripts/SCRIPT.gp on charts/NAME with settings; renames the .svg and .png into place. */
-static int run_gnuplot(const chart *chart, const char *script, const char *name, const char *settings,
-                       char *error, size_t error_size)
+/* Runs gnuplot on the script; it draws into the private folder, from which the
+ * .svg and .png are renamed into charts/. */
+static int run_gnuplot(const chart *chart, const chart_arguments *arguments, char *error, size_t error_size)
 {
-    char expression[4096], script_path[PATH_SIZE], data[PATH_SIZE];
-    snprintf(data, sizeof data, "%s/%s", chart->dir, name);
-    snprintf(script_path, sizeof script_path, "%s/%s.gp", SCRIPT_FOLDER, script);
-    snprintf(expression, sizeof expression, "script_dir='%s'; data='%s'; %s", SCRIPT_FOLDER, data, settings);
-    char *argv[] = {"gnuplot", "-e", expression, script_path, NULL};
-    char log_path[PATH_SIZE + 16];
-    snprintf(log_path, sizeof log_path, "%s/gnuplot.log", chart->dir); /* gnuplot's warnings, kept out of the way */
+    char script_path[PATH_SIZE], data[PATH_SIZE], output[PATH_SIZE], log_path[PATH_SIZE + 16];
+    snprintf(data, sizeof data, "%s/%s", chart->dir, arguments->name);
+    snprintf(output, sizeof output, "%s/%s", chart->scratch, arguments->name);
+    snprintf(script_path, sizeof script_path, "%s/%s.gp", SCRIPT_FOLDER, arguments->script);
+    char *argv[] = {"gnuplot", "-c", script_path, SCRIPT_FOLDER, data, output, (char *)chart->names,
+                    (char *)arguments->title_detail, (char *)arguments->cell_detail, (char *)arguments->extras[0],
+                    (char *)arguments->extras[1], (char *)arguments->extras[2], NULL};
+    for (int index = 0; index < EXTRAS_MAX; index++)
+        if (!argv[9 + index])
+            argv[9 + index] = "";
+    snprintf(log_path, sizeof log_path, "%s/gnuplot.log", chart->scratch); /* gnuplot's warnings, kept out of the way */
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     pid_t pid;
     int spawned = posix_spawnp(&pid, "gnuplot", &actions, NULL, argv, environ), wait_status = 0;
     posix_spawn_file_actions_destroy(&actions);
@@ -1034,45 +1015,46 @@ static int run_gnuplot(const chart *chart, const char *script, const char *name,
         ;
     int failed = !WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0;
     for (int kind = 0; kind < 2; kind++) {
-        char temporary[PATH_SIZE + 16], final[PATH_SIZE + 16];
+        char drawn[PATH_SIZE + 16], final[PATH_SIZE + 16];
+        snprintf(drawn, sizeof drawn, "%s.%s", output, kind ? "png" : "svg");
         snprintf(final, sizeof final, "%s.%s", data, kind ? "png" : "svg");
-        snprintf(temporary, sizeof temporary, "%s.tmp", final);
         struct stat info;
-        if (failed || stat(temporary, &info) != 0 || info.st_size == 0 || rename(temporary, final) != 0) {
-            remove(temporary);
+        if (failed || stat(drawn, &info) != 0 || info.st_size == 0 || rename(drawn, final) != 0)
             failed = 1;
-        }
     }
-    if (failed)
-        snprintf(error, error_size, "gnuplot could not draw %s (scripts/%s.gp; see %s)", name, script, log_path);
+    if (failed) {
+        char said[256];
+        last_line(log_path, said, sizeof said);
+        snprintf(error, error_size, "gnuplot could not draw %s (scripts/%s.gp): %s", arguments->name,
+                 arguments->script, said);
+    }
     return failed ? -1 : 0;
 }
 
-/* Draws a chart: the series as the title's second line, cell (may be "") as its third. */
-static int draw(const chart *chart, const char *script, const char *name, const char *cell, const char *extra,
-                char *error, size_t error_size)
+/* Draws a chart with the series as the title's second line. */
+static int draw(const chart *chart, chart_arguments *arguments, char *error, size_t error_size)
 {
-    char settings[3072], series[1024], detail[512];
+    char series[1024];
     series_title(chart->report, series, sizeof series);
-    snprintf(detail, sizeof detail, "%s", cell);
-    gnuplot_text(series);
-    gnuplot_text(detail);
-    snprintf(settings, sizeof settings, "names='%s'; title_detail='%s'; cell_detail='%s'; %s", chart->names, series,
-             detail, extra);
-    return run_gnuplot(chart, script, name, settings, error, error_size);
+    if (!arguments->title_detail)
+        arguments->title_detail = series;
+    if (!arguments->cell_detail)
+        arguments->cell_detail = "";
+    return run_gnuplot(chart, arguments, error, error_size);
 }
 
 static int draw_size_charts(chart *chart, report_run **scratch, char *error, size_t error_size)
 {
     const report *report = chart->report;
-    char extra[512], cell[256], compressor[64];
+    char cell[256], floor_title[128], number[2][32];
     int has_floor = 0, there = 0;
     if (memory_vs_size_data(chart, scratch, &has_floor, error, error_size) != 0)
         return -1;
-    snprintf(compressor, sizeof compressor, "%s", report->floor_count ? text_of(report->floors[0].json, "compressor") : "none");
-    gnuplot_text(compressor);
-    snprintf(extra, sizeof extra, "has_floor=%d; floor_title='archival floor (%s)'", has_floor, compressor);
-    if (draw(chart, "memory-vs-size", "memory-vs-size", "", extra, error, error_size) != 0)
+    snprintf(floor_title, sizeof floor_title, "archival floor (%s)",
+             report->floor_count ? text_of(report->floors[0].json, "compressor") : "none");
+    snprintf(number[0], sizeof number[0], "%d", has_floor);
+    chart_arguments memory = {"memory-vs-size", "memory-vs-size", NULL, NULL, {number[0], floor_title}};
+    if (draw(chart, &memory, error, error_size) != 0)
         return -1;
 
     const report_run *size = common_size(report, &there);
@@ -1080,15 +1062,18 @@ static int draw_size_charts(chart *chart, report_run **scratch, char *error, siz
         return -1;
     snprintf(cell, sizeof cell, "at %s fraction %.4g (%.0f tokens); %d of %d backends measured there",
              size ? size->corpus : "-", size ? size->fraction : 0, size ? size->tokens : 0, there, chart->series);
-    if (draw(chart, "bytes-breakdown", "bytes-breakdown", cell, "", error, error_size) != 0 ||
-        draw(chart, "pareto", "pareto", cell, "", error, error_size) != 0)
+    chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, cell, {NULL}};
+    chart_arguments pareto = {"pareto", "pareto", NULL, cell, {NULL}};
+    if (draw(chart, &breakdown, error, error_size) != 0 || draw(chart, &pareto, error, error_size) != 0)
         return -1;
 
     int fitted;
     if (growth_data(chart, scratch, &fitted, error, error_size) != 0)
         return -1;
-    snprintf(extra, sizeof extra, "margin_text='%.2f'; fitted=%d", MG_SPARSE_MARGIN, fitted > 0);
-    return draw(chart, "growth", "growth", "", extra, error, error_size);
+    snprintf(number[0], sizeof number[0], "%.2f", MG_SPARSE_MARGIN);
+    snprintf(number[1], sizeof number[1], "%d", fitted > 0);
+    chart_arguments growth = {"growth", "growth", NULL, NULL, {number[0], number[1]}};
+    return draw(chart, &growth, error, error_size);
 }
 
 static int draw_timelines(chart *chart, report_run **scratch, char *error, size_t error_size)
@@ -1101,12 +1086,12 @@ static int draw_timelines(chart *chart, report_run **scratch, char *error, size_
             return -1;
         if (!run)
             continue;
-        char name[256], cell[256], extra[300];
-        snprintf(name, sizeof name, "timeline-%s", backend);
+        char name[256], cell[PATH_SIZE];
+        mg_file_name("timeline-", backend, "", name, sizeof name);
         snprintf(cell, sizeof cell, "%s fraction %.4g: %.0f tokens, %.0f distinct n-grams", run->corpus, run->fraction,
                  run->tokens, run->ngrams);
-        snprintf(extra, sizeof extra, "backend_name='%s'", backend);
-        if (draw(chart, "timeline", name, cell, extra, error, error_size) != 0)
+        chart_arguments timeline = {"timeline", name, NULL, cell, {backend}};
+        if (draw(chart, &timeline, error, error_size) != 0)
             return -1;
     }
     return 0;
@@ -1121,35 +1106,61 @@ static int draw_allocators(chart *chart, char *error, size_t error_size)
         return 0;
     if (allocators_data(chart, size, error, error_size) != 0)
         return -1;
-    char cell[256], settings[512];
+    char cell[PATH_SIZE], counts[2][16];
     snprintf(cell, sizeof cell, "%s fraction %.4g, order %d (%.0f tokens)", size->corpus, size->fraction,
              size->order, size->tokens);
-    gnuplot_text(cell);
-    snprintf(settings, sizeof settings, "names=''; title_detail='%s'; cell_detail=''; columns=%d; rows=%d", cell,
-             report->allocator_count, report->backend_count);
-    return run_gnuplot(chart, "allocators", "allocators", settings, error, error_size);
+    snprintf(counts[0], sizeof counts[0], "%d", report->allocator_count);
+    snprintf(counts[1], sizeof counts[1], "%d", report->backend_count);
+    chart_arguments allocators = {"allocators", "allocators", cell, "", {counts[0], counts[1]}};
+    return run_gnuplot(chart, &allocators, error, error_size);
+}
+
+/* DIR/charts as a folder of its own: made if missing, refused if something
+ * else (a symlink, a file) stands there, so nothing is written outside DIR. */
+static int charts_folder(const char *dir, char *error, size_t error_size)
+{
+    struct stat info;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(error, error_size, "cannot make '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    if (lstat(dir, &info) != 0 || !S_ISDIR(info.st_mode)) {
+        snprintf(error, error_size, "'%s' is not a folder (a symlink or a file stands there)", dir);
+        return -1;
+    }
+    return 0;
 }
 
 static int write_charts(const report *report, report_run **scratch, char *error, size_t error_size)
 {
     chart chart = {.report = report};
     snprintf(chart.dir, sizeof chart.dir, "%s/charts", report->dir);
-    if (mkdir(chart.dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(error, error_size, "cannot make '%s': %s", chart.dir, strerror(errno));
+    if (charts_folder(chart.dir, error, error_size) != 0)
         return -1;
-    }
     if (!report->allocator) {
         snprintf(error, error_size, "no run ended ok: nothing to chart");
         return -1;
     }
-    if (draw_size_charts(&chart, scratch, error, error_size) != 0 || draw_allocators(&chart, error, error_size) != 0)
+    if (mg_atomic_folder(chart.dir, chart.scratch, sizeof chart.scratch, error, error_size) != 0)
         return -1;
-    return draw_timelines(&chart, scratch, error, error_size);
+    int status = draw_size_charts(&chart, scratch, error, error_size);
+    if (status == 0)
+        status = draw_allocators(&chart, error, error_size);
+    if (status == 0)
+        status = draw_timelines(&chart, scratch, error, error_size);
+    mg_atomic_folder_remove(chart.scratch);
+    return status;
 }
 
 int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_size)
 {
-    report report = {.dir = dir};
+    /* Absolute, so no path handed to gnuplot starts with '<' or '|' (its pipes). */
+    char absolute[PATH_MAX];
+    if (!realpath(dir, absolute)) {
+        snprintf(error, error_size, "cannot read the folder '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    report report = {.dir = absolute};
     int status = load_report(&report, error, error_size);
     report_run **scratch = calloc(report.run_count ? report.run_count : 1, sizeof *scratch);
     if (status == 0 && !scratch) {

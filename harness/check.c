@@ -1,7 +1,10 @@
 /* check.c — see check.h. */
 #include "check.h"
+#include "atomic_file.h"
+#include "cell.h"
 #include "options.h"
 #include "results.h"
+#include "results_file.h"
 #include "run.h"
 #include "significance.h"
 
@@ -14,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { EXIT_REGRESSED = 1, EXIT_INPUT = 2 };
+enum { EXIT_REGRESSED = 1, EXIT_UNWRITTEN = 1, EXIT_INPUT = 2 };
 
 #define CELL_RUNS_MAX 64 /* lines of one cell pooled from one file */
 
@@ -172,32 +175,12 @@ static int input_error(char *error, size_t error_size, const char *path, long li
     return -1;
 }
 
-/* The identifying fields are there with their types; the schema is ours. */
-static const char *identity_fault(json_t *run)
-{
-    static const char *const strings[] = {"status", "backend", "corpus", "allocator"};
-    const char *schema = json_string_value(json_object_get(run, "schema"));
-    if (!json_is_object(run))
-        return "not a JSON object";
-    if (!schema || strcmp(schema, MG_RUN_SCHEMA) != 0)
-        return "schema is not \"" MG_RUN_SCHEMA "\"";
-    for (size_t index = 0; index < 4; index++)
-        if (!json_is_string(json_object_get(run, strings[index])))
-            return "a run without backend, corpus, allocator or status";
-    if (!json_is_number(json_object_get(run, "fraction")) || !json_is_integer(json_object_get(run, "order")))
-        return "a run without fraction or order";
-    return NULL;
-}
-
 static void cell_identity(json_t *run, char *key, size_t key_size, char *label, size_t label_size)
 {
-    const char *backend = json_string_value(json_object_get(run, "backend"));
-    const char *corpus = json_string_value(json_object_get(run, "corpus"));
-    const char *allocator = json_string_value(json_object_get(run, "allocator"));
-    double fraction = json_number_value(json_object_get(run, "fraction"));
-    long long order = (long long)json_integer_value(json_object_get(run, "order"));
-    snprintf(key, key_size, "%s|%s|%.17g|%lld|%s", backend, corpus, fraction, order, allocator);
-    snprintf(label, label_size, "%s %s f=%.6g n=%lld %s", backend, corpus, fraction, order, allocator);
+    mg_cell cell;
+    mg_cell_of_run(run, &cell); /* mg_run_fault has checked the fields */
+    mg_cell_key(&cell, key, key_size);
+    mg_cell_label(&cell, label, label_size);
 }
 
 static check_cell *find_cell(check_file *file, const char *key)
@@ -229,33 +212,6 @@ static int add_to_cell(check_file *file, json_t *run)
     return 0;
 }
 
-static int read_lines(FILE *stream, check_file *file, char *error, size_t error_size)
-{
-    char *line = NULL;
-    size_t capacity = 0;
-    long number = 0;
-    int status = 0;
-    while (status == 0 && getline(&line, &capacity, stream) > 0) {
-        number++;
-        if (strspn(line, " \t\r\n") == strlen(line))
-            continue;
-        json_error_t parse_error;
-        json_t *run = json_loads(line, 0, &parse_error);
-        const char *fault = run ? identity_fault(run) : "not JSON";
-        if (fault)
-            status = input_error(error, error_size, file->path, number, fault);
-        else if (json_array_append_new(file->lines, run) != 0 || add_to_cell(file, run) != 0)
-            status = input_error(error, error_size, file->path, number, "too many runs of one cell (64 at most)");
-        else
-            run = NULL;
-        json_decref(run);
-    }
-    free(line);
-    if (status == 0 && ferror(stream))
-        status = input_error(error, error_size, file->path, 0, strerror(errno));
-    return status;
-}
-
 static void free_file(check_file *file)
 {
     json_decref(file->lines);
@@ -263,23 +219,27 @@ static void free_file(check_file *file)
     memset(file, 0, sizeof *file);
 }
 
+/* The runs of a results file or folder (results_file.h), pooled by cell. */
 static int load_file(const char *path, check_file *file, char *error, size_t error_size)
 {
     memset(file, 0, sizeof *file);
     file->path = path;
-    FILE *stream = fopen(path, "r");
-    if (!stream) {
-        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(errno));
-        return -1;
-    }
     file->lines = json_array();
-    int status = read_lines(stream, file, error, error_size);
-    fclose(stream);
+    mg_results lines = {0};
+    int status = mg_results_read(path, MG_RESULTS_RUNS, &lines, error, error_size);
+    if (status == 1)
+        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(ENOENT));
+    for (size_t index = 0; status == 0 && index < lines.count; index++) {
+        json_t *run = lines.objects[index];
+        if (json_array_append(file->lines, run) != 0 || add_to_cell(file, run) != 0)
+            status = input_error(error, error_size, path, 0, "too many runs of one cell (64 at most)");
+    }
+    mg_results_free(&lines);
     if (status == 0 && file->cell_count == 0)
         status = input_error(error, error_size, path, 0, "holds no runs");
     if (status != 0)
         free_file(file);
-    return status;
+    return status ? -1 : 0;
 }
 
 /* ---- figures of a cell --------------------------------------------------------- */
@@ -793,30 +753,14 @@ static void write_junit_to(FILE *out, const check_state *state)
     fprintf(out, "  </testsuite>\n</testsuites>\n");
 }
 
-/* To a temporary name beside path, then renamed over it: never half a file. */
+/* Written whole or not at all (atomic_file.h). */
 static int write_junit(const char *path, const check_state *state, char *error, size_t error_size)
 {
-    char temporary[4200];
-    snprintf(temporary, sizeof temporary, "%s.XXXXXX", path);
-    int fd = mkstemp(temporary);
-    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!out) {
-        snprintf(error, error_size, "cannot write '%s': %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        if (fd >= 0)
-            unlink(temporary);
+    mg_atomic_file out;
+    if (mg_atomic_begin(&out, path, error, error_size) != 0)
         return -1;
-    }
-    write_junit_to(out, state);
-    int failed = ferror(out);
-    failed |= fclose(out) != 0;
-    if (failed || rename(temporary, path) != 0) {
-        snprintf(error, error_size, "cannot write '%s': %s", path, strerror(errno));
-        unlink(temporary);
-        return -1;
-    }
-    return 0;
+    write_junit_to(out.file, state);
+    return mg_atomic_commit(&out, error, error_size);
 }
 
 /* ---- the command ------------------------------------------------------------------ */
@@ -868,7 +812,7 @@ static int parse_check_options(int argc, char **argv, check_options *options)
     if (optind < argc)
         return check_usage("unexpected argument '%s'", argv[optind]);
     if (!options->baseline || !options->results)
-        return check_usage("%s", "--baseline FILE and --results FILE are both required");
+        return check_usage("%s", "--baseline and --results (each a results file or a sweep folder) are both required");
     return 0;
 }
 
@@ -896,10 +840,15 @@ int mg_check_main(int argc, char **argv)
     compare_files(state, &baseline, &results);
     print_table(state, stdout);
     print_summary(state, stdout);
-    fflush(stdout);
     status = state->failed ? EXIT_REGRESSED : 0;
-    if (options.junit && write_junit(options.junit, state, error, sizeof error) != 0)
-        status = check_usage("%s", error);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "memgrams check: cannot write the output: %s\n", strerror(errno));
+        status = EXIT_UNWRITTEN;
+    }
+    if (options.junit && write_junit(options.junit, state, error, sizeof error) != 0) {
+        fprintf(stderr, "memgrams check: %s\n", error);
+        status = EXIT_UNWRITTEN;
+    }
     free(state->rows);
     free(state->base_samples);
     free(state->now_samples);

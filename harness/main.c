@@ -339,13 +339,14 @@ static int command_report(int argc, char **argv)
 {
     if (argc != 2)
         return usage_error("report", "%s", argc < 2 ? "needs a results folder (memgrams report DIR)" : "takes one folder");
-    char path[4096], error[512];
+    char path[4096], cells[4096], error[512];
     snprintf(path, sizeof path, "%s/results.jsonl", argv[1]);
+    snprintf(cells, sizeof cells, "%s/cells", argv[1]);
     if (access(argv[1], F_OK) != 0)
         return usage_error("report", "no such folder '%s'", argv[1]);
     /* A folder of make microbench alone has no results.jsonl. */
-    int sweep_results = access(path, F_OK) == 0 || !mg_microbench_present(argv[1]);
-    if (sweep_results && mg_summary_print(path, stdout, error, sizeof error) != 0)
+    int sweep_results = access(path, F_OK) == 0 || access(cells, F_OK) == 0 || !mg_microbench_present(argv[1]);
+    if (sweep_results && mg_summary_print(argv[1], stdout, error, sizeof error) != 0)
         return usage_error("report", "%s", error);
     if (mg_microbench_report(argv[1], stdout, error, sizeof error) != 0)
         return usage_error("report", "%s", error);

@@ -1,5 +1,6 @@
 /* report.c — the summary table of a results file (one run object per line). */
 #include "results.h"
+#include "results_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -86,31 +87,15 @@ static void print_run(FILE *out, json_t *run)
 
 int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size)
 {
-    FILE *file = fopen(results_path, "r");
-    if (!file) {
-        snprintf(error, error_size, "results '%s': %s", results_path, strerror(errno));
-        return -1;
+    mg_results lines = {0};
+    int status = mg_results_read(results_path, MG_RESULTS_RUNS, &lines, error, error_size);
+    if (status == 1)
+        snprintf(error, error_size, "no results in '%s'", results_path);
+    if (status == 0) {
+        print_header(out);
+        for (size_t index = 0; index < lines.count; index++)
+            print_run(out, lines.objects[index]);
     }
-    print_header(out);
-    char *line = NULL;
-    size_t capacity = 0;
-    unsigned long line_number = 0;
-    int status = 0;
-    while (getline(&line, &capacity, file) > 0) {
-        line_number++;
-        json_error_t parse_error;
-        json_t *run = json_loads(line, 0, &parse_error);
-        if (!run || !json_is_object(run)) {
-            snprintf(error, error_size, "results '%s' line %lu is not a JSON object: %s", results_path,
-                     line_number, parse_error.text);
-            json_decref(run);
-            status = -1;
-            break;
-        }
-        print_run(out, run);
-        json_decref(run);
-    }
-    free(line);
-    fclose(file);
-    return status;
+    mg_results_free(&lines);
+    return status == 0 ? 0 : -1;
 }

@@ -39,7 +39,7 @@ double mg_run_layer_growth(json_t *run, const char *layer);
  * written before the field existed. */
 json_t *mg_run_library(json_t *run, const char *phase);
 
-/* The summary table of every run in a JSONL file: 0, or -1 with a message. */
+/* The summary table of every run in a results file or folder (results_file.h): 0, or -1 with a message. */
 int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size);
 
 #endif

@@ -27,6 +27,77 @@ static int is_whole(json_t *value, json_int_t least)
     return json_is_integer(value) && json_integer_value(value) >= least;
 }
 
+/* A byte count, a time or a speed: null where unknown, else a finite number >= 0. */
+static int is_figure(json_t *value)
+{
+    return !value || json_is_null(value) || (json_is_number(value) && isfinite(json_number_value(value)) &&
+                                            json_number_value(value) >= 0 && json_number_value(value) < 0x1p63);
+}
+
+/* A derived figure may fall below zero (RSS can end under its baseline): null or finite. */
+static int is_signed_figure(json_t *value)
+{
+    return !value || json_is_null(value) || (json_is_number(value) && isfinite(json_number_value(value)));
+}
+
+/* Every member of section (an object, where present) a figure. */
+static int section_ok(json_t *run, const char *section, int (*figure)(json_t *value))
+{
+    json_t *object = json_object_get(run, section), *value;
+    const char *name;
+    if (!object)
+        return 1;
+    if (!json_is_object(object))
+        return 0;
+    json_object_foreach(object, name, value)
+        if (!figure(value))
+            return 0;
+    return 1;
+}
+
+static const char *const phase_layers[] = {"seconds", "requested", "allocated", "active", "resident", "rss",
+                                           "rss_anon", "rss_file", "rss_shmem", "hwm"};
+
+/* phases: an array of named samples whose layers are figures; an ok run's
+ * has baseline and finalize with their rss, which every judgement needs. */
+static const char *phases_fault(json_t *run, int ok)
+{
+    json_t *phases = json_object_get(run, "phases"), *phase;
+    size_t index;
+    int ends = 0;
+    if (!phases && !ok)
+        return NULL;
+    if (!json_is_array(phases))
+        return "phases is not an array of phase samples";
+    json_array_foreach(phases, index, phase) {
+        const char *name = json_string_value(json_object_get(phase, "name"));
+        if (!name)
+            return "a phase sample without a name";
+        for (size_t layer = 0; layer < sizeof phase_layers / sizeof phase_layers[0]; layer++)
+            if (!is_figure(json_object_get(phase, phase_layers[layer])))
+                return "a phase's figure is not null or a number of bytes (or seconds) >= 0";
+        int end = strcmp(name, "baseline") == 0 ? 1 : strcmp(name, "finalize") == 0 ? 2 : 0;
+        if (end && json_is_number(json_object_get(phase, "rss")))
+            ends |= end;
+    }
+    return ok && ends != 3 ? "an ok run without the rss of its baseline and finalize phases" : NULL;
+}
+
+/* The figures report and check read: counts, phases, speed, derived. */
+static const char *figures_fault(json_t *run, int ok)
+{
+    static const char *const counts[] = {"corpus_bytes", "sentences", "tokens", "vocab", "grams_added", "ngrams",
+                                         "contexts", "ngrams_after_prune"};
+    for (size_t index = 0; index < sizeof counts / sizeof counts[0]; index++) {
+        json_t *value = json_object_get(run, counts[index]);
+        if (value && !is_whole(value, 0))
+            return "a count (tokens, ngrams, ...) is not a whole number";
+    }
+    if (!section_ok(run, "speed", is_figure) || !section_ok(run, "derived", is_signed_figure))
+        return "a speed or derived figure is not null or a number >= 0";
+    return phases_fault(run, ok);
+}
+
 const char *mg_run_fault(json_t *run)
 {
     const char *schema = json_string_value(json_object_get(run, "schema"));
@@ -52,7 +123,7 @@ const char *mg_run_fault(json_t *run)
         if (value && !is_whole(value, counters[index][1][0] - '0'))
             return "pass, seed or repeat is not a whole number";
     }
-    return NULL;
+    return figures_fault(run, strcmp(status, "ok") == 0);
 }
 
 /* The text shown for a line's fault: jansson's message for bad JSON. */
@@ -95,7 +166,8 @@ static int read_stream(FILE *stream, const char *path, mg_results_kind kind, mg_
                     "memgrams sweep --resume --out DIR sets it aside)";
         if (!fault && add_object(results, object) == 0)
             continue;
-        snprintf(error, error_size, "'%s' line %lu: %s", path, number, fault ? fault : "out of memory");
+        snprintf(error, error_size, "'%s' line %lu: %s%s", path, number, object || fault != parse_error.text ? "" :
+                 "not JSON: ", fault ? fault : "out of memory");
         json_decref(object);
         status = -1;
     }

@@ -1,5 +1,6 @@
 /* synth.c — see synth.h for the model and the stream's promises. */
 #include "synth.h"
+#include "atomic_file.h"
 #include "random.h"
 
 #include <errno.h>
@@ -315,25 +316,24 @@ uint64_t mg_synth_stream_bytes(const mg_synth_spec *spec)
 int mg_synth_write_file(const mg_synth_spec *spec, const char *path, char *error, size_t error_size)
 {
     enum { SCRATCH_BYTES = 1 << 20 };
-    char temporary[4200];
-    snprintf(temporary, sizeof temporary, "%s.tmp", path);
-    FILE *file = fopen(temporary, "wb");
+    mg_atomic_file out;
+    if (mg_atomic_begin(&out, path, error, error_size) != 0)
+        return -1;
     mg_synth *synth = mg_synth_open(spec);
     unsigned char *scratch = malloc(SCRATCH_BYTES);
-    int failed = !file || !synth || !scratch;
+    int failed = !synth || !scratch;
     size_t got;
     while (!failed && (got = mg_synth_read(synth, scratch, SCRATCH_BYTES)) > 0)
-        failed = fwrite(scratch, 1, got, file) != got;
+        failed = fwrite(scratch, 1, got, out.file) != got;
     free(scratch);
     mg_synth_close(synth);
-    if (file && fclose(file) != 0)
-        failed = 1;
-    if (!failed && rename(temporary, path) == 0)
-        return 0;
-    snprintf(error, error_size, "cannot write the synthetic corpus to '%s': %s", path,
-             errno ? strerror(errno) : "out of memory");
-    remove(temporary);
-    return -1;
+    if (failed) {
+        snprintf(error, error_size, "cannot write the synthetic corpus to '%s': %s", path,
+                 errno ? strerror(errno) : "out of memory");
+        mg_atomic_abandon(&out);
+        return -1;
+    }
+    return mg_atomic_commit(&out, error, error_size);
 }
 
 /* ---- the spec ------------------------------------------------------------------- */

@@ -7,6 +7,8 @@
 # The colour is log-scaled RSS per n-gram, so a 2x gap looks the same at 5 bytes as at 100;
 # each cell prints the figure and, below it, fragmentation = RSS / allocated, or for a table
 # served from a mapped file (file_pages > 0) the part of its RSS that is file pages.
+script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
+columns = ARG7 + 0; rows = ARG8 + 0
 load script_dir.'/chart-style.gp'
 set title full_title("RSS per n-gram: backend x allocator")
 set xlabel "allocator    (each cell: RSS bytes per n-gram; in brackets RSS / allocated, or a mapped table's file pages)"
@@ -25,12 +27,12 @@ unset key
 label_of(rss, fragmentation, file) = file > 0 ? sprintf("%.1f\n(file %.1f)", rss, file) : \
     fragmentation > 0 ? sprintf("%.1f\n(x%.2f)", rss, fragmentation) : sprintf("%.1f", rss)
 @svg_terminal
-set output data.'.svg.tmp'
+set output output.'.svg'
 plot data.'.dat' using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, \
      '' using 1:2:($3 <= 60 ? label_of($3, $4, $5) : "") with labels font ',11' tc rgb 'black', \
      '' using 1:2:($3 > 60 ? label_of($3, $4, $5) : "") with labels font ',11' tc rgb 'white', \
      data.'-columns.dat' using 1:(NaN):xticlabels(2) with points, \
      data.'-rows.dat' using (NaN):1:yticlabels(2) with points
 @png_terminal
-set output data.'.png.tmp'
+set output output.'.png'
 replot

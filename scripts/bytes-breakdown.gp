@@ -6,6 +6,7 @@
 # read again, drawn apart from the anonymous memory below them. A backend
 # without a requested figure (the Python peer) is labelled "(traced)": its bottom segment is
 # tracemalloc's count, which is requested-like and includes no allocator rounding.
+script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
 load script_dir.'/chart-style.gp'
 set title full_title("Where the bytes go, per n-gram")
 set ylabel "bytes per distinct n-gram (over baseline, after finalize)"
@@ -23,7 +24,7 @@ max2(a, b) = a > b ? a : b
 stack_top(a, b, c, d, e, rss) = max2(pos(a) + pos(b) + pos(c) + pos(d) + pos(e), rss)
 set offsets 0, 0, graph 0.08, 0
 @svg_terminal
-set output data.'.svg.tmp'
+set output output.'.svg'
 plot data.'.dat' using (pos($2)):xtic(1) title 'requested by the structure' lc rgb '#1f77b4', \
      '' using (pos($3)) title 'allocator rounding (allocated - requested)' lc rgb '#ff7f0e', \
      '' using (pos($4)) title 'allocator pages (resident - allocated)' lc rgb '#2ca02c', \
@@ -32,5 +33,5 @@ plot data.'.dat' using (pos($2)):xtic(1) title 'requested by the structure' lc r
      '' using 0:7 with points pt 9 ps 2 lc rgb 'black' title 'RSS (total)', \
      '' using 0:(stack_top($2, $3, $4, $5, $6, $7)):(sprintf('RSS %.1f', $7)) with labels offset 0,1 notitle
 @png_terminal
-set output data.'.png.tmp'
+set output output.'.png'
 replot

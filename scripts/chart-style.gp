@@ -1,8 +1,12 @@
 # chart-style.gp — the look shared by memgrams' charts (loaded by every scripts/*.gp chart).
 # `memgrams report DIR` runs each chart script as
-#   gnuplot -e "data='DIR/charts/NAME'; names='b1 b2 ...'; title_detail='...'" scripts/NAME.gp
-# and the script draws into data.'.svg.tmp' and data.'.png.tmp' (report renames them when
-# gnuplot succeeds, so a failed chart never replaces a good one).
+#   gnuplot -c scripts/NAME.gp SCRIPT_DIR DATA OUTPUT NAMES TITLE_DETAIL CELL_DETAIL [EXTRA...]
+# with every value an argument (ARG1..ARG9), never program text, so a name or a path cannot run
+# anything. DATA is DIR/charts/NAME (the script reads DATA.'.dat' and its siblings); the script
+# draws into OUTPUT.'.svg' and OUTPUT.'.png' in report's private folder, from which report renames
+# them into charts/ when gnuplot succeeds, so a failed chart never replaces a good one.
+# Every script reads its arguments first (a `load` does not pass them on); harness/charts.c
+# (chart_arguments) says what each script is given.
 # Backend names hold underscores: no enhanced text anywhere.
 
 # one colour per backend, in the order of `names`
@@ -20,5 +24,4 @@ set grid xtics ytics mxtics mytics lc rgb '#dddddd' lw 1, lc rgb '#f0f0f0' lw 1
 set key noenhanced
 
 # the size or run a chart shows, as a third title line
-if (!exists("cell_detail")) cell_detail = ""
 full_title(what) = what."\n".title_detail.(strlen(cell_detail) ? "\n".cell_detail : "")

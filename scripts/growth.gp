@@ -2,6 +2,8 @@
 # data.'.dat': backend  allocated_exponent  rss_exponent  flag ("sparse" or "")
 # An exponent b fits bytes ~ tokens^b over the sizes (least squares on logs); fitted is 0
 # when no backend has the 3 sizes spanning 4x a fit needs (the chart then says so).
+script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
+margin_text = ARG7; fitted = ARG8 + 0
 load script_dir.'/chart-style.gp'
 set title full_title("Growth with corpus size: fitted exponent b in bytes ~ tokens^b")
 set ylabel "fitted exponent b (1 = grows in proportion to tokens)"
@@ -26,7 +28,7 @@ set grid noxtics
 set xtics rotate by -25
 set key inside top right Left reverse box opaque
 @svg_terminal
-set output data.'.svg.tmp'
+set output output.'.svg'
 if (fitted) {
     plot data.'.dat' using 2:xtic(1) title 'allocated' lc rgb '#1f77b4', \
          '' using 3 title 'RSS' lc rgb '#d62728', \
@@ -36,5 +38,5 @@ if (fitted) {
     plot 1 with lines lw 1 dt 2 lc rgb 'black' title 'proportional (b = 1)'
 }
 @png_terminal
-set output data.'.png.tmp'
+set output output.'.png'
 replot

@@ -2,6 +2,8 @@
 # data.'.dat': one block per backend (in the order of names), rows sorted by tokens:
 #   tokens  rss_bytes  allocated_bytes  synthetic(0|1)
 # data.'-floor.dat' (when has_floor is 1): tokens  floor_bytes  (the archival floor).
+script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
+has_floor = ARG7 + 0; floor_title = ARG8
 load script_dir.'/chart-style.gp'
 set title full_title("Memory against corpus size: RSS solid, allocated dashed")
 set xlabel "corpus size, tokens (log scale; k = 10^3, M = 10^6)"
@@ -11,7 +13,7 @@ set format x "%.0s%c"
 set format y "%.0s %cB"
 set key outside right top vertical Left reverse
 @svg_terminal
-set output data.'.svg.tmp'
+set output output.'.svg'
 if (has_floor) {
     plot for [i=1:series] data.'.dat' index (i - 1) using 1:2:($4 > 0 ? 6 : 7) \
             with linespoints lw 2 pt variable ps 1.1 lc rgb colour(i) title word(names, i).' RSS', \
@@ -25,5 +27,5 @@ if (has_floor) {
             with lines lw 2 dt 2 lc rgb colour(i) title word(names, i).' allocated'
 }
 @png_terminal
-set output data.'.png.tmp'
+set output output.'.png'
 replot

@@ -3,6 +3,8 @@
 #   baseline end, the evenly spaced training samples, train end
 # data.'-phases.dat' (phase ends): position  "phase (duration)"  requested_MiB  allocated_MiB  rss_MiB
 # Unknown layers are NaN (no requested for the Python peer; no allocated for other allocators).
+script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
+backend_name = ARG7
 load script_dir.'/chart-style.gp'
 set style line 1 lw 2 lc rgb '#d62728'
 set style line 2 lw 2 dt 2 lc rgb '#1f77b4'
@@ -13,7 +15,7 @@ stats data.'.dat' using 5 nooutput
 top = (STATS_max > top ? STATS_max : top) * 1.1
 
 do for [format = 1:2] {
-    if (format == 1) { @svg_terminal; set output data.'.svg.tmp' } else { @png_terminal; set output data.'.png.tmp' }
+    if (format == 1) { @svg_terminal; set output output.'.svg' } else { @png_terminal; set output output.'.png' }
     set multiplot title full_title("Memory over one run: ".backend_name)
     set yrange [0:top]
     set ylabel "memory, MiB (whole process, absolute)"

@@ -1,0 +1,247 @@
+/*
+ * test_results_file.c — the modules every results file goes through, in
+ * this process: whole-file writes and all-or-nothing appends
+ * (atomic_file.h), names as file names (cell.h), and the one reader
+ * (results_file.h).
+ */
+#include "atomic_file.h"
+#include "cell.h"
+#include "results_file.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *fresh_folder(void)
+{
+    char *folder = strdup("/tmp/memgrams-unit-XXXXXX");
+    cr_assert(folder && mkdtemp(folder));
+    return folder;
+}
+
+static int remove_entry(const char *path, const struct stat *info, int kind, struct FTW *walk)
+{
+    (void)info, (void)kind, (void)walk;
+    return remove(path);
+}
+
+static void remove_all(char *folder)
+{
+    nftw(folder, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(folder);
+}
+
+static char *text_of_file(const char *path)
+{
+    mgt_buffer text = {0};
+    if (mgt_read_file(path, &text) != 0)
+        return NULL;
+    mgt_buffer_append_byte(&text, 0);
+    return (char *)text.bytes;
+}
+
+Test(atomic_file, commit_replaces_the_target_and_leaves_no_temporary)
+{
+    char *folder = fresh_folder(), path[4200], error[512];
+    snprintf(path, sizeof path, "%s/out.txt", folder);
+    cr_assert_eq(mgt_write_file(path, "old\n"), 0);
+    mg_atomic_file out;
+    cr_assert_eq(mg_atomic_begin(&out, path, error, sizeof error), 0, "%s", error);
+    fputs("new\n", out.file);
+    char *before = text_of_file(path);
+    cr_expect_str_eq(before, "old\n", "the target changed before the commit");
+    free(before);
+    cr_assert_eq(mg_atomic_commit(&out, error, sizeof error), 0, "%s", error);
+    char *after = text_of_file(path);
+    cr_expect_str_eq(after, "new\n");
+    free(after);
+    cr_expect(access(out.temporary, F_OK) != 0, "the temporary %s was left", out.temporary);
+    struct stat info;
+    cr_assert_eq(stat(path, &info), 0);
+    cr_expect((info.st_mode & 0044) != 0, "the file is not readable by others as fopen would make it: %o",
+              info.st_mode & 0777);
+    remove_all(folder);
+}
+
+Test(atomic_file, abandon_and_a_failed_commit_leave_the_target_as_it_was)
+{
+    char *folder = fresh_folder(), path[4200], error[512];
+    snprintf(path, sizeof path, "%s/out.txt", folder);
+    cr_assert_eq(mgt_write_file(path, "kept\n"), 0);
+    mg_atomic_file out;
+    cr_assert_eq(mg_atomic_begin(&out, path, error, sizeof error), 0);
+    fputs("lost\n", out.file);
+    mg_atomic_abandon(&out);
+    char *text = text_of_file(path);
+    cr_expect_str_eq(text, "kept\n");
+    free(text);
+    cr_expect(access(out.temporary, F_OK) != 0);
+
+    char missing[4300];
+    snprintf(missing, sizeof missing, "%s/no/such/folder.txt", folder);
+    cr_expect_eq(mg_atomic_begin(&out, missing, error, sizeof error), -1);
+    cr_expect(strstr(error, "cannot write") && strstr(error, "folder.txt"), "%s", error);
+    remove_all(folder);
+}
+
+Test(atomic_file, a_planted_symlink_at_the_target_is_replaced_not_followed)
+{
+    char *folder = fresh_folder(), path[4200], victim[4200], error[512];
+    snprintf(victim, sizeof victim, "%s/victim", folder);
+    snprintf(path, sizeof path, "%s/out.txt", folder);
+    cr_assert_eq(mgt_write_file(victim, "precious\n"), 0);
+    cr_assert_eq(symlink(victim, path), 0);
+    mg_atomic_file out;
+    cr_assert_eq(mg_atomic_begin(&out, path, error, sizeof error), 0);
+    fputs("report\n", out.file);
+    cr_assert_eq(mg_atomic_commit(&out, error, sizeof error), 0, "%s", error);
+    char *text = text_of_file(victim);
+    cr_expect_str_eq(text, "precious\n");
+    free(text);
+    struct stat info;
+    cr_expect(lstat(path, &info) == 0 && S_ISREG(info.st_mode), "the target is still a symlink");
+    remove_all(folder);
+}
+
+Test(atomic_file, an_append_that_does_not_fit_leaves_the_file_as_it_was)
+{
+    char *folder = fresh_folder(), path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", folder);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    cr_assert(fd >= 0);
+    cr_assert_eq(mg_append_whole(fd, "{\"a\":1}\n", 8), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = {20, 20};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    char line[64];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = '\n';
+    cr_expect_eq(mg_append_whole(fd, line, sizeof line), -1, "a 64-byte line went past a 20-byte limit");
+    close(fd);
+    struct stat info;
+    cr_assert_eq(stat(path, &info), 0);
+    cr_expect_eq(info.st_size, 8, "the file holds %lld bytes, not the 8 written before", (long long)info.st_size);
+    remove_all(folder);
+}
+
+Test(cell, names_that_are_not_names_are_refused)
+{
+    const char *good[] = {"naive_hash", "python_dict", "trie.v2", "a-b", "X1"};
+    const char *bad[] = {"", ".", "..", "-rf", "_x", "a/b", "a b", "x'y", "x\"y", "a\nb", "é",
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t index = 0; index < sizeof good / sizeof good[0]; index++)
+        cr_expect(mg_name_valid(good[index]), "'%s' refused", good[index]);
+    for (size_t index = 0; index < sizeof bad / sizeof bad[0]; index++)
+        cr_expect(!mg_name_valid(bad[index]), "'%s' accepted", bad[index]);
+}
+
+Test(cell, file_names_hold_no_path_and_keep_distinct_texts_apart)
+{
+    char first[256], second[256], plain[256];
+    mg_file_name("timeline-", "../../etc/passwd", ".svg", first, sizeof first);
+    mg_file_name("timeline-", "__.._etc_passwd", ".svg", second, sizeof second);
+    mg_file_name("timeline-", "trie", ".svg", plain, sizeof plain);
+    cr_expect(!strchr(first, '/'), "%s", first);
+    cr_expect_str_neq(first, second);
+    cr_expect_str_eq(plain, "timeline-trie.svg");
+    mg_file_name("", ".hidden", "", first, sizeof first);
+    cr_expect(first[0] != '.', "%s", first);
+
+    mg_cell cell = {"trie", "synth:tokens=1000,seed=2", "jemalloc:dirty_decay_ms=0", 0.25, 3};
+    mg_cell_file_name(&cell, 1, first, sizeof first);
+    mg_cell_file_name(&cell, 2, second, sizeof second);
+    cr_expect_str_neq(first, second, "two passes of a cell share a file");
+    cr_expect(!strchr(first, '/') && !strchr(first, ':') && !strchr(first, ',') && first[0] != '.', "%s", first);
+    cr_expect(strstr(first, ".jsonl") == first + strlen(first) - 6, "%s", first);
+    mg_cell other = cell;
+    other.fraction = 0.5;
+    mg_cell_file_name(&other, 1, second, sizeof second);
+    cr_expect_str_neq(first, second, "two fractions share a file");
+}
+
+static const char run_line[] = "{\"schema\":\"memgrams.run/1\",\"status\":\"ok\",\"backend\":\"trie\",\"corpus\":\"c\","
+                               "\"fraction\":1,\"order\":3,\"allocator\":\"jemalloc\",\"ngrams\":5,\"phases\":["
+                               "{\"name\":\"baseline\",\"rss\":100},{\"name\":\"finalize\",\"rss\":200}]}";
+
+Test(results_file, a_folder_is_its_results_then_its_cells_in_name_order)
+{
+    char *folder = fresh_folder(), path[4200], text[1024], error[512];
+    snprintf(path, sizeof path, "%s/results.jsonl", folder);
+    snprintf(text, sizeof text, "%s\n\n", run_line);
+    cr_assert_eq(mgt_write_file(path, text), 0);
+    snprintf(path, sizeof path, "%s/cells", folder);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    const char *names[] = {"b.jsonl", "a.jsonl", ".a.jsonl.XYZ123", "notes.txt"};
+    const char *backends[] = {"second", "first", "hidden", "text"};
+    for (size_t index = 0; index < 4; index++) {
+        json_t *run = json_loads(run_line, 0, NULL);
+        json_object_set_new(run, "backend", json_string(backends[index]));
+        char *dumped = json_dumps(run, JSON_COMPACT);
+        snprintf(path, sizeof path, "%s/cells/%s", folder, names[index]);
+        snprintf(text, sizeof text, "%s\n", dumped);
+        cr_assert_eq(mgt_write_file(path, text), 0);
+        free(dumped);
+        json_decref(run);
+    }
+    mg_results results = {0};
+    cr_assert_eq(mg_results_read(folder, MG_RESULTS_RUNS, &results, error, sizeof error), 0, "%s", error);
+    cr_assert_eq(results.count, 3);
+    const char *expected[] = {"trie", "first", "second"};
+    for (size_t index = 0; index < 3; index++)
+        cr_expect_str_eq(json_string_value(json_object_get(results.objects[index], "backend")), expected[index]);
+    mg_results_free(&results);
+    remove_all(folder);
+}
+
+Test(results_file, a_last_line_cut_short_is_named_and_a_whole_one_without_newline_is_read)
+{
+    char *folder = fresh_folder(), path[4200], text[1024], error[512];
+    snprintf(path, sizeof path, "%s/results.jsonl", folder);
+    snprintf(text, sizeof text, "%s\n%s", run_line, run_line);
+    cr_assert_eq(mgt_write_file(path, text), 0);
+    mg_results results = {0};
+    cr_expect_eq(mg_results_read(path, MG_RESULTS_RUNS, &results, error, sizeof error), 0, "%s", error);
+    cr_expect_eq(results.count, 2);
+    mg_results_free(&results);
+
+    snprintf(text, sizeof text, "%s\n%.40s", run_line, run_line);
+    cr_assert_eq(mgt_write_file(path, text), 0);
+    cr_expect_eq(mg_results_read(path, MG_RESULTS_RUNS, &results, error, sizeof error), -1);
+    cr_expect(strstr(error, "line 2: cut short"), "%s", error);
+    mg_results_free(&results);
+
+    snprintf(path, sizeof path, "%s/absent.jsonl", folder);
+    cr_expect_eq(mg_results_read(path, MG_RESULTS_RUNS, &results, error, sizeof error), 1);
+    remove_all(folder);
+}
+
+Test(results_file, run_lines_are_checked_and_other_objects_are_not)
+{
+    char *folder = fresh_folder(), path[4200], error[512];
+    snprintf(path, sizeof path, "%s/floor.jsonl", folder);
+    cr_assert_eq(mgt_write_file(path, "{\"corpus\":\"c\",\"fraction\":1,\"order\":3}\n[1,2]\n"), 0);
+    mg_results results = {0};
+    cr_expect_eq(mg_results_read(path, MG_RESULTS_OBJECTS, &results, error, sizeof error), -1);
+    cr_expect(strstr(error, "line 2: not a JSON object"), "%s", error);
+    cr_expect_eq(results.count, 1);
+    mg_results_free(&results);
+    cr_expect_eq(mg_results_read(path, MG_RESULTS_RUNS, &results, error, sizeof error), -1);
+    cr_expect(strstr(error, "line 1: schema"), "%s", error);
+    mg_results_free(&results);
+    json_t *run = json_loads(run_line, 0, NULL);
+    cr_expect_null(mg_run_fault(run));
+    json_object_set_new(run, "status", json_string("killed"));
+    cr_expect_null(mg_run_fault(run), "killed is a status");
+    json_object_set_new(run, "seed", json_integer(-1));
+    cr_expect_not_null(mg_run_fault(run));
+    json_decref(run);
+    remove_all(folder);
+}
