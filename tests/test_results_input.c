@@ -142,8 +142,12 @@ Test(injection, a_backend_name_that_is_not_a_name_is_refused_before_anything_is_
     snprintf(canary, sizeof canary, "%s/PWNED", dir);
     payloads(canary, single, dquoted);
     const char *names[] = {single, dquoted, "x/../../../ESCAPED", "..", "-rf", "a b", ""};
+    char *template_dir = temp_folder(), *text;
+    small_sweep(template_dir);
+    text = results_text(template_dir);
+    remove_folder(template_dir);
     for (size_t index = 0; index < sizeof names / sizeof names[0]; index++) {
-        small_sweep(dir);
+        append_text(dir, "results.jsonl", text);
         json_t *text = json_string(names[index]);
         char *quoted = json_dumps(text, JSON_ENCODE_ANY);
         snprintf(value, sizeof value, "%s", quoted);
@@ -164,6 +168,7 @@ Test(injection, a_backend_name_that_is_not_a_name_is_refused_before_anything_is_
     cr_expect(!exists(canary), "a backend name ran a command");
     cr_expect(!exists(escaped), "a backend name wrote outside the folder");
     cr_expect(!exists(charts), "charts/ was made for a refused file");
+    free(text);
     remove_folder(dir);
 }
 
@@ -242,10 +247,12 @@ Test(figures, a_figure_that_is_no_figure_is_an_input_error_naming_the_line)
         {"fraction", "0", "fraction"},
         {"status", "\"fine\"", "status"},
     };
+    char *good = temp_folder(), *text;
+    small_sweep(good);
+    text = results_text(good);
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
-        char *dir = temp_folder(), *good = temp_folder();
-        small_sweep(dir);
-        small_sweep(good);
+        char *dir = temp_folder();
+        append_text(dir, "results.jsonl", text);
         set_field(dir, cases[index][0], cases[index][1]);
         command_result result = report_of(dir);
         expect_input_error(&result, "line 1");
@@ -254,8 +261,9 @@ Test(figures, a_figure_that_is_no_figure_is_an_input_error_naming_the_line)
         result = check_of(good, dir);
         expect_input_error(&result, cases[index][2]);
         remove_folder(dir);
-        remove_folder(good);
     }
+    free(text);
+    remove_folder(good);
 }
 
 Test(cells, report_and_check_read_a_job_runners_per_cell_files)
