@@ -550,7 +550,7 @@ Test(tokenize, corpus_fraction_is_floor_of_f_times_size)
     static const char corpus[] = "aaaa\nbbbb\n"; /* 10 bytes, lines at 0 and 5 */
     char *path = mgt_temp_file(corpus, sizeof corpus - 1);
     static const struct { double fraction; uint64_t limit; } cases[] = {
-        {0.25, 2}, {0.5, 5}, {0.55, 5}, {0.59, 5}, {0.6, 6}, {0.01, 0}, {0.1, 1}};
+        {0.25, 2}, {0.5, 5}, {0.55, 5}, {0.59, 5}, {0.6, 6}, {0.1, 1}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         mg_corpus resolved;
         char error[256] = "";
@@ -580,6 +580,13 @@ Test(tokenize, corpus_fraction_is_floor_of_f_times_size)
     /* out of (0, 1] */
     cr_expect_neq(mg_corpus_resolve(path, 0.0, &resolved, error, sizeof error), 0, "fraction 0 accepted");
     cr_expect_neq(mg_corpus_resolve(path, 1.5, &resolved, error, sizeof error), 0, "fraction 1.5 accepted");
+    /* 0.01 of 10 bytes is byte 0: no line begins before it, and an empty slice of a text is refused */
+    cr_expect_neq(mg_corpus_resolve(path, 0.01, &resolved, error, sizeof error), 0, "fraction 0.01 accepted");
+    cr_expect(strstr(error, "selects no line") && strstr(error, "1/10"), "%s", error);
+    mgt_temp_remove(path);
+    /* an empty file is empty at any fraction */
+    path = mgt_temp_file("", 0);
+    cr_expect_eq(mg_corpus_resolve(path, 0.01, &resolved, error, sizeof error), 0, "%s", error);
     mgt_temp_remove(path);
 }
 
