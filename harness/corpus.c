@@ -1,9 +1,11 @@
 /* corpus.c — see corpus.h. */
 #include "corpus.h"
 #include "config.h"
+#include "message.h"
 #include "synth.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +30,53 @@ static void cache_path(const char *name, char *path, size_t path_size)
         snprintf(path, path_size, "%s/corpora/cache/%s.txt", MG_SOURCE_ROOT, name);
 }
 
+/* What a file of this mode is, for a message; NULL for a regular file. */
+static const char *file_kind(mode_t mode)
+{
+    return S_ISREG(mode) ? NULL : S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO (a pipe)"
+         : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
+         : S_ISSOCK(mode) ? "a socket" : "a special file";
+}
+
+/* 0 for a regular file; else -1 with the message. memgrams reads a corpus
+ * more than once (a run counts its vocabulary after the measurement) and
+ * takes its size for --fraction: a stream has neither. */
+static int check_regular(const char *shown_as, mode_t mode, char *error, size_t error_size)
+{
+    const char *kind = file_kind(mode);
+    if (!kind)
+        return 0;
+    if (S_ISDIR(mode))
+        snprintf(error, error_size, "corpus '%s' is a directory, not a text file", mg_show(shown_as).text);
+    else
+        snprintf(error, error_size, "corpus '%s' is %s, not a regular file: memgrams reads a corpus more than once; "
+                 "save it to a file first", mg_show(shown_as).text, kind);
+    return -1;
+}
+
+int mg_corpus_open(const char *path, char *error, size_t error_size)
+{
+    /* O_NONBLOCK: a FIFO put in the file's place since it was resolved must
+     * not block the open; the check below is of the file read (fstat). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(error, error_size, "corpus '%s': %s", mg_show(path).text, strerror(errno));
+        return -1;
+    }
+    struct stat info;
+    if (fstat(fd, &info) != 0) {
+        snprintf(error, error_size, "corpus '%s': %s", mg_show(path).text, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (check_regular(path, info.st_mode, error, error_size) != 0) {
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* a regular file's reads never wait: no fault to see */
+    return fd;
+}
+
 static int find_file(const char *spec, mg_corpus *corpus, char *error, size_t error_size)
 {
     struct stat info;
@@ -40,18 +89,17 @@ static int find_file(const char *spec, mg_corpus *corpus, char *error, size_t er
             return -1;
         }
     } else {
-        snprintf(error, error_size, "corpus '%s': %s (named corpora: %s)", spec, strerror(errno), mg_corpus_names);
+        snprintf(error, error_size, "corpus '%s': %s (named corpora: %s)", mg_show(spec).text, strerror(errno),
+                 mg_corpus_names);
         return -1;
     }
-    if (S_ISDIR(info.st_mode)) {
-        snprintf(error, error_size, "corpus '%s' is a directory, not a text file", spec);
+    if (check_regular(spec, info.st_mode, error, error_size) != 0)
         return -1;
-    }
     if (access(corpus->path, R_OK) != 0) {
-        snprintf(error, error_size, "corpus '%s' is not readable: %s", spec, strerror(errno));
+        snprintf(error, error_size, "corpus '%s' is not readable: %s", mg_show(spec).text, strerror(errno));
         return -1;
     }
-    corpus->file_bytes = S_ISREG(info.st_mode) ? (uint64_t)info.st_size : UINT64_MAX;
+    corpus->file_bytes = (uint64_t)info.st_size;
     return 0;
 }
 
@@ -75,7 +123,7 @@ static int find_synth(const char *spec, double fraction, mg_corpus *corpus, char
     snprintf(corpus->path, sizeof corpus->path, "%s", spec);
     corpus->file_bytes = fraction == 1.0 ? UINT64_MAX : mg_synth_stream_bytes(&synth);
     if (corpus->file_bytes == 0) {
-        snprintf(error, error_size, "corpus '%s': out of memory", spec);
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " measuring corpus '%s'", mg_show(spec).text);
         return -1;
     }
     return 0;
@@ -97,5 +145,11 @@ int mg_corpus_resolve(const char *spec, double fraction, mg_corpus *corpus,
         corpus->byte_limit = UINT64_MAX;
     else
         corpus->byte_limit = fraction_limit(fraction, corpus->file_bytes);
+    if (corpus->byte_limit == 0 && corpus->file_bytes > 0) {
+        snprintf(error, error_size, "fraction %g of corpus '%s' (%llu bytes) selects no line: from 1/%llu on it "
+                 "takes the first", fraction, mg_show(spec).text, (unsigned long long)corpus->file_bytes,
+                 (unsigned long long)corpus->file_bytes);
+        return -1;
+    }
     return 0;
 }

@@ -4,10 +4,12 @@
 #include "common/vocab.h"
 #include "corpus.h"
 #include "gram_table.h"
+#include "message.h"
 #include "options.h"
 #include "results.h"
 #include "tokenize.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <lzma.h>
 #include <stdio.h>
@@ -175,27 +177,30 @@ static int measure_floor(const mg_corpus *corpus, int order, floor_result *resul
                      : -1;
     }
     if (status != 0)
-        snprintf(error, error_size, "out of memory (counting, sorting or compressing)");
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " (counting, sorting or compressing)");
     mg_vocab_dict_destroy(dict);
     mg_gram_table_free(&tables[order]);
     return status;
 }
 
+/* 0, or 1 (the exit status) after saying why not. */
 static int print_floor(const char *spec, double fraction, int order, const floor_result *result)
 {
     uint64_t total = result->vocab_xz->xz_bytes + result->table_xz->xz_bytes;
+    /* a corpus without n-grams has no cost per n-gram: null, as the run JSON writes what is unknown */
+    json_t *per_ngram = result->ngrams ? json_real((double)total / (double)result->ngrams) : json_null();
     json_t *object = json_pack(
-        "{s:s, s:s, s:f, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:s}", "schema", FLOOR_SCHEMA, "corpus",
+        "{s:s, s:s, s:f, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:s}", "schema", FLOOR_SCHEMA, "corpus",
         spec, "fraction", fraction, "order", order, "tokens", (json_int_t)result->reader.tokens, "ngrams",
         (json_int_t)result->ngrams, "vocab", (json_int_t)result->vocab, "vocab_raw_bytes",
         (json_int_t)result->vocab_xz->raw_bytes, "vocab_xz_bytes", (json_int_t)result->vocab_xz->xz_bytes,
         "table_raw_bytes", (json_int_t)result->table_xz->raw_bytes, "table_xz_bytes",
-        (json_int_t)result->table_xz->xz_bytes, "bytes_per_ngram",
-        result->ngrams ? (double)total / (double)result->ngrams : 0.0, "compressor", "xz -9e", "ids",
+        (json_int_t)result->table_xz->xz_bytes, "bytes_per_ngram", per_ngram, "compressor", "xz -9e", "ids",
         "vocabulary order");
     int written = object ? mg_json_write_line(object, STDOUT_FILENO) : -1;
+    int write_error = object ? errno : ENOMEM;
     json_decref(object);
-    return written;
+    return written == 0 ? 0 : mg_output_failed("floor", write_error);
 }
 
 static int floor_error(const char *message)
@@ -227,13 +232,15 @@ int mg_floor_main(int argc, char **argv)
     if (mg_corpus_resolve(argv[optind], fraction, &corpus, error, sizeof error) != 0)
         return floor_error(error);
     floor_result result = {.vocab_xz = malloc(sizeof(xz_counter)), .table_xz = malloc(sizeof(xz_counter))};
-    int status = result.vocab_xz && result.table_xz ? 0 : EXIT_FAILED;
-    if (status == 0 && measure_floor(&corpus, order, &result, error, sizeof error) != 0) {
+    int status = 0;
+    if (!result.vocab_xz || !result.table_xz)
+        snprintf(error, sizeof error, MG_OUT_OF_MEMORY);
+    if (!result.vocab_xz || !result.table_xz || measure_floor(&corpus, order, &result, error, sizeof error) != 0) {
         fprintf(stderr, "memgrams floor: %s\n", error);
-        status = strncmp(error, "out of memory", 13) == 0 ? EXIT_FAILED : EXIT_USAGE;
+        status = mg_is_out_of_memory(error) ? EXIT_FAILED : EXIT_USAGE;
     }
-    if (status == 0 && print_floor(argv[optind], fraction, order, &result) != 0)
-        status = EXIT_FAILED;
+    if (status == 0)
+        status = print_floor(argv[optind], fraction, order, &result);
     free(result.vocab_xz);
     free(result.table_xz);
     return status;

@@ -12,6 +12,7 @@
  *   {"schema":"memgrams.floor/1","corpus","fraction","order","tokens","ngrams",
  *    "vocab","vocab_raw_bytes","vocab_xz_bytes","table_raw_bytes",
  *    "table_xz_bytes","bytes_per_ngram","compressor":"xz -9e","ids"}
+ * bytes_per_ngram is null when the corpus holds no n-gram (an empty file).
  */
 #ifndef MG_FLOOR_H
 #define MG_FLOOR_H

@@ -16,11 +16,13 @@ struct mg_generator {
     int order;
     uint64_t seed;
     unsigned char *slots[SLOTS];
+    size_t slot_sizes[SLOTS]; /* mapped bytes: MG_SLOT_PREFAULT, more after a longer word */
 };
 
 typedef struct race {
     uint64_t draw_seed;
-    unsigned char *candidate_bytes; /* where the best word so far is copied */
+    mg_generator *generator;
+    int slot;                       /* the slot the best word so far is copied into */
     mg_token best;
     double best_key;
     uint64_t best_hash;
@@ -32,6 +34,17 @@ static uint64_t word_hash(uint64_t seed, const mg_token *word)
     if (mg_token_is_marker(word))
         return mg_mix64(seed ^ (0x51ed270b27e5a0b1ULL + word->len));
     return XXH3_64bits_withSeed(word->bytes, word->len, seed);
+}
+
+/* The slot made to hold at least bytes (mg_map_grow); 0 or -1. No token of
+ * the context lives in it (SLOTS has a spare), so it may move. */
+static int fit_slot(mg_generator *generator, int slot, size_t bytes)
+{
+    unsigned char *grown = mg_map_grow(generator->slots[slot], &generator->slot_sizes[slot], bytes);
+    if (!grown)
+        return -1;
+    generator->slots[slot] = grown;
+    return 0;
 }
 
 static int race_visit(void *arg, const mg_token *next, uint64_t count)
@@ -49,8 +62,10 @@ static int race_visit(void *arg, const mg_token *next, uint64_t count)
     state->best_hash = hash;
     state->best = *next;
     if (!mg_token_is_marker(next)) {
-        memcpy(state->candidate_bytes, next->bytes, next->len);
-        state->best.bytes = state->candidate_bytes;
+        if (fit_slot(state->generator, state->slot, next->len) != 0)
+            return MG_ERR_NOMEM;
+        memcpy(state->generator->slots[state->slot], next->bytes, next->len);
+        state->best.bytes = state->generator->slots[state->slot];
     }
     return 0;
 }
@@ -64,11 +79,12 @@ mg_generator *mg_generator_create(const mg_backend *backend, int order, uint64_t
     generator->order = order;
     generator->seed = seed;
     for (int slot = 0; slot < SLOTS; slot++) {
-        generator->slots[slot] = mg_map(MG_TOKEN_MAX);
+        generator->slots[slot] = mg_map(MG_SLOT_PREFAULT);
         if (!generator->slots[slot]) {
             mg_generator_destroy(generator);
             return NULL;
         }
+        generator->slot_sizes[slot] = MG_SLOT_PREFAULT;
     }
     return generator;
 }
@@ -84,7 +100,8 @@ int64_t mg_generate_sentence(mg_generator *generator, void *table, uint64_t sent
     for (uint64_t position = 0; position < MG_SENTENCE_WORDS_MAX; position++) {
         race state = {
             .draw_seed = mg_mix64(generator->seed ^ mg_mix64(sentence_index * 0x100000001b3ULL + position)),
-            .candidate_bytes = generator->slots[position % SLOTS],
+            .generator = generator,
+            .slot = (int)(position % SLOTS),
         };
         if (generator->backend->successors(table, context, race_visit, &state) != 0)
             return -1;
@@ -110,7 +127,14 @@ void mg_generator_prefault(mg_generator *generator)
 void mg_generator_release_pages(mg_generator *generator)
 {
     for (int slot = 0; slot < SLOTS; slot++)
-        mg_map_release(generator->slots[slot] + MG_SLOT_PREFAULT, MG_TOKEN_MAX - MG_SLOT_PREFAULT);
+        if (generator->slot_sizes[slot] > MG_SLOT_PREFAULT) {
+            unsigned char *shrunk =
+                mg_map_resize(generator->slots[slot], generator->slot_sizes[slot], MG_SLOT_PREFAULT);
+            if (shrunk) {
+                generator->slots[slot] = shrunk;
+                generator->slot_sizes[slot] = MG_SLOT_PREFAULT;
+            }
+        }
 }
 
 void mg_generator_destroy(mg_generator *generator)
@@ -118,6 +142,6 @@ void mg_generator_destroy(mg_generator *generator)
     if (!generator)
         return;
     for (int slot = 0; slot < SLOTS; slot++)
-        mg_unmap(generator->slots[slot], MG_TOKEN_MAX);
+        mg_unmap(generator->slots[slot], generator->slot_sizes[slot]);
     free(generator);
 }

@@ -6,7 +6,8 @@
  * -ln(u) / count, u a hash of (seed, sentence, position, word), and the
  * smallest key wins. The draw depends only on the set of (word, count)
  * pairs, never on the order a backend visits them in, so equal tables give
- * equal text. Nothing is allocated: word slots are mapped at create.
+ * equal text. Nothing comes from the allocator: word slots are mapped at
+ * create and grow (a remap) only for a word longer than MG_SLOT_PREFAULT.
  */
 #ifndef MG_GENERATE_H
 #define MG_GENERATE_H

@@ -3,6 +3,7 @@
 #include "common/vocab.h"
 #include "backend.h"
 #include "corpus.h"
+#include "message.h"
 #include "tokenize.h"
 
 #include <stdio.h>
@@ -128,7 +129,7 @@ static int count_grams(mg_reader *reader, int window_order, unsigned order_mask,
             if ((order_mask & (1u << order)) && mg_gram_table_add(&tables[order], window + window_order - order) != 0)
                 return MG_ERR_NOMEM;
     }
-    return status < 0 ? 1 : MG_OK;
+    return status == MG_READ_NO_MEMORY ? MG_ERR_NOMEM : status < 0 ? 1 : MG_OK;
 }
 
 int mg_gram_count_corpus(const mg_corpus *corpus, unsigned order_mask, mg_gram_table tables[MG_GRAM_TABLES],
@@ -150,7 +151,7 @@ int mg_gram_count_corpus(const mg_corpus *corpus, unsigned order_mask, mg_gram_t
     if (status == 1)
         snprintf(error, error_size, "%s", mg_reader_error(reader));
     else if (status != MG_OK)
-        snprintf(error, error_size, "out of memory counting the n-grams of '%s'", corpus->path);
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " counting the n-grams of '%s'", mg_show(corpus->path).text);
     *stats = *mg_reader_stats_get(reader);
     mg_reader_close(reader);
     if (status == MG_OK)

@@ -28,6 +28,7 @@
 #include "floor.h"
 #include "generate.h"
 #include "mem.h"
+#include "message.h"
 #include "options.h"
 #include "probe.h"
 #include "report_microbench.h"
@@ -127,7 +128,7 @@ static int parse_cell_option(const char *command, int code, const char *value, c
         cell->backend = mg_backend_find(value);
         if (!cell->backend) {
             mg_backend_names_line(error, sizeof error);
-            fprintf(stderr, "memgrams %s: unknown backend '%s' (valid: %s)\n", command, value, error);
+            fprintf(stderr, "memgrams %s: unknown backend '%s' (valid: %s)\n", command, mg_show(value).text, error);
             return EXIT_USAGE;
         }
         return 0;
@@ -154,7 +155,7 @@ static int parse_cell_option(const char *command, int code, const char *value, c
         if (mg_parse_count(value, "repeat", &cell->repeat, error, sizeof error) != 0)
             return usage_error(command, "%s", error);
         if (cell->repeat < 1 || cell->repeat > MG_REPEAT_MAX)
-            return usage_error(command, "repeat '%s' is outside 1.." MG_STRINGIFY(MG_REPEAT_MAX), value);
+            return usage_error(command, "repeat '%s' is outside 1.." MG_STRINGIFY(MG_REPEAT_MAX), mg_show(value).text);
         return 0;
     default:
         cell->allocator = value;
@@ -180,7 +181,7 @@ static int parse_cell(const char *command, const char *accepted, int argc, char 
             return status;
     }
     if (optind < argc)
-        return usage_error(command, "unexpected argument '%s'", argv[optind]);
+        return usage_error(command, "unexpected argument '%s'", mg_show(argv[optind]).text);
     if (!cell->backend)
         return usage_error(command, "%s", "--backend is required (memgrams list shows the backends)");
     if (!cell->corpus_spec)
@@ -196,7 +197,7 @@ static int command_list(int argc, char **argv)
 {
     (void)argv;
     if (argc > 1)
-        return usage_error("list", "unexpected argument '%s'", argv[1]);
+        return usage_error("list", "unexpected argument '%s'", mg_show(argv[1]).text);
     for (const mg_backend *const *backend = mg_backends; *backend; backend++)
         printf("%-16s %s\n", (*backend)->name, (*backend)->summary);
     return 0;
@@ -239,9 +240,10 @@ static int command_run(int argc, char **argv, char **full_argv)
         return usage_error("run", "%s", result.message);
     json_t *object = mg_result_json(&options, allocator.text, &probe, &result);
     int written = mg_json_write_line(object, STDOUT_FILENO);
+    int write_error = errno;
     json_decref(object);
     if (written != 0)
-        return EXIT_FAILED;
+        return mg_output_failed("run", write_error);
     return strcmp(result.status, "ok") == 0 ? 0 : EXIT_FAILED;
 }
 
@@ -254,6 +256,8 @@ static void *train_table(const char *command, const cell_options *cell, int *exi
     mg_reader *reader = mg_reader_open(cell->corpus.path, cell->corpus.byte_limit, cell->order, error, sizeof error);
     if (!reader) {
         *exit_status = usage_error(command, "%s", error);
+        if (mg_is_out_of_memory(error))
+            *exit_status = EXIT_FAILED;
         return NULL;
     }
     void *table = cell->backend->create(cell->order);
@@ -262,7 +266,9 @@ static void *train_table(const char *command, const cell_options *cell, int *exi
         trained = cell->backend->finalize(table);
     if (trained != MG_OK) {
         if (trained == MG_ERR_NOMEM) {
-            fprintf(stderr, "memgrams %s: out of memory\n", command);
+            const char *reader_error = mg_reader_error(reader);
+            fprintf(stderr, "memgrams %s: %s\n", command,
+                    mg_is_out_of_memory(reader_error) ? reader_error : MG_OUT_OF_MEMORY);
             *exit_status = EXIT_FAILED;
         } else if (trained == MG_ERR_IO) {
             fprintf(stderr, "memgrams %s: finalize could not write or map the table's image file "
@@ -288,11 +294,11 @@ static int command_dump(int argc, char **argv)
     void *table = train_table("dump", &cell, &status);
     if (!table)
         return status;
-    status = mg_dump_table(cell.backend, table, cell.order, stdout) == 0 ? 0 : EXIT_FAILED;
+    status = mg_dump_table(cell.backend, table, cell.order, stdout);
     cell.backend->destroy(table);
-    if (fflush(stdout) != 0)
-        status = EXIT_FAILED;
-    return status;
+    if (status != 0)
+        fputs("memgrams dump: " MG_OUT_OF_MEMORY " listing the n-grams\n", stderr);
+    return status ? EXIT_FAILED : 0; /* a failed write is seen by main */
 }
 
 static void print_word(void *arg, const mg_token *word, int end_of_sentence)
@@ -324,13 +330,11 @@ static int command_generate(int argc, char **argv)
         if (mg_generate_sentence(generator, table, sentence, print_word, &first) < 0)
             status = EXIT_FAILED;
     }
-    if (!generator)
-        status = EXIT_FAILED;
+    if (!generator || status)
+        fputs("memgrams generate: " MG_OUT_OF_MEMORY " generating\n", stderr);
     mg_generator_destroy(generator);
     cell.backend->destroy(table);
-    if (fflush(stdout) != 0)
-        status = EXIT_FAILED;
-    return status;
+    return generator && !status ? 0 : EXIT_FAILED; /* a failed write is seen by main */
 }
 
 /* ---- report --------------------------------------------------------------------- */
@@ -343,7 +347,7 @@ static int command_report(int argc, char **argv)
     snprintf(path, sizeof path, "%s/results.jsonl", argv[1]);
     snprintf(cells, sizeof cells, "%s/cells", argv[1]);
     if (access(argv[1], F_OK) != 0)
-        return usage_error("report", "no such folder '%s'", argv[1]);
+        return usage_error("report", "no such folder '%s'", mg_show(argv[1]).text);
     /* A folder of make microbench alone has no results.jsonl. */
     int sweep_results = access(path, F_OK) == 0 || access(cells, F_OK) == 0 || !mg_microbench_present(argv[1]);
     if (sweep_results && mg_summary_print(argv[1], stdout, error, sizeof error) != 0)
@@ -362,7 +366,25 @@ static int command_report(int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------------- */
 
-int main(int argc, char **argv)
+/* The command's exit status, or 1 with one line when what it printed to
+ * stdout could not all be written (stdio keeps the fault until this flush).
+ * A command that failed already said why. When the failed write was an
+ * earlier flush, its errno is the one left, if any. */
+static int output_written(int argc, char **argv, int status)
+{
+    int earlier_error = errno;
+    int flushed = fflush(stdout) == 0;
+    if ((flushed && !ferror(stdout)) || status != 0)
+        return status;
+    int write_error = !flushed ? errno : earlier_error ? earlier_error : EIO;
+    int subcommand = strcmp(argv[1], "corpus") == 0 && argc > 2;
+    char command[2 * MG_SHOWN_MAX];
+    snprintf(command, sizeof command, "%s%s%s", mg_show(argv[1]).text, subcommand ? " " : "",
+             subcommand ? mg_show(argv[2]).text : "");
+    return mg_output_failed(command, write_error);
+}
+
+static int run_command(int argc, char **argv)
 {
     if (argc < 2)
         return usage_error(NULL, "%s", "a command is needed: list, run, dump, generate, sweep, report, check (memgrams --help)");
@@ -393,5 +415,12 @@ int main(int argc, char **argv)
         return mg_corpus_main(argc - 1, argv + 1);
     if (strcmp(command, "floor") == 0)
         return mg_floor_main(argc - 1, argv + 1);
-    return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report, check)", command);
+    return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report, check)",
+                       mg_show(command).text);
+}
+
+int main(int argc, char **argv)
+{
+    int status = run_command(argc, argv);
+    return argc < 2 ? status : output_written(argc, argv, status);
 }

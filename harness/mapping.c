@@ -16,8 +16,19 @@ void mg_unmap(void *block, size_t size)
         munmap(block, size);
 }
 
-void mg_map_release(void *block, size_t size)
+void *mg_map_resize(void *block, size_t old_size, size_t new_size)
 {
-    if (block)
-        madvise(block, size, MADV_DONTNEED);
+    void *moved = mremap(block, old_size, new_size, MREMAP_MAYMOVE);
+    return moved == MAP_FAILED ? NULL : moved;
+}
+
+void *mg_map_grow(void *block, size_t *size, size_t needed)
+{
+    size_t grown_size = *size;
+    while (grown_size < needed)
+        grown_size *= 2;
+    void *grown = grown_size == *size ? block : mg_map_resize(block, *size, grown_size);
+    if (grown)
+        *size = grown_size;
+    return grown;
 }

@@ -14,7 +14,13 @@
 /* Zeroed, lazily committed pages; NULL on failure. */
 void *mg_map(size_t size);
 void mg_unmap(void *block, size_t size);
-/* Give touched pages back (contents become zero); keeps the mapping. */
-void mg_map_release(void *block, size_t size);
+/* The block made new_size bytes long, moved if it must (its contents kept
+ * up to the smaller size; a shrink gives the pages past new_size back and
+ * never moves); NULL on failure, the block then unchanged. */
+void *mg_map_resize(void *block, size_t old_size, size_t new_size);
+/* The block of *size bytes made to hold at least needed: its size doubled
+ * until it does (mg_map_resize), *size updated; NULL on failure, the block
+ * and *size then unchanged. */
+void *mg_map_grow(void *block, size_t *size, size_t needed);
 
 #endif

@@ -36,6 +36,7 @@
 #include "gbench_shim.h"
 #include "generate.h"
 #include "load_chase.h"
+#include "message.h"
 #include "options.h"
 #include "probe.h"
 #include "query_set.h"
@@ -398,7 +399,7 @@ static int parse_options(int argc, char **argv, microbench *bench, const char **
             return usage_error("%s", error);
     }
     if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+        return usage_error("unexpected argument '%s'", mg_show(argv[optind]).text);
     if (!*corpus_spec)
         *corpus_spec = DEFAULT_CORPUS;
     if (mg_corpus_resolve(*corpus_spec, *fraction, &bench->corpus, error, sizeof error) != 0)

@@ -2,6 +2,7 @@
 #include "run.h"
 #include "generate.h"
 #include "mem.h"
+#include "message.h"
 #include "query_set.h"
 #include "random.h"
 #include "significance.h"
@@ -100,6 +101,13 @@ static void fail(run_context *run, const char *status, const char *message)
 
 /* ---- training ---------------------------------------------------------- */
 
+/* What training's end says: MG_OK at the corpus's end, MG_ERR_NOMEM when
+ * the reader ran out of memory, 1 for the input's fault. */
+static int training_end(int more)
+{
+    return more == MG_READ_NO_MEMORY ? MG_ERR_NOMEM : more < 0 ? 1 : MG_OK;
+}
+
 int mg_train(const mg_backend *backend, void *table, mg_reader *reader)
 {
     const mg_token *gram;
@@ -107,7 +115,7 @@ int mg_train(const mg_backend *backend, void *table, mg_reader *reader)
     while ((more = mg_reader_next(reader, &gram)) == 1)
         if (backend->add(table, gram) != MG_OK)
             return MG_ERR_NOMEM;
-    return more < 0 ? 1 : MG_OK;
+    return training_end(more);
 }
 
 /* The measured training loop: mg_train plus reservoir sampling of hits. */
@@ -123,7 +131,7 @@ static int train_sampling(run_context *run)
         mg_query_set_sample(&run->queries, gram);
         mg_timeline_tick(&run->result->timeline, MG_PHASE_TRAIN, run->result->grams_added, run->probe);
     }
-    return more < 0 ? 1 : MG_OK;
+    return training_end(more);
 }
 
 /* ---- checksum ---------------------------------------------------------- */
@@ -293,6 +301,8 @@ static void set_speeds_unknown(mg_speed *speed)
     speed->lookup_miss_ns = speed->successors_ns = speed->generate_ns_per_token = NAN;
 }
 
+/* The harness's buffers, mapped and touched before the baseline; 0, or -1
+ * with the message (MG_OUT_OF_MEMORY first when memory failed). */
 static int prepare(run_context *run, char *error, size_t error_size)
 {
     const mg_run_options *options = run->options;
@@ -301,11 +311,24 @@ static int prepare(run_context *run, char *error, size_t error_size)
     if (!run->reader)
         return -1;
     if (mg_query_set_map(&run->queries, HIT_SAMPLES, options->order, mg_mix64(options->seed)) != 0) {
-        snprintf(error, error_size, "cannot map the query buffers");
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the query buffers");
         return -1;
     }
     mg_reader_prefault(run->reader);
+    run->generator = mg_generator_create(options->backend, options->order, options->seed);
+    if (!run->generator) {
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the generator's buffers");
+        return -1;
+    }
+    mg_generator_prefault(run->generator);
     return 0;
+}
+
+static void unprepare(run_context *run)
+{
+    mg_generator_destroy(run->generator);
+    mg_query_set_unmap(&run->queries);
+    mg_reader_close(run->reader);
 }
 
 /* train and finalize; returns 0 to go on to the queries. */
@@ -326,7 +349,9 @@ static int train_and_finalize(run_context *run)
     if (result->grams_added)
         result->speed.train_ns_per_gram = result->phases[MG_PHASE_TRAIN].seconds * 1e9 / (double)result->grams_added;
     if (trained == MG_ERR_NOMEM) {
-        fail(run, "oom", run->table ? "out of memory while training" : "out of memory creating the table");
+        const char *reader_error = mg_reader_error(run->reader);
+        fail(run, "oom", !run->table ? MG_OUT_OF_MEMORY " creating the table"
+                         : mg_is_out_of_memory(reader_error) ? reader_error : MG_OUT_OF_MEMORY " while training");
         return -1;
     }
     if (trained != MG_OK) {
@@ -348,7 +373,7 @@ static int train_and_finalize(run_context *run)
         return -1;
     }
     if (finalized != MG_OK) {
-        fail(run, "oom", "out of memory while finalizing");
+        fail(run, "oom", MG_OUT_OF_MEMORY " while finalizing");
         return -1;
     }
     backend->sizes(run->table, &result->ngrams, &result->contexts);
@@ -454,18 +479,12 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
 
     phase_begin(&run);
     if (prepare(&run, result->message, sizeof result->message) != 0) {
-        mg_query_set_unmap(&run.queries);
-        mg_reader_close(run.reader);
-        return -1;
+        unprepare(&run);
+        if (!mg_is_out_of_memory(result->message))
+            return -1;
+        result->status = "oom"; /* a resource, not the input: measured as far as it went (nothing) */
+        return 0;
     }
-    run.generator = mg_generator_create(options->backend, options->order, options->seed);
-    if (!run.generator) {
-        snprintf(result->message, sizeof result->message, "cannot map the generator's buffers");
-        mg_query_set_unmap(&run.queries);
-        mg_reader_close(run.reader);
-        return -1;
-    }
-    mg_generator_prefault(run.generator);
     phase_end(&run, MG_PHASE_BASELINE);
 
     int trained = train_and_finalize(&run) == 0;
@@ -475,9 +494,7 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
     }
     prune_purge_destroy(&run, trained);
 
-    mg_generator_destroy(run.generator);
-    mg_query_set_unmap(&run.queries);
-    mg_reader_close(run.reader);
+    unprepare(&run);
     if (count_vocabulary(options, &result->vocab, &result->vocab_bytes) == 0 && result->ngrams) {
         mg_table_shape shape = {options->order, result->ngrams, result->contexts, result->vocab, result->vocab_bytes};
         result->estimated_bytes_per_ngram = options->backend->estimate_bytes_per_ngram(&shape);

@@ -86,16 +86,18 @@ typedef struct mg_run_result {
     mg_timeline timeline;   /* memory over the run: training samples and phase ends */
 } mg_run_result;
 
-/* Runs the cell. Returns 0 (result->status says how it went) or -1 on an
- * input error: the corpus could not be opened or read through (message set). */
+/* Runs the cell. Returns 0 (result->status says how it went: "oom" too when
+ * even the harness's buffers could not be mapped) or -1 on an input error:
+ * the corpus could not be opened or read through (message set). */
 int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result);
 
 /* Order-independent digest of a table's (gram, count) pairs: equal tables,
  * equal checksums, whatever the backend. Allocates nothing. */
 uint64_t mg_table_checksum(const mg_backend *backend, void *table, int order);
 
-/* Train a table on the reader's grams: MG_OK, MG_ERR_NOMEM, or 1 on a read
- * error. Used by the commands that do not measure (dump, generate). */
+/* Train a table on the reader's grams: MG_OK, MG_ERR_NOMEM (the table or the
+ * reader ran out), or 1 on a read error. Used by the commands that do not
+ * measure (dump, generate). */
 int mg_train(const mg_backend *backend, void *table, mg_reader *reader);
 
 #endif

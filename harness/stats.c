@@ -3,6 +3,7 @@
 #include "common/vocab.h"
 #include "corpus.h"
 #include "gram_table.h"
+#include "message.h"
 #include "options.h"
 #include "results.h"
 #include "synth.h"
@@ -52,7 +53,8 @@ static int parse_arguments(const char *subcommand, const char *accepted, int arg
     int code;
     while ((code = mg_option_next(argc, argv, corpus_option_table, NULL, "memgrams", error, sizeof error)) != -1) {
         if (code != MG_OPTION_FAULT && !strchr(accepted, code)) {
-            snprintf(error, sizeof error, "option '%s' does not apply here (see memgrams --help)", argv[optind - 1]);
+            snprintf(error, sizeof error, "option '%s' does not apply here (see memgrams --help)",
+                     mg_show(argv[optind - 1]).text);
             code = MG_OPTION_FAULT;
         }
         if (code == MG_OPTION_FAULT)
@@ -67,7 +69,7 @@ static int parse_arguments(const char *subcommand, const char *accepted, int arg
     if (optind >= argc)
         return corpus_error(subcommand, "needs a corpus spec (a file, fortunes, gcide or synth:tokens=N)");
     if (optind + 1 < argc) {
-        snprintf(error, sizeof error, "unexpected argument '%s'", argv[optind + 1]);
+        snprintf(error, sizeof error, "unexpected argument '%s'", mg_show(argv[optind + 1]).text);
         return corpus_error(subcommand, error);
     }
     arguments->spec = argv[optind];
@@ -93,12 +95,10 @@ static int source_open(const mg_corpus *corpus, byte_source *source, char *error
             return -1;
         source->synth = mg_synth_open(&spec);
         if (!source->synth)
-            snprintf(error, error_size, "out of memory");
+            snprintf(error, error_size, MG_OUT_OF_MEMORY);
         return source->synth ? 0 : -1;
     }
-    source->fd = open(corpus->path, O_RDONLY | O_CLOEXEC);
-    if (source->fd < 0)
-        snprintf(error, error_size, "corpus '%s': %s", corpus->path, strerror(errno));
+    source->fd = mg_corpus_open(corpus->path, error, error_size);
     return source->fd < 0 ? -1 : 0;
 }
 
@@ -120,16 +120,18 @@ static void source_close(byte_source *source)
         close(source->fd);
 }
 
+enum { COPY_DONE = 0, COPY_READ_FAILED = -1, COPY_WRITE_FAILED = -2, COPY_NO_MEMORY = -3 };
+
 /* Writes the lines that begin before byte_limit, as the tokenizer takes them. */
 static int copy_lines(byte_source *source, uint64_t byte_limit, FILE *out)
 {
     unsigned char *chunk = malloc(CHUNK_BYTES);
     uint64_t offset = 0;
-    int at_line_start = 1, status = chunk ? 0 : -1;
+    int at_line_start = 1, status = chunk ? COPY_DONE : COPY_NO_MEMORY;
     ssize_t got;
-    while (status == 0 && (got = source_read(source, chunk, CHUNK_BYTES)) != 0) {
+    while (status == COPY_DONE && (got = source_read(source, chunk, CHUNK_BYTES)) != 0) {
         if (got < 0) {
-            status = -1;
+            status = COPY_READ_FAILED;
             break;
         }
         size_t keep = 0;
@@ -138,7 +140,7 @@ static int copy_lines(byte_source *source, uint64_t byte_limit, FILE *out)
             keep++;
         }
         if (fwrite(chunk, 1, keep, out) != keep)
-            status = -1;
+            status = COPY_WRITE_FAILED;
         offset += keep;
         if (keep < (size_t)got)
             break;
@@ -155,13 +157,24 @@ static int command_cat(int argc, char **argv)
         return status;
     char error[600];
     byte_source source;
-    if (source_open(&arguments.corpus, &source, error, sizeof error) != 0)
-        return corpus_error("cat", error);
-    status = copy_lines(&source, arguments.corpus.byte_limit, stdout) == 0 && fflush(stdout) == 0 ? 0 : EXIT_FAILED;
-    if (status)
-        fprintf(stderr, "memgrams corpus cat: reading or writing failed: %s\n", strerror(errno));
+    if (source_open(&arguments.corpus, &source, error, sizeof error) != 0) {
+        int usage = corpus_error("cat", error);
+        return mg_is_out_of_memory(error) ? EXIT_FAILED : usage;
+    }
+    int copied = copy_lines(&source, arguments.corpus.byte_limit, stdout);
+    int copy_error = errno;
     source_close(&source);
-    return status;
+    if (copied == COPY_WRITE_FAILED)
+        return mg_output_failed("corpus cat", copy_error);
+    if (copied == COPY_NO_MEMORY) {
+        corpus_error("cat", MG_OUT_OF_MEMORY);
+        return EXIT_FAILED;
+    }
+    if (copied == COPY_READ_FAILED) {
+        snprintf(error, sizeof error, "corpus '%s': %s", mg_show(arguments.spec).text, strerror(copy_error));
+        return corpus_error("cat", error);
+    }
+    return 0; /* the last of stdout is flushed and checked by main */
 }
 
 /* ---- stats ---------------------------------------------------------------------- */
@@ -174,7 +187,7 @@ static int parse_orders(const char *text, unsigned *order_mask, char *error, siz
     *order_mask = 0;
     char copy[64];
     if (strlen(text) >= sizeof copy) {
-        snprintf(error, error_size, "orders '%.40s...' is too long", text);
+        snprintf(error, error_size, "orders '%s' is too long", mg_show(text).text);
         return -1;
     }
     snprintf(copy, sizeof copy, "%s", text);
@@ -186,7 +199,7 @@ static int parse_orders(const char *text, unsigned *order_mask, char *error, siz
         *order_mask |= 1u << order;
     }
     if (*order_mask == 0) {
-        snprintf(error, error_size, "orders '%s' lists no order", text);
+        snprintf(error, error_size, "orders '%s' lists no order", mg_show(text).text);
         return -1;
     }
     return 0;
@@ -242,8 +255,9 @@ static int print_stats_json(const corpus_arguments *arguments, unsigned order_ma
                                (json_int_t)stats->reader.sentences, "tokens", (json_int_t)stats->reader.tokens,
                                "vocab", (json_int_t)stats->vocab, "distinct_ngrams", distinct);
     int written = object ? mg_json_write_line(object, STDOUT_FILENO) : -1;
+    int write_error = object ? errno : ENOMEM;
     json_decref(object);
-    return written;
+    return written == 0 ? 0 : mg_output_failed("corpus stats", write_error);
 }
 
 static int command_stats(int argc, char **argv)
@@ -258,14 +272,13 @@ static int command_stats(int argc, char **argv)
         return corpus_error("stats", error);
     corpus_stats stats;
     if (count_stats(&arguments.corpus, order_mask, &stats, error, sizeof error) != 0) {
-        int out_of_memory = strncmp(error, "out of memory", 13) == 0;
         fprintf(stderr, "memgrams corpus stats: %s\n", error);
-        return out_of_memory ? EXIT_FAILED : EXIT_USAGE;
+        return mg_is_out_of_memory(error) ? EXIT_FAILED : EXIT_USAGE;
     }
     if (arguments.json)
-        return print_stats_json(&arguments, order_mask, &stats) == 0 ? 0 : EXIT_FAILED;
+        return print_stats_json(&arguments, order_mask, &stats);
     print_stats_text(&arguments, order_mask, &stats);
-    return fflush(stdout) == 0 ? 0 : EXIT_FAILED;
+    return 0; /* stdout is flushed and checked by main */
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */
@@ -279,6 +292,6 @@ int mg_corpus_main(int argc, char **argv)
     if (strcmp(argv[1], "stats") == 0)
         return command_stats(argc - 1, argv + 1);
     char error[600];
-    snprintf(error, sizeof error, "unknown subcommand '%s' (valid: cat, stats)", argv[1]);
+    snprintf(error, sizeof error, "unknown subcommand '%s' (valid: cat, stats)", mg_show(argv[1]).text);
     return corpus_error(NULL, error);
 }

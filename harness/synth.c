@@ -1,6 +1,7 @@
 /* synth.c — see synth.h for the model and the stream's promises. */
 #include "synth.h"
 #include "atomic_file.h"
+#include "message.h"
 #include "random.h"
 
 #include <errno.h>
@@ -328,7 +329,7 @@ int mg_synth_write_file(const mg_synth_spec *spec, const char *path, char *error
     free(scratch);
     mg_synth_close(synth);
     if (failed) {
-        snprintf(error, error_size, "cannot write the synthetic corpus to '%s': %s", path,
+        snprintf(error, error_size, "cannot write the synthetic corpus to '%s': %s", mg_show(path).text,
                  errno ? strerror(errno) : "out of memory");
         mg_atomic_abandon(&out);
         return -1;
@@ -349,7 +350,7 @@ static int parse_value(const char *text, const char *key, const char *value, siz
     char digits[32];
     char *end = NULL;
     if (value_length == 0 || value_length >= sizeof digits || value[0] < '0' || value[0] > '9') {
-        snprintf(error, error_size, "corpus '%s': %s must be a whole number", text, key);
+        snprintf(error, error_size, "corpus '%s': %s must be a whole number", mg_show(text).text, key);
         return -1;
     }
     memcpy(digits, value, value_length);
@@ -357,7 +358,7 @@ static int parse_value(const char *text, const char *key, const char *value, siz
     errno = 0;
     unsigned long long parsed = strtoull(digits, &end, 10);
     if (*end || errno) {
-        snprintf(error, error_size, "corpus '%s': %s must be a whole number", text, key);
+        snprintf(error, error_size, "corpus '%s': %s must be a whole number", mg_show(text).text, key);
         return -1;
     }
     *number = parsed;
@@ -376,8 +377,10 @@ int mg_synth_parse(const char *text, mg_synth_spec *spec, char *error, size_t er
         int is_tokens = key_length == 6 && strncmp(item, "tokens", 6) == 0;
         int is_seed = key_length == 4 && strncmp(item, "seed", 4) == 0;
         if (!equals || !(is_tokens || is_seed) || (is_tokens ? seen_tokens : seen_seed)) {
-            snprintf(error, error_size, "corpus '%s': expected synth:tokens=N[,seed=S], got '%.*s'", text,
-                     (int)item_length, item);
+            char got[MG_SHOWN_MAX];
+            snprintf(got, sizeof got, "%.*s", (int)item_length, item);
+            snprintf(error, error_size, "corpus '%s': expected synth:tokens=N[,seed=S], got '%s'", mg_show(text).text,
+                     mg_show(got).text);
             return -1;
         }
         uint64_t *number = is_tokens ? &spec->tokens : &spec->seed;
@@ -390,7 +393,7 @@ int mg_synth_parse(const char *text, mg_synth_spec *spec, char *error, size_t er
         item += item_length + 1;
     }
     if (!seen_tokens || spec->tokens < 1 || spec->tokens > MG_SYNTH_TOKENS_MAX) {
-        snprintf(error, error_size, "corpus '%s': tokens=N must be given, 1 <= N <= %llu", text,
+        snprintf(error, error_size, "corpus '%s': tokens=N must be given, 1 <= N <= %llu", mg_show(text).text,
                  (unsigned long long)MG_SYNTH_TOKENS_MAX);
         return -1;
     }

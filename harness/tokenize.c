@@ -1,19 +1,19 @@
 /* tokenize.c — see tokenize.h for the contract. */
 #include "tokenize.h"
+#include "corpus.h"
 #include "mapping.h"
+#include "message.h"
 #include "synth.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define READ_BUFFER_SIZE ((size_t)1 << 20)
 
-enum { SCAN_WORD = 1, SCAN_LINE_END = 0, SCAN_ERROR = -1 };
+enum { SCAN_WORD = 1, SCAN_LINE_END = 0, SCAN_ERROR = MG_READ_ERROR, SCAN_NO_MEMORY = MG_READ_NO_MEMORY };
 
 struct mg_reader {
     int fd;
@@ -28,6 +28,7 @@ struct mg_reader {
     int in_line;               /* a sentence is open */
     uint64_t words_in_line;    /* picks the token slot: word k uses slot k mod order */
     unsigned char *slots[MG_ORDER_MAX];
+    size_t slot_sizes[MG_ORDER_MAX]; /* mapped bytes of each slot: MG_SLOT_PREFAULT, more after a longer word */
     mg_token window[MG_ORDER_MAX];
     mg_reader_stats stats;
     char error[512];
@@ -68,7 +69,8 @@ static int ensure_bytes(mg_reader *reader)
             return 0;
         }
         if (errno != EINTR) {
-            snprintf(reader->error, sizeof reader->error, "corpus '%s': %s", reader->path, strerror(errno));
+            snprintf(reader->error, sizeof reader->error, "corpus '%s': %s", mg_show(reader->path).text,
+                     strerror(errno));
             return -1;
         }
     }
@@ -95,8 +97,22 @@ static int begin_line(mg_reader *reader)
     return 1;
 }
 
-/* Copies the word starting at the current byte into slot, folding case. */
-static int scan_word(mg_reader *reader, unsigned char *slot, uint32_t *length)
+/* Slot number slot made to hold at least bytes (at most MG_TOKEN_MAX), grown
+ * by doubling (a remap, outside the allocator). 0, or SCAN_NO_MEMORY. */
+static int fit_slot(mg_reader *reader, int slot, size_t bytes)
+{
+    unsigned char *grown = mg_map_grow(reader->slots[slot], &reader->slot_sizes[slot], bytes);
+    if (!grown) {
+        snprintf(reader->error, sizeof reader->error, MG_OUT_OF_MEMORY " reading a word of %zu bytes in line %llu of "
+                 "corpus '%s'", bytes, (unsigned long long)reader->stats.sentences, mg_show(reader->path).text);
+        return SCAN_NO_MEMORY;
+    }
+    reader->slots[slot] = grown;
+    return 0;
+}
+
+/* Copies the word starting at the current byte into token slot number slot, folding case. */
+static int scan_word(mg_reader *reader, int slot, uint32_t *length)
 {
     uint32_t copied = 0;
     for (;;) {
@@ -111,12 +127,15 @@ static int scan_word(mg_reader *reader, unsigned char *slot, uint32_t *length)
             taken++;
         if (taken > MG_TOKEN_MAX - copied) {
             snprintf(reader->error, sizeof reader->error,
-                     "corpus '%s': a word in line %llu is longer than the %u MiB limit", reader->path,
+                     "corpus '%s': a word in line %llu is longer than the %u MiB limit", mg_show(reader->path).text,
                      (unsigned long long)reader->stats.sentences, MG_TOKEN_MAX >> 20);
             return SCAN_ERROR;
         }
+        if (fit_slot(reader, slot, copied + taken) != 0)
+            return SCAN_NO_MEMORY;
+        unsigned char *into = reader->slots[slot] + copied;
         for (size_t index = 0; index < taken; index++)
-            slot[copied + index] = fold_case(bytes[index]);
+            into[index] = fold_case(bytes[index]);
         copied += (uint32_t)taken;
         reader->position += taken;
         if (taken < left)
@@ -144,11 +163,13 @@ static int scan_token(mg_reader *reader, mg_token *token)
             break;
         reader->position++;
     }
-    unsigned char *slot = reader->slots[reader->words_in_line % (uint64_t)reader->order];
+    /* the slot of the word leaving the window: a slot that moves as it grows leaves no token behind */
+    int slot = (int)(reader->words_in_line % (uint64_t)reader->order);
     uint32_t length = 0;
-    if (scan_word(reader, slot, &length) != SCAN_WORD)
-        return SCAN_ERROR;
-    token->bytes = slot;
+    int scanned = scan_word(reader, slot, &length);
+    if (scanned != SCAN_WORD)
+        return scanned;
+    token->bytes = reader->slots[slot];
     token->len = length;
     return SCAN_WORD;
 }
@@ -168,8 +189,8 @@ int mg_reader_next(mg_reader *reader, const mg_token **gram)
     }
     mg_token token;
     int scanned = scan_token(reader, &token);
-    if (scanned == SCAN_ERROR)
-        return -1;
+    if (scanned < 0)
+        return scanned;
     if (scanned == SCAN_WORD) {
         reader->words_in_line++;
         reader->stats.tokens++;
@@ -191,7 +212,7 @@ static void close_parts(mg_reader *reader)
     mg_synth_close(reader->synth);
     mg_unmap(reader->buffer, READ_BUFFER_SIZE);
     for (int slot = 0; slot < MG_ORDER_MAX; slot++)
-        mg_unmap(reader->slots[slot], MG_TOKEN_MAX);
+        mg_unmap(reader->slots[slot], reader->slot_sizes[slot]);
     free(reader);
 }
 
@@ -202,7 +223,7 @@ static int open_synth(mg_reader *reader, const char *spec_text, char *error, siz
         return -1;
     reader->synth = mg_synth_open(&spec);
     if (!reader->synth) {
-        snprintf(error, error_size, "out of memory opening the corpus");
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " opening corpus '%s'", mg_show(spec_text).text);
         return -1;
     }
     return 0;
@@ -217,7 +238,7 @@ mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
     }
     mg_reader *reader = calloc(1, sizeof *reader);
     if (!reader) {
-        snprintf(error, error_size, "out of memory opening the corpus");
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " opening corpus '%s'", mg_show(path).text);
         return NULL;
     }
     snprintf(reader->path, sizeof reader->path, "%s", path);
@@ -226,14 +247,7 @@ mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
         close_parts(reader);
         return NULL;
     }
-    if (!reader->synth && (reader->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        snprintf(error, error_size, "corpus '%s': %s", path, strerror(errno));
-        close_parts(reader);
-        return NULL;
-    }
-    struct stat info;
-    if (fstat(reader->fd, &info) == 0 && S_ISDIR(info.st_mode)) {
-        snprintf(error, error_size, "corpus '%s' is a directory, not a text file", path);
+    if (!reader->synth && (reader->fd = mg_corpus_open(path, error, error_size)) < 0) {
         close_parts(reader);
         return NULL;
     }
@@ -241,10 +255,13 @@ mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
     reader->byte_limit = byte_limit;
     reader->buffer = mg_map(READ_BUFFER_SIZE);
     int mapped = reader->buffer != NULL;
-    for (int slot = 0; slot < order; slot++)
-        mapped = mapped && (reader->slots[slot] = mg_map(MG_TOKEN_MAX)) != NULL;
+    for (int slot = 0; slot < order && mapped; slot++) {
+        mapped = (reader->slots[slot] = mg_map(MG_SLOT_PREFAULT)) != NULL;
+        reader->slot_sizes[slot] = mapped ? MG_SLOT_PREFAULT : 0;
+    }
     if (!mapped) {
-        snprintf(error, error_size, "cannot map the reader's buffers");
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the reader's buffers for corpus '%s'",
+                 mg_show(path).text);
         close_parts(reader);
         return NULL;
     }
@@ -256,7 +273,8 @@ int mg_reader_rewind(mg_reader *reader)
     if (reader->synth)
         mg_synth_rewind(reader->synth);
     else if (lseek(reader->fd, 0, SEEK_SET) != 0) {
-        snprintf(reader->error, sizeof reader->error, "corpus '%s': %s", reader->path, strerror(errno));
+        snprintf(reader->error, sizeof reader->error, "corpus '%s': %s", mg_show(reader->path).text,
+                 strerror(errno));
         return -1;
     }
     reader->position = reader->filled = 0;
@@ -277,7 +295,13 @@ void mg_reader_prefault(mg_reader *reader)
 void mg_reader_release_pages(mg_reader *reader)
 {
     for (int slot = 0; slot < reader->order; slot++)
-        mg_map_release(reader->slots[slot] + MG_SLOT_PREFAULT, MG_TOKEN_MAX - MG_SLOT_PREFAULT);
+        if (reader->slot_sizes[slot] > MG_SLOT_PREFAULT) {
+            unsigned char *shrunk = mg_map_resize(reader->slots[slot], reader->slot_sizes[slot], MG_SLOT_PREFAULT);
+            if (shrunk) {
+                reader->slots[slot] = shrunk;
+                reader->slot_sizes[slot] = MG_SLOT_PREFAULT;
+            }
+        }
 }
 
 const mg_reader_stats *mg_reader_stats_get(const mg_reader *reader) { return &reader->stats; }

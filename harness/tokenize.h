@@ -8,9 +8,11 @@
  * n is padded with n-1 start markers and one end marker.
  *
  * The corpus goes through a fixed read buffer and is never held whole; each
- * word of the current n-gram window lives in its own token slot. All of it
- * is mapped at open (before a run's baseline) and nothing is allocated while
- * reading.
+ * word of the current n-gram window lives in its own token slot. The buffer
+ * and a slot of MG_SLOT_PREFAULT bytes per word of the window are mapped at
+ * open (before a run's baseline), outside the allocator; a slot grows (a
+ * remap) only for a longer word, up to MG_TOKEN_MAX, so a run reserves
+ * address space for the words it meets, not for the longest word allowed.
  */
 #ifndef MG_TOKENIZE_H
 #define MG_TOKENIZE_H
@@ -31,12 +33,17 @@ typedef struct mg_reader_stats {
 } mg_reader_stats;
 
 /* Reads the lines of path that begin before byte_limit (UINT64_MAX: all) as
- * n-grams of the given order; a path "synth:..." is the synthetic stream (synth.h). NULL with a one-line message in error on failure. */
+ * n-grams of the given order; a path "synth:..." is the synthetic stream
+ * (synth.h), any other a regular file (mg_corpus_open). NULL with a one-line
+ * message in error on failure, beginning MG_OUT_OF_MEMORY (message.h) when
+ * memory, not the input, failed. */
 mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
                           char *error, size_t error_size);
 
 /* Next n-gram: 1 with *gram set (valid until the next call), 0 at the end,
- * -1 on a read error or an over-long word (see mg_reader_error). */
+ * MG_READ_ERROR on a read error or an over-long word, MG_READ_NO_MEMORY when
+ * a word's slot cannot grow (see mg_reader_error for either). */
+enum { MG_READ_ERROR = -1, MG_READ_NO_MEMORY = -2 };
 int mg_reader_next(mg_reader *reader, const mg_token **gram);
 
 /* Start again from the first line, counters reset. 0, or -1 on error. */
@@ -46,7 +53,7 @@ int mg_reader_rewind(mg_reader *reader);
  * slot, so reading ordinary text adds nothing to RSS after a baseline. */
 #define MG_SLOT_PREFAULT ((size_t)64 << 10)
 void mg_reader_prefault(mg_reader *reader);
-/* Give back slot pages beyond the prefaulted part (touched by huge words). */
+/* Give back what slots grew by beyond the prefaulted part (for huge words). */
 void mg_reader_release_pages(mg_reader *reader);
 
 const mg_reader_stats *mg_reader_stats_get(const mg_reader *reader);

@@ -2,12 +2,13 @@
 #include "process.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,23 +56,49 @@ command_result memgrams(const char *const *args, const char *const *environment)
 
 command_result run_program(const char *binary, const char *const *args, const char *const *environment)
 {
+    return run_program_set_up(binary, args, environment, NULL);
+}
+
+command_result memgrams_set_up(const char *const *args, const char *const *environment, const run_setup *setup)
+{
+    return run_program_set_up(MEMGRAMS_BINARY, args, environment, setup);
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+static void exec_child(const char *binary, char *const *argv, char *const *environment, int out_fd, int err_fd,
+                       const run_setup *setup)
+{
+    int in_fd = setup && setup->stdin_path ? open(setup->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+    int full_fd = setup && setup->stdout_path ? open(setup->stdout_path, O_WRONLY | O_CLOEXEC) : -1;
+    if ((setup && setup->stdin_path && in_fd < 0) || (setup && setup->stdout_path && full_fd < 0))
+        _exit(127);
+    if ((in_fd >= 0 && dup2(in_fd, 0) < 0) || dup2(full_fd >= 0 ? full_fd : out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+        _exit(127);
+    if (setup && setup->alarm_seconds)
+        alarm(setup->alarm_seconds); /* kept across exec: a child that blocks is killed, not waited for */
+    if (setup && setup->address_space) {
+        struct rlimit limit = {setup->address_space, setup->address_space};
+        if (setrlimit(RLIMIT_AS, &limit) != 0)
+            _exit(127);
+    }
+    execve(binary, argv, environment);
+    _exit(127);
+}
+
+command_result run_program_set_up(const char *binary, const char *const *args, const char *const *environment,
+                                  const run_setup *setup)
+{
     command_result result = {0};
     const char *argv[64] = {binary};
     for (size_t index = 0; args[index] && index < 62; index++)
         argv[index + 1] = args[index];
     int out_pipe[2], err_pipe[2];
-    if (pipe(out_pipe) || pipe(err_pipe))
+    if (pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
         abort();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-    posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
     char **merged = merged_environment(environment);
-    pid_t pid;
-    int spawned = posix_spawn(&pid, binary, &actions, NULL, (char *const *)argv, merged);
-    posix_spawn_file_actions_destroy(&actions);
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_child(binary, (char *const *)argv, merged, out_pipe[1], err_pipe[1], setup);
     free(merged);
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -79,7 +106,7 @@ command_result run_program(const char *binary, const char *const *args, const ch
     append(&result.out, &result.out_length, "", 0);
     append(&result.err, &err_length, "", 0);
     struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    while (spawned == 0 && (fds[0].fd >= 0 || fds[1].fd >= 0)) {
+    while (pid > 0 && (fds[0].fd >= 0 || fds[1].fd >= 0)) {
         if (poll(fds, 2, -1) < 0 && errno != EINTR)
             break;
         for (int index = 0; index < 2; index++) {
@@ -98,7 +125,7 @@ command_result run_program(const char *binary, const char *const *args, const ch
     close(out_pipe[0]);
     close(err_pipe[0]);
     int status = 0;
-    if (spawned != 0 || waitpid(pid, &status, 0) < 0) {
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) {
         result.exit_code = -1;
         return result;
     }

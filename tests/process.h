@@ -17,6 +17,20 @@ typedef struct command_result {
 command_result memgrams(const char *const *args, const char *const *environment);
 /* The same for another program (binary: its path). */
 command_result run_program(const char *binary, const char *const *args, const char *const *environment);
+
+/* What the child gets besides: a file on stdin (opened without blocking: a
+ * FIFO too), a file on stdout (then not captured: /dev/full, say), an
+ * address-space limit (RLIMIT_AS), a SIGALRM after some seconds (a child
+ * that would block forever ends with that signal instead). */
+typedef struct run_setup {
+    const char *stdin_path;           /* NULL: the test's own */
+    const char *stdout_path;          /* NULL: captured into out */
+    unsigned long long address_space; /* bytes; 0: no limit */
+    unsigned alarm_seconds;           /* 0: none */
+} run_setup;
+command_result memgrams_set_up(const char *const *args, const char *const *environment, const run_setup *setup);
+command_result run_program_set_up(const char *binary, const char *const *args, const char *const *environment,
+                                  const run_setup *setup);
 void command_result_free(command_result *result);
 
 /* A fresh temporary folder (mkdtemp; malloc'd path); remove_folder deletes

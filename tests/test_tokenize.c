@@ -1,8 +1,9 @@
 /*
  * test_tokenize.c — the tokenization contract (harness/tokenize.h), one rule a
  * test, through mg_reader_open/mg_reader_next on temporary files; and unit
- * tests of options.h parsing, mg_token_compare, mem.h counters and limit,
- * and the --fraction byte limit of corpus.h.
+ * tests of options.h parsing, message.h's rendering of values,
+ * mg_token_compare, mem.h counters and limit, and the --fraction byte limit
+ * of corpus.h.
  *
  * Grams are checked as text: tokens joined by ' ', grams by '|', markers
  * written <s> and </s>, word bytes outside printable ASCII (and '\\', '<',
@@ -13,6 +14,7 @@
 #include "backend.h"
 #include "corpus.h"
 #include "mem.h"
+#include "message.h"
 #include "options.h"
 #include "tokenize.h"
 
@@ -548,7 +550,7 @@ Test(tokenize, corpus_fraction_is_floor_of_f_times_size)
     static const char corpus[] = "aaaa\nbbbb\n"; /* 10 bytes, lines at 0 and 5 */
     char *path = mgt_temp_file(corpus, sizeof corpus - 1);
     static const struct { double fraction; uint64_t limit; } cases[] = {
-        {0.25, 2}, {0.5, 5}, {0.55, 5}, {0.59, 5}, {0.6, 6}, {0.01, 0}, {0.1, 1}};
+        {0.25, 2}, {0.5, 5}, {0.55, 5}, {0.59, 5}, {0.6, 6}, {0.1, 1}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         mg_corpus resolved;
         char error[256] = "";
@@ -578,6 +580,13 @@ Test(tokenize, corpus_fraction_is_floor_of_f_times_size)
     /* out of (0, 1] */
     cr_expect_neq(mg_corpus_resolve(path, 0.0, &resolved, error, sizeof error), 0, "fraction 0 accepted");
     cr_expect_neq(mg_corpus_resolve(path, 1.5, &resolved, error, sizeof error), 0, "fraction 1.5 accepted");
+    /* 0.01 of 10 bytes is byte 0: no line begins before it, and an empty slice of a text is refused */
+    cr_expect_neq(mg_corpus_resolve(path, 0.01, &resolved, error, sizeof error), 0, "fraction 0.01 accepted");
+    cr_expect(strstr(error, "selects no line") && strstr(error, "1/10"), "%s", error);
+    mgt_temp_remove(path);
+    /* an empty file is empty at any fraction */
+    path = mgt_temp_file("", 0);
+    cr_expect_eq(mg_corpus_resolve(path, 0.01, &resolved, error, sizeof error), 0, "%s", error);
     mgt_temp_remove(path);
 }
 
@@ -710,6 +719,55 @@ Test(options, parse_count)
         cr_expect(strstr(error, "sentences") != NULL, "count '%s': the message does not name what: %s", bad[k],
                   error);
     }
+}
+
+/* ---- message.h ------------------------------------------------------------------------------ */
+
+Test(message, show_escapes_what_would_break_a_line_and_keeps_text)
+{
+    static const struct { const char *value, *shown; } cases[] = {
+        {"plain/path.txt", "plain/path.txt"},
+        {"a\nb\tc\rd", "a\\nb\\tc\\rd"},
+        {"back\\slash", "back\\\\slash"},
+        {"\x1b[2J\x7f\x01", "\\x1B[2J\\x7F\\x01"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+        {"\xc2\x85nel", "\\xC2\\x85nel"},                        /* U+0085, a C1 control */
+        {"\xe2\x80\xa8ls", "\\xE2\\x80\\xA8ls"},                 /* U+2028 LINE SEPARATOR */
+        {"\xff\xc3(\xe2\x82", "\\xFF\\xC3(\\xE2\\x82"},          /* not UTF-8, a cut sequence */
+        {"\xc0\xaf\xed\xa0\x80", "\\xC0\\xAF\\xED\\xA0\\x80"},   /* overlong, surrogate */
+        {"", ""},
+        {NULL, "(none)"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        cr_expect_str_eq(mg_show(cases[k].value).text, cases[k].shown, "case %zu", k);
+}
+
+Test(message, show_keeps_the_head_and_tail_of_a_long_value)
+{
+    char value[4000];
+    memset(value, 'm', sizeof value - 1);
+    value[sizeof value - 1] = '\0';
+    memcpy(value, "HEAD", 4);
+    memcpy(value + sizeof value - 5, "TAIL", 4);
+    value[2000] = '\n';
+    mg_shown shown = mg_show(value);
+    size_t length = strlen(shown.text);
+    cr_expect_leq(length, MG_SHOWN_MAX - 1);
+    cr_expect_geq(length, MG_SHOWN_MAX - 5, "the room is used: %zu", length);
+    cr_expect(strncmp(shown.text, "HEAD", 4) == 0 && strcmp(shown.text + length - 4, "TAIL") == 0, "%s", shown.text);
+    cr_expect(strstr(shown.text, "m...m") != NULL, "%s", shown.text);
+    /* an escape is never cut in two: a value of newlines shows whole \n pairs */
+    memset(value, '\n', sizeof value - 1);
+    shown = mg_show(value);
+    cr_expect(strstr(shown.text, "\\n...\\n") != NULL, "%s", shown.text);
+    for (const char *at = shown.text; *at; at++)
+        cr_assert(*at != '\n');
+}
+
+Test(message, out_of_memory_is_told_by_its_first_words)
+{
+    cr_expect(mg_is_out_of_memory(MG_OUT_OF_MEMORY " mapping the query buffers"));
+    cr_expect(!mg_is_out_of_memory("corpus 'out of memory': No such file or directory"));
 }
 
 /* ---- mg_token_compare --------------------------------------------------------------------- */

@@ -403,11 +403,14 @@ def place_allocator(options):
     name, _, settings = options.allocator.partition(":")
     if name != "glibc" and name not in PRELOADED:
         fail(f"unknown allocator '{name}' (valid: jemalloc, glibc, mimalloc, tcmalloc)")
-    if os.environ.get("MEMGRAMS_ALLOCATOR") == options.allocator:
+    # The pid, which exec keeps, marks this process's own re-execution: a marker
+    # inherited from another process never passes for it.
+    marker = f"{os.getpid()} {options.allocator}"
+    if os.environ.get("MEMGRAMS_ALLOCATOR") == marker:
         return
     preload = [entry for entry in os.environ.get("LD_PRELOAD", "").replace(" ", ":").split(":")
                if entry and not any(other in os.path.basename(entry) for other in PRELOADED)]
-    environment = dict(os.environ, MEMGRAMS_ALLOCATOR=options.allocator)
+    environment = dict(os.environ, MEMGRAMS_ALLOCATOR=marker)
     if name in PRELOADED:
         package, prefix = PRELOADED[name]
         if not os.access(options.allocator_library, os.R_OK):
