@@ -1,5 +1,6 @@
 /* atomic_file.c — see atomic_file.h. */
 #include "atomic_file.h"
+#include "message.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -32,7 +33,7 @@ static mode_t usual_mode(void)
 
 static int write_error(const char *path, int code, char *error, size_t error_size)
 {
-    snprintf(error, error_size, "cannot write '%s': %s", path, strerror(code));
+    snprintf(error, error_size, "cannot write '%s': %s", mg_show(path).text, strerror(code));
     return -1;
 }
 

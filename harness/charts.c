@@ -1,5 +1,6 @@
 /* charts.c — see charts.h. */
 #include "charts.h"
+#include "message.h"
 #include "atomic_file.h"
 #include "cell.h"
 #include "config.h"
@@ -126,7 +127,7 @@ static int load_report(report *report, char *error, size_t error_size)
     mg_results lines = {0};
     int status = mg_results_read(report->dir, MG_RESULTS_RUNS, &lines, error, error_size);
     if (status == 1)
-        snprintf(error, error_size, "no results in '%s' (neither results.jsonl nor cells/*.jsonl)", report->dir);
+        snprintf(error, error_size, "no results in '%s' (neither results.jsonl nor cells/*.jsonl)", mg_show(report->dir).text);
     report->runs = calloc(lines.count ? lines.count : 1, sizeof *report->runs);
     for (size_t index = 0; report->runs && index < lines.count; index++)
         describe_run(report, &report->runs[report->run_count++], json_incref(lines.objects[index]));
@@ -1121,11 +1122,11 @@ static int charts_folder(const char *dir, char *error, size_t error_size)
 {
     struct stat info;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(error, error_size, "cannot make '%s': %s", dir, strerror(errno));
+        snprintf(error, error_size, "cannot make '%s': %s", mg_show(dir).text, strerror(errno));
         return -1;
     }
     if (lstat(dir, &info) != 0 || !S_ISDIR(info.st_mode)) {
-        snprintf(error, error_size, "'%s' is not a folder (a symlink or a file stands there)", dir);
+        snprintf(error, error_size, "'%s' is not a folder (a symlink or a file stands there)", mg_show(dir).text);
         return -1;
     }
     return 0;
@@ -1157,7 +1158,7 @@ int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_s
     /* Absolute, so no path handed to gnuplot starts with '<' or '|' (its pipes). */
     char absolute[PATH_MAX];
     if (!realpath(dir, absolute)) {
-        snprintf(error, error_size, "cannot read the folder '%s': %s", dir, strerror(errno));
+        snprintf(error, error_size, "cannot read the folder '%s': %s", mg_show(dir).text, strerror(errno));
         return -1;
     }
     report report = {.dir = absolute};

@@ -1,5 +1,6 @@
 /* check.c — see check.h. */
 #include "check.h"
+#include "message.h"
 #include "atomic_file.h"
 #include "cell.h"
 #include "options.h"
@@ -166,12 +167,9 @@ typedef struct check_file {
     size_t cell_count;
 } check_file;
 
-static int input_error(char *error, size_t error_size, const char *path, long line, const char *what)
+static int input_error(char *error, size_t error_size, const char *path, const char *what)
 {
-    if (line > 0)
-        snprintf(error, error_size, "%s line %ld: %s", path, line, what);
-    else
-        snprintf(error, error_size, "%s: %s", path, what);
+    snprintf(error, error_size, "'%s': %s", mg_show(path).text, what);
     return -1;
 }
 
@@ -228,15 +226,15 @@ static int load_file(const char *path, check_file *file, char *error, size_t err
     mg_results lines = {0};
     int status = mg_results_read(path, MG_RESULTS_RUNS, &lines, error, error_size);
     if (status == 1)
-        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(ENOENT));
+        snprintf(error, error_size, "cannot read '%s': %s", mg_show(path).text, strerror(ENOENT));
     for (size_t index = 0; status == 0 && index < lines.count; index++) {
         json_t *run = lines.objects[index];
         if (json_array_append(file->lines, run) != 0 || add_to_cell(file, run) != 0)
-            status = input_error(error, error_size, path, 0, "too many runs of one cell (64 at most)");
+            status = input_error(error, error_size, path, "too many runs of one cell (64 at most)");
     }
     mg_results_free(&lines);
     if (status == 0 && file->cell_count == 0)
-        status = input_error(error, error_size, path, 0, "holds no runs");
+        status = input_error(error, error_size, path, "holds no runs");
     if (status != 0)
         free_file(file);
     return status ? -1 : 0;
@@ -803,14 +801,14 @@ static int parse_check_options(int argc, char **argv, check_options *options)
         else if (code == OPT_JUNIT)
             options->junit = optarg;
         else if (code == OPT_SPEED && strcmp(optarg, "auto") && strcmp(optarg, "on") && strcmp(optarg, "off"))
-            return check_usage("--speed '%s' is not auto, on or off", optarg);
+            return check_usage("--speed '%s' is not auto, on or off", mg_show(optarg).text);
         else if (code == OPT_SPEED)
             options->state.speed_when = optarg;
         else if (mg_check_parse_tolerances(optarg, &options->state.tolerances, error, sizeof error) != 0)
             return check_usage("%s", error);
     }
     if (optind < argc)
-        return check_usage("unexpected argument '%s'", argv[optind]);
+        return check_usage("unexpected argument '%s'", mg_show(argv[optind]).text);
     if (!options->baseline || !options->results)
         return check_usage("%s", "--baseline and --results (each a results file or a sweep folder) are both required");
     return 0;

@@ -1,5 +1,6 @@
 /* report.c — the summary table of a results file (one run object per line). */
 #include "results.h"
+#include "message.h"
 #include "results_file.h"
 
 #include <errno.h>
@@ -90,7 +91,7 @@ int mg_summary_print(const char *results_path, FILE *out, char *error, size_t er
     mg_results lines = {0};
     int status = mg_results_read(results_path, MG_RESULTS_RUNS, &lines, error, error_size);
     if (status == 1)
-        snprintf(error, error_size, "no results in '%s'", results_path);
+        snprintf(error, error_size, "no results in '%s'", mg_show(results_path).text);
     if (status == 0) {
         print_header(out);
         for (size_t index = 0; index < lines.count; index++)

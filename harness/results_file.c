@@ -1,5 +1,6 @@
 /* results_file.c — see results_file.h. */
 #include "results_file.h"
+#include "message.h"
 #include "backend.h"
 #include "cell.h"
 #include "results.h"
@@ -166,13 +167,13 @@ static int read_stream(FILE *stream, const char *path, mg_results_kind kind, mg_
                     "memgrams sweep --resume --out DIR sets it aside)";
         if (!fault && add_object(results, object) == 0)
             continue;
-        snprintf(error, error_size, "'%s' line %lu: %s%s", path, number, object || fault != parse_error.text ? "" :
+        snprintf(error, error_size, "'%s' line %lu: %s%s", mg_show(path).text, number, object || fault != parse_error.text ? "" :
                  "not JSON: ", fault ? fault : "out of memory");
         json_decref(object);
         status = -1;
     }
     if (status == 0 && ferror(stream)) {
-        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(errno));
+        snprintf(error, error_size, "cannot read '%s': %s", mg_show(path).text, strerror(errno));
         status = -1;
     }
     free(line);
@@ -185,7 +186,7 @@ static int read_file(const char *path, mg_results_kind kind, mg_results *results
     if (!stream) {
         if (errno == ENOENT)
             return 1;
-        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(errno));
+        snprintf(error, error_size, "cannot read '%s': %s", mg_show(path).text, strerror(errno));
         return -1;
     }
     int status = read_stream(stream, path, kind, results, error, error_size);
@@ -212,7 +213,7 @@ static int read_cells(const char *dir, mg_results_kind kind, mg_results *results
     struct dirent **entries = NULL;
     int count = scandir(folder, &entries, is_jsonl, by_name), status = 1;
     if (count < 0)
-        return errno == ENOENT || errno == ENOTDIR ? 1 : (snprintf(error, error_size, "cannot read '%s': %s", folder,
+        return errno == ENOENT || errno == ENOTDIR ? 1 : (snprintf(error, error_size, "cannot read '%s': %s", mg_show(folder).text,
                                                                     strerror(errno)), -1);
     for (int index = 0; index < count; index++) {
         snprintf(path, sizeof path, "%s/%s", folder, entries[index]->d_name);
