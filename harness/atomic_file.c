@@ -112,6 +112,22 @@ void mg_atomic_folder_remove(const char *folder)
     rmdir(folder);
 }
 
+int mg_make_folders(const char *path)
+{
+    char partial[MG_PATH_SIZE];
+    if (snprintf(partial, sizeof partial, "%s", path) >= (int)sizeof partial) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (mkdir(partial, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *slash = '/';
+    }
+    return mkdir(partial, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* The length of a regular file opened O_APPEND, where a failed line is cut
  * back to; -1 for any other fd, which is never cut. */
 static off_t appended_length(int fd)

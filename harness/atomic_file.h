@@ -39,6 +39,9 @@ void mg_atomic_abandon(mg_atomic_file *out);
 int mg_atomic_folder(const char *dir, char *folder, size_t folder_size, char *error, size_t error_size);
 void mg_atomic_folder_remove(const char *folder);
 
+/* Makes the folder path and any missing folder above it: 0, or -1 with errno set. */
+int mg_make_folders(const char *path);
+
 /* Writes bytes to fd in one write where it can: 0 when every byte went
  * out, else -1 with errno set. A regular file opened O_APPEND is cut back
  * to its length before, so a failed line leaves nothing behind; anything

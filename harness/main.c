@@ -35,6 +35,7 @@
 #include "results.h"
 #include "run.h"
 #include "stats.h"
+#include "supervise.h"
 #include "sweep.h"
 #include "tokenize.h"
 #include "version.h"
@@ -56,6 +57,7 @@ static const char usage_text[] =
     "  list                                    the backends\n"
     "  run      --backend B --corpus SPEC      one measured run, one JSON line\n"
     "           [--order N] [--fraction F] [--allocator A] [--seed S] [--repeat R]\n"
+    "           [--output FILE|- [--timeout S] [--pass P]]   judged in a child, its line written whole\n"
     "  dump     --backend B --corpus SPEC      every n-gram and its count, sorted\n"
     "           [--order N] [--fraction F]\n"
     "  generate --backend B --corpus SPEC      sentences sampled from the model\n"
@@ -219,6 +221,8 @@ static int ensure_allocator(const mg_allocator_spec *spec, const mg_probe *probe
 
 static int command_run(int argc, char **argv, char **full_argv)
 {
+    if (mg_run_judged_asked(argc, argv))
+        return mg_run_judged_main(argc, argv);
     cell_options cell;
     int status = parse_cell("run", "bcnfsar", argc, argv, &cell);
     if (status)

@@ -28,6 +28,18 @@ int mg_parse_count(const char *text, const char *what, uint64_t *count, char *er
     return 0;
 }
 
+int mg_parse_bounded(const char *text, const char *what, uint64_t most, uint64_t *count, char *error,
+                     size_t error_size)
+{
+    if (mg_parse_count(text, what, count, error, error_size) != 0)
+        return -1;
+    if (*count < 1 || *count > most) {
+        snprintf(error, error_size, "%s '%s' is outside 1..%llu", what, text, (unsigned long long)most);
+        return -1;
+    }
+    return 0;
+}
+
 int mg_parse_order(const char *text, int *order, char *error, size_t error_size)
 {
     size_t digits = strspn(text, "0123456789");

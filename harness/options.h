@@ -12,6 +12,9 @@ int mg_parse_order(const char *text, int *order, char *error, size_t error_size)
 int mg_parse_fraction(const char *text, double *fraction, char *error, size_t error_size);
 /* A whole number >= 0; what names it in the message. */
 int mg_parse_count(const char *text, const char *what, uint64_t *count, char *error, size_t error_size);
+/* A whole number in 1..most: "WHAT 'TEXT' is outside 1..MOST" otherwise. */
+int mg_parse_bounded(const char *text, const char *what, uint64_t most, uint64_t *count, char *error,
+                     size_t error_size);
 
 /* ---- reading a command's options (getopt_long) ---- */
 

@@ -213,6 +213,7 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
     snprintf(checksum, sizeof checksum, "%016llx", (unsigned long long)result->checksum);
     json_object_set_new(run, "allocator_version", json_string(probe->allocator_version));
     json_object_set_new(run, "seed", json_integer((json_int_t)options->seed));
+    json_object_set_new(run, "repeat", json_integer(options->repeat > 1 ? options->repeat : 1));
     json_object_set_new(run, "corpus_bytes", json_integer((json_int_t)result->corpus_bytes));
     json_object_set_new(run, "sentences", json_integer((json_int_t)result->sentences));
     json_object_set_new(run, "tokens", json_integer((json_int_t)result->tokens));
@@ -237,10 +238,12 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
     return run;
 }
 
-json_t *mg_result_stub_json(const char *backend, const char *corpus, double fraction, int order,
-                            const char *allocator, const char *status, const char *message)
+json_t *mg_result_stub_json(const mg_cell *cell, uint64_t seed, uint64_t repeat, const char *status,
+                            const char *message)
 {
-    json_t *run = identity_json(backend, corpus, fraction, order, allocator, status);
+    json_t *run = identity_json(cell->backend, cell->corpus, cell->fraction, cell->order, cell->allocator, status);
+    json_object_set_new(run, "seed", json_integer((json_int_t)seed));
+    json_object_set_new(run, "repeat", json_integer((json_int_t)repeat));
     json_object_set_new(run, "message", json_string(message));
     return run;
 }
@@ -314,6 +317,13 @@ json_t *mg_env_json(const mg_probe *probe)
         "transparent_hugepage", "enabled", thp_enabled, "defrag", thp_defrag,
         "peak_resettable", probe->peak_resettable,
         "allocator_config", allocator_config_json(probe));
+}
+
+int mg_result_text_valid(const char *text)
+{
+    json_t *string = json_string(text);
+    json_decref(string);
+    return string != NULL;
 }
 
 int mg_json_write_line(json_t *object, int fd)

@@ -5,6 +5,7 @@
 #ifndef MG_RESULTS_H
 #define MG_RESULTS_H
 
+#include "cell.h"
 #include "probe.h"
 #include "run.h"
 
@@ -20,10 +21,13 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
 /* The environment that moves the figures: build, kernel, CPU, allocator configuration. */
 json_t *mg_env_json(const mg_probe *probe);
 
-/* A run that produced no JSON of its own (crashed, timed out, refused): the
- * identifying fields, the status and why. */
-json_t *mg_result_stub_json(const char *backend, const char *corpus, double fraction, int order,
-                            const char *allocator, const char *status, const char *message);
+/* A run that produced no JSON of its own (crashed, killed, timed out,
+ * refused): the cell, the seed and repeat it was asked for, the status and why. */
+json_t *mg_result_stub_json(const mg_cell *cell, uint64_t seed, uint64_t repeat, const char *status,
+                            const char *message);
+
+/* Can text be a string of a run object (JSON strings are UTF-8)? */
+int mg_result_text_valid(const char *text);
 
 /* Writes object as one line with one write(2), so lines never interleave, and
  * all or nothing (mg_append_whole): 0, or -1 with errno set. */

@@ -1,33 +1,32 @@
 /* sweep.c — see sweep.h. */
 #include "sweep.h"
 #include "allocator.h"
+#include "atomic_file.h"
 #include "backend.h"
-#include "config.h"
+#include "cell.h"
 #include "corpus.h"
 #include "options.h"
-#include "peers.h"
 #include "results.h"
+#include "results_file.h"
 #include "run.h"
+#include "supervise.h"
 #include "synth.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #define LIST_MAX 64
 #define PROCESSES_MAX 64
+#define RUNS_MAX 1000000 /* runs in one sweep; a longer list is a typo more often than a plan */
 
 typedef struct sweep_plan {
     const char *backends[LIST_MAX], *corpora[LIST_MAX], *allocators[LIST_MAX];
@@ -35,6 +34,7 @@ typedef struct sweep_plan {
     int orders[LIST_MAX];
     int backend_count, corpus_count, fraction_count, order_count, allocator_count;
     char out[4096];
+    int out_given;      /* --out was given: a plan's lines write their own files there */
     int resume, plan_only;
     uint64_t timeout_seconds, seed;
     uint64_t repeat;    /* passed on as run --repeat */
@@ -42,16 +42,15 @@ typedef struct sweep_plan {
     char against[4096]; /* another memgrams build run beside this one, or "" */
 } sweep_plan;
 
-typedef struct cell {
-    const char *backend, *corpus, *allocator;
-    double fraction;
-    int order;
-} cell;
+static int sweep_fail(int status, const char *message)
+{
+    fprintf(stderr, "memgrams sweep: %s\n", message);
+    return status;
+}
 
 static int sweep_error(const char *message)
 {
-    fprintf(stderr, "memgrams sweep: %s\n", message);
-    return 2;
+    return sweep_fail(2, message);
 }
 
 /* ---- the plan from the options ----------------------------------------------- */
@@ -95,17 +94,9 @@ static int allocator_has_options(const char *spec)
 /* Every name is a registered backend or a peer (peers.h). */
 static int check_backends(sweep_plan *plan, char *error, size_t error_size)
 {
-    for (int index = 0; index < plan->backend_count; index++) {
-        char script[4096];
-        if (!mg_backend_find(plan->backends[index]) && mg_peer_script(plan->backends[index], script, sizeof script) != 0) {
-            char names[512], peers[512];
-            mg_backend_names_line(names, sizeof names);
-            mg_peer_names_line(peers, sizeof peers);
-            snprintf(error, error_size, "unknown backend '%s' (valid: %s; peers: %s)", plan->backends[index], names,
-                     peers[0] ? peers : "none");
+    for (int index = 0; index < plan->backend_count; index++)
+        if (mg_runnable_check(plan->backends[index], error, error_size) != 0)
             return -1;
-        }
-    }
     return 0;
 }
 
@@ -116,6 +107,17 @@ static int check_corpora(sweep_plan *plan, char *error, size_t error_size)
         if (mg_corpus_resolve(plan->corpora[index], 1.0, &corpus, error, error_size) != 0)
             return -1;
     }
+    return 0;
+}
+
+/* A run object names its corpus and allocator in JSON strings, which are UTF-8. */
+static int check_texts(const char *what, const char *const *texts, int count, char *error, size_t error_size)
+{
+    for (int index = 0; index < count; index++)
+        if (!mg_result_text_valid(texts[index])) {
+            snprintf(error, error_size, "%s '%s' is not UTF-8 text, which the run JSON needs", what, texts[index]);
+            return -1;
+        }
     return 0;
 }
 
@@ -156,7 +158,7 @@ static void default_plan(sweep_plan *plan)
     plan->allocators[plan->allocator_count++] = "jemalloc";
     plan->fractions[plan->fraction_count++] = 1.0;
     plan->orders[plan->order_count++] = 3;
-    plan->timeout_seconds = 900;
+    plan->timeout_seconds = MG_TIMEOUT_DEFAULT;
     plan->seed = 1;
     plan->repeat = 1;
     plan->processes = 1;
@@ -180,20 +182,7 @@ static const struct option sweep_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* A count in 1..most; -1 with error set otherwise. */
-static int parse_bounded(const char *value, const char *name, uint64_t most, uint64_t *count, char *error,
-                         size_t error_size)
-{
-    if (mg_parse_count(value, name, count, error, error_size) != 0)
-        return -1;
-    if (*count < 1 || *count > most) {
-        snprintf(error, error_size, "%s '%s' is outside 1..%llu", name, value, (unsigned long long)most);
-        return -1;
-    }
-    return 0;
-}
-
-static int apply_option(int code, char *value, sweep_plan *plan, int *out_given, char *error, size_t error_size)
+static int apply_option(int code, char *value, sweep_plan *plan, char *error, size_t error_size)
 {
     switch (code) {
     case OPT_BACKENDS:
@@ -220,7 +209,7 @@ static int apply_option(int code, char *value, sweep_plan *plan, int *out_given,
         return parse_numbers(value, plan, code == OPT_ORDERS, error, error_size);
     case OPT_OUT:
         snprintf(plan->out, sizeof plan->out, "%s", value);
-        *out_given = 1;
+        plan->out_given = 1;
         return 0;
     case OPT_RESUME:
         plan->resume = 1;
@@ -229,17 +218,11 @@ static int apply_option(int code, char *value, sweep_plan *plan, int *out_given,
         plan->plan_only = 1;
         return 0;
     case OPT_TIMEOUT:
-        if (mg_parse_count(value, "timeout", &plan->timeout_seconds, error, error_size) != 0)
-            return -1;
-        if (plan->timeout_seconds == 0) {
-            snprintf(error, error_size, "timeout must be at least 1 second");
-            return -1;
-        }
-        return 0;
+        return mg_parse_bounded(value, "timeout", UINT32_MAX, &plan->timeout_seconds, error, error_size);
     case OPT_REPEAT:
-        return parse_bounded(value, "repeat", MG_REPEAT_MAX, &plan->repeat, error, error_size);
+        return mg_parse_bounded(value, "repeat", MG_REPEAT_MAX, &plan->repeat, error, error_size);
     case OPT_PROCESSES:
-        return parse_bounded(value, "processes", PROCESSES_MAX, &plan->processes, error, error_size);
+        return mg_parse_bounded(value, "processes", PROCESSES_MAX, &plan->processes, error, error_size);
     case OPT_AGAINST:
         if (access(value, X_OK) != 0) {
             snprintf(error, error_size, "--against '%s' is not an executable memgrams: %s", value, strerror(errno));
@@ -252,107 +235,190 @@ static int apply_option(int code, char *value, sweep_plan *plan, int *out_given,
     }
 }
 
+/* ---- cells ---------------------------------------------------------------------- */
+
+static uint64_t cell_count(const sweep_plan *plan)
+{
+    return (uint64_t)plan->backend_count * (uint64_t)plan->corpus_count * (uint64_t)plan->fraction_count *
+           (uint64_t)plan->order_count * (uint64_t)plan->allocator_count;
+}
+
+static int side_count(const sweep_plan *plan)
+{
+    return plan->against[0] ? 2 : 1;
+}
+
+/* Every run of the sweep: at most 64^6 x 2, so the product never overflows. */
+static uint64_t run_count(const sweep_plan *plan)
+{
+    return cell_count(plan) * plan->processes * (uint64_t)side_count(plan);
+}
+
+static int check_size(const sweep_plan *plan, char *error, size_t error_size)
+{
+    if (run_count(plan) <= RUNS_MAX)
+        return 0;
+    snprintf(error, error_size,
+             "the matrix is %d backends x %d corpora x %d fractions x %d orders x %d allocators x %llu processes%s "
+             "= %llu runs, more than %d",
+             plan->backend_count, plan->corpus_count, plan->fraction_count, plan->order_count, plan->allocator_count,
+             (unsigned long long)plan->processes, side_count(plan) == 2 ? " x 2 builds" : "",
+             (unsigned long long)run_count(plan), RUNS_MAX);
+    return -1;
+}
+
+/* Cell number index, backends varying slowest... allocators fastest. */
+static mg_cell cell_at(const sweep_plan *plan, uint64_t index)
+{
+    mg_cell result;
+    result.allocator = plan->allocators[index % (uint64_t)plan->allocator_count];
+    index /= (uint64_t)plan->allocator_count;
+    result.order = plan->orders[index % (uint64_t)plan->order_count];
+    index /= (uint64_t)plan->order_count;
+    result.fraction = plan->fractions[index % (uint64_t)plan->fraction_count];
+    index /= (uint64_t)plan->fraction_count;
+    result.corpus = plan->corpora[index % (uint64_t)plan->corpus_count];
+    index /= (uint64_t)plan->corpus_count;
+    result.backend = plan->backends[index];
+    return result;
+}
+
+/* What the options ask, checked as a whole: 0, or -1 with error set. */
+static int check_plan(const sweep_plan *plan, char *error, size_t error_size)
+{
+    if (plan->resume && !plan->out_given) {
+        snprintf(error, error_size, "--resume needs --out DIR: the folder of the sweep to finish");
+        return -1;
+    }
+    if (strcmp(plan->out, "-") == 0 && !plan->plan_only) {
+        snprintf(error, error_size, "--out - (each line to stdout) is for --plan; a sweep writes DIR/results.jsonl");
+        return -1;
+    }
+    for (int index = 0; plan->against[0] && index < plan->backend_count; index++)
+        if (!mg_backend_find(plan->backends[index])) {
+            snprintf(error, error_size, "--against compares two memgrams builds; '%s' is a peer script",
+                     plan->backends[index]);
+            return -1;
+        }
+    if (check_texts("corpus", plan->corpora, plan->corpus_count, error, error_size) != 0 ||
+        check_texts("allocator", plan->allocators, plan->allocator_count, error, error_size) != 0)
+        return -1;
+    return check_size(plan, error, error_size);
+}
+
 static int parse_plan(int argc, char **argv, sweep_plan *plan)
 {
     default_plan(plan);
-    char error[512];
-    int out_given = 0, code;
+    char error[1024];
+    int code;
     mg_option_start();
     while ((code = mg_option_next(argc, argv, sweep_options, NULL, "memgrams", error, sizeof error)) != -1) {
         if (code == MG_OPTION_FAULT)
             return sweep_error(error);
-        if (apply_option(code, optarg, plan, &out_given, error, sizeof error) != 0)
+        if (apply_option(code, optarg, plan, error, sizeof error) != 0)
             return sweep_error(error);
     }
     if (optind < argc) {
         snprintf(error, sizeof error, "unexpected argument '%s'", argv[optind]);
         return sweep_error(error);
     }
-    if (plan->resume && !out_given)
-        return sweep_error("--resume needs --out DIR: the folder of the sweep to finish");
-    for (int index = 0; plan->against[0] && index < plan->backend_count; index++)
-        if (!mg_backend_find(plan->backends[index])) {
-            snprintf(error, sizeof error, "--against compares two memgrams builds; '%s' is a peer script",
-                     plan->backends[index]);
-            return sweep_error(error);
-        }
+    if (check_plan(plan, error, sizeof error) != 0)
+        return sweep_error(error);
     if (!plan->plan_only && check_corpora(plan, error, sizeof error) != 0)
         return sweep_error(error);
     return 0;
 }
 
-/* ---- cells ---------------------------------------------------------------------- */
-
-static int cell_count(const sweep_plan *plan)
-{
-    return plan->backend_count * plan->corpus_count * plan->fraction_count * plan->order_count *
-           plan->allocator_count;
-}
-
-/* Cell number index, backends varying slowest... allocators fastest. */
-static cell cell_at(const sweep_plan *plan, int index)
-{
-    cell result;
-    result.allocator = plan->allocators[index % plan->allocator_count];
-    index /= plan->allocator_count;
-    result.order = plan->orders[index % plan->order_count];
-    index /= plan->order_count;
-    result.fraction = plan->fractions[index % plan->fraction_count];
-    index /= plan->fraction_count;
-    result.corpus = plan->corpora[index % plan->corpus_count];
-    index /= plan->corpus_count;
-    result.backend = plan->backends[index];
-    return result;
-}
-
-static void cell_key(const char *backend, const char *corpus, double fraction, int order,
-                     const char *allocator, char *key, size_t key_size)
-{
-    snprintf(key, key_size, "%s|%s|%.17g|%d|%s", backend, corpus, fraction, order, allocator);
-}
 
 /* ---- resume: runs already measured --------------------------------------------- */
 
+/* The key of a run toward a cell: its cell, seed and repeat (runs of another
+ * seed or repeat are other measurements). */
+static void done_key(const mg_cell *cell, uint64_t seed, uint64_t repeat, char *key, size_t key_size)
+{
+    char cell_key[8192];
+    mg_cell_key(cell, cell_key, sizeof cell_key);
+    snprintf(key, key_size, "%s|%llu|%llu", cell_key, (unsigned long long)seed, (unsigned long long)repeat);
+}
+
 typedef struct done_set {
-    char **keys; /* one per finished run: a cell measured k times is here k times */
+    char **keys; /* sorted; one per finished run: a cell measured k times is here k times */
     size_t count;
 } done_set;
 
-/* Keys of the runs in results that ended ok or oom (both final answers). */
-static void load_done(const char *results_path, done_set *done)
+static int by_text(const void *left, const void *right)
 {
-    FILE *file = fopen(results_path, "r");
-    if (!file)
-        return;
-    char *line = NULL, key[1024];
-    size_t capacity = 0;
-    while (getline(&line, &capacity, file) > 0) {
-        json_t *run = json_loads(line, 0, NULL);
-        const char *status = json_string_value(json_object_get(run, "status"));
-        if (status && (strcmp(status, "ok") == 0 || strcmp(status, "oom") == 0)) {
-            cell_key(json_string_value(json_object_get(run, "backend")), json_string_value(json_object_get(run, "corpus")),
-                     json_number_value(json_object_get(run, "fraction")),
-                     (int)json_integer_value(json_object_get(run, "order")),
-                     json_string_value(json_object_get(run, "allocator")), key, sizeof key);
-            char **grown = realloc(done->keys, (done->count + 1) * sizeof *grown);
-            if (grown) {
-                done->keys = grown;
-                done->keys[done->count++] = strdup(key);
-            }
-        }
-        json_decref(run);
-    }
-    free(line);
-    fclose(file);
+    return strcmp(*(char *const *)left, *(char *const *)right);
 }
 
-/* How many finished runs of the cell the results held. */
+/* A run line's seed or repeat; a line without one was written by a memgrams
+ * that recorded neither, whose default for both is 1. */
+static uint64_t counter_or_one(json_t *run, const char *name)
+{
+    json_t *value = json_object_get(run, name);
+    return value ? (uint64_t)json_integer_value(value) : 1;
+}
+
+static int add_done(done_set *done, json_t *run)
+{
+    const char *status = json_string_value(json_object_get(run, "status"));
+    mg_cell cell;
+    char key[8300];
+    if (strcmp(status, "ok") != 0 && strcmp(status, "oom") != 0) /* the final answers; the rest is measured again */
+        return 0;
+    mg_cell_of_run(run, &cell);
+    done_key(&cell, counter_or_one(run, "seed"), counter_or_one(run, "repeat"), key, sizeof key);
+    char **grown = realloc(done->keys, (done->count + 1) * sizeof *grown);
+    if (!grown || !(grown[done->count] = strdup(key))) {
+        done->keys = grown ? grown : done->keys;
+        return -1;
+    }
+    done->keys = grown;
+    done->count++;
+    return 0;
+}
+
+/* The finished runs of path (a results file, or a sweep's folder: its
+ * results.jsonl and cells/). 0, or -1 with error set: a bad line is an input
+ * error, never resumed onto. */
+static int load_done(const char *path, done_set *done, char *error, size_t error_size)
+{
+    mg_results results = {0};
+    if (mg_results_read(path, MG_RESULTS_RUNS, &results, error, error_size) < 0)
+        return -1;
+    int status = 0;
+    for (size_t index = 0; index < results.count && status == 0; index++)
+        status = add_done(done, results.objects[index]);
+    mg_results_free(&results);
+    if (status != 0) {
+        snprintf(error, error_size, "out of memory reading '%s'", path);
+        return -1;
+    }
+    qsort(done->keys, done->count, sizeof *done->keys, by_text);
+    return 0;
+}
+
+/* The first key not below key. */
+static size_t first_at_least(const done_set *done, const char *key)
+{
+    size_t low = 0, high = done->count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (strcmp(done->keys[middle], key) < 0)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+/* How many finished runs with this key the results held. */
 static uint64_t done_count(const done_set *done, const char *key)
 {
-    uint64_t count = 0;
-    for (size_t index = 0; index < done->count; index++)
-        count += done->keys[index] && strcmp(done->keys[index], key) == 0;
-    return count;
+    size_t index = first_at_least(done, key), first = index;
+    while (index < done->count && strcmp(done->keys[index], key) == 0)
+        index++;
+    return index - first;
 }
 
 static void free_done(done_set *done)
@@ -362,84 +428,72 @@ static void free_done(done_set *done)
     free(done->keys);
 }
 
-/* ---- one child -------------------------------------------------------------------- */
-
-typedef struct child_output {
-    char *bytes;
-    size_t length;
-} child_output;
-
-static void append_output(child_output *output, const char *bytes, size_t length)
+/* Where the last line of the file at fd starts: its length when it ends in
+ * '\n' (or is empty); -1 on a read error. */
+static off_t last_line_start(int fd)
 {
-    char *grown = realloc(output->bytes, output->length + length + 1);
-    if (!grown)
-        return;
-    memcpy(grown + output->length, bytes, length);
-    output->bytes = grown;
-    output->length += length;
-    output->bytes[output->length] = '\0';
-}
-
-/* Reads both pipes until closed or the deadline; 1 if the deadline came first. */
-static int collect_output(int out_fd, int err_fd, double timeout_seconds, child_output *out, child_output *err)
-{
-    struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double left = timeout_seconds - ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) * 1e-9);
-        if (left <= 0)
-            return 1;
-        int ready = poll(fds, 2, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
-        if (ready < 0 && errno != EINTR)
-            return 0;
-        for (int index = 0; index < 2 && ready > 0; index++) {
-            if (fds[index].fd < 0 || !(fds[index].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            char buffer[65536];
-            ssize_t got = read(fds[index].fd, buffer, sizeof buffer);
-            if (got > 0)
-                append_output(index == 0 ? out : err, buffer, (size_t)got);
-            else if (got == 0 || errno != EINTR)
-                fds[index].fd = -1;
-        }
+    struct stat info;
+    char buffer[65536];
+    if (fstat(fd, &info) != 0)
+        return -1;
+    for (off_t end = info.st_size; end > 0;) {
+        off_t start = end > (off_t)sizeof buffer ? end - (off_t)sizeof buffer : 0;
+        if (pread(fd, buffer, (size_t)(end - start), start) != end - start)
+            return -1;
+        const char *newline = memrchr(buffer, '\n', (size_t)(end - start));
+        if (newline)
+            return start + (newline - buffer) + 1;
+        end = start;
     }
     return 0;
 }
 
-typedef struct child_result {
-    json_t *run;      /* the line to record */
-    const char *status;
-} child_result;
-
-static json_t *stub(const cell *job, const char *status, const char *message)
+/* Appends the bytes of fd from start to end, and a '\n', to path: 0, or -1 with errno set. */
+static int copy_tail(int fd, off_t start, off_t end, const char *path)
 {
-    return mg_result_stub_json(job->backend, job->corpus, job->fraction, job->order, job->allocator, status, message);
-}
-
-/* What a finished child leaves: its own JSON, or a stub saying why there is none. */
-static json_t *judge_child(const cell *job, int wait_status, int timed_out, child_output *out, child_output *err)
-{
-    char message[512];
-    const char *stderr_line = err->bytes ? err->bytes : "";
-    if (timed_out)
-        return stub(job, "timeout", "the run exceeded the sweep's --timeout and was killed");
-    if (WIFSIGNALED(wait_status)) {
-        int signal_number = WTERMSIG(wait_status);
-        snprintf(message, sizeof message, "killed by signal %d (%s)%s%.*s", signal_number, strsignal(signal_number),
-                 *stderr_line ? ": " : "", (int)strcspn(stderr_line, "\n"), stderr_line);
-        /* An outside SIGKILL is the kernel's OOM killer far more often than anything else. */
-        return stub(job, signal_number == SIGKILL ? "oom" : "crashed", message);
+    int out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666), status = out < 0 ? -1 : 0;
+    char buffer[65536];
+    for (off_t at = start; status == 0 && at < end;) {
+        size_t want = end - at > (off_t)sizeof buffer ? sizeof buffer : (size_t)(end - at);
+        ssize_t got = pread(fd, buffer, want, at);
+        status = got > 0 ? mg_append_whole(out, buffer, (size_t)got) : (errno = got == 0 ? EIO : errno, -1);
+        at += got > 0 ? got : 0;
     }
-    json_t *run = out->bytes ? json_loads(out->bytes, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-    if (run && json_is_object(run))
-        return run;
-    json_decref(run);
-    snprintf(message, sizeof message, "exit status %d: %.*s", WEXITSTATUS(wait_status),
-             (int)strcspn(stderr_line, "\n"), *stderr_line ? stderr_line : "no output");
-    return stub(job, "error", message);
+    if (status == 0)
+        status = mg_append_whole(out, "\n", 1) == 0 && fsync(out) == 0 ? 0 : -1;
+    int code = errno;
+    if (out >= 0)
+        close(out);
+    errno = code;
+    return status;
 }
+
+/* A results file that does not end in '\n' ends in a line whose write did
+ * not finish: its bytes are appended to PATH.partial (nothing is dropped)
+ * and cut off, so the next line does not join them. 0, or -1 with error set. */
+static int set_aside_partial(int fd, const char *path, char *error, size_t error_size)
+{
+    struct stat info;
+    off_t start = last_line_start(fd);
+    if (start < 0 || fstat(fd, &info) != 0) {
+        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    if (start == info.st_size)
+        return 0;
+    char partial[MG_PATH_SIZE + 16];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    if (copy_tail(fd, start, info.st_size, partial) != 0 || ftruncate(fd, start) != 0) {
+        snprintf(error, error_size, "cannot set the unfinished last line of '%s' aside in '%s': %s", path, partial,
+                 strerror(errno));
+        return -1;
+    }
+    fprintf(stderr, "memgrams sweep: '%s' ended in %lld bytes of an unfinished line: moved to '%s'\n", path,
+            (long long)(info.st_size - start), partial);
+    return 0;
+}
+
+/* ---- the plan --------------------------------------------------------------------- */
 
 static int self_path(char *path, size_t path_size)
 {
@@ -450,188 +504,127 @@ static int self_path(char *path, size_t path_size)
     return 0;
 }
 
-/* A child's command line, in buffers of its own. */
-enum { TEXT_FRACTION, TEXT_ORDER, TEXT_SEED, TEXT_REPEAT, TEXT_SCRIPT, TEXT_CORPUS_PATH, TEXT_BYTE_LIMIT,
-       TEXT_ALLOCATOR_LIBRARY, TEXT_COUNT };
-typedef struct child_command {
-    char texts[TEXT_COUNT][4096];
-    char *argv[24];
-} child_command;
-
-static void number_texts(const cell *job, const sweep_plan *plan, child_command *command)
+/* Which side runs the turn-th run of a cell in a pass: the first side
+ * alternates from cell to cell and pass to pass. */
+static int side_of(int turn, uint64_t pass, uint64_t index, int sides)
 {
-    snprintf(command->texts[TEXT_FRACTION], sizeof command->texts[0], "%.17g", job->fraction);
-    snprintf(command->texts[TEXT_ORDER], sizeof command->texts[0], "%d", job->order);
-    snprintf(command->texts[TEXT_SEED], sizeof command->texts[0], "%llu", (unsigned long long)plan->seed);
-    snprintf(command->texts[TEXT_REPEAT], sizeof command->texts[0], "%llu", (unsigned long long)plan->repeat);
+    return (int)(((uint64_t)turn + pass + index) % (uint64_t)sides);
 }
 
-/* `memgrams run` for a registered backend. */
-static void run_arguments(const char *exe, const cell *job, const sweep_plan *plan, child_command *command)
+/* A run's command line in the plan: with --out, `memgrams run ... --output
+ * FILE` judging itself into DIR/cells/ (DIR/against/cells/ for the other
+ * build) or onto stdout; without, the command as the sweep starts it. */
+static int plan_command(const sweep_plan *plan, const char *exe, int against, const mg_run_request *request,
+                        mg_command *command, char *error, size_t error_size)
 {
-    number_texts(job, plan, command);
-    char (*texts)[4096] = command->texts;
-    const char *arguments[] = {exe, "run", "--backend", job->backend, "--corpus", job->corpus,
-                               "--fraction", texts[TEXT_FRACTION], "--order", texts[TEXT_ORDER],
-                               "--allocator", job->allocator, "--seed", texts[TEXT_SEED],
-                               plan->repeat > 1 ? "--repeat" : NULL, texts[TEXT_REPEAT], NULL};
-    memcpy(command->argv, arguments, sizeof arguments);
-}
-
-static int make_folders(const char *path)
-{
-    char partial[4096];
-    snprintf(partial, sizeof partial, "%s", path);
-    for (char *slash = strchr(partial + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        if (mkdir(partial, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *slash = '/';
+    static char output[MG_PATH_SIZE + 512];
+    char corpora[MG_PATH_SIZE], name[512];
+    if (!plan->out_given) {
+        snprintf(corpora, sizeof corpora, "%s/corpora", plan->out);
+        return mg_command_for(exe, request, corpora, command, error, error_size);
     }
-    return mkdir(partial, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* A synth: spec as a file a peer can read: DIR/corpora/<spec>.txt, written
- * the first time a cell needs it (the same bytes the harness reads, so the
- * fraction's byte limit holds for it too). 0, or -1 with error set. */
-static int synth_file(const sweep_plan *plan, const char *spec, char *path, size_t path_size, char *error,
-                      size_t error_size)
-{
-    mg_synth_spec synth;
-    if (mg_synth_parse(spec, &synth, error, error_size) != 0)
-        return -1;
-    char folder[4200];
-    snprintf(folder, sizeof folder, "%s/corpora", plan->out);
-    snprintf(path, path_size, "%s/synth-tokens%llu-seed%llu.txt", folder, (unsigned long long)synth.tokens,
-             (unsigned long long)synth.seed);
-    if (access(path, R_OK) == 0)
-        return 0;
-    if (make_folders(folder) != 0) {
-        snprintf(error, error_size, "cannot make the folder '%s': %s", folder, strerror(errno));
-        return -1;
-    }
-    return mg_synth_write_file(&synth, path, error, error_size);
-}
-
-/* The peer's script under python3, given the resolved corpus file; -1 (error set) if there is none.
- * Peers time their queries once: --repeat is not passed on. */
-static int peer_arguments(const cell *job, const sweep_plan *plan, child_command *command, char *error, size_t error_size)
-{
-    mg_corpus corpus;
-    if (mg_corpus_resolve(job->corpus, job->fraction, &corpus, error, error_size) != 0)
-        return -1;
-    number_texts(job, plan, command);
-    char (*texts)[4096] = command->texts;
-    mg_peer_script(job->backend, texts[TEXT_SCRIPT], sizeof texts[0]);
-    if (mg_synth_is_spec(job->corpus)) {
-        if (synth_file(plan, job->corpus, texts[TEXT_CORPUS_PATH], sizeof texts[0], error, error_size) != 0)
-            return -1;
-    } else {
-        snprintf(texts[TEXT_CORPUS_PATH], sizeof texts[0], "%s", corpus.path);
-    }
-    snprintf(texts[TEXT_BYTE_LIMIT], sizeof texts[0], "%lld",
-             corpus.byte_limit == UINT64_MAX ? -1LL : (long long)corpus.byte_limit);
-    mg_allocator_spec allocator;
-    if (mg_allocator_parse(job->allocator, &allocator, error, error_size) != 0)
-        return -1;
-    mg_allocator_library(&allocator, texts[TEXT_ALLOCATOR_LIBRARY], sizeof texts[0]);
-    const char *arguments[] = {MG_PEER_PYTHON, texts[TEXT_SCRIPT], "--corpus", job->corpus,
-                               "--corpus-path", texts[TEXT_CORPUS_PATH], "--byte-limit", texts[TEXT_BYTE_LIMIT],
-                               "--fraction", texts[TEXT_FRACTION], "--order", texts[TEXT_ORDER],
-                               "--allocator", job->allocator, "--seed", texts[TEXT_SEED],
-                               "--allocator-library", texts[TEXT_ALLOCATOR_LIBRARY], NULL};
-    memcpy(command->argv, arguments, sizeof arguments);
+    mg_cell_file_name(&request->cell, request->pass, name, sizeof name);
+    if (strcmp(plan->out, "-") == 0)
+        snprintf(output, sizeof output, "-");
+    else
+        snprintf(output, sizeof output, "%s/%scells/%s", plan->out, against ? "against/" : "", name);
+    mg_command_judged(exe, request, output, command);
     return 0;
 }
 
-/* The child's command for a cell: 0, or -1 with error set. */
-static int cell_command(const char *exe, const cell *job, const sweep_plan *plan, child_command *command,
-                        char *error, size_t error_size)
+/* A plan is read line by line (GNU parallel, sed -n Np): no word may break one. */
+static int check_words(const mg_command *command, char *error, size_t error_size)
 {
-    if (mg_backend_find(job->backend)) {
-        run_arguments(exe, job, plan, command);
-        return 0;
-    }
-    return peer_arguments(job, plan, command, error, error_size);
+    for (int word = 0; command->argv[word]; word++)
+        if (strpbrk(command->argv[word], "\n\r")) {
+            snprintf(error, error_size, "cannot print a plan line for '%.*s...': it holds a line break",
+                     (int)strcspn(command->argv[word], "\n\r"), command->argv[word]);
+            return -1;
+        }
+    return 0;
 }
 
-static json_t *run_child(const char *exe, const cell *job, const sweep_plan *plan)
+/* word for POSIX sh: bare when it holds only bytes no shell reads as syntax
+ * ('=' only after the first word, where it cannot make an assignment),
+ * otherwise in single quotes with each ' as '\''. */
+static void print_word(const char *word, int first)
 {
-    child_command command; /* ~29 KiB: fine on the main thread's stack */
-    char error[512];
-    if (cell_command(exe, job, plan, &command, error, sizeof error) != 0)
-        return stub(job, "error", error);
-    int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
-        return stub(job, "error", "cannot make pipes for the child");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-    pid_t pid;
-    int spawned = posix_spawn(&pid, command.argv[0], &actions, NULL, command.argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    child_output out = {0}, err = {0};
-    int timed_out = 0, wait_status = 0;
-    if (spawned == 0) {
-        timed_out = collect_output(out_pipe[0], err_pipe[0], (double)plan->timeout_seconds, &out, &err);
-        if (timed_out)
-            kill(pid, SIGKILL);
-        while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR)
-            ;
+    const char *safe = first ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+:,./-"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+:,./-=";
+    if (*word && word[strspn(word, safe)] == '\0') {
+        fputs(word, stdout);
+        return;
     }
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    json_t *run = spawned == 0 ? judge_child(job, wait_status, timed_out, &out, &err)
-                               : stub(job, "error", strerror(spawned));
-    free(out.bytes);
-    free(err.bytes);
-    return run;
+    putchar('\'');
+    for (; *word; word++)
+        if (*word == '\'')
+            fputs("'\\''", stdout);
+        else
+            putchar(*word);
+    putchar('\'');
+}
+
+/* Every run's line (printing when print is set), in the order the sweep
+ * would start them: 0, or -1 with error set at the first that cannot be made. */
+static int plan_lines(const char *exe, const sweep_plan *plan, int print, char *error, size_t error_size)
+{
+    const char *exes[2] = {exe, plan->against};
+    int sides = side_count(plan);
+    static mg_command command; /* ~45 KiB: kept off the stack */
+    for (uint64_t pass = 0; pass < plan->processes; pass++)
+        for (uint64_t index = 0; index < cell_count(plan); index++) {
+            mg_run_request request = mg_run_request_make(cell_at(plan, index), plan->seed, plan->repeat, pass + 1,
+                                                         plan->timeout_seconds);
+            for (int turn = 0; turn < sides; turn++) {
+                int side = side_of(turn, pass, index, sides);
+                if (plan_command(plan, exes[side], side == 1, &request, &command, error, error_size) != 0 ||
+                    check_words(&command, error, error_size) != 0)
+                    return -1;
+                for (int word = 0; print && command.argv[word]; word++) {
+                    if (word)
+                        putchar(' ');
+                    print_word(command.argv[word], word == 0);
+                }
+                if (print)
+                    putchar('\n');
+            }
+        }
+    return 0;
+}
+
+/* The plan, whole or not at all: every line is made once before any is printed. */
+static int print_plan(const char *exe, const sweep_plan *plan)
+{
+    char error[1024];
+    if (plan_lines(exe, plan, 0, error, sizeof error) != 0)
+        return sweep_error(error);
+    plan_lines(exe, plan, 1, error, sizeof error);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return sweep_fail(1, "cannot write the plan to stdout");
+    return 0;
 }
 
 /* ---- the sweep --------------------------------------------------------------------- */
 
-/* Which side runs the turn-th run of a cell in a pass: the first side
- * alternates from cell to cell and pass to pass. */
-static int side_of(int turn, uint64_t pass, int index, int side_count)
-{
-    return (int)(((uint64_t)turn + pass + (uint64_t)index) % (uint64_t)side_count);
-}
+/* Counts of the sweep so far, every one of them 64-bit. */
+typedef struct sweep_tally {
+    uint64_t step, total; /* runs seen, and in all */
+    uint64_t failures;    /* runs that did not end ok */
+    uint64_t unstored;    /* lines that could not be appended */
+    int tty;
+} sweep_tally;
 
-/* Every run's command line, in the order the sweep would start them. */
-static void print_plan(const char *exe, const sweep_plan *plan)
-{
-    const char *exes[2] = {exe, plan->against};
-    int side_count = plan->against[0] ? 2 : 1;
-    for (uint64_t pass = 0; pass < plan->processes; pass++)
-        for (int index = 0; index < cell_count(plan); index++) {
-            cell job = cell_at(plan, index);
-            for (int turn = 0; turn < side_count; turn++) {
-                child_command command; /* ~29 KiB: fine on the main thread's stack */
-                char error[512];
-                const char *side_exe = exes[side_of(turn, pass, index, side_count)];
-                if (cell_command(side_exe, &job, plan, &command, error, sizeof error) != 0) {
-                    printf("# %s: %s\n", job.backend, error);
-                    continue;
-                }
-                for (int word = 0; command.argv[word]; word++)
-                    printf("%s%s", word ? " " : "", command.argv[word]);
-                putchar('\n');
-            }
-        }
-}
-
-static void show_progress(int tty, int done, int total, const cell *job, const char *side, const char *status,
+static void show_progress(const sweep_tally *tally, const mg_cell *job, const char *side, const char *status,
                           double seconds)
 {
-    if (tty)
-        fprintf(stderr, "\r\033[K[%d/%d] %s %s %.4g n=%d %s%s%s%s", done, total, job->backend, job->corpus,
-                job->fraction, job->order, job->allocator, side, status ? ": " : " ...", status ? status : "");
+    if (tally->tty)
+        fprintf(stderr, "\r\033[K[%llu/%llu] %s %s %.4g n=%d %s%s%s%s", (unsigned long long)tally->step,
+                (unsigned long long)tally->total, job->backend, job->corpus, job->fraction, job->order,
+                job->allocator, side, status ? ": " : " ...", status ? status : "");
     else if (status)
-        fprintf(stderr, "[%d/%d] %s %s %.4g n=%d %s%s: %s (%.1f s)\n", done, total, job->backend, job->corpus,
-                job->fraction, job->order, job->allocator, side, status, seconds);
+        fprintf(stderr, "[%llu/%llu] %s %s %.4g n=%d %s%s: %s (%.1f s)\n", (unsigned long long)tally->step,
+                (unsigned long long)tally->total, job->backend, job->corpus, job->fraction, job->order,
+                job->allocator, side, status, seconds);
     fflush(stderr);
 }
 
@@ -651,64 +644,93 @@ typedef struct sweep_side {
     done_set done;     /* runs the results held before this sweep (--resume) */
 } sweep_side;
 
-/* Runs one cell on one side and appends its line, numbered with its pass
- * (check pairs the runs of one pass); 1 if it did not end ok. */
-static int run_one(const sweep_plan *plan, sweep_side *side, const cell *job, uint64_t pass, int step, int total,
-                   int tty)
+/* Waits for the results file's lock: sweeps that share one (make bench's
+ * two lanes) append under it, so a short write is cut back without cutting
+ * another sweep's line, and an unfinished line is never one being written. */
+static void lock_results(int fd)
 {
-    show_progress(tty, step, total, job, side->label, NULL, 0);
+    while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+        ;
+}
+
+/* Appends the run's line whole, under the lock: 0, or -1 with errno set. */
+static int append_line(int fd, json_t *run)
+{
+    lock_results(fd);
+    int status = mg_json_write_line(run, fd), code = errno;
+    flock(fd, LOCK_UN);
+    errno = code;
+    return status;
+}
+
+/* Runs one cell on one side and appends its line, numbered with its pass
+ * (check pairs the runs of one pass). */
+static void run_one(const sweep_plan *plan, sweep_side *side, const mg_run_request *request, sweep_tally *tally)
+{
+    static mg_command command; /* ~45 KiB: kept off the stack */
+    char error[1024], corpora[MG_PATH_SIZE];
+    show_progress(tally, &request->cell, side->label, NULL, 0);
     double started = seconds_now();
-    json_t *run = run_child(side->exe, job, plan);
-    json_object_set_new(run, "pass", json_integer((json_int_t)pass + 1));
+    snprintf(corpora, sizeof corpora, "%s/corpora", plan->out);
+    json_t *run = mg_command_for(side->exe, request, corpora, &command, error, sizeof error) == 0
+                      ? mg_supervise(&command, request)
+                      : mg_supervise_failed(request, error);
     const char *status = json_string_value(json_object_get(run, "status"));
-    if (mg_json_write_line(run, side->results_fd) != 0)
-        fprintf(stderr, "\nmemgrams sweep: cannot append to '%s': %s\n", side->results_path, strerror(errno));
-    show_progress(tty, step, total, job, side->label, status ? status : "?", seconds_now() - started);
-    int failed = !status || strcmp(status, "ok") != 0;
+    if (append_line(side->results_fd, run) != 0) {
+        tally->unstored++;
+        fprintf(stderr, "%smemgrams sweep: cannot append to '%s': %s\n", tally->tty ? "\n" : "", side->results_path,
+                strerror(errno));
+    }
+    show_progress(tally, &request->cell, side->label, status ? status : "?", seconds_now() - started);
+    tally->failures += !status || strcmp(status, "ok") != 0;
     json_decref(run);
-    return failed;
 }
 
 /* Runs every run not done yet, pass by pass (each pass one run of every cell,
  * so the runs of a cell are spread over the sweep's time, not bunched); with
  * two sides, each cell runs on both back to back, the first side alternating,
- * so both sides see the same moments of the machine. Returns the failures. */
-static int run_cells(const sweep_plan *plan, sweep_side *sides, int side_count)
+ * so both sides see the same moments of the machine. */
+static void run_cells(const sweep_plan *plan, sweep_side *sides, sweep_tally *tally)
 {
-    int failures = 0, cells = cell_count(plan), tty = isatty(STDERR_FILENO);
-    int total = cells * (int)plan->processes * side_count, step = 0;
+    int count = side_count(plan);
     for (uint64_t pass = 0; pass < plan->processes; pass++)
-        for (int index = 0; index < cells; index++) {
-            cell job = cell_at(plan, index);
-            char key[1024];
-            cell_key(job.backend, job.corpus, job.fraction, job.order, job.allocator, key, sizeof key);
-            for (int turn = 0; turn < side_count; turn++) {
-                sweep_side *side = &sides[side_of(turn, pass, index, side_count)];
-                if (done_count(&side->done, key) > pass) {
-                    show_progress(tty, ++step, total, &job, side->label, "done before", 0);
-                    continue;
-                }
-                failures += run_one(plan, side, &job, pass, ++step, total, tty);
+        for (uint64_t index = 0; index < cell_count(plan); index++) {
+            mg_run_request request = mg_run_request_make(cell_at(plan, index), plan->seed, plan->repeat, pass + 1,
+                                                         plan->timeout_seconds);
+            char key[8300];
+            done_key(&request.cell, request.seed, request.repeat, key, sizeof key);
+            for (int turn = 0; turn < count; turn++) {
+                sweep_side *side = &sides[side_of(turn, pass, index, count)];
+                tally->step++;
+                if (done_count(&side->done, key) > pass)
+                    show_progress(tally, &request.cell, side->label, "done before", 0);
+                else
+                    run_one(plan, side, &request, tally);
             }
         }
-    if (tty)
+    if (tally->tty)
         fputc('\n', stderr);
-    return failures;
 }
 
-static int open_side(const sweep_plan *plan, sweep_side *side, const char *exe, const char *label, const char *file)
+/* Opens a side's results file for appending, never after an unfinished
+ * line; with --resume, reads the runs done (from done_path). 0 or the exit status. */
+static int open_side(const sweep_plan *plan, sweep_side *side, const char *file, const char *done_path)
 {
-    side->exe = exe;
-    side->label = label;
+    char error[MG_PATH_SIZE + 1024];
     snprintf(side->results_path, sizeof side->results_path, "%s/%s", plan->out, file);
-    if (plan->resume)
-        load_done(side->results_path, &side->done);
-    side->results_fd = open(side->results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (side->results_fd >= 0)
-        return 0;
-    char error[4400];
-    snprintf(error, sizeof error, "cannot open '%s': %s", side->results_path, strerror(errno));
-    return sweep_error(error);
+    side->results_fd = open(side->results_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (side->results_fd < 0) {
+        snprintf(error, sizeof error, "cannot open '%s': %s", side->results_path, strerror(errno));
+        return sweep_fail(1, error);
+    }
+    lock_results(side->results_fd);
+    int set_aside = set_aside_partial(side->results_fd, side->results_path, error, sizeof error);
+    flock(side->results_fd, LOCK_UN);
+    if (set_aside != 0)
+        return sweep_fail(1, error);
+    if (plan->resume && load_done(done_path ? done_path : side->results_path, &side->done, error, sizeof error) != 0)
+        return sweep_error(error);
+    return 0;
 }
 
 static void close_side(sweep_side *side)
@@ -718,37 +740,50 @@ static void close_side(sweep_side *side)
     free_done(&side->done);
 }
 
+static void print_summary(const sweep_plan *plan, const sweep_side *sides, const sweep_tally *tally)
+{
+    char error[MG_PATH_SIZE + 512], stored[128] = "";
+    if (mg_summary_print(sides[0].results_path, stdout, error, sizeof error) != 0)
+        fprintf(stderr, "memgrams sweep: %s\n", error);
+    if (tally->unstored)
+        snprintf(stored, sizeof stored, "; %llu results could not be stored", (unsigned long long)tally->unstored);
+    int two = side_count(plan) == 2;
+    printf("results: %s%s%s (%llu of %llu runs not ok%s)\n", sides[0].results_path, two ? ", against: " : "",
+           two ? sides[1].results_path : "", (unsigned long long)tally->failures, (unsigned long long)tally->total,
+           stored);
+    if (tally->unstored)
+        fprintf(stderr, "memgrams sweep: %llu results could not be stored (see above); --resume --out %s measures "
+                "them again\n", (unsigned long long)tally->unstored, plan->out);
+}
+
 int mg_sweep_main(int argc, char **argv)
 {
+    signal(SIGXFSZ, SIG_IGN); /* past a file-size limit a write fails with EFBIG, and the sweep says so */
     sweep_plan plan;
     int status = parse_plan(argc, argv, &plan);
     if (status)
         return status;
     char exe[4096], error[4400];
     if (self_path(exe, sizeof exe) != 0)
-        return sweep_error("cannot find the memgrams binary (/proc/self/exe)");
-    if (plan.plan_only) {
-        print_plan(exe, &plan);
-        return 0;
-    }
-    if (make_folders(plan.out) != 0) {
+        return sweep_fail(1, "cannot find the memgrams binary (/proc/self/exe)");
+    if (plan.plan_only)
+        return print_plan(exe, &plan);
+    if (mg_make_folders(plan.out) != 0) {
         snprintf(error, sizeof error, "cannot make the folder '%s': %s", plan.out, strerror(errno));
-        return sweep_error(error);
+        return sweep_fail(1, error);
     }
-    sweep_side sides[2] = {{.results_fd = -1}, {.results_fd = -1}};
-    int side_count = plan.against[0] ? 2 : 1;
-    status = open_side(&plan, &sides[0], exe, "", "results.jsonl");
-    if (status == 0 && side_count == 2)
-        status = open_side(&plan, &sides[1], plan.against, " (against)", "against.jsonl");
-    int failures = status ? 0 : run_cells(&plan, sides, side_count);
-    for (int index = 0; index < side_count; index++)
+    sweep_side sides[2] = {{.exe = exe, .label = "", .results_fd = -1},
+                           {.exe = plan.against, .label = " (against)", .results_fd = -1}};
+    status = open_side(&plan, &sides[0], "results.jsonl", plan.out);
+    if (status == 0 && side_count(&plan) == 2)
+        status = open_side(&plan, &sides[1], "against.jsonl", NULL);
+    sweep_tally tally = {.total = run_count(&plan), .tty = isatty(STDERR_FILENO)};
+    if (status == 0)
+        run_cells(&plan, sides, &tally);
+    for (int index = 0; index < side_count(&plan); index++)
         close_side(&sides[index]);
     if (status)
         return status;
-    if (mg_summary_print(sides[0].results_path, stdout, error, sizeof error) != 0)
-        fprintf(stderr, "memgrams sweep: %s\n", error);
-    int runs = cell_count(&plan) * (int)plan.processes * side_count;
-    printf("results: %s%s%s (%d of %d runs not ok)\n", sides[0].results_path, side_count == 2 ? ", against: " : "",
-           side_count == 2 ? sides[1].results_path : "", failures, runs);
-    return failures ? 1 : 0;
+    print_summary(&plan, sides, &tally);
+    return tally.failures || tally.unstored ? 1 : 0;
 }

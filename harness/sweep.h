@@ -2,11 +2,17 @@
  * sweep.h — the matrix: one child process per run.
  *
  * Every (backend, corpus, fraction, order, allocator) cell is a fresh
- * `memgrams run` started with posix_spawn (no shell); its JSON line is
- * appended to DIR/results.jsonl in one write, so an interrupted sweep loses
- * nothing and --resume skips the cells already measured. A child that
- * crashes, is killed or runs out of time is recorded with that status and the
- * sweep goes on. --plan prints the cells' command lines for a job runner.
+ * `memgrams run` started with posix_spawn (no shell) and judged by
+ * supervise.h; its JSON line is appended to DIR/results.jsonl whole, under
+ * the file's lock, so an interrupted sweep loses nothing and sweeps sharing
+ * a folder append whole lines. A line that cannot be stored is counted, and
+ * the sweep says so and exits 1. A results file that ends in an unfinished
+ * line has it set aside in results.jsonl.partial before anything is
+ * appended. --resume reads the runs done with the one reader
+ * (results_file.h: DIR/results.jsonl and DIR/cells/) and measures again what
+ * did not end ok or oom with the plan's seed and repeat. --plan prints every
+ * run's command line quoted for sh; with --out DIR each line judges itself
+ * into DIR/cells/ (docs/parallel.md).
  */
 #ifndef MG_SWEEP_H
 #define MG_SWEEP_H
