@@ -468,9 +468,27 @@ static int copy_tail(int fd, off_t start, off_t end, const char *path)
     return status;
 }
 
+/* Is the last line, from start to end, whole JSON that lacks only its '\n'
+ * (as the reader takes it)? */
+static int whole_without_newline(int fd, off_t start, off_t end)
+{
+    enum { LINE_MOST = 64 << 20 };
+    if (end - start > LINE_MOST)
+        return 0;
+    char *line = malloc((size_t)(end - start));
+    json_t *object = line && pread(fd, line, (size_t)(end - start), start) == end - start
+                         ? json_loadb(line, (size_t)(end - start), 0, NULL)
+                         : NULL;
+    int whole = json_is_object(object);
+    json_decref(object);
+    free(line);
+    return whole;
+}
+
 /* A results file that does not end in '\n' ends in a line whose write did
  * not finish: its bytes are appended to PATH.partial (nothing is dropped)
- * and cut off, so the next line does not join them. 0, or -1 with error set. */
+ * and cut off, so the next line does not join them. A last line that is
+ * whole JSON only lacks its newline, which is added. 0, or -1 with error set. */
 static int set_aside_partial(int fd, const char *path, char *error, size_t error_size)
 {
     struct stat info;
@@ -481,6 +499,12 @@ static int set_aside_partial(int fd, const char *path, char *error, size_t error
     }
     if (start == info.st_size)
         return 0;
+    if (whole_without_newline(fd, start, info.st_size)) {
+        if (mg_append_whole(fd, "\n", 1) == 0)
+            return 0;
+        snprintf(error, error_size, "cannot end the last line of '%s': %s", path, strerror(errno));
+        return -1;
+    }
     char partial[MG_PATH_SIZE + 16];
     snprintf(partial, sizeof partial, "%s.partial", path);
     if (copy_tail(fd, start, info.st_size, partial) != 0 || ftruncate(fd, start) != 0) {

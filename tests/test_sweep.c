@@ -206,6 +206,23 @@ Test(sweep, resume_sets_a_cut_short_last_line_aside)
     remove_folder(out);
 }
 
+Test(sweep, a_whole_last_line_without_its_newline_is_kept)
+{
+    char *out = temp_folder(), *results = path_in(out, "results.jsonl"), *line = sweep_one_cell(out);
+    line[strlen(line) - 1] = '\0';
+    write_text(results, line);
+    command_result resumed = resume_two_cells(out);
+    cr_expect_eq(resumed.exit_code, 0, "%s", resumed.err);
+    mg_results runs = read_runs(results);
+    cr_expect_eq(runs.count, 2, "%zu runs after the resume", runs.count);
+    mg_results_free(&runs);
+    char *partial = path_in(out, "results.jsonl.partial");
+    cr_expect_neq(access(partial, F_OK), 0, "a whole line was set aside");
+    free(partial), free(line), free(results);
+    command_result_free(&resumed);
+    remove_folder(out);
+}
+
 Test(sweep, resume_refuses_a_bad_line_in_the_middle)
 {
     char *out = temp_folder(), *results = path_in(out, "results.jsonl"), *line = sweep_one_cell(out);
@@ -501,6 +518,15 @@ Test(sweep, a_plan_refuses_a_word_with_a_line_break)
     command_result_free(&result);
 }
 
+/* Lines of text that start with prefix. */
+static int rows_of(const char *text, const char *prefix)
+{
+    int rows = 0;
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        rows += strncmp(line, prefix, strlen(prefix)) == 0;
+    return rows;
+}
+
 Test(sweep, a_plan_runs_under_gnu_parallel_into_one_file_per_run)
 {
     if (access("/usr/bin/parallel", X_OK) != 0)
@@ -525,6 +551,12 @@ Test(sweep, a_plan_runs_under_gnu_parallel_into_one_file_per_run)
     }
     cr_expect(passes[1] == 4 && passes[2] == 4, "passes: %zu and %zu", passes[1], passes[2]);
     mg_results_free(&runs);
+    const char *report_args[] = {"report", out, NULL};
+    command_result report = memgrams(report_args, NULL);
+    cr_expect_eq(report.exit_code, 0, "%s", report.err);
+    cr_expect_eq(rows_of(report.out, "naive_hash "), 4, "report: %s", report.out);
+    cr_expect_eq(rows_of(report.out, "trie "), 4, "report: %s", report.out);
+    command_result_free(&report);
     /* a sweep resumed on the folder finds every run done */
     const char *resume_args[] = {"sweep", "--backends", "naive_hash,trie", "--corpora", "synth:tokens=2000",
                                  "--orders", "1,2", "--processes", "2", "--resume", "--out", out, NULL};
