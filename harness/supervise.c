@@ -4,6 +4,7 @@
 #include "atomic_file.h"
 #include "backend.h"
 #include "corpus.h"
+#include "message.h"
 #include "options.h"
 #include "peers.h"
 #include "results.h"
@@ -44,7 +45,8 @@ int mg_runnable_check(const char *name, char *error, size_t error_size)
         return 0;
     mg_backend_names_line(names, sizeof names);
     mg_peer_names_line(peers, sizeof peers);
-    snprintf(error, error_size, "unknown backend '%s' (valid: %s; peers: %s)", name, names, peers[0] ? peers : "none");
+    snprintf(error, error_size, "unknown backend '%s' (valid: %s; peers: %s)", mg_show(name).text, names,
+             peers[0] ? peers : "none");
     return -1;
 }
 
@@ -102,7 +104,7 @@ static int synth_file(const char *folder, const char *spec, char *path, size_t p
     if (access(path, R_OK) == 0)
         return 0;
     if (mg_make_folders(folder) != 0) {
-        snprintf(error, error_size, "cannot make the folder '%s': %s", folder, strerror(errno));
+        snprintf(error, error_size, "cannot make the folder '%s': %s", mg_show(folder).text, strerror(errno));
         return -1;
     }
     return mg_synth_write_file(&synth, path, error, error_size);
@@ -347,17 +349,14 @@ static json_t *stub(const mg_run_request *request, const char *status, const cha
     return mg_result_stub_json(&request->cell, request->seed, request->repeat, status, message);
 }
 
-/* The first line of what the child said on stderr, as printable ASCII (a
- * JSON string must be UTF-8; a child's bytes need not be); "" if none. */
-static void stderr_line(const child_end *end, char *line, size_t line_size)
+/* The first line of what the child said on stderr, as a message shows a
+ * value (a JSON string must be UTF-8; a child's bytes need not be); "" if none. */
+static mg_shown stderr_line(const child_end *end)
 {
     const char *text = end->err.bytes ? end->err.bytes : "";
-    size_t length = strcspn(text, "\n"), kept = 0;
-    for (size_t index = 0; index < length && kept + 1 < line_size; index++) {
-        unsigned char byte = (unsigned char)text[index];
-        line[kept++] = byte >= 0x20 && byte < 0x7f ? (char)byte : '?';
-    }
-    line[kept] = '\0';
+    char line[MG_SHOWN_MAX];
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(text, "\n"), text);
+    return mg_show(line);
 }
 
 static json_t *judge_signal(const mg_run_request *request, const child_end *end, const char *said)
@@ -375,8 +374,9 @@ static json_t *judge_signal(const mg_run_request *request, const child_end *end,
 /* What a finished child leaves: its own run object, or a stub saying why there is none. */
 static json_t *judge(const mg_run_request *request, const child_end *end)
 {
-    char said[512], message[1024];
-    stderr_line(end, said, sizeof said);
+    char message[1024];
+    mg_shown shown = stderr_line(end);
+    const char *said = shown.text;
     if (end->spawn_error) {
         snprintf(message, sizeof message, "cannot start the run: %s", strerror(end->spawn_error));
         return stub(request, "error", message);
@@ -506,7 +506,7 @@ static int parse_judged(int argc, char **argv, judged_run *run, char *error, siz
             return -1;
     mg_corpus corpus;
     if (optind < argc)
-        snprintf(error, error_size, "unexpected argument '%s'", argv[optind]);
+        snprintf(error, error_size, "unexpected argument '%s'", mg_show(argv[optind]).text);
     else if (!run->output)
         snprintf(error, error_size, "--timeout and --pass need --output FILE (or - for stdout)");
     else if (!run->cell.backend)
@@ -531,14 +531,14 @@ static int write_line(const char *output, json_t *run, char *error, size_t error
     const char *slash = strrchr(output, '/');
     snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - output) : 0, output);
     if (folder[0] && mg_make_folders(folder) != 0) {
-        snprintf(error, error_size, "cannot make the folder '%s': %s", folder, strerror(errno));
+        snprintf(error, error_size, "cannot make the folder '%s': %s", mg_show(folder).text, strerror(errno));
         return -1;
     }
     mg_atomic_file file;
     if (mg_atomic_begin(&file, output, error, error_size) != 0)
         return -1;
     if (json_dumpf(run, file.file, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || fputc('\n', file.file) == EOF) {
-        snprintf(error, error_size, "cannot write '%s': %s", output, strerror(errno ? errno : EIO));
+        snprintf(error, error_size, "cannot write '%s': %s", mg_show(output).text, strerror(errno ? errno : EIO));
         mg_atomic_abandon(&file);
         return -1;
     }

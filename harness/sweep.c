@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "cell.h"
 #include "corpus.h"
+#include "message.h"
 #include "options.h"
 #include "results.h"
 #include "results_file.h"
@@ -115,7 +116,8 @@ static int check_texts(const char *what, const char *const *texts, int count, ch
 {
     for (int index = 0; index < count; index++)
         if (!mg_result_text_valid(texts[index])) {
-            snprintf(error, error_size, "%s '%s' is not UTF-8 text, which the run JSON needs", what, texts[index]);
+            snprintf(error, error_size, "%s '%s' is not UTF-8 text, which the run JSON needs", what,
+                     mg_show(texts[index]).text);
             return -1;
         }
     return 0;
@@ -225,7 +227,8 @@ static int apply_option(int code, char *value, sweep_plan *plan, char *error, si
         return mg_parse_bounded(value, "processes", PROCESSES_MAX, &plan->processes, error, error_size);
     case OPT_AGAINST:
         if (access(value, X_OK) != 0) {
-            snprintf(error, error_size, "--against '%s' is not an executable memgrams: %s", value, strerror(errno));
+            snprintf(error, error_size, "--against '%s' is not an executable memgrams: %s", mg_show(value).text,
+                     strerror(errno));
             return -1;
         }
         snprintf(plan->against, sizeof plan->against, "%s", value);
@@ -297,7 +300,7 @@ static int check_plan(const sweep_plan *plan, char *error, size_t error_size)
     for (int index = 0; plan->against[0] && index < plan->backend_count; index++)
         if (!mg_backend_find(plan->backends[index])) {
             snprintf(error, error_size, "--against compares two memgrams builds; '%s' is a peer script",
-                     plan->backends[index]);
+                     mg_show(plan->backends[index]).text);
             return -1;
         }
     if (check_texts("corpus", plan->corpora, plan->corpus_count, error, error_size) != 0 ||
@@ -319,7 +322,7 @@ static int parse_plan(int argc, char **argv, sweep_plan *plan)
             return sweep_error(error);
     }
     if (optind < argc) {
-        snprintf(error, sizeof error, "unexpected argument '%s'", argv[optind]);
+        snprintf(error, sizeof error, "unexpected argument '%s'", mg_show(argv[optind]).text);
         return sweep_error(error);
     }
     if (check_plan(plan, error, sizeof error) != 0)
@@ -391,7 +394,7 @@ static int load_done(const char *path, done_set *done, char *error, size_t error
         status = add_done(done, results.objects[index]);
     mg_results_free(&results);
     if (status != 0) {
-        snprintf(error, error_size, "out of memory reading '%s'", path);
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " reading '%s'", mg_show(path).text);
         return -1;
     }
     qsort(done->keys, done->count, sizeof *done->keys, by_text);
@@ -494,7 +497,7 @@ static int set_aside_partial(int fd, const char *path, char *error, size_t error
     struct stat info;
     off_t start = last_line_start(fd);
     if (start < 0 || fstat(fd, &info) != 0) {
-        snprintf(error, error_size, "cannot read '%s': %s", path, strerror(errno));
+        snprintf(error, error_size, "cannot read '%s': %s", mg_show(path).text, strerror(errno));
         return -1;
     }
     if (start == info.st_size)
@@ -502,18 +505,19 @@ static int set_aside_partial(int fd, const char *path, char *error, size_t error
     if (whole_without_newline(fd, start, info.st_size)) {
         if (mg_append_whole(fd, "\n", 1) == 0)
             return 0;
-        snprintf(error, error_size, "cannot end the last line of '%s': %s", path, strerror(errno));
+        snprintf(error, error_size, "cannot end the last line of '%s': %s", mg_show(path).text, strerror(errno));
         return -1;
     }
     char partial[MG_PATH_SIZE + 16];
     snprintf(partial, sizeof partial, "%s.partial", path);
     if (copy_tail(fd, start, info.st_size, partial) != 0 || ftruncate(fd, start) != 0) {
-        snprintf(error, error_size, "cannot set the unfinished last line of '%s' aside in '%s': %s", path, partial,
+        snprintf(error, error_size, "cannot set the unfinished last line of '%s' aside in '%s': %s", mg_show(path).text,
+                 mg_show(partial).text,
                  strerror(errno));
         return -1;
     }
-    fprintf(stderr, "memgrams sweep: '%s' ended in %lld bytes of an unfinished line: moved to '%s'\n", path,
-            (long long)(info.st_size - start), partial);
+    fprintf(stderr, "memgrams sweep: '%s' ended in %lld bytes of an unfinished line: moved to '%s'\n",
+            mg_show(path).text, (long long)(info.st_size - start), mg_show(partial).text);
     return 0;
 }
 
@@ -561,8 +565,8 @@ static int check_words(const mg_command *command, char *error, size_t error_size
 {
     for (int word = 0; command->argv[word]; word++)
         if (strpbrk(command->argv[word], "\n\r")) {
-            snprintf(error, error_size, "cannot print a plan line for '%.*s...': it holds a line break",
-                     (int)strcspn(command->argv[word], "\n\r"), command->argv[word]);
+            snprintf(error, error_size, "cannot print a plan line with '%s': it holds a line break",
+                     mg_show(command->argv[word]).text);
             return -1;
         }
     return 0;
@@ -624,7 +628,7 @@ static int print_plan(const char *exe, const sweep_plan *plan)
         return sweep_error(error);
     plan_lines(exe, plan, 1, error, sizeof error);
     if (fflush(stdout) != 0 || ferror(stdout))
-        return sweep_fail(1, "cannot write the plan to stdout");
+        return mg_output_failed("sweep", errno ? errno : EIO);
     return 0;
 }
 
@@ -702,7 +706,8 @@ static void run_one(const sweep_plan *plan, sweep_side *side, const mg_run_reque
     const char *status = json_string_value(json_object_get(run, "status"));
     if (append_line(side->results_fd, run) != 0) {
         tally->unstored++;
-        fprintf(stderr, "%smemgrams sweep: cannot append to '%s': %s\n", tally->tty ? "\n" : "", side->results_path,
+        fprintf(stderr, "%smemgrams sweep: cannot append to '%s': %s\n", tally->tty ? "\n" : "",
+                mg_show(side->results_path).text,
                 strerror(errno));
     }
     show_progress(tally, &request->cell, side->label, status ? status : "?", seconds_now() - started);
@@ -744,7 +749,7 @@ static int open_side(const sweep_plan *plan, sweep_side *side, const char *file,
     snprintf(side->results_path, sizeof side->results_path, "%s/%s", plan->out, file);
     side->results_fd = open(side->results_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (side->results_fd < 0) {
-        snprintf(error, sizeof error, "cannot open '%s': %s", side->results_path, strerror(errno));
+        snprintf(error, sizeof error, "cannot open '%s': %s", mg_show(side->results_path).text, strerror(errno));
         return sweep_fail(1, error);
     }
     lock_results(side->results_fd);
@@ -793,7 +798,7 @@ int mg_sweep_main(int argc, char **argv)
     if (plan.plan_only)
         return print_plan(exe, &plan);
     if (mg_make_folders(plan.out) != 0) {
-        snprintf(error, sizeof error, "cannot make the folder '%s': %s", plan.out, strerror(errno));
+        snprintf(error, sizeof error, "cannot make the folder '%s': %s", mg_show(plan.out).text, strerror(errno));
         return sweep_fail(1, error);
     }
     sweep_side sides[2] = {{.exe = exe, .label = "", .results_fd = -1},
