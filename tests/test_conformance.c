@@ -4,10 +4,11 @@
  * Zipf-like text and on hostile corpora. MEMGRAMS_CONFORMANCE_BACKENDS=a,b
  * narrows the run to the backends named (while working on one).
  *
- * The reference is written here and shares nothing with harness/tokenize.c,
- * harness/dump.c or mg_token_compare: it splits the corpus bytes into lines
- * and words itself, counts every n-gram ("sort | uniq -c"), and renders the
- * expected dump lines "gram\tcount" sorted bytewise (LC_ALL=C).
+ * The reference is written here (its token order in tests/token_order.c) and
+ * shares nothing with harness/tokenize.c, harness/dump.c or mg_token_compare:
+ * it splits the corpus bytes into lines and words itself, counts every
+ * n-gram ("sort | uniq -c"), and renders the expected dump lines
+ * "gram\tcount" sorted bytewise (LC_ALL=C).
  *
  * One Test per property and corpus (suite = property, name = corpus); each
  * loops over backends x orders and names the backend, order and corpus in
@@ -15,6 +16,7 @@
  * their number.
  */
 #include "support.h"
+#include "token_order.h"
 
 #include "backend.h"
 #include "dump.h"
@@ -193,32 +195,9 @@ typedef struct reference {
     uint64_t words;         /* words in the corpus */
 } reference;
 
-/* Start < end < words; words by unsigned bytes, a prefix first. */
-static int ref_token_compare(const mg_token *a, const mg_token *b)
-{
-    if (a->bytes == NULL || b->bytes == NULL) {
-        if (a->bytes == NULL && b->bytes == NULL)
-            return (a->len > b->len) - (a->len < b->len);
-        return a->bytes == NULL ? -1 : 1;
-    }
-    size_t shorter = a->len < b->len ? a->len : b->len;
-    int order = shorter ? memcmp(a->bytes, b->bytes, shorter) : 0;
-    return order ? order : (a->len > b->len) - (a->len < b->len);
-}
-
-static int ref_tokens_compare(const mg_token *a, const mg_token *b, int count)
-{
-    for (int k = 0; k < count; k++) {
-        int order = ref_token_compare(&a[k], &b[k]);
-        if (order)
-            return order;
-    }
-    return 0;
-}
-
 static int ref_gram_compare(const void *left, const void *right)
 {
-    return ref_tokens_compare(((const rgram *)left)->tokens, ((const rgram *)right)->tokens, MG_ORDER_MAX);
+    return mgt_tokens_compare(((const rgram *)left)->tokens, ((const rgram *)right)->tokens, MG_ORDER_MAX);
 }
 
 static bool is_separator(unsigned char byte)
@@ -312,7 +291,7 @@ static void reference_context_range(const reference *ref, const mg_token *contex
     size_t low = 0, high = ref->count;
     while (low < high) {
         size_t middle = low + (high - low) / 2;
-        if (ref_tokens_compare(ref->grams[middle].tokens, context, length) < 0)
+        if (mgt_tokens_compare(ref->grams[middle].tokens, context, length) < 0)
             low = middle + 1;
         else
             high = middle;
@@ -321,7 +300,7 @@ static void reference_context_range(const reference *ref, const mg_token *contex
     high = ref->count;
     while (low < high) {
         size_t middle = low + (high - low) / 2;
-        if (ref_tokens_compare(ref->grams[middle].tokens, context, length) <= 0)
+        if (mgt_tokens_compare(ref->grams[middle].tokens, context, length) <= 0)
             low = middle + 1;
         else
             high = middle;
@@ -338,7 +317,7 @@ static void reference_sizes(const reference *ref, uint64_t min_count, uint64_t *
         if (ref->grams[k].count < min_count)
             continue;
         (*ngrams)++;
-        if (!previous || ref_tokens_compare(previous->tokens, ref->grams[k].tokens, ref->order - 1) != 0)
+        if (!previous || mgt_tokens_compare(previous->tokens, ref->grams[k].tokens, ref->order - 1) != 0)
             (*contexts)++;
         previous = &ref->grams[k];
     }
@@ -663,7 +642,7 @@ typedef struct pair {
 static int pair_compare(const void *left, const void *right)
 {
     const pair *a = left, *b = right;
-    int order = ref_token_compare(&a->token, &b->token);
+    int order = mgt_token_compare(&a->token, &b->token);
     return order ? order : (a->count > b->count) - (a->count < b->count);
 }
 
@@ -708,11 +687,11 @@ static void successors_expect(const mg_backend *backend, void *table, const refe
     pair *got = gathered_pairs(&all);
     bool same = status == 0 && all.count == want_count;
     for (size_t k = 0; same && k < want_count; k++)
-        same = ref_token_compare(&got[k].token, &want[k].token) == 0 && got[k].count == want[k].count;
+        same = mgt_token_compare(&got[k].token, &want[k].token) == 0 && got[k].count == want[k].count;
     if (!same && seen->count++ < MAX_SHOWN) {
         char text[300], got_first[240] = "-", want_first[240] = "-";
         size_t k = 0;
-        while (k < all.count && k < want_count && ref_token_compare(&got[k].token, &want[k].token) == 0 &&
+        while (k < all.count && k < want_count && mgt_token_compare(&got[k].token, &want[k].token) == 0 &&
                got[k].count == want[k].count)
             k++;
         if (k < all.count)
@@ -743,11 +722,11 @@ static void check_successors(const mg_backend *backend, void *table, const refer
     } else {
         size_t contexts = 0;
         for (size_t k = 0; k < ref->count; k++)
-            if (k == 0 || ref_tokens_compare(ref->grams[k - 1].tokens, ref->grams[k].tokens, length) != 0)
+            if (k == 0 || mgt_tokens_compare(ref->grams[k - 1].tokens, ref->grams[k].tokens, length) != 0)
                 contexts++;
         size_t stride = contexts > 4000 ? contexts / 4000 : 1, seen_contexts = 0;
         for (size_t k = 0; k < ref->count; k++) {
-            if (k && ref_tokens_compare(ref->grams[k - 1].tokens, ref->grams[k].tokens, length) == 0)
+            if (k && mgt_tokens_compare(ref->grams[k - 1].tokens, ref->grams[k].tokens, length) == 0)
                 continue;
             const mg_token *present = ref->grams[k].tokens;
             successors_expect(backend, table, ref, min_count, present, &seen, "a trained context");
