@@ -11,7 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define READ_BUFFER_SIZE ((size_t)1 << 20)
+#else
+#define READ_BUFFER_SIZE ((size_t)64) /* the fuzz build: words of a fuzz input cross refills */
+#endif
 
 enum { SCAN_WORD = 1, SCAN_LINE_END = 0, SCAN_ERROR = MG_READ_ERROR, SCAN_NO_MEMORY = MG_READ_NO_MEMORY };
 

@@ -21,7 +21,14 @@
 
 #include <stdint.h>
 
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define MG_TOKEN_MAX ((uint32_t)64 << 20) /* longest word accepted: 64 MiB */
+#define MG_SLOT_PREFAULT ((size_t)64 << 10)
+#else
+/* The fuzz build (meson -Dfuzz=true): a limit a fuzz input of a few KiB passes. */
+#define MG_TOKEN_MAX ((uint32_t)1 << 10)
+#define MG_SLOT_PREFAULT ((size_t)MG_TOKEN_MAX)
+#endif
 
 typedef struct mg_reader mg_reader;
 
@@ -51,7 +58,6 @@ int mg_reader_rewind(mg_reader *reader);
 
 /* Touch the read buffer and the first MG_SLOT_PREFAULT bytes of each token
  * slot, so reading ordinary text adds nothing to RSS after a baseline. */
-#define MG_SLOT_PREFAULT ((size_t)64 << 10)
 void mg_reader_prefault(mg_reader *reader);
 /* Give back what slots grew by beyond the prefaulted part (for huge words). */
 void mg_reader_release_pages(mg_reader *reader);
