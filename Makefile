@@ -1,6 +1,8 @@
 # memgrams — a thin front over meson + ninja.
 #   make          build build/memgrams
-#   make test     every test: release build, then a werror ASan+UBSan build
+#   make test     every test: release build, then a werror ASan+UBSan build, then the
+#                 fuzz targets replaying their seed corpora
+#   make fuzz     each libFuzzer target for FUZZ_SECONDS (default 60) in build-fuzz/
 #   make bench    fetch the corpora, sweep the default matrix, print the summary
 #   make microbench  Google Benchmark timings per operation of every backend
 #   make regress  a small sweep checked against results/baseline.jsonl (memgrams check)
@@ -10,9 +12,10 @@
 
 BUILD      ?= build
 SANITIZED  ?= build-sanitize
+FUZZ       ?= build-fuzz
 MESON_SETUP = meson setup --reconfigure
 
-.PHONY: all deps test bench microbench regress regress-speed baseline clean
+.PHONY: all deps test fuzz bench microbench regress regress-speed baseline clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -26,9 +29,24 @@ $(BUILD)/build.ninja:
 $(SANITIZED)/build.ninja:
 	meson setup $(SANITIZED) -Dbuildtype=debugoptimized -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 
-test: all $(SANITIZED)/build.ninja
+# The libFuzzer targets of tests/fuzz: clang, ASan+UBSan, coverage on every
+# object (meson -Dfuzz=true); only the targets are built (scripts/fuzz).
+$(FUZZ)/build.ninja:
+	CC=clang CXX=clang++ meson setup $(FUZZ) -Dfuzz=true -Dtests=disabled -Dbuildtype=debugoptimized \
+	    -Db_sanitize=address,undefined -Db_lundef=false
+
+test: all $(SANITIZED)/build.ninja $(FUZZ)/build.ninja
 	ninja -C $(SANITIZED)
-	tests/run $(BUILD) $(SANITIZED)
+	tests/run $(BUILD) $(SANITIZED) $(FUZZ)
+
+# Each target fuzzes for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/,
+# copied into $(FUZZ)/fuzz/TARGET/corpus); exit 1 if one finds a crash, a leak,
+# a timeout or a failed invariant, its input left in $(FUZZ)/fuzz/TARGET/
+# (docs/fuzzing.md). FUZZ_TARGETS narrows the run, e.g. FUZZ_TARGETS=fuzz_backends.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps $(FUZZ)/build.ninja
+	scripts/fuzz $(FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The default matrix (scripts/bench): every registered backend over gcide
 # fractions 1/32, 1/8 and 1/2 under jemalloc and fortunes; every backend on gcide
@@ -89,4 +107,4 @@ baseline: all
 	mv results/baseline.jsonl.tmp results/baseline.jsonl
 
 clean:
-	rm -rf $(BUILD) $(SANITIZED)
+	rm -rf $(BUILD) $(SANITIZED) $(FUZZ)
