@@ -184,14 +184,18 @@ static void expect_count(const table_case *tc, const gram_list *want, const mg_t
                tc->stage, kind, got, expected);
 }
 
-/* count() of every gram and of near misses around it. */
+/* count() of every gram, and of near misses around NEAR_MISS_GRAMS of them. */
+#define NEAR_MISS_GRAMS 256
 static void expect_counts(const table_case *tc, const gram_list *want)
 {
     unsigned char *grown = malloc(MG_TOKEN_MAX + 1);
     FUZZ_CHECK(grown, "out of memory");
+    size_t stride = want->count > NEAR_MISS_GRAMS ? want->count / NEAR_MISS_GRAMS : 1;
     for (size_t index = 0; index < want->count; index++) {
         const mg_token *gram = want->grams[index].tokens;
         expect_count(tc, want, gram, "a gram");
+        if (index % stride)
+            continue;
         mg_token query[MG_ORDER_MAX];
         for (int position = 0; position < tc->order; position++) {
             const mg_token *token = &gram[position];
