@@ -3,17 +3,20 @@
  * trained on the fuzz input as a corpus, checked against the grams the
  * reader gives (counted here) and against each other.
  *
- * The first byte picks the order (1 + byte % 5) and the prune threshold
- * (1 + byte / 5 % 4); the rest is the corpus. For each backend: train
- * (mg_train), finalize, then
+ * The first byte picks the order (1 + byte % 5), the prune threshold
+ * (1 + byte / 5 % 4) and whether prune comes before finalize (byte / 20 %
+ * 2); the rest is the corpus. For each backend: train (mg_train), then
+ * finalize and prune in that order or the other, and
  *  - foreach visits exactly the counted grams with their counts, and the
  *    dump (harness/dump.c) is byte-equal to the first backend's;
  *  - count() of every gram is its count, and of near misses (a word cut by
- *    a byte or grown by one, the gram reversed) what the counted grams say;
+ *    a byte or grown by one, the gram reversed) what the counted grams say,
+ *    also before finalize;
  *  - successors() of every context visits exactly its grams;
  *  - sizes() gives the distinct grams and contexts;
  *  - prune(threshold) drops the grams below it and keeps the others with
- *    their counts, and the same checks hold after it;
+ *    their counts (a second prune drops none), and the same checks hold
+ *    after it;
  *  - destroy gives back every byte requested through mem.h.
  * A word over the reader's limit ends training early, the same for all.
  */
@@ -303,34 +306,63 @@ static void expect_table(const table_case *tc, const gram_list *want)
 
 /* ---- the target ---------------------------------------------------------------- */
 
+/* What the first byte of an input picks. */
+typedef struct plan {
+    int order;
+    uint64_t threshold; /* prune(threshold) */
+    bool prune_first;   /* prune before finalize rather than after */
+} plan;
+
 typedef struct first_dumps {
     const char *name;
     char *finalized, *pruned;
     size_t finalized_length, pruned_length;
 } first_dumps;
 
-static void fuzz_backend(const mg_backend *backend, const char *path, int order, uint64_t threshold,
-                         const gram_list *all, const gram_list *kept, first_dumps *dumps)
+/* prune drops the grams below the threshold; a second prune drops none. */
+static void expect_prune(const table_case *tc, uint64_t threshold, const gram_list *all, const gram_list *kept)
+{
+    uint64_t dropped = tc->backend->prune(tc->table, threshold);
+    FUZZ_CHECK(dropped == all->count - kept->count, "%s, %s: prune(%" PRIu64 ") dropped %" PRIu64 ", expected %zu",
+               tc->backend->name, tc->stage, threshold, dropped, all->count - kept->count);
+    dropped = tc->backend->prune(tc->table, threshold);
+    FUZZ_CHECK(dropped == 0, "%s, %s: prune(%" PRIu64 ") again dropped %" PRIu64, tc->backend->name, tc->stage,
+               threshold, dropped);
+}
+
+static void expect_finalize(table_case *tc, const char *stage)
+{
+    int status = tc->backend->finalize(tc->table);
+    FUZZ_CHECK(status == MG_OK, "%s, %s: finalize returned %d", tc->backend->name, tc->stage, status);
+    tc->stage = stage;
+}
+
+static void fuzz_backend(const mg_backend *backend, const char *path, const plan *plan, const gram_list *all,
+                         const gram_list *kept, first_dumps *dumps)
 {
     mg_mem_counters before, after;
     mg_mem_read(&before);
-    table_case tc = {backend, backend->create(order), order, "finalized"};
-    FUZZ_CHECK(tc.table, "%s: create(%d) returned NULL", backend->name, order);
+    table_case tc = {backend, backend->create(plan->order), plan->order, "trained"};
+    FUZZ_CHECK(tc.table, "%s: create(%d) returned NULL", backend->name, plan->order);
     char error[256];
-    mg_reader *reader = mg_reader_open(path, UINT64_MAX, order, error, sizeof error);
+    mg_reader *reader = mg_reader_open(path, UINT64_MAX, plan->order, error, sizeof error);
     FUZZ_CHECK(reader, "mg_reader_open: %s", error);
     int trained = mg_train(backend, tc.table, reader);
     mg_reader_close(reader);
     FUZZ_CHECK(trained == MG_OK || trained == 1, "%s: mg_train returned %d", backend->name, trained);
-    int finalized = backend->finalize(tc.table);
-    FUZZ_CHECK(finalized == MG_OK, "%s: finalize returned %d", backend->name, finalized);
-    expect_table(&tc, all);
-    expect_dump(&tc, &dumps->finalized, &dumps->finalized_length, dumps->name);
-
-    uint64_t dropped = backend->prune(tc.table, threshold);
-    tc.stage = "pruned";
-    FUZZ_CHECK(dropped == all->count - kept->count, "%s: prune(%" PRIu64 ") dropped %" PRIu64 ", expected %zu",
-               backend->name, threshold, dropped, all->count - kept->count);
+    if (plan->prune_first) {
+        expect_counts(&tc, all); /* count() is valid before finalize, foreach and sizes are not said to be */
+        expect_prune(&tc, plan->threshold, all, kept);
+        tc.stage = "pruned before finalize";
+        expect_counts(&tc, kept);
+        expect_finalize(&tc, "finalized after prune");
+    } else {
+        expect_finalize(&tc, "finalized");
+        expect_table(&tc, all);
+        expect_dump(&tc, &dumps->finalized, &dumps->finalized_length, dumps->name);
+        expect_prune(&tc, plan->threshold, all, kept);
+        tc.stage = "pruned after finalize";
+    }
     expect_table(&tc, kept);
     expect_dump(&tc, &dumps->pruned, &dumps->pruned_length, dumps->name);
 
@@ -346,18 +378,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    int order = 1 + data[0] % MG_ORDER_MAX;
-    uint64_t threshold = 1 + (uint64_t)(data[0] / MG_ORDER_MAX % 4);
+    plan plan = {1 + data[0] % MG_ORDER_MAX, 1 + (uint64_t)(data[0] / MG_ORDER_MAX % 4),
+                 data[0] / (MG_ORDER_MAX * 4) % 2 == 1};
     fuzz_file file;
     fuzz_file_open(&file, data + 1, size - 1);
-    gram_list all = {.order = order}, kept;
-    count_corpus(file.path, order, &all);
-    list_filtered(&all, threshold, &kept);
+    gram_list all = {.order = plan.order}, kept;
+    count_corpus(file.path, plan.order, &all);
+    list_filtered(&all, plan.threshold, &kept);
     first_dumps dumps = {0};
     for (const mg_backend *const *backend = mg_backends; *backend; backend++) {
         if (!dumps.name)
             dumps.name = (*backend)->name;
-        fuzz_backend(*backend, file.path, order, threshold, &all, &kept, &dumps);
+        fuzz_backend(*backend, file.path, &plan, &all, &kept, &dumps);
     }
     free(dumps.finalized);
     free(dumps.pruned);
