@@ -4,10 +4,11 @@
  *
  * Each input is read at every order 1..5 through mg_reader_open on an
  * in-memory file, twice (the second time after mg_reader_rewind), and once
- * more with a byte limit taken from its length; every gram, the counters at
- * the end and the point of an over-long word's error must be the
- * reference's. The fuzz build shrinks the reader's buffer and word limit
- * (tokenize.h), so words cross refills and pass the limit.
+ * more with a byte limit taken from its first byte; every gram, the
+ * counters at the end and the point of an over-long word's error must be
+ * the reference's. The fuzz build shrinks the reader's buffer, token slots
+ * and word limit (tokenize.h), so words cross refills, grow their slots and
+ * pass the limit.
  */
 #include "fuzz_support.h"
 
