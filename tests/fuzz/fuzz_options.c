@@ -2,12 +2,13 @@
  * fuzz_options.c — libFuzzer target: the parsers of command-line values on
  * arbitrary text (the input up to its first NUL, as argv holds it).
  *
- * mg_parse_fraction, mg_parse_order, mg_parse_count (harness/options.h),
- * mg_allocator_parse (allocator.h), mg_synth_parse (synth.h) and
- * mg_corpus_resolve (corpus.h) never crash, and:
+ * mg_parse_fraction, mg_parse_order, mg_parse_count, mg_parse_bounded
+ * (harness/options.h), mg_allocator_parse (allocator.h), mg_synth_parse
+ * (synth.h) and mg_corpus_resolve (corpus.h) never crash, and:
  *  - a fraction accepted is in (0, 1]; an order accepted is 1..5; a count is
  *    accepted exactly when the text is decimal digits of a number that fits
- *    in 64 bits, and is that number;
+ *    in 64 bits, and is that number; a bounded count exactly when it is
+ *    also in 1..most;
  *  - an allocator accepted names one of the four, keeps the text whole and
  *    its options are what follows the name;
  *  - a synth spec accepted has 1 <= tokens <= MG_SYNTH_TOKENS_MAX;
@@ -86,6 +87,13 @@ static int call_count(const char *text, void *out, char *error, size_t error_siz
     return mg_parse_count(text, "count", out, error, error_size);
 }
 
+#define BOUNDED_MOST 64
+
+static int call_bounded(const char *text, void *out, char *error, size_t error_size)
+{
+    return mg_parse_bounded(text, "bounded", BOUNDED_MOST, out, error, error_size);
+}
+
 static int call_allocator(const char *text, void *out, char *error, size_t error_size)
 {
     return mg_allocator_parse(text, out, error, error_size);
@@ -118,6 +126,7 @@ static void fuzz_numbers(const char *text, size_t small_size)
     static const parse_call fraction = {"mg_parse_fraction", call_fraction};
     static const parse_call order = {"mg_parse_order", call_order};
     static const parse_call count = {"mg_parse_count", call_count};
+    static const parse_call bounded = {"mg_parse_bounded", call_bounded};
     double fraction_value = -1;
     if (run_sizes(&fraction, text, &fraction_value, sizeof fraction_value, small_size) == 0)
         FUZZ_CHECK(fraction_value > 0.0 && fraction_value <= 1.0, "mg_parse_fraction took '%s' as %g", text,
@@ -130,6 +139,12 @@ static void fuzz_numbers(const char *text, size_t small_size)
     int counted = run_sizes(&count, text, &count_value, sizeof count_value, small_size);
     FUZZ_CHECK((counted == 0) == whole, "mg_parse_count %s '%s'", whole ? "refused" : "took", text);
     FUZZ_CHECK(!whole || count_value == want, "mg_parse_count took '%s' as %" PRIu64, text, count_value);
+    bool in_bounds = whole && want >= 1 && want <= BOUNDED_MOST;
+    uint64_t bounded_value = 0;
+    int bounded_status = run_sizes(&bounded, text, &bounded_value, sizeof bounded_value, small_size);
+    FUZZ_CHECK((bounded_status == 0) == in_bounds && (!in_bounds || bounded_value == want),
+               "mg_parse_bounded(1..%d) %s '%s' (as %" PRIu64 ")", BOUNDED_MOST, in_bounds ? "refused" : "took",
+               text, bounded_value);
 }
 
 static bool is_allocator_name(const char *name)
