@@ -4,9 +4,13 @@
  * reader gives (counted here) and against each other.
  *
  * The first byte picks the order (1 + byte % 5), the prune threshold
- * (1 + byte / 5 % 4) and whether prune comes before finalize (byte / 20 %
- * 2); the rest is the corpus. For each backend: train (mg_train), then
- * finalize and prune in that order or the other, and
+ * (1 + byte / 5 % 4), whether prune comes before finalize (byte / 20 % 2)
+ * and a memory budget for create and training (byte / 40: none for 0 to 2;
+ * 4, 16 or 64 bytes per corpus byte for 3 to 5; 6, a few bytes in all);
+ * the rest is the corpus. For each backend: create and train under the
+ * budget (the first refused create or add is made again without it: a
+ * refused add leaves the table as it was), then finalize and prune in one
+ * order or the other, and
  *  - foreach visits exactly the counted grams with their counts, and the
  *    dump (harness/dump.c) is byte-equal to the first backend's;
  *  - count() of every gram is its count, and of near misses (a word cut by
@@ -26,7 +30,6 @@
 #include "backend.h"
 #include "dump.h"
 #include "mem.h"
-#include "run.h"
 #include "tokenize.h"
 
 #include <inttypes.h>
@@ -122,7 +125,7 @@ static uint64_t list_count(const gram_list *list, const mg_token *gram)
     return found ? found->count : 0;
 }
 
-/* The grams the reader gives, counted (up to a word over the limit, as mg_train stops there). */
+/* The grams the reader gives, counted (up to a word over the limit, where training stops too). */
 static void count_corpus(const char *path, int order, gram_list *list)
 {
     char error[256];
@@ -311,7 +314,62 @@ typedef struct plan {
     int order;
     uint64_t threshold; /* prune(threshold) */
     bool prune_first;   /* prune before finalize rather than after */
+    uint64_t budget;    /* bytes create and training may request before one is refused; 0: no limit */
 } plan;
+
+static plan plan_of(uint8_t byte, size_t corpus_size)
+{
+    plan chosen = {1 + byte % MG_ORDER_MAX, 1 + (uint64_t)(byte / MG_ORDER_MAX % 4), byte / 20 % 2 == 1, 0};
+    unsigned budget_choice = byte / 40;
+    if (budget_choice >= 3 && budget_choice <= 5)
+        chosen.budget = 1 + ((uint64_t)corpus_size << (2 * (budget_choice - 2)));
+    else if (budget_choice == 6)
+        chosen.budget = 1 + (uint64_t)(byte - 240) * 16;
+    return chosen;
+}
+
+/* Requests beyond budget bytes more than are live now are refused (0: none). */
+static void limit_to(uint64_t budget)
+{
+    mg_mem_counters now;
+    mg_mem_read(&now);
+    mg_mem_set_limit(budget ? now.bytes_requested + budget : 0);
+}
+
+/* A table trained on the corpus at path under plan's budget: the first
+ * refused create or add lifts the budget and is made again. */
+static void *train_within(const mg_backend *backend, const char *path, const plan *plan)
+{
+    limit_to(plan->budget);
+    bool limited = plan->budget != 0;
+    void *table = backend->create(plan->order);
+    if (!table && limited) {
+        limit_to(0);
+        limited = false;
+        table = backend->create(plan->order);
+    }
+    FUZZ_CHECK(table, "%s: create(%d) returned NULL", backend->name, plan->order);
+    char error[256];
+    mg_reader *reader = mg_reader_open(path, UINT64_MAX, plan->order, error, sizeof error);
+    FUZZ_CHECK(reader, "mg_reader_open: %s", error);
+    const mg_token *gram;
+    int more;
+    while ((more = mg_reader_next(reader, &gram)) == 1) {
+        int status = backend->add(table, gram);
+        if (status == MG_ERR_NOMEM && limited) {
+            limit_to(0);
+            limited = false;
+            status = backend->add(table, gram);
+        }
+        FUZZ_CHECK(status == MG_OK, "%s: add returned %d%s", backend->name, status,
+                   plan->budget ? " (after a refused add, with no limit)" : "");
+    }
+    limit_to(0);
+    FUZZ_CHECK(more == 0 || more == MG_READ_ERROR, "%s: the reader returned %d (%s)", backend->name, more,
+               mg_reader_error(reader));
+    mg_reader_close(reader);
+    return table;
+}
 
 typedef struct first_dumps {
     const char *name;
@@ -342,14 +400,7 @@ static void fuzz_backend(const mg_backend *backend, const char *path, const plan
 {
     mg_mem_counters before, after;
     mg_mem_read(&before);
-    table_case tc = {backend, backend->create(plan->order), plan->order, "trained"};
-    FUZZ_CHECK(tc.table, "%s: create(%d) returned NULL", backend->name, plan->order);
-    char error[256];
-    mg_reader *reader = mg_reader_open(path, UINT64_MAX, plan->order, error, sizeof error);
-    FUZZ_CHECK(reader, "mg_reader_open: %s", error);
-    int trained = mg_train(backend, tc.table, reader);
-    mg_reader_close(reader);
-    FUZZ_CHECK(trained == MG_OK || trained == 1, "%s: mg_train returned %d", backend->name, trained);
+    table_case tc = {backend, train_within(backend, path, plan), plan->order, "trained"};
     if (plan->prune_first) {
         expect_counts(&tc, all); /* count() is valid before finalize, foreach and sizes are not said to be */
         expect_prune(&tc, plan->threshold, all, kept);
@@ -378,8 +429,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    plan plan = {1 + data[0] % MG_ORDER_MAX, 1 + (uint64_t)(data[0] / MG_ORDER_MAX % 4),
-                 data[0] / (MG_ORDER_MAX * 4) % 2 == 1};
+    plan plan = plan_of(data[0], size - 1);
     fuzz_file file;
     fuzz_file_open(&file, data + 1, size - 1);
     gram_list all = {.order = plan.order}, kept;
