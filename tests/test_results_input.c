@@ -180,7 +180,7 @@ Test(symlinks, report_never_writes_through_a_planted_symlink)
     cr_assert_eq(mgt_write_file(victim, "precious\n"), 0);
     snprintf(charts, sizeof charts, "%s/charts", dir);
     cr_assert_eq(mkdir(charts, 0777), 0);
-    /* the names a report once wrote to before renaming, and the final names */
+    /* fixed temporary names a careless writer would open, and the final names */
     const char *planted[] = {"summary.csv.tmp", "summary.md.tmp", "charts/memory-vs-size.dat.tmp",
                              "charts/memory-vs-size.svg.tmp", "charts/pareto.png.tmp",
                              "charts/timeline-naive_hash.dat.tmp", "charts/growth.dat"};
