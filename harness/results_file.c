@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,15 @@ static int add_object(mg_results *results, json_t *object)
     return 0;
 }
 
+/* Only space, \t, \r and \n over the whole line: a NUL byte is not the line's end, it is a fault. */
+static bool is_blank(const char *line, size_t length)
+{
+    for (size_t at = 0; at < length; at++)
+        if (line[at] != ' ' && line[at] != '\t' && line[at] != '\r' && line[at] != '\n')
+            return false;
+    return true;
+}
+
 static int read_stream(FILE *stream, const char *path, mg_results_kind kind, mg_results *results, char *error,
                        size_t error_size)
 {
@@ -157,7 +167,7 @@ static int read_stream(FILE *stream, const char *path, mg_results_kind kind, mg_
     int status = 0;
     while (status == 0 && (length = getline(&line, &capacity, stream)) > 0) {
         number++;
-        if (line[strspn(line, " \t\r\n")] == '\0')
+        if (is_blank(line, (size_t)length))
             continue;
         json_error_t parse_error;
         json_t *object = json_loadb(line, (size_t)length, 0, &parse_error);

@@ -245,3 +245,18 @@ Test(results_file, run_lines_are_checked_and_other_objects_are_not)
     json_decref(run);
     remove_all(folder);
 }
+
+Test(results_file, a_line_that_holds_a_nul_byte_is_refused_not_read_as_blank)
+{
+    char *folder = fresh_folder(), path[4200], error[512];
+    snprintf(path, sizeof path, "%s/results.jsonl", folder);
+    static const char text[] = " \0{}\n";
+    FILE *file = fopen(path, "w");
+    cr_assert(file && fwrite(text, 1, sizeof text - 1, file) == sizeof text - 1 && fclose(file) == 0);
+    mg_results results = {0};
+    cr_expect_eq(mg_results_read(path, MG_RESULTS_OBJECTS, &results, error, sizeof error), -1);
+    cr_expect(strstr(error, "line 1: not JSON"), "%s", error);
+    cr_expect_eq(results.count, 0);
+    mg_results_free(&results);
+    remove_all(folder);
+}
