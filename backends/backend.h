@@ -126,8 +126,9 @@ typedef struct mg_backend {
 
 /* registry.c: the table of backends, NULL-terminated. */
 extern const mg_backend *const mg_backends[];
-/* Tests-only backends (null, calibration, crash, slowdown): found by name, never listed,
- * never in a default sweep or in the conformance suite. */
+/* The instrument backends (null, calibration, crash, slowdown; backends/testing/): found by
+ * name, never listed, never in a default sweep or in the conformance suite; empty in the
+ * product binary, filled in the test programs (registry.c). */
 extern const mg_backend *const mg_test_backends[];
 
 /* The backend of that name (registered or tests-only), or NULL. */

@@ -2,6 +2,10 @@
  * registry.c — the table of backends: the only file that lists them.
  * A backend joins every command, sweep and the conformance suite by being
  * added to mg_backends[] here (and its file to meson.build).
+ *
+ * The instrument backends (backends/testing/) are found by name only in the
+ * test programs, compiled with MG_INSTRUMENT_BACKENDS (meson.build): the
+ * product binary does not offer a backend that crashes on purpose.
  */
 #include "backend.h"
 
@@ -17,10 +21,12 @@ extern const mg_backend mg_backend_packed_arrays_mmap;
 extern const mg_backend mg_backend_std_map;
 extern const mg_backend mg_backend_absl_flat_hash;
 extern const mg_backend mg_backend_sqlite_memory;
+#ifdef MG_INSTRUMENT_BACKENDS
 extern const mg_backend mg_backend_test_null;
 extern const mg_backend mg_backend_test_calibration;
 extern const mg_backend mg_backend_test_crash;
 extern const mg_backend mg_backend_test_slowdown;
+#endif
 
 const mg_backend *const mg_backends[] = {
     &mg_backend_naive_hash,
@@ -37,10 +43,12 @@ const mg_backend *const mg_backends[] = {
 };
 
 const mg_backend *const mg_test_backends[] = {
+#ifdef MG_INSTRUMENT_BACKENDS
     &mg_backend_test_null,
     &mg_backend_test_calibration,
     &mg_backend_test_crash,
     &mg_backend_test_slowdown,
+#endif
     NULL,
 };
 

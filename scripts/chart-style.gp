@@ -5,7 +5,7 @@
 # anything. DATA is DIR/charts/NAME (the script reads DATA.'.dat' and its siblings); the script
 # draws into OUTPUT.'.svg' and OUTPUT.'.png' in report's private folder, from which report renames
 # them into charts/ when gnuplot succeeds, so a failed chart never replaces a good one.
-# Every script reads its arguments first (a `load` does not pass them on); harness/charts.c
+# Every script reads its arguments first (a `load` does not pass them on); harness/report/charts.c
 # (chart_arguments) says what each script is given.
 # Backend names hold underscores: no enhanced text anywhere.
 

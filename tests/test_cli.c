@@ -40,6 +40,22 @@ Test(cli, unknown_backend_names_the_valid_ones)
     mgt_temp_remove(corpus);
 }
 
+/* The instrument backends live in the test programs only: the product refuses them. */
+Test(cli, the_product_binary_offers_no_instrument_backend)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *args[] = {"run", "--backend", "test_crash", "--corpus", corpus, NULL};
+    command_result product = run_program(MEMGRAMS_PRODUCT_BINARY, args, NULL);
+    cr_expect_eq(product.exit_code, 2, "the product ran test_crash: exit %d (%s)", product.exit_code, product.err);
+    cr_expect(strstr(product.err, "test_crash") && strstr(product.err, "naive_hash"), "%s", product.err);
+    command_result_free(&product);
+    const char *null_args[] = {"run", "--backend", "test_null", "--corpus", corpus, NULL};
+    command_result instrumented = memgrams(null_args, NULL);
+    cr_expect_eq(instrumented.exit_code, 0, "the test program refused test_null: %s", instrumented.err);
+    command_result_free(&instrumented);
+    mgt_temp_remove(corpus);
+}
+
 Test(cli, unknown_option_and_command)
 {
     char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);

@@ -5,7 +5,7 @@
  * narrows the run to the backends named (while working on one).
  *
  * The reference is written here (its token order in tests/token_order.c) and
- * shares nothing with harness/tokenize.c, harness/dump.c or mg_token_compare:
+ * shares nothing with harness/corpus/tokenize.c, harness/measure/dump.c or mg_token_compare:
  * it splits the corpus bytes into lines and words itself, counts every
  * n-gram ("sort | uniq -c"), and renders the expected dump lines
  * "gram\tcount" sorted bytewise (LC_ALL=C).

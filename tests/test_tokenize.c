@@ -1,5 +1,5 @@
 /*
- * test_tokenize.c — the tokenization contract (harness/tokenize.h), one rule a
+ * test_tokenize.c — the tokenization contract (harness/corpus/tokenize.h), one rule a
  * test, through mg_reader_open/mg_reader_next on temporary files; and unit
  * tests of options.h parsing, message.h's rendering of values,
  * mg_token_compare, mem.h counters and limit, and the --fraction byte limit

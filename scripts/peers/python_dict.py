@@ -2,7 +2,7 @@
 """python_dict — the Python dict of dicts of docs/stories.md as a memgrams peer.
 
 A dict of dicts, as the seed's headline generator kept its trigrams:
-{(w1, w2): {w3: count}}, trained with memgrams' tokenization (harness/tokenize.h):
+{(w1, w2): {w3: count}}, trained with memgrams' tokenization (harness/corpus/tokenize.h):
 lines end at \\n, tokens are runs of bytes other than space \\t \\n \\v \\f \\r,
 A-Z lowercased and every other byte kept, n-1 start markers and one end marker.
 

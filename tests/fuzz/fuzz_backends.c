@@ -12,7 +12,7 @@
  * refused add leaves the table as it was), then finalize and prune in one
  * order or the other, and
  *  - foreach visits exactly the counted grams with their counts, and the
- *    dump (harness/dump.c) is byte-equal to the first backend's;
+ *    dump (harness/measure/dump.c) is byte-equal to the first backend's;
  *  - count() of every gram is its count, and of near misses (a word cut by
  *    a byte or grown by one, the gram reversed) what the counted grams say,
  *    also before finalize;

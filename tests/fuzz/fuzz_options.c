@@ -3,7 +3,7 @@
  * arbitrary text (the input up to its first NUL, as argv holds it).
  *
  * mg_parse_fraction, mg_parse_order, mg_parse_count, mg_parse_bounded
- * (harness/options.h), mg_allocator_parse (allocator.h), mg_synth_parse
+ * (harness/common/options.h), mg_allocator_parse (allocator.h), mg_synth_parse
  * (synth.h) and mg_corpus_resolve (corpus.h) never crash, and:
  *  - a fraction accepted is in (0, 1]; an order accepted is 1..5; a count is
  *    accepted exactly when the text is decimal digits of a number that fits

@@ -1,6 +1,6 @@
 /*
  * fuzz_results.c — libFuzzer target: the reader of results files
- * (harness/results_file.h) and what reads the runs it gives, on the input
+ * (harness/results/results_file.h) and what reads the runs it gives, on the input
  * as a results file (an in-memory file).
  *
  * mg_results_read, as runs and as any objects, with error buffers of 512

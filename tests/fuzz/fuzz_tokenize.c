@@ -1,5 +1,5 @@
 /*
- * fuzz_tokenize.c — libFuzzer target: the corpus reader (harness/tokenize.h)
+ * fuzz_tokenize.c — libFuzzer target: the corpus reader (harness/corpus/tokenize.h)
  * on arbitrary bytes against a reference tokenizer written here.
  *
  * Each input is read at every order 1..5 through mg_reader_open on an

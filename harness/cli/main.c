@@ -34,7 +34,7 @@
 #include "report_microbench.h"
 #include "results.h"
 #include "run.h"
-#include "stats.h"
+#include "corpus_stats.h"
 #include "supervise.h"
 #include "sweep.h"
 #include "tokenize.h"

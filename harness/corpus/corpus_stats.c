@@ -1,5 +1,5 @@
-/* stats.c — see stats.h. */
-#include "stats.h"
+/* corpus_stats.c — see corpus_stats.h. */
+#include "corpus_stats.h"
 #include "common/vocab.h"
 #include "corpus.h"
 #include "gram_table.h"
