@@ -270,9 +270,12 @@ private:
 
 // ---- the table, one class per order ----------------------------------------
 
-// What the C entry points call; the work is done by table_of_order<n>.
-class absl_table {
+// What the C entry points call; the work is done by table_of_order<n>. The
+// handle is the base class: C++'s spelling of "mg_table first", so that
+// static_cast turns the mg_table * every op is given back into the table.
+class absl_table : public mg_table {
 public:
+    absl_table(const mg_backend *backend, int order) : mg_table{backend, order} {}
     virtual ~absl_table() = default;
     virtual void add(const mg_token *gram) = 0; /* these two throw std::bad_alloc */
     virtual void finalize() = 0;
@@ -302,6 +305,8 @@ class table_of_order final : public absl_table {
     mem_vector<uint32_t> next_ids_; /* next word ids, a run per context */
 
 public:
+    explicit table_of_order(const mg_backend *backend) : absl_table(backend, static_cast<int>(N)) {}
+
     // ---- add ----
 
     void add(const mg_token *gram) override
@@ -492,31 +497,31 @@ private:
     }
 };
 
-absl_table *table_of(void *self) { return static_cast<absl_table *>(self); }
+absl_table *table_of(mg_table *self) { return static_cast<absl_table *>(self); }
 
 // ---- the C entry points ------------------------------------------------------
 
 template <size_t N>
-absl_table *table_new() noexcept
+absl_table *table_new(const mg_backend *ops) noexcept
 {
-    return mg::mg_new<table_of_order<N>>();
+    return mg::mg_new<table_of_order<N>>(ops);
 }
 
-void *af_create(int order) noexcept
+mg_table *af_create(const mg_backend *ops, int order) noexcept
 {
     absl_table *table = nullptr;
     switch (order) {
-    case 1: table = table_new<1>(); break;
-    case 2: table = table_new<2>(); break;
-    case 3: table = table_new<3>(); break;
-    case 4: table = table_new<4>(); break;
-    case 5: table = table_new<5>(); break;
+    case 1: table = table_new<1>(ops); break;
+    case 2: table = table_new<2>(ops); break;
+    case 3: table = table_new<3>(ops); break;
+    case 4: table = table_new<4>(ops); break;
+    case 5: table = table_new<5>(ops); break;
     default: break;
     }
     return table;
 }
 
-int af_add(void *self, const mg_token *gram) noexcept
+int af_add(mg_table *self, const mg_token *gram) noexcept
 {
     try {
         table_of(self)->add(gram);
@@ -526,7 +531,7 @@ int af_add(void *self, const mg_token *gram) noexcept
     return MG_OK;
 }
 
-int af_finalize(void *self) noexcept
+int af_finalize(mg_table *self) noexcept
 {
     try {
         table_of(self)->finalize();
@@ -536,20 +541,20 @@ int af_finalize(void *self) noexcept
     return MG_OK;
 }
 
-uint64_t af_count(void *self, const mg_token *gram) noexcept { return table_of(self)->count(gram); }
+uint64_t af_count(mg_table *self, const mg_token *gram) noexcept { return table_of(self)->count(gram); }
 
-int af_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg) noexcept
+int af_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg) noexcept
 {
     return table_of(self)->successors(context, visit, arg);
 }
 
-int af_foreach(void *self, mg_gram_visit visit, void *arg) noexcept { return table_of(self)->foreach(visit, arg); }
+int af_foreach(mg_table *self, mg_gram_visit visit, void *arg) noexcept { return table_of(self)->foreach(visit, arg); }
 
-void af_sizes(void *self, uint64_t *ngrams, uint64_t *contexts) noexcept { table_of(self)->sizes(ngrams, contexts); }
+void af_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts) noexcept { table_of(self)->sizes(ngrams, contexts); }
 
-uint64_t af_prune(void *self, uint64_t min_count) noexcept { return table_of(self)->prune(min_count); }
+uint64_t af_prune(mg_table *self, uint64_t min_count) noexcept { return table_of(self)->prune(min_count); }
 
-void af_destroy(void *self) noexcept
+void af_destroy(mg_table *self) noexcept
 {
     if (self != nullptr)
         table_of(self)->destroy();
@@ -576,8 +581,10 @@ double af_estimate(const mg_table_shape *shape) noexcept
 constexpr mg_backend absl_flat_hash_ops()
 {
     mg_backend ops{};
+    ops.version = MG_BACKEND_VERSION;
     ops.name = "absl_flat_hash";
     ops.summary = "absl::flat_hash_map (SwissTable): interned word ids, id tuples as keys";
+    ops.layout_version = 1;
     ops.create = af_create;
     ops.add = af_add;
     ops.finalize = af_finalize;

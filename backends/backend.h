@@ -3,8 +3,10 @@
  *
  * A backend is a count table of n-grams: it is trained by add(), frozen by
  * finalize(), queried by count()/successors()/foreach(), thinned by prune()
- * and torn down by destroy(). Every backend fills the same ops table (in the
- * manner of SQLite's sqlite3_io_methods); registry.c lists them.
+ * and torn down by destroy(). Every backend fills the same versioned ops
+ * table (in the manner of SQLite's sqlite3_io_methods); create() returns a
+ * handle (mg_table) that every other op is given; registry.c lists them.
+ * docs/adding-a-backend.md walks through writing one.
  *
  * Rules every implementation keeps:
  *  - Every heap byte goes through mem.h (mg_alloc, mg_calloc, mg_realloc,
@@ -73,45 +75,79 @@ typedef struct mg_table_shape {
     uint64_t vocab_bytes;  /* sum of the lengths of the distinct words */
 } mg_table_shape;
 
-typedef struct mg_backend {
+typedef struct mg_backend mg_backend;
+
+/*
+ * A table's handle, in the manner of SQLite's sqlite3_file: the FIRST member
+ * of every backend's own table struct (C: `mg_table base;` first; C++: a
+ * public base class), so a backend turns the mg_table * it is handed into its
+ * own type with a cast, and the harness carries one pointer that knows its
+ * ops and its order. create() fills both.
+ */
+typedef struct mg_table {
+    const mg_backend *ops; /* the backend that made the table: every op is called through it */
+    int order;             /* tokens per gram, 1..MG_ORDER_MAX; fixed at create */
+} mg_table;
+
+/* The interface version every backend puts in mg_backend.version: it changes
+ * when a member is added, removed or changes meaning, so that a backend
+ * written against another interface is told apart. */
+#define MG_BACKEND_VERSION 1
+
+/* A backend's layout_version starts at 1 and is bumped when its in-memory
+ * layout or its estimate formula changes: memory figures of runs with
+ * different layout versions measure different things and are not compared
+ * (the run JSON records it as "backend_layout_version"). */
+
+struct mg_backend {
+    /* Interface version: MG_BACKEND_VERSION. */
+    int version;
+
     /* Registry name (lower_snake_case) and a one-line description for `list`. */
     const char *name;
     const char *summary;
 
-    /* New empty table of the given order (1..MG_ORDER_MAX); NULL when out of memory. */
-    void *(*create)(int order);
+    /* Layout version (>= 1): bumped when the layout or its estimate formula
+     * changes (the rule above). */
+    int layout_version;
+
+    /* New empty table of the given order (1..MG_ORDER_MAX) whose handle holds
+     * ops (the backend called: a frozen twin shares its base's create) and
+     * order; NULL when out of memory. */
+    mg_table *(*create)(const mg_backend *ops, int order);
 
     /* count(gram) += 1, gram being `order` tokens. MG_OK or MG_ERR_NOMEM; on
      * failure the table is unchanged and still usable (destroy must work). */
-    int (*add)(void *self, const mg_token *gram);
+    int (*add)(mg_table *table, const mg_token *gram);
 
     /* Training has ended: merge, sort, compact. add() is not called after it
      * (prune() still may be). MG_OK, MG_ERR_NOMEM, or MG_ERR_IO. */
-    int (*finalize)(void *self);
+    int (*finalize)(mg_table *table);
 
     /* Count of gram, 0 when absent. Valid before and after finalize. */
-    uint64_t (*count)(void *self, const mg_token *gram);
+    uint64_t (*count)(mg_table *table, const mg_token *gram);
 
     /* Visit every next token seen after context (order-1 tokens; for order 1
      * the context is empty and every unigram is a successor), in any order. */
-    int (*successors)(void *self, const mg_token *context, mg_successor_visit visit, void *arg);
+    int (*successors)(mg_table *table, const mg_token *context, mg_successor_visit visit, void *arg);
 
     /* Visit every n-gram with its count, in any order. */
-    int (*foreach)(void *self, mg_gram_visit visit, void *arg);
+    int (*foreach)(mg_table *table, mg_gram_visit visit, void *arg);
 
     /* Distinct n-grams and distinct contexts ((n-1)-token prefixes; for order
      * 1 the empty prefix, so 1 once any gram is held) held now. Called only
      * after finalize (also after a later prune). Must not allocate. */
-    void (*sizes)(void *self, uint64_t *ngrams, uint64_t *contexts);
+    void (*sizes)(mg_table *table, uint64_t *ngrams, uint64_t *contexts);
 
     /* Drop grams with count < min_count; returns how many were dropped.
      * Valid before and after finalize; the table stays fully usable. A
      * backend that must rebuild to shrink does so and may fail only by
      * keeping its old layout (never by losing grams that pass). */
-    uint64_t (*prune)(void *self, uint64_t min_count);
+    uint64_t (*prune)(mg_table *table, uint64_t min_count);
 
-    /* Free everything: mem.h's requested bytes return to where create found them. */
-    void (*destroy)(void *self);
+    /* Free everything, the handle too: mem.h's requested bytes return to
+     * where create found them. */
+    void (*destroy)(mg_table *table);
 
     /* The layout's arithmetic (estimate before you measure): expected bytes requested per n-gram
      * for a table of this shape, from the drawing at the top of the file. */
@@ -121,8 +157,14 @@ typedef struct mg_backend {
      * wrapped library keeps about its own memory, now, visited one by one.
      * Read by the harness at each phase end where a table exists, beside
      * the layers it measures itself. Must not allocate. */
-    void (*library_figures)(void *self, mg_figure_visit visit, void *arg);
-} mg_backend;
+    void (*library_figures)(mg_table *table, mg_figure_visit visit, void *arg);
+};
+
+/* A new table of backend's: backend->create(backend, order). */
+static inline mg_table *mg_table_create(const mg_backend *backend, int order)
+{
+    return backend->create(backend, order);
+}
 
 /* registry.c: the table of backends, NULL-terminated. */
 extern const mg_backend *const mg_backends[];

@@ -114,7 +114,7 @@ typedef struct word_key {
 } word_key;
 
 typedef struct interned_table {
-    int order;
+    mg_table base; /* first: the handle (backend.h) */
     size_t slot_words; /* uint32 per gram slot: order ids, then the count */
 
     /* vocabulary */
@@ -213,7 +213,7 @@ static inline uint32_t *gram_slot(const interned_table *t, uint32_t index)
 
 static inline uint32_t slot_count(const interned_table *t, const uint32_t *slot)
 {
-    return slot[t->order];
+    return slot[t->base.order];
 }
 
 static uint32_t hash_ids(const interned_table *t, const uint32_t *ids, int count)
@@ -369,7 +369,7 @@ static uint32_t gram_probe(const interned_table *t, const uint32_t *ids, uint32_
     uint32_t index = fastrange(hash, t->gram_cap);
     for (;;) {
         const uint32_t *slot = gram_slot(t, index);
-        if (slot_count(t, slot) == 0 || same_ids(slot, ids, t->order))
+        if (slot_count(t, slot) == 0 || same_ids(slot, ids, t->base.order))
             return index;
         if (++index == t->gram_cap)
             index = 0;
@@ -379,8 +379,8 @@ static uint32_t gram_probe(const interned_table *t, const uint32_t *ids, uint32_
 /* Copy a gram known to be absent into the first free slot from its home. */
 static void gram_place(const interned_table *t, uint32_t *slots, uint32_t capacity, const uint32_t *slot)
 {
-    uint32_t index = fastrange(hash_ids(t, slot, t->order), capacity);
-    while (slots[(size_t)index * t->slot_words + (size_t)t->order] != 0)
+    uint32_t index = fastrange(hash_ids(t, slot, t->base.order), capacity);
+    while (slots[(size_t)index * t->slot_words + (size_t)t->base.order] != 0)
         if (++index == capacity)
             index = 0;
     memcpy(slots + (size_t)index * t->slot_words, slot, t->slot_words * sizeof(uint32_t));
@@ -426,23 +426,23 @@ static void index_free(interned_table *t)
 
 /* ---- create ----------------------------------------------------------- */
 
-static void ih_destroy(void *self);
+static void ih_destroy(mg_table *self);
 
-static void *ih_create(int order)
+static mg_table *ih_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
     interned_table *t = mg_calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->order = order;
+    t->base = (mg_table){ops, order};
     t->slot_words = (size_t)order + 1;
     t->intern_cap = MIN_CAPACITY;
     t->gram_cap = MIN_CAPACITY;
     t->intern_slots = mg_calloc(t->intern_cap, sizeof *t->intern_slots);
     t->gram_slots = mg_calloc(t->gram_cap, t->slot_words * sizeof(uint32_t));
     if (directory_resize(t, MIN_CAPACITY) != MG_OK || !t->intern_slots || !t->gram_slots) {
-        ih_destroy(t);
+        ih_destroy(&t->base);
         return NULL;
     }
     /* the markers: ids 0 and 1, no bytes, arbitrary fixed hashes */
@@ -450,7 +450,7 @@ static void *ih_create(int order)
     t->word_hash[START_ID] = 0x9e3779b8u;
     t->word_hash[END_ID] = 0x7f4a7c14u;
     t->word_count = FIRST_WORD_ID;
-    return t;
+    return &t->base;
 }
 
 /* ---- add -------------------------------------------------------------- */
@@ -493,9 +493,9 @@ static bool ids_find(const interned_table *t, const mg_token *tokens, int count,
 static bool gram_lookup(const interned_table *t, const mg_token *gram, word_key *keys, uint32_t *ids,
                         uint32_t *hash)
 {
-    *hash = tokens_hash(t, gram, t->order, keys);
+    *hash = tokens_hash(t, gram, t->base.order, keys);
     __builtin_prefetch(gram_slot(t, fastrange(*hash, t->gram_cap)));
-    return ids_find(t, gram, t->order, keys, ids);
+    return ids_find(t, gram, t->base.order, keys, ids);
 }
 
 /* Room for one more gram: the table grows by 1.5x past GRAM_MAX_LOAD. */
@@ -546,7 +546,7 @@ static int words_add(interned_table *t, uint32_t *ids, const word_key *keys)
 {
     uint32_t missing = 0;
     size_t bytes = 0;
-    for (int k = 0; k < t->order; k++)
+    for (int k = 0; k < t->base.order; k++)
         if (ids[k] == NO_ID) {
             missing++;
             bytes += mg_varint_size(keys[k].len) + keys[k].len;
@@ -556,7 +556,7 @@ static int words_add(interned_table *t, uint32_t *ids, const word_key *keys)
     if (!start)
         return MG_ERR_NOMEM;
     unsigned char *at = start;
-    for (int k = 0; k < t->order; k++) {
+    for (int k = 0; k < t->base.order; k++) {
         if (ids[k] != NO_ID)
             continue;
         ids[k] = word_find(t, &keys[k]); /* the same new word may come twice */
@@ -567,17 +567,17 @@ static int words_add(interned_table *t, uint32_t *ids, const word_key *keys)
     return MG_OK;
 }
 
-static int ih_add(void *self, const mg_token *gram)
+static int ih_add(mg_table *self, const mg_token *gram)
 {
-    interned_table *t = self;
+    interned_table *t = (interned_table *)self;
     uint32_t ids[MG_ORDER_MAX], hash;
     word_key keys[MG_ORDER_MAX];
     bool all_known = gram_lookup(t, gram, keys, ids, &hash);
     if (all_known) {
         uint32_t *slot = gram_slot(t, gram_probe(t, ids, hash));
         if (slot_count(t, slot) != 0) {
-            if (slot[t->order] != UINT32_MAX) /* saturate, never wrap */
-                slot[t->order]++;
+            if (slot[t->base.order] != UINT32_MAX) /* saturate, never wrap */
+                slot[t->base.order]++;
             return MG_OK;
         }
     }
@@ -587,8 +587,8 @@ static int ih_add(void *self, const mg_token *gram)
     if (!all_known && words_add(t, ids, keys) != MG_OK)
         return MG_ERR_NOMEM;
     uint32_t *slot = gram_slot(t, gram_probe(t, ids, hash));
-    memcpy(slot, ids, (size_t)t->order * sizeof(uint32_t));
-    slot[t->order] = 1;
+    memcpy(slot, ids, (size_t)t->base.order * sizeof(uint32_t));
+    slot[t->base.order] = 1;
     t->grams++;
     if (t->indexed) /* an add after finalize: the index no longer holds */
         index_free(t);
@@ -673,10 +673,10 @@ static uint64_t records_group(const interned_table *t, uint64_t *records, size_t
         for (size_t group = run, next; group < end; group = next) {
             const uint32_t *context = gram_slot(t, record_slot(records[group]));
             for (next = group + 1; next < end; next++)
-                if (!same_ids(gram_slot(t, record_slot(records[next])), context, t->order - 1))
+                if (!same_ids(gram_slot(t, record_slot(records[next])), context, t->base.order - 1))
                     break;
             for (size_t k = next + 1; k < end; k++)
-                if (same_ids(gram_slot(t, record_slot(records[k])), context, t->order - 1)) {
+                if (same_ids(gram_slot(t, record_slot(records[k])), context, t->base.order - 1)) {
                     uint64_t swap = records[k];
                     records[k] = records[next];
                     records[next++] = swap;
@@ -716,7 +716,7 @@ static uint32_t contexts_layout(const uint64_t *records, size_t count, uint32_t 
 static int index_build(interned_table *t)
 {
     index_free(t);
-    if (t->order == 1) {
+    if (t->base.order == 1) {
         t->contexts = t->grams > 0;
         t->indexed = true;
         return MG_OK;
@@ -727,7 +727,7 @@ static int index_build(interned_table *t)
         return MG_ERR_NOMEM;
     for (uint32_t index = 0, i = 0; index < t->gram_cap; index++)
         if (slot_count(t, gram_slot(t, index)) != 0)
-            records[i++] = (uint64_t)(hash_ids(t, gram_slot(t, index), t->order - 1) & ~1u) << 32 | index;
+            records[i++] = (uint64_t)(hash_ids(t, gram_slot(t, index), t->base.order - 1) & ~1u) << 32 | index;
     records_sort(records, count);
     uint64_t contexts = records_group(t, records, count);
     uint64_t capacity = capacity_for(contexts, CONTEXT_LOAD);
@@ -759,9 +759,9 @@ static int index_build(interned_table *t)
     return MG_OK;
 }
 
-static int ih_finalize(void *self)
+static int ih_finalize(mg_table *self)
 {
-    interned_table *t = self;
+    interned_table *t = (interned_table *)self;
     t->finalized = true;
     if (t->word_cap != t->word_count && directory_resize(t, t->word_count) != MG_OK)
         return MG_ERR_NOMEM;
@@ -778,9 +778,9 @@ static int ih_finalize(void *self)
 
 /* ---- lookups ---------------------------------------------------------- */
 
-static uint64_t ih_count(void *self, const mg_token *gram)
+static uint64_t ih_count(mg_table *self, const mg_token *gram)
 {
-    interned_table *t = self;
+    interned_table *t = (interned_table *)self;
     uint32_t ids[MG_ORDER_MAX], hash;
     word_key keys[MG_ORDER_MAX];
     if (!gram_lookup(t, gram, keys, ids, &hash))
@@ -791,7 +791,7 @@ static uint64_t ih_count(void *self, const mg_token *gram)
 static int visit_successor(const interned_table *t, const uint32_t *slot, mg_successor_visit visit,
                            void *arg)
 {
-    mg_token next = token_of(t, slot[t->order - 1]);
+    mg_token next = token_of(t, slot[t->base.order - 1]);
     return visit(arg, &next, slot_count(t, slot));
 }
 
@@ -801,7 +801,7 @@ static int successors_scan(const interned_table *t, const uint32_t *context, mg_
 {
     for (uint32_t index = 0; index < t->gram_cap; index++) {
         const uint32_t *slot = gram_slot(t, index);
-        if (slot_count(t, slot) != 0 && same_ids(slot, context, t->order - 1)) {
+        if (slot_count(t, slot) != 0 && same_ids(slot, context, t->base.order - 1)) {
             int stop = visit_successor(t, slot, visit, arg);
             if (stop)
                 return stop;
@@ -817,7 +817,7 @@ static int successors_indexed(const interned_table *t, const uint32_t *context, 
     const uint32_t *offsets = t->context_offsets;
     for (uint32_t entry = fastrange(hash & ~1u, t->context_cap);
          offsets[entry] != offsets[entry + 1]; entry++) {
-        if (!same_ids(gram_slot(t, t->successor_slots[offsets[entry]]), context, t->order - 1))
+        if (!same_ids(gram_slot(t, t->successor_slots[offsets[entry]]), context, t->base.order - 1))
             continue;
         for (uint32_t at = offsets[entry]; at < offsets[entry + 1]; at++) {
             int stop = visit_successor(t, gram_slot(t, t->successor_slots[at]), visit, arg);
@@ -829,28 +829,28 @@ static int successors_indexed(const interned_table *t, const uint32_t *context, 
     return 0;
 }
 
-static int ih_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+static int ih_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
 {
-    interned_table *t = self;
+    interned_table *t = (interned_table *)self;
     uint32_t ids[MG_ORDER_MAX];
     word_key keys[MG_ORDER_MAX];
-    uint32_t hash = tokens_hash(t, context, t->order - 1, keys);
-    if (!ids_find(t, context, t->order - 1, keys, ids))
+    uint32_t hash = tokens_hash(t, context, t->base.order - 1, keys);
+    if (!ids_find(t, context, t->base.order - 1, keys, ids))
         return 0;
-    if (t->indexed && t->order > 1)
+    if (t->indexed && t->base.order > 1)
         return successors_indexed(t, ids, hash, visit, arg);
     return successors_scan(t, ids, visit, arg);
 }
 
-static int ih_foreach(void *self, mg_gram_visit visit, void *arg)
+static int ih_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 {
-    interned_table *t = self;
+    interned_table *t = (interned_table *)self;
     mg_token gram[MG_ORDER_MAX];
     for (uint32_t index = 0; index < t->gram_cap; index++) {
         const uint32_t *slot = gram_slot(t, index);
         if (slot_count(t, slot) == 0)
             continue;
-        for (int k = 0; k < t->order; k++)
+        for (int k = 0; k < t->base.order; k++)
             gram[k] = token_of(t, slot[k]);
         int stop = visit(arg, gram, slot_count(t, slot));
         if (stop)
@@ -859,9 +859,9 @@ static int ih_foreach(void *self, mg_gram_visit visit, void *arg)
     return 0;
 }
 
-static void ih_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+static void ih_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
-    const interned_table *t = self;
+    const interned_table *t = (const interned_table *)self;
     *ngrams = t->grams;
     *contexts = t->contexts;
 }
@@ -897,8 +897,8 @@ static void gram_filter_in_place(interned_table *t, uint64_t min_count)
         if (slot_count(t, slot) == 0)
             continue;
         memcpy(kept, slot, t->slot_words * sizeof(uint32_t));
-        slot[t->order] = 0;
-        if (kept[t->order] >= min_count) {
+        slot[t->base.order] = 0;
+        if (kept[t->base.order] >= min_count) {
             gram_place(t, t->gram_slots, t->gram_cap, kept);
             grams++;
         }
@@ -907,9 +907,9 @@ static void gram_filter_in_place(interned_table *t, uint64_t min_count)
 }
 
 /* Words stay interned: a word whose grams are all dropped keeps its id. */
-static uint64_t ih_prune(void *self, uint64_t min_count)
+static uint64_t ih_prune(mg_table *self, uint64_t min_count)
 {
-    interned_table *t = self;
+    interned_table *t = (interned_table *)self;
     uint64_t survivors = 0;
     for (uint32_t index = 0; index < t->gram_cap; index++) {
         uint32_t count = slot_count(t, gram_slot(t, index));
@@ -918,7 +918,7 @@ static uint64_t ih_prune(void *self, uint64_t min_count)
     uint64_t dropped = t->grams - survivors;
     if (dropped == 0)
         return 0;
-    if (t->indexed && t->order > 1)
+    if (t->indexed && t->base.order > 1)
         t->contexts = contexts_surviving(t, min_count);
     index_free(t);
     /* Shrink by rebuilding when that frees memory; in place otherwise or
@@ -926,7 +926,7 @@ static uint64_t ih_prune(void *self, uint64_t min_count)
     uint64_t capacity = filling_class(capacity_for(survivors, GRAM_LOAD), t->slot_words * sizeof(uint32_t));
     if (capacity >= t->gram_cap || gram_rebuild(t, capacity, min_count) != MG_OK)
         gram_filter_in_place(t, min_count);
-    if (t->order == 1)
+    if (t->base.order == 1)
         t->contexts = t->grams > 0;
     if (t->finalized)
         index_build(t); /* on failure successors fall back to a scan */
@@ -935,9 +935,9 @@ static uint64_t ih_prune(void *self, uint64_t min_count)
 
 /* ---- destroy ---------------------------------------------------------- */
 
-static void ih_destroy(void *self)
+static void ih_destroy(mg_table *self)
 {
-    interned_table *t = self;
+    interned_table *t = (interned_table *)self;
     if (!t)
         return;
     index_free(t);
@@ -971,8 +971,10 @@ static double ih_estimate(const mg_table_shape *shape)
 /* ---- ops table -------------------------------------------------------- */
 
 const mg_backend mg_backend_interned_hash = {
+    .version = MG_BACKEND_VERSION,
     .name = "interned_hash",
     .summary = "interned word ids, id tuples in one open-addressing table (linear probing, xxh3)",
+    .layout_version = 1,
     .create = ih_create,
     .add = ih_add,
     .finalize = ih_finalize,

@@ -135,7 +135,7 @@ typedef struct node_chunk {
 } node_chunk;
 
 typedef struct lanes_table {
-    int order;
+    mg_table base; /* first: the handle (backend.h) */
     lane lanes[LANE_MAX + 1];
     node_chunk *chunks; /* newest first */
     unsigned char *chunk_cursor;
@@ -657,16 +657,16 @@ static void lane_init(lane *l, size_t key_width, bool overflow)
     l->map_cap = cap < 3 ? 3 : cap;
 }
 
-static void *ml_create(int order)
+static mg_table *ml_create(const mg_backend *ops, int order)
 {
     lanes_table *t = mg_calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->order = order;
+    t->base = (mg_table){ops, order};
     lane_init(&t->lanes[OVERFLOW_LANE], OFFSET_BYTES, true);
     for (size_t k = 1; k <= LANE_MAX; k++)
         lane_init(&t->lanes[k], k, false);
-    return t;
+    return &t->base;
 }
 
 /* ---- add -------------------------------------------------------------- */
@@ -736,11 +736,11 @@ static uint64_t heap_append(lanes_table *t, const probe *p)
     return offset;
 }
 
-static int ml_add(void *self, const mg_token *gram)
+static int ml_add(mg_table *self, const mg_token *gram)
 {
-    lanes_table *t = self;
+    lanes_table *t = (lanes_table *)self;
     probe p;
-    probe_init(&p, gram, t->order);
+    probe_init(&p, gram, t->base.order);
     lane *l = lane_of(t, &p);
     bool found;
     size_t index = lane_search(t, l, &p, &found);
@@ -879,7 +879,7 @@ static bool context_load(const lanes_table *t, context_cursor *cursor)
     if (cursor->index >= cursor->l->held)
         return false;
     key_view key = key_at(t, cursor->l, lane_record(cursor->l, cursor->index));
-    cursor->context = (key_view){key.bytes, key_prefix_len(key, t->order - 1)};
+    cursor->context = (key_view){key.bytes, key_prefix_len(key, t->base.order - 1)};
     return true;
 }
 
@@ -902,7 +902,7 @@ static void context_sift_down(context_cursor *heap, size_t size, size_t at)
 
 static uint64_t contexts_count(const lanes_table *t)
 {
-    if (t->order == 1)
+    if (t->base.order == 1)
         return t->grams > 0;
     context_cursor heap[LANE_MAX + 1];
     size_t size = 0;
@@ -927,9 +927,9 @@ static uint64_t contexts_count(const lanes_table *t)
     return contexts;
 }
 
-static int ml_finalize(void *self)
+static int ml_finalize(mg_table *self)
 {
-    lanes_table *t = self;
+    lanes_table *t = (lanes_table *)self;
     for (size_t k = 0; k <= LANE_MAX; k++) {
         uint64_t dropped;
         if (t->lanes[k].map_root && lane_merge(t, &t->lanes[k], 1, &dropped) != MG_OK)
@@ -944,11 +944,11 @@ static int ml_finalize(void *self)
 
 /* ---- lookups ---------------------------------------------------------- */
 
-static uint64_t ml_count(void *self, const mg_token *gram)
+static uint64_t ml_count(mg_table *self, const mg_token *gram)
 {
-    lanes_table *t = self;
+    lanes_table *t = (lanes_table *)self;
     probe p;
-    probe_init(&p, gram, t->order);
+    probe_init(&p, gram, t->base.order);
     const lane *l = lane_of(t, &p);
     bool found;
     size_t index = lane_search(t, l, &p, &found);
@@ -993,11 +993,11 @@ static int lane_successors(const lanes_table *t, const lane *l, const probe *con
     return 0;
 }
 
-static int ml_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+static int ml_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
 {
-    lanes_table *t = self;
+    lanes_table *t = (lanes_table *)self;
     probe p;
-    probe_init(&p, context, t->order - 1);
+    probe_init(&p, context, t->base.order - 1);
     for (size_t k = 0; k <= LANE_MAX; k++) {
         const lane *l = &t->lanes[k];
         if (!l->overflow && k <= p.len)
@@ -1012,13 +1012,13 @@ static int ml_successors(void *self, const mg_token *context, mg_successor_visit
 static int visit_gram(const lanes_table *t, key_view key, uint32_t count, mg_gram_visit visit, void *arg)
 {
     mg_token gram[MG_ORDER_MAX];
-    key_decode(key, gram, t->order);
+    key_decode(key, gram, t->base.order);
     return visit(arg, gram, count);
 }
 
-static int ml_foreach(void *self, mg_gram_visit visit, void *arg)
+static int ml_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 {
-    lanes_table *t = self;
+    lanes_table *t = (lanes_table *)self;
     for (size_t k = 0; k <= LANE_MAX; k++) {
         const lane *l = &t->lanes[k];
         for (size_t index = 0; index < l->held; index++) {
@@ -1038,9 +1038,9 @@ static int ml_foreach(void *self, mg_gram_visit visit, void *arg)
     return 0;
 }
 
-static void ml_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+static void ml_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
-    const lanes_table *t = self;
+    const lanes_table *t = (const lanes_table *)self;
     *ngrams = t->grams;
     *contexts = t->contexts;
 }
@@ -1092,9 +1092,9 @@ static uint64_t map_tombstone(lane *l, uint64_t min_count)
     return dropped;
 }
 
-static uint64_t ml_prune(void *self, uint64_t min_count)
+static uint64_t ml_prune(mg_table *self, uint64_t min_count)
 {
-    lanes_table *t = self;
+    lanes_table *t = (lanes_table *)self;
     if (min_count <= 1)
         return 0;
     uint64_t dropped = 0;
@@ -1118,9 +1118,9 @@ static uint64_t ml_prune(void *self, uint64_t min_count)
 
 /* ---- destroy ---------------------------------------------------------- */
 
-static void ml_destroy(void *self)
+static void ml_destroy(mg_table *self)
 {
-    lanes_table *t = self;
+    lanes_table *t = (lanes_table *)self;
     if (!t)
         return;
     for (size_t k = 0; k <= LANE_MAX; k++) {
@@ -1145,8 +1145,10 @@ static double ml_estimate(const mg_table_shape *shape)
 /* ---- ops table -------------------------------------------------------- */
 
 const mg_backend mg_backend_memory_lanes = {
+    .version = MG_BACKEND_VERSION,
     .name = "memory_lanes",
     .summary = "memory lanes: sorted fixed-width records per key length, B-tree maps until finalize",
+    .layout_version = 1,
     .create = ml_create,
     .add = ml_add,
     .finalize = ml_finalize,

@@ -87,7 +87,7 @@ typedef struct context_entry {
 } context_entry;
 
 typedef struct naive_hash {
-    int order;
+    mg_table base; /* first: the handle (backend.h) */
     chain_table contexts; /* of context_entry */
     uint64_t ngram_count;
 } naive_hash;
@@ -297,7 +297,7 @@ static context_entry *context_entry_new(const mg_token *tokens, int context_leng
 
 static context_entry *context_find(const naive_hash *table, const mg_token *tokens, uint64_t hash)
 {
-    int context_length = table->order - 1;
+    int context_length = table->base.order - 1;
     for (chain_link *entry = *table_bucket(&table->contexts, hash); entry; entry = entry->next) {
         context_entry *context = as_context(entry);
         int i = 0;
@@ -319,20 +319,20 @@ static next_entry *next_find(const context_entry *context, const mg_token *word,
 
 /* ---- create -------------------------------------------------------------- */
 
-static void *naive_create(int order)
+static mg_table *naive_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
     naive_hash *table = mg_alloc(sizeof *table);
     if (table == NULL)
         return NULL;
-    table->order = order;
+    table->base = (mg_table){ops, order};
     table->ngram_count = 0;
     if (!table_init(&table->contexts)) {
         mg_free(table, sizeof *table);
         return NULL;
     }
-    return table;
+    return &table->base;
 }
 
 /* ---- add ----------------------------------------------------------------- */
@@ -356,7 +356,7 @@ static int add_to_context(context_entry *context, const mg_token *word, uint64_t
 static int add_new_context(naive_hash *table, const mg_token *gram, uint64_t hash,
                            uint64_t word_hash)
 {
-    int context_length = table->order - 1;
+    int context_length = table->base.order - 1;
     context_entry *context = context_entry_new(gram, context_length);
     if (context == NULL)
         return MG_ERR_NOMEM;
@@ -369,10 +369,10 @@ static int add_new_context(naive_hash *table, const mg_token *gram, uint64_t has
     return MG_OK;
 }
 
-static int naive_add(void *self, const mg_token *gram)
+static int naive_add(mg_table *self, const mg_token *gram)
 {
-    naive_hash *table = self;
-    int context_length = table->order - 1;
+    naive_hash *table = (naive_hash *)self;
+    int context_length = table->base.order - 1;
     const mg_token *word = &gram[context_length];
     uint64_t hash = context_hash(gram, context_length);
     uint64_t word_hash = token_hash(word->bytes, word->len, 0);
@@ -396,7 +396,7 @@ static int naive_add(void *self, const mg_token *gram)
 /* ---- finalize ------------------------------------------------------------ */
 
 /* Nothing to merge or compact: the tables are already what queries walk. */
-static int naive_finalize(void *self)
+static int naive_finalize(mg_table *self)
 {
     (void)self;
     return MG_OK;
@@ -404,10 +404,10 @@ static int naive_finalize(void *self)
 
 /* ---- lookups ------------------------------------------------------------- */
 
-static uint64_t naive_count(void *self, const mg_token *gram)
+static uint64_t naive_count(mg_table *self, const mg_token *gram)
 {
-    naive_hash *table = self;
-    int context_length = table->order - 1;
+    naive_hash *table = (naive_hash *)self;
+    int context_length = table->base.order - 1;
     const mg_token *word = &gram[context_length];
     context_entry *context = context_find(table, gram, context_hash(gram, context_length));
     if (context == NULL)
@@ -416,11 +416,11 @@ static uint64_t naive_count(void *self, const mg_token *gram)
     return next ? next->count : 0;
 }
 
-static int naive_successors(void *self, const mg_token *context_tokens, mg_successor_visit visit,
+static int naive_successors(mg_table *self, const mg_token *context_tokens, mg_successor_visit visit,
                             void *arg)
 {
-    naive_hash *table = self;
-    int context_length = table->order - 1;
+    naive_hash *table = (naive_hash *)self;
+    int context_length = table->base.order - 1;
     /* Order 1: no tokens are read, so context_tokens may be anything. */
     context_entry *context =
         context_find(table, context_tokens, context_hash(context_tokens, context_length));
@@ -457,12 +457,12 @@ static int foreach_in_context(const context_entry *context, int context_length,
     return 0;
 }
 
-static int naive_foreach(void *self, mg_gram_visit visit, void *arg)
+static int naive_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 {
-    naive_hash *table = self;
+    naive_hash *table = (naive_hash *)self;
     for (size_t i = 0; i < table->contexts.bucket_count; i++) {
         for (chain_link *entry = table->contexts.buckets[i]; entry; entry = entry->next) {
-            int stop = foreach_in_context(as_context(entry), table->order - 1, visit, arg);
+            int stop = foreach_in_context(as_context(entry), table->base.order - 1, visit, arg);
             if (stop != 0)
                 return stop;
         }
@@ -470,9 +470,9 @@ static int naive_foreach(void *self, mg_gram_visit visit, void *arg)
     return 0;
 }
 
-static void naive_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+static void naive_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
-    naive_hash *table = self;
+    naive_hash *table = (naive_hash *)self;
     *ngrams = table->ngram_count;
     *contexts = table->contexts.entry_count;
 }
@@ -503,10 +503,10 @@ static uint64_t prune_context(context_entry *context, uint64_t min_count)
     return dropped;
 }
 
-static uint64_t naive_prune(void *self, uint64_t min_count)
+static uint64_t naive_prune(mg_table *self, uint64_t min_count)
 {
-    naive_hash *table = self;
-    int context_length = table->order - 1;
+    naive_hash *table = (naive_hash *)self;
+    int context_length = table->base.order - 1;
     uint64_t dropped = 0;
     for (size_t i = 0; i < table->contexts.bucket_count; i++) {
         chain_link **slot = &table->contexts.buckets[i];
@@ -528,16 +528,16 @@ static uint64_t naive_prune(void *self, uint64_t min_count)
 
 /* ---- destroy ------------------------------------------------------------- */
 
-static void naive_destroy(void *self)
+static void naive_destroy(mg_table *self)
 {
-    naive_hash *table = self;
+    naive_hash *table = (naive_hash *)self;
     if (table == NULL)
         return;
     for (size_t i = 0; i < table->contexts.bucket_count; i++) {
         chain_link *entry = table->contexts.buckets[i];
         while (entry != NULL) {
             chain_link *following = entry->next;
-            context_entry_free(as_context(entry), table->order - 1);
+            context_entry_free(as_context(entry), table->base.order - 1);
             entry = following;
         }
     }
@@ -568,8 +568,10 @@ static double naive_estimate_bytes_per_ngram(const mg_table_shape *shape)
 /* ---- ops table ----------------------------------------------------------- */
 
 const mg_backend mg_backend_naive_hash = {
+    .version = MG_BACKEND_VERSION,
     .name = "naive_hash",
     .summary = "the Python dict of dicts in C: hash of contexts -> hash of next tokens, every token a heap copy",
+    .layout_version = 1,
     .create = naive_create,
     .add = naive_add,
     .finalize = naive_finalize, /* a no-op: nothing to compact */

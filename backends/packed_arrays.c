@@ -162,7 +162,7 @@ typedef struct escape {
 } escape;
 
 typedef struct packed_table {
-    int order;
+    mg_table base; /* first: the handle (backend.h) */
     size_t record_words; /* uint32 per training record: order ids, then the count */
     bool finalized;
     uint64_t grams; /* frozen (training: the table's) */
@@ -301,7 +301,7 @@ static inline uint64_t row_id(const packed_table *t, uint64_t row, int k)
 
 static inline uint64_t row_count_bits_at(const packed_table *t, uint64_t row)
 {
-    return row * t->row_bits + (uint64_t)(t->order - 1) * t->id_bits;
+    return row * t->row_bits + (uint64_t)(t->base.order - 1) * t->id_bits;
 }
 
 static inline uint64_t row_stored_count(const packed_table *t, uint64_t row)
@@ -331,7 +331,7 @@ static uint64_t samples_for(uint64_t rows, int level)
 /* Bits of a sample: a row's id fields, without the count. */
 static inline unsigned sample_bits(const packed_table *t)
 {
-    return (unsigned)(t->order - 1) * t->id_bits;
+    return (unsigned)(t->base.order - 1) * t->id_bits;
 }
 
 /* Words of a level's samples (one spare). */
@@ -348,34 +348,34 @@ static inline uint64_t grams_held(const packed_table *t)
 
 /* ---- create ----------------------------------------------------------- */
 
-static void pa_destroy(void *self);
+static void pa_destroy(mg_table *self);
 
-static void *pa_create(int order)
+static mg_table *pa_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
     packed_table *t = mg_calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->order = order;
+    t->base = (mg_table){ops, order};
     t->record_words = (size_t)order + 1;
     t->interner = mg_interner_create();
     if (!t->interner || mg_gram_hash_init(&t->training, order) != MG_OK) {
-        pa_destroy(t);
+        pa_destroy(&t->base);
         return NULL;
     }
-    return t;
+    return &t->base;
 }
 
 /* ---- add -------------------------------------------------------------- */
 
 /* New words are interned first: on a later failure they stay interned,
  * which no lookup can see (a word counts only through its grams). */
-static int pa_add(void *self, const mg_token *gram)
+static int pa_add(mg_table *self, const mg_token *gram)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     uint32_t ids[MG_ORDER_MAX];
-    for (int k = 0; k < t->order; k++)
+    for (int k = 0; k < t->base.order; k++)
         if (mg_interner_intern(t->interner, &gram[k], &ids[k]) != MG_OK)
             return MG_ERR_NOMEM;
     return mg_gram_hash_add(&t->training, ids);
@@ -391,7 +391,7 @@ static unsigned count_width(const packed_table *t, uint64_t *escaped)
 {
     uint64_t needing[COUNT_BITS_MAX + 1] = {0}; /* counts needing exactly k bits */
     for (uint32_t index = 0; index < t->training.capacity; index++) {
-        uint32_t count = mg_gram_hash_slot(&t->training, index)[t->order];
+        uint32_t count = mg_gram_hash_slot(&t->training, index)[t->base.order];
         if (count != 0)
             needing[bits_for(count)]++;
     }
@@ -447,7 +447,7 @@ static int frozen_make(packed_table *t, uint64_t escapes)
 static void records_gather(packed_table *t, const uint32_t *remap)
 {
     uint32_t *records = mg_gram_hash_release(&t->training, remap, &t->rows_bytes);
-    mg_records_sort(records, t->grams, t->record_words, t->order);
+    mg_records_sort(records, t->grams, t->record_words, t->base.order);
     t->rows = (uint64_t *)(void *)records;
 }
 
@@ -465,9 +465,9 @@ static void rows_pack(packed_table *t)
         memcpy(record, records + gram * t->record_words, t->record_words * sizeof(uint32_t));
         while (first < record[0])
             packed_set(&t->first_at, ++first, gram);
-        for (int k = 1; k < t->order; k++)
+        for (int k = 1; k < t->base.order; k++)
             writer_put(&writer, record[k], t->id_bits);
-        uint64_t count = record[t->order];
+        uint64_t count = record[t->base.order];
         writer_put(&writer, count - 1 < mark ? count - 1 : mark, t->count_bits);
         if (count - 1 >= mark)
             t->escapes[escaped++] = (escape){gram, count};
@@ -485,7 +485,7 @@ static void samples_fill(packed_table *t)
     unsigned bits = sample_bits(t);
     for (int level = 0; level < SAMPLE_LEVELS && t->samples[level]; level++)
         for (uint64_t sample = 0; sample < samples_for(t->grams, level); sample++)
-            for (int k = 1; k < t->order; k++)
+            for (int k = 1; k < t->base.order; k++)
                 bits_put(t->samples[level], sample * bits + (uint64_t)(k - 1) * t->id_bits, t->id_bits,
                          row_id(t, sample * sample_every(level), k));
 }
@@ -532,7 +532,7 @@ static bool same_context_as_previous(const packed_table *t, uint64_t gram, uint6
 {
     if (first != previous_first)
         return false;
-    for (int k = 1; k < t->order - 1; k++)
+    for (int k = 1; k < t->base.order - 1; k++)
         if (row_id(t, gram, k) != row_id(t, gram - 1, k))
             return false;
     return true;
@@ -541,7 +541,7 @@ static bool same_context_as_previous(const packed_table *t, uint64_t gram, uint6
 /* Distinct (order - 1)-prefixes of the frozen grams, by one sequential walk. */
 static uint64_t contexts_count(const packed_table *t)
 {
-    if (t->order == 1)
+    if (t->base.order == 1)
         return t->grams > 0;
     uint64_t contexts = 0, previous_first = UINT64_MAX;
     for (uint32_t first = 0; first < t->vocab; first++) {
@@ -657,9 +657,9 @@ static void hot_make(packed_table *t)
  * dictionary's hash index, the samples) are allocated last, into the pages
  * the interner and the remap array have just freed, which the allocator
  * would otherwise keep dirty. */
-static int pa_finalize(void *self)
+static int pa_finalize(mg_table *self)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     if (t->finalized)
         return MG_OK;
     uint32_t *remap = NULL;
@@ -669,8 +669,8 @@ static int pa_finalize(void *self)
     t->vocab = mg_vocab_dict_count(t->dict);
     uint64_t escapes;
     t->count_bits = count_width(t, &escapes);
-    t->id_bits = t->order > 1 ? bits_for(t->vocab > 1 ? t->vocab - 1 : 1) : 0;
-    t->row_bits = (unsigned)(t->order - 1) * t->id_bits + t->count_bits;
+    t->id_bits = t->base.order > 1 ? bits_for(t->vocab > 1 ? t->vocab - 1 : 1) : 0;
+    t->row_bits = (unsigned)(t->base.order - 1) * t->id_bits + t->count_bits;
     if (frozen_make(t, escapes) != MG_OK) {
         mg_vocab_remap_free(remap, t->vocab);
         mg_vocab_dict_destroy(t->dict);
@@ -893,15 +893,15 @@ static void prefix_range(const packed_table *t, const uint32_t *ids, int count, 
     *high = rows_lower(t, from + 1, end, beyond, fields);
 }
 
-static uint64_t pa_count(void *self, const mg_token *gram)
+static uint64_t pa_count(mg_table *self, const mg_token *gram)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     uint32_t ids[MG_ORDER_MAX + 1] = {0};
-    if (!ids_find(t, gram, t->order, ids))
+    if (!ids_find(t, gram, t->base.order, ids))
         return 0;
     if (!t->finalized)
         return mg_gram_hash_count(&t->training, ids);
-    int fields = t->order - 1;
+    int fields = t->base.order - 1;
     uint64_t low, high;
     first_range(t, ids[0], &low, &high);
     if (fields > 0)
@@ -914,13 +914,13 @@ static uint64_t pa_count(void *self, const mg_token *gram)
 /* Before finalize: every slot is looked at. */
 static int successors_scan(const packed_table *t, const uint32_t *context, mg_successor_visit visit, void *arg)
 {
-    int context_len = t->order - 1;
+    int context_len = t->base.order - 1;
     for (uint32_t index = 0; index < t->training.capacity; index++) {
         const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
-        if (slot[t->order] == 0 || memcmp(slot, context, (size_t)context_len * sizeof *context) != 0)
+        if (slot[t->base.order] == 0 || memcmp(slot, context, (size_t)context_len * sizeof *context) != 0)
             continue;
         mg_token next = mg_interner_token(t->interner, slot[context_len]);
-        int stop = visit(arg, &next, slot[t->order]);
+        int stop = visit(arg, &next, slot[t->base.order]);
         if (stop)
             return stop;
     }
@@ -943,11 +943,11 @@ static int successors_unigrams(const packed_table *t, mg_successor_visit visit, 
     return 0;
 }
 
-static int pa_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+static int pa_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     uint32_t ids[MG_ORDER_MAX + 1] = {0};
-    int context_len = t->order - 1;
+    int context_len = t->base.order - 1;
     if (!ids_find(t, context, context_len, ids))
         return 0;
     if (!t->finalized)
@@ -973,11 +973,11 @@ static int foreach_training(const packed_table *t, mg_gram_visit visit, void *ar
     mg_token tokens[MG_ORDER_MAX];
     for (uint32_t index = 0; index < t->training.capacity; index++) {
         const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
-        if (slot[t->order] == 0)
+        if (slot[t->base.order] == 0)
             continue;
-        for (int k = 0; k < t->order; k++)
+        for (int k = 0; k < t->base.order; k++)
             tokens[k] = mg_interner_token(t->interner, slot[k]);
-        int stop = visit(arg, tokens, slot[t->order]);
+        int stop = visit(arg, tokens, slot[t->base.order]);
         if (stop)
             return stop;
     }
@@ -985,9 +985,9 @@ static int foreach_training(const packed_table *t, mg_gram_visit visit, void *ar
 }
 
 /* In id order; a position's token is decoded again only when its id changes. */
-static int pa_foreach(void *self, mg_gram_visit visit, void *arg)
+static int pa_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     if (!t->finalized)
         return foreach_training(t, visit, arg);
     unsigned char buffers[MG_ORDER_MAX][MG_VOCAB_DECODE_MAX];
@@ -998,7 +998,7 @@ static int pa_foreach(void *self, mg_gram_visit visit, void *arg)
     for (uint32_t first = 0; first < t->vocab; first++) {
         uint64_t end = packed_get(&t->first_at, first + 1);
         for (uint64_t gram = packed_get(&t->first_at, first); gram < end; gram++) {
-            for (int k = 0; k < t->order; k++) {
+            for (int k = 0; k < t->base.order; k++) {
                 uint64_t id = k == 0 ? first : row_id(t, gram, k);
                 if (id != held[k]) {
                     tokens[k] = mg_vocab_dict_word(t->dict, (uint32_t)id, buffers[k]);
@@ -1013,9 +1013,9 @@ static int pa_foreach(void *self, mg_gram_visit visit, void *arg)
     return 0;
 }
 
-static void pa_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+static void pa_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     *ngrams = grams_held(t);
     *contexts = t->contexts;
 }
@@ -1025,7 +1025,7 @@ static void pa_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
 /* Row `from` copied over row `to` (to <= from), field by field. */
 static void row_move(packed_table *t, uint64_t to, uint64_t from)
 {
-    for (int k = 1; k < t->order; k++)
+    for (int k = 1; k < t->base.order; k++)
         bits_put(t->rows, to * t->row_bits + (uint64_t)(k - 1) * t->id_bits, t->id_bits, row_id(t, from, k));
     bits_put(t->rows, row_count_bits_at(t, to), t->count_bits, row_stored_count(t, from));
 }
@@ -1074,9 +1074,9 @@ static void prune_frozen(packed_table *t, uint64_t min_count, bool give_back)
     t->contexts = contexts_count(t);
 }
 
-static uint64_t pa_prune(void *self, uint64_t min_count)
+static uint64_t pa_prune(mg_table *self, uint64_t min_count)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     uint64_t before = grams_held(t);
     if (t->finalized)
         prune_frozen(t, min_count, true);
@@ -1087,9 +1087,9 @@ static uint64_t pa_prune(void *self, uint64_t min_count)
 
 /* ---- destroy ---------------------------------------------------------- */
 
-static void pa_destroy(void *self)
+static void pa_destroy(mg_table *self)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     if (!t)
         return;
     mg_interner_destroy(t->interner);
@@ -1119,8 +1119,10 @@ static double pa_estimate(const mg_table_shape *shape)
 /* ---- ops table -------------------------------------------------------- */
 
 const mg_backend mg_backend_packed_arrays = {
+    .version = MG_BACKEND_VERSION,
     .name = "packed_arrays",
     .summary = "interned ids; at finalize sorted id tuples in bit-packed rows, front-coded vocabulary",
+    .layout_version = 1,
     .create = pa_create,
     .add = pa_add,
     .finalize = pa_finalize,
@@ -1135,13 +1137,13 @@ const mg_backend mg_backend_packed_arrays = {
 
 /* ---- the frozen twin: packed_arrays_mmap ---------------------------------- */
 
-static mg_image *pa_image(void *self) { return &((packed_table *)self)->image; }
+static mg_image *pa_image(mg_table *self) { return &((packed_table *)self)->image; }
 
 /* The frozen arrays, for the image: the dictionary's, first_at, the rows'
  * block (with the samples and the hot table inside it), the escapes. */
-static void pa_list_blocks(void *self, mg_image_list *list)
+static void pa_list_blocks(mg_table *self, mg_image_list *list)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     mg_vocab_dict_list_blocks(t->dict, list);
     mg_image_list_block(list, &t->first_at.words, t->first_at.word_count * sizeof(uint64_t));
     mg_image_list_block(list, &t->rows, t->rows_bytes);
@@ -1152,9 +1154,9 @@ static void pa_list_blocks(void *self, mg_image_list *list)
 }
 
 /* packed_arrays' own prune, but the blocks keep their size. */
-static uint64_t pa_prune_frozen_in_place(void *self, uint64_t min_count)
+static uint64_t pa_prune_frozen_in_place(mg_table *self, uint64_t min_count)
 {
-    packed_table *t = self;
+    packed_table *t = (packed_table *)self;
     uint64_t before = t->grams;
     prune_frozen(t, min_count, false);
     return before - t->grams;
@@ -1162,9 +1164,9 @@ static uint64_t pa_prune_frozen_in_place(void *self, uint64_t min_count)
 
 static const mg_image_twin pa_twin = {&mg_backend_packed_arrays, pa_image, pa_list_blocks, pa_prune_frozen_in_place};
 
-static int pa_mmap_finalize(void *self) { return mg_image_twin_finalize(&pa_twin, self); }
-static uint64_t pa_mmap_prune(void *self, uint64_t min_count) { return mg_image_twin_prune(&pa_twin, self, min_count); }
-static void pa_mmap_destroy(void *self) { mg_image_twin_destroy(&pa_twin, self); }
+static int pa_mmap_finalize(mg_table *self) { return mg_image_twin_finalize(&pa_twin, self); }
+static uint64_t pa_mmap_prune(mg_table *self, uint64_t min_count) { return mg_image_twin_prune(&pa_twin, self, min_count); }
+static void pa_mmap_destroy(mg_table *self) { mg_image_twin_destroy(&pa_twin, self); }
 
 /* The image holds every array: what is requested is the table's struct and
  * the dictionary's (its estimate for no words), whatever the table's size. */
@@ -1176,8 +1178,10 @@ static double pa_mmap_estimate(const mg_table_shape *shape)
 }
 
 const mg_backend mg_backend_packed_arrays_mmap = {
+    .version = MG_BACKEND_VERSION,
     .name = "packed_arrays_mmap",
     .summary = "packed_arrays frozen at finalize into a private image file, served from a read-only mmap",
+    .layout_version = 1,
     .create = pa_create,
     .add = pa_add,
     .finalize = pa_mmap_finalize,

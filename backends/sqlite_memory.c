@@ -211,9 +211,9 @@ enum statement {
 };
 
 typedef struct sqlite_table {
+    mg_table base; /* first: the handle (backend.h) */
     sqlite3 *db;
     sqlite3_stmt *statements[STATEMENT_COUNT];
-    int order;
     sqlite3_int64 next_word_id;
     uint64_t floor;          /* grams counted below it are pruned: every query asks count >= floor */
     uint64_t deleted_below;  /* the floor the last DELETE enforced (<= floor) */
@@ -367,10 +367,10 @@ static bool create_schema(sqlite_table *table)
     sql_add(&grams, "CREATE TABLE words(id INTEGER PRIMARY KEY, bytes BLOB UNIQUE);"
                     "INSERT INTO words(id, bytes) VALUES (%d, NULL), (%d, NULL);"
                     "CREATE TABLE grams(", START_ID, END_ID);
-    for (int column = 1; column <= table->order; column++)
+    for (int column = 1; column <= table->base.order; column++)
         sql_add(&grams, "w%d INTEGER NOT NULL, ", column);
     sql_add(&grams, "count INTEGER NOT NULL, PRIMARY KEY(");
-    sql_add_columns(&grams, "", table->order);
+    sql_add_columns(&grams, "", table->base.order);
     sql_add(&grams, ")) WITHOUT ROWID;");
     return sqlite3_exec(table->db, pragmas, NULL, NULL, NULL) == SQLITE_OK &&
            sqlite3_exec(table->db, grams.text, NULL, NULL, NULL) == SQLITE_OK;
@@ -378,7 +378,7 @@ static bool create_schema(sqlite_table *table)
 
 static bool prepare_training(sqlite_table *table)
 {
-    int order = table->order;
+    int order = table->base.order;
     sql_text begin = {0}, commit = {0}, find = {0}, insert = {0}, add = {0};
     sql_add(&begin, "BEGIN");
     sql_add(&commit, "COMMIT");
@@ -397,7 +397,7 @@ static bool prepare_training(sqlite_table *table)
 /* CROSS JOIN keeps grams the outer loop: SQLite takes the join order as written. */
 static bool prepare_queries(sqlite_table *table)
 {
-    int order = table->order;
+    int order = table->base.order;
     sql_text count = {0}, successors = {0}, all = {0};
     sql_add(&count, "SELECT count FROM grams WHERE ");
     sql_add_tokens_equal(&count, "", order);
@@ -425,11 +425,11 @@ static bool prepare_pruning(sqlite_table *table)
     sql_add(&remove, "DELETE FROM grams WHERE count < ?1");
     sql_add(&reclaim, "PRAGMA incremental_vacuum");
     sql_add(&grams, "SELECT count(*) FROM grams WHERE count >= ?1");
-    if (table->order == 1) {
+    if (table->base.order == 1) {
         sql_add(&contexts, "SELECT count(*) FROM (SELECT 1 FROM grams WHERE count >= ?1 LIMIT 1)");
     } else {
         sql_add(&contexts, "SELECT count(*) FROM (SELECT DISTINCT ");
-        sql_add_columns(&contexts, "", table->order - 1);
+        sql_add_columns(&contexts, "", table->base.order - 1);
         sql_add(&contexts, " FROM grams WHERE count >= ?1)");
     }
     return prepare(table, PRUNE_DELETE, &remove) && prepare(table, PRUNE_RECLAIM, &reclaim) &&
@@ -440,7 +440,7 @@ static bool table_open(sqlite_table *table)
 {
     if (sqlite3_open_v2(":memory:", &table->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
         return false;
-    table->gram_log = sqlite3_malloc64(sizeof *table->gram_log * BATCH_GRAMS * (size_t)table->order);
+    table->gram_log = sqlite3_malloc64(sizeof *table->gram_log * BATCH_GRAMS * (size_t)table->base.order);
     return table->gram_log != NULL && create_schema(table) && prepare_training(table) && prepare_queries(table) &&
            prepare_pruning(table);
 }
@@ -460,7 +460,7 @@ static void table_close(sqlite_table *table)
 
 /* The table's own few bytes come from SQLite's heap too, so that every byte
  * it holds is in SQLite's figures. */
-static void *sqlite_create(int order)
+static mg_table *sqlite_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX || !library_start())
         return NULL;
@@ -470,14 +470,14 @@ static void *sqlite_create(int order)
         return NULL;
     }
     memset(table, 0, sizeof *table);
-    table->order = order;
+    table->base = (mg_table){ops, order};
     table->next_word_id = FIRST_WORD_ID;
     table->floor = table->deleted_below = 1;
     if (!table_open(table)) {
         table_close(table);
         return NULL;
     }
-    return table;
+    return &table->base;
 }
 
 /* ---- add: the batch and its log ------------------------------------------------- */
@@ -526,7 +526,7 @@ static bool word_insert(sqlite_table *table, sqlite3_int64 id, const unsigned ch
 static bool gram_upsert(sqlite_table *table, const sqlite3_int64 *ids)
 {
     sqlite3_stmt *add = table->statements[GRAM_ADD];
-    return bind_ids(add, ids, table->order) == SQLITE_OK && run(add) == SQLITE_OK;
+    return bind_ids(add, ids, table->base.order) == SQLITE_OK && run(add) == SQLITE_OK;
 }
 
 /* Puts back, one statement (one transaction) at a time, what a rolled-back
@@ -546,7 +546,7 @@ static bool replay(sqlite_table *table)
         table->words_replayed += WORD_ENTRY_HEADER + len;
     }
     for (; table->grams_replayed < table->batch_grams; table->grams_replayed++)
-        if (!gram_upsert(table, &table->gram_log[(size_t)table->grams_replayed * (size_t)table->order]))
+        if (!gram_upsert(table, &table->gram_log[(size_t)table->grams_replayed * (size_t)table->base.order]))
             return false;
     log_clear(table);
     table->replay_pending = false;
@@ -632,21 +632,21 @@ static bool word_id(sqlite_table *table, const mg_token *token, sqlite3_int64 *i
 }
 
 /* UPSERT in the open batch; the gram goes into the log once it is in. */
-static int sqlite_add(void *self, const mg_token *gram)
+static int sqlite_add(mg_table *self, const mg_token *gram)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     if (!batch_ready(table))
         return MG_ERR_NOMEM;
     sqlite3_int64 ids[MG_ORDER_MAX];
     int position = 0;
-    while (position < table->order && word_id(table, &gram[position], &ids[position]))
+    while (position < table->base.order && word_id(table, &gram[position], &ids[position]))
         position++;
-    if (position < table->order || !gram_upsert(table, ids)) {
+    if (position < table->base.order || !gram_upsert(table, ids)) {
         recover(table);
         return MG_ERR_NOMEM;
     }
-    memcpy(&table->gram_log[(size_t)table->batch_grams * (size_t)table->order], ids,
-           sizeof ids[0] * (size_t)table->order);
+    memcpy(&table->gram_log[(size_t)table->batch_grams * (size_t)table->base.order], ids,
+           sizeof ids[0] * (size_t)table->base.order);
     table->batch_grams++;
     return MG_OK;
 }
@@ -667,9 +667,9 @@ static bool count_visible(sqlite_table *table, uint64_t floor, uint64_t *ngrams,
 }
 
 /* The last batch committed; the log let go; the sizes counted. */
-static int sqlite_finalize(void *self)
+static int sqlite_finalize(mg_table *self)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     if (!batch_close(table) || !count_visible(table, table->floor, &table->ngrams, &table->contexts))
         return MG_ERR_NOMEM;
     if (table->prune_reserve == NULL && (table->prune_reserve = sqlite3_malloc(PRUNE_RESERVE_BYTES)) == NULL)
@@ -692,14 +692,14 @@ static void settle(sqlite_table *table)
         replay(table);
 }
 
-static uint64_t sqlite_count(void *self, const mg_token *gram)
+static uint64_t sqlite_count(mg_table *self, const mg_token *gram)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     settle(table);
     sqlite3_int64 count = 0;
     sqlite3_stmt *lookup = table->statements[GRAM_COUNT];
-    if (bind_tokens(lookup, gram, table->order) != SQLITE_OK ||
-        sqlite3_bind_int64(lookup, 2 * table->order + 1, floor_parameter(table->floor)) != SQLITE_OK ||
+    if (bind_tokens(lookup, gram, table->base.order) != SQLITE_OK ||
+        sqlite3_bind_int64(lookup, 2 * table->base.order + 1, floor_parameter(table->floor)) != SQLITE_OK ||
         !run_integer(lookup, &count))
         return 0;
     return (uint64_t)count;
@@ -728,11 +728,11 @@ static int walk_end(sqlite3_stmt *rows, int stepped)
     return stepped == SQLITE_DONE ? 0 : WALK_FAILED;
 }
 
-static int sqlite_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+static int sqlite_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     settle(table);
-    int context_length = table->order - 1;
+    int context_length = table->base.order - 1;
     sqlite3_stmt *rows = table->statements[SUCCESSORS];
     if (bind_tokens(rows, context, context_length) != SQLITE_OK ||
         sqlite3_bind_int64(rows, 2 * context_length + 1, floor_parameter(table->floor)) != SQLITE_OK)
@@ -751,11 +751,11 @@ static int sqlite_successors(void *self, const mg_token *context, mg_successor_v
     return walk_end(rows, stepped);
 }
 
-static int sqlite_foreach(void *self, mg_gram_visit visit, void *arg)
+static int sqlite_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     settle(table);
-    int order = table->order;
+    int order = table->base.order;
     sqlite3_stmt *rows = table->statements[FOREACH];
     if (sqlite3_bind_int64(rows, 1, floor_parameter(table->floor)) != SQLITE_OK)
         return WALK_FAILED;
@@ -776,9 +776,9 @@ static int sqlite_foreach(void *self, mg_gram_visit visit, void *arg)
     return walk_end(rows, stepped);
 }
 
-static void sqlite_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+static void sqlite_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     *ngrams = table->ngrams;
     *contexts = table->contexts;
 }
@@ -790,9 +790,9 @@ static void sqlite_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
  * DELETE needs a journal copy of every page it changes: when it cannot
  * have that, the grams below the floor stay in their pages, hidden from
  * every query, and the next add (if any) deletes them first. */
-static uint64_t sqlite_prune(void *self, uint64_t min_count)
+static uint64_t sqlite_prune(mg_table *self, uint64_t min_count)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     uint64_t floor = min_count > table->floor ? min_count : table->floor;
     if (floor == table->floor || !batch_close(table))
         return 0;
@@ -815,10 +815,10 @@ static uint64_t sqlite_prune(void *self, uint64_t min_count)
 
 /* ---- destroy ---------------------------------------------------------------------------- */
 
-static void sqlite_destroy(void *self)
+static void sqlite_destroy(mg_table *self)
 {
     if (self != NULL)
-        table_close(self);
+        table_close((sqlite_table *)self);
 }
 
 /* ---- the library's figures ---------------------------------------------------------------- */
@@ -855,9 +855,9 @@ static uint64_t figure_now(sqlite3 *db, const library_figure *figure)
 /* SQLite's own view of its memory. Reading resets the highwater mark of
  * memory_used, so each reading's highwater covers the time since the one
  * before. */
-static void sqlite_library_figures(void *self, mg_figure_visit visit, void *arg)
+static void sqlite_library_figures(mg_table *self, mg_figure_visit visit, void *arg)
 {
-    sqlite_table *table = self;
+    sqlite_table *table = (sqlite_table *)self;
     sqlite3_int64 used = 0, highwater = 0;
     sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &highwater, 1);
     if (visit(arg, "sqlite.memory_used", (uint64_t)used) ||
@@ -913,8 +913,10 @@ static double sqlite_estimate_bytes_per_ngram(const mg_table_shape *shape)
 /* ---- ops table --------------------------------------------------------------------------- */
 
 const mg_backend mg_backend_sqlite_memory = {
+    .version = MG_BACKEND_VERSION,
     .name = "sqlite_memory",
     .summary = "SQLite in memory: words and WITHOUT ROWID grams tables, UPSERT in batched transactions",
+    .layout_version = 1,
     .create = sqlite_create,
     .add = sqlite_add,
     .finalize = sqlite_finalize,     /* commits the last batch, counts the sizes */

@@ -168,22 +168,23 @@ using gram_counts = std::map<key_string, unsigned, key_order, mg::mem_allocator<
 constexpr size_t NODE_HEADER_BYTES = 32;
 constexpr size_t NODE_BYTES = NODE_HEADER_BYTES + sizeof(gram_counts::value_type);
 
-struct std_map_table {
-    explicit std_map_table(int order) : order(order) {}
-    int order;
+// The handle is the base class: C++'s spelling of "mg_table first", so that
+// static_cast turns the mg_table * every op is given back into the table.
+struct std_map_table : mg_table {
+    std_map_table(const mg_backend *backend, int order) : mg_table{backend, order} {}
     gram_counts counts;
     uint64_t contexts = 0; /* distinct contexts, counted by finalize and prune */
 };
 
-std_map_table *table_of(void *self) { return static_cast<std_map_table *>(self); }
+std_map_table *table_of(mg_table *self) { return static_cast<std_map_table *>(self); }
 
 // ---- create --------------------------------------------------------------
 
-void *sm_create(int order) noexcept { return mg::mg_new<std_map_table>(order); }
+mg_table *sm_create(const mg_backend *ops, int order) noexcept { return mg::mg_new<std_map_table>(ops, order); }
 
 // ---- add -----------------------------------------------------------------
 
-int sm_add(void *self, const mg_token *gram) noexcept
+int sm_add(mg_table *self, const mg_token *gram) noexcept
 {
     std_map_table *t = table_of(self);
     spelled_tokens spelled{gram, t->order, false};
@@ -220,7 +221,7 @@ uint64_t contexts_counted(const std_map_table *t)
 }
 
 // The map is always sorted: nothing to merge; only the contexts are counted.
-int sm_finalize(void *self) noexcept
+int sm_finalize(mg_table *self) noexcept
 {
     std_map_table *t = table_of(self);
     t->contexts = contexts_counted(t);
@@ -229,7 +230,7 @@ int sm_finalize(void *self) noexcept
 
 // ---- lookups -------------------------------------------------------------
 
-uint64_t sm_count(void *self, const mg_token *gram) noexcept
+uint64_t sm_count(mg_table *self, const mg_token *gram) noexcept
 {
     const std_map_table *t = table_of(self);
     auto found = t->counts.find(spelled_tokens{gram, t->order, false});
@@ -238,7 +239,7 @@ uint64_t sm_count(void *self, const mg_token *gram) noexcept
 
 // The grams of a context: the range of keys that begin with its spelling
 // and a separator (order 1: the empty prefix, every key).
-int sm_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg) noexcept
+int sm_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg) noexcept
 {
     const std_map_table *t = table_of(self);
     spelled_tokens prefix{context, t->order - 1, t->order > 1};
@@ -254,7 +255,7 @@ int sm_successors(void *self, const mg_token *context, mg_successor_visit visit,
     return 0;
 }
 
-int sm_foreach(void *self, mg_gram_visit visit, void *arg) noexcept
+int sm_foreach(mg_table *self, mg_gram_visit visit, void *arg) noexcept
 {
     const std_map_table *t = table_of(self);
     mg_token gram[MG_ORDER_MAX];
@@ -272,7 +273,7 @@ int sm_foreach(void *self, mg_gram_visit visit, void *arg) noexcept
     return 0;
 }
 
-void sm_sizes(void *self, uint64_t *ngrams, uint64_t *contexts) noexcept
+void sm_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts) noexcept
 {
     const std_map_table *t = table_of(self);
     *ngrams = t->counts.size();
@@ -282,7 +283,7 @@ void sm_sizes(void *self, uint64_t *ngrams, uint64_t *contexts) noexcept
 // ---- prune ---------------------------------------------------------------
 
 // Erasing allocates nothing, so prune cannot fail.
-uint64_t sm_prune(void *self, uint64_t min_count) noexcept
+uint64_t sm_prune(mg_table *self, uint64_t min_count) noexcept
 {
     std_map_table *t = table_of(self);
     uint64_t dropped = 0;
@@ -300,7 +301,7 @@ uint64_t sm_prune(void *self, uint64_t min_count) noexcept
 
 // ---- destroy -------------------------------------------------------------
 
-void sm_destroy(void *self) noexcept { mg::mg_delete(table_of(self)); }
+void sm_destroy(mg_table *self) noexcept { mg::mg_delete(table_of(self)); }
 
 // ---- estimate ------------------------------------------------------------
 
@@ -320,8 +321,10 @@ double sm_estimate(const mg_table_shape *shape) noexcept
 constexpr mg_backend std_map_ops()
 {
     mg_backend ops{};
+    ops.version = MG_BACKEND_VERSION;
     ops.name = "std_map";
     ops.summary = "std::map<std::string, unsigned>: one red-black node per n-gram, its tokens joined as the key";
+    ops.layout_version = 1;
     ops.create = sm_create;
     ops.add = sm_add;
     ops.finalize = sm_finalize;

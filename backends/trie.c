@@ -165,7 +165,7 @@ typedef struct trie_shape {
 } trie_shape;
 
 typedef struct trie_table {
-    int order;
+    mg_table base; /* first: the handle (backend.h) */
     size_t record_words; /* uint32 per record (hash slot or flat record): order ids, the count */
     trie_state state;
 
@@ -215,24 +215,24 @@ static inline uint64_t grams_held(const trie_table *t)
 
 /* ---- create ------------------------------------------------------------ */
 
-static void trie_destroy(void *self);
+static void trie_destroy(mg_table *self);
 
-static void *trie_create(int order)
+static mg_table *trie_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
     trie_table *t = mg_calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->order = order;
+    t->base = (mg_table){ops, order};
     t->record_words = (size_t)order + 1;
     t->state = TRAINING;
     t->interner = mg_interner_create();
     if (!t->interner || mg_gram_hash_init(&t->training, order) != MG_OK) {
-        trie_destroy(t);
+        trie_destroy(&t->base);
         return NULL;
     }
-    return t;
+    return &t->base;
 }
 
 /* ---- add --------------------------------------------------------------- */
@@ -248,15 +248,15 @@ static bool training_ids(const trie_table *t, const mg_token *tokens, int count,
 
 /* Room for the gram is made first (table, then words), so a refusal leaves
  * the grams as they were (a word interned before it is harmless). */
-static int trie_add(void *self, const mg_token *gram)
+static int trie_add(mg_table *self, const mg_token *gram)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     uint32_t ids[MG_ORDER_MAX];
-    if (training_ids(t, gram, t->order, ids)) /* a failed grow changes nothing */
+    if (training_ids(t, gram, t->base.order, ids)) /* a failed grow changes nothing */
         return mg_gram_hash_add(&t->training, ids);
     if (mg_gram_hash_make_room(&t->training) != MG_OK)
         return MG_ERR_NOMEM;
-    for (int k = 0; k < t->order; k++)
+    for (int k = 0; k < t->base.order; k++)
         if (mg_interner_intern(t->interner, &gram[k], &ids[k]) != MG_OK)
             return MG_ERR_NOMEM;
     return mg_gram_hash_add(&t->training, ids);
@@ -302,7 +302,7 @@ static int count_classes(const trie_table *t, const uint32_t *records, uint64_t 
             if (!table)
                 break;
         }
-        used += classes_place(table, cap, records[i * t->record_words + (size_t)t->order], 1);
+        used += classes_place(table, cap, records[i * t->record_words + (size_t)t->base.order], 1);
     }
     if (!table)
         return MG_ERR_NOMEM;
@@ -457,7 +457,7 @@ static int counts_build(const trie_table *t, const uint32_t *records, uint64_t g
         mg_records_sort(classes, distinct, CLASS_WORDS, 1);
         uint64_t entries[COUNT_TIERS + 1] = {0};
         for (uint64_t i = 0; i < grams; i++)
-            counts_put(ranks, entries, rank_of(classes, distinct, records[i * t->record_words + (size_t)t->order]));
+            counts_put(ranks, entries, rank_of(classes, distinct, records[i * t->record_words + (size_t)t->base.order]));
     } else {
         counts_free(ranks);
     }
@@ -517,7 +517,7 @@ static int first_difference(const trie_table *t, const uint32_t *records, uint64
         return 0;
     const uint32_t *record = records + i * t->record_words, *previous = record - t->record_words;
     int k = 0;
-    while (k < t->order && record[k] == previous[k])
+    while (k < t->base.order && record[k] == previous[k])
         k++;
     return k;
 }
@@ -525,7 +525,7 @@ static int first_difference(const trie_table *t, const uint32_t *records, uint64
 /* Whether level 0 is indexed by id (orders 2 and up): see the header. */
 static inline bool first_level_direct(const trie_table *t)
 {
-    return t->order > 1;
+    return t->base.order > 1;
 }
 
 /* Level k's child starts less their node's position (k >= 1, where every
@@ -555,7 +555,7 @@ static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t g
                         uint64_t *nodes, uint64_t *last)
 {
     uint64_t base[MG_ORDER_MAX] = {0};
-    int order = t->order;
+    int order = t->base.order;
     bool direct = first_level_direct(t);
     for (int k = 0; k < order; k++)
         nodes[k] = last[k] = 0;
@@ -600,29 +600,29 @@ static int trie_build(const trie_table *t, const uint32_t *records, uint64_t gra
     levels_pass(t, records, grams, NULL, nodes, last);
     bool direct = first_level_direct(t);
     uint64_t words = mg_vocab_dict_count(t->dict);
-    for (int k = 0; k < t->order; k++) {
+    for (int k = 0; k < t->base.order; k++) {
         bool ids = !(k == 0 && direct);
         bool ok = mg_ef_init(&shape->levels[k].ids, ids ? nodes[k] : 0, ids ? last[k] : 0) == MG_OK;
-        if (ok && k + 1 < t->order)
+        if (ok && k + 1 < t->base.order)
             ok = mg_ef_init(&shape->levels[k].children, (ids ? nodes[k] : words) + 1,
                             nodes[k + 1] - start_shift(k, nodes[k])) == MG_OK;
         if (!ok) {
-            levels_free(shape->levels, t->order);
+            levels_free(shape->levels, t->base.order);
             return MG_ERR_NOMEM;
         }
     }
     levels_pass(t, records, grams, shape->levels, nodes, last);
     if (direct)
         direct_starts_upto(&shape->levels[0], words - 1, nodes[1]);
-    for (int k = 0; k < t->order; k++) {
-        if (k + 1 < t->order)
+    for (int k = 0; k < t->base.order; k++) {
+        if (k + 1 < t->base.order)
             mg_ef_push(&shape->levels[k].children, nodes[k + 1] - start_shift(k, nodes[k]));
         mg_ef_seal(&shape->levels[k].ids);
-        if (k + 1 < t->order)
+        if (k + 1 < t->base.order)
             mg_ef_seal(&shape->levels[k].children);
     }
     if (counts_build(t, records, grams, &shape->counts) != MG_OK) {
-        levels_free(shape->levels, t->order);
+        levels_free(shape->levels, t->base.order);
         return MG_ERR_NOMEM;
     }
     return MG_OK;
@@ -633,7 +633,7 @@ static uint64_t records_contexts(const trie_table *t, const uint32_t *records, u
 {
     uint64_t contexts = 0;
     for (uint64_t i = 0; i < grams; i++)
-        contexts += i == 0 || first_difference(t, records, i) < t->order - 1;
+        contexts += i == 0 || first_difference(t, records, i) < t->base.order - 1;
     return contexts;
 }
 
@@ -666,7 +666,7 @@ static int flat_from_training(trie_table *t)
     mg_vocab_remap_free(remap, mg_interner_count(t->interner));
     mg_interner_destroy(t->interner);
     t->interner = NULL;
-    mg_records_sort(t->records, packed, t->record_words, t->order);
+    mg_records_sort(t->records, packed, t->record_words, t->base.order);
     size_t trimmed = (size_t)(packed ? packed : 1) * t->record_words * sizeof(uint32_t);
     uint32_t *shrunk = mg_realloc(t->records, t->records_bytes, trimmed);
     if (shrunk) {
@@ -678,9 +678,9 @@ static int flat_from_training(trie_table *t)
     return MG_OK;
 }
 
-static int trie_finalize(void *self)
+static int trie_finalize(mg_table *self)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     if (t->state == TRAINING && flat_from_training(t) != MG_OK)
         return MG_ERR_NOMEM;
     if (t->state == FLAT)
@@ -769,7 +769,7 @@ static bool trie_descend(const trie_table *t, const uint32_t *ids, int depth, ui
     for (; k < depth; k++) {
         uint64_t low, high;
         children_range(t, k, at, &low, &high);
-        if (k == t->order - 1)
+        if (k == t->base.order - 1)
             count_prefetch(&t->trie.counts, low);
         if (!group_find(t, k, low, high, ids[k], &at))
             return false;
@@ -793,27 +793,27 @@ static uint64_t flat_lower_bound(const trie_table *t, const uint32_t *ids, int c
     return low;
 }
 
-static uint64_t trie_count(void *self, const mg_token *gram)
+static uint64_t trie_count(mg_table *self, const mg_token *gram)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     uint32_t ids[MG_ORDER_MAX];
-    if (!token_ids(t, gram, t->order, ids))
+    if (!token_ids(t, gram, t->base.order, ids))
         return 0;
     if (t->state == TRAINING) {
         return mg_gram_hash_count(&t->training, ids);
     } else if (t->state == FLAT) {
-        uint64_t at = flat_lower_bound(t, ids, t->order);
+        uint64_t at = flat_lower_bound(t, ids, t->base.order);
         const uint32_t *record = record_at(t, t->records, at);
-        return at < t->grams && ids_compare(record, ids, t->order) == 0 ? record[t->order] : 0;
+        return at < t->grams && ids_compare(record, ids, t->base.order) == 0 ? record[t->base.order] : 0;
     }
     uint64_t node;
-    return trie_descend(t, ids, t->order, &node) ? count_at(&t->trie.counts, node) : 0;
+    return trie_descend(t, ids, t->base.order, &node) ? count_at(&t->trie.counts, node) : 0;
 }
 
 /* Visit the successors of a context found at `node` of level order - 2. */
 static int trie_successors_of(const trie_table *t, uint64_t node, mg_successor_visit visit, void *arg)
 {
-    int k = t->order - 1;
+    int k = t->base.order - 1;
     uint64_t low, high;
     children_range(t, k, node, &low, &high);
     mg_ef_iter it;
@@ -835,15 +835,15 @@ static int trie_successors_of(const trie_table *t, uint64_t node, mg_successor_v
 static int visit_record(const trie_table *t, const uint32_t *record, mg_successor_visit visit, void *arg)
 {
     unsigned char buffer[MG_VOCAB_DECODE_MAX];
-    mg_token next = token_of(t, record[t->order - 1], buffer);
-    return visit(arg, &next, record[t->order]);
+    mg_token next = token_of(t, record[t->base.order - 1], buffer);
+    return visit(arg, &next, record[t->base.order]);
 }
 
-static int trie_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+static int trie_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     uint32_t ids[MG_ORDER_MAX];
-    int depth = t->order - 1;
+    int depth = t->base.order - 1;
     if (!token_ids(t, context, depth, ids))
         return 0;
     if (t->state == TRIE) {
@@ -863,7 +863,7 @@ static int trie_successors(void *self, const mg_token *context, mg_successor_vis
     }
     for (uint32_t index = 0; index < t->training.capacity; index++) { /* training: a scan */
         const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
-        if (slot[t->order] != 0 && ids_compare(slot, ids, depth) == 0) {
+        if (slot[t->base.order] != 0 && ids_compare(slot, ids, depth) == 0) {
             int stop = visit_record(t, slot, visit, arg);
             if (stop)
                 return stop;
@@ -888,9 +888,9 @@ static void cursor_start(trie_cursor *c, const trie_table *t)
 {
     memset(c, 0, sizeof *c);
     c->t = t;
-    for (int k = 0; k < t->order; k++) {
+    for (int k = 0; k < t->base.order; k++) {
         mg_ef_iter_at(&c->ids[k], &t->trie.levels[k].ids, 0);
-        if (k + 1 < t->order)
+        if (k + 1 < t->base.order)
             mg_ef_iter_at(&c->children[k], &t->trie.levels[k].children, 1); /* ends */
     }
 }
@@ -914,7 +914,7 @@ static void cursor_advance(trie_cursor *c, int k)
     c->last[k] = mg_ef_iter_next(&c->ids[k]);
     c->id[k] = (uint32_t)(c->last[k] - c->base[k]);
     c->read[k]++;
-    if (k + 1 < c->t->order)
+    if (k + 1 < c->t->base.order)
         c->child_end[k] = mg_ef_iter_next(&c->children[k]) + start_shift(k, c->read[k]);
 }
 
@@ -926,7 +926,7 @@ static int trie_walk(const trie_table *t, record_visit visit, void *arg)
     trie_cursor cursor;
     cursor_start(&cursor, t);
     for (uint64_t i = 0; i < t->nodes; i++) {
-        cursor_advance(&cursor, t->order - 1);
+        cursor_advance(&cursor, t->base.order - 1);
         uint64_t count = count_at(&t->trie.counts, i);
         if (count == 0)
             continue;
@@ -948,14 +948,14 @@ static int visit_ids_as_gram(void *arg, const uint32_t *ids, uint64_t count)
     const gram_visit_state *state = arg;
     unsigned char buffers[MG_ORDER_MAX][MG_VOCAB_DECODE_MAX];
     mg_token gram[MG_ORDER_MAX];
-    for (int k = 0; k < state->t->order; k++)
+    for (int k = 0; k < state->t->base.order; k++)
         gram[k] = token_of(state->t, ids[k], buffers[k]);
     return state->visit(state->arg, gram, count);
 }
 
-static int trie_foreach(void *self, mg_gram_visit visit, void *arg)
+static int trie_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     gram_visit_state state = {t, visit, arg};
     if (t->state == TRIE)
         return trie_walk(t, visit_ids_as_gram, &state);
@@ -963,18 +963,18 @@ static int trie_foreach(void *self, mg_gram_visit visit, void *arg)
     uint64_t count = t->state == FLAT ? t->grams : t->training.capacity;
     for (uint64_t i = 0; i < count; i++) {
         const uint32_t *record = record_at(t, records, i);
-        if (record[t->order] == 0)
+        if (record[t->base.order] == 0)
             continue;
-        int stop = visit_ids_as_gram(&state, record, record[t->order]);
+        int stop = visit_ids_as_gram(&state, record, record[t->base.order]);
         if (stop)
             return stop;
     }
     return 0;
 }
 
-static void trie_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+static void trie_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
-    const trie_table *t = self;
+    const trie_table *t = (const trie_table *)self;
     *ngrams = grams_held(t);
     *contexts = t->contexts;
 }
@@ -988,7 +988,7 @@ static void flat_filter(trie_table *t, uint64_t min_count)
     size_t record_bytes = t->record_words * sizeof(uint32_t);
     for (uint64_t i = 0; i < t->grams; i++) {
         const uint32_t *record = record_at(t, t->records, i);
-        if (record[t->order] >= min_count)
+        if (record[t->base.order] >= min_count)
             memmove(record_at(t, t->records, kept++), record, record_bytes);
     }
     t->grams = kept;
@@ -1006,7 +1006,7 @@ typedef struct walk_tally {
 static int tally_gram(void *arg, const uint32_t *ids, uint64_t count)
 {
     walk_tally *tally = arg;
-    int order = tally->t->order;
+    int order = tally->t->base.order;
     if (count < tally->min_count)
         return 0;
     if (tally->kept == 0 || ids_compare(ids, tally->context, order - 1) != 0) {
@@ -1054,15 +1054,15 @@ static void trie_prune_rebuild(trie_table *t, uint64_t min_count, uint64_t kept)
         return;
     }
     mg_free(records, bytes);
-    trie_shape_free(&t->trie, t->order);
+    trie_shape_free(&t->trie, t->base.order);
     t->trie = shape;
     t->grams = t->nodes = kept;
     t->contexts = tally.contexts;
 }
 
-static uint64_t trie_prune(void *self, uint64_t min_count)
+static uint64_t trie_prune(mg_table *self, uint64_t min_count)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     uint64_t before = grams_held(t);
     if (t->state == TRAINING) {
         mg_gram_hash_filter(&t->training, min_count);
@@ -1081,16 +1081,16 @@ static uint64_t trie_prune(void *self, uint64_t min_count)
 
 /* ---- destroy ------------------------------------------------------------- */
 
-static void trie_destroy(void *self)
+static void trie_destroy(mg_table *self)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     if (!t)
         return;
     mg_interner_destroy(t->interner);
     mg_gram_hash_free(&t->training);
     mg_free(t->records, t->records_bytes);
     mg_vocab_dict_destroy(t->dict);
-    trie_shape_free(&t->trie, t->order);
+    trie_shape_free(&t->trie, t->base.order);
     mg_free(t, sizeof *t);
 }
 
@@ -1131,8 +1131,10 @@ static double trie_estimate(const mg_table_shape *shape)
 /* ---- ops table ----------------------------------------------------------- */
 
 const mg_backend mg_backend_trie = {
+    .version = MG_BACKEND_VERSION,
     .name = "trie",
     .summary = "word-level trie, Elias-Fano coded levels, rank-encoded counts, front-coded vocabulary",
+    .layout_version = 1,
     .create = trie_create,
     .add = trie_add,
     .finalize = trie_finalize,
@@ -1147,17 +1149,17 @@ const mg_backend mg_backend_trie = {
 
 /* ---- the frozen twin: trie_mmap ------------------------------------------ */
 
-static mg_image *trie_image(void *self) { return &((trie_table *)self)->image; }
+static mg_image *trie_image(mg_table *self) { return &((trie_table *)self)->image; }
 
 /* The TRIE state's arrays, for the image: the dictionary's, every level's
  * sequences, the count values and tiers. */
-static void trie_list_blocks(void *self, mg_image_list *list)
+static void trie_list_blocks(mg_table *self, mg_image_list *list)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     mg_vocab_dict_list_blocks(t->dict, list);
-    for (int k = 0; k < t->order; k++) {
+    for (int k = 0; k < t->base.order; k++) {
         mg_ef_list_blocks(&t->trie.levels[k].ids, list);
-        if (k + 1 < t->order)
+        if (k + 1 < t->base.order)
             mg_ef_list_blocks(&t->trie.levels[k].children, list);
     }
     count_ranks *ranks = &t->trie.counts;
@@ -1169,9 +1171,9 @@ static void trie_list_blocks(void *self, mg_image_list *list)
 }
 
 /* What trie does when it cannot rebuild: the counts under min_count zeroed. */
-static uint64_t trie_prune_frozen_in_place(void *self, uint64_t min_count)
+static uint64_t trie_prune_frozen_in_place(mg_table *self, uint64_t min_count)
 {
-    trie_table *t = self;
+    trie_table *t = (trie_table *)self;
     uint64_t before = t->grams;
     trie_prune_in_place(t, min_count);
     return before - t->grams;
@@ -1179,9 +1181,9 @@ static uint64_t trie_prune_frozen_in_place(void *self, uint64_t min_count)
 
 static const mg_image_twin trie_twin = {&mg_backend_trie, trie_image, trie_list_blocks, trie_prune_frozen_in_place};
 
-static int trie_mmap_finalize(void *self) { return mg_image_twin_finalize(&trie_twin, self); }
-static uint64_t trie_mmap_prune(void *self, uint64_t min_count) { return mg_image_twin_prune(&trie_twin, self, min_count); }
-static void trie_mmap_destroy(void *self) { mg_image_twin_destroy(&trie_twin, self); }
+static int trie_mmap_finalize(mg_table *self) { return mg_image_twin_finalize(&trie_twin, self); }
+static uint64_t trie_mmap_prune(mg_table *self, uint64_t min_count) { return mg_image_twin_prune(&trie_twin, self, min_count); }
+static void trie_mmap_destroy(mg_table *self) { mg_image_twin_destroy(&trie_twin, self); }
 
 /* The image holds every array: what is requested is the table's struct and
  * the dictionary's (its estimate for no words), whatever the table's size. */
@@ -1193,8 +1195,10 @@ static double trie_mmap_estimate(const mg_table_shape *shape)
 }
 
 const mg_backend mg_backend_trie_mmap = {
+    .version = MG_BACKEND_VERSION,
     .name = "trie_mmap",
     .summary = "trie frozen at finalize into a private image file, served from a read-only mmap",
+    .layout_version = 1,
     .create = trie_create,
     .add = trie_add,
     .finalize = trie_mmap_finalize,

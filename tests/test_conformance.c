@@ -414,15 +414,19 @@ static bool name_listed(const char *list, const char *name)
     return false;
 }
 
+static void tested_add(const char *only, const mg_backend *backend)
+{
+    if ((!only || !*only || name_listed(only, backend->name)) && tested_count < sizeof tested / sizeof tested[0])
+        tested[tested_count++] = backend;
+}
+
 static size_t backend_count(void)
 {
     if (tested_count)
         return tested_count;
     const char *only = getenv("MEMGRAMS_CONFORMANCE_BACKENDS");
     for (const mg_backend *const *backend = mg_backends; *backend; backend++)
-        if ((!only || !*only || name_listed(only, (*backend)->name)) &&
-            tested_count < sizeof tested / sizeof tested[0])
-            tested[tested_count++] = *backend;
+        tested_add(only, *backend);
     cr_assert_gt(tested_count, 0, "no backend to test (MEMGRAMS_CONFORMANCE_BACKENDS=%s)", only ? only : "");
     return tested_count;
 }
@@ -442,22 +446,23 @@ static mg_reader *reader_open(const char *path, int order)
 }
 
 /* A trained table (finalized if asked); asserts every step succeeds. */
-static void *train_path(const mg_backend *backend, const char *path, int order, bool finalize, const char *where)
+static mg_table *train_path(const mg_backend *backend, const char *path, int order, bool finalize, const char *where)
 {
-    void *table = backend->create(order);
+    mg_table *table = mg_table_create(backend, order);
     cr_assert_not_null(table, "%s: create returned NULL", where);
+    cr_assert(table->ops == backend && table->order == order, "%s: create did not fill the handle", where);
     mg_reader *reader = reader_open(path, order);
-    int status = mg_train(backend, table, reader);
+    int status = mg_train(table, reader);
     cr_assert_eq(status, MG_OK, "%s: mg_train returned %d (%s)", where, status, mg_reader_error(reader));
     mg_reader_close(reader);
     if (finalize) {
-        status = backend->finalize(table);
+        status = table->ops->finalize(table);
         cr_assert_eq(status, MG_OK, "%s: finalize returned %d", where, status);
     }
     return table;
 }
 
-static void *train(const mg_backend *backend, int order, bool finalize, const char *where)
+static mg_table *train(const mg_backend *backend, int order, bool finalize, const char *where)
 {
     return train_path(backend, current.path, order, finalize, where);
 }
@@ -481,7 +486,7 @@ static char *gram_text(char *out, size_t size, const mg_token *gram, int order)
 /* ---- checks ------------------------------------------------------------------------------ */
 
 /* dump byte-equal to the reference's (grams with count >= min_count). */
-static void check_dump(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void check_dump(mg_table *table, const reference *ref, uint64_t min_count,
                        const char *where)
 {
     mgt_buffer want = {0};
@@ -490,7 +495,7 @@ static void check_dump(const mg_backend *backend, void *table, const reference *
     size_t got_len = 0;
     FILE *out = open_memstream(&got, &got_len);
     cr_assert_not_null(out);
-    int status = mg_dump_table(backend, table, ref->order, out);
+    int status = mg_dump_table(table, out);
     cr_assert_eq(fclose(out), 0);
     cr_expect_eq(status, 0, "%s: mg_dump_table returned %d", where, status);
     if (got_len != want.len || (got_len && memcmp(got, want.bytes, got_len) != 0)) {
@@ -517,12 +522,12 @@ static void check_dump(const mg_backend *backend, void *table, const reference *
     mgt_buffer_free(&want);
 }
 
-static void check_sizes(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void check_sizes(mg_table *table, const reference *ref, uint64_t min_count,
                         const char *where)
 {
     uint64_t want_ngrams, want_contexts, ngrams = UINT64_MAX, contexts = UINT64_MAX;
     reference_sizes(ref, min_count, &want_ngrams, &want_contexts);
-    backend->sizes(table, &ngrams, &contexts);
+    table->ops->sizes(table, &ngrams, &contexts);
     cr_expect_eq(ngrams, want_ngrams, "%s: sizes gives %" PRIu64 " n-grams, expected %" PRIu64, where, ngrams,
                  want_ngrams);
     cr_expect_eq(contexts, want_contexts, "%s: sizes gives %" PRIu64 " contexts, expected %" PRIu64, where,
@@ -534,13 +539,13 @@ typedef struct mismatches {
     int count;
 } mismatches;
 
-static void count_expect(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void count_expect(mg_table *table, const reference *ref, uint64_t min_count,
                          const mg_token *gram, mismatches *seen, const char *kind)
 {
     uint64_t want = reference_count(ref, gram);
     if (want < min_count)
         want = 0;
-    uint64_t got = backend->count(table, gram);
+    uint64_t got = table->ops->count(table, gram);
     if (got != want && seen->count++ < MAX_SHOWN) {
         char text[300];
         cr_expect(0, "%s: count(%s) = %" PRIu64 ", expected %" PRIu64 " (%s)", seen->where,
@@ -552,7 +557,7 @@ static void count_expect(const mg_backend *backend, void *table, const reference
  * replaced by one that never occurs, cut by a byte, grown by a NUL or an 'x',
  * markers swapped, the gram reversed); every expectation comes from the
  * reference, so present and absent grams are both checked. */
-static void check_counts(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void check_counts(mg_table *table, const reference *ref, uint64_t min_count,
                          const char *where)
 {
     mismatches seen = {where, 0};
@@ -562,43 +567,43 @@ static void check_counts(const mg_backend *backend, void *table, const reference
     uint64_t absent_checked = 0;
     for (size_t index = 0; index < ref->count; index++) {
         const mg_token *gram = ref->grams[index].tokens;
-        count_expect(backend, table, ref, min_count, gram, &seen, "present");
+        count_expect(table, ref, min_count, gram, &seen, "present");
         if (index % stride)
             continue;
         mg_token query[MG_ORDER_MAX];
         for (int k = 0; k < order; k++) {
             memcpy(query, gram, sizeof query);
             query[k] = NEVER;
-            count_expect(backend, table, ref, min_count, query, &seen, "a word that never occurs");
+            count_expect(table, ref, min_count, query, &seen, "a word that never occurs");
             absent_checked++;
             query[k] = gram[k].bytes ? START : (gram[k].len == MG_MARK_START ? END : START);
-            count_expect(backend, table, ref, min_count, query, &seen, "a marker in place of a token");
+            count_expect(table, ref, min_count, query, &seen, "a marker in place of a token");
             if (gram[k].bytes == NULL)
                 continue;
             if (gram[k].len > 1) {
                 query[k] = (mg_token){gram[k].bytes, gram[k].len - 1};
-                count_expect(backend, table, ref, min_count, query, &seen, "a word cut by a byte");
+                count_expect(table, ref, min_count, query, &seen, "a word cut by a byte");
             }
             scratch.len = 0;
             mgt_buffer_append(&scratch, gram[k].bytes, gram[k].len);
             mgt_buffer_append_byte(&scratch, '\0');
             query[k] = (mg_token){scratch.bytes, gram[k].len + 1};
-            count_expect(backend, table, ref, min_count, query, &seen, "a word grown by a NUL");
+            count_expect(table, ref, min_count, query, &seen, "a word grown by a NUL");
             scratch.bytes[gram[k].len] = 'x';
-            count_expect(backend, table, ref, min_count, query, &seen, "a word grown by an x");
+            count_expect(table, ref, min_count, query, &seen, "a word grown by an x");
         }
         for (int k = 0; k < order; k++)
             query[k] = gram[order - 1 - k];
-        count_expect(backend, table, ref, min_count, query, &seen, "the gram reversed");
+        count_expect(table, ref, min_count, query, &seen, "the gram reversed");
     }
     /* grams that no corpus here can hold */
     mg_token odd[MG_ORDER_MAX];
     for (int k = 0; k < order; k++)
         odd[k] = k + 1 < order ? END : START; /* end markers, then a start marker last */
-    count_expect(backend, table, ref, min_count, odd, &seen, "markers out of place");
+    count_expect(table, ref, min_count, odd, &seen, "markers out of place");
     for (int k = 0; k < order; k++)
         odd[k] = NEVER;
-    count_expect(backend, table, ref, min_count, odd, &seen, "never words only");
+    count_expect(table, ref, min_count, odd, &seen, "never words only");
     cr_expect(ref->count == 0 || absent_checked > 0, "%s: no absent gram checked", where);
     if (seen.count > MAX_SHOWN)
         cr_expect(0, "%s: %d count mismatches in all", where, seen.count);
@@ -671,7 +676,7 @@ static void gathered_free(gathered *all)
 
 /* successors(context) equal, as a sorted list of (token, count), to the
  * reference's grams with that context and count >= min_count. */
-static void successors_expect(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void successors_expect(mg_table *table, const reference *ref, uint64_t min_count,
                               const mg_token *context, mismatches *seen, const char *kind)
 {
     size_t first, last;
@@ -683,7 +688,7 @@ static void successors_expect(const mg_backend *backend, void *table, const refe
         if (ref->grams[k].count >= min_count)
             want[want_count++] = (pair){ref->grams[k].tokens[ref->order - 1], ref->grams[k].count};
     gathered all = {0};
-    int status = backend->successors(table, context, gather_visit, &all);
+    int status = table->ops->successors(table, context, gather_visit, &all);
     pair *got = gathered_pairs(&all);
     bool same = status == 0 && all.count == want_count;
     for (size_t k = 0; same && k < want_count; k++)
@@ -711,14 +716,14 @@ static void successors_expect(const mg_backend *backend, void *table, const refe
     gathered_free(&all);
 }
 
-static void check_successors(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void check_successors(mg_table *table, const reference *ref, uint64_t min_count,
                              const char *where)
 {
     mismatches seen = {where, 0};
     int length = ref->order - 1;
     mg_token context[MG_ORDER_MAX] = {START, START, START, START, START};
     if (length == 0) {
-        successors_expect(backend, table, ref, min_count, context, &seen, "order 1: every unigram");
+        successors_expect(table, ref, min_count, context, &seen, "order 1: every unigram");
     } else {
         size_t contexts = 0;
         for (size_t k = 0; k < ref->count; k++)
@@ -729,23 +734,23 @@ static void check_successors(const mg_backend *backend, void *table, const refer
             if (k && mgt_tokens_compare(ref->grams[k - 1].tokens, ref->grams[k].tokens, length) == 0)
                 continue;
             const mg_token *present = ref->grams[k].tokens;
-            successors_expect(backend, table, ref, min_count, present, &seen, "a trained context");
+            successors_expect(table, ref, min_count, present, &seen, "a trained context");
             if (seen_contexts++ % stride)
                 continue;
             for (int position = 0; position < length; position++) {
                 memcpy(context, present, sizeof context);
                 context[position] = NEVER;
-                successors_expect(backend, table, ref, min_count, context, &seen, "a word that never occurs");
+                successors_expect(table, ref, min_count, context, &seen, "a word that never occurs");
                 context[position] = present[position].bytes ? END : present[position];
-                successors_expect(backend, table, ref, min_count, context, &seen, "an end marker in the context");
+                successors_expect(table, ref, min_count, context, &seen, "an end marker in the context");
             }
             for (int position = 0; position < length; position++)
                 context[position] = present[length - 1 - position];
-            successors_expect(backend, table, ref, min_count, context, &seen, "the context reversed");
+            successors_expect(table, ref, min_count, context, &seen, "the context reversed");
         }
         for (int position = 0; position < length; position++)
             context[position] = NEVER;
-        successors_expect(backend, table, ref, min_count, context, &seen, "never words only");
+        successors_expect(table, ref, min_count, context, &seen, "never words only");
     }
     if (seen.count > MAX_SHOWN)
         cr_expect(0, "%s: %d successors mismatches in all", where, seen.count);
@@ -766,16 +771,16 @@ static int count_and_stop_gram(void *arg, const mg_token *gram, uint64_t count)
     return 9;
 }
 
-static void check_visitor_stops(const mg_backend *backend, void *table, const reference *ref, const char *where)
+static void check_visitor_stops(mg_table *table, const reference *ref, const char *where)
 {
     if (ref->count == 0)
         return;
     int calls = 0;
-    int status = backend->foreach(table, count_and_stop_gram, &calls);
+    int status = table->ops->foreach(table, count_and_stop_gram, &calls);
     cr_expect(status == 9 && calls == 1, "%s: foreach with a visitor returning 9 returned %d after %d visits", where,
               status, calls);
     calls = 0;
-    status = backend->successors(table, ref->grams[0].tokens, count_and_stop, &calls);
+    status = table->ops->successors(table, ref->grams[0].tokens, count_and_stop, &calls);
     cr_expect(status == 7 && calls == 1, "%s: successors with a visitor returning 7 returned %d after %d visits",
               where, status, calls);
 }
@@ -802,36 +807,36 @@ static void for_each_backend_and_order(property *check)
 
 static void property_dump(const reference *ref, const mg_backend *backend, const char *where)
 {
-    void *table = train(backend, ref->order, true, where);
-    check_dump(backend, table, ref, 1, where);
-    check_visitor_stops(backend, table, ref, where);
-    backend->destroy(table);
+    mg_table *table = train(backend, ref->order, true, where);
+    check_dump(table, ref, 1, where);
+    check_visitor_stops(table, ref, where);
+    table->ops->destroy(table);
 }
 
 static void property_sizes(const reference *ref, const mg_backend *backend, const char *where)
 {
-    void *table = train(backend, ref->order, true, where);
-    check_sizes(backend, table, ref, 1, where);
-    backend->destroy(table);
+    mg_table *table = train(backend, ref->order, true, where);
+    check_sizes(table, ref, 1, where);
+    table->ops->destroy(table);
 }
 
 static void property_count(const reference *ref, const mg_backend *backend, const char *where)
 {
     char stage[300];
-    void *table = train(backend, ref->order, false, where);
+    mg_table *table = train(backend, ref->order, false, where);
     snprintf(stage, sizeof stage, "%s, before finalize", where);
-    check_counts(backend, table, ref, 1, stage);
-    cr_assert_eq(backend->finalize(table), MG_OK, "%s: finalize failed", where);
+    check_counts(table, ref, 1, stage);
+    cr_assert_eq(table->ops->finalize(table), MG_OK, "%s: finalize failed", where);
     snprintf(stage, sizeof stage, "%s, after finalize", where);
-    check_counts(backend, table, ref, 1, stage);
-    backend->destroy(table);
+    check_counts(table, ref, 1, stage);
+    table->ops->destroy(table);
 }
 
 static void property_successors(const reference *ref, const mg_backend *backend, const char *where)
 {
-    void *table = train(backend, ref->order, true, where);
-    check_successors(backend, table, ref, 1, where);
-    backend->destroy(table);
+    mg_table *table = train(backend, ref->order, true, where);
+    check_successors(table, ref, 1, where);
+    table->ops->destroy(table);
 }
 
 static uint64_t reference_below(const reference *ref, uint64_t min_count)
@@ -842,20 +847,20 @@ static uint64_t reference_below(const reference *ref, uint64_t min_count)
     return below;
 }
 
-static void check_all(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void check_all(mg_table *table, const reference *ref, uint64_t min_count,
                       const char *where)
 {
-    check_dump(backend, table, ref, min_count, where);
-    check_sizes(backend, table, ref, min_count, where);
-    check_counts(backend, table, ref, min_count, where);
-    check_successors(backend, table, ref, min_count, where);
+    check_dump(table, ref, min_count, where);
+    check_sizes(table, ref, min_count, where);
+    check_counts(table, ref, min_count, where);
+    check_successors(table, ref, min_count, where);
 }
 
-static void expect_pruned(const mg_backend *backend, void *table, const reference *ref, uint64_t min_count,
+static void expect_pruned(mg_table *table, const reference *ref, uint64_t min_count,
                           uint64_t already_below, const char *where)
 {
     uint64_t want = reference_below(ref, min_count) - already_below;
-    uint64_t dropped = backend->prune(table, min_count);
+    uint64_t dropped = table->ops->prune(table, min_count);
     cr_expect_eq(dropped, want, "%s: prune(%" PRIu64 ") returned %" PRIu64 ", expected %" PRIu64, where, min_count,
                  dropped, want);
 }
@@ -864,28 +869,28 @@ static void property_prune(const reference *ref, const mg_backend *backend, cons
 {
     char stage[300];
     /* before finalize */
-    void *table = train(backend, ref->order, false, where);
+    mg_table *table = train(backend, ref->order, false, where);
     snprintf(stage, sizeof stage, "%s, prune(2) before finalize", where);
-    expect_pruned(backend, table, ref, 2, 0, stage);
-    expect_pruned(backend, table, ref, 2, reference_below(ref, 2), stage); /* again: nothing */
-    cr_assert_eq(backend->finalize(table), MG_OK, "%s: finalize failed", stage);
-    check_all(backend, table, ref, 2, stage);
-    backend->destroy(table);
+    expect_pruned(table, ref, 2, 0, stage);
+    expect_pruned(table, ref, 2, reference_below(ref, 2), stage); /* again: nothing */
+    cr_assert_eq(table->ops->finalize(table), MG_OK, "%s: finalize failed", stage);
+    check_all(table, ref, 2, stage);
+    table->ops->destroy(table);
 
     /* after finalize, then harder */
     table = train(backend, ref->order, true, where);
     snprintf(stage, sizeof stage, "%s, prune(1) after finalize", where);
-    expect_pruned(backend, table, ref, 1, 0, stage);
+    expect_pruned(table, ref, 1, 0, stage);
     snprintf(stage, sizeof stage, "%s, prune(2) after finalize", where);
-    expect_pruned(backend, table, ref, 2, 0, stage);
-    check_all(backend, table, ref, 2, stage);
+    expect_pruned(table, ref, 2, 0, stage);
+    check_all(table, ref, 2, stage);
     snprintf(stage, sizeof stage, "%s, prune(3) after prune(2)", where);
-    expect_pruned(backend, table, ref, 3, reference_below(ref, 2), stage);
-    check_all(backend, table, ref, 3, stage);
+    expect_pruned(table, ref, 3, reference_below(ref, 2), stage);
+    check_all(table, ref, 3, stage);
     snprintf(stage, sizeof stage, "%s, prune(max) after prune(3)", where);
-    expect_pruned(backend, table, ref, UINT64_MAX, reference_below(ref, 3), stage);
-    check_all(backend, table, ref, UINT64_MAX, stage);
-    backend->destroy(table);
+    expect_pruned(table, ref, UINT64_MAX, reference_below(ref, 3), stage);
+    check_all(table, ref, UINT64_MAX, stage);
+    table->ops->destroy(table);
 }
 
 /* -- cross-backend: checksum and generation -- */
@@ -920,10 +925,10 @@ static void sink_word(void *arg, const mg_token *word, int end_of_sentence)
 }
 
 /* Generates sentences, checks each against the reference, and appends them to sink->record. */
-static void generate_checked(const mg_backend *backend, void *table, const reference *ref, uint64_t seed,
+static void generate_checked(mg_table *table, const reference *ref, uint64_t seed,
                              int sentences, sentence_sink *sink, uint64_t *total_words, const char *where)
 {
-    mg_generator *generator = mg_generator_create(backend, ref->order, seed);
+    mg_generator *generator = mg_generator_create(seed);
     cr_assert_not_null(generator, "%s: mg_generator_create failed", where);
     int order = ref->order, shown = 0;
     for (int sentence = 0; sentence < sentences; sentence++) {
@@ -986,9 +991,9 @@ static void reversed_lines(const mgt_buffer *in, mgt_buffer *out)
 
 static uint64_t checksum_of_path(const mg_backend *backend, const char *path, int order, const char *where)
 {
-    void *table = train_path(backend, path, order, true, where);
-    uint64_t checksum = mg_table_checksum(backend, table, order);
-    backend->destroy(table);
+    mg_table *table = train_path(backend, path, order, true, where);
+    uint64_t checksum = mg_table_checksum(table);
+    table->ops->destroy(table);
     return checksum;
 }
 
@@ -1012,20 +1017,20 @@ static void cross_backend_all(void)
             const mg_backend *backend = tested[b];
             char where[256];
             where_set(where, sizeof where, backend, order, NULL);
-            void *table = train(backend, order, true, where);
-            checksums[b] = mg_table_checksum(backend, table, order);
+            mg_table *table = train(backend, order, true, where);
+            checksums[b] = mg_table_checksum(table);
             uint64_t total_words = 0;
             sinks[b].record.len = 0;
-            generate_checked(backend, table, &ref, 12345, 32, &sinks[b], &total_words, where);
-            generate_checked(backend, table, &ref, 99, 4, &sinks[b], &total_words, where);
+            generate_checked(table, &ref, 12345, 32, &sinks[b], &total_words, where);
+            generate_checked(table, &ref, 99, 4, &sinks[b], &total_words, where);
             if (ref.words > 0)
                 cr_expect_gt(total_words, 0, "%s: 36 sentences and not one word", where);
-            uint64_t dropped = backend->prune(table, 2);
-            pruned[b] = mg_table_checksum(backend, table, order);
+            uint64_t dropped = table->ops->prune(table, 2);
+            pruned[b] = mg_table_checksum(table);
             if (dropped > 0)
                 cr_expect_neq(pruned[b], checksums[b], "%s: checksum unchanged by a prune that dropped %" PRIu64,
                               where, dropped);
-            backend->destroy(table);
+            table->ops->destroy(table);
 
             /* the same sentences in another order: the same table */
             uint64_t reordered = checksum_of_path(backend, reversed_path, order, where);
@@ -1090,17 +1095,17 @@ static void set_budget(uint64_t budget)
 /* Trains with every gram through add (not mg_train), so that a refused add
  * can be retried: the limit is lifted at the first MG_ERR_NOMEM, the same
  * gram added again, and training goes on. Returns whether a refusal came. */
-static bool train_through_refusal(const mg_backend *backend, void *table, mg_reader *reader, const char *where)
+static bool train_through_refusal(mg_table *table, mg_reader *reader, const char *where)
 {
     const mg_token *gram;
     bool refused = false;
     int more;
     while ((more = mg_reader_next(reader, &gram)) == 1) {
-        int status = backend->add(table, gram);
+        int status = table->ops->add(table, gram);
         if (status == MG_ERR_NOMEM && !refused) {
             refused = true;
             mg_mem_set_limit(0);
-            status = backend->add(table, gram);
+            status = table->ops->add(table, gram);
         }
         cr_assert_eq(status, MG_OK, "%s: add returned %d%s", where, status, refused ? " after the limit was lifted" : "");
     }
@@ -1116,16 +1121,16 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
 
     /* destroy gives back everything, at every stage */
     mg_mem_counters before = counters_now();
-    void *table = backend->create(order);
+    mg_table *table = mg_table_create(backend, order);
     cr_assert_not_null(table, "%s: create returned NULL", where);
-    backend->destroy(table);
+    table->ops->destroy(table);
     expect_back(&before, where, "destroy after create");
 
     table = train(backend, order, false, where);
     if (ref->count)
         cr_expect_gt(counters_now().bytes_requested, before.bytes_requested,
                      "%s: a trained table requested no bytes through mem.h", where);
-    backend->destroy(table);
+    table->ops->destroy(table);
     expect_back(&before, where, "destroy after training");
 
     mg_mem_reset_peak();
@@ -1133,13 +1138,13 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
     uint64_t train_peak = counters_now().bytes_requested_peak - before.bytes_requested;
     mg_mem_counters trained = counters_now();
     mg_mem_reset_peak();
-    cr_assert_eq(backend->finalize(table), MG_OK);
+    cr_assert_eq(table->ops->finalize(table), MG_OK);
     uint64_t finalize_peak = counters_now().bytes_requested_peak - trained.bytes_requested;
-    uint64_t checksum = mg_table_checksum(backend, table, order);
+    uint64_t checksum = mg_table_checksum(table);
     uint64_t want_dropped = reference_below(ref, 2);
-    cr_expect_eq(backend->prune(table, 2), want_dropped);
-    uint64_t checksum_pruned = mg_table_checksum(backend, table, order);
-    backend->destroy(table);
+    cr_expect_eq(table->ops->prune(table, 2), want_dropped);
+    uint64_t checksum_pruned = mg_table_checksum(table);
+    table->ops->destroy(table);
     expect_back(&before, where, "destroy after finalize and prune");
 
     /* budgets: small ones byte by byte (create, the first grams), then
@@ -1166,7 +1171,7 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
         snprintf(stage, sizeof stage, "budget %" PRIu64 " of %" PRIu64, budget, train_peak);
         before = counters_now();
         set_budget(budget);
-        table = backend->create(order);
+        table = mg_table_create(backend, order);
         if (!table) {
             mg_mem_set_limit(0);
             create_failed++;
@@ -1176,7 +1181,7 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
             continue;
         }
         cr_assert_eq(mg_reader_rewind(reader), 0);
-        int status = mg_train(backend, table, reader);
+        int status = mg_train(table, reader);
         mg_mem_set_limit(0);
         bool refused = counters_now().failures_total > before.failures_total;
         cr_expect(status == MG_OK || status == MG_ERR_NOMEM, "%s, %s: mg_train returned %d", where, stage, status);
@@ -1189,12 +1194,12 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
                       where, stage);
             if (budget >= train_peak)
                 cr_expect(!refused, "%s, %s: an allocation was refused within the measured peak", where, stage);
-            cr_expect_eq(backend->finalize(table), MG_OK, "%s, %s: finalize", where, stage);
-            cr_expect_eq(mg_table_checksum(backend, table, order), checksum,
+            cr_expect_eq(table->ops->finalize(table), MG_OK, "%s, %s: finalize", where, stage);
+            cr_expect_eq(mg_table_checksum(table), checksum,
                          "%s, %s: the table trained under a budget differs", where, stage);
-            check_sizes(backend, table, ref, 1, where);
+            check_sizes(table, ref, 1, where);
         }
-        backend->destroy(table);
+        table->ops->destroy(table);
         expect_back(&before, where, stage);
 
         /* a refused add leaves the table as it was: retry it without a limit
@@ -1202,19 +1207,19 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
         if (k % 4 != 0 && budget != train_peak - 1)
             continue;
         before = counters_now();
-        table = backend->create(order);
+        table = mg_table_create(backend, order);
         cr_assert_not_null(table, "%s: create returned NULL", where);
         set_budget(budget > 256 ? budget - 256 : 0);
         cr_assert_eq(mg_reader_rewind(reader), 0);
-        bool was_refused = train_through_refusal(backend, table, reader, where);
-        cr_assert_eq(backend->finalize(table), MG_OK, "%s, %s: finalize after a refused add", where, stage);
-        cr_expect_eq(mg_table_checksum(backend, table, order), checksum,
+        bool was_refused = train_through_refusal(table, reader, where);
+        cr_assert_eq(table->ops->finalize(table), MG_OK, "%s, %s: finalize after a refused add", where, stage);
+        cr_expect_eq(mg_table_checksum(table), checksum,
                      "%s, %s: the table differs after a refused add (%s) was retried", where, stage,
                      was_refused ? "refused" : "none refused");
-        check_sizes(backend, table, ref, 1, where);
+        check_sizes(table, ref, 1, where);
         if (k == budget_count / 2)
-            check_all(backend, table, ref, 1, where);
-        backend->destroy(table);
+            check_all(table, ref, 1, where);
+        table->ops->destroy(table);
         expect_back(&before, where, stage);
     }
     mg_reader_close(reader);
@@ -1236,7 +1241,7 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
         table = train(backend, order, false, where);
         mg_mem_counters start = counters_now();
         set_budget(budget);
-        int status = backend->finalize(table);
+        int status = table->ops->finalize(table);
         mg_mem_set_limit(0);
         bool refused = counters_now().failures_total > start.failures_total;
         cr_expect(status == MG_OK || status == MG_ERR_NOMEM, "%s, %s: finalize returned %d", where, stage, status);
@@ -1245,10 +1250,10 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
         if (status == MG_OK) {
             if (budget == finalize_peak)
                 cr_expect(!refused, "%s, %s: refused within the measured peak", where, stage);
-            cr_expect_eq(mg_table_checksum(backend, table, order), checksum, "%s, %s: table differs", where, stage);
-            check_sizes(backend, table, ref, 1, where);
+            cr_expect_eq(mg_table_checksum(table), checksum, "%s, %s: table differs", where, stage);
+            check_sizes(table, ref, 1, where);
         }
-        backend->destroy(table);
+        table->ops->destroy(table);
         expect_back(&before, where, stage);
     }
 
@@ -1262,15 +1267,15 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
         before = counters_now();
         table = train(backend, order, true, where);
         set_budget(prune_budgets[k]);
-        uint64_t dropped = backend->prune(table, 2);
+        uint64_t dropped = table->ops->prune(table, 2);
         mg_mem_set_limit(0);
         cr_expect_eq(dropped, want_dropped, "%s: prune returned %" PRIu64 ", expected %" PRIu64, full, dropped,
                      want_dropped);
-        cr_expect_eq(mg_table_checksum(backend, table, order), checksum_pruned, "%s: table differs", full);
-        check_sizes(backend, table, ref, 2, full);
+        cr_expect_eq(mg_table_checksum(table), checksum_pruned, "%s: table differs", full);
+        check_sizes(table, ref, 2, full);
         if (k == 0)
-            check_successors(backend, table, ref, 2, full);
-        backend->destroy(table);
+            check_successors(table, ref, 2, full);
+        table->ops->destroy(table);
         expect_back(&before, where, stage);
     }
     mg_mem_set_limit(0);
@@ -1311,6 +1316,20 @@ PROPERTY_TESTS(successors)
 PROPERTY_TESTS(prune)
 PROPERTY_TESTS(cross_backend)
 PROPERTY_TESTS(memory)
+
+/* The ops table's own fields: the interface version the harness was built
+ * for, a layout version the run JSON can record, a name and a summary. */
+Test(ops_table, every_backend_fills_its_versions)
+{
+    size_t backends = backend_count();
+    for (size_t b = 0; b < backends; b++) {
+        const mg_backend *backend = tested[b];
+        cr_expect_eq(backend->version, MG_BACKEND_VERSION, "%s: interface version %d", backend->name,
+                     backend->version);
+        cr_expect_geq(backend->layout_version, 1, "%s: layout version %d", backend->name, backend->layout_version);
+        cr_expect(backend->summary && *backend->summary, "%s: no summary", backend->name);
+    }
+}
 
 /* The reference itself, on a corpus small enough to write out by hand: a
  * wrong reference would make every test above meaningless. */

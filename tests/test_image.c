@@ -275,14 +275,14 @@ static void corpus_remove(void)
     unsetenv("TMPDIR");
 }
 
-static void *trained(const mg_backend *backend)
+static mg_table *trained(const mg_backend *backend)
 {
     char error[256];
     mg_reader *reader = mg_reader_open(corpus_path, UINT64_MAX, ORDER, error, sizeof error);
     cr_assert_not_null(reader, "%s", error);
-    void *table = backend->create(ORDER);
+    mg_table *table = mg_table_create(backend, ORDER);
     cr_assert_not_null(table);
-    cr_assert_eq(mg_train(backend, table, reader), MG_OK);
+    cr_assert_eq(mg_train(table, reader), MG_OK);
     mg_reader_close(reader);
     return table;
 }
@@ -296,13 +296,13 @@ static expected base_figures(const char *base_name)
 {
     const mg_backend *base = mg_backend_find(base_name);
     cr_assert_not_null(base);
-    void *table = trained(base);
-    cr_assert_eq(base->finalize(table), MG_OK);
+    mg_table *table = trained(base);
+    cr_assert_eq(table->ops->finalize(table), MG_OK);
     expected figures;
-    figures.finalized = mg_table_checksum(base, table, ORDER);
-    figures.dropped = base->prune(table, 2);
-    figures.pruned = mg_table_checksum(base, table, ORDER);
-    base->destroy(table);
+    figures.finalized = mg_table_checksum(table);
+    figures.dropped = table->ops->prune(table, 2);
+    figures.pruned = mg_table_checksum(table);
+    table->ops->destroy(table);
     cr_assert_gt(figures.dropped, 0, "the corpus has no gram seen once");
     return figures;
 }
@@ -317,21 +317,21 @@ static void expect_failed_freeze(const char *folder, int want_errno, void (*limi
         const mg_backend *twin = mg_backend_find(twins[k][0]);
         expected figures = base_figures(twins[k][1]);
         mg_mem_counters before = counters_now();
-        void *table = trained(twin);
+        mg_table *table = trained(twin);
         if (limit)
             limit(true);
         errno = 0;
-        int status = twin->finalize(table);
+        int status = table->ops->finalize(table);
         int failure = errno;
         if (limit)
             limit(false);
         cr_expect_eq(status, MG_ERR_IO, "%s: finalize returned %d", twin->name, status);
         cr_expect_eq(failure, want_errno, "%s: errno %s", twin->name, strerror(failure));
         cr_expect_eq(mappings_in(folder), 0, "%s: mapped after a failed freeze", twin->name);
-        cr_expect_eq(mg_table_checksum(twin, table, ORDER), figures.finalized, "%s: table differs", twin->name);
-        cr_expect_eq(twin->prune(table, 2), figures.dropped, "%s: prune on the heap", twin->name);
-        cr_expect_eq(mg_table_checksum(twin, table, ORDER), figures.pruned, "%s: pruned table differs", twin->name);
-        twin->destroy(table);
+        cr_expect_eq(mg_table_checksum(table), figures.finalized, "%s: table differs", twin->name);
+        cr_expect_eq(table->ops->prune(table, 2), figures.dropped, "%s: prune on the heap", twin->name);
+        cr_expect_eq(mg_table_checksum(table), figures.pruned, "%s: pruned table differs", twin->name);
+        table->ops->destroy(table);
         cr_expect_eq(counters_now().bytes_requested, before.bytes_requested, "%s leaks", twin->name);
         cr_expect_eq(folder_entries(folder), 0, "%s: a file is left", twin->name);
     }
@@ -380,24 +380,24 @@ Test(twins, prune_with_and_without_memory_for_the_thaw, .init = corpus_make, .fi
         expected figures = base_figures(twins[k][1]);
         for (int budget = 0; budget < 2; budget++) {
             mg_mem_counters before = counters_now();
-            void *table = trained(twin);
-            cr_assert_eq(twin->finalize(table), MG_OK, "%s: finalize: %s", twin->name, strerror(errno));
+            mg_table *table = trained(twin);
+            cr_assert_eq(table->ops->finalize(table), MG_OK, "%s: finalize: %s", twin->name, strerror(errno));
             cr_expect_eq(mappings_in(folder), 1, "%s: the image is not mapped", twin->name);
             mg_mem_counters frozen = counters_now();
             if (budget)
                 mg_mem_set_limit(frozen.bytes_requested);
-            uint64_t dropped = twin->prune(table, 2);
+            uint64_t dropped = table->ops->prune(table, 2);
             mg_mem_set_limit(0);
             bool refused = counters_now().failures_total > frozen.failures_total;
             cr_expect_eq(refused, budget == 1, "%s, budget %d: the thaw was %srefused", twin->name, budget,
                          refused ? "" : "not ");
             cr_expect_eq(dropped, figures.dropped, "%s, budget %d: dropped", twin->name, budget);
-            cr_expect_eq(mg_table_checksum(twin, table, ORDER), figures.pruned, "%s, budget %d: table differs",
+            cr_expect_eq(mg_table_checksum(table), figures.pruned, "%s, budget %d: table differs",
                          twin->name, budget);
             cr_expect_eq(mappings_in(folder), 1, "%s, budget %d: not mapped after prune", twin->name, budget);
             cr_expect_eq(counters_now().bytes_requested, frozen.bytes_requested, "%s, budget %d: requested moved",
                          twin->name, budget);
-            twin->destroy(table);
+            table->ops->destroy(table);
             cr_expect_eq(mappings_in(folder), 0, "%s: mapped after destroy", twin->name);
             cr_expect_eq(counters_now().bytes_requested, before.bytes_requested, "%s leaks", twin->name);
         }

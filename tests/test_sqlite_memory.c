@@ -55,12 +55,12 @@ static mg_reader *reader_of(const char *path, int order)
 static uint64_t reference_checksum(const char *path, int order)
 {
     const mg_backend *naive = mg_backend_find("naive_hash");
-    void *table = naive->create(order);
+    mg_table *table = mg_table_create(naive, order);
     mg_reader *reader = reader_of(path, order);
-    cr_assert_eq(mg_train(naive, table, reader), MG_OK);
+    cr_assert_eq(mg_train(table, reader), MG_OK);
     mg_reader_close(reader);
-    uint64_t checksum = mg_table_checksum(naive, table, order);
-    naive->destroy(table);
+    uint64_t checksum = mg_table_checksum(table);
+    table->ops->destroy(table);
     return checksum;
 }
 
@@ -70,20 +70,20 @@ Test(sqlite_memory, tables_alive_together_share_sqlite_and_the_last_destroy_give
 {
     const mg_backend *backend = sqlite_backend();
     mg_mem_counters before = counters_now();
-    void *first = backend->create(2), *second = backend->create(2);
+    mg_table *first = mg_table_create(backend, 2), *second = mg_table_create(backend, 2);
     cr_assert(first && second, "two tables at once: %p %p", first, second);
     mg_token word = {(const unsigned char *)"a\0b", 3};
     mg_token gram[2] = {START, word};
-    cr_assert_eq(backend->add(first, gram), MG_OK);
-    cr_assert_eq(backend->add(first, gram), MG_OK);
-    cr_assert_eq(backend->add(second, gram), MG_OK);
-    cr_expect_eq(backend->count(first, gram), 2);
-    cr_expect_eq(backend->count(second, gram), 1);
-    backend->destroy(first);
-    cr_assert_eq(backend->add(second, gram), MG_OK, "the second table after the first is gone");
-    cr_assert_eq(backend->finalize(second), MG_OK);
-    cr_expect_eq(backend->count(second, gram), 2);
-    backend->destroy(second);
+    cr_assert_eq(first->ops->add(first, gram), MG_OK);
+    cr_assert_eq(first->ops->add(first, gram), MG_OK);
+    cr_assert_eq(second->ops->add(second, gram), MG_OK);
+    cr_expect_eq(first->ops->count(first, gram), 2);
+    cr_expect_eq(second->ops->count(second, gram), 1);
+    first->ops->destroy(first);
+    cr_assert_eq(second->ops->add(second, gram), MG_OK, "the second table after the first is gone");
+    cr_assert_eq(second->ops->finalize(second), MG_OK);
+    cr_expect_eq(second->ops->count(second, gram), 2);
+    second->ops->destroy(second);
     expect_back(&before, "both destroyed");
     cr_expect_eq(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1), SQLITE_OK, "SQLite is still started");
 }
@@ -119,10 +119,10 @@ Test(sqlite_memory, a_sqlite_started_by_someone_else_is_refused)
     cr_assert_eq(sqlite3_config(SQLITE_CONFIG_MALLOC, &foreign), SQLITE_OK);
     cr_assert_eq(sqlite3_initialize(), SQLITE_OK);
     mg_mem_counters before = counters_now();
-    void *table = sqlite_backend()->create(3);
+    mg_table *table = mg_table_create(sqlite_backend(), 3);
     cr_expect_null(table, "create used a SQLite whose heap mem.h does not see");
     if (table)
-        sqlite_backend()->destroy(table);
+        table->ops->destroy(table);
     expect_back(&before, "refused create");
     sqlite3_shutdown();
 }
@@ -144,7 +144,7 @@ Test(sqlite_memory, a_rolled_back_batch_whose_replay_runs_short_comes_back_whole
     int order = 3;
     char *path = mgt_zipf_file(11, 600, 400);
     mg_mem_counters before = counters_now();
-    void *table = backend->create(order);
+    mg_table *table = mg_table_create(backend, order);
     cr_assert_not_null(table);
     mg_reader *reader = reader_of(path, order);
     const mg_token *gram;
@@ -153,21 +153,21 @@ Test(sqlite_memory, a_rolled_back_batch_whose_replay_runs_short_comes_back_whole
     while ((more = mg_reader_next(reader, &gram)) == 1) {
         if (added++ == 1500) { /* 476 grams into the second batch */
             mg_mem_set_limit(1);
-            cr_assert_eq(backend->add(table, gram), MG_ERR_NOMEM, "an add with no memory at all");
+            cr_assert_eq(table->ops->add(table, gram), MG_ERR_NOMEM, "an add with no memory at all");
             uint64_t total = 0;
-            backend->count(table, gram);
-            backend->successors(table, gram, add_count, &total);
-            cr_expect_eq(backend->finalize(table), MG_ERR_NOMEM, "finalize with the batch not put back");
+            table->ops->count(table, gram);
+            table->ops->successors(table, gram, add_count, &total);
+            cr_expect_eq(table->ops->finalize(table), MG_ERR_NOMEM, "finalize with the batch not put back");
             mg_mem_set_limit(0);
         }
-        cr_assert_eq(backend->add(table, gram), MG_OK, "gram %" PRIu64, added);
+        cr_assert_eq(table->ops->add(table, gram), MG_OK, "gram %" PRIu64, added);
     }
     cr_assert_eq(more, 0);
     mg_reader_close(reader);
-    cr_assert_eq(backend->finalize(table), MG_OK);
-    cr_expect_eq(mg_table_checksum(backend, table, order), reference_checksum(path, order),
+    cr_assert_eq(table->ops->finalize(table), MG_OK);
+    cr_expect_eq(mg_table_checksum(table), reference_checksum(path, order),
                  "the table differs from naive_hash's after the replay");
-    backend->destroy(table);
+    table->ops->destroy(table);
     expect_back(&before, "destroy");
     mgt_temp_remove(path);
 }
@@ -195,14 +195,14 @@ Test(sqlite_memory, memory_used_is_requested_less_the_prefixes_and_reading_alloc
     const mg_backend *backend = sqlite_backend();
     char *path = mgt_zipf_file(12, 400, 300);
     mg_mem_counters before = counters_now();
-    void *table = backend->create(2);
+    mg_table *table = mg_table_create(backend, 2);
     mg_reader *reader = reader_of(path, 2);
-    cr_assert_eq(mg_train(backend, table, reader), MG_OK);
+    cr_assert_eq(mg_train(table, reader), MG_OK);
     mg_reader_close(reader);
-    cr_assert_eq(backend->finalize(table), MG_OK);
+    cr_assert_eq(table->ops->finalize(table), MG_OK);
     mg_mem_counters now = counters_now();
     figures kept = {0};
-    backend->library_figures(table, keep_figure, &kept);
+    table->ops->library_figures(table, keep_figure, &kept);
     expect_back(&now, "reading the figures");
     uint64_t requested = now.bytes_requested - before.bytes_requested;
     cr_expect_gt(kept.memory_used, 0);
@@ -212,8 +212,8 @@ Test(sqlite_memory, memory_used_is_requested_less_the_prefixes_and_reading_alloc
     cr_expect_eq(kept.malloc_count, now.blocks_live - before.blocks_live);
     cr_expect_geq(kept.highwater, kept.memory_used);
     kept.seen = 0;
-    backend->library_figures(table, keep_figure, &kept);
+    table->ops->library_figures(table, keep_figure, &kept);
     cr_expect_eq(kept.highwater, kept.memory_used, "a reading resets the highwater");
-    backend->destroy(table);
+    table->ops->destroy(table);
     mgt_temp_remove(path);
 }

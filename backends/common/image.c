@@ -272,26 +272,26 @@ void mg_image_release(mg_image *image, const mg_image_list *list)
 
 /* ---- frozen twins ----------------------------------------------------------- */
 
-static void twin_list(const mg_image_twin *twin, void *table, mg_image_list *list)
+static void twin_list(const mg_image_twin *twin, mg_table *table, mg_image_list *list)
 {
     mg_image_list_init(list);
     twin->list_blocks(table, list);
 }
 
-static int twin_freeze(const mg_image_twin *twin, void *table)
+static int twin_freeze(const mg_image_twin *twin, mg_table *table)
 {
     mg_image_list list;
     twin_list(twin, table, &list);
     return mg_image_freeze(twin->image(table), &list);
 }
 
-int mg_image_twin_finalize(const mg_image_twin *twin, void *table)
+int mg_image_twin_finalize(const mg_image_twin *twin, mg_table *table)
 {
     int status = twin->base->finalize(table);
     return status == MG_OK ? twin_freeze(twin, table) : status;
 }
 
-uint64_t mg_image_twin_prune(const mg_image_twin *twin, void *table, uint64_t min_count)
+uint64_t mg_image_twin_prune(const mg_image_twin *twin, mg_table *table, uint64_t min_count)
 {
     mg_image *image = twin->image(table);
     if (!mg_image_held(image))
@@ -310,7 +310,7 @@ uint64_t mg_image_twin_prune(const mg_image_twin *twin, void *table, uint64_t mi
     return dropped;
 }
 
-void mg_image_twin_destroy(const mg_image_twin *twin, void *table)
+void mg_image_twin_destroy(const mg_image_twin *twin, mg_table *table)
 {
     if (table && mg_image_held(twin->image(table))) {
         mg_image_list list;

@@ -106,25 +106,25 @@ void mg_image_release(mg_image *image, const mg_image_list *list);
  * of the base's table. */
 typedef struct mg_image_twin {
     const mg_backend *base;
-    mg_image *(*image)(void *table);                         /* where the table keeps its mapping */
-    void (*list_blocks)(void *table, mg_image_list *list);   /* its finalized blocks (after list_init) */
+    mg_image *(*image)(mg_table *table);                       /* where the table keeps its mapping */
+    void (*list_blocks)(mg_table *table, mg_image_list *list); /* its finalized blocks (after list_init) */
     /* The base's prune of a finalized table done where it lies, allocating
      * nothing and keeping every block's size; returns the grams dropped. */
-    uint64_t (*prune_in_place)(void *table, uint64_t min_count);
+    uint64_t (*prune_in_place)(mg_table *table, uint64_t min_count);
 } mg_image_twin;
 
 /* The base's finalize, then a freeze: MG_OK, the base's error, or the
  * freeze's (the table then stays finalized and whole on the heap). */
-int mg_image_twin_finalize(const mg_image_twin *twin, void *table);
+int mg_image_twin_finalize(const mg_image_twin *twin, mg_table *table);
 
 /* A table on the heap (training, or not frozen) is pruned by the base. A
  * frozen one is thawed, pruned by the base and frozen again (a failed
  * freeze leaves it whole on the heap); when the thaw is refused, it is
  * pruned in place in its mapping, made writable for it: the pages written
  * become private copies (anonymous memory), the file never changes. */
-uint64_t mg_image_twin_prune(const mg_image_twin *twin, void *table, uint64_t min_count);
+uint64_t mg_image_twin_prune(const mg_image_twin *twin, mg_table *table, uint64_t min_count);
 
 /* Releases the image, then the base's destroy frees the rest. */
-void mg_image_twin_destroy(const mg_image_twin *twin, void *table);
+void mg_image_twin_destroy(const mg_image_twin *twin, mg_table *table);
 
 #endif

@@ -30,26 +30,26 @@
 
 /* ---- shared no-op ops ------------------------------------------------------- */
 
-static int no_successors(void *self, const mg_token *context, mg_successor_visit visit, void *arg)
+static int no_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
 {
     (void)self, (void)context, (void)visit, (void)arg;
     return 0;
 }
 
-static int no_grams(void *self, mg_gram_visit visit, void *arg)
+static int no_grams(mg_table *self, mg_gram_visit visit, void *arg)
 {
     (void)self, (void)visit, (void)arg;
     return 0;
 }
 
 /* Every gram "present" once, so the harness's hit lookups have an answer. */
-static uint64_t count_one(void *self, const mg_token *gram)
+static uint64_t count_one(mg_table *self, const mg_token *gram)
 {
     (void)self, (void)gram;
     return 1;
 }
 
-static uint64_t prune_nothing(void *self, uint64_t min_count)
+static uint64_t prune_nothing(mg_table *self, uint64_t min_count)
 {
     (void)self, (void)min_count;
     return 0;
@@ -61,7 +61,7 @@ static double estimate_zero(const mg_table_shape *shape)
     return 0;
 }
 
-static int do_nothing(void *self)
+static int do_nothing(mg_table *self)
 {
     (void)self;
     return MG_OK;
@@ -69,30 +69,33 @@ static int do_nothing(void *self)
 
 /* ---- test_null ----------------------------------------------------------------- */
 
-static const unsigned char null_table; /* never written: create() needs a non-NULL handle */
+/* One static handle per order: creating a table allocates nothing. */
+static mg_table null_tables[MG_ORDER_MAX];
 
-static void *null_create(int order)
+static mg_table *null_create(const mg_backend *ops, int order)
 {
-    (void)order;
-    return (void *)&null_table;
+    if (order < 1 || order > MG_ORDER_MAX)
+        return NULL;
+    null_tables[order - 1] = (mg_table){ops, order};
+    return &null_tables[order - 1];
 }
 
-static int null_add(void *self, const mg_token *gram)
+static int null_add(mg_table *self, const mg_token *gram)
 {
     (void)self, (void)gram;
     return MG_OK;
 }
 
-static void null_sizes(void *self, uint64_t *ngrams, uint64_t *contexts)
+static void null_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
     (void)self;
     *ngrams = *contexts = 0;
 }
 
-static void null_destroy(void *self) { (void)self; }
+static void null_destroy(mg_table *self) { (void)self; }
 
 const mg_backend mg_backend_test_null = {
-    "test_null", "tests only: stores nothing, allocates nothing",
+    MG_BACKEND_VERSION, "test_null", "tests only: stores nothing, allocates nothing", 1,
     null_create, null_add, do_nothing, count_one, no_successors, no_grams, null_sizes,
     prune_nothing, null_destroy, estimate_zero, NULL, /* no library */
 };
@@ -105,7 +108,8 @@ const mg_backend mg_backend_test_null = {
  *  +------+-------+   +------+-------+   +------+-------+   block 0 holds the header
  */
 typedef struct calibration {
-    void *next;          /* first field of every block: the chain */
+    mg_table base;       /* first: the handle (backend.h) */
+    void *next;          /* the chain; the first field of every other block */
     uint64_t blocks, block_bytes, made;
 } calibration;
 
@@ -115,9 +119,8 @@ static uint64_t environment_number(const char *name, uint64_t fallback)
     return text && *text ? strtoull(text, NULL, 10) : fallback;
 }
 
-static void *calibration_create(int order)
+static mg_table *calibration_create(const mg_backend *ops, int order)
 {
-    (void)order;
     uint64_t block_bytes = environment_number("MEMGRAMS_CALIBRATION_BLOCK_BYTES", 4096);
     if (block_bytes < sizeof(calibration))
         block_bytes = sizeof(calibration);
@@ -125,14 +128,14 @@ static void *calibration_create(int order)
     if (!self)
         return NULL;
     memset(self, 0xa5, block_bytes);
-    *self = (calibration){NULL, environment_number("MEMGRAMS_CALIBRATION_BLOCKS", 1024), block_bytes, 1};
-    return self;
+    *self = (calibration){{ops, order}, NULL, environment_number("MEMGRAMS_CALIBRATION_BLOCKS", 1024), block_bytes, 1};
+    return &self->base;
 }
 
 /* Allocation happens at finalize so train measures the harness reading alone. */
-static int calibration_finalize(void *table)
+static int calibration_finalize(mg_table *table)
 {
-    calibration *self = table;
+    calibration *self = (calibration *)table;
     for (; self->made < self->blocks; self->made++) {
         void **block = mg_alloc(self->block_bytes);
         if (!block)
@@ -144,16 +147,16 @@ static int calibration_finalize(void *table)
     return MG_OK;
 }
 
-static void calibration_sizes(void *table, uint64_t *ngrams, uint64_t *contexts)
+static void calibration_sizes(mg_table *table, uint64_t *ngrams, uint64_t *contexts)
 {
-    calibration *self = table;
+    calibration *self = (calibration *)table;
     *ngrams = self->made;
     *contexts = 1;
 }
 
-static void calibration_destroy(void *table)
+static void calibration_destroy(mg_table *table)
 {
-    calibration *self = table;
+    calibration *self = (calibration *)table;
     uint64_t block_bytes = self->block_bytes;
     for (void **block = self->next; block;) {
         void **next = *block;
@@ -164,7 +167,7 @@ static void calibration_destroy(void *table)
 }
 
 const mg_backend mg_backend_test_calibration = {
-    "test_calibration", "tests only: requests exactly blocks x block_bytes",
+    MG_BACKEND_VERSION, "test_calibration", "tests only: requests exactly blocks x block_bytes", 1,
     calibration_create, null_add, calibration_finalize, count_one, no_successors, no_grams,
     calibration_sizes, prune_nothing, calibration_destroy, estimate_zero, NULL, /* no library */
 };
@@ -172,37 +175,38 @@ const mg_backend mg_backend_test_calibration = {
 /* ---- test_crash ------------------------------------------------------------------ */
 
 typedef struct crash {
+    mg_table base; /* first: the handle (backend.h) */
     uint64_t adds, crash_after;
 } crash;
 
-static void *crash_create(int order)
+static mg_table *crash_create(const mg_backend *ops, int order)
 {
-    (void)order;
     crash *self = mg_alloc(sizeof *self);
-    if (self)
-        *self = (crash){0, environment_number("MEMGRAMS_CRASH_AFTER", 1000)};
-    return self;
+    if (!self)
+        return NULL;
+    *self = (crash){{ops, order}, 0, environment_number("MEMGRAMS_CRASH_AFTER", 1000)};
+    return &self->base;
 }
 
-static int crash_add(void *table, const mg_token *gram)
+static int crash_add(mg_table *table, const mg_token *gram)
 {
     (void)gram;
-    crash *self = table;
+    crash *self = (crash *)table;
     if (++self->adds >= self->crash_after)
         raise(SIGSEGV);
     return MG_OK;
 }
 
-static void crash_sizes(void *table, uint64_t *ngrams, uint64_t *contexts)
+static void crash_sizes(mg_table *table, uint64_t *ngrams, uint64_t *contexts)
 {
     (void)table;
     *ngrams = *contexts = 0;
 }
 
-static void crash_destroy(void *table) { mg_free(table, sizeof(crash)); }
+static void crash_destroy(mg_table *table) { mg_free(table, sizeof(crash)); }
 
 const mg_backend mg_backend_test_crash = {
-    "test_crash", "tests only: dies of SIGSEGV while training",
+    MG_BACKEND_VERSION, "test_crash", "tests only: dies of SIGSEGV while training", 1,
     crash_create, crash_add, do_nothing, count_one, no_successors, no_grams, crash_sizes,
     prune_nothing, crash_destroy, estimate_zero, NULL, /* no library */
 };
@@ -210,8 +214,8 @@ const mg_backend mg_backend_test_crash = {
 /* ---- test_slowdown ---------------------------------------------------------------- */
 
 typedef struct slowdown {
-    const mg_backend *inner;
-    void *table;
+    mg_table base;   /* first: the handle (backend.h) */
+    mg_table *inner; /* the interned_hash table doing the work */
     double extra; /* factor - 1: the share of calls done twice */
     double owed;  /* accumulated share; one more call each time it passes 1 */
 } slowdown;
@@ -223,18 +227,18 @@ static double slowdown_extra(void)
     return isfinite(factor) && factor > 1.0 ? factor - 1.0 : 0.0;
 }
 
-static void *slowdown_create(int order)
+static mg_table *slowdown_create(const mg_backend *ops, int order)
 {
     const mg_backend *inner = mg_backend_find("interned_hash");
     slowdown *self = inner ? mg_alloc(sizeof *self) : NULL;
     if (!self)
         return NULL;
-    *self = (slowdown){inner, inner->create(order), slowdown_extra(), 0};
-    if (!self->table) {
+    *self = (slowdown){{ops, order}, mg_table_create(inner, order), slowdown_extra(), 0};
+    if (!self->inner) {
         mg_free(self, sizeof *self);
         return NULL;
     }
-    return self;
+    return &self->base;
 }
 
 /* 1 when this call owes one more round of the work. */
@@ -247,23 +251,23 @@ static int slowdown_owes(slowdown *self)
     return 1;
 }
 
-static int slowdown_add(void *table, const mg_token *gram)
+static int slowdown_add(mg_table *table, const mg_token *gram)
 {
-    slowdown *self = table;
-    return self->inner->add(self->table, gram);
+    slowdown *self = (slowdown *)table;
+    return self->inner->ops->add(self->inner, gram);
 }
 
-static int slowdown_finalize(void *table)
+static int slowdown_finalize(mg_table *table)
 {
-    slowdown *self = table;
-    return self->inner->finalize(self->table);
+    slowdown *self = (slowdown *)table;
+    return self->inner->ops->finalize(self->inner);
 }
 
-static uint64_t slowdown_count(void *table, const mg_token *gram)
+static uint64_t slowdown_count(mg_table *table, const mg_token *gram)
 {
-    slowdown *self = table;
-    uint64_t count = self->inner->count(self->table, gram);
-    if (slowdown_owes(self) && self->inner->count(self->table, gram) != count)
+    slowdown *self = (slowdown *)table;
+    uint64_t count = self->inner->ops->count(self->inner, gram);
+    if (slowdown_owes(self) && self->inner->ops->count(self->inner, gram) != count)
         return 0; /* never: the same question has the same answer */
     return count;
 }
@@ -274,36 +278,36 @@ static int ignore_successor(void *arg, const mg_token *next, uint64_t count)
     return 0;
 }
 
-static int slowdown_successors(void *table, const mg_token *context, mg_successor_visit visit, void *arg)
+static int slowdown_successors(mg_table *table, const mg_token *context, mg_successor_visit visit, void *arg)
 {
-    slowdown *self = table;
+    slowdown *self = (slowdown *)table;
     if (slowdown_owes(self))
-        self->inner->successors(self->table, context, ignore_successor, NULL);
-    return self->inner->successors(self->table, context, visit, arg);
+        self->inner->ops->successors(self->inner, context, ignore_successor, NULL);
+    return self->inner->ops->successors(self->inner, context, visit, arg);
 }
 
-static int slowdown_foreach(void *table, mg_gram_visit visit, void *arg)
+static int slowdown_foreach(mg_table *table, mg_gram_visit visit, void *arg)
 {
-    slowdown *self = table;
-    return self->inner->foreach(self->table, visit, arg);
+    slowdown *self = (slowdown *)table;
+    return self->inner->ops->foreach(self->inner, visit, arg);
 }
 
-static void slowdown_sizes(void *table, uint64_t *ngrams, uint64_t *contexts)
+static void slowdown_sizes(mg_table *table, uint64_t *ngrams, uint64_t *contexts)
 {
-    slowdown *self = table;
-    self->inner->sizes(self->table, ngrams, contexts);
+    slowdown *self = (slowdown *)table;
+    self->inner->ops->sizes(self->inner, ngrams, contexts);
 }
 
-static uint64_t slowdown_prune(void *table, uint64_t min_count)
+static uint64_t slowdown_prune(mg_table *table, uint64_t min_count)
 {
-    slowdown *self = table;
-    return self->inner->prune(self->table, min_count);
+    slowdown *self = (slowdown *)table;
+    return self->inner->ops->prune(self->inner, min_count);
 }
 
-static void slowdown_destroy(void *table)
+static void slowdown_destroy(mg_table *table)
 {
-    slowdown *self = table;
-    self->inner->destroy(self->table);
+    slowdown *self = (slowdown *)table;
+    self->inner->ops->destroy(self->inner);
     mg_free(self, sizeof *self);
 }
 
@@ -313,7 +317,7 @@ static double slowdown_estimate(const mg_table_shape *shape)
 }
 
 const mg_backend mg_backend_test_slowdown = {
-    "test_slowdown", "tests only: interned_hash with MEMGRAMS_TEST_SLOWDOWN times the query work",
+    MG_BACKEND_VERSION, "test_slowdown", "tests only: interned_hash with MEMGRAMS_TEST_SLOWDOWN times the query work", 1,
     slowdown_create, slowdown_add, slowdown_finalize, slowdown_count, slowdown_successors, slowdown_foreach,
     slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate, NULL, /* no library */
 };

@@ -254,7 +254,7 @@ static int command_run(int argc, char **argv, char **full_argv)
 /* ---- dump and generate (not measured) ------------------------------------------ */
 
 /* Creates and trains a table; NULL after printing why. */
-static void *train_table(const char *command, const cell_options *cell, int *exit_status)
+static mg_table *train_table(const char *command, const cell_options *cell, int *exit_status)
 {
     char error[512];
     mg_reader *reader = mg_reader_open(cell->corpus.path, cell->corpus.byte_limit, cell->order, error, sizeof error);
@@ -264,10 +264,10 @@ static void *train_table(const char *command, const cell_options *cell, int *exi
             *exit_status = EXIT_FAILED;
         return NULL;
     }
-    void *table = cell->backend->create(cell->order);
-    int trained = table ? mg_train(cell->backend, table, reader) : MG_ERR_NOMEM;
+    mg_table *table = mg_table_create(cell->backend, cell->order);
+    int trained = table ? mg_train(table, reader) : MG_ERR_NOMEM;
     if (trained == MG_OK)
-        trained = cell->backend->finalize(table);
+        trained = table->ops->finalize(table);
     if (trained != MG_OK) {
         if (trained == MG_ERR_NOMEM) {
             const char *reader_error = mg_reader_error(reader);
@@ -282,7 +282,7 @@ static void *train_table(const char *command, const cell_options *cell, int *exi
             *exit_status = usage_error(command, "%s", mg_reader_error(reader));
         }
         if (table)
-            cell->backend->destroy(table);
+            table->ops->destroy(table);
         table = NULL;
     }
     mg_reader_close(reader);
@@ -295,11 +295,11 @@ static int command_dump(int argc, char **argv)
     int status = parse_cell("dump", "bcnf", argc, argv, &cell);
     if (status)
         return status;
-    void *table = train_table("dump", &cell, &status);
+    mg_table *table = train_table("dump", &cell, &status);
     if (!table)
         return status;
-    status = mg_dump_table(cell.backend, table, cell.order, stdout);
-    cell.backend->destroy(table);
+    status = mg_dump_table(table, stdout);
+    table->ops->destroy(table);
     if (status != 0)
         fputs("memgrams dump: " MG_OUT_OF_MEMORY " listing the n-grams\n", stderr);
     return status ? EXIT_FAILED : 0; /* a failed write is seen by main */
@@ -325,10 +325,10 @@ static int command_generate(int argc, char **argv)
     int status = parse_cell("generate", "bcnfsk", argc, argv, &cell);
     if (status)
         return status;
-    void *table = train_table("generate", &cell, &status);
+    mg_table *table = train_table("generate", &cell, &status);
     if (!table)
         return status;
-    mg_generator *generator = mg_generator_create(cell.backend, cell.order, cell.seed);
+    mg_generator *generator = mg_generator_create(cell.seed);
     for (uint64_t sentence = 0; generator && sentence < cell.sentences && status == 0; sentence++) {
         int first = 1;
         if (mg_generate_sentence(generator, table, sentence, print_word, &first) < 0)
@@ -337,7 +337,7 @@ static int command_generate(int argc, char **argv)
     if (!generator || status)
         fputs("memgrams generate: " MG_OUT_OF_MEMORY " generating\n", stderr);
     mg_generator_destroy(generator);
-    cell.backend->destroy(table);
+    table->ops->destroy(table);
     return generator && !status ? 0 : EXIT_FAILED; /* a failed write is seen by main */
 }
 

@@ -71,10 +71,10 @@ static int compare_lines(const void *left, const void *right)
     return order ? order : (a->length > b->length) - (a->length < b->length);
 }
 
-int mg_dump_table(const mg_backend *backend, void *table, int order, FILE *out)
+int mg_dump_table(mg_table *table, FILE *out)
 {
-    dump_lines all = {.order = order};
-    int status = backend->foreach(table, collect_line, &all) == 0 ? 0 : -1;
+    dump_lines all = {.order = table->order};
+    int status = table->ops->foreach(table, collect_line, &all) == 0 ? 0 : -1;
     if (status == 0 && all.count) {
         qsort(all.lines, all.count, sizeof *all.lines, compare_lines);
         for (size_t index = 0; index < all.count; index++) {

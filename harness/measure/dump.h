@@ -11,6 +11,6 @@
 #include <stdio.h>
 
 /* 0, or -1 when out of memory. */
-int mg_dump_table(const mg_backend *backend, void *table, int order, FILE *out);
+int mg_dump_table(mg_table *table, FILE *out);
 
 #endif

@@ -12,8 +12,6 @@
 #define SLOTS (MG_ORDER_MAX + 1) /* n-1 context words, the candidate, one spare */
 
 struct mg_generator {
-    const mg_backend *backend;
-    int order;
     uint64_t seed;
     unsigned char *slots[SLOTS];
     size_t slot_sizes[SLOTS]; /* mapped bytes: MG_SLOT_PREFAULT, more after a longer word */
@@ -70,13 +68,11 @@ static int race_visit(void *arg, const mg_token *next, uint64_t count)
     return 0;
 }
 
-mg_generator *mg_generator_create(const mg_backend *backend, int order, uint64_t seed)
+mg_generator *mg_generator_create(uint64_t seed)
 {
     mg_generator *generator = calloc(1, sizeof *generator);
     if (!generator)
         return NULL;
-    generator->backend = backend;
-    generator->order = order;
     generator->seed = seed;
     for (int slot = 0; slot < SLOTS; slot++) {
         generator->slots[slot] = mg_map(MG_SLOT_PREFAULT);
@@ -89,10 +85,10 @@ mg_generator *mg_generator_create(const mg_backend *backend, int order, uint64_t
     return generator;
 }
 
-int64_t mg_generate_sentence(mg_generator *generator, void *table, uint64_t sentence_index,
+int64_t mg_generate_sentence(mg_generator *generator, mg_table *table, uint64_t sentence_index,
                              mg_word_sink sink, void *arg)
 {
-    int context_length = generator->order - 1;
+    int context_length = table->order - 1;
     mg_token context[MG_ORDER_MAX];
     for (int position = 0; position < context_length; position++)
         context[position] = (mg_token){NULL, MG_MARK_START};
@@ -103,7 +99,7 @@ int64_t mg_generate_sentence(mg_generator *generator, void *table, uint64_t sent
             .generator = generator,
             .slot = (int)(position % SLOTS),
         };
-        if (generator->backend->successors(table, context, race_visit, &state) != 0)
+        if (table->ops->successors(table, context, race_visit, &state) != 0)
             return -1;
         if (!state.found || mg_token_is_marker(&state.best))
             break;

@@ -23,10 +23,10 @@ typedef struct mg_generator mg_generator;
 /* Receives each generated word; end_of_sentence after the last one. */
 typedef void (*mg_word_sink)(void *arg, const mg_token *word, int end_of_sentence);
 
-mg_generator *mg_generator_create(const mg_backend *backend, int order, uint64_t seed);
+mg_generator *mg_generator_create(uint64_t seed);
 /* Sentence number sentence_index drawn from table; returns the number of
  * words, or -1 if a walk failed. */
-int64_t mg_generate_sentence(mg_generator *generator, void *table, uint64_t sentence_index,
+int64_t mg_generate_sentence(mg_generator *generator, mg_table *table, uint64_t sentence_index,
                              mg_word_sink sink, void *arg);
 /* As mg_reader_prefault / mg_reader_release_pages, for the word slots. */
 void mg_generator_prefault(mg_generator *generator);

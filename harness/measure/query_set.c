@@ -124,7 +124,7 @@ static int make_miss(mg_query_set *queries, mg_gram_record *record)
 
 /* Misses are made of vocabulary words in orders the table does not hold,
  * each checked absent with count() before the timing. */
-static void build_misses(mg_query_set *queries, const mg_backend *backend, void *table)
+static void build_misses(mg_query_set *queries, mg_table *table)
 {
     if (queries->hit_count == 0)
         return;
@@ -134,14 +134,14 @@ static void build_misses(mg_query_set *queries, const mg_backend *backend, void 
             continue;
         mg_token *gram = queries->miss_grams[queries->miss_count];
         record_tokens(record, queries->order, gram);
-        if (backend->count(table, gram) == 0)
+        if (table->ops->count(table, gram) == 0)
             queries->miss_count++;
     }
 }
 
-void mg_query_set_prepare(mg_query_set *queries, const mg_backend *backend, void *table)
+void mg_query_set_prepare(mg_query_set *queries, mg_table *table)
 {
     for (size_t sample = 0; sample < queries->hit_count; sample++)
         record_tokens(&queries->hits[sample], queries->order, queries->hit_grams[sample]);
-    build_misses(queries, backend, table);
+    build_misses(queries, table);
 }

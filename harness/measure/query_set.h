@@ -40,7 +40,7 @@ void mg_query_set_unmap(mg_query_set *queries);
 void mg_query_set_sample(mg_query_set *queries, const mg_token *gram);
 
 /* Training ended: sets hit_grams from the records and builds the misses,
- * each checked absent with backend->count(table) (up to capacity of them). */
-void mg_query_set_prepare(mg_query_set *queries, const mg_backend *backend, void *table);
+ * each checked absent with the table's count() (up to capacity of them). */
+void mg_query_set_prepare(mg_query_set *queries, mg_table *table);
 
 #endif

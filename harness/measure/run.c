@@ -39,7 +39,7 @@ typedef struct run_context {
     mg_reader *reader;
     mg_generator *generator;
     mg_query_set queries;
-    void *table;
+    mg_table *table;
     double phase_started;
 } run_context;
 
@@ -85,8 +85,8 @@ static void phase_end(run_context *run, enum mg_phase phase)
     double now = now_seconds();
     record->seconds = now - run->phase_started;
     mg_probe_sample(run->probe, &record->memory);
-    if (run->table && run->options->backend->library_figures)
-        run->options->backend->library_figures(run->table, keep_library_figure, record);
+    if (run->table && run->table->ops->library_figures)
+        run->table->ops->library_figures(run->table, keep_library_figure, record);
     run->result->phases_done |= 1 << phase;
     if (phase == MG_PHASE_BASELINE)
         mg_timeline_start(&run->result->timeline, now);
@@ -108,12 +108,12 @@ static int training_end(int more)
     return more == MG_READ_NO_MEMORY ? MG_ERR_NOMEM : more < 0 ? 1 : MG_OK;
 }
 
-int mg_train(const mg_backend *backend, void *table, mg_reader *reader)
+int mg_train(mg_table *table, mg_reader *reader)
 {
     const mg_token *gram;
     int more;
     while ((more = mg_reader_next(reader, &gram)) == 1)
-        if (backend->add(table, gram) != MG_OK)
+        if (table->ops->add(table, gram) != MG_OK)
             return MG_ERR_NOMEM;
     return training_end(more);
 }
@@ -121,11 +121,10 @@ int mg_train(const mg_backend *backend, void *table, mg_reader *reader)
 /* The measured training loop: mg_train plus reservoir sampling of hits. */
 static int train_sampling(run_context *run)
 {
-    const mg_backend *backend = run->options->backend;
     const mg_token *gram;
     int more;
     while ((more = mg_reader_next(run->reader, &gram)) == 1) {
-        if (backend->add(run->table, gram) != MG_OK)
+        if (run->table->ops->add(run->table, gram) != MG_OK)
             return MG_ERR_NOMEM;
         run->result->grams_added++;
         mg_query_set_sample(&run->queries, gram);
@@ -160,10 +159,10 @@ static int checksum_visit(void *arg, const mg_token *gram, uint64_t count)
     return 0;
 }
 
-uint64_t mg_table_checksum(const mg_backend *backend, void *table, int order)
+uint64_t mg_table_checksum(mg_table *table)
 {
-    checksum_state state = {order, 0};
-    backend->foreach(table, checksum_visit, &state);
+    checksum_state state = {table->order, 0};
+    table->ops->foreach(table, checksum_visit, &state);
     return state.sum;
 }
 
@@ -182,14 +181,14 @@ typedef struct query_round {
 static double time_lookups(run_context *run, mg_token (*grams)[MG_ORDER_MAX], size_t gram_count,
                            query_round round, uint64_t *zero_counts)
 {
-    const mg_backend *backend = run->options->backend;
+    mg_table *table = run->table;
     if (gram_count == 0)
         return NAN;
     uint64_t zeros = 0, done = 0, next = *round.cursor;
     double started = cpu_seconds(), elapsed = 0;
     while (done < round.calls && elapsed < round.budget_seconds) {
         for (int batch = 0; batch < 1024; batch++, done++, next++)
-            zeros += backend->count(run->table, grams[next % gram_count]) == 0;
+            zeros += table->ops->count(table, grams[next % gram_count]) == 0;
         elapsed = cpu_seconds() - started;
     }
     *round.cursor = next;
@@ -213,8 +212,8 @@ static double time_successors(run_context *run, query_round round)
     double started = cpu_seconds(), elapsed = 0;
     while (calls < round.calls && elapsed < round.budget_seconds) {
         for (int batch = 0; batch < 16 && calls < round.calls; batch++, calls++, ++*round.cursor)
-            run->options->backend->successors(run->table, queries->hit_grams[*round.cursor % queries->hit_count],
-                                              sum_counts, &total);
+            run->table->ops->successors(run->table, queries->hit_grams[*round.cursor % queries->hit_count],
+                                        sum_counts, &total);
         elapsed = cpu_seconds() - started;
     }
     return total ? elapsed * 1e9 / (double)calls : NAN;
@@ -276,7 +275,7 @@ static void run_queries(run_context *run)
 {
     mg_run_result *result = run->result;
     mg_query_set *queries = &run->queries;
-    mg_query_set_prepare(queries, run->options->backend, run->table);
+    mg_query_set_prepare(queries, run->table);
     result->hit_samples = queries->hit_count;
     result->miss_samples = queries->miss_count;
     result->lookups_per_kind = LOOKUPS_PER_KIND;
@@ -315,7 +314,7 @@ static int prepare(run_context *run, char *error, size_t error_size)
         return -1;
     }
     mg_reader_prefault(run->reader);
-    run->generator = mg_generator_create(options->backend, options->order, options->seed);
+    run->generator = mg_generator_create(options->seed);
     if (!run->generator) {
         snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the generator's buffers");
         return -1;
@@ -334,11 +333,10 @@ static void unprepare(run_context *run)
 /* train and finalize; returns 0 to go on to the queries. */
 static int train_and_finalize(run_context *run)
 {
-    const mg_backend *backend = run->options->backend;
     mg_run_result *result = run->result;
 
     phase_begin(run);
-    run->table = backend->create(run->options->order);
+    run->table = mg_table_create(run->options->backend, run->options->order);
     int trained = run->table ? train_sampling(run) : MG_ERR_NOMEM;
     mg_reader_release_pages(run->reader);
     phase_end(run, MG_PHASE_TRAIN);
@@ -361,7 +359,7 @@ static int train_and_finalize(run_context *run)
     }
 
     phase_begin(run);
-    int finalized = backend->finalize(run->table);
+    int finalized = run->table->ops->finalize(run->table);
     int finalize_errno = errno; /* MG_ERR_IO's cause, before the probes touch errno */
     phase_end(run, MG_PHASE_FINALIZE);
     result->speed.finalize_seconds = result->phases[MG_PHASE_FINALIZE].seconds;
@@ -376,28 +374,28 @@ static int train_and_finalize(run_context *run)
         fail(run, "oom", MG_OUT_OF_MEMORY " while finalizing");
         return -1;
     }
-    backend->sizes(run->table, &result->ngrams, &result->contexts);
+    run->table->ops->sizes(run->table, &result->ngrams, &result->contexts);
     return 0;
 }
 
 static void prune_purge_destroy(run_context *run, int trained)
 {
-    const mg_backend *backend = run->options->backend;
+    mg_table *table = run->table;
     mg_run_result *result = run->result;
     if (trained) {
         phase_begin(run);
-        result->pruned = backend->prune(run->table, MG_PRUNE_MIN_COUNT);
+        result->pruned = table->ops->prune(table, MG_PRUNE_MIN_COUNT);
         phase_end(run, MG_PHASE_PRUNE);
         uint64_t contexts_after_prune;
-        backend->sizes(run->table, &result->ngrams_after_prune, &contexts_after_prune);
+        table->ops->sizes(table, &result->ngrams_after_prune, &contexts_after_prune);
     }
     phase_begin(run);
     mg_probe_purge(run->probe);
     phase_end(run, MG_PHASE_PURGE);
 
     phase_begin(run);
-    if (run->table)
-        backend->destroy(run->table);
+    if (table)
+        table->ops->destroy(table);
     run->table = NULL;
     phase_end(run, MG_PHASE_DESTROY);
     uint64_t left = result->phases[MG_PHASE_DESTROY].memory.requested -
@@ -489,7 +487,7 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
 
     int trained = train_and_finalize(&run) == 0;
     if (trained) {
-        result->checksum = mg_table_checksum(options->backend, run.table, options->order);
+        result->checksum = mg_table_checksum(run.table);
         run_queries(&run);
     }
     prune_purge_destroy(&run, trained);

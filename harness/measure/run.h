@@ -93,11 +93,11 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
 
 /* Order-independent digest of a table's (gram, count) pairs: equal tables,
  * equal checksums, whatever the backend. Allocates nothing. */
-uint64_t mg_table_checksum(const mg_backend *backend, void *table, int order);
+uint64_t mg_table_checksum(mg_table *table);
 
 /* Train a table on the reader's grams: MG_OK, MG_ERR_NOMEM (the table or the
  * reader ran out), or 1 on a read error. Used by the commands that do not
  * measure (dump, generate). */
-int mg_train(const mg_backend *backend, void *table, mg_reader *reader);
+int mg_train(mg_table *table, mg_reader *reader);
 
 #endif

@@ -72,9 +72,9 @@ static const char usage_text[] =
 
 /* The tables of the backend being measured. */
 typedef struct fixture {
-    const mg_backend *backend; /* NULL: nothing built */
-    void *warm;                /* trained, not finalized: add_warm */
-    void *frozen;              /* trained and finalized: the queries */
+    const mg_backend *backend; /* whose tables these are; NULL: nothing built */
+    mg_table *warm;            /* trained, not finalized: add_warm */
+    mg_table *frozen;          /* trained and finalized: the queries */
     mg_query_set queries;      /* hits sampled while training warm; misses absent from frozen */
     mg_generator *generator;
 } fixture;
@@ -99,9 +99,9 @@ typedef struct backend_case {
 static void fixture_drop(fixture *tables)
 {
     if (tables->warm)
-        tables->backend->destroy(tables->warm);
+        tables->warm->ops->destroy(tables->warm);
     if (tables->frozen)
-        tables->backend->destroy(tables->frozen);
+        tables->frozen->ops->destroy(tables->frozen);
     mg_generator_destroy(tables->generator);
     mg_query_set_unmap(&tables->queries);
     memset(tables, 0, sizeof *tables);
@@ -110,24 +110,24 @@ static void fixture_drop(fixture *tables)
 /* Trains warm (sampling the hits) and frozen on the corpus; NULL or why not. */
 static const char *fixture_train(fixture *tables, mg_reader *reader)
 {
-    const mg_backend *backend = tables->backend;
+    mg_table *warm = tables->warm, *frozen = tables->frozen;
     const mg_token *gram;
     int more;
     while ((more = mg_reader_next(reader, &gram)) == 1) {
-        if (backend->add(tables->warm, gram) != MG_OK)
+        if (warm->ops->add(warm, gram) != MG_OK)
             return "out of memory training the warm table";
         mg_query_set_sample(&tables->queries, gram);
     }
     if (more < 0 || mg_reader_rewind(reader) != 0)
         return mg_reader_error(reader);
-    int trained = mg_train(backend, tables->frozen, reader);
+    int trained = mg_train(frozen, reader);
     if (trained == 1)
         return mg_reader_error(reader);
-    if (trained != MG_OK || backend->finalize(tables->frozen) != MG_OK)
+    if (trained != MG_OK || frozen->ops->finalize(frozen) != MG_OK)
         return "out of memory training the finalized table";
     if (tables->queries.hit_count == 0)
         return "the corpus holds no n-gram";
-    mg_query_set_prepare(&tables->queries, backend, tables->frozen);
+    mg_query_set_prepare(&tables->queries, frozen);
     return NULL;
 }
 
@@ -140,9 +140,9 @@ static const char *fixture_build(microbench *bench, const mg_backend *backend, c
     if (!reader)
         return error;
     const char *fault = NULL;
-    tables->warm = backend->create(bench->order);
-    tables->frozen = backend->create(bench->order);
-    tables->generator = mg_generator_create(backend, bench->order, bench->seed);
+    tables->warm = mg_table_create(backend, bench->order);
+    tables->frozen = mg_table_create(backend, bench->order);
+    tables->generator = mg_generator_create(bench->seed);
     if (!tables->warm || !tables->frozen || !tables->generator)
         fault = "out of memory creating the tables";
     else if (mg_query_set_map(&tables->queries, SAMPLES, bench->order, mg_mix64(bench->seed)) != 0)
@@ -186,19 +186,19 @@ static void bench_add_empty(mg_gbench_state *state, void *arg)
     if (!tables)
         return;
     const mg_query_set *queries = &tables->queries;
-    void *table = which->backend->create(which->bench->order);
+    mg_table *table = mg_table_create(which->backend, which->bench->order);
     size_t next = 0;
     while (table && mg_gbench_keep_running(state)) {
         if (next == queries->hit_count) {
             mg_gbench_pause_timing(state);
-            which->backend->destroy(table);
-            table = which->backend->create(which->bench->order);
+            table->ops->destroy(table);
+            table = mg_table_create(which->backend, which->bench->order);
             next = 0;
             mg_gbench_resume_timing(state);
             if (!table)
                 break;
         }
-        if (which->backend->add(table, queries->hit_grams[next++]) != MG_OK) {
+        if (table->ops->add(table, queries->hit_grams[next++]) != MG_OK) {
             fail(state, which->bench, "out of memory adding");
             break;
         }
@@ -206,7 +206,7 @@ static void bench_add_empty(mg_gbench_state *state, void *arg)
     if (!table)
         fail(state, which->bench, "out of memory creating a table");
     else
-        which->backend->destroy(table);
+        table->ops->destroy(table);
     mg_gbench_set_items_processed(state, mg_gbench_iterations(state));
 }
 
@@ -217,9 +217,10 @@ static void bench_add_warm(mg_gbench_state *state, void *arg)
     if (!tables)
         return;
     const mg_query_set *queries = &tables->queries;
+    mg_table *warm = tables->warm;
     size_t next = 0;
     while (mg_gbench_keep_running(state)) {
-        if (which->backend->add(tables->warm, queries->hit_grams[next]) != MG_OK) {
+        if (warm->ops->add(warm, queries->hit_grams[next]) != MG_OK) {
             fail(state, which->bench, "out of memory adding");
             break;
         }
@@ -232,11 +233,11 @@ static void bench_add_warm(mg_gbench_state *state, void *arg)
 static uint64_t time_counts(mg_gbench_state *state, const backend_case *which,
                             mg_token (*grams)[MG_ORDER_MAX], size_t gram_count)
 {
-    void *table = which->bench->current.frozen;
+    mg_table *table = which->bench->current.frozen;
     uint64_t zeros = 0;
     size_t next = 0;
     while (mg_gbench_keep_running(state)) {
-        zeros += which->backend->count(table, grams[next]) == 0;
+        zeros += table->ops->count(table, grams[next]) == 0;
         next = next + 1 == gram_count ? 0 : next + 1;
     }
     mg_gbench_set_items_processed(state, mg_gbench_iterations(state));
@@ -281,10 +282,11 @@ static void bench_successors(mg_gbench_state *state, void *arg)
     if (!tables)
         return;
     const mg_query_set *queries = &tables->queries;
+    mg_table *frozen = tables->frozen;
     uint64_t total = 0;
     size_t next = 0;
     while (mg_gbench_keep_running(state)) {
-        which->backend->successors(tables->frozen, queries->hit_grams[next], sum_counts, &total);
+        frozen->ops->successors(frozen, queries->hit_grams[next], sum_counts, &total);
         next = next + 1 == queries->hit_count ? 0 : next + 1;
     }
     mg_gbench_set_items_processed(state, mg_gbench_iterations(state));

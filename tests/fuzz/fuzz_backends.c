@@ -151,9 +151,7 @@ static void list_filtered(const gram_list *list, uint64_t min_count, gram_list *
 /* ---- checks of one table ------------------------------------------------------ */
 
 typedef struct table_case {
-    const mg_backend *backend;
-    void *table;
-    int order;
+    mg_table *table;
     const char *stage;
 } table_case;
 
@@ -165,19 +163,19 @@ static int collect_gram(void *arg, const mg_token *gram, uint64_t count)
 
 static void expect_foreach(const table_case *tc, const gram_list *want)
 {
-    gram_list got = {.order = tc->order};
-    FUZZ_CHECK(tc->backend->foreach(tc->table, collect_gram, &got) == 0, "%s, %s: foreach failed",
-               tc->backend->name, tc->stage);
+    gram_list got = {.order = tc->table->order};
+    FUZZ_CHECK(tc->table->ops->foreach(tc->table, collect_gram, &got) == 0, "%s, %s: foreach failed",
+               tc->table->ops->name, tc->stage);
     size_t visited = got.count;
     list_finish(&got);
-    FUZZ_CHECK(visited == got.count, "%s, %s: foreach visited a gram twice", tc->backend->name, tc->stage);
-    FUZZ_CHECK(got.count == want->count, "%s, %s: foreach visited %zu grams, expected %zu", tc->backend->name,
+    FUZZ_CHECK(visited == got.count, "%s, %s: foreach visited a gram twice", tc->table->ops->name, tc->stage);
+    FUZZ_CHECK(got.count == want->count, "%s, %s: foreach visited %zu grams, expected %zu", tc->table->ops->name,
                tc->stage, got.count, want->count);
     for (size_t index = 0; index < got.count; index++) {
         FUZZ_CHECK(gram_compare(&got.grams[index], &want->grams[index]) == 0,
-                   "%s, %s: foreach's gram %zu is not the counted one", tc->backend->name, tc->stage, index);
+                   "%s, %s: foreach's gram %zu is not the counted one", tc->table->ops->name, tc->stage, index);
         FUZZ_CHECK(got.grams[index].count == want->grams[index].count,
-                   "%s, %s: foreach's gram %zu has count %" PRIu64 ", expected %" PRIu64, tc->backend->name,
+                   "%s, %s: foreach's gram %zu has count %" PRIu64 ", expected %" PRIu64, tc->table->ops->name,
                    tc->stage, index, got.grams[index].count, want->grams[index].count);
     }
     list_free(&got);
@@ -185,8 +183,8 @@ static void expect_foreach(const table_case *tc, const gram_list *want)
 
 static void expect_count(const table_case *tc, const gram_list *want, const mg_token *gram, const char *kind)
 {
-    uint64_t got = tc->backend->count(tc->table, gram), expected = list_count(want, gram);
-    FUZZ_CHECK(got == expected, "%s, %s: count() of %s is %" PRIu64 ", expected %" PRIu64, tc->backend->name,
+    uint64_t got = tc->table->ops->count(tc->table, gram), expected = list_count(want, gram);
+    FUZZ_CHECK(got == expected, "%s, %s: count() of %s is %" PRIu64 ", expected %" PRIu64, tc->table->ops->name,
                tc->stage, kind, got, expected);
 }
 
@@ -203,7 +201,7 @@ static void expect_counts(const table_case *tc, const gram_list *want)
         if (index % stride)
             continue;
         mg_token query[MG_ORDER_MAX];
-        for (int position = 0; position < tc->order; position++) {
+        for (int position = 0; position < tc->table->order; position++) {
             const mg_token *token = &gram[position];
             if (!token->bytes)
                 continue;
@@ -217,8 +215,8 @@ static void expect_counts(const table_case *tc, const gram_list *want)
             query[position] = (mg_token){grown, token->len + 1};
             expect_count(tc, want, query, "a gram with a word grown by a byte");
         }
-        for (int position = 0; position < tc->order; position++)
-            query[position] = gram[tc->order - 1 - position];
+        for (int position = 0; position < tc->table->order; position++)
+            query[position] = gram[tc->table->order - 1 - position];
         expect_count(tc, want, query, "a gram reversed");
     }
     free(grown);
@@ -243,7 +241,7 @@ static int check_successor(void *arg, const mg_token *next, uint64_t count)
 /* successors() of each context visits its grams, each once with its count. */
 static void expect_successors(const table_case *tc, const gram_list *want)
 {
-    int context_length = tc->order - 1;
+    int context_length = tc->table->order - 1;
     for (size_t first = 0, last; first < want->count; first = last) {
         const mg_token *context = want->grams[first].tokens;
         for (last = first + 1;
@@ -251,10 +249,10 @@ static void expect_successors(const table_case *tc, const gram_list *want)
             ;
         successor_walk walk = {.want = want};
         memcpy(walk.gram, context, sizeof walk.gram);
-        FUZZ_CHECK(tc->backend->successors(tc->table, context, check_successor, &walk) == 0,
-                   "%s, %s: successors failed", tc->backend->name, tc->stage);
+        FUZZ_CHECK(tc->table->ops->successors(tc->table, context, check_successor, &walk) == 0,
+                   "%s, %s: successors failed", tc->table->ops->name, tc->stage);
         FUZZ_CHECK(!walk.wrong && walk.visits == last - first,
-                   "%s, %s: successors of context %zu visited %zu tokens%s, expected %zu", tc->backend->name,
+                   "%s, %s: successors of context %zu visited %zu tokens%s, expected %zu", tc->table->ops->name,
                    tc->stage, first, walk.visits, walk.wrong ? " (with a wrong count)" : "", last - first);
     }
 }
@@ -264,12 +262,12 @@ static void expect_sizes(const table_case *tc, const gram_list *want)
     uint64_t contexts = 0;
     for (size_t index = 0; index < want->count; index++)
         contexts += index == 0 ||
-                    mgt_tokens_compare(want->grams[index - 1].tokens, want->grams[index].tokens, tc->order - 1) != 0;
+                    mgt_tokens_compare(want->grams[index - 1].tokens, want->grams[index].tokens, tc->table->order - 1) != 0;
     uint64_t got_ngrams = UINT64_MAX, got_contexts = UINT64_MAX;
-    tc->backend->sizes(tc->table, &got_ngrams, &got_contexts);
+    tc->table->ops->sizes(tc->table, &got_ngrams, &got_contexts);
     FUZZ_CHECK(got_ngrams == want->count && got_contexts == contexts,
                "%s, %s: sizes() gives %" PRIu64 " grams and %" PRIu64 " contexts, expected %zu and %" PRIu64,
-               tc->backend->name, tc->stage, got_ngrams, got_contexts, want->count, contexts);
+               tc->table->ops->name, tc->stage, got_ngrams, got_contexts, want->count, contexts);
 }
 
 /* The dump as text (malloc'd, *length bytes). */
@@ -278,8 +276,8 @@ static char *dump_text(const table_case *tc, size_t *length)
     char *text = NULL;
     FILE *out = open_memstream(&text, length);
     FUZZ_CHECK(out, "open_memstream failed");
-    FUZZ_CHECK(mg_dump_table(tc->backend, tc->table, tc->order, out) == 0, "%s, %s: mg_dump_table failed",
-               tc->backend->name, tc->stage);
+    FUZZ_CHECK(mg_dump_table(tc->table, out) == 0, "%s, %s: mg_dump_table failed",
+               tc->table->ops->name, tc->stage);
     FUZZ_CHECK(fclose(out) == 0, "writing the dump failed");
     return text;
 }
@@ -294,7 +292,7 @@ static void expect_dump(const table_case *tc, char **first_dump, size_t *first_l
         return;
     }
     FUZZ_CHECK(length == *first_length && memcmp(text, *first_dump, length) == 0,
-               "%s, %s: the dump (%zu bytes) differs from %s's (%zu bytes)", tc->backend->name, tc->stage, length,
+               "%s, %s: the dump (%zu bytes) differs from %s's (%zu bytes)", tc->table->ops->name, tc->stage, length,
                first_name, *first_length);
     free(text);
 }
@@ -338,15 +336,15 @@ static void limit_to(uint64_t budget)
 
 /* A table trained on the corpus at path under plan's budget: the first
  * refused create or add lifts the budget and is made again. */
-static void *train_within(const mg_backend *backend, const char *path, const plan *plan)
+static mg_table *train_within(const mg_backend *backend, const char *path, const plan *plan)
 {
     limit_to(plan->budget);
     bool limited = plan->budget != 0;
-    void *table = backend->create(plan->order);
+    mg_table *table = mg_table_create(backend, plan->order);
     if (!table && limited) {
         limit_to(0);
         limited = false;
-        table = backend->create(plan->order);
+        table = mg_table_create(backend, plan->order);
     }
     FUZZ_CHECK(table, "%s: create(%d) returned NULL", backend->name, plan->order);
     char error[256];
@@ -355,11 +353,11 @@ static void *train_within(const mg_backend *backend, const char *path, const pla
     const mg_token *gram;
     int more;
     while ((more = mg_reader_next(reader, &gram)) == 1) {
-        int status = backend->add(table, gram);
+        int status = table->ops->add(table, gram);
         if (status == MG_ERR_NOMEM && limited) {
             limit_to(0);
             limited = false;
-            status = backend->add(table, gram);
+            status = table->ops->add(table, gram);
         }
         FUZZ_CHECK(status == MG_OK, "%s: add returned %d%s", backend->name, status,
                    plan->budget ? " (after a refused add, with no limit)" : "");
@@ -380,18 +378,18 @@ typedef struct first_dumps {
 /* prune drops the grams below the threshold; a second prune drops none. */
 static void expect_prune(const table_case *tc, uint64_t threshold, const gram_list *all, const gram_list *kept)
 {
-    uint64_t dropped = tc->backend->prune(tc->table, threshold);
+    uint64_t dropped = tc->table->ops->prune(tc->table, threshold);
     FUZZ_CHECK(dropped == all->count - kept->count, "%s, %s: prune(%" PRIu64 ") dropped %" PRIu64 ", expected %zu",
-               tc->backend->name, tc->stage, threshold, dropped, all->count - kept->count);
-    dropped = tc->backend->prune(tc->table, threshold);
-    FUZZ_CHECK(dropped == 0, "%s, %s: prune(%" PRIu64 ") again dropped %" PRIu64, tc->backend->name, tc->stage,
+               tc->table->ops->name, tc->stage, threshold, dropped, all->count - kept->count);
+    dropped = tc->table->ops->prune(tc->table, threshold);
+    FUZZ_CHECK(dropped == 0, "%s, %s: prune(%" PRIu64 ") again dropped %" PRIu64, tc->table->ops->name, tc->stage,
                threshold, dropped);
 }
 
 static void expect_finalize(table_case *tc, const char *stage)
 {
-    int status = tc->backend->finalize(tc->table);
-    FUZZ_CHECK(status == MG_OK, "%s, %s: finalize returned %d", tc->backend->name, tc->stage, status);
+    int status = tc->table->ops->finalize(tc->table);
+    FUZZ_CHECK(status == MG_OK, "%s, %s: finalize returned %d", tc->table->ops->name, tc->stage, status);
     tc->stage = stage;
 }
 
@@ -400,7 +398,7 @@ static void fuzz_backend(const mg_backend *backend, const char *path, const plan
 {
     mg_mem_counters before, after;
     mg_mem_read(&before);
-    table_case tc = {backend, train_within(backend, path, plan), plan->order, "trained"};
+    table_case tc = {train_within(backend, path, plan), "trained"};
     if (plan->prune_first) {
         expect_counts(&tc, all); /* count() is valid before finalize, foreach and sizes are not said to be */
         expect_prune(&tc, plan->threshold, all, kept);
@@ -417,7 +415,7 @@ static void fuzz_backend(const mg_backend *backend, const char *path, const plan
     expect_table(&tc, kept);
     expect_dump(&tc, &dumps->pruned, &dumps->pruned_length, dumps->name);
 
-    backend->destroy(tc.table);
+    tc.table->ops->destroy(tc.table);
     mg_mem_read(&after);
     FUZZ_CHECK(after.bytes_requested == before.bytes_requested && after.blocks_live == before.blocks_live,
                "%s: destroy left %" PRId64 " bytes in %" PRId64 " blocks requested", backend->name,
