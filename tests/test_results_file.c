@@ -246,6 +246,22 @@ Test(results_file, run_lines_are_checked_and_other_objects_are_not)
     remove_all(folder);
 }
 
+Test(results_file, a_layout_version_may_be_absent_but_never_other_than_a_whole_number)
+{
+    json_t *run = json_loads(run_line, 0, NULL);
+    cr_assert_not_null(run);
+    cr_expect_null(mg_run_fault(run), "a run written before layout versions existed");
+    json_object_set_new(run, "backend_layout_version", json_integer(3));
+    cr_expect_null(mg_run_fault(run));
+    json_t *refused[] = {json_integer(-1), json_real(1.5), json_string("1"), json_null(), json_true()};
+    for (size_t index = 0; index < sizeof refused / sizeof refused[0]; index++) {
+        json_object_set_new(run, "backend_layout_version", refused[index]);
+        const char *fault = mg_run_fault(run);
+        cr_expect(fault && strstr(fault, "backend_layout_version"), "case %zu: %s", index, fault ? fault : "accepted");
+    }
+    json_decref(run);
+}
+
 Test(results_file, a_line_that_holds_a_nul_byte_is_refused_not_read_as_blank)
 {
     char *folder = fresh_folder(), path[4200], error[512];

@@ -196,12 +196,16 @@ static json_t *derived_json(const mg_run_result *result)
         "estimated_bytes_per_ngram", real_or_null(result->estimated_bytes_per_ngram));
 }
 
+/* The cell and its status, the backend's layout version beside its name: a
+ * backend this binary does not hold (a peer) has none, and the field is left out. */
 static json_t *identity_json(const char *backend, const char *corpus, double fraction, int order,
                              const char *allocator, const char *status)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:f, s:i, s:s}", "schema", MG_RUN_SCHEMA, "status", status,
-                     "backend", backend, "corpus", corpus, "fraction", fraction, "order", order,
-                     "allocator", allocator);
+    const mg_backend *found = mg_backend_find(backend);
+    json_t *layout_version = found ? json_integer(found->layout_version) : NULL; /* o*: NULL leaves it out */
+    return json_pack("{s:s, s:s, s:s, s:o*, s:s, s:f, s:i, s:s}", "schema", MG_RUN_SCHEMA, "status", status,
+                     "backend", backend, "backend_layout_version", layout_version, "corpus", corpus,
+                     "fraction", fraction, "order", order, "allocator", allocator);
 }
 
 json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec,

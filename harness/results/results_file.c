@@ -125,6 +125,10 @@ const char *mg_run_fault(json_t *run)
         if (value && !is_whole(value, counters[index][1][0] - '0'))
             return "pass, seed or repeat is not a whole number";
     }
+    /* Absent from older runs and from peers' (backend.h: layout_version). */
+    json_t *layout_version = json_object_get(run, "backend_layout_version");
+    if (layout_version && !is_whole(layout_version, 0))
+        return "backend_layout_version is not a whole number";
     return figures_fault(run, strcmp(status, "ok") == 0);
 }
 
