@@ -1,7 +1,7 @@
 /*
  * test_conformance.c — every registered backend (mg_backends[], never the
- * tests-only ones) against an independent reference, orders 1..5, on a
- * Zipf-like text and on hostile corpora. MEMGRAMS_CONFORMANCE_BACKENDS=a,b
+ * tests-only ones) and the skeleton of docs/adding-a-backend.md against an
+ * independent reference, orders 1..5, on a Zipf-like text and on hostile corpora. MEMGRAMS_CONFORMANCE_BACKENDS=a,b
  * narrows the run to the backends named (while working on one).
  *
  * The reference is written here (its token order in tests/token_order.c) and
@@ -400,8 +400,11 @@ static void corpus_cleanup(void)
     memset(&current, 0, sizeof current);
 }
 
-/* The backends under test: every registered one, or only those named in
- * MEMGRAMS_CONFORMANCE_BACKENDS (a comma list), to work on one backend. */
+/* docs/skeleton/skeleton_backend.c, compiled into this program only. */
+extern const mg_backend mg_backend_skeleton;
+
+/* The backends under test: every registered one and the skeleton, or only
+ * those named in MEMGRAMS_CONFORMANCE_BACKENDS (a comma list), to work on one backend. */
 static const mg_backend *tested[64];
 static size_t tested_count;
 
@@ -427,6 +430,7 @@ static size_t backend_count(void)
     const char *only = getenv("MEMGRAMS_CONFORMANCE_BACKENDS");
     for (const mg_backend *const *backend = mg_backends; *backend; backend++)
         tested_add(only, *backend);
+    tested_add(only, &mg_backend_skeleton);
     cr_assert_gt(tested_count, 0, "no backend to test (MEMGRAMS_CONFORMANCE_BACKENDS=%s)", only ? only : "");
     return tested_count;
 }
