@@ -1,6 +1,7 @@
 /* help.c — see help.h: the help table printed as text and as `memgrams help`. */
 #include "help.h"
 #include "message.h"
+#include "options.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -88,10 +89,9 @@ void mg_help_print_overview(FILE *out)
 static void print_option(FILE *out, const mg_help_option *option)
 {
     fprintf(out, "  --%s%s%s\n", option->name, option->value ? " " : "", option->value ? option->value : "");
-    char text[1024];
-    snprintf(text, sizeof text, "%s%s%s%s", option->text, option->default_value ? " (default: " : "",
-             option->default_value ? option->default_value : "", option->default_value ? ")" : "");
-    print_filled(out, text, 6);
+    print_filled(out, option->text, 6);
+    if (option->default_value)
+        fprintf(out, "      default: %s\n", option->default_value);
 }
 
 void mg_help_print_command(FILE *out, const mg_help_command *command)
@@ -115,34 +115,41 @@ int mg_help_asked(int argc, char **argv)
     return 0;
 }
 
-static int help_error(const char *format, const char *detail)
+static int help_error(const char *message)
 {
-    fputs("memgrams help: ", stderr);
-    fprintf(stderr, format, mg_show(detail).text, mg_help_command_names());
-    fputc('\n', stderr);
+    fprintf(stderr, "memgrams help: %s\n", message);
     return EXIT_USAGE;
 }
 
+enum { OPTION_MAN = 1, OPTION_COMPLETION };
+
 int mg_help_main(int argc, char **argv)
 {
-    int man = 0, completion = 0;
-    const mg_help_command *command = NULL;
-    for (int index = 1; index < argc; index++) {
-        if (strcmp(argv[index], "--man") == 0)
-            man = 1;
-        else if (strcmp(argv[index], "--bash-completion") == 0)
-            completion = 1;
-        else if (argv[index][0] == '-')
-            return help_error("unknown option '%s' (valid: --man, --bash-completion)%.0s", argv[index]);
-        else if (command)
-            return help_error("unexpected argument '%s' (one command: %s)", argv[index]);
-        else if (!(command = mg_help_find(argv[index])))
-            return help_error("unknown command '%s' (valid: %s)", argv[index]);
+    static const struct option table[] = {
+        {"man", no_argument, NULL, OPTION_MAN}, {"bash-completion", no_argument, NULL, OPTION_COMPLETION},
+        {NULL, 0, NULL, 0}};
+    int man = 0, completion = 0, code;
+    char error[512];
+    mg_option_start();
+    while ((code = mg_option_next(argc, argv, table, NULL, "memgrams help", error, sizeof error)) != -1) {
+        if (code == MG_OPTION_FAULT)
+            return help_error(error);
+        man |= code == OPTION_MAN;
+        completion |= code == OPTION_COMPLETION;
     }
-    if (man && completion)
-        return help_error("--man and --bash-completion are one each%.0s%.0s", "");
-    if (completion && command)
-        return help_error("--bash-completion takes no command ('%s' given)%.0s", command->name);
+    const mg_help_command *command = optind < argc ? mg_help_find(argv[optind]) : NULL;
+    if (optind < argc && !command)
+        snprintf(error, sizeof error, "unknown command '%s' (valid: %s)", mg_show(argv[optind]).text,
+                 mg_help_command_names());
+    else if (optind + 1 < argc)
+        snprintf(error, sizeof error, "unexpected argument '%s' (help takes one command)",
+                 mg_show(argv[optind + 1]).text);
+    else if (completion && (man || command))
+        snprintf(error, sizeof error, "--bash-completion takes neither --man nor a command");
+    else
+        error[0] = '\0';
+    if (error[0])
+        return help_error(error);
     if (completion)
         mg_help_print_bash_completion(stdout);
     else if (man)

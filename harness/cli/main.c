@@ -369,7 +369,7 @@ static int run_command(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* Every command's --help is answered here, before its own options are read. */
-    if (strcmp(command, "help") != 0 && mg_help_asked(argc - 1, argv + 1)) {
+    if (mg_help_asked(argc - 1, argv + 1)) {
         mg_help_print_command(stdout, known);
         return 0;
     }
