@@ -47,7 +47,7 @@ static const mg_help_option generate_options[] = {
 };
 
 static const mg_help_option sweep_options[] = {
-    {"backends", "L", "comma list of backends and peers (scripts/peers, e.g. python_dict)",
+    {"backends", "L", "comma list of backends (memgrams list) and peers, Python programs measured alike (python_dict)",
      "every registered backend", MG_VALUES_BACKENDS, 1, NULL},
     {"corpora", "L", "comma list of corpus specs; a synth: spec keeps its own commas", "fortunes",
      MG_VALUES_CORPORA, 1, NULL},

@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FOLDER_SIZE 4096
 
@@ -48,11 +50,18 @@ const char *mg_data_folder(mg_data_kind kind)
     return folder;
 }
 
+/* $HOME, else the user's home from the password database (a daemon may run without HOME). */
+static const char *home_folder(void)
+{
+    const char *home = set_variable("HOME");
+    const struct passwd *user = home ? NULL : getpwuid(getuid());
+    return home ? home : user && user->pw_dir ? user->pw_dir : "/";
+}
+
 const char *mg_corpora_folder(void)
 {
     static char folder[FOLDER_SIZE];
     const char *corpora = set_variable("MEMGRAMS_CORPORA"), *cache = set_variable("XDG_CACHE_HOME");
-    const char *home = set_variable("HOME");
     if (corpora)
         snprintf(folder, sizeof folder, "%s", corpora);
     else if (mg_runs_from_build())
@@ -60,7 +69,7 @@ const char *mg_corpora_folder(void)
     else if (cache)
         snprintf(folder, sizeof folder, "%s/memgrams/corpora", cache);
     else
-        snprintf(folder, sizeof folder, "%s/.cache/memgrams/corpora", home ? home : "");
+        snprintf(folder, sizeof folder, "%s/.cache/memgrams/corpora", home_folder());
     return folder;
 }
 
