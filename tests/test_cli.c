@@ -3,10 +3,13 @@
  * one line naming the fault; sweeps survive a crashing child; the contract's
  * commands agree across backends.
  */
+#include "config.h"
 #include "process.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,4 +416,435 @@ Test(report, prints_the_summary_of_a_sweep_and_refuses_a_missing_folder)
     expect_usage_error(missing, NULL, "/nonexistent/sweep", NULL);
     remove_folder(out);
     mgt_temp_remove(corpus);
+}
+
+/* ---- help, man pages, completion, installation ------------------------------------ */
+
+#define NAMES_MAX 128
+#define NAME_SIZE 48
+
+typedef struct name_list {
+    int count;
+    char names[NAMES_MAX][NAME_SIZE];
+    int takes_value[NAMES_MAX];
+} name_list;
+
+static int name_index(const name_list *list, const char *name)
+{
+    for (int index = 0; index < list->count; index++)
+        if (strcmp(list->names[index], name) == 0)
+            return index;
+    return -1;
+}
+
+static void add_name(name_list *list, const char *name, size_t length, int takes_value)
+{
+    char copy[NAME_SIZE];
+    snprintf(copy, sizeof copy, "%.*s", (int)length, name);
+    cr_assert_lt(list->count, NAMES_MAX, "more than %d names", NAMES_MAX);
+    if (length == 0 || length >= NAME_SIZE || name_index(list, copy) >= 0)
+        return;
+    snprintf(list->names[list->count], NAME_SIZE, "%s", copy);
+    list->takes_value[list->count++] = takes_value;
+}
+
+/* Every long option of the getopt tables in text: {"NAME", required_argument or no_argument. */
+static void scan_option_tables(const char *text, name_list *options)
+{
+    for (const char *cursor = text; (cursor = strstr(cursor, "{\"")); cursor += 2) {
+        const char *name = cursor + 2;
+        size_t length = strspn(name, "abcdefghijklmnopqrstuvwxyz-");
+        const char *after = name + length;
+        if (strncmp(after, "\", ", 3) != 0)
+            continue;
+        if (strncmp(after + 3, "required_argument", 17) == 0)
+            add_name(options, name, length, 1);
+        else if (strncmp(after + 3, "no_argument", 11) == 0)
+            add_name(options, name, length, 0);
+    }
+}
+
+static name_list *scanned_options; /* nftw passes no argument of its own */
+
+static int scan_source(const char *path, const struct stat *info, int kind, struct FTW *walk)
+{
+    (void)info, (void)walk;
+    size_t length = strlen(path);
+    if (kind != FTW_F || length < 2 || strcmp(path + length - 2, ".c") != 0)
+        return 0;
+    scan_option_tables(read_file_text(path), scanned_options);
+    return 0;
+}
+
+/* The options of every command, from the option tables in the harness's sources. */
+static void harness_options(name_list *options)
+{
+    memset(options, 0, sizeof *options);
+    scanned_options = options;
+    cr_assert_eq(nftw(MG_SOURCE_ROOT "/harness", scan_source, 16, FTW_PHYS), 0);
+    cr_assert_gt(options->count, 20, "only %d options found in the sources", options->count);
+}
+
+/* The commands, as the "valid:" list of an unknown one names them. */
+static void cli_commands(name_list *commands)
+{
+    memset(commands, 0, sizeof *commands);
+    const char *args[] = {"frobnicate", NULL};
+    command_result result = memgrams(args, NULL);
+    const char *list = strstr(result.err, "(valid: ");
+    cr_assert(list, "no valid list: %s", result.err);
+    for (const char *name = list + 8; *name && *name != ')';) {
+        size_t length = strcspn(name, ",)");
+        add_name(commands, name, length, 0);
+        name += length;
+        name += strspn(name, ", ");
+    }
+    cr_assert_gt(commands->count, 8, "%s", result.err);
+    command_result_free(&result);
+}
+
+/* Does the command (its words, then --NAME [VALUE]) take the option? A
+ * sentinel after it stops every command while it reads its options; an
+ * option it refuses is named in quotes ('--NAME'), a value it refuses is not. */
+static int takes_option(const char *const *words, const char *name, int takes_value)
+{
+    char option[NAME_SIZE + 8];
+    snprintf(option, sizeof option, "--%s", name);
+    const char *args[8];
+    int count = 0;
+    for (; *words; words++)
+        args[count++] = *words;
+    args[count++] = option;
+    if (takes_value)
+        args[count++] = MEMGRAMS_BINARY; /* a path: executable for --against, absurd elsewhere */
+    args[count++] = "--zz-sentinel";
+    args[count] = NULL;
+    command_result result = memgrams(args, NULL);
+    char quoted[NAME_SIZE + 8];
+    snprintf(quoted, sizeof quoted, "'%s'", option);
+    int taken = !strstr(result.err, quoted);
+    cr_expect_eq(result.exit_code, 2, "%s %s: exit %d (%s)", args[0], option, result.exit_code, result.err);
+    command_result_free(&result);
+    return taken;
+}
+
+/* The forms a command is run in: corpus has two subcommands. */
+static int command_forms(const char *command, const char *forms[2][3])
+{
+    if (strcmp(command, "corpus") == 0) {
+        forms[0][0] = forms[1][0] = command;
+        forms[0][1] = "cat", forms[1][1] = "stats";
+        forms[0][2] = forms[1][2] = NULL;
+        return 2;
+    }
+    forms[0][0] = command, forms[0][1] = NULL;
+    return 1;
+}
+
+/* A command that takes no options does not name the first of two it is given. */
+static int reads_options(const char *const *words)
+{
+    const char *args[6] = {words[0], words[1] ? words[1] : "--zz-first", words[1] ? "--zz-first" : "--zz-second",
+                           words[1] ? "--zz-second" : NULL, NULL};
+    command_result result = memgrams(args, NULL);
+    int reads = strstr(result.err, "'--zz-first'") != NULL;
+    command_result_free(&result);
+    return reads;
+}
+
+/* The options the command takes in any of its forms. */
+static void taken_options(const char *command, const name_list *options, name_list *taken)
+{
+    memset(taken, 0, sizeof *taken);
+    const char *forms[2][3];
+    int form_count = command_forms(command, forms);
+    for (int form = 0; form < form_count; form++) {
+        if (!reads_options(forms[form]))
+            continue;
+        for (int index = 0; index < options->count; index++)
+            if (takes_option(forms[form], options->names[index], options->takes_value[index]))
+                add_name(taken, options->names[index], strlen(options->names[index]), options->takes_value[index]);
+    }
+}
+
+/* getopt_long takes an unambiguous prefix of an option: sweep takes
+ * --backend as --backends. Is name one of a listed option? */
+static int abbreviates(const name_list *listed, const char *name)
+{
+    for (int index = 0; index < listed->count; index++)
+        if (strncmp(listed->names[index], name, strlen(name)) == 0)
+            return 1;
+    return 0;
+}
+
+/* The option entries of a command's help: each "  --NAME" line and the text under it. */
+static void expect_help_lists(const char *command, const char *help, const name_list *taken)
+{
+    name_list listed = {0};
+    for (const char *line = strstr(help, "\n  --"); line; line = strstr(line + 1, "\n  --")) {
+        const char *name = line + 5, *end = strstr(line + 1, "\n  -");
+        size_t length = strcspn(name, " \n");
+        add_name(&listed, name, length, 0);
+        char entry[1024];
+        snprintf(entry, sizeof entry, "%.*s", end ? (int)(end - line) : (int)strcspn(line + 1, "\n") + 1, line);
+        int flag = name[length] == '\n';
+        cr_expect(flag || strstr(entry, "default: ") || strstr(entry, "required"),
+                  "%s: the help of --%.*s gives no default: %s", command, (int)length, name, entry);
+    }
+    for (int index = 0; index < taken->count; index++)
+        cr_expect(name_index(&listed, taken->names[index]) >= 0 || abbreviates(&listed, taken->names[index]),
+                  "%s --help does not list --%s:\n%s", command, taken->names[index], help);
+    for (int index = 0; index < listed.count; index++)
+        cr_expect(strcmp(listed.names[index], "help") == 0 || name_index(taken, listed.names[index]) >= 0,
+                  "%s --help lists --%s, which it does not take", command, listed.names[index]);
+}
+
+Test(help, every_command_prints_its_usage_options_and_an_example)
+{
+    name_list commands, options, taken;
+    cli_commands(&commands);
+    harness_options(&options);
+    for (int index = 0; index < commands.count; index++) {
+        const char *command = commands.names[index];
+        const char *asked[][3] = {{"help", command, NULL}, {command, "--help", NULL}, {command, "-h", NULL}};
+        command_result results[3];
+        for (int way = 0; way < 3; way++) {
+            results[way] = memgrams(asked[way], NULL);
+            cr_expect_eq(results[way].exit_code, 0, "%s %s: %s", asked[way][0], asked[way][1], results[way].err);
+            cr_expect_eq(strlen(results[way].err), 0, "%s %s: %s", asked[way][0], asked[way][1], results[way].err);
+            cr_expect_str_eq(results[way].out, results[0].out, "%s %s differs from help %s", asked[way][0],
+                             asked[way][1], command);
+        }
+        char usage[64], example[64];
+        snprintf(usage, sizeof usage, "usage: memgrams %s", command);
+        snprintf(example, sizeof example, "example:\n  memgrams %s", command);
+        cr_expect(strncmp(results[0].out, usage, strlen(usage)) == 0, "%s", results[0].out);
+        cr_expect(strstr(results[0].out, example), "no example: %s", results[0].out);
+        taken_options(command, &options, &taken);
+        expect_help_lists(command, results[0].out, &taken);
+        for (int way = 0; way < 3; way++)
+            command_result_free(&results[way]);
+    }
+}
+
+Test(help, the_overview_lists_every_command)
+{
+    name_list commands;
+    cli_commands(&commands);
+    const char *ways[][2] = {{"help", NULL}, {"--help", NULL}, {"-h", NULL}};
+    for (int way = 0; way < 3; way++) {
+        command_result result = memgrams(ways[way], NULL);
+        cr_expect_eq(result.exit_code, 0, "%s", result.err);
+        for (int index = 0; index < commands.count; index++) {
+            char line[64];
+            snprintf(line, sizeof line, "\n  %s ", commands.names[index]);
+            cr_expect(strstr(result.out, line), "%s does not list %s", ways[way][0], commands.names[index]);
+        }
+        cr_expect(strstr(result.out, "MEMGRAMS_CORPORA") && strstr(result.out, "MEMGRAMS_DATA"), "%s", result.out);
+        command_result_free(&result);
+    }
+    const char *unknown[] = {"help", "frobnicate", NULL};
+    expect_usage_error(unknown, NULL, "frobnicate", "corpus, floor");
+}
+
+/* Every valid command is one main runs: none answers "unknown command". */
+Test(help, every_listed_command_runs)
+{
+    name_list commands;
+    cli_commands(&commands);
+    for (int index = 0; index < commands.count; index++) {
+        const char *args[] = {commands.names[index], "--zz-sentinel", NULL};
+        command_result result = memgrams(args, NULL);
+        cr_expect(!strstr(result.err, "unknown command") && !strstr(result.err, "no code"), "%s: %s",
+                  commands.names[index], result.err);
+        command_result_free(&result);
+    }
+}
+
+/* A program found in PATH (through env), or exit 127 when it is not there. */
+static command_result run_tool(const char *const *args)
+{
+    return run_program("/usr/bin/env", args, NULL);
+}
+
+/* The build's man pages: one per command, as memgrams prints them, rendered without a warning. */
+Test(help, every_man_page_is_built_and_renders_without_warnings)
+{
+    name_list commands;
+    cli_commands(&commands);
+    for (int index = -1; index < commands.count; index++) {
+        const char *command = index < 0 ? NULL : commands.names[index];
+        char page[4096];
+        snprintf(page, sizeof page, "%s/harness/cli/memgrams%s%s.1", MG_BUILD_ROOT, command ? "-" : "",
+                 command ? command : "");
+        const char *args[] = {"help", "--man", command, NULL};
+        command_result printed = memgrams(args, NULL);
+        cr_expect_eq(printed.exit_code, 0, "%s", printed.err);
+        cr_expect_str_eq(read_file_text(page), printed.out, "%s is not what memgrams help --man prints", page);
+        command_result_free(&printed);
+        const char *groff[] = {"groff", "-man", "-ww", "-z", page, NULL};
+        command_result rendered = run_tool(groff);
+        if (rendered.exit_code == 127)
+            cr_skip_test("groff is not installed (Debian: groff-base)");
+        cr_expect_eq(rendered.exit_code, 0, "groff %s: %s", page, rendered.err);
+        cr_expect_eq(strlen(rendered.err), 0, "groff warns about %s: %s", page, rendered.err);
+        command_result_free(&rendered);
+    }
+}
+
+/* COMPREPLY of the built completion script for the words typed so far. */
+static char *complete(const char *words)
+{
+    char script[8192];
+    snprintf(script, sizeof script,
+             "source '%s/harness/cli/memgrams' || exit 3\n"
+             "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n"
+             "_memgrams; printf '%%s\\n' \"${COMPREPLY[@]}\"\n",
+             MG_BUILD_ROOT, words);
+    const char *args[] = {"bash", "--norc", "-c", script, NULL};
+    command_result result = run_tool(args);
+    cr_assert_eq(result.exit_code, 0, "completing %s: %s", words, result.err);
+    char *out = strdup(result.out);
+    command_result_free(&result);
+    return out;
+}
+
+Test(help, bash_completion_offers_commands_options_and_values)
+{
+    static const struct { const char *words, *expected; } cases[] = {
+        {"memgrams ''", "\nfloor\n"},
+        {"memgrams co", "corpus\n"},
+        {"memgrams run --ba", "--backend\n"},
+        {"memgrams sweep --p", "--processes\n"},
+        {"'" MEMGRAMS_BINARY "' run --backend tr", "trie\n"},
+        {"'" MEMGRAMS_BINARY "' sweep --backends trie,interned_h", "trie,interned_hash\n"},
+        {"memgrams run --allocator mi", "mimalloc\n"},
+        {"memgrams check --speed o", "on\noff\n"},
+        {"memgrams corpus s", "stats\n"},
+        {"memgrams help sw", "sweep\n"},
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        char *offered = complete(cases[index].words);
+        cr_expect(strstr(offered, cases[index].expected), "%s: offered '%s', expected '%s'", cases[index].words,
+                  offered, cases[index].expected);
+        free(offered);
+    }
+}
+
+static mgt_buffer *staged_files; /* nftw passes no argument of its own */
+
+static int list_staged(const char *path, const struct stat *info, int kind, struct FTW *walk)
+{
+    (void)info, (void)walk;
+    if (kind == FTW_F)
+        mgt_buffer_appendf(staged_files, "%s\n", path);
+    return 0;
+}
+
+/* The staged file whose path ends in suffix; NULL when none does. */
+static char *staged(const char *files, const char *suffix)
+{
+    char line_end[512];
+    snprintf(line_end, sizeof line_end, "%s\n", suffix);
+    for (const char *line = files; *line; line += strcspn(line, "\n") + 1) {
+        size_t length = strcspn(line, "\n");
+        if (length + 1 >= strlen(line_end) && strncmp(line + length + 1 - strlen(line_end), line_end,
+                                                       strlen(line_end)) == 0)
+            return strndup(line, length);
+    }
+    return NULL;
+}
+
+static void expect_staged(const char *files, const char *suffix)
+{
+    char *path = staged(files, suffix);
+    cr_expect(path, "meson install did not install %s:\n%s", suffix, files);
+    free(path);
+}
+
+/* Every gnuplot script (scripts/NAME.gp) of the source tree is installed. */
+static void expect_scripts_staged(const char *files)
+{
+    DIR *folder = opendir(MG_SOURCE_ROOT "/scripts");
+    cr_assert(folder);
+    for (struct dirent *entry; (entry = readdir(folder));) {
+        size_t length = strlen(entry->d_name);
+        char suffix[512];
+        snprintf(suffix, sizeof suffix, "/share/memgrams/scripts/%s", entry->d_name);
+        if (length > 3 && strcmp(entry->d_name + length - 3, ".gp") == 0)
+            expect_staged(files, suffix);
+    }
+    closedir(folder);
+}
+
+/* The installed memgrams, run outside its build, finds its corpora in the XDG cache and its
+ * scripts and peers in MEMGRAMS_DATA (the staged share/memgrams). */
+static void expect_installed_binary_works(const char *binary, const char *data, const char *cache)
+{
+    char data_variable[4200], cache_variable[4200];
+    snprintf(data_variable, sizeof data_variable, "MEMGRAMS_DATA=%s", data);
+    snprintf(cache_variable, sizeof cache_variable, "XDG_CACHE_HOME=%s", cache);
+    const char *environment[] = {data_variable, cache_variable, "MEMGRAMS_CORPORA=", NULL};
+    const char *unfetched[] = {"corpus", "stats", "fortunes", NULL};
+    command_result result = run_program(binary, unfetched, environment);
+    cr_expect(result.exit_code == 2 && strstr(result.err, "run memgrams-fetch-corpus fortunes"), "%s", result.err);
+    command_result_free(&result);
+    char corpora[4200], fortunes[4300];
+    snprintf(corpora, sizeof corpora, "%s/memgrams", cache);
+    mkdir(corpora, 0700);
+    snprintf(corpora, sizeof corpora, "%s/memgrams/corpora", cache);
+    mkdir(corpora, 0700);
+    snprintf(fortunes, sizeof fortunes, "%s/fortunes.txt", corpora);
+    cr_assert_eq(mgt_write_file(fortunes, corpus_text), 0);
+    char out[4200];
+    snprintf(out, sizeof out, "%s/sweep", cache);
+    const char *sweep[] = {"sweep", "--backends", "naive_hash", "--corpora", "fortunes", "--out", out, NULL};
+    result = run_program(binary, sweep, environment);
+    cr_expect_eq(result.exit_code, 0, "installed sweep: %s", result.err);
+    command_result_free(&result);
+    const char *report[] = {"report", out, NULL};
+    result = run_program(binary, report, environment);
+    cr_expect_eq(result.exit_code, 0, "installed report: %s", result.err);
+    command_result_free(&result);
+    char chart[4300];
+    snprintf(chart, sizeof chart, "%s/charts/growth.svg", out);
+    cr_expect_eq(access(chart, R_OK), 0, "the installed report drew no %s", chart);
+    const char *peer[] = {"sweep", "--backends", "python_dict", "--corpora", "fortunes", "--plan", NULL};
+    result = run_program(binary, peer, environment);
+    cr_expect(result.exit_code == 0 && strstr(result.out, data), "the peer is not found in %s: %s%s", data,
+              result.out, result.err);
+    command_result_free(&result);
+}
+
+Test(install, meson_install_puts_the_tool_and_its_files_in_place_and_no_test_program, .timeout = 300)
+{
+    char *stage = temp_folder();
+    const char *args[] = {"meson", "install", "-C", MG_BUILD_ROOT, "--no-rebuild", "--quiet", "--destdir", stage, NULL};
+    command_result installed = run_tool(args);
+    if (installed.exit_code == 127)
+        cr_skip_test("meson is not installed");
+    cr_assert_eq(installed.exit_code, 0, "meson install: %s%s", installed.out, installed.err);
+    command_result_free(&installed);
+    mgt_buffer files = {0};
+    staged_files = &files;
+    cr_assert_eq(nftw(stage, list_staged, 16, FTW_PHYS), 0);
+    mgt_buffer_append_byte(&files, '\0');
+    const char *expected[] = {"/bin/memgrams", "/bin/memgrams-microbench", "/bin/memgrams-fetch-corpus",
+                              "/share/memgrams/peers/python_dict.py", "/share/man/man1/memgrams.1",
+                              "/share/man/man1/memgrams-run.1", "/share/man/man1/memgrams-sweep.1",
+                              "/share/bash-completion/completions/memgrams"};
+    for (size_t index = 0; index < sizeof expected / sizeof expected[0]; index++)
+        expect_staged((char *)files.bytes, expected[index]);
+    expect_scripts_staged((char *)files.bytes);
+    cr_expect(!strstr((char *)files.bytes, "/test_") && !strstr((char *)files.bytes, "instrumented"),
+              "a test program is installed:\n%s", (char *)files.bytes);
+    char data[4200], *binary = staged((char *)files.bytes, "/bin/memgrams");
+    snprintf(data, sizeof data, "%s%s", stage, MG_DATA_DIR);
+    char *cache = temp_folder();
+    if (binary)
+        expect_installed_binary_works(binary, data, cache);
+    free(binary);
+    mgt_buffer_free(&files);
+    remove_folder(cache);
+    remove_folder(stage);
 }

@@ -1,19 +1,7 @@
 /*
- * main.c — the memgrams command line.
- *
- *   memgrams list
- *   memgrams run      --backend B --corpus SPEC [--order N] [--fraction F] [--allocator A] [--seed S]
- *                     [--repeat R]
- *   memgrams dump     --backend B --corpus SPEC [--order N] [--fraction F]
- *   memgrams generate --backend B --corpus SPEC [--order N] [--fraction F] [--seed S] [--sentences K]
- *   memgrams sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]
- *                     [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]
- *                     [--processes K] [--against MEMGRAMS]
- *   memgrams report   DIR
- *   memgrams corpus   cat SPEC [--fraction F]                  (stats.h)
- *   memgrams corpus   stats SPEC [--fraction F] [--orders L] [--json]
- *   memgrams floor    SPEC [--order N] [--fraction F]        (floor.h)
- *   memgrams check    --baseline FILE --results FILE [--tolerance SPEC] [--speed WHEN] [--junit FILE]
+ * main.c — the memgrams command line: `memgrams COMMAND [OPTIONS]`. The
+ * commands, their options and their help are described in help_table.c
+ * (help.h); `memgrams help` prints them.
  *
  * Exit status: 0 success; 1 a run failed; 2 a usage or input error, with one
  * line on stderr naming what was wrong.
@@ -27,6 +15,7 @@
 #include "dump.h"
 #include "floor.h"
 #include "generate.h"
+#include "help.h"
 #include "mem.h"
 #include "message.h"
 #include "options.h"
@@ -51,33 +40,6 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 #define MG_STRINGIFY_TEXT(value) #value
 #define MG_STRINGIFY(value) MG_STRINGIFY_TEXT(value)
-
-static const char usage_text[] =
-    "usage: memgrams COMMAND [OPTIONS]\n"
-    "  list                                    the backends\n"
-    "  run      --backend B --corpus SPEC      one measured run, one JSON line\n"
-    "           [--order N] [--fraction F] [--allocator A] [--seed S] [--repeat R]\n"
-    "           [--output FILE|- [--timeout S] [--pass P]]   judged in a child, its line written whole\n"
-    "  dump     --backend B --corpus SPEC      every n-gram and its count, sorted\n"
-    "           [--order N] [--fraction F]\n"
-    "  generate --backend B --corpus SPEC      sentences sampled from the model\n"
-    "           [--order N] [--fraction F] [--seed S] [--sentences K]\n"
-    "  sweep    [--backends L] [--corpora L] [--fractions L] [--orders L] [--allocators L]\n"
-    "           [--out DIR] [--resume] [--plan] [--timeout SECONDS] [--seed S] [--repeat R]\n"
-    "           [--processes K] [--against MEMGRAMS]   K runs a cell; every run also on another build\n"
-    "  report   DIR                            the summary table of a sweep (and of make microbench);\n"
-    "                                          writes DIR/summary.csv, DIR/summary.md and DIR/charts/\n"
-    "  check    --baseline FILE --results FILE regressions against a baseline (exit 1)\n"
-    "           [--tolerance SPEC] [--speed auto|on|off] [--junit FILE]\n"
-    "  corpus   cat SPEC [--fraction F]        the text a corpus spec stands for\n"
-    "  corpus   stats SPEC [--fraction F]      sentences, tokens, vocabulary, distinct n-grams\n"
-    "           [--orders L] [--json]\n"
-    "  floor    SPEC [--order N] [--fraction F]  xz -9e bytes per n-gram of the sorted table (JSON)\n"
-    "SPEC: a text file, a corpus name (fortunes, gcide) fetched by corpora/fetch NAME,\n"
-    "      or synth:tokens=N[,seed=S], a synthetic text of exactly N tokens (README: Corpora).\n"
-    "A: jemalloc (default), glibc, mimalloc or tcmalloc, optionally with KEY=VALUE options that go to\n"
-    "   MALLOC_CONF, GLIBC_TUNABLES, MIMALLOC_<KEY> or TCMALLOC_<KEY>, e.g. jemalloc:dirty_decay_ms=0,\n"
-    "   mimalloc:decommit_delay=0 (docs/allocators.md).\n";
 
 static int usage_error(const char *command, const char *format, const char *detail)
 {
@@ -175,9 +137,11 @@ static int parse_cell(const char *command, const char *accepted, int argc, char 
     while ((code = mg_option_next(argc, argv, cell_option_table, &option_index, "memgrams", error, sizeof error)) != -1) {
         if (code == MG_OPTION_FAULT)
             return usage_error(command, "%s", error);
-        if (!command_takes(accepted, code))
-            return usage_error(command, "option '--%s' does not apply here (see memgrams --help)",
-                               cell_option_table[option_index].name);
+        if (!command_takes(accepted, code)) {
+            snprintf(error, sizeof error, "option '--%s' does not apply here (see memgrams %s --help)",
+                     cell_option_table[option_index].name, command);
+            return usage_error(command, "%s", error);
+        }
         int status = parse_cell_option(command, code, optarg, cell);
         if (status)
             return status;
@@ -391,16 +355,26 @@ static int output_written(int argc, char **argv, int status)
 static int run_command(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error(NULL, "%s", "a command is needed: list, run, dump, generate, sweep, report, check (memgrams --help)");
+        return usage_error(NULL, "a command is needed: %s (memgrams --help)", mg_help_command_names());
     const char *command = argv[1];
-    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 || strcmp(command, "help") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0)
+        return mg_help_main(1, argv + 1);
     if (strcmp(command, "--version") == 0) {
         printf("memgrams %s (%s)\n", MG_VERSION, MG_GIT_COMMIT);
         return 0;
     }
+    const mg_help_command *known = mg_help_find(command);
+    if (!known) {
+        fprintf(stderr, "memgrams: unknown command '%s' (valid: %s)\n", mg_show(command).text, mg_help_command_names());
+        return EXIT_USAGE;
+    }
+    /* Every command's --help is answered here, before its own options are read. */
+    if (mg_help_asked(argc - 1, argv + 1)) {
+        mg_help_print_command(stdout, known);
+        return 0;
+    }
+    if (strcmp(command, "help") == 0)
+        return mg_help_main(argc - 1, argv + 1);
     if (strcmp(command, "list") == 0)
         return command_list(argc - 1, argv + 1);
     if (strcmp(command, "run") == 0)
@@ -419,8 +393,7 @@ static int run_command(int argc, char **argv)
         return mg_corpus_main(argc - 1, argv + 1);
     if (strcmp(command, "floor") == 0)
         return mg_floor_main(argc - 1, argv + 1);
-    return usage_error(NULL, "unknown command '%s' (valid: list, run, dump, generate, sweep, report, check)",
-                       mg_show(command).text);
+    return usage_error(NULL, "command '%s' has help but no code", command);
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,6 @@
 /* corpus.c — see corpus.h. */
 #include "corpus.h"
-#include "config.h"
+#include "data_path.h"
 #include "message.h"
 #include "synth.h"
 
@@ -23,11 +23,7 @@ static int is_known_name(const char *spec)
 
 static void cache_path(const char *name, char *path, size_t path_size)
 {
-    const char *folder = getenv("MEMGRAMS_CORPORA");
-    if (folder && *folder)
-        snprintf(path, path_size, "%s/%s.txt", folder, name);
-    else
-        snprintf(path, path_size, "%s/corpora/cache/%s.txt", MG_SOURCE_ROOT, name);
+    snprintf(path, path_size, "%s/%s.txt", mg_corpora_folder(), name);
 }
 
 /* What a file of this mode is, for a message; NULL for a regular file. */
@@ -85,7 +81,7 @@ static int find_file(const char *spec, mg_corpus *corpus, char *error, size_t er
     } else if (is_known_name(spec)) {
         cache_path(spec, corpus->path, sizeof corpus->path);
         if (stat(corpus->path, &info) != 0) {
-            snprintf(error, error_size, "corpus '%s' is not fetched yet: run corpora/fetch %s", spec, spec);
+            snprintf(error, error_size, "corpus '%s' is not fetched yet: run %s %s", spec, mg_fetch_command(), spec);
             return -1;
         }
     } else {

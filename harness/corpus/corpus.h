@@ -2,8 +2,8 @@
  * corpus.h — corpus specs: what a user names, resolved to a file and a byte limit.
  *
  * A spec is a path to a text file, or a name (fortunes, gcide) meaning
- * corpora/cache/NAME.txt as made by `corpora/fetch NAME` (the cache folder can
- * be moved with MEMGRAMS_CORPORA), or `synth:tokens=N[,seed=S]`, the synthetic
+ * NAME.txt in the corpora folder of data_path.h, as made by `corpora/fetch NAME`
+ * (installed: memgrams-fetch-corpus), or `synth:tokens=N[,seed=S]`, the synthetic
  * stream of synth.h (always synthetic: a file of that name is ./synth:...).
  * A file must be a regular file: memgrams reads a corpus more than once and
  * needs its size, so a FIFO, a pipe (/dev/stdin) or a device is refused.

@@ -3,7 +3,7 @@
 #include "message.h"
 #include "atomic_file.h"
 #include "cell.h"
-#include "config.h"
+#include "data_path.h"
 #include "results.h"
 #include "results_file.h"
 
@@ -22,7 +22,7 @@
 
 extern char **environ;
 
-#define SCRIPT_FOLDER MG_SOURCE_ROOT "/scripts"
+#define SCRIPT_FOLDER ((char *)mg_data_folder(MG_DATA_SCRIPTS))
 #define NAMES_MAX 32
 #define PATH_SIZE 4400
 

@@ -1,13 +1,13 @@
 /* peers.c — see peers.h. */
 #include "peers.h"
-#include "config.h"
+#include "data_path.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#define PEER_FOLDER MG_SOURCE_ROOT "/scripts/peers"
+#define PEER_FOLDER mg_data_folder(MG_DATA_PEERS)
 
 /* Peer names are plain words: no path can be smuggled through one. */
 static int is_plain_name(const char *name)

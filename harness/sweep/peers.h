@@ -2,7 +2,7 @@
  * peers.h — programs measured beside the backends.
  *
  * A peer is a structure that cannot be a backend because it lives in another
- * runtime (the Python dict of dicts of docs/stories.md): a script scripts/peers/NAME.py
+ * runtime (the Python dict of dicts of docs/stories.md): a script NAME.py (data_path.h)
  * that trains on a corpus file with the contract's tokenization and prints
  * one run object (memgrams.run/1) with the fields it can know. The backend
  * registry stays the only list of backends; `sweep` resolves a name it does
@@ -20,7 +20,7 @@
 /* 0 and the script's path when NAME is a peer, -1 otherwise. */
 int mg_peer_script(const char *name, char *path, size_t path_size);
 
-/* "python_dict, ..." (the scripts in scripts/peers/), for messages. */
+/* "python_dict, ..." (the scripts of the peers folder), for messages. */
 void mg_peer_names_line(char *line, size_t line_size);
 
 #endif
