@@ -67,9 +67,9 @@
  * Under glibc, freeing an mmapped block raises glibc's mmap threshold to
  * its size (its dynamic threshold, up to 32 MiB), so once the first
  * outgrown table is freed, later blocks of the same size come from the heap
- * and their pages stay resident after they are freed below live blocks:
- * with the jump at 1 MiB that was 16.7 bytes of RSS a trigram on gcide's
- * first 15 MB; with it at 256 KiB (common/grow.h), 9.1, as jemalloc's 9.0.
+ * and their pages stay resident after they are freed below live blocks;
+ * the jump from 256 KiB straight to 8 MiB (common/grow.h) keeps the later
+ * blocks out of glibc's heap, so glibc ends near jemalloc.
  *
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:
