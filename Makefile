@@ -57,7 +57,7 @@ fuzz: deps $(FUZZ)/build.ninja
 # 1/8 under glibc, mimalloc and tcmalloc (the backend x allocator heat map); the
 # python_dict peer; trie on synth at 2 and 4x gcide's tokens; the archival floor
 # (cached beside the corpus); then `memgrams report`. Two lanes, one per core:
-# 2 min 29-30 s in two runs on a 2-core VM with the corpora cached.
+# about 2.5 minutes on 2 cores with the corpora cached.
 # Results go to results/runs/bench-<time>/ (summary.csv, summary.md, charts/).
 BENCH_OUT ?= results/runs/bench-$(shell date +%Y%m%d-%H%M%S)
 bench: all
@@ -82,7 +82,7 @@ microbench: all
 # synthetic corpus (400k tokens) and of fortunes under jemalloc, the timed queries in 10 rounds.
 # About 30 s. Memory is judged tightly. Speed is not judged against the
 # committed baseline (REGRESS_SPEED=off): made at another time, under another
-# load, it drifts 15-100% on a shared machine (README "Regression checks");
+# load, it drifts by tens of percent on a shared machine (docs/regression-checks.md);
 # make regress-speed judges it against a base revision measured here and now.
 REGRESS_OUT   ?= results/runs/regress
 REGRESS_SWEEP  = $(BUILD)/memgrams sweep --corpora synth:tokens=400000,fortunes --fractions 1/16,1/4 --orders 3 \

@@ -46,20 +46,14 @@
  *   gcide's hit grams; the other words are found side by side (vocab.h's
  *   find_many), their misses overlapping.
  *
- * Where a hit's time goes (gcide 15 MB, order 3, jemalloc; a temporary
- * rdtsc patch around each step of count(), ns at the 2.1 GHz TSC): the
- * three ids 300-520 ns (about one word in three is outside the hot table
- * and costs an index slot, a bucket offset and the bucket, in turn), the
- * rows search 230-320 ns (the level-0 samples' span, then the rows' span:
- * two misses in turn), first_at and the count 40-55 ns. A dependent miss
- * over this 14 MB costs 130-190 ns here (memgrams-microbench
- * machine/dependent_load_16MiB), so a hit with a cold word waits for about
- * four. Tried and dropped: guessing a cold word's id from its index slot,
- * searching with it and confirming the word after (no gain over 6 runs a
- * side: the CPU already runs on past the word compare, whose branch it
- * predicts), and hot tables of 16 384 and 32 768 words (10.4 and 10.7
- * bytes a trigram, over the budget; the larger: 402 ns against 460, medians
- * of 5 runs).
+ * Where a hit's time goes: the three ids (a word outside the hot table
+ * costs an index slot, a bucket offset and the bucket, in turn), then the
+ * rows search (the level-0 samples' span, then the rows' span: two misses
+ * in turn), then first_at and the count. Each step waits for a dependent
+ * cache miss, whose cost memgrams-microbench's machine/dependent_load_SIZE
+ * shows, so a hit with a cold word waits for about four. The hot table
+ * stays at HOT_SLOTS_MAX because the layout's bytes budget bounds it: a
+ * larger one buys a little lookup time with bytes a trigram.
  *
  * Memory shaping (RSS after finalize, not only bytes requested): the
  * training table grows by 1.5x, but from 256 KiB straight to 8 MiB, jemalloc's
@@ -73,9 +67,9 @@
  * Under glibc, freeing an mmapped block raises glibc's mmap threshold to
  * its size (its dynamic threshold, up to 32 MiB), so once the first
  * outgrown table is freed, later blocks of the same size come from the heap
- * and their pages stay resident after they are freed below live blocks:
- * with the jump at 1 MiB that was 16.7 bytes of RSS a trigram on gcide's
- * first 15 MB; with it at 256 KiB (common/grow.h), 9.1, as jemalloc's 9.0.
+ * and their pages stay resident after they are freed below live blocks;
+ * the jump from 256 KiB straight to 8 MiB (common/grow.h) keeps the later
+ * blocks out of glibc's heap, so glibc ends near jemalloc.
  *
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:

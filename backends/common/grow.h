@@ -10,15 +10,12 @@
  * returns them to the kernel as soon as they are freed, and glibc mmaps
  * them. So past MG_GROW_SMALL a structure jumps straight to MG_GROW_HUGE:
  * only the small steps below 256 KiB are left to the allocator's caches.
- * Why 256 KiB and not 1 MiB: the steps below it were still resident after
- * finalize. RSS per trigram after finalize on gcide (order 3, jemalloc),
- * threshold 1 MiB -> 256 KiB: trie 17.0 -> 9.4 (1/16), 8.9 -> 6.3 (1/4),
- * 6.1 -> 5.8 (15 MB), 6.3 -> 5.4 (whole); packed_arrays 22.5 -> 12.8,
- * 11.7 -> 10.1, 9.6 -> 9.0, 9.1 -> 8.4; under glibc on 15 MB trie 11.4 ->
- * 6.1, packed_arrays 16.8 -> 9.1 (its mmap threshold, raised by the first
- * freed mmapped block, no longer sends the later blocks to the heap). The
- * price: a small table reserves 8 MiB early, so the training peak of 1/16
- * of gcide rose from 47 to 73 B a trigram (the whole: 42 -> 41). The
+ * Why 256 KiB and not higher: the steps below the jump stay resident after
+ * finalize, under jemalloc (dirty pages) and under glibc (its mmap
+ * threshold, raised by the first freed mmapped block, sends later blocks of
+ * that size to the heap), and they are a large part of a compact table.
+ * The price: a small table reserves 8 MiB early, which raises the training
+ * peak per n-gram of a small corpus, not of a large one. The
  * pages of a huge block are resident only once written, so a block
  * reserved ahead costs address space, not RSS. This shapes sizes only; a
  * backend may also fill a block's size class (mem.h's mg_mem_usable_size,

@@ -7,10 +7,12 @@
  * Runs are matched by (backend, corpus, fraction, order, allocator); lines of
  * one cell in one file are pooled. Memory figures (each phase's layers as a
  * change over the baseline phase, and the training peak) are judged against
- * a tolerance; speed by a Mann–Whitney U test on the samples of
- * `run --repeat R` plus a minimum change of the median. Exit 0 when nothing
- * regressed, 1 on a regression or a baseline cell missing from the results,
- * 2 on bad input (one line on stderr naming the file and the fault).
+ * a tolerance; speed by a one-sided test (Wilcoxon signed-rank on the
+ * ratios of paired passes, else Mann–Whitney U on whole runs or on the
+ * rounds of `run --repeat R`) plus a minimum change of the median. Exit 0
+ * when nothing regressed, 1 on a regression or a baseline cell missing from
+ * the results, 2 on bad input (one line on stderr naming the file and the
+ * fault).
  */
 #ifndef MG_CHECK_H
 #define MG_CHECK_H
@@ -31,11 +33,11 @@ typedef struct mg_check_tolerances {
     mg_tolerance memory[MG_CHECK_LAYERS];
     double speed_percent; /* smallest change of the median that can fail */
     int speed_off;
-    double alpha;         /* significance level of the one-sided U test */
+    double alpha;         /* significance level of the one-sided speed tests */
 } mg_check_tolerances;
 
 /* requested=0.5%, allocated=1%, active/rss/peak=5%+256KiB, resident=off (5%+256KiB
- * when switched on without an amount of its own), speed=10%, alpha=0.01 */
+ * when switched on without an amount of its own), speed=10%, alpha=0.001 */
 void mg_check_default_tolerances(mg_check_tolerances *tolerances);
 
 /* Applies SPEC, a comma list of FIGURE=AMOUNT, over what tolerances holds.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """python_dict — the Python dict of dicts of docs/stories.md as a memgrams peer.
 
-A dict of dicts, as the seed's headline generator kept its trigrams:
+A dict of dicts, as a headline generator keeps its trigrams (docs/stories.md):
 {(w1, w2): {w3: count}}, trained with memgrams' tokenization (harness/corpus/tokenize.h):
 lines end at \\n, tokens are runs of bytes other than space \\t \\n \\v \\f \\r,
 A-Z lowercased and every other byte kept, n-1 start markers and one end marker.
@@ -264,7 +264,7 @@ def lookup_ns(table, grams):
 
 
 def generate_ns(table, order, rng, budget_draws=20000):
-    """Seed 000's generator: the next word drawn by count, from the start markers."""
+    """The story's generator: the next word drawn by count, from the start markers."""
     draws, started = 0, time.perf_counter()
     while draws < budget_draws and time.perf_counter() - started < QUERY_BUDGET_SECONDS:
         context = (START,) * (order - 1)
