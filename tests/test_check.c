@@ -6,7 +6,7 @@
  */
 #include "backend.h"
 #include "process.h"
-#include "significance.h"
+#include "statistics.h"
 #include "support.h"
 
 #include <criterion/criterion.h>

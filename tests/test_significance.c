@@ -6,7 +6,7 @@
  * runs under ASan+UBSan.
  */
 #include "check.h"
-#include "significance.h"
+#include "statistics.h"
 #include "support.h"
 
 #include <criterion/criterion.h>

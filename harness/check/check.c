@@ -7,7 +7,7 @@
 #include "results.h"
 #include "results_file.h"
 #include "run.h"
-#include "significance.h"
+#include "statistics.h"
 
 #include <errno.h>
 #include <getopt.h>
