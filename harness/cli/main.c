@@ -19,7 +19,7 @@
  * line on stderr naming what was wrong.
  */
 #include "allocator.h"
-#include "charts.h"
+#include "report.h"
 #include "backend.h"
 #include "check.h"
 #include "config.h"
@@ -33,6 +33,7 @@
 #include "probe.h"
 #include "report_microbench.h"
 #include "results.h"
+#include "summary_table.h"
 #include "run.h"
 #include "corpus_stats.h"
 #include "supervise.h"

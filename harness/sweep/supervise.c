@@ -9,6 +9,7 @@
 #include "peers.h"
 #include "results.h"
 #include "results_file.h"
+#include "run_fields.h"
 #include "run.h"
 #include "synth.h"
 
@@ -405,11 +406,7 @@ static json_t *judge(const mg_run_request *request, const child_end *end)
 /* The pass, and the seed and repeat the run was asked for where its line does not say. */
 static void stamp(json_t *run, const mg_run_request *request)
 {
-    if (!json_object_get(run, "seed"))
-        json_object_set_new(run, "seed", json_integer((json_int_t)request->seed));
-    if (!json_object_get(run, "repeat"))
-        json_object_set_new(run, "repeat", json_integer((json_int_t)request->repeat));
-    json_object_set_new(run, "pass", json_integer((json_int_t)request->pass));
+    mg_result_stamp(run, request->seed, request->repeat, request->pass);
 }
 
 json_t *mg_supervise_failed(const mg_run_request *request, const char *message)
@@ -583,7 +580,7 @@ int mg_run_judged_main(int argc, char **argv)
                       : mg_supervise_failed(&request, error);
     if (folder[0])
         mg_atomic_folder_remove(folder);
-    const char *status = json_string_value(json_object_get(run, "status"));
+    const char *status = mg_run_status(run);
     int ok = status && strcmp(status, "ok") == 0, written = write_line(parsed.output, run, error, sizeof error);
     json_decref(run);
     if (written != 0)

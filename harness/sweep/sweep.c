@@ -9,6 +9,7 @@
 #include "options.h"
 #include "results.h"
 #include "results_file.h"
+#include "summary_table.h"
 #include "run.h"
 #include "supervise.h"
 #include "synth.h"
