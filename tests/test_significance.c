@@ -5,7 +5,7 @@
  * documentation), medians, and the --tolerance SPEC parser. In-process, so it also
  * runs under ASan+UBSan.
  */
-#include "check.h"
+#include "tolerance.h"
 #include "statistics.h"
 #include "support.h"
 
