@@ -258,7 +258,8 @@ static int occurrences(const char *text, const char *needle)
 
 Test(check, a_changed_layout_fails_once_and_compares_no_memory)
 {
-    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 1}, after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 2};
+    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 1},
+                    after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 2};
     const synthetic *baseline[] = {&before, &lean_beta, NULL}, *results[] = {&after, &lean_beta, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "a changed layout fails the check: %s", result.out);
@@ -274,22 +275,24 @@ Test(check, a_changed_layout_fails_once_and_compares_no_memory)
 
 Test(check, a_layout_declared_on_one_side_only_or_unchanged_compares_as_before)
 {
-    const synthetic first = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 1}, second = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 2};
+    const synthetic first = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 1},
+                    second = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 2};
     const synthetic *undeclared[] = {&lean, NULL}, *declared[] = {&first, NULL}, *redeclared[] = {&second, NULL};
     const synthetic *const *pairs[][2] = {{undeclared, redeclared}, {declared, undeclared}, {redeclared, redeclared}};
     for (size_t pair = 0; pair < 3; pair++) {
         command_result result = check_files(pairs[pair][0], pairs[pair][1], NULL, NULL);
         cr_expect(!strstr(result.out, "layout changed"), "pair %zu: %s", pair, result.out);
         cr_expect(strstr(result.out, "finalize.allocated"), "pair %zu: memory is compared: %s", pair, result.out);
-        cr_expect_eq(result.exit_code, pair == 0 ? 1 : 0, "pair %zu: the fatter table regresses only as results: %s", pair,
-                     result.out);
+        cr_expect_eq(result.exit_code, pair == 0 ? 1 : 0, "pair %zu: the fatter table regresses only as results: %s",
+                     pair, result.out);
         command_result_free(&result);
     }
 }
 
 Test(check, a_changed_layout_is_skipped_where_no_memory_is_judged)
 {
-    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 3}, after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 4};
+    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 3},
+                    after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 4};
     const synthetic *baseline[] = {&before, NULL}, *results[] = {&after, NULL};
     command_result result = check_files(baseline, results, "--tolerance", "memory=off");
     cr_expect_eq(result.exit_code, 0, "%s", result.out);
@@ -333,19 +336,26 @@ Test(check, bad_input_exits_2_naming_the_file)
     mgt_temp_remove(not_json);
 }
 
-Test(check, junit_is_well_formed_and_counts_the_failures)
+/* The JUnit XML of a check that fails (exit 1), as text in xml. */
+static const char *failing_junit(const synthetic *const *baseline, const synthetic *const *results, mgt_buffer *xml)
 {
-    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 0};
-    const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, NULL};
     char *folder = temp_folder(), junit[4200];
     snprintf(junit, sizeof junit, "%s/junit.xml", folder);
     command_result result = check_files(baseline, results, "--junit", junit);
     cr_expect_eq(result.exit_code, 1, "%s", result.err);
     command_result_free(&result);
+    cr_assert_eq(mgt_read_file(junit, xml), 0, "no %s", junit);
+    mgt_buffer_append_byte(xml, 0);
+    remove_folder(folder);
+    return (const char *)xml->bytes;
+}
+
+Test(check, junit_is_well_formed_and_counts_the_failures)
+{
+    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 0};
+    const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, NULL};
     mgt_buffer xml = {0};
-    cr_assert_eq(mgt_read_file(junit, &xml), 0, "no %s", junit);
-    mgt_buffer_append_byte(&xml, 0);
-    const char *text = (const char *)xml.bytes;
+    const char *text = failing_junit(baseline, results, &xml);
     static const char opening[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ";
     cr_expect_eq(strncmp(text, opening, sizeof opening - 1), 0, "%s", text);
     int testcases = occurrences(text, "<testcase "), failures = occurrences(text, "<failure ");
@@ -360,27 +370,19 @@ Test(check, junit_is_well_formed_and_counts_the_failures)
     cr_expect(strstr(text, "name=\"cell\"><failure type=\"missing\""), "the missing cell is a failure");
     cr_expect_eq(occurrences(text, "<"), occurrences(text, ">"), "no stray angle brackets");
     mgt_buffer_free(&xml);
-    remove_folder(folder);
 }
 
 Test(check, junit_names_a_changed_layout_as_a_failure)
 {
-    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 1}, after = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 2};
+    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 1},
+                    after = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 2};
     const synthetic *baseline[] = {&before, NULL}, *results[] = {&after, NULL};
-    char *folder = temp_folder(), junit[4200];
-    snprintf(junit, sizeof junit, "%s/junit.xml", folder);
-    command_result result = check_files(baseline, results, "--junit", junit);
-    cr_expect_eq(result.exit_code, 1, "%s", result.err);
-    command_result_free(&result);
     mgt_buffer xml = {0};
-    cr_assert_eq(mgt_read_file(junit, &xml), 0, "no %s", junit);
-    mgt_buffer_append_byte(&xml, 0);
-    const char *text = (const char *)xml.bytes;
+    const char *text = failing_junit(baseline, results, &xml);
     cr_expect(strstr(text, "name=\"layout\"><failure type=\"CHANGED\" message=\"layout changed (from 1 to 2): memory "
                            "not compared; the baseline needs rewriting (make baseline)\"/>"), "%s", text);
     cr_expect(strstr(text, "failures=\"1\""), "the changed layout is the one failure: %s", text);
     mgt_buffer_free(&xml);
-    remove_folder(folder);
 }
 
 /* ---- real runs: --repeat and determinism ------------------------------------------------ */

@@ -32,6 +32,15 @@ enum { STDOUT_KEPT = 64 << 20, STDERR_KEPT = 64 << 10 }; /* bytes of a child's o
 
 /* ---- the request and its command ---------------------------------------------- */
 
+int mg_self_path(char *path, size_t path_size)
+{
+    ssize_t length = readlink("/proc/self/exe", path, path_size - 1);
+    if (length <= 0)
+        return -1;
+    path[length] = '\0';
+    return 0;
+}
+
 mg_run_request mg_run_request_make(mg_cell cell, uint64_t seed, uint64_t repeat, uint64_t pass,
                                    uint64_t timeout_seconds)
 {
@@ -565,10 +574,8 @@ int mg_run_judged_main(int argc, char **argv)
     char error[MG_PATH_SIZE + 512], exe[MG_PATH_SIZE], folder[MG_PATH_SIZE];
     if (parse_judged(argc, argv, &parsed, error, sizeof error) != 0)
         return judged_error(2, error);
-    ssize_t length = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (length <= 0)
+    if (mg_self_path(exe, sizeof exe) != 0)
         return judged_error(1, "cannot find the memgrams binary (/proc/self/exe)");
-    exe[length] = '\0';
     signal(SIGXFSZ, SIG_IGN); /* a write past a file-size limit fails and is reported */
     mg_run_request request = mg_run_request_make(parsed.cell, parsed.seed, parsed.repeat, parsed.pass,
                                                  parsed.timeout_seconds);

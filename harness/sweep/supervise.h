@@ -26,6 +26,7 @@
 #include "cell.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MG_TIMEOUT_DEFAULT 900 /* seconds a run may take before it is killed */
@@ -38,6 +39,9 @@ typedef struct mg_run_request {
     uint64_t pass;            /* which run of the cell (1..), recorded as "pass" */
     uint64_t timeout_seconds;
 } mg_run_request;
+
+/* This memgrams binary's path (/proc/self/exe), which runs a cell: 0, or -1. */
+int mg_self_path(char *path, size_t path_size);
 
 /* The request for a cell; repeat becomes 1 for a peer. */
 mg_run_request mg_run_request_make(mg_cell cell, uint64_t seed, uint64_t repeat, uint64_t pass,
