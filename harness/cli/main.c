@@ -36,7 +36,7 @@
 #include "summary_table.h"
 #include "run.h"
 #include "corpus_stats.h"
-#include "supervise.h"
+#include "run_output.h"
 #include "sweep.h"
 #include "tokenize.h"
 #include "version.h"
