@@ -11,7 +11,6 @@ int mg_report_file_open(mg_atomic_file *output, const char *dir, const char *nam
     return mg_atomic_begin(output, path, error, error_size);
 }
 
-/* A figure with decimals, or the empty string (CSV) / a dash (Markdown) when unknown. */
 void mg_put_figure(FILE *file, const char *separator, int decimals, double value, const char *unknown)
 {
     if (isfinite(value))
@@ -20,8 +19,6 @@ void mg_put_figure(FILE *file, const char *separator, int decimals, double value
         fprintf(file, "%s%s", separator, unknown);
 }
 
-/* A name as a double-quoted gnuplot data field: quotes, backslashes and control bytes become '?',
- * so a hostile name stays one field of data. */
 void mg_put_data_label(FILE *file, const char *name)
 {
     fputc('"', file);

@@ -64,6 +64,7 @@ int mg_report_same_cell(const char *corpus, double fraction, int order, const mg
     return strcmp(corpus, run->corpus) == 0 && fabs(fraction - run->fraction) < 1e-9 && order == run->order;
 }
 
+/* A line of floor.jsonl: an object `memgrams floor` writes (memgrams.floor/1, floor.c), not a run. */
 static void describe_floor(mg_report *report, mg_floor_point *point, json_t *object)
 {
     point->json = object;
@@ -178,7 +179,6 @@ static int by_tokens(const void *left, const void *right)
     return (a > b) - (a < b);
 }
 
-/* The series runs of backend, by tokens; returns how many (runs has run_count room). */
 size_t mg_report_backend_series(const mg_report *report, const char *backend, mg_report_run **runs)
 {
     size_t count = 0;
@@ -189,7 +189,6 @@ size_t mg_report_backend_series(const mg_report *report, const char *backend, mg
     return count;
 }
 
-/* "gcide fractions + synth: sizes, order 3, jemalloc allocator" */
 void mg_report_series_title(const mg_report *report, char *title, size_t title_size)
 {
     int synthetic = 0;

@@ -235,7 +235,6 @@ static int check_size(const mg_sweep_plan *plan, char *error, size_t error_size)
     return -1;
 }
 
-/* Cell number index, backends varying slowest... allocators fastest. */
 mg_cell mg_plan_cell_at(const mg_sweep_plan *plan, uint64_t index)
 {
     mg_cell result;
@@ -251,8 +250,6 @@ mg_cell mg_plan_cell_at(const mg_sweep_plan *plan, uint64_t index)
     return result;
 }
 
-/* Which side runs the turn-th run of a cell in a pass: the first side
- * alternates from cell to cell and pass to pass. */
 int mg_plan_side_of(int turn, uint64_t pass, uint64_t index, int sides)
 {
     return (int)(((uint64_t)turn + pass + index) % (uint64_t)sides);

@@ -70,10 +70,6 @@ static int whole_without_newline(int fd, off_t start, off_t end)
     return whole;
 }
 
-/* A results file that does not end in '\n' ends in a line whose write did
- * not finish: its bytes are appended to PATH.partial (nothing is dropped)
- * and cut off, so the next line does not join them. A last line that is
- * whole JSON only lacks its newline, which is added. 0, or -1 with error set. */
 int mg_results_set_aside_partial(int fd, const char *path, char *error, size_t error_size)
 {
     struct stat info;
@@ -103,16 +99,12 @@ int mg_results_set_aside_partial(int fd, const char *path, char *error, size_t e
     return 0;
 }
 
-/* Waits for the results file's lock: sweeps that share one (make bench's
- * two lanes) append under it, so a short write is cut back without cutting
- * another sweep's line, and an unfinished line is never one being written. */
 void mg_results_lock(int fd)
 {
     while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
         ;
 }
 
-/* Appends the run's line whole, under the lock: 0, or -1 with errno set. */
 int mg_results_append_line(int fd, json_t *run)
 {
     mg_results_lock(fd);

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The key of a run toward a cell: its cell, seed and repeat (runs of another
- * seed or repeat are other measurements). */
 void mg_done_key(const mg_cell *cell, uint64_t seed, uint64_t repeat, char *key, size_t key_size)
 {
     char cell_key[8192];
@@ -42,9 +40,6 @@ static int add_done(mg_done_set *done, json_t *run)
     return 0;
 }
 
-/* The finished runs of path (a results file, or a sweep's folder: its
- * results.jsonl and cells/). 0, or -1 with error set: a bad line is an input
- * error, never resumed onto. */
 int mg_done_load(const char *path, mg_done_set *done, char *error, size_t error_size)
 {
     mg_results results = {0};
@@ -76,7 +71,6 @@ static size_t first_at_least(const mg_done_set *done, const char *key)
     return low;
 }
 
-/* How many finished runs with this key the results held. */
 uint64_t mg_done_count(const mg_done_set *done, const char *key)
 {
     size_t index = first_at_least(done, key), first = index;

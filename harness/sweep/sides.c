@@ -60,10 +60,6 @@ static void run_one(const mg_sweep_plan *plan, mg_sweep_side *side, const mg_run
     json_decref(run);
 }
 
-/* Runs every run not done yet, pass by pass (each pass one run of every cell,
- * so the runs of a cell are spread over the sweep's time, not bunched); with
- * two sides, each cell runs on both back to back, the first side alternating,
- * so both sides see the same moments of the machine. */
 void mg_sweep_run_cells(const mg_sweep_plan *plan, mg_sweep_side *sides, mg_sweep_tally *tally)
 {
     int count = mg_plan_side_count(plan);
@@ -86,8 +82,6 @@ void mg_sweep_run_cells(const mg_sweep_plan *plan, mg_sweep_side *sides, mg_swee
         fputc('\n', stderr);
 }
 
-/* Opens a side's results file for appending, never after an unfinished
- * line; with --resume, reads the runs done (from done_path). 0 or the exit status. */
 int mg_sweep_side_open(const mg_sweep_plan *plan, mg_sweep_side *side, const char *file, const char *done_path)
 {
     char error[MG_PATH_SIZE + 1024];
