@@ -6,7 +6,7 @@
  */
 #include "backend.h"
 #include "process.h"
-#include "significance.h"
+#include "statistics.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
@@ -25,6 +25,7 @@ typedef struct synthetic {
     const char *allocator_version;
     int pass;      /* > 0: the run's sweep pass, and its speed medians are set */
     double regime; /* the machine's moment: every speed median of the run, times this */
+    int layout;    /* > 0: the backend_layout_version the run declares */
 } synthetic;
 
 static const char *const phase_names[] = {"baseline", "train", "finalize", "prune", "purge", "destroy"};
@@ -77,6 +78,8 @@ static json_t *synthetic_run(const synthetic *spec)
                                 json_real(104.5 * spec->speed_scale * spec->regime * (double)(name + 1)));
         json_object_set_new(run, "pass", json_integer(spec->pass));
     }
+    if (spec->layout > 0)
+        json_object_set_new(run, "backend_layout_version", json_integer(spec->layout));
     json_object_set_new(run, "env", json_pack("{s:s, s:i, s:s, s:s, s:{s:s}}", "cpu", "Test CPU", "cpus", 2,
                                               "compiler", "gcc 12", "build", "release",
                                               "transparent_hugepage", "enabled", "always [madvise] never"));
@@ -99,8 +102,8 @@ static char *synthetic_file(const synthetic *const *specs)
     return path;
 }
 
-static const synthetic lean = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0},
-                       lean_beta = {"beta", 1.0, 1.0, NULL, NULL, 0, 1.0};
+static const synthetic lean = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 0},
+                       lean_beta = {"beta", 1.0, 1.0, NULL, NULL, 0, 1.0, 0};
 
 static command_result check_files(const synthetic *const *baseline, const synthetic *const *results,
                                   const char *extra_option, const char *extra_value)
@@ -127,7 +130,7 @@ Test(check, unchanged_results_pass)
 
 Test(check, a_fatter_table_regresses_and_names_the_figures)
 {
-    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0};
+    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 0};
     const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, &lean_beta, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "exit %d: %s%s", result.exit_code, result.out, result.err);
@@ -140,7 +143,7 @@ Test(check, a_fatter_table_regresses_and_names_the_figures)
 
 Test(check, a_leaner_table_is_an_improvement_not_a_failure)
 {
-    const synthetic leaner = {"alpha", 0.85, 0.7, NULL, NULL, 0, 1.0};
+    const synthetic leaner = {"alpha", 0.85, 0.7, NULL, NULL, 0, 1.0, 0};
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&leaner, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 0, "exit %d: %s", result.exit_code, result.out);
@@ -151,8 +154,8 @@ Test(check, a_leaner_table_is_an_improvement_not_a_failure)
 
 Test(check, a_slower_table_regresses_on_speed_only_past_the_effect_size)
 {
-    const synthetic slower = {"alpha", 1.0, 1.3, NULL, NULL, 0, 1.0};
-    const synthetic a_bit_slower = {"alpha", 1.0, 1.05, NULL, NULL, 0, 1.0};
+    const synthetic slower = {"alpha", 1.0, 1.3, NULL, NULL, 0, 1.0, 0};
+    const synthetic a_bit_slower = {"alpha", 1.0, 1.05, NULL, NULL, 0, 1.0, 0};
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&slower, NULL}, *close[] = {&a_bit_slower, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "%s", result.out);
@@ -176,7 +179,7 @@ static char *paired_file(double scale, int numbered)
     const synthetic *list[PAIRED_PASSES + 1];
     for (int pass = 0; pass < PAIRED_PASSES; pass++) {
         double jitter = scale == 1.0 ? 1.0 : 1.0 + 0.004 * pass;
-        specs[pass] = (synthetic){"alpha", 1.0, scale * jitter, NULL, NULL, pass + 1, pass % 2 ? 1.0 : 2.2};
+        specs[pass] = (synthetic){"alpha", 1.0, scale * jitter, NULL, NULL, pass + 1, pass % 2 ? 1.0 : 2.2, 0};
         list[pass] = &specs[pass];
     }
     list[PAIRED_PASSES] = NULL;
@@ -236,12 +239,65 @@ Test(check, a_missing_cell_fails_and_an_extra_one_is_reported)
 
 Test(check, another_allocator_version_skips_the_allocator_figures)
 {
-    const synthetic upgraded = {"alpha", 1.15, 1.0, NULL, "5.3.1", 0, 1.0};
+    const synthetic upgraded = {"alpha", 1.15, 1.0, NULL, "5.3.1", 0, 1.0, 0};
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&upgraded, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "requested is still judged: %s", result.out);
     cr_expect(strstr(result.out, "allocator version differs"), "%s", result.out);
     cr_expect(!strstr(result.out, "REGRESSED: alpha synth f=1 n=3 jemalloc finalize.allocated"), "%s", result.out);
+    command_result_free(&result);
+}
+
+static int occurrences(const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *at = strstr(text, needle); at; at = strstr(at + 1, needle))
+        count++;
+    return count;
+}
+
+Test(check, a_changed_layout_fails_once_and_compares_no_memory)
+{
+    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 1},
+                    after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 2};
+    const synthetic *baseline[] = {&before, &lean_beta, NULL}, *results[] = {&after, &lean_beta, NULL};
+    command_result result = check_files(baseline, results, NULL, NULL);
+    cr_expect_eq(result.exit_code, 1, "a changed layout fails the check: %s", result.out);
+    cr_expect(strstr(result.out, "CHANGED: alpha synth f=1 n=3 jemalloc: layout changed (from 1 to 2): memory not "
+                                 "compared; the baseline needs rewriting (make baseline)\n"), "%s", result.out);
+    cr_expect_eq(occurrences(result.out, "CHANGED: "), 1, "one line for the cell: %s", result.out);
+    cr_expect(strstr(result.out, " 0 REGRESSED"), "the fatter table is not judged against the old layout: %s",
+              result.out);
+    cr_expect_eq(occurrences(result.out, "finalize.allocated"), 1, "only beta's memory is compared: %s", result.out);
+    cr_expect_eq(occurrences(result.out, "lookup_hit_ns"), 2, "speed is still judged on both cells: %s", result.out);
+    command_result_free(&result);
+}
+
+Test(check, a_layout_declared_on_one_side_only_or_unchanged_compares_as_before)
+{
+    const synthetic first = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 1},
+                    second = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 2};
+    const synthetic *undeclared[] = {&lean, NULL}, *declared[] = {&first, NULL}, *redeclared[] = {&second, NULL};
+    const synthetic *const *pairs[][2] = {{undeclared, redeclared}, {declared, undeclared}, {redeclared, redeclared}};
+    for (size_t pair = 0; pair < 3; pair++) {
+        command_result result = check_files(pairs[pair][0], pairs[pair][1], NULL, NULL);
+        cr_expect(!strstr(result.out, "layout changed"), "pair %zu: %s", pair, result.out);
+        cr_expect(strstr(result.out, "finalize.allocated"), "pair %zu: memory is compared: %s", pair, result.out);
+        cr_expect_eq(result.exit_code, pair == 0 ? 1 : 0, "pair %zu: the fatter table regresses only as results: %s",
+                     pair, result.out);
+        command_result_free(&result);
+    }
+}
+
+Test(check, a_changed_layout_is_skipped_where_no_memory_is_judged)
+{
+    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 3},
+                    after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 4};
+    const synthetic *baseline[] = {&before, NULL}, *results[] = {&after, NULL};
+    command_result result = check_files(baseline, results, "--tolerance", "memory=off");
+    cr_expect_eq(result.exit_code, 0, "%s", result.out);
+    cr_expect(strstr(result.out, "skipped    layout changed (from 3 to 4): memory is not judged"), "%s", result.out);
+    cr_expect(!strstr(result.out, "CHANGED"), "%s", result.out);
     command_result_free(&result);
 }
 
@@ -257,7 +313,7 @@ static void expect_input_error(command_result *result, const char *needle, const
 
 Test(check, bad_input_exits_2_naming_the_file)
 {
-    const synthetic foreign = {"alpha", 1.0, 1.0, "other.run/9", NULL, 0, 1.0};
+    const synthetic foreign = {"alpha", 1.0, 1.0, "other.run/9", NULL, 0, 1.0, 0};
     const synthetic *good[] = {&lean, NULL}, *bad_schema[] = {&foreign, NULL};
     command_result result = check_files(good, bad_schema, NULL, NULL);
     expect_input_error(&result, "line 1", "schema");
@@ -280,27 +336,26 @@ Test(check, bad_input_exits_2_naming_the_file)
     mgt_temp_remove(not_json);
 }
 
-static int occurrences(const char *text, const char *needle)
+/* The JUnit XML of a check that fails (exit 1), as text in xml. */
+static const char *failing_junit(const synthetic *const *baseline, const synthetic *const *results, mgt_buffer *xml)
 {
-    int count = 0;
-    for (const char *at = strstr(text, needle); at; at = strstr(at + 1, needle))
-        count++;
-    return count;
-}
-
-Test(check, junit_is_well_formed_and_counts_the_failures)
-{
-    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0};
-    const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, NULL};
     char *folder = temp_folder(), junit[4200];
     snprintf(junit, sizeof junit, "%s/junit.xml", folder);
     command_result result = check_files(baseline, results, "--junit", junit);
     cr_expect_eq(result.exit_code, 1, "%s", result.err);
     command_result_free(&result);
+    cr_assert_eq(mgt_read_file(junit, xml), 0, "no %s", junit);
+    mgt_buffer_append_byte(xml, 0);
+    remove_folder(folder);
+    return (const char *)xml->bytes;
+}
+
+Test(check, junit_is_well_formed_and_counts_the_failures)
+{
+    const synthetic fat = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 0};
+    const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, NULL};
     mgt_buffer xml = {0};
-    cr_assert_eq(mgt_read_file(junit, &xml), 0, "no %s", junit);
-    mgt_buffer_append_byte(&xml, 0);
-    const char *text = (const char *)xml.bytes;
+    const char *text = failing_junit(baseline, results, &xml);
     static const char opening[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ";
     cr_expect_eq(strncmp(text, opening, sizeof opening - 1), 0, "%s", text);
     int testcases = occurrences(text, "<testcase "), failures = occurrences(text, "<failure ");
@@ -315,7 +370,19 @@ Test(check, junit_is_well_formed_and_counts_the_failures)
     cr_expect(strstr(text, "name=\"cell\"><failure type=\"missing\""), "the missing cell is a failure");
     cr_expect_eq(occurrences(text, "<"), occurrences(text, ">"), "no stray angle brackets");
     mgt_buffer_free(&xml);
-    remove_folder(folder);
+}
+
+Test(check, junit_names_a_changed_layout_as_a_failure)
+{
+    const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 1},
+                    after = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 2};
+    const synthetic *baseline[] = {&before, NULL}, *results[] = {&after, NULL};
+    mgt_buffer xml = {0};
+    const char *text = failing_junit(baseline, results, &xml);
+    cr_expect(strstr(text, "name=\"layout\"><failure type=\"CHANGED\" message=\"layout changed (from 1 to 2): memory "
+                           "not compared; the baseline needs rewriting (make baseline)\"/>"), "%s", text);
+    cr_expect(strstr(text, "failures=\"1\""), "the changed layout is the one failure: %s", text);
+    mgt_buffer_free(&xml);
 }
 
 /* ---- real runs: --repeat and determinism ------------------------------------------------ */

@@ -5,6 +5,7 @@
  */
 #include "process.h"
 #include "results.h"
+#include "run_fields.h"
 #include "support.h"
 
 #include <criterion/criterion.h>

@@ -5,8 +5,8 @@
  * documentation), medians, and the --tolerance SPEC parser. In-process, so it also
  * runs under ASan+UBSan.
  */
-#include "check.h"
-#include "significance.h"
+#include "tolerance.h"
+#include "statistics.h"
 #include "support.h"
 
 #include <criterion/criterion.h>

@@ -7,7 +7,7 @@
  * line on stderr naming what was wrong.
  */
 #include "allocator.h"
-#include "charts.h"
+#include "report.h"
 #include "backend.h"
 #include "check.h"
 #include "config.h"
@@ -22,9 +22,10 @@
 #include "probe.h"
 #include "report_microbench.h"
 #include "results.h"
+#include "summary_table.h"
 #include "run.h"
 #include "corpus_stats.h"
-#include "supervise.h"
+#include "run_output.h"
 #include "sweep.h"
 #include "tokenize.h"
 #include "version.h"

@@ -90,12 +90,7 @@ static int source_open(const mg_corpus *corpus, byte_source *source, char *error
 {
     *source = (byte_source){.synth = NULL, .fd = -1};
     if (mg_synth_is_spec(corpus->path)) {
-        mg_synth_spec spec;
-        if (mg_synth_parse(corpus->path, &spec, error, error_size) != 0)
-            return -1;
-        source->synth = mg_synth_open(&spec);
-        if (!source->synth)
-            snprintf(error, error_size, MG_OUT_OF_MEMORY);
+        source->synth = mg_synth_open_text(corpus->path, error, error_size);
         return source->synth ? 0 : -1;
     }
     source->fd = mg_corpus_open(corpus->path, error, error_size);

@@ -399,3 +399,14 @@ int mg_synth_parse(const char *text, mg_synth_spec *spec, char *error, size_t er
     }
     return 0;
 }
+
+mg_synth *mg_synth_open_text(const char *text, char *error, size_t error_size)
+{
+    mg_synth_spec spec;
+    if (mg_synth_parse(text, &spec, error, error_size) != 0)
+        return NULL;
+    mg_synth *synth = mg_synth_open(&spec);
+    if (!synth)
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " opening corpus '%s'", mg_show(text).text);
+    return synth;
+}

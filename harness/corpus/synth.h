@@ -38,10 +38,15 @@ typedef struct mg_synth_spec {
 /* 1 if text starts with "synth:" (a synthetic spec, maybe malformed), else 0. */
 int mg_synth_is_spec(const char *text);
 
-/* 0 and *spec filled, or -1 with a one-line message naming the fault. */
+/* The one parser of a spec: 0 and *spec filled, or -1 with a one-line
+ * message naming the fault. */
 int mg_synth_parse(const char *text, mg_synth_spec *spec, char *error, size_t error_size);
 
 typedef struct mg_synth mg_synth;
+
+/* The stream of a spec's text (mg_synth_parse, then mg_synth_open), or NULL
+ * with a one-line message: the spec's fault, or memory. */
+mg_synth *mg_synth_open_text(const char *text, char *error, size_t error_size);
 
 /* A stream at its first byte; NULL when out of memory. All memory is taken here. */
 mg_synth *mg_synth_open(const mg_synth_spec *spec);

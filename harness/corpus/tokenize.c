@@ -220,19 +220,6 @@ static void close_parts(mg_reader *reader)
     free(reader);
 }
 
-static int open_synth(mg_reader *reader, const char *spec_text, char *error, size_t error_size)
-{
-    mg_synth_spec spec;
-    if (mg_synth_parse(spec_text, &spec, error, error_size) != 0)
-        return -1;
-    reader->synth = mg_synth_open(&spec);
-    if (!reader->synth) {
-        snprintf(error, error_size, MG_OUT_OF_MEMORY " opening corpus '%s'", mg_show(spec_text).text);
-        return -1;
-    }
-    return 0;
-}
-
 mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
                           char *error, size_t error_size)
 {
@@ -247,7 +234,7 @@ mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
     }
     snprintf(reader->path, sizeof reader->path, "%s", path);
     reader->fd = -1;
-    if (mg_synth_is_spec(path) && open_synth(reader, path, error, error_size) != 0) {
+    if (mg_synth_is_spec(path) && !(reader->synth = mg_synth_open_text(path, error, error_size))) {
         close_parts(reader);
         return NULL;
     }

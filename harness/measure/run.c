@@ -5,7 +5,7 @@
 #include "message.h"
 #include "query_set.h"
 #include "random.h"
-#include "significance.h"
+#include "statistics.h"
 #include "tokenize.h"
 
 #include <errno.h>

@@ -107,19 +107,6 @@ static json_t *phases_json(const mg_run_result *result)
     return phases;
 }
 
-json_t *mg_run_library(json_t *run, const char *phase)
-{
-    size_t index;
-    json_t *sample;
-    json_array_foreach(json_object_get(run, "phases"), index, sample) {
-        const char *name = json_string_value(json_object_get(sample, "name"));
-        json_t *figures = json_object_get(sample, "library");
-        if (name && strcmp(name, phase) == 0)
-            return json_is_object(figures) && json_object_size(figures) > 0 ? figures : NULL;
-    }
-    return NULL;
-}
-
 /* The timeline: training samples and phase ends, in the order taken. */
 static json_t *timeline_json(const mg_timeline *timeline)
 {
@@ -250,6 +237,15 @@ json_t *mg_result_stub_json(const mg_cell *cell, uint64_t seed, uint64_t repeat,
     json_object_set_new(run, "repeat", json_integer((json_int_t)repeat));
     json_object_set_new(run, "message", json_string(message));
     return run;
+}
+
+void mg_result_stamp(json_t *run, uint64_t seed, uint64_t repeat, uint64_t pass)
+{
+    if (!json_object_get(run, "seed"))
+        json_object_set_new(run, "seed", json_integer((json_int_t)seed));
+    if (!json_object_get(run, "repeat"))
+        json_object_set_new(run, "repeat", json_integer((json_int_t)repeat));
+    json_object_set_new(run, "pass", json_integer((json_int_t)pass));
 }
 
 /* ---- environment ------------------------------------------------------------ */

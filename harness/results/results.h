@@ -1,6 +1,8 @@
 /*
- * results.h — a run as the contract's JSON object (jansson), and the summary
- * table read back from results files.
+ * results.h — the one writer of the run JSON: a run as the contract's object
+ * (jansson), a stub for a run that left none, and a line written whole.
+ * What reads a run back is run_fields.h; what reads results files is
+ * results_file.h.
  */
 #ifndef MG_RESULTS_H
 #define MG_RESULTS_H
@@ -10,7 +12,6 @@
 #include "run.h"
 
 #include <jansson.h>
-#include <stdio.h>
 
 #define MG_RUN_SCHEMA "memgrams.run/1"
 
@@ -33,17 +34,8 @@ int mg_result_text_valid(const char *text);
  * all or nothing (mg_append_whole): 0, or -1 with errno set. */
 int mg_json_write_line(json_t *object, int fd);
 
-/* section.field of a run object as a number; NAN when null or absent. */
-double mg_run_figure(json_t *run, const char *section, const char *field);
-/* A layer's growth in bytes from the baseline to the end of finalize; NAN if unknown. */
-double mg_run_layer_growth(json_t *run, const char *layer);
-/* The figures a wrapped library reported about itself at the end of phase
- * (an object of name: number, borrowed from run), or NULL where there are
- * none: a backend wrapping no library, a phase without a table, a file
- * written before the field existed. */
-json_t *mg_run_library(json_t *run, const char *phase);
-
-/* The summary table of every run in a results file or folder (results_file.h): 0, or -1 with a message. */
-int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size);
+/* The pass, and the seed and repeat the run was asked for where its object
+ * does not say them (a peer's line). */
+void mg_result_stamp(json_t *run, uint64_t seed, uint64_t repeat, uint64_t pass);
 
 #endif

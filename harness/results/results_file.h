@@ -7,7 +7,8 @@
  * is skipped; every other line is one JSON object; a last line without its
  * newline that does not parse is a write cut short (sweep --resume sets it
  * aside); a run line names a well-formed cell (mg_run_fault). A bad line is
- * an input error naming the file and the line.
+ * an input error naming the file and the line. A run's fields are then
+ * read through run_fields.h.
  */
 #ifndef MG_RESULTS_FILE_H
 #define MG_RESULTS_FILE_H

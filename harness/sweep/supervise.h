@@ -6,7 +6,7 @@
  * recorded for it: the run's own JSON object, or a stub saying why there is
  * none. sweep runs every cell through here, and so does `run --output FILE`
  * (the form `sweep --plan --out DIR` prints for a job runner), so a run is
- * judged the same way wherever it ran:
+ * judged the same way wherever it ran (run_output.h):
  *
  *   killed by the sweep's time limit     timeout
  *   SIGKILL while the kernel counted     oom      (/proc/vmstat oom_kill, or the
@@ -26,6 +26,7 @@
 #include "cell.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MG_TIMEOUT_DEFAULT 900 /* seconds a run may take before it is killed */
@@ -38,6 +39,9 @@ typedef struct mg_run_request {
     uint64_t pass;            /* which run of the cell (1..), recorded as "pass" */
     uint64_t timeout_seconds;
 } mg_run_request;
+
+/* This memgrams binary's path (/proc/self/exe), which runs a cell: 0, or -1. */
+int mg_self_path(char *path, size_t path_size);
 
 /* The request for a cell; repeat becomes 1 for a peer. */
 mg_run_request mg_run_request_make(mg_cell cell, uint64_t seed, uint64_t repeat, uint64_t pass,
@@ -72,13 +76,5 @@ json_t *mg_supervise(const mg_command *command, const mg_run_request *request);
 
 /* The stub, stamped the same way, of a run that could not be started (no command for it: message says why). */
 json_t *mg_supervise_failed(const mg_run_request *request, const char *message);
-
-/* Does `memgrams run` argv ask to be judged (--output, --timeout, --pass)? */
-int mg_run_judged_asked(int argc, char **argv);
-
-/* `memgrams run ... --output FILE|- [--timeout S] [--pass P]` (argv[0] is
- * "run"): runs itself without them as a child, judges it and writes the
- * line; returns the exit status (0 ok, 1 not ok or not written, 2 usage). */
-int mg_run_judged_main(int argc, char **argv);
 
 #endif

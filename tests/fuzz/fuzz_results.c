@@ -22,6 +22,8 @@
 #include "cell.h"
 #include "results.h"
 #include "results_file.h"
+#include "run_fields.h"
+#include "summary_table.h"
 #include "run.h"
 
 #include <jansson.h>

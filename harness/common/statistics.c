@@ -1,5 +1,5 @@
-/* significance.c — see significance.h. */
-#include "significance.h"
+/* statistics.c — see statistics.h. */
+#include "statistics.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,13 +1,14 @@
 /*
- * significance.h — the statistics `check` judges speed with: medians, the
- * Mann–Whitney U test (Wilcoxon rank-sum, as Google Benchmark's compare.py
- * uses it) for two independent samples, and the Wilcoxon signed-rank test for
- * paired ones (baseline and candidate measured back to back). Nothing here
- * allocates on the heap, so run.c may take medians between the baseline and
- * destroy phases.
+ * statistics.h — the one statistics module: the median a run takes of its
+ * rounds (run.c) and `check` of pooled runs, the Mann–Whitney U test
+ * (Wilcoxon rank-sum, as Google Benchmark's compare.py uses it) for two
+ * independent samples, and the Wilcoxon signed-rank test for paired ones
+ * (baseline and candidate measured back to back). Nothing here allocates on
+ * the heap, so run.c may take medians between the baseline and destroy
+ * phases.
  */
-#ifndef MG_SIGNIFICANCE_H
-#define MG_SIGNIFICANCE_H
+#ifndef MG_STATISTICS_H
+#define MG_STATISTICS_H
 
 #include <stddef.h>
 
