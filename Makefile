@@ -36,8 +36,8 @@ $(FUZZ)/build.ninja:
 	    -Db_sanitize=address,undefined -Db_lundef=false
 
 # Every suite is a meson test (tests/meson.build; meson test -C BUILD --list):
-# the release build's, then the sanitized build's, each run whatever the other
-# gave, logs in BUILD/meson-logs/. scripts/test-summary then adds up the cases
+# the release build's, then the sanitized build's (run even when the first
+# failed), logs in BUILD/meson-logs/. scripts/test-summary then adds up the cases
 # of both (a crash or a timeout counts as failed) and ends with
 # "N passed, N failed"; it fails the target if any failed. Two suites at a
 # time on the 2 cores: those that share run one case at a time, the others
