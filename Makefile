@@ -1,6 +1,6 @@
 # memgrams — a thin front over meson + ninja.
 #   make          build build/memgrams
-#   make test     every test: release build, then a werror ASan+UBSan build
+#   make test     every test (meson test): release build, then a werror ASan+UBSan build
 #   make fuzz     each libFuzzer target replays its seed corpus, then fuzzes for FUZZ_SECONDS
 #                 (default 60) in build-fuzz/ (CI runs it after make test)
 #   make bench    fetch the corpora, sweep the default matrix, print the summary
@@ -35,12 +35,24 @@ $(FUZZ)/build.ninja:
 	CC=clang CXX=clang++ meson setup $(FUZZ) -Dfuzz=true -Dtests=disabled -Dbuildtype=debugoptimized \
 	    -Db_sanitize=address,undefined -Db_lundef=false
 
-# The clang fuzz build is left to make fuzz: a third build would take make test
-# past its 10-minute budget on 2 cores. tests/run BUILD SANITIZED FUZZ adds the
-# seed-corpus replay where that build exists.
+# Every suite is a meson test (tests/meson.build; meson test -C BUILD --list):
+# the release build's, then the sanitized build's (run even when the first
+# failed), logs in BUILD/meson-logs/. scripts/test-summary then adds up the cases
+# of both (a crash or a timeout counts as failed) and ends with
+# "N passed, N failed"; it fails the target if any failed. Two suites at a
+# time on the 2 cores: those that share run one case at a time, the others
+# run alone with two. The clang fuzz build is left to make fuzz: a third
+# build would take make test past its 10-minute budget on 2 cores.
+# TEST_FLAGS adds meson test flags, e.g. --suite unit or --timeout-multiplier 2.
+TEST_PROCESSES ?= 2
+TEST_FLAGS ?=
+MESON_TEST = meson test --num-processes $(TEST_PROCESSES) --print-errorlogs $(TEST_FLAGS)
 test: all $(SANITIZED)/build.ninja
 	ninja -C $(SANITIZED)
-	tests/run $(BUILD) $(SANITIZED)
+	rm -f $(BUILD)/meson-logs/testlog.json $(SANITIZED)/meson-logs/testlog.json
+	-$(MESON_TEST) -C $(BUILD)
+	-$(MESON_TEST) -C $(SANITIZED)
+	scripts/test-summary $(BUILD) $(SANITIZED)
 
 # Each target fuzzes for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/,
 # copied into $(FUZZ)/fuzz/TARGET/corpus); exit 1 if one finds a crash, a leak,

@@ -23,7 +23,7 @@ typedef struct mg_check_tolerances {
     mg_tolerance memory[MG_CHECK_LAYERS];
     double speed_percent; /* smallest change of the median that can fail */
     int speed_off;
-    double alpha;         /* significance level of the one-sided U test */
+    double alpha;         /* significance level of the one-sided speed tests */
 } mg_check_tolerances;
 
 /* requested=0.5%, allocated=1%, active/rss/peak=5%+256KiB, resident=off (5%+256KiB

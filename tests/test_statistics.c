@@ -1,5 +1,5 @@
 /*
- * test_significance.c — what `memgrams check` judges with: the Mann–Whitney U test
+ * test_statistics.c — what `memgrams check` judges with: the Mann–Whitney U test
  * against textbook values (scipy's documented example, hand-computed tied
  * samples), the Wilcoxon signed-rank test (Darwin's maize data, as in scipy's
  * documentation), medians, and the --tolerance SPEC parser. In-process, so it also
