@@ -49,8 +49,7 @@
  * the sorted stream the merge needs. Nodes are ~NODE_BYTES; a full leaf
  * first lends a record to a sibling with room (B*-tree style) and splits
  * only when neither has, so leaves fill to ~80% (a plain B-tree: ~69% under
- * random inserts), and the maps cost ~1.7 times the final lanes (measured on
- * gcide: ~34 bytes requested a trigram at the end of training, 20 after).
+ * random inserts), and the maps cost ~1.7 times the final lanes.
  *
  * Why chunks, and 8 MiB ones: a B-tree that only grows never frees a node,
  * so nodes need no allocator header or size class; and jemalloc hands blocks
@@ -74,11 +73,9 @@
  * word is one gram (s = 1); higher orders repeat the frequent words, which
  * are short (Zipf), and markers count as words of length 0: s(n), fitted on
  * gcide and fortunes at orders 1 to 5, falls toward 0.3 (0.65, 0.53, 0.44 at
- * orders 2, 3, 5; measured 0.62, 0.51-0.53, 0.43-0.48). Counts take 1 byte
- * in lanes whose largest count is under 256, 2 in most: COUNT_BYTES_MEAN ~ 2
- * (1.9 measured). The lanes array (~5 KiB) and the overflow heap are left
- * out. Order 3 on gcide (w ~ 9.8): 3 (1 + 5.2) + 2 ~ 20.7 bytes a trigram
- * (20.0 measured on its first 15 MB, 20.3 on the whole).
+ * orders 2, 3, 5). Counts take 1 byte
+ * in lanes whose largest count is under 256, 2 in most: COUNT_BYTES_MEAN ~ 2. The lanes array (~5 KiB) and the overflow heap are left
+ * out. Order 3 on gcide (w ~ 9.8): 3 (1 + 5.2) + 2 ~ 20.7 bytes a trigram.
  */
 #include "backend.h"
 #include "mem.h"

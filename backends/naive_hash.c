@@ -41,7 +41,7 @@
  *
  * Order 3 on English text (w ~ 9.5, C/N ~ 0.5, 64-bit):
  *   32 + 9.5 + 0.5 (32 + 2 (16 + 9.5) + 10.7) + 8 (0.5 + 0.5 / 0.75) ~ 98 bytes
- * per trigram (90 measured on 10 MB of English documentation). w is the
+ * per trigram. w is the
  * vocabulary's mean, but n-grams repeat the frequent, shorter words, so the
  * figure runs high, more so as n grows (+9% at order 3, +15% at order 5).
  */

@@ -82,9 +82,8 @@
  *
  * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
  * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
- *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes; measured under jemalloc: 8.02
- *   requested, 8.98 allocated, 9.1 of RSS after finalize, 45.0 at the
- *   training peak (whole gcide: 8.02, 8.33, 8.4, 40.7).
+ *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes requested; the training
+ *   peak is the gram table's, about five times that.
  *
  * Frozen image (packed_arrays_mmap, at the bottom of this file: the same
  * layout, its finalize then freezes it, common/image.h): every frozen array

@@ -56,11 +56,10 @@
  *   bytes/gram = (4096 + 264 + 8) / 4096 x (gram + V / N (word row + word
  *                key)) + 140 KB / N (connection, schema, statements, reserve)
  * gcide 1/4, order 3 (N = 1.04 M, V = 207 k, w = 9.7, r = 3): 1.066 x (15.4
- * + 0.2 x 39.2) + 0.14 = 24.9 bytes; measured 24.6. The measured record is
- * 10.6 bytes (ids 1.85 bytes, not 2, and 91.5% of the counts are one); the
- * fills 0.91 (grams), 0.91 (words' index), 1.00 (words); interior and
- * pointer-map pages 0.7%. Orders 1 and 5 on gcide 1/16: -0.9% and +8.7%
- * (four start markers a sentence at order 5, each free). jemalloc puts each
+ * + 0.2 x 39.2) + 0.14 = 24.9 bytes. The fills are those
+ * of gcide: 0.91 (grams), 0.91 (words' index), 1.00 (words); interior and
+ * pointer-map pages add under 1%. At order 5 the formula runs high: four
+ * start markers a sentence cost nothing. jemalloc puts each
  * 4368-byte page in its 5120-byte class: allocated is requested x 1.17.
  *
  * Allocation failure: on SQLITE_NOMEM SQLite rolls back the whole open

@@ -40,29 +40,20 @@
  *   + the levels between (orders 4 and 5), alike
  *   + counts: ~ 1.5 / 8 (1 bit a gram, 2 bits an escaped one, 9 bits the rest)
  *   + dictionary / N (vocab.h's formula)
- * gcide 15 MB, order 3: N = 1.52 M, C = 0.90 M, V = 0.28 M: the formula
- * gives 5.63 bytes (its dictionary term 1.58 of them); measured 5.22:
- * last level 2.32 (18.6 bits a gram), context level 1.30 (17.6 bits a
- * context), level 1 child starts 0.15 (2.1 bits a context), level 0 child
- * starts 0.09 (4.0 bits a word), counts 0.18 (393 distinct values; tiers
- * of 1, 2 and 9 bits), dictionary 1.16. RSS after finalize 5.8 (6.1 while
- * training's structures grew by small steps up to 1 MiB, whose freed blocks
- * stayed resident for jemalloc's 10 s decay: common/grow.h); one block for
- * all the arrays was tried and left RSS at 8.0, as it could not reuse the
- * pages training freed.
+ * gcide 15 MB, order 3 (N = 1.52 M, C = 0.90 M, V = 0.28 M): the formula
+ * gives 5.63 bytes, its dictionary term 1.58 of them. The arrays are
+ * separate blocks rather than one, so that each can take the pages
+ * training frees.
  *
- * Where a hit's time goes (gcide 15 MB, order 3, jemalloc; a temporary
- * rdtsc patch around each step of count(), 3 runs, ns at the 2.1 GHz TSC):
- * dictionary finds 420-700 ns (three binary searches of the head keys,
- * then a bucket walk each), the descent 800-1260 ns: level 0's child
- * range 170-280, the level 1 group 300-480, level 1's child range
- * 150-280, the level 2 group 230-350, then the count 30-60. Each step is
- * one or two cache misses waited for in turn (select sample, high bits;
- * the low bits come with them), and one dependent miss over this 9 MB
- * costs 130-190 ns here (memgrams-microbench machine/dependent_load_16MiB),
- * so the ~6 misses of a descent alone pass 500 ns. The dictionary's hash
- * index (vocab.h) cut the finds by about a fifth but costs 0.93 bytes a
- * trigram, over the 6-byte budget: not built.
+ * A hit is a chain of dependent steps: the dictionary's finds (three binary
+ * searches of the head keys, then a bucket walk each), then the descent
+ * (level 0's child range, the level 1 group, level 1's child range, the
+ * level 2 group, the count). Each step is one or two cache misses waited
+ * for in turn (select sample, high bits; the low bits come with them), so a
+ * hit costs about six dependent misses: read its time against
+ * memgrams-microbench's machine/dependent_load. A hash index over the
+ * dictionary would shorten the finds but cost close to a byte a trigram,
+ * over the 6-byte budget, so the dictionary stays sorted only.
  *
  * Training: an open-addressing table of id tuples (interner ids) -> count,
  * 4 (n + 1) bytes a slot at <= 85% load, shared with packed_arrays
@@ -78,8 +69,8 @@
  * opt.oversize_threshold) and glibc (mmap) return to the kernel when they
  * are outgrown or freed; the interner is freed before the levels are
  * built, the sorted grams (a huge block) after. Freed smaller blocks would
- * stay resident as dirty pages for jemalloc's 10 s decay: RSS after
- * finalize was 11.8 bytes a trigram on gcide's 15 MB with them, 6.2 without.
+ * stay resident as dirty pages for jemalloc's 10 s decay and roughly double
+ * RSS after finalize.
  *
  * States: TRAINING (interner + hash) -> finalize -> TRIE (dictionary +
  * levels). Between them FLAT (dictionary + the grams as sorted id records):

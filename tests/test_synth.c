@@ -192,7 +192,7 @@ static void synth_distinct(uint64_t tokens, uint64_t distinct[4])
 
 /* The issue's bound: at equal token counts, distinct trigrams within a factor
  * 1.5 of gcide's. Checked here at gcide's two smallest fractions (seconds);
- * the README's table has every fraction. Vocabulary and bigrams get the same
+ * docs/corpora.md's table has every fraction. Vocabulary and bigrams get the same
  * bound, and the growth from one size to the next must match within 15 %. */
 Test(synth, calibration_within_a_factor_1_5_of_gcide_at_small_sizes, .timeout = 120)
 {

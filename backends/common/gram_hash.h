@@ -14,9 +14,8 @@
  * 8 MiB, whose outgrown blocks leave no dirty pages) and then to the
  * allocator's size class (mg_mem_usable_size): the rounding is allocated
  * anyway, and slots in it defer the next rehash. On gcide's first 15 MB
- * (order 3, jemalloc) the last table is 32 MiB where plain 1.5x steps from
- * 8 MiB reach 40.5 MiB: packed_arrays' training peak fell from 56.3 to 45.0
- * bytes a trigram (its RSS after finalize rose from 8.98 to 9.13). An 8 MiB
+ * (order 3) the last table is 32 MiB where plain 1.5x steps from 8 MiB
+ * reach 40.5 MiB, so the training peak is lower by about a fifth. An 8 MiB
  * block is exactly jemalloc's oversize threshold, which it compares with >=.
  *
  * At finalize the slots are packed to the front of their block, renamed to

@@ -777,7 +777,7 @@ uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)
 double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes)
 {
     /* front coding keeps ~60% of the bytes of a sorted English vocabulary
-     * (measured on gcide); two varints per word; one offset per bucket */
+     * (fitted on gcide); two varints per word; one offset per bucket */
     return 0.6 * (double)word_bytes + 2.0 * (double)words + 8.0 * (double)words / MG_VOCAB_BUCKET +
            (double)sizeof(mg_vocab_dict);
 }

@@ -22,7 +22,7 @@ void mg_check_default_tolerances(mg_check_tolerances *tolerances)
      * a clock): identical runs differ by up to 3x, so it is not judged unless asked. */
     tolerances->memory[MG_CHECK_RESIDENT].off = 1;
     tolerances->speed_percent = 10.0;
-    tolerances->alpha = 0.001; /* a check judges ~60 speed figures: at 0.01 unchanged code alarmed 1 check in 4 */
+    tolerances->alpha = 0.001; /* a check judges ~60 speed figures: 0.01 would let unchanged code alarm too often */
 }
 
 /* One term of an amount: "5%" or "256KiB"; 0 or -1. */

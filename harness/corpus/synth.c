@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the model's parameters (fitted to gcide: README "Corpora") ------------- */
+/* ---- the model's parameters (fitted to gcide: docs/corpora.md) ------------- */
 
 /* Word ids: R = floor((1 + q) U^(-1/gamma) - q), U uniform in (0, 1). gamma sets
  * Heaps' exponent (about 1/(1 + gamma)), q flattens the head ("the" near 4%). */

@@ -1,5 +1,5 @@
 /*
- * probe.h — memory probes: the layers of the measurement model (README.md).
+ * probe.h — memory probes: the layers of the measurement model (docs/measurement.md).
  *
  *   requested  mem.h counters (exact)
  *   allocated  jemalloc stats.allocated less its thread caches' blocks

@@ -1,7 +1,7 @@
 /*
  * run.h — one measured run in this process.
  *
- * Phases (README.md, "What it measures"): baseline -> train -> finalize -> (queries, timed
+ * Phases (docs/measurement.md): baseline -> train -> finalize -> (queries, timed
  * only) -> prune -> purge -> destroy; each is timed and sampled at its end
  * with every memory layer, the peak RSS of the phase included. Every buffer
  * the harness needs is made and touched before the baseline, so the

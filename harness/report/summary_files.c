@@ -221,7 +221,7 @@ int mg_summary_md_write(const mg_report *report, mg_report_run **scratch, char *
         return -1;
     FILE *file = output.file;
     fprintf(file, "# memgrams report\n\n%zu runs from `results.jsonl`. Memory figures are bytes per distinct n-gram, "
-                  "growth over the baseline at the end of finalize; ratios as in README.md; speeds in ns unless "
+                  "growth over the baseline at the end of finalize; ratios as in docs/run-json.md; speeds in ns unless "
                   "named.\n\n## Runs by corpus\n", report->run_count);
     for (size_t index = 0; index < report->run_count; index++) {
         int first = 1;
