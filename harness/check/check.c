@@ -130,12 +130,10 @@ int mg_check_main(int argc, char **argv)
     print_summary(state, stdout);
     status = state->failed ? MG_CHECK_EXIT_REGRESSED : 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "memgrams check: cannot write the output: %s\n", strerror(errno));
-        status = MG_CHECK_EXIT_UNWRITTEN;
+        status = mg_output_failed("check", errno);
     }
     if (options.junit && mg_junit_write(options.junit, state, error, sizeof error) != 0) {
-        fprintf(stderr, "memgrams check: %s\n", error);
-        status = MG_CHECK_EXIT_UNWRITTEN;
+        status = mg_fail("check", MG_CHECK_EXIT_UNWRITTEN, error);
     }
     free(state->rows);
     free(state->base_samples);

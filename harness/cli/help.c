@@ -117,8 +117,7 @@ int mg_help_asked(int argc, char **argv)
 
 static int help_error(const char *message)
 {
-    fprintf(stderr, "memgrams help: %s\n", message);
-    return EXIT_USAGE;
+    return mg_fail("help", EXIT_USAGE, message);
 }
 
 enum { OPTION_MAN = 1, OPTION_COMPLETION };

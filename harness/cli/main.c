@@ -179,9 +179,7 @@ static int ensure_allocator(const mg_allocator_spec *spec, const mg_probe *probe
     int fault = mg_allocator_ensure(spec, probe, argv, error, sizeof error);
     if (fault == MG_ALLOCATOR_BAD_SPEC)
         return usage_error("run", "%s", error);
-    if (fault)
-        fprintf(stderr, "memgrams run: %s\n", error);
-    return fault ? EXIT_FAILED : 0;
+    return fault ? mg_fail("run", EXIT_FAILED, error) : 0;
 }
 
 static int command_run(int argc, char **argv, char **full_argv)
@@ -325,10 +323,8 @@ static int command_report(int argc, char **argv)
         return usage_error("report", "%s", error);
     if (!sweep_results)
         return 0;
-    if (mg_report_write(argv[1], stdout, error, sizeof error) != 0) {
-        fprintf(stderr, "memgrams report: %s\n", error);
-        return EXIT_FAILED;
-    }
+    if (mg_report_write(argv[1], stdout, error, sizeof error) != 0)
+        return mg_fail("report", EXIT_FAILED, error);
     printf("report: %s/summary.md (summary.csv beside it, charts in %s/charts/)\n", argv[1], argv[1]);
     return 0;
 }

@@ -111,8 +111,15 @@ int mg_is_out_of_memory(const char *message)
     return strncmp(message, MG_OUT_OF_MEMORY, strlen(MG_OUT_OF_MEMORY)) == 0;
 }
 
+int mg_fail(const char *command, int status, const char *message)
+{
+    fprintf(stderr, "memgrams %s: %s\n", command, message);
+    return status;
+}
+
 int mg_output_failed(const char *command, int error_number)
 {
-    fprintf(stderr, "memgrams %s: cannot write the output: %s\n", command, strerror(error_number));
-    return 1;
+    char message[256];
+    snprintf(message, sizeof message, "cannot write the output: %s", strerror(error_number));
+    return mg_fail(command, 1, message);
 }

@@ -28,6 +28,10 @@ mg_shown mg_show(const char *value);
 #define MG_OUT_OF_MEMORY "out of memory"
 int mg_is_out_of_memory(const char *message);
 
+/* The one error printer of every command: "memgrams COMMAND: MESSAGE" on
+ * stderr, one line; returns status (2 for bad input, 1 for a failure). */
+int mg_fail(const char *command, int status, const char *message);
+
 /* "memgrams COMMAND: cannot write the output: REASON" on stderr, REASON
  * being strerror(error_number); returns 1, the exit status of a failed write. */
 int mg_output_failed(const char *command, int error_number);

@@ -205,8 +205,7 @@ static int print_floor(const char *spec, double fraction, int order, const floor
 
 static int floor_error(const char *message)
 {
-    fprintf(stderr, "memgrams floor: %s\n", message);
-    return EXIT_USAGE;
+    return mg_fail("floor", EXIT_USAGE, message);
 }
 
 int mg_floor_main(int argc, char **argv)
@@ -236,8 +235,7 @@ int mg_floor_main(int argc, char **argv)
     if (!result.vocab_xz || !result.table_xz)
         snprintf(error, sizeof error, MG_OUT_OF_MEMORY);
     if (!result.vocab_xz || !result.table_xz || measure_floor(&corpus, order, &result, error, sizeof error) != 0) {
-        fprintf(stderr, "memgrams floor: %s\n", error);
-        status = mg_is_out_of_memory(error) ? EXIT_FAILED : EXIT_USAGE;
+        status = mg_fail("floor", mg_is_out_of_memory(error) ? EXIT_FAILED : EXIT_USAGE, error);
     }
     if (status == 0)
         status = print_floor(argv[optind], fraction, order, &result);

@@ -8,7 +8,6 @@
 #include "results.h"
 #include "run.h"
 #include "supervise.h"
-#include "sweep.h"
 #include "synth.h"
 
 #include <errno.h>
@@ -286,17 +285,17 @@ int mg_sweep_plan_parse(int argc, char **argv, mg_sweep_plan *plan)
     mg_option_start();
     while ((code = mg_option_next(argc, argv, sweep_options, NULL, "memgrams", error, sizeof error)) != -1) {
         if (code == MG_OPTION_FAULT)
-            return mg_sweep_error(error);
+            return mg_fail("sweep", 2, error);
         if (apply_option(code, optarg, plan, error, sizeof error) != 0)
-            return mg_sweep_error(error);
+            return mg_fail("sweep", 2, error);
     }
     if (optind < argc) {
         snprintf(error, sizeof error, "unexpected argument '%s'", mg_show(argv[optind]).text);
-        return mg_sweep_error(error);
+        return mg_fail("sweep", 2, error);
     }
     if (check_plan(plan, error, sizeof error) != 0)
-        return mg_sweep_error(error);
+        return mg_fail("sweep", 2, error);
     if (!plan->plan_only && check_corpora(plan, error, sizeof error) != 0)
-        return mg_sweep_error(error);
+        return mg_fail("sweep", 2, error);
     return 0;
 }

@@ -4,7 +4,6 @@
 #include "cell.h"
 #include "message.h"
 #include "supervise.h"
-#include "sweep.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -96,7 +95,7 @@ int mg_sweep_print_plan(const char *exe, const mg_sweep_plan *plan)
 {
     char error[1024];
     if (plan_lines(exe, plan, 0, error, sizeof error) != 0)
-        return mg_sweep_error(error);
+        return mg_fail("sweep", 2, error);
     plan_lines(exe, plan, 1, error, sizeof error);
     if (fflush(stdout) != 0 || ferror(stdout))
         return mg_output_failed("sweep", errno ? errno : EIO);

@@ -142,8 +142,7 @@ static int corpora_folder(const mg_cell *cell, char *folder, size_t folder_size,
 
 static int judged_error(int status, const char *message)
 {
-    fprintf(stderr, "memgrams run: %s\n", message);
-    return status;
+    return mg_fail("run", status, message);
 }
 
 int mg_run_judged_main(int argc, char **argv)

@@ -5,7 +5,6 @@
 #include "results_append.h"
 #include "run_fields.h"
 #include "supervise.h"
-#include "sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,15 +88,15 @@ int mg_sweep_side_open(const mg_sweep_plan *plan, mg_sweep_side *side, const cha
     side->results_fd = open(side->results_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (side->results_fd < 0) {
         snprintf(error, sizeof error, "cannot open '%s': %s", mg_show(side->results_path).text, strerror(errno));
-        return mg_sweep_fail(1, error);
+        return mg_fail("sweep", 1, error);
     }
     mg_results_lock(side->results_fd);
     int set_aside = mg_results_set_aside_partial(side->results_fd, side->results_path, error, sizeof error);
     flock(side->results_fd, LOCK_UN);
     if (set_aside != 0)
-        return mg_sweep_fail(1, error);
+        return mg_fail("sweep", 1, error);
     if (plan->resume && mg_done_load(done_path ? done_path : side->results_path, &side->done, error, sizeof error) != 0)
-        return mg_sweep_error(error);
+        return mg_fail("sweep", 2, error);
     return 0;
 }
 

@@ -14,22 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-int mg_sweep_fail(int status, const char *message)
-{
-    fprintf(stderr, "memgrams sweep: %s\n", message);
-    return status;
-}
-
-int mg_sweep_error(const char *message)
-{
-    return mg_sweep_fail(2, message);
-}
-
 static void print_summary(const mg_sweep_plan *plan, const mg_sweep_side *sides, const mg_sweep_tally *tally)
 {
     char error[MG_PATH_SIZE + 512], stored[128] = "";
     if (mg_summary_print(sides[0].results_path, stdout, error, sizeof error) != 0)
-        fprintf(stderr, "memgrams sweep: %s\n", error);
+        mg_fail("sweep", 1, error);
     if (tally->unstored)
         snprintf(stored, sizeof stored, "; %llu results could not be stored", (unsigned long long)tally->unstored);
     int two = mg_plan_side_count(plan) == 2;
@@ -50,12 +39,12 @@ int mg_sweep_main(int argc, char **argv)
         return status;
     char exe[4096], error[4400];
     if (mg_self_path(exe, sizeof exe) != 0)
-        return mg_sweep_fail(1, "cannot find the memgrams binary (/proc/self/exe)");
+        return mg_fail("sweep", 1, "cannot find the memgrams binary (/proc/self/exe)");
     if (plan.plan_only)
         return mg_sweep_print_plan(exe, &plan);
     if (mg_make_folders(plan.out) != 0) {
         snprintf(error, sizeof error, "cannot make the folder '%s': %s", mg_show(plan.out).text, strerror(errno));
-        return mg_sweep_fail(1, error);
+        return mg_fail("sweep", 1, error);
     }
     mg_sweep_side sides[2] = {{.exe = exe, .label = "", .results_fd = -1},
                            {.exe = plan.against, .label = " (against)", .results_fd = -1}};

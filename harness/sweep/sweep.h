@@ -20,9 +20,4 @@
 /* `memgrams sweep ...` (argv[0] is "sweep"); returns the exit status. */
 int mg_sweep_main(int argc, char **argv);
 
-/* "memgrams sweep: MESSAGE" on stderr; returns status. */
-int mg_sweep_fail(int status, const char *message);
-/* The same for bad input: exit status 2. */
-int mg_sweep_error(const char *message);
-
 #endif
