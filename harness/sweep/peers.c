@@ -9,10 +9,11 @@
 
 #define PEER_FOLDER mg_data_folder(MG_DATA_PEERS)
 
-/* Peer names are plain words: no path can be smuggled through one. */
+/* Peer names are plain words: no path can be smuggled through one. A name
+ * beginning with '_' is a module the peers share, not a peer (peers.h). */
 static int is_plain_name(const char *name)
 {
-    if (!*name)
+    if (!*name || *name == '_')
         return 0;
     for (const char *cursor = name; *cursor; cursor++)
         if (!((*cursor >= 'a' && *cursor <= 'z') || (*cursor >= '0' && *cursor <= '9') || *cursor == '_'))
@@ -36,7 +37,7 @@ void mg_peer_names_line(char *line, size_t line_size)
         return;
     for (struct dirent *entry; (entry = readdir(folder));) {
         size_t length = strlen(entry->d_name), used = strlen(line);
-        if (length > 3 && strcmp(entry->d_name + length - 3, ".py") == 0)
+        if (length > 3 && strcmp(entry->d_name + length - 3, ".py") == 0 && entry->d_name[0] != '_')
             snprintf(line + used, line_size - used, "%s%.*s", used ? ", " : "", (int)(length - 3), entry->d_name);
     }
     closedir(folder);

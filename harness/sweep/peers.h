@@ -8,7 +8,9 @@
  * registry stays the only list of backends; `sweep` resolves a name it does
  * not find there to a peer script and runs it with the Debian python3 in
  * place of `memgrams run`, so a peer is a row in every table and a line in
- * every chart. A peer reads files only (not synth: corpora).
+ * every chart, and `dump` runs it with --dump for the same lines as a
+ * backend's. A peer reads files only (not synth: corpora). A script whose
+ * name begins with '_' is code the peers share (_peer_common.py), never a peer.
  */
 #ifndef MG_PEERS_H
 #define MG_PEERS_H
