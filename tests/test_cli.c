@@ -266,6 +266,82 @@ Test(cli, dump_and_generate_agree_across_backends)
     mgt_temp_remove(corpus);
 }
 
+/* ---- peers dump as the backends do ------------------------------------------------ */
+
+/* The hostile corpora: NUL bytes, a token past 200 KB (twice, in two cases), CRLF and the
+ * other whitespace, empty lines, no final newline, high bytes, capitals and marker-like
+ * tokens, an empty file. */
+static void hostile_corpus(size_t index, mgt_buffer *out)
+{
+    static const char nul_bytes[] = "a\0b c\0 d\n\0\0 x\nA b\0\n";
+    static const char *const texts[] = {
+        "The cat\r\nthe\tdog\r\n\r\n\x0bthe cat \x0c end\r\n",
+        "\n\na b\n\n\nb a\n\n",
+        "one two three\nfour five",
+        "\xff\xfe ABC abc \xc3\xa9T\xc3\xa9 Zz\n\x80 abc ABC\n<s> </s> a\n",
+        "",
+    };
+    if (index == 0) {
+        mgt_buffer_append(out, nul_bytes, sizeof nul_bytes - 1);
+    } else if (index == 1) {
+        mgt_buffer_append_str(out, "short ");
+        mgt_buffer_append_repeat(out, 'L', 210000);
+        mgt_buffer_append_str(out, " tail\nx ");
+        mgt_buffer_append_repeat(out, 'l', 210000);
+        mgt_buffer_append_str(out, "\n");
+    } else {
+        mgt_buffer_append_str(out, texts[index - 2]);
+    }
+}
+
+enum { HOSTILE_CORPORA = 7 };
+
+/* `dump --backend PEER` (the peer script's --dump) is byte for byte trie's, orders 1..5. */
+static void expect_peer_dumps_like_trie(const char *peer)
+{
+    for (size_t corpus_index = 0; corpus_index < HOSTILE_CORPORA; corpus_index++) {
+        mgt_buffer bytes = {0};
+        hostile_corpus(corpus_index, &bytes);
+        char *corpus = mgt_temp_file(bytes.bytes, bytes.len);
+        for (int order = 1; order <= 5; order++) {
+            char order_text[4];
+            snprintf(order_text, sizeof order_text, "%d", order);
+            const char *trie_args[] = {"dump", "--backend", "trie", "--corpus", corpus, "--order", order_text, NULL};
+            const char *peer_args[] = {"dump", "--backend", peer, "--corpus", corpus, "--order", order_text, NULL};
+            command_result want = memgrams(trie_args, NULL), got = memgrams(peer_args, NULL);
+            cr_assert_eq(want.exit_code, 0, "trie: %s", want.err);
+            cr_expect_eq(got.exit_code, 0, "%s, corpus %zu, order %d: %s", peer, corpus_index, order, got.err);
+            cr_expect(got.out_length == want.out_length && memcmp(got.out, want.out, want.out_length) == 0,
+                      "%s dumps corpus %zu at order %d unlike trie (%zu bytes, trie %zu)", peer, corpus_index,
+                      order, got.out_length, want.out_length);
+            command_result_free(&want);
+            command_result_free(&got);
+        }
+        mgt_temp_remove(corpus);
+        mgt_buffer_free(&bytes);
+    }
+}
+
+Test(peer_dump, python_dict_dumps_like_trie, .timeout = 120) { expect_peer_dumps_like_trie("python_dict"); }
+Test(peer_dump, python_interned_dumps_like_trie, .timeout = 120) { expect_peer_dumps_like_trie("python_interned"); }
+Test(peer_dump, python_lists_dumps_like_trie, .timeout = 120) { expect_peer_dumps_like_trie("python_lists"); }
+
+/* The module the peers share is no peer: refused by name, left out of the list of peers. */
+Test(peer_dump, a_name_beginning_with_an_underscore_is_no_peer)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *dump_args[] = {"dump", "--backend", "_peer_common", "--corpus", corpus, NULL};
+    expect_usage_error(dump_args, NULL, "_peer_common", "unknown backend");
+    const char *sweep_args[] = {"sweep", "--backends", "bogus", "--corpora", corpus, "--plan", NULL};
+    command_result result = memgrams(sweep_args, NULL);
+    cr_expect(result.exit_code == 2 && strstr(result.err, "python_interned") && strstr(result.err, "python_lists") &&
+              !strstr(result.err, "_peer_common"), "peers listed as: %s", result.err);
+    command_result_free(&result);
+    const char *synth_args[] = {"dump", "--backend", "python_dict", "--corpus", "synth:tokens=100", NULL};
+    expect_usage_error(synth_args, NULL, "a peer reads corpus files", "synth:tokens=100");
+    mgt_temp_remove(corpus);
+}
+
 static int count_status(const char *results, const char *backend, const char *status)
 {
     char needle[256];
@@ -814,6 +890,11 @@ static void expect_installed_binary_works(const char *binary, const char *data, 
     cr_expect(result.exit_code == 0 && strstr(result.out, data), "the peer is not found in %s: %s%s", data,
               result.out, result.err);
     command_result_free(&result);
+    const char *peer_dump[] = {"dump", "--backend", "python_interned", "--corpus", "fortunes", NULL};
+    result = run_program(binary, peer_dump, environment);
+    cr_expect(result.exit_code == 0 && strstr(result.out, "<s> <s> the\t3\n"),
+              "the installed peer does not dump (its shared module?): %s%s", result.out, result.err);
+    command_result_free(&result);
 }
 
 Test(install, meson_install_puts_the_tool_and_its_files_in_place_and_no_test_program, .timeout = 300)
@@ -830,7 +911,9 @@ Test(install, meson_install_puts_the_tool_and_its_files_in_place_and_no_test_pro
     cr_assert_eq(nftw(stage, list_staged, 16, FTW_PHYS), 0);
     mgt_buffer_append_byte(&files, '\0');
     const char *expected[] = {"/bin/memgrams", "/bin/memgrams-microbench", "/bin/memgrams-fetch-corpus",
-                              "/share/memgrams/peers/python_dict.py", "/share/man/man1/memgrams.1",
+                              "/share/memgrams/peers/python_dict.py", "/share/memgrams/peers/python_interned.py",
+                              "/share/memgrams/peers/python_lists.py", "/share/memgrams/peers/_peer_common.py",
+                              "/share/man/man1/memgrams.1",
                               "/share/man/man1/memgrams-run.1", "/share/man/man1/memgrams-sweep.1",
                               "/share/bash-completion/completions/memgrams"};
     for (size_t index = 0; index < sizeof expected / sizeof expected[0]; index++)

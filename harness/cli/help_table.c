@@ -116,7 +116,8 @@ const mg_help_command mg_help_commands[] = {
     {"dump", "every n-gram and its count, sorted",
      "dump --backend B --corpus SPEC [--order N] [--fraction F]",
      "Prints every n-gram, markers as <s> and </s>, a tab and its count, in LC_ALL=C sort order: the same bytes "
-     "for every backend. Not measured.",
+     "for every backend, and for a peer (python_dict, python_interned, python_lists), whose script prints "
+     "them. Not measured.",
      OPTIONS(dump_options), "dump --backend naive_hash --corpus notes.txt --order 2"},
     {"generate", "sentences sampled from the model",
      "generate --backend B --corpus SPEC [--order N] [--fraction F] [--seed S] [--sentences K]",

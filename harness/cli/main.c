@@ -19,10 +19,12 @@
 #include "mem.h"
 #include "message.h"
 #include "options.h"
+#include "peers.h"
 #include "probe.h"
 #include "report_microbench.h"
 #include "results.h"
 #include "summary_table.h"
+#include "synth.h"
 #include "run.h"
 #include "corpus_stats.h"
 #include "run_output.h"
@@ -62,6 +64,7 @@ typedef struct cell_options {
     uint64_t sentences;
     const char *allocator;
     uint64_t repeat;
+    char peer_script[4096]; /* dump: the peer named by --backend (peers.h), else "" */
 } cell_options;
 
 enum { OPTION_BACKEND = 'b', OPTION_CORPUS = 'c', OPTION_ORDER = 'n', OPTION_FRACTION = 'f',
@@ -91,6 +94,10 @@ static int parse_cell_option(const char *command, int code, const char *value, c
     switch (code) {
     case OPTION_BACKEND:
         cell->backend = mg_backend_find(value);
+        if (!cell->backend && strcmp(command, "dump") == 0 &&
+            mg_peer_script(value, cell->peer_script, sizeof cell->peer_script) == 0)
+            return 0;
+        cell->peer_script[0] = '\0'; /* mg_peer_script leaves a path behind when it refuses */
         if (!cell->backend) {
             mg_backend_names_line(error, sizeof error);
             fprintf(stderr, "memgrams %s: unknown backend '%s' (valid: %s)\n", command, mg_show(value).text, error);
@@ -149,7 +156,7 @@ static int parse_cell(const char *command, const char *accepted, int argc, char 
     }
     if (optind < argc)
         return usage_error(command, "unexpected argument '%s'", mg_show(argv[optind]).text);
-    if (!cell->backend)
+    if (!cell->backend && !cell->peer_script[0])
         return usage_error(command, "%s", "--backend is required (memgrams list shows the backends)");
     if (!cell->corpus_spec)
         return usage_error(command, "%s", "--corpus is required");
@@ -252,12 +259,34 @@ static mg_table *train_table(const char *command, const cell_options *cell, int 
     return table;
 }
 
+/* A peer's dump: its script with --dump in place of this process, so its
+ * lines and its exit status are the command's. */
+static int dump_peer(const cell_options *cell)
+{
+    if (mg_synth_is_spec(cell->corpus.path))
+        return usage_error("dump", "a peer reads corpus files, not '%s'", mg_show(cell->corpus_spec).text);
+    char order[16], byte_limit[32];
+    snprintf(order, sizeof order, "%d", cell->order);
+    snprintf(byte_limit, sizeof byte_limit, "%lld",
+             cell->corpus.byte_limit == UINT64_MAX ? -1LL : (long long)cell->corpus.byte_limit);
+    char *const words[] = {MG_PEER_PYTHON, (char *)cell->peer_script, "--dump", "--corpus", (char *)cell->corpus_spec,
+                           "--corpus-path", (char *)cell->corpus.path, "--byte-limit", byte_limit,
+                           "--order", order, NULL};
+    fflush(stdout);
+    execv(MG_PEER_PYTHON, words);
+    char error[512];
+    snprintf(error, sizeof error, "cannot run " MG_PEER_PYTHON ": %s", strerror(errno));
+    return mg_fail("dump", EXIT_FAILED, error);
+}
+
 static int command_dump(int argc, char **argv)
 {
     cell_options cell;
     int status = parse_cell("dump", "bcnf", argc, argv, &cell);
     if (status)
         return status;
+    if (cell.peer_script[0])
+        return dump_peer(&cell);
     mg_table *table = train_table("dump", &cell, &status);
     if (!table)
         return status;
