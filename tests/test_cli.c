@@ -40,6 +40,7 @@ Test(cli, unknown_backend_names_the_valid_ones)
     expect_usage_error(args, NULL, "bogus", "naive_hash, interned_hash");
     const char *dump_args[] = {"dump", "--backend", "bogus", "--corpus", corpus, NULL};
     expect_usage_error(dump_args, NULL, "bogus", "interned_hash");
+    expect_usage_error(dump_args, NULL, "peers: ", "python_dict"); /* dump takes the peers too */
     mgt_temp_remove(corpus);
 }
 

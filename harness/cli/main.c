@@ -99,8 +99,12 @@ static int parse_cell_option(const char *command, int code, const char *value, c
             return 0;
         cell->peer_script[0] = '\0'; /* mg_peer_script leaves a path behind when it refuses */
         if (!cell->backend) {
+            char peers[256] = "";
             mg_backend_names_line(error, sizeof error);
-            fprintf(stderr, "memgrams %s: unknown backend '%s' (valid: %s)\n", command, mg_show(value).text, error);
+            if (strcmp(command, "dump") == 0)
+                mg_peer_names_line(peers, sizeof peers);
+            fprintf(stderr, "memgrams %s: unknown backend '%s' (valid: %s%s%s)\n", command, mg_show(value).text, error,
+                    peers[0] ? "; peers: " : "", peers);
             return EXIT_USAGE;
         }
         return 0;
