@@ -114,6 +114,12 @@ Test(redis, bad_settings_are_one_line_and_exit_2)
         cr_expect_eq(count_lines(result.err), 1, "%s: stderr '%s'", specs[index], result.err);
         command_result_free(&result);
     }
+    const char *sweep[] = {"sweep", "--backends", "redis:hash-max-listpack-entries=8", "--corpora", "synth:tokens=100",
+                           "--out", "/nonexistent/redis-sweep", NULL};
+    command_result result = memgrams(sweep, NULL);
+    cr_expect_eq(result.exit_code, 2, "a sweep took redis with settings: exit %d", result.exit_code);
+    cr_expect(strstr(result.err, "without settings"), "stderr: %s", result.err);
+    command_result_free(&result);
 }
 
 /* ---- a run stopped from outside -------------------------------------------------- */

@@ -117,12 +117,6 @@ static int parse_settings(const char *spec, server_settings *settings, char *err
     return 0;
 }
 
-int mg_redis_spec_check(const char *spec, char *error, size_t error_size)
-{
-    server_settings settings;
-    return parse_settings(spec, &settings, error, error_size);
-}
-
 /* ---- phases --------------------------------------------------------------------- */
 
 static double now_seconds(void)

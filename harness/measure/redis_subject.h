@@ -32,9 +32,6 @@
 /* Is spec "redis" or "redis:..." (valid or not)? */
 int mg_redis_subject_named(const char *spec);
 
-/* 0 when spec's settings are valid, else -1 with one line. */
-int mg_redis_spec_check(const char *spec, char *error, size_t error_size);
-
 /* The measured run, its object printed on stdout: the exit status (0 ok, 1
  * the run failed, 2 bad settings or input), one line on stderr when not 0
  * and there is no run object. options->backend is unused. */
