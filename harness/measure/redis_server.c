@@ -56,6 +56,7 @@ static void catch_signals(void)
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a server gone makes a failed command, not a killed run */
 }
 
 static double now_seconds(void)

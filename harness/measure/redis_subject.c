@@ -371,18 +371,29 @@ static void measure(subject_run *run)
     prune_purge_destroy(run, trained);
 }
 
-/* The server's version and the encoding thresholds in effect (CONFIG GET). */
+/* An INFO section's "name:value" as a JSON string into env, where the server tells it. */
+static void keep_info_text(mg_redis_server *server, const char *section, const char *name, json_t *env,
+                           const char *key)
+{
+    const char *info[] = {"INFO", section};
+    char needle[64];
+    snprintf(needle, sizeof needle, "%s:", name);
+    redisReply *reply = mg_redis_command(server, 2, info, NULL);
+    const char *value = reply && reply->type == REDIS_REPLY_STRING ? strstr(reply->str, needle) : NULL;
+    if (value) {
+        value += strlen(needle);
+        json_object_set_new(env, key, json_stringn(value, strcspn(value, "\r\n")));
+    }
+    freeReplyObject(reply);
+}
+
+/* The server's version, its allocator and the encoding thresholds in effect (CONFIG GET). */
 static json_t *server_env(mg_redis_server *server)
 {
     json_t *env = json_object();
-    const char *info[] = {"INFO", "server"};
-    redisReply *reply = mg_redis_command(server, 2, info, NULL);
-    if (reply && reply->type == REDIS_REPLY_STRING) {
-        const char *version = strstr(reply->str, "redis_version:");
-        if (version)
-            json_object_set_new(env, "version", json_stringn(version + 14, strcspn(version + 14, "\r\n")));
-    }
-    freeReplyObject(reply);
+    keep_info_text(server, "server", "redis_version", env, "version");
+    keep_info_text(server, "memory", "mem_allocator", env, "mem_allocator");
+    redisReply *reply;
     for (size_t index = 0; index < SETTING_COUNT; index++) {
         const char *words[] = {"CONFIG", "GET", setting_names[index]};
         reply = mg_redis_command(server, 3, words, NULL);
@@ -405,6 +416,9 @@ static void add_server_fields(json_t *object, const char *spec, const subject_ru
                             ? json_real(cpu * 1e9 / (double)result->grams_added) : json_null());
     json_object_set_new(json_object_get(object, "queries"), "timing",
                         json_string("wall time per call through the Unix socket, round trip included"));
+    json_t *server_allocator = json_object_get(env, "mem_allocator");
+    if (server_allocator) /* the server's allocator is its build's: the cell's allocator does not reach it */
+        json_object_set_new(object, "allocator_version", json_incref(server_allocator));
     json_object_set_new(json_object_get(object, "env"), "redis", env);
 }
 
