@@ -21,6 +21,7 @@
 #include "options.h"
 #include "peers.h"
 #include "probe.h"
+#include "redis_subject.h"
 #include "report_microbench.h"
 #include "results.h"
 #include "summary_table.h"
@@ -56,6 +57,7 @@ static int usage_error(const char *command, const char *format, const char *deta
 
 typedef struct cell_options {
     const mg_backend *backend;
+    const char *subject; /* run only: a subject measured from outside (redis_subject.h), else NULL */
     const char *corpus_spec;
     mg_corpus corpus;
     int order;
@@ -93,6 +95,11 @@ static int parse_cell_option(const char *command, int code, const char *value, c
     char error[512];
     switch (code) {
     case OPTION_BACKEND:
+        if (strcmp(command, "run") == 0 && mg_redis_subject_named(value)) {
+            cell->subject = value;
+            return 0;
+        }
+        cell->subject = NULL;
         cell->backend = mg_backend_find(value);
         if (!cell->backend && strcmp(command, "dump") == 0 &&
             mg_peer_script(value, cell->peer_script, sizeof cell->peer_script) == 0)
@@ -160,7 +167,7 @@ static int parse_cell(const char *command, const char *accepted, int argc, char 
     }
     if (optind < argc)
         return usage_error(command, "unexpected argument '%s'", mg_show(argv[optind]).text);
-    if (!cell->backend && !cell->peer_script[0])
+    if (!cell->backend && !cell->peer_script[0] && !cell->subject)
         return usage_error(command, "%s", "--backend is required (memgrams list shows the backends)");
     if (!cell->corpus_spec)
         return usage_error(command, "%s", "--corpus is required");
@@ -205,14 +212,16 @@ static int command_run(int argc, char **argv, char **full_argv)
     mg_allocator_spec allocator;
     if (mg_allocator_parse(cell.allocator, &allocator, error, sizeof error) != 0)
         return usage_error("run", "%s", error);
+    mg_run_options options = {cell.backend, cell.corpus_spec, cell.corpus, cell.fraction, cell.order, cell.seed,
+                              (int)cell.repeat};
+    if (cell.subject)
+        return mg_redis_run_command(cell.subject, &options, allocator.text);
     mg_probe probe;
     mg_probe_init(&probe);
     status = ensure_allocator(&allocator, &probe, full_argv);
     if (status)
         return status;
 
-    mg_run_options options = {cell.backend, cell.corpus_spec, cell.corpus, cell.fraction, cell.order, cell.seed,
-                              (int)cell.repeat};
     static mg_run_result result; /* large; kept off the stack */
     if (mg_run(&options, &probe, &result) != 0)
         return usage_error("run", "%s", result.message);

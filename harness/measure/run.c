@@ -442,8 +442,7 @@ static int word_set_add(word_set *set, const mg_token *word)
     return 1;
 }
 
-/* Distinct words of the corpus slice, read again now that nothing is measured. */
-static int count_vocabulary(const mg_run_options *options, uint64_t *vocab, uint64_t *vocab_bytes)
+int mg_count_vocabulary(const mg_run_options *options, uint64_t *vocab, uint64_t *vocab_bytes)
 {
     char error[256];
     mg_reader *reader = mg_reader_open(options->corpus.path, options->corpus.byte_limit, 1, error, sizeof error);
@@ -493,7 +492,7 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
     prune_purge_destroy(&run, trained);
 
     unprepare(&run);
-    if (count_vocabulary(options, &result->vocab, &result->vocab_bytes) == 0 && result->ngrams) {
+    if (mg_count_vocabulary(options, &result->vocab, &result->vocab_bytes) == 0 && result->ngrams) {
         mg_table_shape shape = {options->order, result->ngrams, result->contexts, result->vocab, result->vocab_bytes};
         result->estimated_bytes_per_ngram = options->backend->estimate_bytes_per_ngram(&shape);
     }

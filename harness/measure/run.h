@@ -42,6 +42,8 @@ typedef struct mg_run_options {
 typedef struct mg_library_figure {
     char name[48];
     uint64_t value;
+    int is_ratio;  /* the figure is ratio (a server's own ratios), not value */
+    double ratio;
 } mg_library_figure;
 
 typedef struct mg_phase_result {
@@ -94,6 +96,10 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
 /* Order-independent digest of a table's (gram, count) pairs: equal tables,
  * equal checksums, whatever the backend. Allocates nothing. */
 uint64_t mg_table_checksum(mg_table *table);
+
+/* Distinct words of the corpus slice and the sum of their lengths, read
+ * again from the file (after a measurement): 0, or -1 when it could not be read. */
+int mg_count_vocabulary(const mg_run_options *options, uint64_t *vocab, uint64_t *vocab_bytes);
 
 /* Train a table on the reader's grams: MG_OK, MG_ERR_NOMEM (the table or the
  * reader ran out), or 1 on a read error. Used by the commands that do not

@@ -80,7 +80,8 @@ static json_t *library_json(const mg_phase_result *record)
     json_t *figures = json_object();
     for (int index = 0; index < record->library_count; index++) {
         const mg_library_figure *figure = &record->library[index];
-        json_object_set_new(figures, figure->name, json_integer((json_int_t)figure->value));
+        json_object_set_new(figures, figure->name, figure->is_ratio ? real_or_null(figure->ratio)
+                                                                    : json_integer((json_int_t)figure->value));
     }
     return figures;
 }

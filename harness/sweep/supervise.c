@@ -7,6 +7,7 @@
 #include "message.h"
 #include "options.h"
 #include "peers.h"
+#include "redis_subject.h"
 #include "results.h"
 #include "results_file.h"
 #include "run_fields.h"
@@ -50,6 +51,13 @@ mg_run_request mg_run_request_make(mg_cell cell, uint64_t seed, uint64_t repeat,
 int mg_runnable_check(const char *name, char *error, size_t error_size)
 {
     char script[4096], names[512], peers[512];
+    if (mg_redis_subject_named(name) && strcmp(name, MG_REDIS_SUBJECT) != 0) {
+        snprintf(error, error_size, "'%s': a sweep takes redis without settings (a results file's backend is a "
+                 "plain name); memgrams run takes them", mg_show(name).text);
+        return -1;
+    }
+    if (mg_redis_subject_named(name))
+        return 0;
     if (mg_backend_find(name) || mg_peer_script(name, script, sizeof script) == 0)
         return 0;
     mg_backend_names_line(names, sizeof names);
@@ -153,7 +161,7 @@ int mg_command_for(const char *exe, const mg_run_request *request, const char *c
                    mg_command *command, char *error, size_t error_size)
 {
     number_texts(request, command);
-    if (!mg_backend_find(request->cell.backend))
+    if (!mg_backend_find(request->cell.backend) && !mg_redis_subject_named(request->cell.backend))
         return peer_command(request, corpora_folder, command, error, error_size);
     const char *none[] = {NULL};
     set_run_words(exe, request, command, none);
