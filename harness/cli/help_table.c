@@ -5,7 +5,9 @@
 
 /* ---- options several commands share ------------------------------------------- */
 
-#define OPTION_BACKEND {"backend", "B", "the backend to measure (memgrams list prints them); required", NULL, \
+#define OPTION_BACKEND {"backend", "B", "the backend (memgrams list prints them); run also takes redis, a private " \
+                        "redis-server (redis:hash-max-listpack-entries=N,...: docs/redis.md), and dump the " \
+                        "Python peers (python_dict, python_interned, python_lists); required", NULL, \
                         MG_VALUES_BACKENDS, 0, NULL}
 #define OPTION_CORPUS {"corpus", "SPEC", "the text to count: a file, a fetched corpus (fortunes, gcide) or " \
                        "synth:tokens=N[,seed=S]; required", NULL, MG_VALUES_CORPORA, 0, NULL}
@@ -47,7 +49,8 @@ static const mg_help_option generate_options[] = {
 };
 
 static const mg_help_option sweep_options[] = {
-    {"backends", "L", "comma list of backends (memgrams list) and peers, Python programs measured alike (python_dict)",
+    {"backends", "L", "comma list of backends (memgrams list), peers (python_dict, python_interned, python_lists) and "
+     "redis, each measured alike",
      "every registered backend", MG_VALUES_BACKENDS, 1, NULL},
     {"corpora", "L", "comma list of corpus specs; a synth: spec keeps its own commas", "fortunes",
      MG_VALUES_CORPORA, 1, NULL},
