@@ -327,6 +327,14 @@ Test(peer_dump, python_dict_dumps_like_trie, .timeout = 120) { expect_peer_dumps
 Test(peer_dump, python_interned_dumps_like_trie, .timeout = 120) { expect_peer_dumps_like_trie("python_interned"); }
 Test(peer_dump, python_lists_dumps_like_trie, .timeout = 120) { expect_peer_dumps_like_trie("python_lists"); }
 
+/* The redis subject's dump comes from the hashes of its private server: binary-safe keys and fields. */
+Test(peer_dump, redis_dumps_like_trie, .timeout = 300)
+{
+    if (access("/usr/bin/redis-server", X_OK) != 0 && access("/usr/local/bin/redis-server", X_OK) != 0)
+        cr_skip_test("redis-server is not installed (scripts/install-deps installs it)");
+    expect_peer_dumps_like_trie("redis");
+}
+
 /* The module the peers share is no peer: refused by name, left out of the list of peers. */
 Test(peer_dump, a_name_beginning_with_an_underscore_is_no_peer)
 {

@@ -5,9 +5,9 @@
 
 /* ---- options several commands share ------------------------------------------- */
 
-#define OPTION_BACKEND {"backend", "B", "the backend (memgrams list prints them); run also takes redis, a private " \
-                        "redis-server (redis:hash-max-listpack-entries=N,...: docs/redis.md), and dump the " \
-                        "Python peers (python_dict, python_interned, python_lists); required", NULL, \
+#define OPTION_BACKEND {"backend", "B", "the backend (memgrams list prints them); run and dump also take redis, a " \
+                        "private redis-server (redis:hash-max-listpack-entries=N,...: docs/redis.md), and dump " \
+                        "the Python peers (python_dict, python_interned, python_lists); required", NULL, \
                         MG_VALUES_BACKENDS, 0, NULL}
 #define OPTION_CORPUS {"corpus", "SPEC", "the text to count: a file, a fetched corpus (fortunes, gcide) or " \
                        "synth:tokens=N[,seed=S]; required", NULL, MG_VALUES_CORPORA, 0, NULL}

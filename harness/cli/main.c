@@ -57,7 +57,7 @@ static int usage_error(const char *command, const char *format, const char *deta
 
 typedef struct cell_options {
     const mg_backend *backend;
-    const char *subject; /* run only: a subject measured from outside (redis_subject.h), else NULL */
+    const char *subject; /* run, dump: a subject outside the process (redis_subject.h), else NULL */
     const char *corpus_spec;
     mg_corpus corpus;
     int order;
@@ -95,7 +95,7 @@ static int parse_cell_option(const char *command, int code, const char *value, c
     char error[512];
     switch (code) {
     case OPTION_BACKEND:
-        if (strcmp(command, "run") == 0 && mg_redis_subject_named(value)) {
+        if (strcmp(command, "generate") != 0 && mg_redis_subject_named(value)) {
             cell->subject = value;
             return 0;
         }
@@ -236,8 +236,18 @@ static int command_run(int argc, char **argv, char **full_argv)
 
 /* ---- dump and generate (not measured) ------------------------------------------ */
 
-/* Creates and trains a table; NULL after printing why. */
-static mg_table *train_table(const char *command, const cell_options *cell, int *exit_status)
+/* Destroys a table made by train_table, and a subject's server with it. */
+static void close_table(const cell_options *cell, mg_table *table, mg_redis_server *server)
+{
+    if (cell->subject)
+        mg_redis_table_close(table, server);
+    else if (table)
+        table->ops->destroy(table);
+}
+
+/* Creates and trains a table (a subject's in its own server); NULL after printing why. */
+static mg_table *train_table(const char *command, const cell_options *cell, mg_redis_server *server,
+                             int *exit_status)
 {
     char error[512];
     mg_reader *reader = mg_reader_open(cell->corpus.path, cell->corpus.byte_limit, cell->order, error, sizeof error);
@@ -247,7 +257,17 @@ static mg_table *train_table(const char *command, const cell_options *cell, int 
             *exit_status = EXIT_FAILED;
         return NULL;
     }
-    mg_table *table = mg_table_create(cell->backend, cell->order);
+    mg_table *table = NULL;
+    if (cell->subject) {
+        table = mg_redis_table_open(cell->subject, cell->order, server, exit_status, error, sizeof error);
+        if (!table) {
+            mg_reader_close(reader);
+            mg_fail(command, *exit_status, error);
+            return NULL;
+        }
+    } else {
+        table = mg_table_create(cell->backend, cell->order);
+    }
     int trained = table ? mg_train(table, reader) : MG_ERR_NOMEM;
     if (trained == MG_OK)
         trained = table->ops->finalize(table);
@@ -264,8 +284,7 @@ static mg_table *train_table(const char *command, const cell_options *cell, int 
         } else {
             *exit_status = usage_error(command, "%s", mg_reader_error(reader));
         }
-        if (table)
-            table->ops->destroy(table);
+        close_table(cell, table, server);
         table = NULL;
     }
     mg_reader_close(reader);
@@ -300,11 +319,12 @@ static int command_dump(int argc, char **argv)
         return status;
     if (cell.peer_script[0])
         return dump_peer(&cell);
-    mg_table *table = train_table("dump", &cell, &status);
+    mg_redis_server server = {0};
+    mg_table *table = train_table("dump", &cell, &server, &status);
     if (!table)
         return status;
     status = mg_dump_table(table, stdout);
-    table->ops->destroy(table);
+    close_table(&cell, table, &server);
     if (status != 0)
         fputs("memgrams dump: " MG_OUT_OF_MEMORY " listing the n-grams\n", stderr);
     return status ? EXIT_FAILED : 0; /* a failed write is seen by main */
@@ -330,7 +350,8 @@ static int command_generate(int argc, char **argv)
     int status = parse_cell("generate", "bcnfsk", argc, argv, &cell);
     if (status)
         return status;
-    mg_table *table = train_table("generate", &cell, &status);
+    mg_redis_server server = {0};
+    mg_table *table = train_table("generate", &cell, &server, &status);
     if (!table)
         return status;
     mg_generator *generator = mg_generator_create(cell.seed);
@@ -342,7 +363,7 @@ static int command_generate(int argc, char **argv)
     if (!generator || status)
         fputs("memgrams generate: " MG_OUT_OF_MEMORY " generating\n", stderr);
     mg_generator_destroy(generator);
-    table->ops->destroy(table);
+    close_table(&cell, table, &server);
     return generator && !status ? 0 : EXIT_FAILED; /* a failed write is seen by main */
 }
 

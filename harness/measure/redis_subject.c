@@ -481,3 +481,30 @@ int mg_redis_run_command(const char *spec, const mg_run_options *options, const 
     mg_count_vocabulary(options, &result.vocab, &result.vocab_bytes);
     return print_run(spec, &run, allocator_text, env);
 }
+
+/* ---- a table for dump and generate -------------------------------------------------------- */
+
+mg_table *mg_redis_table_open(const char *spec, int order, mg_redis_server *server, int *status, char *error,
+                              size_t error_size)
+{
+    server_settings settings;
+    *status = EXIT_USAGE;
+    if (parse_settings(spec, &settings, error, error_size) != 0)
+        return NULL;
+    *status = EXIT_FAILED;
+    if (mg_redis_server_start(server, settings.argv, error, error_size) != 0)
+        return NULL;
+    mg_table *table = mg_redis_table_create(server, order);
+    if (!table) {
+        mg_redis_server_stop(server);
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " making the redis table");
+    }
+    return table;
+}
+
+void mg_redis_table_close(mg_table *table, mg_redis_server *server)
+{
+    if (table)
+        table->ops->destroy(table);
+    mg_redis_server_stop(server);
+}

@@ -23,6 +23,7 @@
 #ifndef MG_REDIS_SUBJECT_H
 #define MG_REDIS_SUBJECT_H
 
+#include "redis_server.h"
 #include "run.h"
 
 #include <stddef.h>
@@ -36,5 +37,14 @@ int mg_redis_subject_named(const char *spec);
  * the run failed, 2 bad settings or input), one line on stderr when not 0
  * and there is no run object. options->backend is unused. */
 int mg_redis_run_command(const char *spec, const mg_run_options *options, const char *allocator_text);
+
+/* For the commands that do not measure (dump, generate): an empty table of
+ * the order in a private server started with spec's settings, or NULL with
+ * one line in error and the exit status in *status (2 bad settings, 1 the
+ * server did not start). mg_redis_table_close destroys it and stops the
+ * server. */
+mg_table *mg_redis_table_open(const char *spec, int order, mg_redis_server *server, int *status, char *error,
+                              size_t error_size);
+void mg_redis_table_close(mg_table *table, mg_redis_server *server);
 
 #endif
