@@ -297,8 +297,10 @@ static void hostile_corpus(size_t index, mgt_buffer *out)
 
 enum { HOSTILE_CORPORA = 7 };
 
-/* `dump --backend PEER` (the peer script's --dump) is byte for byte trie's, orders 1..5. */
-static void expect_peer_dumps_like_trie(const char *peer)
+/* `COMMAND --backend PEER` (for a Python peer, its script's --dump or --generate) prints byte for
+ * byte what it prints for trie, on every hostile corpus at orders 1..5; generate's seed and
+ * sentences come after the command in extra. */
+static void expect_peer_prints_like_trie(const char *command, const char *peer, const char *const *extra)
 {
     for (size_t corpus_index = 0; corpus_index < HOSTILE_CORPORA; corpus_index++) {
         mgt_buffer bytes = {0};
@@ -307,20 +309,38 @@ static void expect_peer_dumps_like_trie(const char *peer)
         for (int order = 1; order <= 5; order++) {
             char order_text[4];
             snprintf(order_text, sizeof order_text, "%d", order);
-            const char *trie_args[] = {"dump", "--backend", "trie", "--corpus", corpus, "--order", order_text, NULL};
-            const char *peer_args[] = {"dump", "--backend", peer, "--corpus", corpus, "--order", order_text, NULL};
+            const char *trie_args[16] = {command, "--backend", "trie", "--corpus", corpus, "--order", order_text};
+            const char *peer_args[16] = {command, "--backend", peer, "--corpus", corpus, "--order", order_text};
+            for (size_t index = 0; extra[index]; index++)
+                trie_args[7 + index] = peer_args[7 + index] = extra[index];
             command_result want = memgrams(trie_args, NULL), got = memgrams(peer_args, NULL);
             cr_assert_eq(want.exit_code, 0, "trie: %s", want.err);
-            cr_expect_eq(got.exit_code, 0, "%s, corpus %zu, order %d: %s", peer, corpus_index, order, got.err);
+            cr_expect_eq(got.exit_code, 0, "%s %s, corpus %zu, order %d: %s", command, peer, corpus_index, order,
+                         got.err);
             cr_expect(got.out_length == want.out_length && memcmp(got.out, want.out, want.out_length) == 0,
-                      "%s dumps corpus %zu at order %d unlike trie (%zu bytes, trie %zu)", peer, corpus_index,
-                      order, got.out_length, want.out_length);
+                      "%s %s on corpus %zu at order %d prints unlike trie (%zu bytes, trie %zu)", command, peer,
+                      corpus_index, order, got.out_length, want.out_length);
             command_result_free(&want);
             command_result_free(&got);
         }
         mgt_temp_remove(corpus);
         mgt_buffer_free(&bytes);
     }
+}
+
+static const char *const no_options[] = {NULL};
+static const char *const generate_options[] = {"--seed", "11", "--sentences", "40", NULL};
+
+static void expect_peer_dumps_like_trie(const char *peer) { expect_peer_prints_like_trie("dump", peer, no_options); }
+
+static void expect_peer_generates_like_trie(const char *peer)
+{
+    expect_peer_prints_like_trie("generate", peer, generate_options);
+}
+
+static int redis_server_installed(void)
+{
+    return access("/usr/bin/redis-server", X_OK) == 0 || access("/usr/local/bin/redis-server", X_OK) == 0;
 }
 
 Test(peer_dump, python_dict_dumps_like_trie, .timeout = 120) { expect_peer_dumps_like_trie("python_dict"); }
@@ -330,9 +350,17 @@ Test(peer_dump, python_lists_dumps_like_trie, .timeout = 120) { expect_peer_dump
 /* The redis subject's dump comes from the hashes of its private server: binary-safe keys and fields. */
 Test(peer_dump, redis_dumps_like_trie, .timeout = 300)
 {
-    if (access("/usr/bin/redis-server", X_OK) != 0 && access("/usr/local/bin/redis-server", X_OK) != 0)
+    if (!redis_server_installed())
         cr_skip_test("redis-server is not installed (scripts/install-deps installs it)");
     expect_peer_dumps_like_trie("redis");
+}
+
+/* generate walks the server's hashes (HGETALL per context) and draws what trie draws. */
+Test(peer_generate, redis_generates_like_trie, .timeout = 300)
+{
+    if (!redis_server_installed())
+        cr_skip_test("redis-server is not installed (scripts/install-deps installs it)");
+    expect_peer_generates_like_trie("redis");
 }
 
 /* The module the peers share is no peer: refused by name, left out of the list of peers. */

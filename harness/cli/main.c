@@ -95,7 +95,7 @@ static int parse_cell_option(const char *command, int code, const char *value, c
     char error[512];
     switch (code) {
     case OPTION_BACKEND:
-        if (strcmp(command, "generate") != 0 && mg_redis_subject_named(value)) {
+        if (mg_redis_subject_named(value)) {
             cell->subject = value;
             return 0;
         }

@@ -498,7 +498,9 @@ mg_table *mg_redis_table_open(const char *spec, int order, mg_redis_server *serv
     if (!table) {
         mg_redis_server_stop(server);
         snprintf(error, error_size, MG_OUT_OF_MEMORY " making the redis table");
+        return NULL;
     }
+    *status = 0;
     return table;
 }
 

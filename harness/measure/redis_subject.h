@@ -41,7 +41,7 @@ int mg_redis_run_command(const char *spec, const mg_run_options *options, const 
 /* For the commands that do not measure (dump, generate): an empty table of
  * the order in a private server started with spec's settings, or NULL with
  * one line in error and the exit status in *status (2 bad settings, 1 the
- * server did not start). mg_redis_table_close destroys it and stops the
+ * server did not start; 0 with a table). mg_redis_table_close destroys it and stops the
  * server. */
 mg_table *mg_redis_table_open(const char *spec, int order, mg_redis_server *server, int *status, char *error,
                               size_t error_size);
