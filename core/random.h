@@ -22,10 +22,17 @@ static inline uint64_t mg_random_next(uint64_t *state)
     return value;
 }
 
-/* Uniform in [0, bound) (bound > 0), by multiply-shift. */
+/* value (uniform over 64 bits) scaled into [0, bound) by multiply-shift:
+ * (value * bound) >> 64, the top half of the 128-bit product. */
+static inline uint64_t mg_scale_below(uint64_t value, uint64_t bound)
+{
+    return (uint64_t)(((mg_uint128)value * bound) >> 64);
+}
+
+/* Uniform in [0, bound) (bound > 0). */
 static inline uint64_t mg_random_below(uint64_t *state, uint64_t bound)
 {
-    return (uint64_t)(((mg_uint128)mg_random_next(state) * bound) >> 64);
+    return mg_scale_below(mg_random_next(state), bound);
 }
 
 #endif

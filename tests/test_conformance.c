@@ -22,6 +22,7 @@
 #include "dump.h"
 #include "generate.h"
 #include "mem.h"
+#include "random.h"
 #include "run.h"
 #include "tokenize.h"
 
@@ -928,6 +929,26 @@ static void sink_word(void *arg, const mg_token *word, int end_of_sentence)
     mgt_buffer_append(&sink->record, word->bytes, word->len);
 }
 
+/* The word the generation rule (generate.h) draws after context, worked out from the
+ * reference: its successors are contiguous and in canonical order there. */
+static mg_token reference_draw(const reference *ref, const mg_token *context, uint64_t seed, uint64_t sentence,
+                               uint64_t position)
+{
+    size_t first, last;
+    reference_context_range(ref, context, &first, &last);
+    uint64_t total = 0;
+    for (size_t index = first; index < last; index++)
+        total += ref->grams[index].count;
+    uint64_t draw = mg_mix64(seed ^ mg_mix64(sentence * 0x100000001b3ULL + position));
+    uint64_t r = (uint64_t)(((mg_uint128)draw * total) >> 64), below = 0;
+    for (size_t index = first; index < last; index++) {
+        below += ref->grams[index].count;
+        if (below > r)
+            return ref->grams[index].tokens[ref->order - 1];
+    }
+    return (mg_token){NULL, UINT32_MAX}; /* no successor: matches no token */
+}
+
 /* Generates sentences, checks each against the reference, and appends them to sink->record. */
 static void generate_checked(mg_table *table, const reference *ref, uint64_t seed,
                              int sentences, sentence_sink *sink, uint64_t *total_words, const char *where)
@@ -966,6 +987,12 @@ static void generate_checked(mg_table *table, const reference *ref, uint64_t see
             if (reference_count(ref, gram) == 0 && shown++ < MAX_SHOWN) {
                 char text[300];
                 cr_expect(0, "%s: seed %" PRIu64 " sentence %d: generated window \"%s\" was never trained", where,
+                          seed, sentence, gram_text(text, sizeof text, gram, order));
+            }
+            mg_token expected = reference_draw(ref, gram, seed, (uint64_t)sentence, end);
+            if (mgt_token_compare(&expected, &gram[order - 1]) != 0 && shown++ < MAX_SHOWN) {
+                char text[300];
+                cr_expect(0, "%s: seed %" PRIu64 " sentence %d: window \"%s\" is not the cumulative draw", where,
                           seed, sentence, gram_text(text, sizeof text, gram, order));
             }
         }

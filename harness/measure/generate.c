@@ -4,35 +4,29 @@
 #include "random.h"
 #include "tokenize.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
-#define SLOTS (MG_ORDER_MAX + 1) /* n-1 context words, the candidate, one spare */
+#define SLOTS (MG_ORDER_MAX + 1) /* n-1 context words, the drawn word, one spare */
+#define CANDIDATES_PREFAULT (64u * 1024) /* bytes of the candidate list mapped at create */
+
+/* A successor gathered for the draw; its bytes are at offset in candidate_bytes
+ * until every successor is in (the buffer may move while it grows). */
+typedef struct candidate {
+    mg_token token;
+    uint64_t count;
+    size_t offset;
+} candidate;
 
 struct mg_generator {
     uint64_t seed;
     unsigned char *slots[SLOTS];
     size_t slot_sizes[SLOTS]; /* mapped bytes: MG_SLOT_PREFAULT, more after a longer word */
+    candidate *candidates;    /* the context's successors, then sorted canonically */
+    size_t candidates_size, candidate_count;
+    unsigned char *candidate_bytes; /* their words' bytes, end to end */
+    size_t candidate_bytes_size, candidate_bytes_used;
 };
-
-typedef struct race {
-    uint64_t draw_seed;
-    mg_generator *generator;
-    int slot;                       /* the slot the best word so far is copied into */
-    mg_token best;
-    double best_key;
-    uint64_t best_hash;
-    int found;
-} race;
-
-static uint64_t word_hash(uint64_t seed, const mg_token *word)
-{
-    if (mg_token_is_marker(word))
-        return mg_mix64(seed ^ (0x51ed270b27e5a0b1ULL + word->len));
-    return XXH3_64bits_withSeed(word->bytes, word->len, seed);
-}
 
 /* The slot made to hold at least bytes (mg_map_grow); 0 or -1. No token of
  * the context lives in it (SLOTS has a spare), so it may move. */
@@ -45,27 +39,74 @@ static int fit_slot(mg_generator *generator, int slot, size_t bytes)
     return 0;
 }
 
-static int race_visit(void *arg, const mg_token *next, uint64_t count)
+static int gather_candidate(void *arg, const mg_token *next, uint64_t count)
 {
-    race *state = arg;
+    mg_generator *generator = arg;
     if (count == 0 || (mg_token_is_marker(next) && next->len == MG_MARK_START))
         return 0;
-    uint64_t hash = word_hash(state->draw_seed, next);
-    double uniform = ((double)(hash >> 11) + 1.0) * 0x1.0p-53; /* (0, 1] */
-    double key = -log(uniform) / (double)count;
-    if (state->found && (key > state->best_key || (key == state->best_key && hash >= state->best_hash)))
-        return 0;
-    state->found = 1;
-    state->best_key = key;
-    state->best_hash = hash;
-    state->best = *next;
-    if (!mg_token_is_marker(next)) {
-        if (fit_slot(state->generator, state->slot, next->len) != 0)
+    size_t needed = (generator->candidate_count + 1) * sizeof(candidate);
+    if (needed > generator->candidates_size) {
+        candidate *grown = mg_map_grow(generator->candidates, &generator->candidates_size, needed * 2);
+        if (!grown)
             return MG_ERR_NOMEM;
-        memcpy(state->generator->slots[state->slot], next->bytes, next->len);
-        state->best.bytes = state->generator->slots[state->slot];
+        generator->candidates = grown;
     }
+    candidate *added = &generator->candidates[generator->candidate_count++];
+    *added = (candidate){*next, count, generator->candidate_bytes_used};
+    if (mg_token_is_marker(next))
+        return 0;
+    if (generator->candidate_bytes_used + next->len > generator->candidate_bytes_size) {
+        unsigned char *grown = mg_map_grow(generator->candidate_bytes, &generator->candidate_bytes_size,
+                                           (generator->candidate_bytes_used + next->len) * 2);
+        if (!grown)
+            return MG_ERR_NOMEM;
+        generator->candidate_bytes = grown;
+    }
+    memcpy(generator->candidate_bytes + generator->candidate_bytes_used, next->bytes, next->len);
+    generator->candidate_bytes_used += next->len;
     return 0;
+}
+
+static int compare_candidates(const void *a, const void *b)
+{
+    return mg_token_compare(&((const candidate *)a)->token, &((const candidate *)b)->token);
+}
+
+/* The successor of context that draw picks (see generate.h) into *drawn, its
+ * bytes copied into slot: 1, 0 when the context has no successor, -1 when a
+ * walk or a buffer failed. */
+static int draw_successor(mg_generator *generator, mg_table *table, const mg_token *context, uint64_t draw,
+                          int slot, mg_token *drawn)
+{
+    generator->candidate_count = generator->candidate_bytes_used = 0;
+    if (table->ops->successors(table, context, gather_candidate, generator) != 0)
+        return -1;
+    uint64_t total = 0;
+    for (size_t index = 0; index < generator->candidate_count; index++) {
+        candidate *each = &generator->candidates[index];
+        if (!mg_token_is_marker(&each->token))
+            each->token.bytes = generator->candidate_bytes + each->offset;
+        total += each->count;
+    }
+    if (total == 0)
+        return 0;
+    qsort(generator->candidates, generator->candidate_count, sizeof(candidate), compare_candidates);
+    uint64_t r = mg_scale_below(draw, total), cumulative = 0;
+    const candidate *chosen = generator->candidates;
+    for (size_t index = 0; index < generator->candidate_count; index++) {
+        chosen = &generator->candidates[index];
+        cumulative += chosen->count;
+        if (cumulative > r)
+            break;
+    }
+    *drawn = chosen->token;
+    if (!mg_token_is_marker(drawn)) {
+        if (fit_slot(generator, slot, drawn->len) != 0)
+            return -1;
+        memcpy(generator->slots[slot], drawn->bytes, drawn->len);
+        drawn->bytes = generator->slots[slot];
+    }
+    return 1;
 }
 
 mg_generator *mg_generator_create(uint64_t seed)
@@ -82,6 +123,13 @@ mg_generator *mg_generator_create(uint64_t seed)
         }
         generator->slot_sizes[slot] = MG_SLOT_PREFAULT;
     }
+    generator->candidates = mg_map(CANDIDATES_PREFAULT);
+    generator->candidate_bytes = mg_map(CANDIDATES_PREFAULT);
+    if (!generator->candidates || !generator->candidate_bytes) {
+        mg_generator_destroy(generator);
+        return NULL;
+    }
+    generator->candidates_size = generator->candidate_bytes_size = CANDIDATES_PREFAULT;
     return generator;
 }
 
@@ -94,20 +142,18 @@ int64_t mg_generate_sentence(mg_generator *generator, mg_table *table, uint64_t 
         context[position] = (mg_token){NULL, MG_MARK_START};
     int64_t words = 0;
     for (uint64_t position = 0; position < MG_SENTENCE_WORDS_MAX; position++) {
-        race state = {
-            .draw_seed = mg_mix64(generator->seed ^ mg_mix64(sentence_index * 0x100000001b3ULL + position)),
-            .generator = generator,
-            .slot = (int)(position % SLOTS),
-        };
-        if (table->ops->successors(table, context, race_visit, &state) != 0)
+        uint64_t draw = mg_mix64(generator->seed ^ mg_mix64(sentence_index * 0x100000001b3ULL + position));
+        mg_token word;
+        int found = draw_successor(generator, table, context, draw, (int)(position % SLOTS), &word);
+        if (found < 0)
             return -1;
-        if (!state.found || mg_token_is_marker(&state.best))
+        if (!found || mg_token_is_marker(&word))
             break;
-        sink(arg, &state.best, 0);
+        sink(arg, &word, 0);
         words++;
         if (context_length > 0) {
             memmove(context, context + 1, sizeof(mg_token) * (size_t)(context_length - 1));
-            context[context_length - 1] = state.best;
+            context[context_length - 1] = word;
         }
     }
     sink(arg, NULL, 1);
@@ -118,19 +164,30 @@ void mg_generator_prefault(mg_generator *generator)
 {
     for (int slot = 0; slot < SLOTS; slot++)
         memset(generator->slots[slot], 0, MG_SLOT_PREFAULT);
+    memset(generator->candidates, 0, CANDIDATES_PREFAULT);
+    memset(generator->candidate_bytes, 0, CANDIDATES_PREFAULT);
+}
+
+/* A mapped block grown past its first size, back at that size; the block as
+ * it was when the remap fails. */
+static void *shrink_mapping(void *block, size_t *size, size_t first_size)
+{
+    if (*size <= first_size)
+        return block;
+    void *shrunk = mg_map_resize(block, *size, first_size);
+    if (!shrunk)
+        return block;
+    *size = first_size;
+    return shrunk;
 }
 
 void mg_generator_release_pages(mg_generator *generator)
 {
     for (int slot = 0; slot < SLOTS; slot++)
-        if (generator->slot_sizes[slot] > MG_SLOT_PREFAULT) {
-            unsigned char *shrunk =
-                mg_map_resize(generator->slots[slot], generator->slot_sizes[slot], MG_SLOT_PREFAULT);
-            if (shrunk) {
-                generator->slots[slot] = shrunk;
-                generator->slot_sizes[slot] = MG_SLOT_PREFAULT;
-            }
-        }
+        generator->slots[slot] = shrink_mapping(generator->slots[slot], &generator->slot_sizes[slot], MG_SLOT_PREFAULT);
+    generator->candidates = shrink_mapping(generator->candidates, &generator->candidates_size, CANDIDATES_PREFAULT);
+    generator->candidate_bytes =
+        shrink_mapping(generator->candidate_bytes, &generator->candidate_bytes_size, CANDIDATES_PREFAULT);
 }
 
 void mg_generator_destroy(mg_generator *generator)
@@ -139,5 +196,7 @@ void mg_generator_destroy(mg_generator *generator)
         return;
     for (int slot = 0; slot < SLOTS; slot++)
         mg_unmap(generator->slots[slot], generator->slot_sizes[slot]);
+    mg_unmap(generator->candidates, generator->candidates_size);
+    mg_unmap(generator->candidate_bytes, generator->candidate_bytes_size);
     free(generator);
 }

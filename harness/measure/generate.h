@@ -2,12 +2,16 @@
  * generate.h — sentences sampled from a trained table, identical for every backend.
  *
  * Each next word is drawn with probability count / total among the context's
- * successors by an exponential race: every successor gets the key
- * -ln(u) / count, u a hash of (seed, sentence, position, word), and the
- * smallest key wins. The draw depends only on the set of (word, count)
- * pairs, never on the order a backend visits them in, so equal tables give
- * equal text. Nothing comes from the allocator: word slots are mapped at
- * create and grow (a remap) only for a word longer than MG_SLOT_PREFAULT.
+ * successors by a cumulative draw in canonical token order (mg_token_compare):
+ *   draw = mix(seed ^ mix(sentence * 0x100000001b3 + position))   (mg_mix64)
+ *   r    = (draw * total) >> 64                                    (0 <= r < total)
+ * and the word is the first successor, in canonical order, whose cumulative
+ * count exceeds r; the start marker is never drawn, the end marker ends the
+ * sentence. The draw depends only on the set of (word, count) pairs, never
+ * on the order a backend visits them in, so equal tables give equal text
+ * (docs/backends.md). The successors are gathered and sorted in mapped
+ * buffers: nothing comes from the allocator. Word slots and buffers are
+ * mapped at create and grow (a remap) only when a context needs more.
  */
 #ifndef MG_GENERATE_H
 #define MG_GENERATE_H
