@@ -14,6 +14,8 @@ array colours[16] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c
                      "#bcbd22", "#393b79", "#e7969c", "#637939", "#7b4173", "#3182bd", "#843c39"]
 colour(i) = colours[(i - 1) % 16 + 1]
 series = words(names)
+# a series measured outside the memgrams process carries its process in its name: "redis(server)", "python_dict(python)"
+out_of_process(name) = strstrt(name, '(server)') > 0 || strstrt(name, '(python)') > 0
 
 svg_terminal = "set terminal svg size 960,600 dynamic noenhanced font 'DejaVu Sans,12' background rgb 'white'"
 png_terminal = "set terminal pngcairo size 1280,800 noenhanced font 'DejaVu Sans,13' background rgb 'white'"

@@ -3,6 +3,7 @@
  * one line naming the fault; sweeps survive a crashing child; the contract's
  * commands agree across backends.
  */
+#include "backend.h"
 #include "config.h"
 #include "process.h"
 #include "support.h"
@@ -238,6 +239,9 @@ Test(cli, dump_and_generate_agree_across_backends)
     char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
     const char *list_args[] = {"list", NULL};
     command_result listing = memgrams(list_args, NULL);
+    char *others = strstr(listing.out, "\n\n"); /* the subjects measured outside memgrams follow the backends */
+    if (others)
+        others[1] = '\0';
     char *first_dump = NULL, *first_text = NULL;
     for (char *line = strtok(listing.out, "\n"); line; line = strtok(NULL, "\n")) {
         char name[64];
@@ -361,6 +365,55 @@ Test(peer_generate, redis_generates_like_trie, .timeout = 300)
     if (!redis_server_installed())
         cr_skip_test("redis-server is not installed (scripts/install-deps installs it)");
     expect_peer_generates_like_trie("redis");
+}
+
+/* Does text hold a line that begins with name and a space? */
+static int has_line_of(const char *text, const char *name)
+{
+    size_t length = strlen(name);
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, name, length) == 0 && line[length] == ' ')
+            return 1;
+    return 0;
+}
+
+/* list names every backend, then, apart, every peer script (its description) and redis. */
+Test(cli, list_names_every_backend_every_peer_and_redis)
+{
+    const char *list_args[] = {"list", NULL};
+    command_result listing = memgrams(list_args, NULL);
+    cr_assert_eq(listing.exit_code, 0, "%s", listing.err);
+    char *others = strstr(listing.out, "\n\n");
+    cr_assert(others, "no blank line before the subjects measured outside memgrams: %s", listing.out);
+    *others = '\0';
+    others += 2;
+    size_t name_column = 0;
+    for (const mg_backend *const *backend = mg_backends; *backend; backend++) {
+        cr_expect(has_line_of(listing.out, (*backend)->name), "backend %s not listed", (*backend)->name);
+        char *line = strstr(listing.out, (*backend)->name);
+        size_t column = line ? (size_t)(strstr(line, (*backend)->summary) - line) : 0;
+        cr_expect(!name_column || column == name_column, "%s: its summary starts at %zu, others at %zu",
+                  (*backend)->name, column, name_column);
+        name_column = column;
+    }
+    DIR *folder = opendir("scripts/peers");
+    cr_assert(folder);
+    int peers = 0;
+    for (struct dirent *entry; (entry = readdir(folder));) {
+        size_t length = strlen(entry->d_name);
+        if (entry->d_name[0] == '_' || length < 4 || strcmp(entry->d_name + length - 3, ".py") != 0)
+            continue;
+        entry->d_name[length - 3] = '\0';
+        cr_expect(has_line_of(others, entry->d_name), "peer %s not listed: %s", entry->d_name, others);
+        cr_expect(!has_line_of(listing.out, entry->d_name), "peer %s listed as a backend", entry->d_name);
+        peers++;
+    }
+    closedir(folder);
+    cr_expect(peers >= 3);
+    cr_expect(strstr(others, "python3       the Python dict of dicts"), "no description read: %s", others);
+    cr_expect(has_line_of(others, "redis") && strstr(others, "hash-max-listpack-entries=N"), "%s", others);
+    cr_expect(!strstr(others, "_peer_common"), "%s", others);
+    command_result_free(&listing);
 }
 
 /* The module the peers share is no peer: refused by name, left out of the list of peers. */

@@ -256,6 +256,9 @@ Test(backends, every_backend_runs_under_every_allocator_with_its_layers, .timeou
     const char *list_args[] = {"list", NULL};
     command_result listing = memgrams(list_args, NULL);
     cr_assert_eq(listing.exit_code, 0);
+    char *others = strstr(listing.out, "\n\n"); /* the subjects measured outside memgrams follow the backends */
+    if (others)
+        others[1] = '\0';
     int backends = 0;
     for (char *line = strtok(listing.out, "\n"); line; line = strtok(NULL, "\n"), backends++) {
         char name[64];

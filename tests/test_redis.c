@@ -114,12 +114,79 @@ Test(redis, bad_settings_are_one_line_and_exit_2)
         cr_expect_eq(count_lines(result.err), 1, "%s: stderr '%s'", specs[index], result.err);
         command_result_free(&result);
     }
-    const char *sweep[] = {"sweep", "--backends", "redis:hash-max-listpack-entries=8", "--corpora", "synth:tokens=100",
-                           "--out", "/nonexistent/redis-sweep", NULL};
+    const char *sweep[] = {"sweep", "--backends", "naive_hash,redis:hash-max-listpack-entries=8,maxmemory=1", "--corpora",
+                           "synth:tokens=100", "--plan", NULL};
     command_result result = memgrams(sweep, NULL);
-    cr_expect_eq(result.exit_code, 2, "a sweep took redis with settings: exit %d", result.exit_code);
-    cr_expect(strstr(result.err, "without settings"), "stderr: %s", result.err);
+    cr_expect_eq(result.exit_code, 2, "a sweep took a bad redis setting: exit %d", result.exit_code);
+    cr_expect_eq(count_lines(result.err), 1, "stderr: %s", result.err);
+    cr_expect(strstr(result.err, "maxmemory"), "stderr: %s", result.err);
     command_result_free(&result);
+}
+
+/* ---- a sweep of redis cells with settings ------------------------------------------------ */
+
+static const char *text_field(json_t *run, const char *name)
+{
+    return json_string_value(json_object_get(run, name));
+}
+
+/* Two settings plan two cells, and their order within a spec does not make a third. */
+Test(redis, a_plan_with_two_redis_settings_has_two_cells)
+{
+    const char *args[] = {"sweep", "--backends", "redis,redis:hash-max-listpack-value=64,hash-max-listpack-entries=1024",
+                          "--corpora", "fortunes", "--plan", NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(result.out), 2, "%s", result.out);
+    cr_expect(strstr(result.out, " --backend redis --corpus"), "%s", result.out);
+    cr_expect(strstr(result.out, " --backend redis:hash-max-listpack-entries=1024,hash-max-listpack-value=64 --corpus"),
+              "the settings are not passed on in normal form: %s", result.out);
+    command_result_free(&result);
+}
+
+Test(redis, a_sweep_records_runs_resumes_and_checks_cells_with_settings, .timeout = 120)
+{
+    skip_without_server();
+    char *out = temp_folder(), results[4200];
+    snprintf(results, sizeof results, "%s/results.jsonl", out);
+    const char *args[] = {"sweep", "--backends", "redis,redis:hash-max-listpack-entries=0", "--corpora",
+                          "synth:tokens=3000", "--out", out, NULL, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect(strstr(result.out, "redis:entries=0 (server)"), "the table shows no settings: %s", result.out);
+    command_result_free(&result);
+    json_error_t error;
+    FILE *file = fopen(results, "r");
+    cr_assert(file);
+    json_t *runs[2] = {json_loadf(file, JSON_DISABLE_EOF_CHECK, &error), json_loadf(file, JSON_DISABLE_EOF_CHECK, &error)};
+    fclose(file);
+    for (int index = 0; index < 2; index++) {
+        cr_assert(runs[index], "run %d: %s", index, error.text);
+        cr_expect_str_eq(text_field(runs[index], "status"), "ok");
+        cr_expect_str_eq(text_field(runs[index], "backend"), "redis");
+        cr_expect_str_eq(text_field(runs[index], "measured_process"), "redis-server");
+    }
+    cr_expect_null(json_object_get(runs[0], "backend_settings"));
+    cr_expect_str_eq(text_field(runs[1], "backend_settings"), "hash-max-listpack-entries=0");
+    json_decref(runs[0]);
+    json_decref(runs[1]);
+    args[7] = "--resume";
+    result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.err);
+    mgt_buffer text = {0};
+    cr_assert_eq(mgt_read_file(results, &text), 0);
+    mgt_buffer_append_byte(&text, '\0');
+    cr_expect_eq(count_lines((const char *)text.bytes), 2, "--resume measured a cell again");
+    mgt_buffer_free(&text);
+    cr_expect(strstr(result.err, "[2/2] redis:hash-max-listpack-entries=0 synth:tokens=3000 1 n=3 jemalloc: done before"),
+              "%s", result.err);
+    command_result_free(&result);
+    const char *check[] = {"check", "--baseline", out, "--results", out, NULL};
+    result = memgrams(check, NULL);
+    cr_expect_eq(result.exit_code, 0, "check: %s%s", result.out, result.err);
+    cr_expect(strstr(result.out, "redis:hash-max-listpack-entries=0 synth:tokens=3000"), "%s", result.out);
+    command_result_free(&result);
+    remove_folder(out);
 }
 
 /* ---- a run stopped from outside -------------------------------------------------- */

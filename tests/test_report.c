@@ -257,6 +257,89 @@ Test(report, a_bad_results_line_is_an_input_error_and_leaves_no_files)
     remove_folder(out);
 }
 
+/* A hand-written ok run of backend with extra fields (",\"name\":value" text, or ""). */
+static void put_run_line(mgt_buffer *lines, const char *backend, const char *extra)
+{
+    mgt_buffer_appendf(lines, "{\"schema\":\"memgrams.run/1\",\"status\":\"ok\",\"backend\":\"%s\",\"corpus\":\"c\","
+                       "\"fraction\":1,\"order\":3,\"allocator\":\"jemalloc\",\"tokens\":1000,\"ngrams\":500%s,"
+                       "\"speed\":{\"lookup_hit_ns\":50},"
+                       "\"phases\":[{\"name\":\"baseline\",\"allocated\":1000,\"rss\":100000},"
+                       "{\"name\":\"finalize\",\"allocated\":21000,\"rss\":140000}]}\n", backend, extra);
+}
+
+/* A row measured in another process is marked, with one footnote per kind; a backend's row is not. */
+Test(report, rows_of_other_processes_are_marked_with_a_footnote_per_kind, .timeout = 60)
+{
+    char *out = temp_folder(), path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    mgt_buffer lines = {0};
+    put_run_line(&lines, "trie", "");
+    put_run_line(&lines, "redis", ",\"measured_process\":\"redis-server\","
+                                  "\"backend_settings\":\"hash-max-listpack-entries=1024\"");
+    put_run_line(&lines, "python_dict", ",\"measured_process\":\"python3\"");
+    put_run_line(&lines, "naive_hash", ",\"measured_process\":\"memgrams\"");
+    mgt_buffer_append_byte(&lines, '\0');
+    cr_assert_eq(mgt_write_file(path, (const char *)lines.bytes), 0);
+    mgt_buffer_free(&lines);
+    const char *args[] = {"report", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect(strstr(result.out, "\nredis:entries=1024 (server) "), "%s", result.out);
+    cr_expect(strstr(result.out, "\npython_dict (python) "), "%s", result.out);
+    cr_expect(strstr(result.out, "\ntrie ") && strstr(result.out, "\nnaive_hash "), "%s", result.out);
+    cr_expect(!strstr(result.out, "trie (") && !strstr(result.out, "naive_hash ("), "a backend is marked: %s", result.out);
+    cr_expect(strstr(result.out, "\n(server): ") && strstr(result.out, "empty server"), "%s", result.out);
+    cr_expect(strstr(result.out, "\n(python): ") && strstr(result.out, "tracemalloc"), "%s", result.out);
+    command_result_free(&result);
+    snprintf(path, sizeof path, "%s/summary.md", out);
+    mgt_buffer markdown = {0};
+    cr_assert_eq(mgt_read_file(path, &markdown), 0);
+    mgt_buffer_append_byte(&markdown, '\0');
+    const char *text = (const char *)markdown.bytes;
+    cr_expect(strstr(text, "| redis:hash-max-listpack-entries=1024 (server) | jemalloc |"), "%s", text);
+    cr_expect(strstr(text, "| python_dict (python) | jemalloc |") && strstr(text, "| trie | jemalloc |"), "%s", text);
+    cr_expect(strstr(text, "- (server): ") && strstr(text, "- (python): "), "%s", text);
+    const char *note = strstr(text, "- (server): ");
+    cr_expect(note && !strstr(note + 1, "- (server): "), "the server's note is there twice");
+    mgt_buffer_free(&markdown);
+    remove_folder(out);
+}
+
+Test(report, a_report_of_backends_alone_has_no_marks_and_no_notes)
+{
+    char *out = temp_folder(), path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    mgt_buffer lines = {0};
+    put_run_line(&lines, "trie", "");
+    mgt_buffer_append_byte(&lines, '\0');
+    cr_assert_eq(mgt_write_file(path, (const char *)lines.bytes), 0);
+    mgt_buffer_free(&lines);
+    const char *args[] = {"report", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect(!strstr(result.out, "(server)") && !strstr(result.out, "(python)"), "%s", result.out);
+    command_result_free(&result);
+    remove_folder(out);
+}
+
+Test(report, bad_backend_settings_in_a_results_line_are_one_line_and_exit_2)
+{
+    char *out = temp_folder(), path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    mgt_buffer lines = {0};
+    put_run_line(&lines, "redis", ",\"backend_settings\":\"hash-max-listpack-entries=1;rm -rf /\"");
+    mgt_buffer_append_byte(&lines, '\0');
+    cr_assert_eq(mgt_write_file(path, (const char *)lines.bytes), 0);
+    mgt_buffer_free(&lines);
+    const char *args[] = {"report", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 2, "exit %d (stderr %s)", result.exit_code, result.err);
+    cr_expect_eq(count_lines(result.err), 1, "stderr: %s", result.err);
+    cr_expect(strstr(result.err, "line 1: backend_settings"), "%s", result.err);
+    command_result_free(&result);
+    remove_folder(out);
+}
+
 /* Every phase sample splits rss by what backs it, and the split is read back
  * as layers; a run written before the split reads as unknown, not as 0. */
 Test(results, rss_file_and_rss_shmem_are_read_back_and_older_runs_have_none)

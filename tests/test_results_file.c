@@ -155,7 +155,7 @@ Test(cell, file_names_hold_no_path_and_keep_distinct_texts_apart)
     mg_file_name("", ".hidden", "", first, sizeof first);
     cr_expect(first[0] != '.', "%s", first);
 
-    mg_cell cell = {"trie", "synth:tokens=1000,seed=2", "jemalloc:dirty_decay_ms=0", 0.25, 3};
+    mg_cell cell = {"trie", "synth:tokens=1000,seed=2", "jemalloc:dirty_decay_ms=0", 0.25, 3, NULL};
     mg_cell_file_name(&cell, 1, first, sizeof first);
     mg_cell_file_name(&cell, 2, second, sizeof second);
     cr_expect_str_neq(first, second, "two passes of a cell share a file");
@@ -165,6 +165,34 @@ Test(cell, file_names_hold_no_path_and_keep_distinct_texts_apart)
     other.fraction = 0.5;
     mg_cell_file_name(&other, 1, second, sizeof second);
     cr_expect_str_neq(first, second, "two fractions share a file");
+}
+
+/* A redis cell's settings are part of its key, label and file name; a cell
+ * without settings keeps the key of a file written before settings existed. */
+Test(results_file, a_cells_settings_are_in_its_key_label_and_file_name)
+{
+    mg_cell plain = {"redis", "gcide", "jemalloc", 0.25, 3, NULL};
+    mg_cell entries = plain, reordered = plain, value = plain;
+    entries.settings = "hash-max-listpack-entries=1024";
+    reordered.settings = "hash-max-listpack-value=064,hash-max-listpack-entries=1024";
+    value.settings = "hash-max-listpack-entries=1024,hash-max-listpack-value=64";
+    char key[2][512], label[512], file[2][512], subject[256];
+    mg_cell_key(&plain, key[0], sizeof key[0]);
+    cr_expect_str_eq(key[0], "redis|gcide|0.25|3|jemalloc");
+    mg_cell_key(&entries, key[1], sizeof key[1]);
+    cr_expect_str_eq(key[1], "redis:hash-max-listpack-entries=1024|gcide|0.25|3|jemalloc");
+    mg_cell_key(&reordered, key[0], sizeof key[0]);
+    mg_cell_key(&value, key[1], sizeof key[1]);
+    cr_expect_str_eq(key[0], key[1], "the same settings in another order are another cell");
+    mg_cell_label(&entries, label, sizeof label);
+    cr_expect_str_eq(label, "redis:hash-max-listpack-entries=1024 gcide f=0.25 n=3 jemalloc");
+    mg_cell_subject_short(&value, subject, sizeof subject);
+    cr_expect_str_eq(subject, "redis:entries=1024,value=64");
+    mg_cell_file_name(&plain, 1, file[0], sizeof file[0]);
+    mg_cell_file_name(&entries, 1, file[1], sizeof file[1]);
+    cr_expect_str_neq(file[0], file[1], "two settings share a file");
+    cr_expect(!strchr(file[1], ':') && !strchr(file[1], '=') && !strchr(file[1], ','), "%s", file[1]);
+    cr_expect(strncmp(file[1], "redis_entries_1024-gcide", 24) == 0, "%s", file[1]);
 }
 
 static const char run_line[] = "{\"schema\":\"memgrams.run/1\",\"status\":\"ok\",\"backend\":\"trie\",\"corpus\":\"c\","
@@ -259,6 +287,49 @@ Test(results_file, a_layout_version_may_be_absent_but_never_other_than_a_whole_n
         const char *fault = mg_run_fault(run);
         cr_expect(fault && strstr(fault, "backend_layout_version"), "case %zu: %s", index, fault ? fault : "accepted");
     }
+    json_decref(run);
+}
+
+/* backend_settings from a file is hostile: the redis grammar, for redis only. */
+Test(results_file, backend_settings_are_read_in_the_subjects_grammar_or_refused)
+{
+    json_t *run = json_loads(run_line, 0, NULL);
+    cr_assert_not_null(run);
+    json_object_set_new(run, "backend", json_string("redis"));
+    cr_expect_null(mg_run_fault(run), "a redis run without settings");
+    json_object_set_new(run, "backend_settings", json_null());
+    cr_expect_null(mg_run_fault(run), "null settings are none");
+    json_object_set_new(run, "backend_settings", json_string("hash-max-listpack-value=64,hash-max-listpack-entries=0"));
+    cr_expect_null(mg_run_fault(run));
+    const char *refused[] = {"", "maxmemory=1", "hash-max-listpack-entries=", "hash-max-listpack-entries=-1",
+                             "hash-max-listpack-entries=1,hash-max-listpack-entries=2", "hash-max-listpack-entries=1,",
+                             "hash-max-listpack-entries=1234567890", "hash-max-listpack-entries=1 ; FLUSHALL"};
+    for (size_t index = 0; index < sizeof refused / sizeof refused[0]; index++) {
+        json_object_set_new(run, "backend_settings", json_string(refused[index]));
+        const char *fault = mg_run_fault(run);
+        cr_expect(fault && strstr(fault, "backend_settings"), "'%s': %s", refused[index], fault ? fault : "accepted");
+    }
+    json_object_set_new(run, "backend_settings", json_integer(5));
+    cr_expect_not_null(mg_run_fault(run), "a number as settings");
+    json_object_set_new(run, "backend_settings", json_string("hash-max-listpack-entries=1"));
+    json_object_set_new(run, "backend", json_string("trie"));
+    cr_expect_not_null(mg_run_fault(run), "settings for a backend that takes none");
+    json_decref(run);
+}
+
+Test(results_file, measured_process_is_absent_or_a_known_process)
+{
+    json_t *run = json_loads(run_line, 0, NULL);
+    cr_assert_not_null(run);
+    const char *known[] = {"memgrams", "python3", "redis-server"};
+    for (size_t index = 0; index < 3; index++) {
+        json_object_set_new(run, "measured_process", json_string(known[index]));
+        cr_expect_null(mg_run_fault(run), "%s refused", known[index]);
+    }
+    json_object_set_new(run, "measured_process", json_string("bash"));
+    cr_expect_not_null(mg_run_fault(run));
+    json_object_set_new(run, "measured_process", json_integer(1));
+    cr_expect_not_null(mg_run_fault(run));
     json_decref(run);
 }
 

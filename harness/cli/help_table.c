@@ -50,7 +50,9 @@ static const mg_help_option generate_options[] = {
 
 static const mg_help_option sweep_options[] = {
     {"backends", "L", "comma list of backends (memgrams list), peers (python_dict, python_interned, python_lists) and "
-     "redis, each measured alike",
+     "redis, each measured alike; redis:hash-max-listpack-entries=N,hash-max-listpack-value=N (either or both, its "
+     "commas kept) is a cell of its own per settings, recorded as backend redis with backend_settings "
+     "(docs/redis.md)",
      "every registered backend", MG_VALUES_BACKENDS, 1, NULL},
     {"corpora", "L", "comma list of corpus specs; a synth: spec keeps its own commas", "fortunes",
      MG_VALUES_CORPORA, 1, NULL},
@@ -106,8 +108,11 @@ static const mg_help_option help_options[] = {
 #define OPTIONS(array) array, COUNT(array)
 
 const mg_help_command mg_help_commands[] = {
-    {"list", "the backends", "list",
-     "Prints every registered backend, one a line: its name and what it stores.", NULL, 0, "list"},
+    {"list", "the backends, the peers and redis", "list",
+     "Prints every registered backend, one a line: its name and what it stores. Then, after a blank line, the "
+     "subjects measured outside the memgrams process, one a line with the process measured: each Python peer "
+     "with its description (read by running python3 SCRIPT --describe) and redis with the settings it takes.",
+     NULL, 0, "list"},
     {"run", "one measured run, one JSON line",
      "run --backend B --corpus SPEC [--order N] [--fraction F]\n"
      "    [--allocator A] [--seed S] [--repeat R]\n"

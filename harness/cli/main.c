@@ -178,13 +178,39 @@ static int parse_cell(const char *command, const char *accepted, int argc, char 
 
 /* ---- list --------------------------------------------------------------------- */
 
+enum { LISTED_PEERS_MAX = 64 };
+
+/* The widest name list prints: every backend's, every peer's and redis's. */
+static int list_name_width(char (*peers)[MG_PEER_NAME_SIZE], int peer_count)
+{
+    size_t width = strlen(MG_REDIS_SUBJECT);
+    for (const mg_backend *const *backend = mg_backends; *backend; backend++)
+        width = strlen((*backend)->name) > width ? strlen((*backend)->name) : width;
+    for (int index = 0; index < peer_count; index++)
+        width = strlen(peers[index]) > width ? strlen(peers[index]) : width;
+    return (int)width;
+}
+
+/* The backends, one line each (a name, its summary), then a blank line and
+ * the subjects measured outside this process: the Python peers (each one's
+ * line from its script) and redis with its settings. */
 static int command_list(int argc, char **argv)
 {
     (void)argv;
     if (argc > 1)
         return usage_error("list", "unexpected argument '%s'", mg_show(argv[1]).text);
+    static char peers[LISTED_PEERS_MAX][MG_PEER_NAME_SIZE];
+    int peer_count = mg_peer_names(peers, LISTED_PEERS_MAX), width = list_name_width(peers, peer_count);
     for (const mg_backend *const *backend = mg_backends; *backend; backend++)
-        printf("%-16s %s\n", (*backend)->name, (*backend)->summary);
+        printf("%-*s  %s\n", width, (*backend)->name, (*backend)->summary);
+    printf("\nMeasured outside the memgrams process (another process's figures: docs/run-json.md, measured_process):\n");
+    for (int index = 0; index < peer_count; index++) {
+        char description[512];
+        mg_peer_describe(peers[index], description, sizeof description);
+        printf("%-*s  %-12s  %s\n", width, peers[index], MG_PROCESS_PYTHON, mg_show(description).text);
+    }
+    printf("%-*s  %-12s  %s; settings: redis:%s=N,%s=N (docs/redis.md)\n", width, MG_REDIS_SUBJECT, MG_PROCESS_REDIS,
+           MG_REDIS_SUMMARY, mg_redis_setting_names[0], mg_redis_setting_names[1]);
     return 0;
 }
 

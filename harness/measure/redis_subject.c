@@ -25,14 +25,10 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 #define GENERATE_DRAWS 20000
 #define QUERY_BUDGET_SECONDS 0.25
 
-/* The server settings a spec may set; values are integers. */
-static const char *const setting_names[] = {"hash-max-listpack-entries", "hash-max-listpack-value"};
-#define SETTING_COUNT (sizeof setting_names / sizeof setting_names[0])
-#define SETTING_VALUE_DIGITS 9
-
 typedef struct server_settings {
-    char words[2 * SETTING_COUNT + 1][64]; /* "--name", "value", ... */
-    const char *argv[2 * SETTING_COUNT + 1];
+    char normal[MG_REDIS_SETTINGS_SIZE];                    /* as the run object records them */
+    char words[2 * MG_REDIS_SETTING_COUNT + 1][64];        /* "--name", "value", ... */
+    const char *argv[2 * MG_REDIS_SETTING_COUNT + 1];
 } server_settings;
 
 typedef struct subject_run {
@@ -47,70 +43,25 @@ typedef struct subject_run {
     double phase_started;
 } subject_run;
 
-int mg_redis_subject_named(const char *spec)
-{
-    size_t length = strlen(MG_REDIS_SUBJECT);
-    return strncmp(spec, MG_REDIS_SUBJECT, length) == 0 && (spec[length] == '\0' || spec[length] == ':');
-}
-
 /* ---- settings --------------------------------------------------------------- */
 
-static int setting_index(const char *name, size_t length)
-{
-    for (size_t index = 0; index < SETTING_COUNT; index++)
-        if (strlen(setting_names[index]) == length && strncmp(setting_names[index], name, length) == 0)
-            return (int)index;
-    return -1;
-}
-
-static int parse_setting(const char *item, size_t length, server_settings *settings, int *count, char *error,
-                         size_t error_size)
-{
-    const char *equals = memchr(item, '=', length);
-    int index = equals ? setting_index(item, (size_t)(equals - item)) : -1;
-    size_t digits = equals ? length - (size_t)(equals - item) - 1 : 0;
-    int numeric = digits > 0 && digits <= SETTING_VALUE_DIGITS;
-    for (size_t position = 0; numeric && position < digits; position++)
-        numeric = equals[1 + position] >= '0' && equals[1 + position] <= '9';
-    char shown[256];
-    snprintf(shown, sizeof shown, "%.*s", (int)length, item);
-    if (index < 0) {
-        snprintf(error, error_size, "unknown redis setting '%s' (valid: %s=N, %s=N)", mg_show(shown).text,
-                 setting_names[0], setting_names[1]);
-        return -1;
-    }
-    if (!numeric) {
-        snprintf(error, error_size, "redis setting '%s' needs an integer of 1 to %d digits", mg_show(shown).text,
-                 SETTING_VALUE_DIGITS);
-        return -1;
-    }
-    snprintf(settings->words[*count], sizeof settings->words[0], "--%s", setting_names[index]);
-    snprintf(settings->words[*count + 1], sizeof settings->words[0], "%.*s", (int)digits, equals + 1);
-    *count += 2;
-    return 0;
-}
-
+/* spec's settings (redis_settings.h) as the server's argument words. */
 static int parse_settings(const char *spec, server_settings *settings, char *error, size_t error_size)
 {
-    int count = 0, seen = 0;
-    const char *cursor = spec + strlen(MG_REDIS_SUBJECT);
-    if (*cursor == ':' && !cursor[1]) {
-        snprintf(error, error_size, "backend '%s' has an empty list of redis settings", mg_show(spec).text);
+    mg_redis_settings values;
+    int count = 0;
+    for (int index = 0; index < MG_REDIS_SETTING_COUNT; index++)
+        values.values[index] = -1;
+    if (mg_redis_spec_settings(spec, settings->normal, sizeof settings->normal, error, error_size) != 0)
         return -1;
-    }
-    while (*cursor == ':' || *cursor == ',') {
-        cursor++;
-        size_t length = strcspn(cursor, ",");
-        int index = setting_index(cursor, strcspn(cursor, "=,"));
-        if (index >= 0 && (seen & 1 << index)) {
-            snprintf(error, error_size, "backend '%s' sets a redis setting twice", mg_show(spec).text);
-            return -1;
+    if (settings->normal[0])
+        mg_redis_settings_parse(settings->normal, &values, error, error_size);
+    for (int index = 0; settings->normal[0] && index < MG_REDIS_SETTING_COUNT; index++)
+        if (values.values[index] >= 0) {
+            snprintf(settings->words[count], sizeof settings->words[0], "--%s", mg_redis_setting_names[index]);
+            snprintf(settings->words[count + 1], sizeof settings->words[0], "%lld", values.values[index]);
+            count += 2;
         }
-        seen |= index >= 0 ? 1 << index : 0;
-        if (parse_setting(cursor, length, settings, &count, error, error_size) != 0)
-            return -1;
-        cursor += length;
-    }
     for (int index = 0; index < count; index++)
         settings->argv[index] = settings->words[index];
     settings->argv[count] = NULL;
@@ -394,21 +345,24 @@ static json_t *server_env(mg_redis_server *server)
     keep_info_text(server, "server", "redis_version", env, "version");
     keep_info_text(server, "memory", "mem_allocator", env, "mem_allocator");
     redisReply *reply;
-    for (size_t index = 0; index < SETTING_COUNT; index++) {
-        const char *words[] = {"CONFIG", "GET", setting_names[index]};
+    for (size_t index = 0; index < MG_REDIS_SETTING_COUNT; index++) {
+        const char *words[] = {"CONFIG", "GET", mg_redis_setting_names[index]};
         reply = mg_redis_command(server, 3, words, NULL);
         if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2)
-            json_object_set_new(env, setting_names[index], json_integer(strtoll(reply->element[1]->str, NULL, 10)));
+            json_object_set_new(env, mg_redis_setting_names[index], json_integer(strtoll(reply->element[1]->str, NULL, 10)));
         freeReplyObject(reply);
     }
     return env;
 }
 
 /* What the run object adds to a backend's: the server's CPU per gram, how the queries were timed, the server. */
-static void add_server_fields(json_t *object, const char *spec, const subject_run *run, json_t *env)
+static void add_server_fields(json_t *object, const char *settings, const subject_run *run, json_t *env)
 {
     const mg_run_result *result = run->result;
-    json_object_set_new(object, "backend", json_string(spec));
+    json_object_set_new(object, "backend", json_string(MG_REDIS_SUBJECT));
+    if (settings[0])
+        json_object_set_new(object, "backend_settings", json_string(settings));
+    json_object_set_new(object, "measured_process", json_string(MG_PROCESS_REDIS));
     double cpu = run->figures[MG_PHASE_TRAIN].cpu_seconds - run->figures[MG_PHASE_BASELINE].cpu_seconds;
     json_t *speed = json_object_get(object, "speed");
     json_object_set_new(speed, "train_server_cpu_ns_per_gram",
@@ -422,14 +376,14 @@ static void add_server_fields(json_t *object, const char *spec, const subject_ru
     json_object_set_new(json_object_get(object, "env"), "redis", env);
 }
 
-static int print_run(const char *spec, subject_run *run, const char *allocator_text, json_t *env)
+static int print_run(const char *settings, subject_run *run, const char *allocator_text, json_t *env)
 {
     mg_probe probe;
     mg_probe_init(&probe);
     mg_run_options options = *run->options;
     options.backend = &mg_redis_client;
     json_t *object = mg_result_json(&options, allocator_text, &probe, run->result);
-    add_server_fields(object, spec, run, env);
+    add_server_fields(object, settings, run, env);
     int written = mg_json_write_line(object, STDOUT_FILENO);
     int write_error = errno;
     json_decref(object);
@@ -479,7 +433,7 @@ int mg_redis_run_command(const char *spec, const mg_run_options *options, const 
         return mg_fail("run", EXIT_USAGE, result.message);
     }
     mg_count_vocabulary(options, &result.vocab, &result.vocab_bytes);
-    return print_run(spec, &run, allocator_text, env);
+    return print_run(settings.normal, &run, allocator_text, env);
 }
 
 /* ---- a table for dump and generate -------------------------------------------------------- */

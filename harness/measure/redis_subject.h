@@ -18,20 +18,22 @@
  * every unigram in the hash of the empty key.
  *
  * SETTINGS are server settings passed as its arguments:
- * redis:hash-max-listpack-entries=N,hash-max-listpack-value=N (integers).
+ * redis:hash-max-listpack-entries=N,hash-max-listpack-value=N (integers;
+ * redis_settings.h). The run object records backend "redis" and the
+ * settings in normal form as backend_settings (absent when none), so that
+ * a results file's backend stays a plain name.
  */
 #ifndef MG_REDIS_SUBJECT_H
 #define MG_REDIS_SUBJECT_H
 
 #include "redis_server.h"
+#include "redis_settings.h"
 #include "run.h"
 
 #include <stddef.h>
 
-#define MG_REDIS_SUBJECT "redis"
-
-/* Is spec "redis" or "redis:..." (valid or not)? */
-int mg_redis_subject_named(const char *spec);
+/* What `memgrams list` says of the subject. */
+#define MG_REDIS_SUMMARY "a private redis-server holding one hash per context, measured from outside"
 
 /* The measured run, its object printed on stdout: the exit status (0 ok, 1
  * the run failed, 2 bad settings or input), one line on stderr when not 0

@@ -35,8 +35,8 @@ int mg_memory_vs_size_data(mg_chart *chart, mg_report_run **scratch, int *has_fl
         size_t count = mg_report_backend_series(report, report->backends[index], scratch);
         if (!count)
             continue;
-        mg_chart_add_name(chart, report->backends[index]);
-        fprintf(output.file, "# %s\n", report->backends[index]);
+        mg_chart_add_name(chart, report->chart_names[index]);
+        fprintf(output.file, "# %s\n", report->chart_names[index]);
         for (size_t point = 0; point < count; point++)
             fprintf(output.file, "%.0f %.0f %.0f %d\n", scratch[point]->tokens, scratch[point]->growth[MG_REPORT_RSS],
                     scratch[point]->growth[MG_REPORT_ALLOCATED], mg_synth_is_spec(scratch[point]->corpus));
@@ -81,7 +81,7 @@ int mg_breakdown_data(mg_chart *chart, const mg_report_run *size, char *error, s
         double requested = layer_or_below(run, MG_REPORT_REQUESTED), allocated = layer_or_below(run, MG_REPORT_ALLOCATED);
         double resident = layer_or_below(run, MG_REPORT_RESIDENT), rss = mg_report_per_ngram(run, MG_REPORT_RSS);
         double file_pages = isfinite(run->growth[MG_REPORT_RSS_FILE]) ? mg_report_per_ngram(run, MG_REPORT_RSS_FILE) : 0;
-        fprintf(output.file, "\"%s%s\" %.3f %.3f %.3f %.3f %.3f %.3f\n", run->backend,
+        fprintf(output.file, "\"%s%s\" %.3f %.3f %.3f %.3f %.3f %.3f\n", run->chart_name,
                 isfinite(run->growth[MG_REPORT_REQUESTED]) ? "" : " (traced)", requested, allocated - requested,
                 resident - allocated, rss - file_pages - resident, file_pages, rss);
     }
@@ -112,7 +112,7 @@ int mg_pareto_data(mg_chart *chart, const mg_report_run *size, char *error, size
         if (!run || !(ns > 0) || !(mg_report_per_ngram(run, MG_REPORT_RSS) > 0))
             continue;
         points[count++] = (pareto_point){mg_report_per_ngram(run, MG_REPORT_RSS), ns};
-        fprintf(output.file, "%s %.3f %.3f\n", run->backend, points[count - 1].bytes, ns);
+        fprintf(output.file, "%s %.3f %.3f\n", run->chart_name, points[count - 1].bytes, ns);
     }
     if (mg_atomic_commit(&output, error, error_size) != 0 || mg_chart_data_open(&output, chart, "pareto-frontier", error, error_size) != 0)
         return -1;
@@ -138,7 +138,7 @@ int mg_growth_data(mg_chart *chart, mg_report_run **scratch, int *fitted, char *
         if (!isfinite(fit.allocated) || !isfinite(fit.rss))
             continue;
         ++*fitted;
-        fprintf(output.file, "%s %.4f %.4f \"%s\"\n", report->backends[index], fit.allocated, fit.rss,
+        fprintf(output.file, "%s %.4f %.4f \"%s\"\n", report->chart_names[index], fit.allocated, fit.rss,
                 mg_growth_is_sparse(&fit) ? "sparse" : "");
     }
     return mg_atomic_commit(&output, error, error_size);
@@ -175,7 +175,7 @@ int mg_allocators_data(mg_chart *chart, const mg_report_run *size, char *error, 
         return -1;
     for (int b = 0; b < report->backend_count; b++) {
         fprintf(output.file, "%d ", b);
-        mg_put_data_label(output.file, report->backends[b]);
+        mg_put_data_label(output.file, report->chart_names[b]);
         fputc('\n', output.file);
     }
     return mg_atomic_commit(&output, error, error_size);

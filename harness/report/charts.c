@@ -108,7 +108,7 @@ static int draw_timelines(mg_chart *chart, mg_report_run **scratch, char *error,
         mg_file_name("timeline-", backend, "", name, sizeof name);
         snprintf(cell, sizeof cell, "%s fraction %.4g: %.0f tokens, %.0f distinct n-grams", run->corpus, run->fraction,
                  run->tokens, run->ngrams);
-        chart_arguments timeline = {"timeline", name, NULL, cell, {backend}};
+        chart_arguments timeline = {"timeline", name, NULL, cell, {report->chart_names[index]}};
         if (draw(chart, &timeline, error, error_size) != 0)
             return -1;
     }

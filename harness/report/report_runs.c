@@ -2,6 +2,7 @@
 #include "report_runs.h"
 #include "cell.h"
 #include "message.h"
+#include "results.h"
 #include "results_file.h"
 #include "run_fields.h"
 #include "synth.h"
@@ -28,14 +29,41 @@ static double number_of(json_t *object, const char *field)
     return json_is_number(value) ? json_number_value(value) : NAN;
 }
 
-/* Adds name to names[] (of *count) unless it is there; MG_NAMES_MAX at most. */
-static void add_name(const char **names, int *count, const char *name)
+/* Adds name to names[] (of *count) unless it is there; MG_NAMES_MAX at most.
+ * The index of name in names, or -1 where there is no room. */
+static int add_name(const char **names, int *count, const char *name)
 {
     for (int index = 0; index < *count; index++)
         if (strcmp(names[index], name) == 0)
-            return;
-    if (*count < MG_NAMES_MAX)
-        names[(*count)++] = name;
+            return index;
+    if (*count == MG_NAMES_MAX)
+        return -1;
+    names[*count] = name;
+    return (*count)++;
+}
+
+const char *mg_process_mark(const char *process)
+{
+    if (strcmp(process, MG_PROCESS_REDIS) == 0)
+        return "(server)";
+    return strcmp(process, MG_PROCESS_PYTHON) == 0 ? "(python)" : "";
+}
+
+void mg_report_row_name(const char *subject, const char *process, char *name, size_t name_size)
+{
+    const char *mark = mg_process_mark(process);
+    snprintf(name, name_size, "%s%s%s", subject, *mark ? " " : "", mark);
+}
+
+const char *mg_process_note(const char *process)
+{
+    if (strcmp(process, MG_PROCESS_REDIS) == 0)
+        return "(server): measured in a redis-server process from outside: the baseline is the empty server's heap, "
+               "RSS is the server process's, requested is unknown, and speeds include the socket's round trip.";
+    if (strcmp(process, MG_PROCESS_PYTHON) == 0)
+        return "(python): measured in a python3 process: allocated is tracemalloc's traced bytes, requested, active "
+               "and resident are unknown, and RSS is the python3 process's.";
+    return NULL;
 }
 
 /* A run read by mg_results_read names its whole cell and a status (mg_run_fault). */
@@ -44,7 +72,12 @@ static void describe_run(mg_report *report, mg_report_run *run, json_t *object)
     mg_cell cell;
     mg_cell_of_run(object, &cell);
     run->json = object;
-    run->backend = cell.backend;
+    mg_cell_subject(&cell, run->subject, sizeof run->subject);
+    char short_subject[MG_SUBJECT_SIZE];
+    mg_cell_subject_short(&cell, short_subject, sizeof short_subject);
+    run->process = mg_run_measured_process(object);
+    snprintf(run->chart_name, sizeof run->chart_name, "%s%s", short_subject, mg_process_mark(run->process));
+    run->backend = run->subject;
     run->corpus = cell.corpus;
     run->allocator = cell.allocator;
     run->status = mg_run_status(object);
@@ -55,7 +88,9 @@ static void describe_run(mg_report *report, mg_report_run *run, json_t *object)
     run->ok = strcmp(run->status, "ok") == 0 && run->ngrams > 0;
     for (int layer = 0; layer < MG_REPORT_LAYERS; layer++)
         run->growth[layer] = mg_run_layer_growth(object, mg_report_layer_names[layer]);
-    add_name(report->backends, &report->backend_count, run->backend);
+    int backend = add_name(report->backends, &report->backend_count, run->backend);
+    if (backend >= 0 && !report->chart_names[backend])
+        report->chart_names[backend] = run->chart_name, report->processes[backend] = run->process;
     add_name(report->allocators, &report->allocator_count, run->allocator);
 }
 

@@ -25,9 +25,16 @@ enum { MG_REPORT_REQUESTED, MG_REPORT_ALLOCATED, MG_REPORT_ACTIVE, MG_REPORT_RES
        MG_REPORT_RSS_ANON, MG_REPORT_RSS_FILE, MG_REPORT_LAYERS };
 extern const char *const mg_report_layer_names[MG_REPORT_LAYERS];
 
+#define MG_SUBJECT_SIZE 160
+
 typedef struct mg_report_run {
     json_t *json; /* the run object (owned by the report) */
+    /* backend is the subject (cell.h mg_cell_subject): a backend, a peer, or
+     * redis with its settings, which every table and chart tells apart */
     const char *backend, *corpus, *allocator, *status;
+    const char *process;              /* measured_process (results.h MG_PROCESS_*) */
+    char subject[MG_SUBJECT_SIZE];    /* what backend points to */
+    char chart_name[MG_SUBJECT_SIZE]; /* one word for a chart's legend: short subject and process mark */
     double fraction, tokens, ngrams;
     int order, ok;
     double growth[MG_REPORT_LAYERS]; /* bytes over baseline at the end of finalize; NAN where unknown */
@@ -49,6 +56,8 @@ typedef struct mg_report {
     mg_floor_point *floors;
     size_t floor_count;
     const char *backends[MG_NAMES_MAX]; /* in order of first appearance */
+    const char *chart_names[MG_NAMES_MAX]; /* each backend's chart_name */
+    const char *processes[MG_NAMES_MAX];   /* each backend's process */
     int backend_count;
     const char *allocators[MG_NAMES_MAX]; /* allocator names (without options), in order of first appearance */
     int allocator_count;
@@ -56,6 +65,14 @@ typedef struct mg_report {
     int order;
     const char *allocator, *scaled_corpus;
 } mg_report;
+
+/* How a row or series of a run measured outside memgrams is marked:
+ * "(server)" for redis-server, "(python)" for python3, "" for memgrams. */
+const char *mg_process_mark(const char *process);
+/* "subject" or "subject (server)": a table's row name for a subject measured in process. */
+void mg_report_row_name(const char *subject, const char *process, char *name, size_t name_size);
+/* What differs in such a run's figures, one line for a table's footnote; NULL for memgrams. */
+const char *mg_process_note(const char *process);
 
 /* Reads report->dir (results.jsonl, cells/, floor.jsonl): 0, or -1 with a one-line message. */
 int mg_report_load(mg_report *report, char *error, size_t error_size);

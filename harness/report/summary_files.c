@@ -3,6 +3,7 @@
 #include "cell.h"
 #include "growth_fit.h"
 #include "report_files.h"
+#include "results.h"
 #include "run_fields.h"
 
 #include <math.h>
@@ -39,7 +40,7 @@ int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size
     mg_atomic_file output;
     if (mg_report_file_open(&output, report->dir, "summary.csv", error, error_size) != 0)
         return -1;
-    fputs("backend,corpus,fraction,order,allocator,status,tokens,ngrams", output.file);
+    fputs("backend,corpus,fraction,order,allocator,status,measured_process,tokens,ngrams", output.file);
     for (int layer = 0; layer < MG_REPORT_LAYERS; layer++)
         fprintf(output.file, ",%s_bytes", mg_report_layer_names[layer]);
     for (int layer = 0; layer < MG_REPORT_LAYERS; layer++)
@@ -52,8 +53,8 @@ int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size
     fputc('\n', output.file);
     for (size_t index = 0; index < report->run_count; index++) {
         const mg_report_run *run = &report->runs[index];
-        fprintf(output.file, "%s,\"%s\",%.17g,%d,%s,%s", run->backend, run->corpus, run->fraction, run->order,
-                run->allocator, run->status);
+        fprintf(output.file, "\"%s\",\"%s\",%.17g,%d,\"%s\",%s,%s", run->backend, run->corpus, run->fraction, run->order,
+                run->allocator, run->status, run->process);
         put_run_figures(output.file, run, ",", "", 1);
         fputc('\n', output.file);
     }
@@ -74,9 +75,26 @@ static void markdown_corpus_table(FILE *file, const mg_report *report, const cha
         const mg_report_run *run = &report->runs[index];
         if (strcmp(run->corpus, corpus) != 0)
             continue;
-        fprintf(file, "| %s | %s | %d | %.4g | %s", run->backend, run->allocator, run->order, run->fraction, run->status);
+        char row[MG_SUBJECT_SIZE + 16];
+        mg_report_row_name(run->backend, run->process, row, sizeof row);
+        fprintf(file, "| %s | %s | %d | %.4g | %s", row, run->allocator, run->order, run->fraction, run->status);
         put_run_figures(file, run, " | ", "–", 0);
         fputs(" |\n", file);
+    }
+}
+
+/* One footnote line per kind of process other than memgrams that measured a run of the report. */
+static void markdown_process_notes(FILE *file, const mg_report *report)
+{
+    static const char *const others[] = {MG_PROCESS_REDIS, MG_PROCESS_PYTHON};
+    int first = 1;
+    for (size_t kind = 0; kind < sizeof others / sizeof others[0]; kind++) {
+        int present = 0;
+        for (size_t index = 0; index < report->run_count && !present; index++)
+            present = strcmp(report->runs[index].process, others[kind]) == 0;
+        if (present)
+            fprintf(file, "%s%s\n", first ? "\nMeasured outside the memgrams process:\n\n- " : "- ", mg_process_note(others[kind]));
+        first &= !present;
     }
 }
 
@@ -92,7 +110,9 @@ static void markdown_growth(FILE *file, const mg_report *report, mg_report_run *
           file);
     for (int index = 0; index < report->backend_count; index++) {
         mg_growth_fit fit = mg_growth_fit_of(report, report->backends[index], scratch);
-        fprintf(file, "| %s | %d", report->backends[index], fit.sizes);
+        char row[MG_SUBJECT_SIZE + 16];
+        mg_report_row_name(report->backends[index], report->processes[index], row, sizeof row);
+        fprintf(file, "| %s | %d", row, fit.sizes);
         mg_put_figure(file, " | ", 1, fit.sizes ? fit.span : NAN, "–");
         mg_put_figure(file, " | ", 3, fit.allocated, "–");
         mg_put_figure(file, " | ", 3, fit.rss, "–");
@@ -143,7 +163,9 @@ static void put_allocator_rows(FILE *file, const mg_report *report, const mg_rep
                                const char *cell_format, const char *unknown)
 {
     for (int b = 0; b < report->backend_count; b++) {
-        fprintf(file, row_format, report->backends[b]);
+        char row[MG_SUBJECT_SIZE + 16];
+        mg_report_row_name(report->backends[b], report->processes[b], row, sizeof row);
+        fprintf(file, row_format, row);
         for (int a = 0; a < report->allocator_count; a++) {
             char cell[48];
             pair_text(mg_report_run_under(report, report->backends[b], report->allocators[a], size), unknown, cell, sizeof cell);
@@ -165,8 +187,10 @@ static void markdown_library(FILE *file, const mg_report *report)
             fputs("\n## Library figures\n\nA wrapped library's own figures about its memory at the end of finalize, "
                   "beside the layers measured above (each backend's documentation says what they mean).\n\n"
                   "| backend | corpus | allocator | n | fraction | figure | value |\n|---|---|---|--:|--:|---|--:|\n", file);
+        char row[MG_SUBJECT_SIZE + 16];
+        mg_report_row_name(run->backend, run->process, row, sizeof row);
         json_object_foreach(figures, name, value) {
-            fprintf(file, "| %s | %s | %s | %d | %.4g | %s", run->backend, run->corpus, run->allocator, run->order,
+            fprintf(file, "| %s | %s | %s | %d | %.4g | %s", row, run->corpus, run->allocator, run->order,
                     run->fraction, name);
             mg_put_figure(file, " | ", 0, json_is_number(value) ? json_number_value(value) : NAN, "–");
             fputs(" |\n", file);
@@ -230,6 +254,7 @@ int mg_summary_md_write(const mg_report *report, mg_report_run **scratch, char *
         if (first)
             markdown_corpus_table(file, report, report->runs[index].corpus);
     }
+    markdown_process_notes(file, report);
     const mg_report_run *allocator_size = mg_report_allocator_cell(report);
     markdown_allocators(file, report, allocator_size);
     markdown_growth(file, report, scratch);

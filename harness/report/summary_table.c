@@ -2,6 +2,8 @@
 #include "summary_table.h"
 #include "cell.h"
 #include "message.h"
+#include "report_runs.h"
+#include "results.h"
 #include "results_file.h"
 #include "run_fields.h"
 
@@ -29,23 +31,35 @@ static double layer_per_ngram(json_t *run, const char *layer)
 static const char *const layers[] = {"requested", "allocated", "active", "resident", "rss"};
 #define LAYER_COUNT (sizeof layers / sizeof layers[0])
 
-static void print_header(FILE *out)
+static void print_header(FILE *out, int name_width)
 {
-    fprintf(out, "%-14s %-10s %8s %2s %-9s %-7s %10s  %-49s %6s %8s %8s %8s\n", "", "", "", "", "", "", "",
+    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s  %-49s %6s %8s %8s %8s\n", name_width, "", "", "", "", "", "", "",
             "bytes per n-gram (growth over baseline)", "", "train", "hit", "miss");
-    fprintf(out, "%-14s %-10s %8s %2s %-9s %-7s %10s %8s %8s %8s %8s %8s %8s %6s %8s %8s %8s\n", "backend", "corpus",
+    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s %8s %8s %8s %8s %8s %8s %6s %8s %8s %8s\n", name_width, "backend", "corpus",
             "fraction", "n", "allocator", "status", "n-grams", "request", "alloc", "active", "resident", "rss",
             "peak", "frag", "ns/gram", "ns", "ns");
 }
 
-/* A run read by mg_results_read names its whole cell (mg_run_fault). */
-static void print_run(FILE *out, json_t *run)
+/* A row's name: the subject, short (cell.h), and the mark of a process other than memgrams. */
+static void row_name(json_t *run, char *name, size_t name_size)
 {
     mg_cell cell;
+    char subject[MG_SUBJECT_SIZE];
     mg_cell_of_run(run, &cell);
+    mg_cell_subject_short(&cell, subject, sizeof subject);
+    mg_report_row_name(subject, mg_run_measured_process(run), name, name_size);
+}
+
+/* A run read by mg_results_read names its whole cell (mg_run_fault). */
+static void print_run(FILE *out, json_t *run, int name_width)
+{
+    mg_cell cell;
+    char name[MG_SUBJECT_SIZE + 16];
+    mg_cell_of_run(run, &cell);
+    row_name(run, name, sizeof name);
     const char *base = strrchr(cell.corpus, '/');
     double ngrams = mg_run_ngrams(run);
-    fprintf(out, "%-14s %-10.10s %8.4g %2d %-9.9s %-7.7s", cell.backend, base ? base + 1 : cell.corpus,
+    fprintf(out, "%-*s %-10.10s %8.4g %2d %-9.9s %-7.7s", name_width, name, base ? base + 1 : cell.corpus,
             cell.fraction, cell.order, cell.allocator, mg_run_status(run));
     print_figure(out, 10, 0, ngrams);
     for (size_t layer = 0; layer < LAYER_COUNT; layer++)
@@ -58,6 +72,19 @@ static void print_run(FILE *out, json_t *run)
     fputc('\n', out);
 }
 
+/* One footnote line per kind of process other than memgrams that measured a run of the table. */
+static void print_notes(FILE *out, const mg_results *lines)
+{
+    static const char *const others[] = {MG_PROCESS_REDIS, MG_PROCESS_PYTHON};
+    for (size_t kind = 0; kind < sizeof others / sizeof others[0]; kind++) {
+        int present = 0;
+        for (size_t index = 0; index < lines->count && !present; index++)
+            present = strcmp(mg_run_measured_process(lines->objects[index]), others[kind]) == 0;
+        if (present)
+            fprintf(out, "%s\n", mg_process_note(others[kind]));
+    }
+}
+
 int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size)
 {
     mg_results lines = {0};
@@ -65,9 +92,16 @@ int mg_summary_print(const char *results_path, FILE *out, char *error, size_t er
     if (status == 1)
         snprintf(error, error_size, "no results in '%s'", mg_show(results_path).text);
     if (status == 0) {
-        print_header(out);
+        int name_width = 14;
+        for (size_t index = 0; index < lines.count; index++) {
+            char name[MG_SUBJECT_SIZE + 16];
+            row_name(lines.objects[index], name, sizeof name);
+            name_width = (int)strlen(name) > name_width ? (int)strlen(name) : name_width;
+        }
+        print_header(out, name_width);
         for (size_t index = 0; index < lines.count; index++)
-            print_run(out, lines.objects[index]);
+            print_run(out, lines.objects[index], name_width);
+        print_notes(out, &lines);
     }
     mg_results_free(&lines);
     return status == 0 ? 0 : -1;

@@ -1,5 +1,6 @@
 /* cell.c — see cell.h. */
 #include "cell.h"
+#include "redis_settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,7 @@ int mg_cell_of_run(json_t *run, mg_cell *cell)
     cell->backend = json_string_value(json_object_get(run, "backend"));
     cell->corpus = json_string_value(json_object_get(run, "corpus"));
     cell->allocator = json_string_value(json_object_get(run, "allocator"));
+    cell->settings = json_string_value(json_object_get(run, "backend_settings"));
     json_t *fraction = json_object_get(run, "fraction"), *order = json_object_get(run, "order");
     if (!cell->backend || !cell->corpus || !cell->allocator || !json_is_number(fraction) || !json_is_integer(order))
         return -1;
@@ -38,15 +40,71 @@ int mg_cell_of_run(json_t *run, mg_cell *cell)
     return 0;
 }
 
+const char *mg_cell_settings_fault(const mg_cell *cell)
+{
+    char normal[MG_REDIS_SETTINGS_SIZE], error[512];
+    if (!cell->settings)
+        return NULL;
+    if (strcmp(cell->backend, MG_REDIS_SUBJECT) != 0)
+        return "backend_settings is given for a backend that takes no settings (only redis does)";
+    if (mg_redis_settings_normal(cell->settings, normal, sizeof normal, error, sizeof error) != 0)
+        return "backend_settings is not a list of redis settings (hash-max-listpack-entries=N,hash-max-listpack-value=N)";
+    return NULL;
+}
+
+void mg_cell_set_backend(mg_cell *cell, const char *spec)
+{
+    const char *colon = strchr(spec, ':');
+    int with_settings = mg_redis_subject_named(spec) && colon;
+    cell->backend = with_settings ? MG_REDIS_SUBJECT : spec;
+    cell->settings = with_settings ? colon + 1 : NULL;
+}
+
+/* The settings in normal form, or as they are where they are not valid (a
+ * cell whose settings mg_cell_settings_fault refused is never keyed). */
+static void normal_settings(const mg_cell *cell, char *normal, size_t normal_size)
+{
+    char error[512];
+    if (mg_redis_settings_normal(cell->settings, normal, normal_size, error, sizeof error) != 0)
+        snprintf(normal, normal_size, "%s", cell->settings);
+}
+
+void mg_cell_subject(const mg_cell *cell, char *text, size_t text_size)
+{
+    char normal[MG_REDIS_SETTINGS_SIZE];
+    if (!cell->settings) {
+        snprintf(text, text_size, "%s", cell->backend);
+        return;
+    }
+    normal_settings(cell, normal, sizeof normal);
+    snprintf(text, text_size, "%s:%s", cell->backend, normal);
+}
+
+void mg_cell_subject_short(const mg_cell *cell, char *text, size_t text_size)
+{
+    char normal[MG_REDIS_SETTINGS_SIZE], shortened[MG_REDIS_SETTINGS_SIZE];
+    if (!cell->settings) {
+        snprintf(text, text_size, "%s", cell->backend);
+        return;
+    }
+    normal_settings(cell, normal, sizeof normal);
+    mg_redis_settings_short(normal, shortened, sizeof shortened);
+    snprintf(text, text_size, "%s:%s", cell->backend, shortened);
+}
+
 void mg_cell_key(const mg_cell *cell, char *key, size_t key_size)
 {
-    snprintf(key, key_size, "%s|%s|%.17g|%d|%s", cell->backend, cell->corpus, cell->fraction, cell->order,
+    char subject[256];
+    mg_cell_subject(cell, subject, sizeof subject);
+    snprintf(key, key_size, "%s|%s|%.17g|%d|%s", subject, cell->corpus, cell->fraction, cell->order,
              cell->allocator);
 }
 
 void mg_cell_label(const mg_cell *cell, char *label, size_t label_size)
 {
-    snprintf(label, label_size, "%s %s f=%.6g n=%d %s", cell->backend, cell->corpus, cell->fraction, cell->order,
+    char subject[256];
+    mg_cell_subject(cell, subject, sizeof subject);
+    snprintf(label, label_size, "%s %s f=%.6g n=%d %s", subject, cell->corpus, cell->fraction, cell->order,
              cell->allocator);
 }
 
@@ -78,9 +136,10 @@ void mg_file_name(const char *prefix, const char *text, const char *suffix, char
 
 void mg_cell_file_name(const mg_cell *cell, uint64_t pass, char *name, size_t name_size)
 {
-    char key[8192], readable[8192], part[FILE_PART_MAX + 1];
+    char key[8192], readable[8192], part[FILE_PART_MAX + 1], subject[256];
     mg_cell_key(cell, key, sizeof key);
-    snprintf(readable, sizeof readable, "%s-%s", cell->backend, cell->corpus);
+    mg_cell_subject_short(cell, subject, sizeof subject);
+    snprintf(readable, sizeof readable, "%s-%s", subject, cell->corpus);
     file_part(readable, part);
     /* the readable part can be cut or blurred; the key's hash keeps every cell and pass apart */
     snprintf(name, name_size, "%s-n%d-p%llu-%016llx.jsonl", part, cell->order, (unsigned long long)pass,

@@ -1,6 +1,6 @@
 /*
- * cell.h — a cell of the matrix: (backend, corpus, fraction, order,
- * allocator). Its key (which runs are runs of one cell), its label (how a
+ * cell.h — a cell of the matrix: (backend and its settings, corpus,
+ * fraction, order, allocator). Its key (which runs are runs of one cell), its label (how a
  * person reads it), its file name, and the rule for the names that may
  * stand in it: the one place where names become parts of file names.
  */
@@ -15,20 +15,41 @@ typedef struct mg_cell {
     const char *backend, *corpus, *allocator;
     double fraction;
     int order;
+    const char *settings; /* the subject's settings (redis_settings.h), NULL where none */
 } mg_cell;
 
 /* A backend or peer name may become part of a file name (charts/timeline-NAME.svg). */
 #define MG_NAME_RULE "1 to 64 letters, digits, '_', '-' or '.', starting with a letter or digit"
 int mg_name_valid(const char *name);
 
-/* The cell a run object names (strings borrowed from run): 0, or -1 when
- * a field is missing or of the wrong type. */
+/* The cell a run object names (strings borrowed from run; settings from
+ * backend_settings, NULL where it is absent or null): 0, or -1 when a field
+ * is missing or of the wrong type. */
 int mg_cell_of_run(json_t *run, mg_cell *cell);
 
-/* "backend|corpus|fraction|order|allocator": equal iff the cells are. */
+/* Why the cell's settings are not ones its backend takes (only redis takes
+ * settings, in the grammar of redis_settings.h), or NULL when they are. */
+const char *mg_cell_settings_fault(const mg_cell *cell);
+
+/* The backend and settings of a --backend spec: "redis:SETTINGS" is the
+ * backend "redis" with SETTINGS (borrowed from spec), anything else a
+ * backend without settings. */
+void mg_cell_set_backend(mg_cell *cell, const char *spec);
+
+/* The subject as one text: the backend, and ":SETTINGS" in normal form
+ * where it has settings ("redis:hash-max-listpack-entries=1024"); what
+ * `memgrams run --backend` takes and a table's row shows. */
+void mg_cell_subject(const mg_cell *cell, char *text, size_t text_size);
+
+/* The subject shortened for a chart's legend, one word without spaces
+ * ("redis:entries=1024"): distinct subjects stay distinct. */
+void mg_cell_subject_short(const mg_cell *cell, char *text, size_t text_size);
+
+/* "subject|corpus|fraction|order|allocator": equal iff the cells are (a
+ * cell without settings keeps the key it had before settings existed). */
 void mg_cell_key(const mg_cell *cell, char *key, size_t key_size);
 
-/* "backend corpus f=0.25 n=3 allocator", for people. */
+/* "subject corpus f=0.25 n=3 allocator", for people. */
 void mg_cell_label(const mg_cell *cell, char *label, size_t label_size);
 
 /* prefix + text + suffix as one file name: bytes other than letters,

@@ -15,6 +15,13 @@
 
 #define MG_RUN_SCHEMA "memgrams.run/1"
 
+/* The process whose memory a run's figures are (its measured_process):
+ * memgrams itself for a backend, a Python peer's python3, the redis
+ * subject's server. A run without the field is memgrams'. */
+#define MG_PROCESS_MEMGRAMS "memgrams"
+#define MG_PROCESS_PYTHON "python3"
+#define MG_PROCESS_REDIS "redis-server"
+
 /* The contract's run object. */
 json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec,
                        const mg_probe *probe, const mg_run_result *result);

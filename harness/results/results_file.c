@@ -24,6 +24,15 @@ int mg_status_known(const char *status)
     return 0;
 }
 
+int mg_measured_process_known(const char *name)
+{
+    static const char *const known[] = {MG_PROCESS_MEMGRAMS, MG_PROCESS_PYTHON, MG_PROCESS_REDIS};
+    for (size_t index = 0; name && index < sizeof known / sizeof known[0]; index++)
+        if (strcmp(name, known[index]) == 0)
+            return 1;
+    return 0;
+}
+
 static int is_whole(json_t *value, json_int_t least)
 {
     return json_is_integer(value) && json_integer_value(value) >= least;
@@ -115,6 +124,15 @@ const char *mg_run_fault(json_t *run)
         return "a run without backend, corpus, fraction, order or allocator";
     if (!mg_name_valid(cell.backend))
         return "backend is not a name (" MG_NAME_RULE ")";
+    json_t *settings = json_object_get(run, "backend_settings");
+    if (settings && !json_is_null(settings) && !json_is_string(settings))
+        return "backend_settings is not a text or null";
+    const char *settings_fault = mg_cell_settings_fault(&cell);
+    if (settings_fault)
+        return settings_fault;
+    json_t *process = json_object_get(run, "measured_process");
+    if (process && !json_is_null(process) && !mg_measured_process_known(json_string_value(process)))
+        return "measured_process is not one of memgrams, python3, redis-server";
     if (!(cell.fraction > 0 && cell.fraction <= 1))
         return "fraction is outside (0, 1]";
     if (cell.order < 1 || cell.order > MG_ORDER_MAX || json_integer_value(json_object_get(run, "order")) != cell.order)

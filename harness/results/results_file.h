@@ -35,12 +35,16 @@ int mg_results_read(const char *path, mg_results_kind kind, mg_results *results,
 void mg_results_free(mg_results *results);
 
 /* Why run is not a well-formed run object, or NULL when it is: the schema,
- * a known status, a valid backend name (cell.h), corpus, a fraction in
+ * a known status, a valid backend name (cell.h) and settings it takes,
+ * a known measured_process where present, corpus, a fraction in
  * (0, 1], an order in 1..5, an allocator; pass, seed and repeat, where
  * present, whole numbers. */
 const char *mg_run_fault(json_t *run);
 
 /* Is status one a run can end with? ok, oom, crashed, killed, timeout, error. */
 int mg_status_known(const char *status);
+
+/* Is name a measured_process a run can record (results.h: MG_PROCESS_*)? */
+int mg_measured_process_known(const char *name);
 
 #endif

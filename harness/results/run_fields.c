@@ -1,5 +1,6 @@
 /* run_fields.c — see run_fields.h. */
 #include "run_fields.h"
+#include "results.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,6 +28,12 @@ const char *mg_run_message(json_t *run)
 const char *mg_run_allocator_version(json_t *run)
 {
     return json_string_value(json_object_get(run, "allocator_version"));
+}
+
+const char *mg_run_measured_process(json_t *run)
+{
+    const char *process = json_string_value(json_object_get(run, "measured_process"));
+    return process ? process : MG_PROCESS_MEMGRAMS;
 }
 
 double mg_run_tokens(json_t *run)

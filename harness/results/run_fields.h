@@ -20,6 +20,9 @@ const char *mg_run_status(json_t *run);
 /* Why a run that did not end ok ended so. */
 const char *mg_run_message(json_t *run);
 const char *mg_run_allocator_version(json_t *run);
+/* The process whose memory the figures are (results.h: MG_PROCESS_*);
+ * "memgrams" where the run does not say. */
+const char *mg_run_measured_process(json_t *run);
 
 /* The run's counts. */
 double mg_run_tokens(json_t *run);

@@ -25,4 +25,14 @@ int mg_peer_script(const char *name, char *path, size_t path_size);
 /* "python_dict, ..." (the scripts of the peers folder), for messages. */
 void mg_peer_names_line(char *line, size_t line_size);
 
+#define MG_PEER_NAME_SIZE 64
+
+/* The peers' names in name order, at most max: how many. */
+int mg_peer_names(char (*names)[MG_PEER_NAME_SIZE], int max);
+
+/* The peer's one-line description, as `python3 SCRIPT --describe` prints it
+ * (started without a shell, argv only, killed after a few seconds): 0, or
+ * -1 with why there is none in text (python3 missing, the script failing). */
+int mg_peer_describe(const char *name, char *text, size_t text_size);
+
 #endif

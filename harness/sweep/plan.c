@@ -5,6 +5,7 @@
 #include "corpus.h"
 #include "message.h"
 #include "options.h"
+#include "redis_settings.h"
 #include "results.h"
 #include "run.h"
 #include "supervise.h"
@@ -54,6 +55,12 @@ static void rejoin_options(const char **items, int *count, int (*has_options)(co
 static int allocator_has_options(const char *spec)
 {
     return strchr(spec, ':') != NULL;
+}
+
+/* redis:a=1,b=2 (redis_settings.h) holds the list's separator too. */
+static int backend_has_settings(const char *spec)
+{
+    return mg_redis_subject_named(spec) && strchr(spec, ':') != NULL;
 }
 
 /* Every name is a registered backend or a peer (peers.h). */
@@ -152,8 +159,10 @@ static int apply_option(int code, char *value, mg_sweep_plan *plan, char *error,
 {
     switch (code) {
     case OPT_BACKENDS:
-        if (split_list(value, plan->backends, &plan->backend_count) == 0)
+        if (split_list(value, plan->backends, &plan->backend_count) == 0) {
+            rejoin_options(plan->backends, &plan->backend_count, backend_has_settings);
             return check_backends(plan, error, error_size);
+        }
         snprintf(error, error_size, "backends list is empty or longer than %d", MG_LIST_MAX);
         return -1;
     case OPT_CORPORA:
@@ -245,7 +254,7 @@ mg_cell mg_plan_cell_at(const mg_sweep_plan *plan, uint64_t index)
     index /= (uint64_t)plan->fraction_count;
     result.corpus = plan->corpora[index % (uint64_t)plan->corpus_count];
     index /= (uint64_t)plan->corpus_count;
-    result.backend = plan->backends[index];
+    mg_cell_set_backend(&result, plan->backends[index]);
     return result;
 }
 

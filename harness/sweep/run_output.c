@@ -53,7 +53,7 @@ static int judged_option(int code, const char *value, judged_run *run, char *err
     mg_allocator_spec allocator;
     switch (code) {
     case OPT_BACKEND:
-        run->cell.backend = value;
+        mg_cell_set_backend(&run->cell, value);
         return mg_runnable_check(value, error, error_size);
     case OPT_CORPUS:
         run->cell.corpus = value;

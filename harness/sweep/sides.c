@@ -17,13 +17,15 @@
 static void show_progress(const mg_sweep_tally *tally, const mg_cell *job, const char *side, const char *status,
                           double seconds)
 {
+    char subject[256];
+    mg_cell_subject(job, subject, sizeof subject);
     if (tally->tty)
         fprintf(stderr, "\r\033[K[%llu/%llu] %s %s %.4g n=%d %s%s%s%s", (unsigned long long)tally->step,
-                (unsigned long long)tally->total, job->backend, job->corpus, job->fraction, job->order,
+                (unsigned long long)tally->total, subject, job->corpus, job->fraction, job->order,
                 job->allocator, side, status ? ": " : " ...", status ? status : "");
     else if (status)
         fprintf(stderr, "[%llu/%llu] %s %s %.4g n=%d %s%s: %s (%.1f s)\n", (unsigned long long)tally->step,
-                (unsigned long long)tally->total, job->backend, job->corpus, job->fraction, job->order,
+                (unsigned long long)tally->total, subject, job->corpus, job->fraction, job->order,
                 job->allocator, side, status, seconds);
     fflush(stderr);
 }

@@ -50,14 +50,9 @@ mg_run_request mg_run_request_make(mg_cell cell, uint64_t seed, uint64_t repeat,
 
 int mg_runnable_check(const char *name, char *error, size_t error_size)
 {
-    char script[4096], names[512], peers[512];
-    if (mg_redis_subject_named(name) && strcmp(name, MG_REDIS_SUBJECT) != 0) {
-        snprintf(error, error_size, "'%s': a sweep takes redis without settings (a results file's backend is a "
-                 "plain name); memgrams run takes them", mg_show(name).text);
-        return -1;
-    }
+    char script[4096], names[512], peers[512], settings[MG_REDIS_SETTINGS_SIZE];
     if (mg_redis_subject_named(name))
-        return 0;
+        return mg_redis_spec_settings(name, settings, sizeof settings, error, error_size);
     if (mg_backend_find(name) || mg_peer_script(name, script, sizeof script) == 0)
         return 0;
     mg_backend_names_line(names, sizeof names);
@@ -67,13 +62,14 @@ int mg_runnable_check(const char *name, char *error, size_t error_size)
     return -1;
 }
 
-enum { TEXT_FRACTION, TEXT_ORDER, TEXT_SEED, TEXT_REPEAT, TEXT_PASS, TEXT_TIMEOUT, TEXT_SCRIPT, TEXT_CORPUS_PATH,
+enum { TEXT_BACKEND, TEXT_FRACTION, TEXT_ORDER, TEXT_SEED, TEXT_REPEAT, TEXT_PASS, TEXT_TIMEOUT, TEXT_SCRIPT, TEXT_CORPUS_PATH,
        TEXT_BYTE_LIMIT, TEXT_ALLOCATOR_LIBRARY, TEXT_COUNT };
 _Static_assert((int)TEXT_COUNT <= (int)MG_COMMAND_TEXTS, "mg_command holds every text");
 
 static void number_texts(const mg_run_request *request, mg_command *command)
 {
     char(*texts)[4096] = command->texts;
+    mg_cell_subject(&request->cell, texts[TEXT_BACKEND], sizeof texts[0]);
     snprintf(texts[TEXT_FRACTION], sizeof texts[0], "%.17g", request->cell.fraction);
     snprintf(texts[TEXT_ORDER], sizeof texts[0], "%d", request->cell.order);
     snprintf(texts[TEXT_SEED], sizeof texts[0], "%llu", (unsigned long long)request->seed);
@@ -96,7 +92,7 @@ static void set_run_words(const char *exe, const mg_run_request *request, mg_com
 {
     char(*texts)[4096] = command->texts;
     const mg_cell *cell = &request->cell;
-    const char *words[MG_COMMAND_WORDS] = {exe, "run", "--backend", cell->backend, "--corpus", cell->corpus,
+    const char *words[MG_COMMAND_WORDS] = {exe, "run", "--backend", texts[TEXT_BACKEND], "--corpus", cell->corpus,
                                            "--fraction", texts[TEXT_FRACTION], "--order", texts[TEXT_ORDER],
                                            "--allocator", cell->allocator, "--seed", texts[TEXT_SEED],
                                            "--repeat", texts[TEXT_REPEAT]};

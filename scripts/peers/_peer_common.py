@@ -30,6 +30,10 @@ Memory is measured in two passes over the same corpus:
 
 `requested`, `active` and `resident` are null (no mem.h, no allocator
 statistics for pymalloc's arenas); `checksum` is null (no foreach contract).
+The run object says so with "measured_process": "python3".
+
+`SCRIPT --describe` (the one argument) prints DESCRIPTION and measures nothing:
+`memgrams list` reads each peer's line so.
 """
 import argparse
 import ctypes
@@ -44,6 +48,7 @@ import time
 import tracemalloc
 
 SCHEMA = "memgrams.run/1"
+MEASURED_PROCESS = "python3"  # the run's figures are this process's, not memgrams' (docs/run-json.md)
 START, END = 0, 1            # markers: ints, never equal to a token (bytes)
 TRAIN_POINTS = 64            # timeline: 64..128 evenly spaced training samples
 HIT_SAMPLES = 1 << 15        # grams sampled for the timed lookups
@@ -374,6 +379,7 @@ def run_object(peer, options, measured, traced):
     return {
         "schema": SCHEMA, "status": "ok", "backend": peer.NAME, "corpus": options.corpus,
         "fraction": options.fraction, "order": options.order, "allocator": options.allocator,
+        "measured_process": MEASURED_PROCESS,
         "allocator_version": allocator_version(options.allocator.split(":")[0]), "seed": options.seed,
         "corpus_bytes": min(os.path.getsize(options.corpus_path), options.byte_limit),
         "sentences": counts["sentences"], "tokens": counts["tokens"], "vocab": vocab[0] if vocab else None,
@@ -480,6 +486,9 @@ def parse_options(description):
 
 def main(peer):
     PROGRAM[0] = peer.NAME
+    if sys.argv[1:] == ["--describe"]:  # `memgrams list`: the peer's one line, nothing measured
+        print(peer.DESCRIPTION)
+        return 0
     options = parse_options(peer.DESCRIPTION)
     if options.dump:
         return dump(peer, options)
@@ -490,7 +499,7 @@ def main(peer):
     except MemoryError:
         print(json.dumps({"schema": SCHEMA, "status": "oom", "backend": peer.NAME, "corpus": options.corpus,
                           "fraction": options.fraction, "order": options.order, "allocator": options.allocator,
-                          "message": "MemoryError while training"}))
+                          "measured_process": MEASURED_PROCESS, "message": "MemoryError while training"}))
         return 1
     print(json.dumps(run_object(peer, options, measured, traced), separators=(",", ":")))
     return 0
