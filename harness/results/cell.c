@@ -62,7 +62,7 @@ void mg_cell_set_backend(mg_cell *cell, const char *spec)
 
 /* The settings in normal form, or as they are where they are not valid (a
  * cell whose settings mg_cell_settings_fault refused is never keyed). */
-static void normal_settings(const mg_cell *cell, char *normal, size_t normal_size)
+void mg_cell_settings(const mg_cell *cell, char *normal, size_t normal_size)
 {
     char error[512];
     if (mg_redis_settings_normal(cell->settings, normal, normal_size, error, sizeof error) != 0)
@@ -76,7 +76,7 @@ void mg_cell_subject(const mg_cell *cell, char *text, size_t text_size)
         snprintf(text, text_size, "%s", cell->backend);
         return;
     }
-    normal_settings(cell, normal, sizeof normal);
+    mg_cell_settings(cell, normal, sizeof normal);
     snprintf(text, text_size, "%s:%s", cell->backend, normal);
 }
 
@@ -87,7 +87,7 @@ void mg_cell_subject_short(const mg_cell *cell, char *text, size_t text_size)
         snprintf(text, text_size, "%s", cell->backend);
         return;
     }
-    normal_settings(cell, normal, sizeof normal);
+    mg_cell_settings(cell, normal, sizeof normal);
     mg_redis_settings_short(normal, shortened, sizeof shortened);
     snprintf(text, text_size, "%s:%s", cell->backend, shortened);
 }

@@ -36,6 +36,10 @@ const char *mg_cell_settings_fault(const mg_cell *cell);
  * backend without settings. */
 void mg_cell_set_backend(mg_cell *cell, const char *spec);
 
+/* The cell's settings in normal form (as given when they are not in the
+ * grammar); call it only for a cell with settings. */
+void mg_cell_settings(const mg_cell *cell, char *normal, size_t normal_size);
+
 /* The subject as one text: the backend, and ":SETTINGS" in normal form
  * where it has settings ("redis:hash-max-listpack-entries=1024"); what
  * `memgrams run --backend` takes and a table's row shows. */

@@ -235,10 +235,11 @@ json_t *mg_result_stub_json(const mg_cell *cell, uint64_t seed, uint64_t repeat,
                             const char *message)
 {
     json_t *run = identity_json(cell->backend, cell->corpus, cell->fraction, cell->order, cell->allocator, status);
-    char subject[256];
-    mg_cell_subject(cell, subject, sizeof subject);
-    if (cell->settings) /* "redis:NORMAL": the settings after the backend's name */
-        json_object_set_new(run, "backend_settings", json_string(subject + strlen(cell->backend) + 1));
+    if (cell->settings) {
+        char settings[256];
+        mg_cell_settings(cell, settings, sizeof settings);
+        json_object_set_new(run, "backend_settings", json_string(settings));
+    }
     json_object_set_new(run, "seed", json_integer((json_int_t)seed));
     json_object_set_new(run, "repeat", json_integer((json_int_t)repeat));
     json_object_set_new(run, "message", json_string(message));
