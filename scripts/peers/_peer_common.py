@@ -29,7 +29,9 @@ Memory is measured in two passes over the same corpus:
      would swell pass 1's RSS and slow it down, so it is never on in pass 1.
 
 `requested`, `active` and `resident` are null (no mem.h, no allocator
-statistics for pymalloc's arenas); `checksum` is null (no foreach contract).
+statistics for pymalloc's arenas). `checksum` is run.c's digest of the
+(n-gram, count) pairs (python3-xxhash's XXH3-64), taken from grams() after
+finalize and before the timed queries, in pass 1 only.
 """
 import argparse
 import ctypes
@@ -43,6 +45,11 @@ import signal
 import sys
 import time
 import tracemalloc
+
+try:
+    import xxhash  # Debian's python3-xxhash: the run's checksum (main refuses to measure without it)
+except ImportError:
+    xxhash = None
 
 SCHEMA = "memgrams.run/1"
 START, END = 0, 1            # markers: ints, never equal to a token (bytes)
@@ -203,6 +210,7 @@ def measured_pass(peer, options, traced):
     recorder.phase_end("finalize", grams)  # a Python table is final as trained
     counts["ngrams"] = peer.ngrams(table)
     counts["contexts"] = peer.contexts(table)
+    counts["checksum"] = None if traced else checksum(peer, table)
     speed, queries, vocab = ({}, {}, None) if traced else time_queries(peer, table, options)
     recorder.phase_begin()
     peer.prune(table, 2)
@@ -218,6 +226,25 @@ def measured_pass(peer, options, traced):
     if traced:
         tracemalloc.stop()
     return recorder, counts, speed, queries, vocab
+
+
+# ---- the checksum: run.c's mg_table_checksum ------------------------------------------
+
+def token_record(token):
+    """A token as the checksum hashes it: a tag byte (0 start, 1 end, 2 word), and for a word its
+    length as uint32 little-endian and its bytes."""
+    if isinstance(token, bytes):
+        return b"\x02" + len(token).to_bytes(4, "little") + token
+    return bytes((token,))
+
+
+def checksum(peer, table):
+    """The sum mod 2^64 of the XXH3-64 digests of every n-gram's tokens and count (uint64
+    little-endian), as 16 lowercase hex digits: a sum, so the order of grams() does not matter."""
+    digest, total = xxhash.xxh3_64_intdigest, 0
+    for context, word, number in peer.grams(table):
+        total += digest(b"".join(map(token_record, context)) + token_record(word) + number.to_bytes(8, "little"))
+    return f"{total & MASK64:016x}"
 
 
 # ---- generation: the rule of harness/measure/generate.h -------------------------------
@@ -431,7 +458,7 @@ def run_object(peer, options, measured, traced):
         "corpus_bytes": min(os.path.getsize(options.corpus_path), options.byte_limit),
         "sentences": counts["sentences"], "tokens": counts["tokens"], "vocab": vocab[0] if vocab else None,
         "grams_added": counts["grams_added"], "ngrams": ngrams, "contexts": counts["contexts"],
-        "ngrams_after_prune": counts["ngrams_after_prune"], "checksum": None,
+        "ngrams_after_prune": counts["ngrams_after_prune"], "checksum": counts["checksum"],
         "phases": phases, "timeline": timeline,
         "speed": {name: speed.get(name) for name in speed_order},
         "derived": derived(by_name, ngrams), "queries": queries, "env": environment(peer, options),
@@ -562,6 +589,8 @@ def main(peer):
         return dump(peer, options)
     if options.generate:
         return generate(peer, options)
+    if xxhash is None:
+        fail("python3-xxhash is not installed: the run's checksum needs it (scripts/install-deps installs it)")
     place_allocator(options)
     try:
         measured = measured_pass(peer, options, traced=False)
