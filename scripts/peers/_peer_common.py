@@ -37,7 +37,6 @@ import argparse
 import ctypes
 import gc
 import json
-from operator import itemgetter
 import os
 import platform
 import random
@@ -45,6 +44,7 @@ import signal
 import sys
 import time
 import tracemalloc
+from operator import itemgetter
 
 try:
     import xxhash  # Debian's python3-xxhash: the run's checksum (main refuses to measure without it)
