@@ -42,6 +42,8 @@ Test(cli, unknown_backend_names_the_valid_ones)
     const char *dump_args[] = {"dump", "--backend", "bogus", "--corpus", corpus, NULL};
     expect_usage_error(dump_args, NULL, "bogus", "interned_hash");
     expect_usage_error(dump_args, NULL, "peers: ", "python_dict"); /* dump takes the peers too */
+    const char *generate_args[] = {"generate", "--backend", "bogus", "--corpus", corpus, NULL};
+    expect_usage_error(generate_args, NULL, "peers: ", "python_lists"); /* and generate */
     mgt_temp_remove(corpus);
 }
 
@@ -359,6 +361,31 @@ Test(peer_dump, redis_dumps_like_trie, .timeout = 300)
     expect_peer_dumps_like_trie("redis");
 }
 
+Test(peer_generate, python_dict_generates_like_trie, .timeout = 120) { expect_peer_generates_like_trie("python_dict"); }
+Test(peer_generate, python_interned_generates_like_trie, .timeout = 120)
+{
+    expect_peer_generates_like_trie("python_interned");
+}
+Test(peer_generate, python_lists_generates_like_trie, .timeout = 120) { expect_peer_generates_like_trie("python_lists"); }
+
+/* A peer's output that cannot be written is its error: exit 1 and one line saying so. */
+Test(peer_generate, a_peer_says_when_its_lines_cannot_be_written, .timeout = 60)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *generate_args[] = {"generate", "--backend", "python_interned", "--corpus", corpus, NULL};
+    const char *dump_args[] = {"dump", "--backend", "python_lists", "--corpus", corpus, NULL};
+    const char *const *commands[] = {generate_args, dump_args};
+    run_setup full = {.stdout_path = "/dev/full"};
+    for (size_t index = 0; index < 2; index++) {
+        command_result result = memgrams_set_up(commands[index], NULL, &full);
+        cr_expect_eq(result.exit_code, 1, "%s: exit %d (%s)", commands[index][0], result.exit_code, result.err);
+        cr_expect(count_lines(result.err) == 1 && strstr(result.err, "cannot write") &&
+                  strstr(result.err, "No space left on device"), "%s: %s", commands[index][0], result.err);
+        command_result_free(&result);
+    }
+    mgt_temp_remove(corpus);
+}
+
 /* generate walks the server's hashes (HGETALL per context) and draws what trie draws. */
 Test(peer_generate, redis_generates_like_trie, .timeout = 300)
 {
@@ -429,6 +456,8 @@ Test(peer_dump, a_name_beginning_with_an_underscore_is_no_peer)
     command_result_free(&result);
     const char *synth_args[] = {"dump", "--backend", "python_dict", "--corpus", "synth:tokens=100", NULL};
     expect_usage_error(synth_args, NULL, "a peer reads corpus files", "synth:tokens=100");
+    const char *synth_generate_args[] = {"generate", "--backend", "python_lists", "--corpus", "synth:tokens=100", NULL};
+    expect_usage_error(synth_generate_args, NULL, "memgrams generate: a peer reads corpus files", "synth:tokens=100");
     mgt_temp_remove(corpus);
 }
 

@@ -1,6 +1,6 @@
 /*
  * test_report.c — what `memgrams report` writes, the run's timeline, and the
- * python_dict peer against the C harness. Every corpus is made here: no test
+ * Python peers against the C harness. Every corpus is made here: no test
  * needs a fetched one.
  */
 #include "process.h"
@@ -444,6 +444,70 @@ Test(peer, python_dict_counts_equal_the_harness_counts, .timeout = 120)
     json_decref(runs);
     remove_folder(out);
     mgt_temp_remove(corpus);
+}
+
+/* A word longer than 65535 bytes (its length takes more than two bytes) and a count above 255
+ * (more than one byte), beside NUL bytes and a prefix pair. */
+static void long_word_corpus(mgt_buffer *out)
+{
+    for (int repeat = 0; repeat < 300; repeat++)
+        mgt_buffer_append_str(out, "x ");
+    mgt_buffer_append_str(out, "\nab a ");
+    mgt_buffer_append_repeat(out, 'W', 70000);
+    mgt_buffer_append(out, " n\0l a\n", 7);
+}
+
+/* The trie run of the same corpus and order as peer_run in runs. */
+static json_t *trie_run_of(json_t *runs, json_t *peer_run)
+{
+    size_t index;
+    json_t *run;
+    json_array_foreach(runs, index, run) {
+        if (strcmp(json_string_value(json_object_get(run, "backend")), "trie") == 0 &&
+            json_equal(json_object_get(run, "corpus"), json_object_get(peer_run, "corpus")) &&
+            json_equal(json_object_get(run, "order"), json_object_get(peer_run, "order")))
+            return run;
+    }
+    return NULL;
+}
+
+/* Every peer's run records the checksum trie's run of the same cell records: the harness's digest,
+ * from the peer's own table (a digest of other bytes, or of the grams in another form, differs). */
+Test(peer, every_peer_records_the_checksum_of_trie, .timeout = 300)
+{
+    mgt_buffer long_word = {0};
+    long_word_corpus(&long_word);
+    char *hostile = mgt_temp_file(hostile_text, sizeof hostile_text - 1);
+    char *long_corpus = mgt_temp_file(long_word.bytes, long_word.len), *out = temp_folder();
+    char corpora[8300];
+    snprintf(corpora, sizeof corpora, "%s,%s", hostile, long_corpus);
+    const char *args[] = {"sweep", "--backends", "trie,python_dict,python_interned,python_lists", "--corpora", corpora,
+                          "--orders", "1,2,3,4,5", "--allocators", "glibc", "--out", out, NULL};
+    size_t count, peer_runs = 0;
+    json_t *runs = sweep_and_load(args, out, &count);
+    cr_assert_eq(count, 40, "%zu runs, expected 40", count);
+    size_t index;
+    json_t *run;
+    json_array_foreach(runs, index, run) {
+        const char *backend = json_string_value(json_object_get(run, "backend"));
+        if (strcmp(backend, "trie") == 0)
+            continue;
+        json_t *trie = trie_run_of(runs, run);
+        cr_assert(trie, "no trie run beside %s's run %zu", backend, index);
+        const char *want = json_string_value(json_object_get(trie, "checksum"));
+        const char *got = json_string_value(json_object_get(run, "checksum"));
+        cr_assert(want && strlen(want) == 16 && strcmp(want, "0000000000000000") != 0, "trie's checksum: %s", want);
+        cr_expect(got && strcmp(got, want) == 0, "%s, order %lld, corpus %s: checksum %s, trie's %s", backend,
+                  (long long)json_integer_value(json_object_get(run, "order")),
+                  json_string_value(json_object_get(run, "corpus")), got ? got : "(not a string)", want);
+        peer_runs++;
+    }
+    cr_expect_eq(peer_runs, 30, "%zu peer runs, expected 30", peer_runs);
+    json_decref(runs);
+    remove_folder(out);
+    mgt_temp_remove(long_corpus);
+    mgt_temp_remove(hostile);
+    mgt_buffer_free(&long_word);
 }
 
 Test(peer, python_dict_reads_a_synth_spec_through_a_file_of_the_sweep, .timeout = 120)

@@ -5,9 +5,10 @@
 
 /* ---- options several commands share ------------------------------------------- */
 
-#define OPTION_BACKEND {"backend", "B", "the backend (memgrams list prints them); run and dump also take redis, a " \
-                        "private redis-server (redis:hash-max-listpack-entries=N,...: docs/redis.md), and dump " \
-                        "the Python peers (python_dict, python_interned, python_lists); required", NULL, \
+#define OPTION_BACKEND {"backend", "B", "the backend (memgrams list prints them); run, dump and generate also " \
+                        "take redis, a private redis-server (redis:hash-max-listpack-entries=N,...: docs/redis.md), " \
+                        "and dump and generate the Python peers (python_dict, python_interned, python_lists); " \
+                        "required", NULL, \
                         MG_VALUES_BACKENDS, 0, NULL}
 #define OPTION_CORPUS {"corpus", "SPEC", "the text to count: a file, a fetched corpus (fortunes, gcide) or " \
                        "synth:tokens=N[,seed=S]; required", NULL, MG_VALUES_CORPORA, 0, NULL}
@@ -130,7 +131,8 @@ const mg_help_command mg_help_commands[] = {
     {"generate", "sentences sampled from the model",
      "generate --backend B --corpus SPEC [--order N] [--fraction F] [--seed S] [--sentences K]",
      "Trains the table, then prints K sentences drawn word by word by count, one a line; the same for every "
-     "backend given the same seed. Not measured.",
+     "backend given the same seed, and for a peer (python_dict, python_interned, python_lists), whose script "
+     "prints them. Not measured.",
      OPTIONS(generate_options), "generate --backend interned_hash --corpus fortunes --seed 7 --sentences 5"},
     {"sweep", "the matrix of runs, one child process each",
      "sweep [--backends L] [--corpora L] [--fractions L] [--orders L]\n"

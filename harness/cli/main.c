@@ -66,7 +66,7 @@ typedef struct cell_options {
     uint64_t sentences;
     const char *allocator;
     uint64_t repeat;
-    char peer_script[4096]; /* dump: the peer named by --backend (peers.h), else "" */
+    char peer_script[4096]; /* dump, generate: the peer named by --backend (peers.h), else "" */
 } cell_options;
 
 enum { OPTION_BACKEND = 'b', OPTION_CORPUS = 'c', OPTION_ORDER = 'n', OPTION_FRACTION = 'f',
@@ -90,6 +90,12 @@ static int command_takes(const char *accepted, int code)
     return strchr(accepted, code) != NULL;
 }
 
+/* dump and generate run a peer's script (peers.h); run does not: sweep runs the script in its place. */
+static int takes_peers(const char *command)
+{
+    return strcmp(command, "dump") == 0 || strcmp(command, "generate") == 0;
+}
+
 static int parse_cell_option(const char *command, int code, const char *value, cell_options *cell)
 {
     char error[512];
@@ -101,14 +107,14 @@ static int parse_cell_option(const char *command, int code, const char *value, c
         }
         cell->subject = NULL;
         cell->backend = mg_backend_find(value);
-        if (!cell->backend && strcmp(command, "dump") == 0 &&
+        if (!cell->backend && takes_peers(command) &&
             mg_peer_script(value, cell->peer_script, sizeof cell->peer_script) == 0)
             return 0;
         cell->peer_script[0] = '\0'; /* mg_peer_script leaves a path behind when it refuses */
         if (!cell->backend) {
             char peers[256] = "";
             mg_backend_names_line(error, sizeof error);
-            if (strcmp(command, "dump") == 0)
+            if (takes_peers(command))
                 mg_peer_names_line(peers, sizeof peers);
             fprintf(stderr, "memgrams %s: unknown backend '%s' (valid: %s%s%s)\n", command, mg_show(value).text, error,
                     peers[0] ? "; peers: " : "", peers);
@@ -317,24 +323,28 @@ static mg_table *train_table(const char *command, const cell_options *cell, mg_r
     return table;
 }
 
-/* A peer's dump: its script with --dump in place of this process, so its
- * lines and its exit status are the command's. */
-static int dump_peer(const cell_options *cell)
+/* A peer's dump or sentences: its script with the command's mode and options
+ * (tail) in place of this process, so its lines and its exit status are the
+ * command's. */
+static int exec_peer(const char *command, const cell_options *cell, const char *const *tail)
 {
     if (mg_synth_is_spec(cell->corpus.path))
-        return usage_error("dump", "a peer reads corpus files, not '%s'", mg_show(cell->corpus_spec).text);
+        return usage_error(command, "a peer reads corpus files, not '%s'", mg_show(cell->corpus_spec).text);
     char order[16], byte_limit[32];
     snprintf(order, sizeof order, "%d", cell->order);
     snprintf(byte_limit, sizeof byte_limit, "%lld",
              cell->corpus.byte_limit == UINT64_MAX ? -1LL : (long long)cell->corpus.byte_limit);
-    char *const words[] = {MG_PEER_PYTHON, (char *)cell->peer_script, "--dump", "--corpus", (char *)cell->corpus_spec,
-                           "--corpus-path", (char *)cell->corpus.path, "--byte-limit", byte_limit,
-                           "--order", order, NULL};
+    const char *words[24] = {MG_PEER_PYTHON, cell->peer_script, "--corpus", cell->corpus_spec,
+                             "--corpus-path", cell->corpus.path, "--byte-limit", byte_limit,
+                             "--order", order};
+    size_t count = 10;
+    while (*tail && count + 1 < sizeof words / sizeof words[0])
+        words[count++] = *tail++;
     fflush(stdout);
-    execv(MG_PEER_PYTHON, words);
+    execv(MG_PEER_PYTHON, (char *const *)words);
     char error[512];
     snprintf(error, sizeof error, "cannot run " MG_PEER_PYTHON ": %s", strerror(errno));
-    return mg_fail("dump", EXIT_FAILED, error);
+    return mg_fail(command, EXIT_FAILED, error);
 }
 
 static int command_dump(int argc, char **argv)
@@ -343,8 +353,10 @@ static int command_dump(int argc, char **argv)
     int status = parse_cell("dump", "bcnf", argc, argv, &cell);
     if (status)
         return status;
-    if (cell.peer_script[0])
-        return dump_peer(&cell);
+    if (cell.peer_script[0]) {
+        const char *const mode[] = {"--dump", NULL};
+        return exec_peer("dump", &cell, mode);
+    }
     mg_redis_server server = {0};
     mg_table *table = train_table("dump", &cell, &server, &status);
     if (!table)
@@ -376,6 +388,13 @@ static int command_generate(int argc, char **argv)
     int status = parse_cell("generate", "bcnfsk", argc, argv, &cell);
     if (status)
         return status;
+    if (cell.peer_script[0]) {
+        char seed[32], sentences[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)cell.seed);
+        snprintf(sentences, sizeof sentences, "%llu", (unsigned long long)cell.sentences);
+        const char *const mode[] = {"--generate", "--seed", seed, "--sentences", sentences, NULL};
+        return exec_peer("generate", &cell, mode);
+    }
     mg_redis_server server = {0};
     mg_table *table = train_table("generate", &cell, &server, &status);
     if (!table)

@@ -1,5 +1,5 @@
 """_peer_common — what every Python peer shares: tokenization, the two measured passes, the timed
-queries, the run object, the allocator placement and `--dump`.
+queries, the run object, the allocator placement, `--dump` and `--generate`.
 
 Not a peer itself: memgrams takes no name beginning with '_' for a peer (harness/sweep/peers.h).
 A peer script is a module with the functions below, and calls main(sys.modules[__name__]):
@@ -29,8 +29,10 @@ Memory is measured in two passes over the same corpus:
      would swell pass 1's RSS and slow it down, so it is never on in pass 1.
 
 `requested`, `active` and `resident` are null (no mem.h, no allocator
-statistics for pymalloc's arenas); `checksum` is null (no foreach contract).
-The run object says so with "measured_process": "python3".
+statistics for pymalloc's arenas). `checksum` is run.c's digest of the
+(n-gram, count) pairs (python3-xxhash's XXH3-64), taken from grams() after
+finalize and before the timed queries, in pass 1 only.
+The run object marks its figures as this python3 process's: "measured_process": "python3".
 
 `SCRIPT --describe` (the one argument) prints DESCRIPTION and measures nothing:
 `memgrams list` reads each peer's line so.
@@ -46,6 +48,12 @@ import signal
 import sys
 import time
 import tracemalloc
+from operator import itemgetter
+
+try:
+    import xxhash  # Debian's python3-xxhash: the run's checksum (main refuses to measure without it)
+except ImportError:
+    xxhash = None
 
 SCHEMA = "memgrams.run/1"
 MEASURED_PROCESS = "python3"  # the run's figures are this process's, not memgrams' (docs/run-json.md)
@@ -54,6 +62,9 @@ TRAIN_POINTS = 64            # timeline: 64..128 evenly spaced training samples
 HIT_SAMPLES = 1 << 15        # grams sampled for the timed lookups
 QUERY_BUDGET_SECONDS = 0.5   # no timed loop runs longer than this
 LOOKUPS_PER_KIND = 262144
+GENERATE_DRAWS = 20000       # timed generation draws at most (run.c)
+SENTENCE_WORDS_MAX = 200     # a sentence stops here if no end marker is drawn (generate.h)
+MASK64 = (1 << 64) - 1       # uint64 wrap-around
 PHASES = ("baseline", "train", "finalize", "prune", "purge", "destroy")
 
 
@@ -204,6 +215,7 @@ def measured_pass(peer, options, traced):
     recorder.phase_end("finalize", grams)  # a Python table is final as trained
     counts["ngrams"] = peer.ngrams(table)
     counts["contexts"] = peer.contexts(table)
+    counts["checksum"] = None if traced else checksum(peer, table)
     speed, queries, vocab = ({}, {}, None) if traced else time_queries(peer, table, options)
     recorder.phase_begin()
     peer.prune(table, 2)
@@ -219,6 +231,81 @@ def measured_pass(peer, options, traced):
     if traced:
         tracemalloc.stop()
     return recorder, counts, speed, queries, vocab
+
+
+# ---- the checksum: run.c's mg_table_checksum ------------------------------------------
+
+def token_record(token):
+    """A token as the checksum hashes it: a tag byte (0 start, 1 end, 2 word), and for a word its
+    length as uint32 little-endian and its bytes."""
+    if isinstance(token, bytes):
+        return b"\x02" + len(token).to_bytes(4, "little") + token
+    return bytes((token,))
+
+
+def checksum(peer, table):
+    """The sum mod 2^64 of the XXH3-64 digests of every n-gram's tokens and count (uint64
+    little-endian), as 16 lowercase hex digits: a sum, so the order of grams() does not matter."""
+    digest, total = xxhash.xxh3_64_intdigest, 0
+    for context, word, number in peer.grams(table):
+        total += digest(b"".join(map(token_record, context)) + token_record(word) + number.to_bytes(8, "little"))
+    return f"{total & MASK64:016x}"
+
+
+# ---- generation: the rule of harness/measure/generate.h -------------------------------
+
+def mix64(value):
+    """splitmix64's mix (core/random.h's mg_mix64) on uint64 values."""
+    value = (value + 0x9E3779B97F4A7C15) & MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & MASK64
+    return value ^ (value >> 31)
+
+
+def draw_successor(peer, table, context, draw):
+    """The key of context's successor that draw picks, or None when it has none: the first
+    candidate in canonical order (mg_token_compare: the end marker, then the words by unsigned
+    bytes, a prefix first, as bytes compare) whose cumulative count exceeds (draw * total) >> 64;
+    the start marker and zero counts are never candidates."""
+    found = peer.choices(table, context)
+    if not found:
+        return None
+    keys, numbers = found
+    word_of_key = getattr(peer, "word_of_key", None)
+    words = [word_of_key(table, key) for key in keys] if word_of_key else keys
+    # distinct words: the sort never compares past the word
+    candidates = sorted([(word, number, key) for word, number, key in zip(words, numbers, keys)
+                         if number > 0 and isinstance(word, bytes)])
+    try:
+        end_at = words.index(END)
+        end_key, end_count = keys[end_at], max(numbers[end_at], 0)
+    except ValueError:
+        end_key, end_count = None, 0
+    total = end_count + sum(map(itemgetter(1), candidates))
+    if not total:
+        return None
+    below = (draw * total) >> 64
+    if below < end_count:
+        return end_key
+    cumulative = end_count
+    for _, number, key in candidates:
+        cumulative += number
+        if cumulative > below:
+            return key
+    return None  # unreachable: below < total
+
+
+def sentence_keys(peer, table, order, seed, sentence):
+    """The keys (as the table keeps words) of sentence number `sentence` of the seed."""
+    context = (START,) * (order - 1)
+    for position in range(SENTENCE_WORDS_MAX):
+        draw = mix64(seed ^ mix64((sentence * 0x100000001B3 + position) & MASK64))
+        key = draw_successor(peer, table, context, draw)
+        if key is None or key == END:
+            return
+        yield key
+        if order > 1:
+            context = context[1:] + (key,)
 
 
 # ---- timed queries (between finalize and prune, as in run.c) -----------------------
@@ -262,22 +349,15 @@ def time_loop(calls, body):
     return elapsed * 1e9 / done if done else None
 
 
-def generate_ns(peer, table, order, rng, budget_draws=20000):
-    """The story's generator: the next word drawn by count, from the start markers."""
-    draws, started = 0, time.perf_counter()
-    while draws < budget_draws and time.perf_counter() - started < QUERY_BUDGET_SECONDS:
-        context = (START,) * (order - 1)
-        while draws < budget_draws:
-            successors = peer.choices(table, context)
-            if not successors:
-                break
-            word = rng.choices(successors[0], weights=successors[1])[0]
-            draws += 1
-            if word == END:
-                break
-            context = (context + (word,))[1:] if order > 1 else ()
-    elapsed = time.perf_counter() - started
-    return elapsed * 1e9 / draws if draws else None
+def generate_ns(peer, table, options):
+    """Mean ns per draw of whole sentences by the rule (run.c's time_generation: the sentences
+    0, 1, ... of the seed, each word and each sentence's end counted as one draw)."""
+    draws, sentence, started, elapsed = 0, 0, time.perf_counter(), 0.0
+    while draws < GENERATE_DRAWS and elapsed < QUERY_BUDGET_SECONDS:
+        draws += sum(1 for _ in sentence_keys(peer, table, options.order, options.seed, sentence)) + 1
+        sentence += 1
+        elapsed = time.perf_counter() - started
+    return elapsed * 1e9 / draws
 
 
 def time_queries(peer, table, options):
@@ -290,7 +370,7 @@ def time_queries(peer, table, options):
              "lookup_miss_ns": time_loop(LOOKUPS_PER_KIND, peer.lookup_body(table, misses)) if misses else None}
     contexts = [context for context, _ in hits]
     speed["successors_ns"] = time_loop(16384, peer.successors_body(table, contexts)) if contexts else None
-    speed["generate_ns_per_token"] = generate_ns(peer, table, options.order, rng)
+    speed["generate_ns_per_token"] = generate_ns(peer, table, options)
     queries = {"hit_samples": len(hits), "miss_samples": len(misses), "lookups_per_kind": LOOKUPS_PER_KIND}
     return speed, queries, (vocab_count, vocab_bytes)
 
@@ -384,7 +464,7 @@ def run_object(peer, options, measured, traced):
         "corpus_bytes": min(os.path.getsize(options.corpus_path), options.byte_limit),
         "sentences": counts["sentences"], "tokens": counts["tokens"], "vocab": vocab[0] if vocab else None,
         "grams_added": counts["grams_added"], "ngrams": ngrams, "contexts": counts["contexts"],
-        "ngrams_after_prune": counts["ngrams_after_prune"], "checksum": None,
+        "ngrams_after_prune": counts["ngrams_after_prune"], "checksum": counts["checksum"],
         "phases": phases, "timeline": timeline,
         "speed": {name: speed.get(name) for name in speed_order},
         "derived": derived(by_name, ngrams), "queries": queries, "env": environment(peer, options),
@@ -414,6 +494,24 @@ def dump(peer, options):
         sys.stdout.buffer.flush()
     except OSError as error:
         fail(f"cannot write the dump: {error.strerror}", 1)
+    return 0
+
+
+def generate(peer, options):
+    """Trains and writes options.sentences sentences as `memgrams generate` does (generate.h's
+    rule): each one's words joined by a space and ended by a newline, the words' own bytes."""
+    table, counts = peer.new_table(), {}
+    train(peer, table, options, Recorder(False, sampling=False), counts)
+    word_of_key = getattr(peer, "word_of_key", lambda _, key: key)
+    output = sys.stdout.buffer
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a reader gone ends it as it ends `memgrams generate`
+    try:
+        for sentence in range(options.sentences):
+            keys = sentence_keys(peer, table, options.order, options.seed, sentence)
+            output.write(b" ".join(word_of_key(table, key) for key in keys) + b"\n")
+        output.flush()
+    except OSError as error:
+        fail(f"cannot write the sentences: {error.strerror}", 1)
     return 0
 
 
@@ -469,14 +567,20 @@ def parse_options(description):
     parser.add_argument("--fraction", type=float, default=1.0)
     parser.add_argument("--order", type=int, default=3)
     parser.add_argument("--allocator", default="jemalloc")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the timed queries' and --generate's seed, 0..2^64-1")
     parser.add_argument("--allocator-library", default="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
                         help="the file LD_PRELOAD names for the allocator (memgrams sweep passes it)")
     parser.add_argument("--dump", action="store_true",
                         help="print every n-gram with its count as `memgrams dump` does, and measure nothing")
+    parser.add_argument("--generate", action="store_true",
+                        help="print --sentences sentences as `memgrams generate` does, and measure nothing")
+    parser.add_argument("--sentences", type=int, default=10, help="--generate's number of sentences")
     options = parser.parse_args()
     if not 1 <= options.order <= 5:
         fail(f"order {options.order} is outside 1..5")
+    for name in ("seed", "sentences"):
+        if not 0 <= getattr(options, name) <= MASK64:
+            fail(f"{name} {getattr(options, name)} is outside 0..2^64-1")
     if options.byte_limit < 0:
         options.byte_limit = sys.maxsize
     if not os.path.isfile(options.corpus_path) or not os.access(options.corpus_path, os.R_OK):
@@ -492,6 +596,10 @@ def main(peer):
     options = parse_options(peer.DESCRIPTION)
     if options.dump:
         return dump(peer, options)
+    if options.generate:
+        return generate(peer, options)
+    if xxhash is None:
+        fail("python3-xxhash is not installed: the run's checksum needs it (scripts/install-deps installs it)")
     place_allocator(options)
     try:
         measured = measured_pass(peer, options, traced=False)

@@ -100,6 +100,10 @@ def choices(table, context):
     return python_dict.choices(table.counts, context)
 
 
+def word_of_key(table, key):
+    return table.words[key]
+
+
 def grams(table):
     words = table.words
     for context, successors in table.counts.items():

@@ -5,8 +5,8 @@ The Markov story's last layout: "two dicts of lists rather than one dict of dict
 maps a context to the list of the words seen after it, the other the same context (the same
 tuple object, the key of both) to the list of their counts, index-aligned: counts[c][i] counts
 nexts[c][i]. A word is found in its list by a linear scan (list.index), as the story's code
-does; generation hands both lists to random.choices as they are. Trained and measured as
-python_dict is (_peer_common.py).
+does; generation reads both lists as they are, by the rule every subject draws by. Trained,
+measured and generating as python_dict does (_peer_common.py).
 
 Layout and expected bytes per n-gram (CPython 3.11, 64-bit; sizes with the 16-byte GC header
 where the type has one, before pymalloc's 16-byte rounding):
