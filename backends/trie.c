@@ -105,6 +105,7 @@
 #include "common/elias_fano.h"
 #include "common/gram_hash.h"
 #include "common/image.h"
+#include "common/running_totals.h"
 #include "common/vocab.h"
 #include "mem.h"
 #include "random.h"
@@ -158,11 +159,9 @@ typedef struct count_ranks {
 typedef struct trie_shape {
     trie_level levels[MG_ORDER_MAX];
     count_ranks counts;
-    /* The counts of the last level's nodes [0, j CUMULATIVE_SAMPLE), for
-     * j = 0 .. nodes / CUMULATIVE_SAMPLE: a draw's binary search. Stale
-     * after a prune in place (counts zeroed): draws then sum the group. */
-    mg_ef cumulative;
-    bool cumulative_stale;
+    /* The last level's counts summed every CUMULATIVE_SAMPLE nodes, for
+     * sample_successor; stale after a prune in place (counts zeroed). */
+    mg_running_totals totals;
 } trie_shape;
 
 typedef struct trie_table {
@@ -592,27 +591,13 @@ static void trie_shape_free(trie_shape *shape, int order)
 {
     levels_free(shape->levels, order);
     counts_free(&shape->counts);
-    mg_ef_free(&shape->cumulative);
+    mg_running_totals_free(&shape->totals);
 }
 
-/* The running count total of the records every CUMULATIVE_SAMPLE, from 0
- * to the last multiple at or below grams. */
-static int cumulative_build(const trie_table *t, const uint32_t *records, uint64_t grams, mg_ef *cumulative)
+/* Count of the last level's node `entry` (mg_entry_count over count_ranks). */
+static uint64_t node_count(const void *ranks, uint64_t entry)
 {
-    uint64_t total = 0;
-    for (uint64_t i = 0; i < grams; i++)
-        total += records[i * t->record_words + (size_t)t->base.order];
-    if (mg_ef_init(cumulative, grams / CUMULATIVE_SAMPLE + 1, total) != MG_OK)
-        return MG_ERR_NOMEM;
-    uint64_t running = 0;
-    for (uint64_t i = 0; i <= grams; i++) {
-        if (i % CUMULATIVE_SAMPLE == 0)
-            mg_ef_push(cumulative, running);
-        if (i < grams)
-            running += records[i * t->record_words + (size_t)t->base.order];
-    }
-    mg_ef_seal(cumulative);
-    return MG_OK;
+    return count_at(ranks, entry);
 }
 
 /* Build the levels and counts of sorted, distinct records. */
@@ -648,7 +633,7 @@ static int trie_build(const trie_table *t, const uint32_t *records, uint64_t gra
         levels_free(shape->levels, t->base.order);
         return MG_ERR_NOMEM;
     }
-    if (cumulative_build(t, records, grams, &shape->cumulative) != MG_OK) {
+    if (mg_running_totals_build(&shape->totals, grams, CUMULATIVE_SAMPLE, node_count, &shape->counts) != MG_OK) {
         levels_free(shape->levels, t->base.order);
         counts_free(&shape->counts);
         return MG_ERR_NOMEM;
@@ -902,56 +887,6 @@ static int trie_successors(mg_table *self, const mg_token *context, mg_successor
 
 /* ---- sample_successor ---------------------------------------------------- */
 
-/* Sum of the counts of the last level's nodes [0, i): the running total
- * sampled at or below i, then fewer than CUMULATIVE_SAMPLE counts. */
-static uint64_t counts_before(const trie_table *t, uint64_t i)
-{
-    uint64_t sample = i / CUMULATIVE_SAMPLE, sum = mg_ef_get(&t->trie.cumulative, sample);
-    for (uint64_t at = sample * CUMULATIVE_SAMPLE; at < i; at++)
-        sum += count_at(&t->trie.counts, at);
-    return sum;
-}
-
-/* The node of [first, high) whose cumulative count interval holds r, read
- * count by count from `from` (whose counts before it, from first on, are
- * `below`); false when the nodes' counts are all 0. */
-static bool scan_to_draw(const trie_table *t, uint64_t from, uint64_t high, uint64_t below, uint64_t r,
-                         uint64_t *chosen)
-{
-    for (uint64_t at = from; at < high; at++) {
-        below += count_at(&t->trie.counts, at);
-        if (below > r) {
-            *chosen = at;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The node of [first, high) (a group of the last level, canonical order)
- * that draw picks; false when their counts sum to 0. A short group, or any
- * after a prune in place, is summed and read count by count; a long one
- * finds its total from two running totals and the drawn node by a search of
- * the sampled totals, then at most CUMULATIVE_SAMPLE counts. */
-static bool trie_draw_in(const trie_table *t, uint64_t first, uint64_t high, uint64_t draw, uint64_t *chosen)
-{
-    if (t->trie.cumulative_stale || high - first <= 2 * CUMULATIVE_SAMPLE) {
-        uint64_t total = 0;
-        for (uint64_t at = first; at < high; at++)
-            total += count_at(&t->trie.counts, at);
-        return total > 0 && scan_to_draw(t, first, high, 0, mg_scale_below(draw, total), chosen);
-    }
-    uint64_t below = counts_before(t, first), total = counts_before(t, high) - below;
-    if (total == 0)
-        return false;
-    uint64_t target = below + mg_scale_below(draw, total), value;
-    uint64_t sample = mg_ef_next_geq(&t->trie.cumulative, target + 1, &value) - 1; /* the last total <= target */
-    uint64_t from = sample * CUMULATIVE_SAMPLE;
-    if (from <= first)
-        return scan_to_draw(t, first, high, below, target, chosen);
-    return scan_to_draw(t, from, high, mg_ef_get(&t->trie.cumulative, sample), target, chosen);
-}
-
 /* FLAT: the context's records, summed and read in id (canonical) order. */
 static int flat_sample(trie_table *t, const uint32_t *ids, uint64_t draw, mg_token *next)
 {
@@ -995,7 +930,7 @@ static int trie_sample_successor(mg_table *self, const mg_token *context, uint64
     mg_ef_iter it;
     uint64_t base = group_start(t, k, low, &it);
     uint64_t first = low + (mg_ef_iter_next(&it) - base == MG_MARK_START); /* ids follow token order: it leads */
-    if (!trie_draw_in(t, first, high, draw, &chosen))
+    if (!mg_running_totals_draw(&t->trie.totals, first, high, draw, node_count, &t->trie.counts, &chosen))
         return 0;
     *next = token_of(t, (uint32_t)(mg_ef_get(&t->trie.levels[k].ids, chosen) - base), t->drawn);
     return 1;
@@ -1159,7 +1094,7 @@ static void trie_prune_in_place(trie_table *t, uint64_t min_count)
     for (uint32_t r = 0; r < ranks->distinct; r++)
         if (ranks->values[r] < min_count)
             ranks->values[r] = 0;
-    t->trie.cumulative_stale = true;
+    t->trie.totals.stale = true;
     walk_tally tally = {t, 1, 0, 0, {0}, NULL};
     trie_walk(t, tally_gram, &tally);
     t->grams = tally.kept;
@@ -1254,7 +1189,7 @@ static double trie_estimate(const mg_table_shape *shape)
         if (k + 1 < order)
             bits += direct ? ef_bits(vocab + 1, nodes[1]) : ef_bits(nodes[k] + 1, nodes[k + 1] - nodes[k]);
     }
-    bits += ef_bits(grams / CUMULATIVE_SAMPLE + 1, 1.6 * grams); /* running totals of the counts */
+    bits += mg_running_totals_bits(grams, CUMULATIVE_SAMPLE, 1.6 * grams);
     double dictionary = mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes);
     return (bits / 8.0 + dictionary) / grams;
 }
@@ -1294,7 +1229,7 @@ static void trie_list_blocks(mg_table *self, mg_image_list *list)
         if (k + 1 < t->base.order)
             mg_ef_list_blocks(&t->trie.levels[k].children, list);
     }
-    mg_ef_list_blocks(&t->trie.cumulative, list);
+    mg_ef_list_blocks(&t->trie.totals.totals, list);
     count_ranks *ranks = &t->trie.counts;
     mg_image_list_block(list, &ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
     for (int k = 0; k < ranks->tiers; k++) {
