@@ -32,6 +32,10 @@
  * usable, on the heap. */
 enum { MG_OK = 0, MG_ERR_NOMEM = -1, MG_ERR_IO = -2 };
 
+/* sample_successor's answer when the table leaves this draw to the
+ * generator's walk (a state or an order it keeps no totals for). */
+enum { MG_SAMPLE_WALK = 2 };
+
 /*
  * One token. A word has bytes != NULL and len >= 1 (the tokenizer never makes
  * an empty word) and never holds one of the six whitespace bytes (space, \t,
@@ -167,9 +171,11 @@ struct mg_backend {
      * token order (mg_token_compare); total is the sum of their counts and
      * r = (draw * total) >> 64; the one drawn is the first whose cumulative
      * count exceeds r. Returns 1 with *next (its bytes valid until the next
-     * call on the table), 0 when the context has no candidate, MG_ERR_NOMEM
-     * on failure. Called only after finalize (and after a later prune); a
-     * backend serves it from per-context cumulative counts, not a walk. */
+     * call on the table), 0 when the context has no candidate,
+     * MG_SAMPLE_WALK when the table keeps nothing to draw from now (before
+     * finalize, say: the generator then gathers successors() and sorts),
+     * MG_ERR_NOMEM on failure. A backend serves it from cumulative counts in
+     * canonical order that it builds at finalize, not from a walk. */
     int (*sample_successor)(mg_table *table, const mg_token *context, uint64_t draw, mg_token *next);
 };
 

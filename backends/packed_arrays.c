@@ -999,15 +999,16 @@ static uint32_t unigram_id(const packed_table *t, uint64_t gram)
     return low;
 }
 
-/* Called after finalize only (backend.h). A context's rows are in id order,
- * which is canonical order (the dictionary's), the start marker first. */
+/* After finalize a context's rows are in id order, which is canonical
+ * order (the dictionary's), the start marker first; before it the
+ * generator walks. */
 static int pa_sample_successor(mg_table *self, const mg_token *context, uint64_t draw, mg_token *next)
 {
     packed_table *t = (packed_table *)self;
     uint32_t ids[MG_ORDER_MAX + 1] = {0};
     int context_len = t->base.order - 1;
     if (!t->finalized)
-        return MG_ERR_NOMEM; /* a draw needs the sorted rows: never asked for before finalize */
+        return MG_SAMPLE_WALK; /* ids in the order first seen, not canonical */
     if (!ids_find(t, context, context_len, ids))
         return 0;
     uint64_t low = 0, high = t->grams, chosen;

@@ -908,15 +908,15 @@ static int flat_sample(trie_table *t, const uint32_t *ids, uint64_t draw, mg_tok
     return 0;
 }
 
-/* Called after finalize only (backend.h): the TRIE state, or FLAT where
- * building the levels ran out of memory. */
+/* The TRIE state, or FLAT where building the levels ran out of memory;
+ * before finalize the generator walks. */
 static int trie_sample_successor(mg_table *self, const mg_token *context, uint64_t draw, mg_token *next)
 {
     trie_table *t = (trie_table *)self;
     uint32_t ids[MG_ORDER_MAX];
     int k = t->base.order - 1;
     if (t->state == TRAINING)
-        return MG_ERR_NOMEM; /* a draw needs the sorted ids: never asked for before finalize */
+        return MG_SAMPLE_WALK; /* ids in the order first seen, not canonical */
     if (!token_ids(t, context, k, ids))
         return 0;
     if (t->state == FLAT)

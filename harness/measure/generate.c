@@ -110,7 +110,9 @@ static int draw_successor(mg_generator *generator, mg_table *table, const mg_tok
                           int slot, mg_token *drawn)
 {
     int found = table->ops->sample_successor ? table->ops->sample_successor(table, context, draw, drawn)
-                                             : gather_and_draw(generator, table, context, draw, drawn);
+                                             : MG_SAMPLE_WALK;
+    if (found == MG_SAMPLE_WALK)
+        found = gather_and_draw(generator, table, context, draw, drawn);
     if (found <= 0)
         return found < 0 ? -1 : 0;
     if (!mg_token_is_marker(drawn)) {
