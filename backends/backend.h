@@ -32,6 +32,10 @@
  * usable, on the heap. */
 enum { MG_OK = 0, MG_ERR_NOMEM = -1, MG_ERR_IO = -2 };
 
+/* sample_successor's answer when the table leaves this draw to the
+ * generator's walk (a state or an order it keeps no totals for). */
+enum { MG_SAMPLE_WALK = 2 };
+
 /*
  * One token. A word has bytes != NULL and len >= 1 (the tokenizer never makes
  * an empty word) and never holds one of the six whitespace bytes (space, \t,
@@ -91,8 +95,9 @@ typedef struct mg_table {
 
 /* The interface version every backend puts in mg_backend.version: it changes
  * when a member is added, removed or changes meaning, so that a backend
- * written against another interface is told apart. */
-#define MG_BACKEND_VERSION 1
+ * written against another interface is told apart. Version 2 added
+ * sample_successor. */
+#define MG_BACKEND_VERSION 2
 
 /* A backend's layout_version starts at 1 and is bumped when its in-memory
  * layout or its estimate formula changes: memory figures of runs with
@@ -158,6 +163,20 @@ struct mg_backend {
      * Read by the harness at each phase end where a table exists, beside
      * the layers it measures itself. Must not allocate. */
     void (*library_figures)(mg_table *table, mg_figure_visit visit, void *arg);
+
+    /* Optional (NULL: the generator gathers successors() and sorts them):
+     * the successor the generation rule (harness/measure/generate.h) draws
+     * after context for this 64-bit draw. The candidates are the context's
+     * successors with count > 0, the start marker excluded, in canonical
+     * token order (mg_token_compare); total is the sum of their counts and
+     * r = (draw * total) >> 64; the one drawn is the first whose cumulative
+     * count exceeds r. Returns 1 with *next (its bytes valid until the next
+     * call on the table), 0 when the context has no candidate,
+     * MG_SAMPLE_WALK when the table keeps nothing to draw from now (before
+     * finalize, say: the generator then gathers successors() and sorts),
+     * MG_ERR_NOMEM on failure. A backend serves it from cumulative counts in
+     * canonical order that it builds at finalize, not from a walk. */
+    int (*sample_successor)(mg_table *table, const mg_token *context, uint64_t draw, mg_token *next);
 };
 
 /* A new table of backend's: backend->create(backend, order). */

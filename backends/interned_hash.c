@@ -28,13 +28,17 @@
  *   context_offsets: | 0 | 3 | 3 | 4 |..   group c = [offsets[c], offsets[c+1])
  *   an open-addressing table of contexts that stores no keys: an empty group
  *   is an empty slot, the key is read from the group's first gram, and groups
- *   are laid out in hash order so a radix sort builds it.
+ *   are laid out in hash order so a radix sort builds it. Within a group the
+ *   grams are in canonical order of their last word (mg_token_compare), and
+ *   running totals of their counts every 4 entries, Elias-Fano coded
+ *   (common/running_totals.h), serve sample_successor.
  *
  * Expected bytes requested per n-gram after finalize, for n grams, C
  * contexts, V words of mean length L:
  *
  *     4 (order + 1) / GRAM_LOAD              gram table (rebuilt to size)
  *   + 4 + 4 (C / n) / CONTEXT_LOAD            successor index
+ *   + ~5 / 4 / 8                              running totals (about 5 bits every 4 entries)
  *   + (V / n) (L + 1 + 12 + 16 / INTERN_LOAD) arena, word_at + word_hash, intern table
  *
  * Big tables take the whole of the allocator's size class they fall in
@@ -45,6 +49,7 @@
  */
 #include "backend.h"
 #include "mem.h"
+#include "common/running_totals.h"
 #include "common/varint.h"
 
 #include <stdbool.h>
@@ -82,6 +87,7 @@ enum {
     ARENA_CHUNK_MIN = 4096,
     ARENA_CHUNK_MAX = 1 << 20,
     RADIX_BITS = 8,
+    TOTALS_EVERY = 4, /* successor index entries between two running totals */
 };
 
 #define NO_ID UINT32_MAX
@@ -143,6 +149,7 @@ typedef struct interned_table {
     uint32_t context_cap;       /* homes are fastrange(hash, context_cap) */
     uint32_t context_len;       /* context_cap plus the probe tail past it */
     uint64_t contexts;
+    mg_running_totals totals;   /* the index's counts summed; empty when out of memory */
 } interned_table;
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -422,6 +429,7 @@ static void index_free(interned_table *t)
     t->context_offsets = NULL;
     t->context_cap = t->context_len = 0;
     t->indexed = false;
+    mg_running_totals_free(&t->totals);
 }
 
 /* ---- create ----------------------------------------------------------- */
@@ -712,6 +720,66 @@ static uint32_t contexts_layout(const uint64_t *records, size_t count, uint32_t 
     return (uint32_t)length;
 }
 
+static int compare_word_ids(const void *left, const void *right, void *table)
+{
+    mg_token a = token_of(table, *(const uint32_t *)left), b = token_of(table, *(const uint32_t *)right);
+    return mg_token_compare(&a, &b);
+}
+
+/* id -> its place in canonical token order (markers first); NULL when out
+ * of memory. mg_alloc'd, word_count entries. */
+static uint32_t *word_ranks(const interned_table *t)
+{
+    size_t bytes = (size_t)t->word_count * sizeof(uint32_t);
+    uint32_t *order = mg_alloc(bytes), *rank = mg_alloc(bytes);
+    if (order && rank) {
+        for (uint32_t id = 0; id < t->word_count; id++)
+            order[id] = id;
+        qsort_r(order, t->word_count, sizeof *order, compare_word_ids, (void *)t);
+        for (uint32_t place = 0; place < t->word_count; place++)
+            rank[order[place]] = place;
+    } else {
+        mg_free(rank, bytes);
+        rank = NULL;
+    }
+    mg_free(order, bytes);
+    return rank;
+}
+
+static int compare_records(const void *left, const void *right)
+{
+    uint64_t a = *(const uint64_t *)left, b = *(const uint64_t *)right;
+    return (a > b) - (a < b);
+}
+
+/* Each group's records (grouped, their hashes no longer needed) put in
+ * canonical order of their last word: the rank in the high half, sorted. */
+static int groups_in_token_order(const interned_table *t, uint64_t *records, size_t count)
+{
+    uint32_t *rank = word_ranks(t);
+    if (!rank)
+        return MG_ERR_NOMEM;
+    int last = t->base.order - 1;
+    for (size_t group = 0, end; group < count; group = end) {
+        for (end = group + 1; end < count && !record_starts_group(records[end]); end++)
+            ;
+        for (size_t i = group; i < end; i++) {
+            uint32_t slot = record_slot(records[i]);
+            records[i] = (uint64_t)rank[gram_slot(t, slot)[last]] << 32 | slot;
+        }
+        qsort(records + group, end - group, sizeof *records, compare_records);
+    }
+    mg_free(rank, (size_t)t->word_count * sizeof(uint32_t));
+    return MG_OK;
+}
+
+/* Count of successor index entry `entry` (mg_entry_count over the table). */
+static uint64_t entry_count(const void *table, uint64_t entry)
+{
+    const interned_table *t = table;
+    return slot_count(t, gram_slot(t, t->successor_slots[entry]));
+}
+
 /* Build the successor index of the grams now held; counts the contexts. */
 static int index_build(interned_table *t)
 {
@@ -738,6 +806,11 @@ static int index_build(interned_table *t)
         return MG_ERR_NOMEM;
     }
     contexts_layout(records, count, (uint32_t)capacity, offsets);
+    if (groups_in_token_order(t, records, count) != MG_OK) {
+        mg_free(offsets, ((size_t)length + 1) * sizeof *offsets);
+        mg_free(records, records_size);
+        return MG_ERR_NOMEM;
+    }
     /* Keep only the slot indices, packed in place at the front. */
     unsigned char *packed = (unsigned char *)records;
     for (size_t i = 0; i < count; i++) {
@@ -756,6 +829,7 @@ static int index_build(interned_table *t)
     t->context_len = (uint32_t)length;
     t->contexts = contexts;
     t->indexed = true;
+    mg_running_totals_build(&t->totals, count, TOTALS_EVERY, entry_count, t); /* optional: draws sum their group */
     return MG_OK;
 }
 
@@ -810,23 +884,57 @@ static int successors_scan(const interned_table *t, const uint32_t *context, mg_
     return 0;
 }
 
-/* Probe the context table from the home; an empty group ends the probe. */
-static int successors_indexed(const interned_table *t, const uint32_t *context, uint32_t hash,
-                              mg_successor_visit visit, void *arg)
+/* The context's group in the index, [*first, *end); false when absent.
+ * Probes the context table from the home; an empty group ends the probe. */
+static bool context_group(const interned_table *t, const uint32_t *context, uint32_t hash, uint32_t *first,
+                          uint32_t *end)
 {
     const uint32_t *offsets = t->context_offsets;
     for (uint32_t entry = fastrange(hash & ~1u, t->context_cap);
          offsets[entry] != offsets[entry + 1]; entry++) {
         if (!same_ids(gram_slot(t, t->successor_slots[offsets[entry]]), context, t->base.order - 1))
             continue;
-        for (uint32_t at = offsets[entry]; at < offsets[entry + 1]; at++) {
-            int stop = visit_successor(t, gram_slot(t, t->successor_slots[at]), visit, arg);
-            if (stop)
-                return stop;
-        }
+        *first = offsets[entry];
+        *end = offsets[entry + 1];
+        return true;
+    }
+    return false;
+}
+
+static int successors_indexed(const interned_table *t, const uint32_t *context, uint32_t hash,
+                              mg_successor_visit visit, void *arg)
+{
+    uint32_t first, end;
+    if (!context_group(t, context, hash, &first, &end))
         return 0;
+    for (uint32_t at = first; at < end; at++) {
+        int stop = visit_successor(t, gram_slot(t, t->successor_slots[at]), visit, arg);
+        if (stop)
+            return stop;
     }
     return 0;
+}
+
+/* From the index, whose groups are in canonical order (the start marker
+ * first). Order 1 keeps no index, and a table whose index could not be
+ * rebuilt after a prune keeps none: the generator walks. */
+static int ih_sample_successor(mg_table *self, const mg_token *context, uint64_t draw, mg_token *next)
+{
+    interned_table *t = (interned_table *)self;
+    int last = t->base.order - 1;
+    if (!t->indexed || last == 0)
+        return MG_SAMPLE_WALK;
+    uint32_t ids[MG_ORDER_MAX], first, end;
+    word_key keys[MG_ORDER_MAX];
+    uint32_t hash = tokens_hash(t, context, last, keys);
+    if (!ids_find(t, context, last, keys, ids) || !context_group(t, ids, hash, &first, &end))
+        return 0;
+    first += gram_slot(t, t->successor_slots[first])[last] == START_ID;
+    uint64_t chosen;
+    if (!mg_running_totals_draw(&t->totals, first, end, draw, entry_count, t, &chosen))
+        return 0;
+    *next = token_of(t, gram_slot(t, t->successor_slots[chosen])[last]);
+    return 1;
 }
 
 static int ih_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
@@ -960,8 +1068,9 @@ static double ih_estimate(const mg_table_shape *shape)
     double ngrams = (double)shape->ngrams;
     double grams = 4.0 * (shape->order + 1) * 100.0 / GRAM_LOAD;
     double index = 0.0;
-    if (shape->order > 1)
-        index = 4.0 + 4.0 * (double)shape->contexts / ngrams * 100.0 / CONTEXT_LOAD;
+    if (shape->order > 1) /* the index, and its running totals (~1.6 adds a gram) */
+        index = 4.0 + 4.0 * (double)shape->contexts / ngrams * 100.0 / CONTEXT_LOAD +
+                mg_running_totals_bits(ngrams, TOTALS_EVERY, 1.6 * ngrams) / 8.0 / ngrams;
     /* per word: a length byte, a directory entry, an intern slot */
     double per_word = 1.0 + DIRECTORY_ENTRY + (double)sizeof(intern_slot) * 100.0 / INTERN_LOAD;
     double vocabulary = ((double)shape->vocab_bytes + (double)shape->vocab * per_word) / ngrams;
@@ -974,7 +1083,7 @@ const mg_backend mg_backend_interned_hash = {
     .version = MG_BACKEND_VERSION,
     .name = "interned_hash",
     .summary = "interned word ids, id tuples in one open-addressing table (linear probing, xxh3)",
-    .layout_version = 1,
+    .layout_version = 2,
     .create = ih_create,
     .add = ih_add,
     .finalize = ih_finalize,
@@ -985,4 +1094,5 @@ const mg_backend mg_backend_interned_hash = {
     .prune = ih_prune,
     .destroy = ih_destroy,
     .estimate_bytes_per_ngram = ih_estimate,
+    .sample_successor = ih_sample_successor,
 };

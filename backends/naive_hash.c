@@ -31,24 +31,40 @@
  * buckets, so it runs between 0.5 and 1 entries per bucket (0.75 expected),
  * except that a context's first successor fills its single first bucket.
  *
+ * Draws (sample_successor) need a context's successors in canonical token
+ * order. A context of at most 64 successors is gathered from its chains and
+ * sorted at each draw (into a scratch array in the table); finalize (and a
+ * later prune) gives each bigger one a draw index: its entries' pointers
+ * sorted, with their counts' running totals every 16 (common/running_totals),
+ * the indexes in one array sorted by context address. On English text about
+ * a sixth of the n-grams are in such contexts (gcide order 3: 0.165).
+ *
+ *   draw_indexes: | context * | sorted ---+--> | next_entry * | next_entry * | ..
+ *                 | count | totals (EF) |
+ *
  * Expected bytes requested per n-gram, N n-grams, C contexts, w the mean word
- * length (vocab_bytes / vocab), P a pointer, load 0.75:
+ * length (vocab_bytes / vocab), P a pointer, load 0.75, b the share of
+ * n-grams in contexts of over 64 successors (taken as 0.165):
  *
  *   per n-gram    = sizeof(next_entry) + w
  *   per context   = sizeof(context_entry) + (n-1) (sizeof(token_copy) + w) + P / load
  *   inner buckets = P (C + (N - C) / load)
- *   bytes/n-gram  = per n-gram + (C per context + inner buckets) / N
+ *   draw indexes  = P b N
+ *   bytes/n-gram  = per n-gram + (C per context + inner buckets + draw indexes) / N
  *
  * Order 3 on English text (w ~ 9.5, C/N ~ 0.5, 64-bit):
- *   32 + 9.5 + 0.5 (32 + 2 (16 + 9.5) + 10.7) + 8 (0.5 + 0.5 / 0.75) ~ 98 bytes
- * per trigram. w is the
+ *   32 + 9.5 + 0.5 (32 + 2 (16 + 9.5) + 10.7) + 8 (0.5 + 0.5 / 0.75) + 8 x 0.165
+ *   ~ 99 bytes per trigram. w is the
  * vocabulary's mean, but n-grams repeat the frequent, shorter words, so the
  * figure runs high, more so as n grows (+9% at order 3, +15% at order 5).
  */
 #include "backend.h"
+#include "common/running_totals.h"
 #include "mem.h"
+#include "random.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -86,10 +102,28 @@ typedef struct context_entry {
     token_copy tokens[];    /* n-1 of them; none for order 1 */
 } context_entry;
 
+enum {
+    DRAW_GATHERED_MAX = 64, /* contexts of up to this many successors are sorted at each draw */
+    DRAW_TOTALS_EVERY = 16, /* a draw index's entries between two running totals */
+};
+#define DRAW_INDEXED_SHARE 0.165 /* the estimate's share of n-grams in contexts with a draw index */
+
+/* A context of more than DRAW_GATHERED_MAX successors, in canonical order. */
+typedef struct draw_index {
+    const context_entry *context;
+    next_entry **sorted; /* count entries */
+    size_t count;
+    mg_running_totals totals;
+} draw_index;
+
 typedef struct naive_hash {
     mg_table base; /* first: the handle (backend.h) */
     chain_table contexts; /* of context_entry */
     uint64_t ngram_count;
+    bool finalized;
+    draw_index *draw_indexes; /* sorted by context address; NULL before finalize or when out of memory */
+    size_t draw_index_count;
+    next_entry *gathered[DRAW_GATHERED_MAX]; /* a small context's successors, sorted for a draw */
 } naive_hash;
 
 /* Tables start at one bucket: most contexts are followed by one token only. */
@@ -328,6 +362,9 @@ static mg_table *naive_create(const mg_backend *ops, int order)
         return NULL;
     table->base = (mg_table){ops, order};
     table->ngram_count = 0;
+    table->finalized = false;
+    table->draw_indexes = NULL;
+    table->draw_index_count = 0;
     if (!table_init(&table->contexts)) {
         mg_free(table, sizeof *table);
         return NULL;
@@ -395,10 +432,98 @@ static int naive_add(mg_table *self, const mg_token *gram)
 
 /* ---- finalize ------------------------------------------------------------ */
 
-/* Nothing to merge or compact: the tables are already what queries walk. */
+static int compare_entries(const void *left, const void *right)
+{
+    mg_token a = token_view(&(*(next_entry *const *)left)->word), b = token_view(&(*(next_entry *const *)right)->word);
+    return mg_token_compare(&a, &b);
+}
+
+static int compare_indexes(const void *left, const void *right)
+{
+    uintptr_t a = (uintptr_t)((const draw_index *)left)->context, b = (uintptr_t)((const draw_index *)right)->context;
+    return (a > b) - (a < b);
+}
+
+static void draw_indexes_free(naive_hash *table)
+{
+    for (size_t i = 0; i < table->draw_index_count; i++) {
+        mg_free(table->draw_indexes[i].sorted, table->draw_indexes[i].count * sizeof(next_entry *));
+        mg_running_totals_free(&table->draw_indexes[i].totals);
+    }
+    mg_free(table->draw_indexes, table->draw_index_count * sizeof *table->draw_indexes);
+    table->draw_indexes = NULL;
+    table->draw_index_count = 0;
+}
+
+/* Count of a draw index's entry `entry` (mg_entry_count). */
+static uint64_t sorted_count(const void *index, uint64_t entry)
+{
+    return ((const draw_index *)index)->sorted[entry]->count;
+}
+
+/* The context's successors gathered into out, in canonical order; their number. */
+static size_t successors_sorted(const context_entry *context, next_entry **out)
+{
+    size_t count = 0;
+    const chain_table *successors = &context->successors;
+    for (size_t i = 0; i < successors->bucket_count; i++)
+        for (chain_link *entry = successors->buckets[i]; entry; entry = entry->next)
+            out[count++] = as_next(entry);
+    qsort(out, count, sizeof *out, compare_entries);
+    return count;
+}
+
+static bool draw_index_make(draw_index *index, const context_entry *context)
+{
+    index->context = context;
+    index->count = context->successors.entry_count;
+    index->sorted = mg_alloc(index->count * sizeof(next_entry *));
+    if (!index->sorted) {
+        index->count = 0;
+        return false;
+    }
+    successors_sorted(context, index->sorted);
+    if (mg_running_totals_build(&index->totals, index->count, DRAW_TOTALS_EVERY, sorted_count, index) == MG_OK)
+        return true;
+    mg_free(index->sorted, index->count * sizeof(next_entry *));
+    index->sorted = NULL;
+    index->count = 0;
+    return false;
+}
+
+/* A draw index for every context of more than DRAW_GATHERED_MAX successors;
+ * when memory runs out none stays (their draws are left to the walk). */
+static void draw_indexes_build(naive_hash *table)
+{
+    draw_indexes_free(table);
+    size_t wanted = 0;
+    for (size_t i = 0; i < table->contexts.bucket_count; i++)
+        for (chain_link *entry = table->contexts.buckets[i]; entry; entry = entry->next)
+            wanted += as_context(entry)->successors.entry_count > DRAW_GATHERED_MAX;
+    if (wanted == 0 || !(table->draw_indexes = mg_calloc(wanted, sizeof *table->draw_indexes)))
+        return;
+    table->draw_index_count = wanted; /* the ones not made yet are zeroed: freeing them is harmless */
+    size_t made = 0;
+    for (size_t i = 0; i < table->contexts.bucket_count; i++)
+        for (chain_link *entry = table->contexts.buckets[i]; entry; entry = entry->next) {
+            const context_entry *context = as_context(entry);
+            if (context->successors.entry_count <= DRAW_GATHERED_MAX)
+                continue;
+            if (!draw_index_make(&table->draw_indexes[made++], context)) {
+                draw_indexes_free(table);
+                return;
+            }
+        }
+    qsort(table->draw_indexes, table->draw_index_count, sizeof *table->draw_indexes, compare_indexes);
+}
+
+/* Nothing to merge or compact: the tables are already what queries walk;
+ * only the big contexts' draw indexes are made. */
 static int naive_finalize(mg_table *self)
 {
-    (void)self;
+    naive_hash *table = (naive_hash *)self;
+    table->finalized = true;
+    draw_indexes_build(table);
     return MG_OK;
 }
 
@@ -436,6 +561,63 @@ static int naive_successors(mg_table *self, const mg_token *context_tokens, mg_s
         }
     }
     return 0;
+}
+
+static const draw_index *draw_index_find(const naive_hash *table, const context_entry *context)
+{
+    draw_index key = {.context = context};
+    return table->draw_indexes ? bsearch(&key, table->draw_indexes, table->draw_index_count, sizeof key,
+                                         compare_indexes)
+                               : NULL;
+}
+
+/* The entry of sorted[first, count) that draw picks by cumulative count, or NULL. */
+static const next_entry *draw_among(next_entry *const *sorted, size_t first, size_t count, uint64_t draw)
+{
+    uint64_t total = 0, below = 0;
+    for (size_t i = first; i < count; i++)
+        total += sorted[i]->count;
+    if (total == 0)
+        return NULL;
+    uint64_t r = mg_scale_below(draw, total);
+    for (size_t i = first; i < count; i++)
+        if ((below += sorted[i]->count) > r)
+            return sorted[i];
+    return NULL;
+}
+
+static bool is_start(const next_entry *next)
+{
+    return next->word.bytes == NULL && next->word.len == MG_MARK_START;
+}
+
+/* A small context is gathered and sorted; a big one read from its draw
+ * index (none before finalize: the walk then draws). */
+static int naive_sample_successor(mg_table *self, const mg_token *context_tokens, uint64_t draw, mg_token *next)
+{
+    naive_hash *table = (naive_hash *)self;
+    const context_entry *context =
+        context_find(table, context_tokens, context_hash(context_tokens, table->base.order - 1));
+    if (context == NULL)
+        return 0;
+    const next_entry *chosen;
+    if (context->successors.entry_count <= DRAW_GATHERED_MAX) {
+        size_t count = successors_sorted(context, table->gathered);
+        chosen = draw_among(table->gathered, count > 0 && is_start(table->gathered[0]), count, draw);
+    } else {
+        const draw_index *index = draw_index_find(table, context);
+        if (!index)
+            return MG_SAMPLE_WALK;
+        uint64_t at;
+        size_t first = is_start(index->sorted[0]);
+        chosen = mg_running_totals_draw(&index->totals, first, index->count, draw, sorted_count, index, &at)
+                     ? index->sorted[at]
+                     : NULL;
+    }
+    if (!chosen)
+        return 0;
+    *next = token_view(&chosen->word);
+    return 1;
 }
 
 /* Every n-gram of one context, its tokens gathered on the stack. */
@@ -508,6 +690,7 @@ static uint64_t naive_prune(mg_table *self, uint64_t min_count)
     naive_hash *table = (naive_hash *)self;
     int context_length = table->base.order - 1;
     uint64_t dropped = 0;
+    draw_indexes_free(table); /* they point at entries about to go */
     for (size_t i = 0; i < table->contexts.bucket_count; i++) {
         chain_link **slot = &table->contexts.buckets[i];
         while (*slot != NULL) {
@@ -523,6 +706,8 @@ static uint64_t naive_prune(mg_table *self, uint64_t min_count)
         }
     }
     table->ngram_count -= dropped;
+    if (table->finalized)
+        draw_indexes_build(table);
     return dropped;
 }
 
@@ -541,6 +726,7 @@ static void naive_destroy(mg_table *self)
             entry = following;
         }
     }
+    draw_indexes_free(table);
     table_free_buckets(&table->contexts);
     mg_free(table, sizeof *table);
 }
@@ -562,7 +748,8 @@ static double naive_estimate_bytes_per_ngram(const mg_table_shape *shape)
                          context_length * (sizeof(token_copy) + word_bytes) +
                          pointer / EXPECTED_LOAD;
     double inner_buckets = pointer * (contexts + (ngrams - contexts) / EXPECTED_LOAD);
-    return per_ngram + (contexts * per_context + inner_buckets) / ngrams;
+    double draw_indexes = pointer * DRAW_INDEXED_SHARE * ngrams;
+    return per_ngram + (contexts * per_context + inner_buckets + draw_indexes) / ngrams;
 }
 
 /* ---- ops table ----------------------------------------------------------- */
@@ -571,10 +758,10 @@ const mg_backend mg_backend_naive_hash = {
     .version = MG_BACKEND_VERSION,
     .name = "naive_hash",
     .summary = "the Python dict of dicts in C: hash of contexts -> hash of next tokens, every token a heap copy",
-    .layout_version = 1,
+    .layout_version = 2,
     .create = naive_create,
     .add = naive_add,
-    .finalize = naive_finalize, /* a no-op: nothing to compact */
+    .finalize = naive_finalize, /* nothing to compact: the big contexts' draw indexes */
     .count = naive_count,
     .successors = naive_successors,
     .foreach = naive_foreach,
@@ -582,4 +769,5 @@ const mg_backend mg_backend_naive_hash = {
     .prune = naive_prune,       /* frees entries, keeps bucket arrays */
     .destroy = naive_destroy,
     .estimate_bytes_per_ngram = naive_estimate_bytes_per_ngram,
+    .sample_successor = naive_sample_successor,
 };

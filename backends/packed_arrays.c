@@ -30,6 +30,8 @@
  *   escapes: (gram, count) sorted by gram, for the counts that do not fit
  *   hot words: up to 4096 slots of 16 B | id | len | up to 11 bytes |,
  *              hashed: the most frequent words of at most 11 bytes, half full
+ *   running totals: the rows' counts summed every 32 rows, Elias-Fano coded
+ *              (common/running_totals.h): sample_successor's search
  *   dictionary: common/vocab.h (front-coded, with its hash index)
  *
  *   b is the width minimising n b + 128 escapes. A context's successors are
@@ -79,6 +81,7 @@
  *   + (V / n) ceil(log2(n + 1)) / 8            first_at
  *   + 16 H / n                                 hot words, H = min(4096, 2 V) slots
  *   + (dict(V, B) + 5 V) / n                   dictionary and its hash index (vocab.h)
+ *   + ~8 / 32 / 8                              running totals (about 8 bits every 32 rows)
  *
  * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
  * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
@@ -91,7 +94,7 @@
  * header, which is mapped read-only and populated; the heap copies are freed.
  *
  *   image file:  | header | dictionary data | buckets | index | first_at |
- *                | rows, samples, hot words (one block) | escapes |
+ *                | rows, samples, hot words (one block) | escapes | running totals |
  *   heap:        the table struct (232 bytes) and the dictionary's (48)
  *
  * So the bytes requested after finalize are ~0 per n-gram (its estimate:
@@ -107,6 +110,7 @@
 #include "common/elias_fano.h"
 #include "common/gram_hash.h"
 #include "common/image.h"
+#include "common/running_totals.h"
 #include "common/vocab.h"
 #include "mem.h"
 
@@ -125,6 +129,7 @@ enum {
     HOT_SLOTS_MAX = 4096, /* hot words table: slots (a power of two), half filled */
     HOT_BYTES = 11,       /* longest word the hot table holds */
     DECODE_AHEAD = 8,     /* successors: the word decoded this many rows later is requested */
+    TOTALS_EVERY = 32,    /* rows between two running totals */
 };
 
 /* Assumed by the estimate (measured on gcide order 3): count width and the
@@ -178,6 +183,8 @@ typedef struct packed_table {
     size_t escapes_bytes; /* their block (more than needed after a prune that could not shrink it) */
     hot_word *hot;        /* the most frequent short words, hashed: NULL when out of memory */
     uint32_t hot_cap;
+    mg_running_totals totals; /* the rows' counts summed; empty when out of memory (draws sum their rows) */
+    unsigned char drawn[MG_VOCAB_DECODE_MAX]; /* the word sample_successor last decoded */
 
     mg_image image; /* packed_arrays_mmap: the mapping the frozen arrays live in (none: on the heap) */
 } packed_table;
@@ -414,6 +421,7 @@ static void frozen_free(packed_table *t)
     t->escapes = NULL;
     t->escapes_bytes = 0;
     t->escape_count = 0;
+    mg_running_totals_free(&t->totals);
 }
 
 /* The frozen blocks the rows cannot do without (the rows take the
@@ -552,6 +560,20 @@ static uint64_t contexts_count(const packed_table *t)
 
 static uint64_t count_at(const packed_table *t, uint64_t gram);
 
+/* Count of row `gram` (mg_entry_count over the table). */
+static uint64_t row_count(const void *table, uint64_t gram)
+{
+    return count_at(table, gram);
+}
+
+/* The running totals of the rows, taken again after a prune; optional
+ * (without them a draw sums its rows). */
+static void totals_make(packed_table *t)
+{
+    mg_running_totals_free(&t->totals);
+    mg_running_totals_build(&t->totals, t->grams, TOTALS_EVERY, row_count, t);
+}
+
 /* A (frequency, id) min-heap of the words the hot table will hold. */
 typedef struct word_rank {
     uint64_t frequency;
@@ -680,6 +702,7 @@ static int pa_finalize(mg_table *self)
     mg_vocab_dict_build_index(t->dict); /* optional: see vocab.h */
     samples_fill(t);
     hot_make(t);
+    totals_make(t);
     t->contexts = contexts_count(t);
     t->finalized = true;
     return MG_OK;
@@ -961,6 +984,47 @@ static int pa_successors(mg_table *self, const mg_token *context, mg_successor_v
     return 0;
 }
 
+/* The id of the word whose rows hold row `gram` (order 1: rows carry no
+ * id, first_at says whose they are). */
+static uint32_t unigram_id(const packed_table *t, uint64_t gram)
+{
+    uint32_t low = 0, high = t->vocab; /* first_at[low] <= gram < first_at[high] */
+    while (high - low > 1) {
+        uint32_t middle = low + (high - low) / 2;
+        if (packed_get(&t->first_at, middle) <= gram)
+            low = middle;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+/* After finalize a context's rows are in id order, which is canonical
+ * order (the dictionary's), the start marker first; before it the
+ * generator walks. */
+static int pa_sample_successor(mg_table *self, const mg_token *context, uint64_t draw, mg_token *next)
+{
+    packed_table *t = (packed_table *)self;
+    uint32_t ids[MG_ORDER_MAX + 1] = {0};
+    int context_len = t->base.order - 1;
+    if (!t->finalized)
+        return MG_SAMPLE_WALK; /* ids in the order first seen, not canonical */
+    if (!ids_find(t, context, context_len, ids))
+        return 0;
+    uint64_t low = 0, high = t->grams, chosen;
+    if (context_len > 0)
+        prefix_range(t, ids, context_len, &low, &high);
+    else if (high > 0 && unigram_id(t, 0) == MG_MARK_START)
+        low = packed_get(&t->first_at, MG_MARK_START + 1);
+    if (context_len > 0 && low < high && row_id(t, low, context_len) == MG_MARK_START)
+        low++;
+    if (!mg_running_totals_draw(&t->totals, low, high, draw, row_count, t, &chosen))
+        return 0;
+    uint32_t id = context_len > 0 ? (uint32_t)row_id(t, chosen, context_len) : unigram_id(t, chosen);
+    *next = mg_vocab_dict_word(t->dict, id, t->drawn);
+    return 1;
+}
+
 static int foreach_training(const packed_table *t, mg_gram_visit visit, void *arg)
 {
     mg_token tokens[MG_ORDER_MAX];
@@ -1071,9 +1135,10 @@ static uint64_t pa_prune(mg_table *self, uint64_t min_count)
 {
     packed_table *t = (packed_table *)self;
     uint64_t before = grams_held(t);
-    if (t->finalized)
+    if (t->finalized) {
         prune_frozen(t, min_count, true);
-    else
+        totals_make(t);
+    } else
         mg_gram_hash_filter(&t->training, min_count);
     return before - grams_held(t);
 }
@@ -1106,7 +1171,9 @@ static double pa_estimate(const mg_table_shape *shape)
     double index = (double)shape->vocab * 4.0 * 100.0 / MG_VOCAB_INDEX_LOAD;
     double dictionary = (mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes) + index) / ngrams;
     double hot = 16.0 * (vocab * 2 < HOT_SLOTS_MAX ? vocab * 2 : HOT_SLOTS_MAX) / ngrams;
-    return ids * (1.0 + 1.0 / SAMPLE_EVERY + 1.0 / (SAMPLE_EVERY * SAMPLE_EVERY)) + counts + first_at + hot + dictionary;
+    double totals = mg_running_totals_bits(ngrams, TOTALS_EVERY, 1.6 * ngrams) / 8.0 / ngrams; /* ~1.6 adds a gram */
+    return ids * (1.0 + 1.0 / SAMPLE_EVERY + 1.0 / (SAMPLE_EVERY * SAMPLE_EVERY)) + counts + first_at + hot + dictionary +
+           totals;
 }
 
 /* ---- ops table -------------------------------------------------------- */
@@ -1115,7 +1182,7 @@ const mg_backend mg_backend_packed_arrays = {
     .version = MG_BACKEND_VERSION,
     .name = "packed_arrays",
     .summary = "interned ids; at finalize sorted id tuples in bit-packed rows, front-coded vocabulary",
-    .layout_version = 1,
+    .layout_version = 2,
     .create = pa_create,
     .add = pa_add,
     .finalize = pa_finalize,
@@ -1126,6 +1193,7 @@ const mg_backend mg_backend_packed_arrays = {
     .prune = pa_prune,
     .destroy = pa_destroy,
     .estimate_bytes_per_ngram = pa_estimate,
+    .sample_successor = pa_sample_successor,
 };
 
 /* ---- the frozen twin: packed_arrays_mmap ---------------------------------- */
@@ -1144,6 +1212,7 @@ static void pa_list_blocks(mg_table *self, mg_image_list *list)
         mg_image_list_inner(list, &t->samples[level]);
     mg_image_list_inner(list, &t->hot);
     mg_image_list_block(list, &t->escapes, t->escapes_bytes);
+    mg_ef_list_blocks(&t->totals.totals, list);
 }
 
 /* packed_arrays' own prune, but the blocks keep their size. */
@@ -1152,6 +1221,7 @@ static uint64_t pa_prune_frozen_in_place(mg_table *self, uint64_t min_count)
     packed_table *t = (packed_table *)self;
     uint64_t before = t->grams;
     prune_frozen(t, min_count, false);
+    t->totals.stale = true; /* in the image: kept, no longer used */
     return before - t->grams;
 }
 
@@ -1174,7 +1244,7 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .version = MG_BACKEND_VERSION,
     .name = "packed_arrays_mmap",
     .summary = "packed_arrays frozen at finalize into a private image file, served from a read-only mmap",
-    .layout_version = 1,
+    .layout_version = 2,
     .create = pa_create,
     .add = pa_add,
     .finalize = pa_mmap_finalize,
@@ -1185,4 +1255,5 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .prune = pa_mmap_prune,
     .destroy = pa_mmap_destroy,
     .estimate_bytes_per_ngram = pa_mmap_estimate,
+    .sample_successor = pa_sample_successor,
 };

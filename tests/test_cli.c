@@ -216,7 +216,7 @@ Test(cli, run_prints_every_contract_field)
     cr_expect_eq(json_integer_value(json_object_get(run, "vocab")), 8);
     cr_expect_eq(json_integer_value(json_object_get(run, "grams_added")), 19);
     static const char *const speeds[] = {"train_ns_per_gram", "finalize_seconds", "lookup_hit_ns",
-        "lookup_miss_ns", "successors_ns", "generate_ns_per_token"};
+        "lookup_miss_ns", "successors_ns", "successors_ns_per_successor", "generate_ns_per_token"};
     for (size_t index = 0; index < sizeof speeds / sizeof speeds[0]; index++)
         cr_expect(json_object_get(json_object_get(run, "speed"), speeds[index]), "speed.%s missing", speeds[index]);
     static const char *const derived[] = {"bytes_per_ngram_requested", "bytes_per_ngram_allocated",

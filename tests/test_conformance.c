@@ -898,6 +898,99 @@ static void property_prune(const reference *ref, const mg_backend *backend, cons
     table->ops->destroy(table);
 }
 
+/* -- sample_successor: draws on every cumulative boundary, against the reference -- */
+
+/* The smallest draw whose r = (draw * total) >> 64 is r (r < total). */
+static uint64_t draw_for(uint64_t r, uint64_t total)
+{
+    return (uint64_t)((((mg_uint128)r << 64) + total - 1) / total);
+}
+
+/* sample_successor(context, draw) against the reference's grams [first, last)
+ * (the context's, in canonical order) with count >= min_count. */
+static void sample_expect(mg_table *table, const reference *ref, size_t first, size_t last, uint64_t min_count,
+                          uint64_t draw, mismatches *seen, uint64_t *served)
+{
+    const mg_token *context = ref->grams[first].tokens, *want = NULL;
+    uint64_t total = 0, below = 0;
+    for (size_t index = first; index < last; index++)
+        total += ref->grams[index].count >= min_count ? ref->grams[index].count : 0;
+    uint64_t r = mg_scale_below(draw, total);
+    for (size_t index = first; index < last && !want; index++) {
+        below += ref->grams[index].count >= min_count ? ref->grams[index].count : 0;
+        if (below > r)
+            want = &ref->grams[index].tokens[ref->order - 1];
+    }
+    mg_token got = {NULL, UINT32_MAX};
+    int found = table->ops->sample_successor(table, context, draw, &got);
+    if (found == MG_SAMPLE_WALK) /* left to the generator: cross_backend checks its text */
+        return;
+    ++*served;
+    bool right = want ? found == 1 && mgt_token_compare(&got, want) == 0 : found == 0;
+    if (!right && seen->count++ < MAX_SHOWN) {
+        char text[300], got_text[120], want_text[120];
+        cr_expect(0, "%s: sample_successor(%s, draw %016" PRIx64 ", r %" PRIu64 " of %" PRIu64 ") = %d \"%s\", expected \"%s\"",
+                  seen->where, gram_text(text, sizeof text, context, ref->order - 1), draw, r, total, found,
+                  found == 1 ? gram_text(got_text, sizeof got_text, &got, 1) : "-",
+                  want ? gram_text(want_text, sizeof want_text, want, 1) : "no successor");
+    }
+}
+
+/* Every context of the reference: draws 0 and UINT64_MAX, and the draws whose
+ * r lands on each cumulative boundary and one below it; a context of an
+ * unknown word has no successor. With must_serve (a table with all the
+ * memory it asked for), orders 2 up are not left to the walk. */
+static void check_samples(mg_table *table, const reference *ref, uint64_t min_count, bool must_serve,
+                          const char *where)
+{
+    mismatches seen = {where, 0};
+    uint64_t served = 0;
+    for (size_t first = 0, last; first < ref->count; first = last) {
+        size_t start;
+        reference_context_range(ref, ref->grams[first].tokens, &start, &last);
+        uint64_t total = 0;
+        for (size_t index = first; index < last; index++)
+            total += ref->grams[index].count >= min_count ? ref->grams[index].count : 0;
+        sample_expect(table, ref, first, last, min_count, 0, &seen, &served);
+        sample_expect(table, ref, first, last, min_count, UINT64_MAX, &seen, &served);
+        uint64_t below = 0;
+        for (size_t index = first; index < last && total > 0; index++) {
+            if (ref->grams[index].count < min_count)
+                continue;
+            below += ref->grams[index].count;
+            if (below < total)
+                sample_expect(table, ref, first, last, min_count, draw_for(below, total), &seen, &served);
+            sample_expect(table, ref, first, last, min_count, draw_for(below - 1, total), &seen, &served);
+        }
+    }
+    if (ref->order > 1) {
+        mg_token context[MG_ORDER_MAX];
+        for (int k = 0; k < ref->order - 1; k++)
+            context[k] = k == ref->order - 2 ? NEVER : START;
+        mg_token got;
+        int found = table->ops->sample_successor(table, context, 0, &got);
+        cr_expect(found == 0 || found == MG_SAMPLE_WALK, "%s: sample_successor found a successor of an unknown word",
+                  where);
+        cr_expect(!must_serve || ref->count == 0 || served > 0, "%s: sample_successor left every draw to the walk",
+                  where);
+    }
+    if (seen.count > MAX_SHOWN)
+        cr_expect(0, "%s: %d sample_successor mismatches in all", where, seen.count);
+}
+
+static void property_sample(const reference *ref, const mg_backend *backend, const char *where)
+{
+    if (!backend->sample_successor)
+        return;
+    mg_table *table = train(backend, ref->order, true, where);
+    check_samples(table, ref, 1, true, where);
+    table->ops->prune(table, 2);
+    char stage[300];
+    snprintf(stage, sizeof stage, "%s, after prune(2)", where);
+    check_samples(table, ref, 2, true, stage);
+    table->ops->destroy(table);
+}
+
 /* -- cross-backend: checksum and generation -- */
 
 typedef struct sentence_sink {
@@ -1020,6 +1113,27 @@ static void reversed_lines(const mgt_buffer *in, mgt_buffer *out)
     }
 }
 
+/* The backend with its sample_successor taken away generates, through the
+ * generator's gather-and-sort, the text it generated with it. */
+static void expect_fallback_same(const mg_backend *backend, const reference *ref, const sentence_sink *with,
+                                 const char *where)
+{
+    mg_backend without = *backend;
+    without.sample_successor = NULL;
+    mg_table *table = train(&without, ref->order, true, where);
+    sentence_sink sink = {0};
+    uint64_t total_words = 0;
+    generate_checked(table, ref, 12345, 32, &sink, &total_words, where);
+    generate_checked(table, ref, 99, 4, &sink, &total_words, where);
+    bool same = sink.record.len == with->record.len &&
+                (sink.record.len == 0 || memcmp(sink.record.bytes, with->record.bytes, sink.record.len) == 0);
+    cr_expect(same, "%s: generated text differs without sample_successor (%zu and %zu record bytes)", where,
+              sink.record.len, with->record.len);
+    table->ops->destroy(table);
+    mgt_buffer_free(&sink.record);
+    mgt_buffer_free(&sink.words);
+}
+
 static uint64_t checksum_of_path(const mg_backend *backend, const char *path, int order, const char *where)
 {
     mg_table *table = train_path(backend, path, order, true, where);
@@ -1056,6 +1170,8 @@ static void cross_backend_all(void)
             generate_checked(table, &ref, 99, 4, &sinks[b], &total_words, where);
             if (ref.words > 0)
                 cr_expect_gt(total_words, 0, "%s: 36 sentences and not one word", where);
+            if (backend->sample_successor)
+                expect_fallback_same(backend, &ref, &sinks[b], where);
             uint64_t dropped = table->ops->prune(table, 2);
             pruned[b] = mg_table_checksum(table);
             if (dropped > 0)
@@ -1306,6 +1422,8 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
         check_sizes(table, ref, 2, full);
         if (k == 0)
             check_successors(table, ref, 2, full);
+        if (k == 0 && backend->sample_successor)
+            check_samples(table, ref, 2, false, full);
         table->ops->destroy(table);
         expect_back(&before, where, stage);
     }
@@ -1321,6 +1439,7 @@ static void run_successors(void) { for_each_backend_and_order(property_successor
 static void run_prune(void) { for_each_backend_and_order(property_prune); }
 static void run_memory(void) { for_each_backend_and_order(property_memory); }
 static void run_cross_backend(void) { cross_backend_all(); }
+static void run_sample(void) { for_each_backend_and_order(property_sample); }
 
 #define CORPUS_TEST(suite, corpus)                                                                \
     Test(suite, corpus, .fini = corpus_cleanup, .timeout = TIMEOUT)                               \
@@ -1344,6 +1463,7 @@ PROPERTY_TESTS(dump)
 PROPERTY_TESTS(sizes)
 PROPERTY_TESTS(count)
 PROPERTY_TESTS(successors)
+PROPERTY_TESTS(sample)
 PROPERTY_TESTS(prune)
 PROPERTY_TESTS(cross_backend)
 PROPERTY_TESTS(memory)

@@ -98,6 +98,7 @@ const mg_backend mg_backend_test_null = {
     MG_BACKEND_VERSION, "test_null", "tests only: stores nothing, allocates nothing", 1,
     null_create, null_add, do_nothing, count_one, no_successors, no_grams, null_sizes,
     prune_nothing, null_destroy, estimate_zero, NULL, /* no library */
+    NULL, /* no sample_successor: the generator gathers and sorts */
 };
 
 /* ---- test_calibration ---------------------------------------------------------- */
@@ -170,6 +171,7 @@ const mg_backend mg_backend_test_calibration = {
     MG_BACKEND_VERSION, "test_calibration", "tests only: requests exactly blocks x block_bytes", 1,
     calibration_create, null_add, calibration_finalize, count_one, no_successors, no_grams,
     calibration_sizes, prune_nothing, calibration_destroy, estimate_zero, NULL, /* no library */
+    NULL, /* no sample_successor: the generator gathers and sorts */
 };
 
 /* ---- test_crash ------------------------------------------------------------------ */
@@ -209,6 +211,7 @@ const mg_backend mg_backend_test_crash = {
     MG_BACKEND_VERSION, "test_crash", "tests only: dies of SIGSEGV while training", 1,
     crash_create, crash_add, do_nothing, count_one, no_successors, no_grams, crash_sizes,
     prune_nothing, crash_destroy, estimate_zero, NULL, /* no library */
+    NULL, /* no sample_successor: the generator gathers and sorts */
 };
 
 /* ---- test_slowdown ---------------------------------------------------------------- */
@@ -320,4 +323,5 @@ const mg_backend mg_backend_test_slowdown = {
     MG_BACKEND_VERSION, "test_slowdown", "tests only: interned_hash with MEMGRAMS_TEST_SLOWDOWN times the query work", 1,
     slowdown_create, slowdown_add, slowdown_finalize, slowdown_count, slowdown_successors, slowdown_foreach,
     slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate, NULL, /* no library */
+    NULL, /* no sample_successor: the generator gathers and sorts */
 };

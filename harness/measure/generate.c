@@ -72,11 +72,11 @@ static int compare_candidates(const void *a, const void *b)
     return mg_token_compare(&((const candidate *)a)->token, &((const candidate *)b)->token);
 }
 
-/* The successor of context that draw picks (see generate.h) into *drawn, its
- * bytes copied into slot: 1, 0 when the context has no successor, -1 when a
- * walk or a buffer failed. */
-static int draw_successor(mg_generator *generator, mg_table *table, const mg_token *context, uint64_t draw,
-                          int slot, mg_token *drawn)
+/* The successor of context that draw picks, gathered through successors()
+ * and sorted: the path for a table without sample_successor. 1, 0 when the
+ * context has no successor, -1 when a walk or a buffer failed. */
+static int gather_and_draw(mg_generator *generator, mg_table *table, const mg_token *context, uint64_t draw,
+                           mg_token *drawn)
 {
     generator->candidate_count = generator->candidate_bytes_used = 0;
     if (table->ops->successors(table, context, gather_candidate, generator) != 0)
@@ -100,6 +100,21 @@ static int draw_successor(mg_generator *generator, mg_table *table, const mg_tok
             break;
     }
     *drawn = chosen->token;
+    return 1;
+}
+
+/* The successor of context that draw picks (see generate.h) into *drawn, its
+ * bytes copied into slot (the table's own copy lasts only until its next
+ * call): 1, 0 when the context has no successor, -1 on failure. */
+static int draw_successor(mg_generator *generator, mg_table *table, const mg_token *context, uint64_t draw,
+                          int slot, mg_token *drawn)
+{
+    int found = table->ops->sample_successor ? table->ops->sample_successor(table, context, draw, drawn)
+                                             : MG_SAMPLE_WALK;
+    if (found == MG_SAMPLE_WALK)
+        found = gather_and_draw(generator, table, context, draw, drawn);
+    if (found <= 0)
+        return found < 0 ? -1 : 0;
     if (!mg_token_is_marker(drawn)) {
         if (fit_slot(generator, slot, drawn->len) != 0)
             return -1;

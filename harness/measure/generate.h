@@ -9,8 +9,10 @@
  * count exceeds r; the start marker is never drawn, the end marker ends the
  * sentence. The draw depends only on the set of (word, count) pairs, never
  * on the order a backend visits them in, so equal tables give equal text
- * (docs/backends.md). The successors are gathered and sorted in mapped
- * buffers: nothing comes from the allocator. Word slots and buffers are
+ * (docs/backends.md). A table whose backend has sample_successor draws the
+ * word itself (from its cumulative counts: O(log n) a word); for any other
+ * the successors are gathered and sorted in mapped buffers: nothing comes
+ * from the allocator. Word slots and buffers are
  * mapped at create and grow (a remap) only when a context needs more.
  */
 #ifndef MG_GENERATE_H

@@ -196,23 +196,27 @@ static double time_lookups(subject_run *run, mg_token (*grams)[MG_ORDER_MAX], si
 static int sum_counts(void *arg, const mg_token *next, uint64_t count)
 {
     (void)next;
-    *(uint64_t *)arg += count;
+    mg_successor_tally *tally = arg;
+    tally->counts += count;
+    tally->visited++;
     return 0;
 }
 
-static double time_successors(subject_run *run)
+/* ns per successors() call; the successors visited and the time in *tally. */
+static double time_successors(subject_run *run, mg_successor_tally *tally)
 {
     const mg_query_set *queries = &run->queries;
     if (queries->hit_count == 0)
         return NAN;
-    uint64_t total = 0, calls = 0;
+    uint64_t calls = 0;
     double started = now_seconds(), elapsed = 0;
     while (calls < SUCCESSOR_CALLS && elapsed < QUERY_BUDGET_SECONDS) {
-        run->table->ops->successors(run->table, queries->hit_grams[calls % queries->hit_count], sum_counts, &total);
+        run->table->ops->successors(run->table, queries->hit_grams[calls % queries->hit_count], sum_counts, tally);
         calls++;
         elapsed = now_seconds() - started;
     }
-    return total ? elapsed * 1e9 / (double)calls : NAN;
+    tally->seconds = elapsed;
+    return tally->counts ? elapsed * 1e9 / (double)calls : NAN;
 }
 
 static void count_word(void *arg, const mg_token *word, int end_of_sentence)
@@ -245,7 +249,9 @@ static void run_queries(subject_run *run)
     mg_speed *speed = &result->speed;
     speed->lookup_hit_ns = time_lookups(run, run->queries.hit_grams, run->queries.hit_count, &lost_hits);
     speed->lookup_miss_ns = time_lookups(run, run->queries.miss_grams, run->queries.miss_count, &found_misses);
-    speed->successors_ns = time_successors(run);
+    mg_successor_tally successors_tally = {0};
+    speed->successors_ns = time_successors(run, &successors_tally);
+    speed->successors_ns_per_successor = mg_successor_tally_ns(&successors_tally);
     speed->generate_ns_per_token = time_generation(run);
     mg_speed_samples *samples = &result->speed_samples;
     samples->rounds = 1;
@@ -401,6 +407,7 @@ static void start_result(mg_run_result *result)
     mg_speed *speed = &result->speed;
     speed->train_ns_per_gram = speed->finalize_seconds = speed->lookup_hit_ns = NAN;
     speed->lookup_miss_ns = speed->successors_ns = speed->generate_ns_per_token = NAN;
+    speed->successors_ns_per_successor = NAN;
     result->estimated_bytes_per_ngram = NAN;
 }
 

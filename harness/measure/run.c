@@ -199,24 +199,32 @@ static double time_lookups(run_context *run, mg_token (*grams)[MG_ORDER_MAX], si
 static int sum_counts(void *arg, const mg_token *next, uint64_t count)
 {
     (void)next;
-    *(uint64_t *)arg += count;
+    mg_successor_tally *tally = arg;
+    tally->counts += count;
+    tally->visited++;
     return 0;
 }
 
-static double time_successors(run_context *run, query_round round)
+/* ns per successors() call this round; the time and the successors visited
+ * also add up in *tally, for the figure per successor. */
+static double time_successors(run_context *run, query_round round, mg_successor_tally *tally)
 {
     const mg_query_set *queries = &run->queries;
     if (queries->hit_count == 0)
         return NAN;
-    uint64_t total = 0, calls = 0;
+    mg_successor_tally this_round = {0};
+    uint64_t calls = 0;
     double started = cpu_seconds(), elapsed = 0;
     while (calls < round.calls && elapsed < round.budget_seconds) {
         for (int batch = 0; batch < 16 && calls < round.calls; batch++, calls++, ++*round.cursor)
             run->table->ops->successors(run->table, queries->hit_grams[*round.cursor % queries->hit_count],
-                                        sum_counts, &total);
+                                        sum_counts, &this_round);
         elapsed = cpu_seconds() - started;
     }
-    return total ? elapsed * 1e9 / (double)calls : NAN;
+    tally->counts += this_round.counts;
+    tally->visited += this_round.visited;
+    tally->seconds += elapsed;
+    return this_round.counts ? elapsed * 1e9 / (double)calls : NAN;
 }
 
 static void count_word(void *arg, const mg_token *word, int end_of_sentence)
@@ -241,7 +249,7 @@ static double time_generation(run_context *run, query_round round)
 
 /* Rounds interleave the sections, so a burst of outside load lands on one
  * round of each rather than on every sample of one. */
-static void time_rounds(run_context *run, uint64_t *lost_hits)
+static void time_rounds(run_context *run, uint64_t *lost_hits, mg_successor_tally *successors_tally)
 {
     mg_query_set *queries = &run->queries;
     mg_speed_samples *samples = &run->result->speed_samples;
@@ -257,7 +265,7 @@ static void time_rounds(run_context *run, uint64_t *lost_hits)
             time_lookups(run, queries->hit_grams, queries->hit_count, hits, lost_hits);
         samples->values[MG_SAMPLED_LOOKUP_MISS][round] =
             time_lookups(run, queries->miss_grams, queries->miss_count, misses, &found_misses);
-        samples->values[MG_SAMPLED_SUCCESSORS][round] = time_successors(run, successors);
+        samples->values[MG_SAMPLED_SUCCESSORS][round] = time_successors(run, successors, successors_tally);
         samples->values[MG_SAMPLED_GENERATE][round] = time_generation(run, generation);
     }
     samples->rounds = rounds;
@@ -281,13 +289,15 @@ static void run_queries(run_context *run)
     result->lookups_per_kind = LOOKUPS_PER_KIND;
 
     uint64_t lost_hits = 0;
-    time_rounds(run, &lost_hits);
+    mg_successor_tally successors_tally = {0};
+    time_rounds(run, &lost_hits, &successors_tally);
     if (lost_hits)
         fail(run, "error", "the backend answered 0 for n-grams it was trained on");
     const mg_speed_samples *samples = &result->speed_samples;
     result->speed.lookup_hit_ns = median_of_rounds(samples, MG_SAMPLED_LOOKUP_HIT);
     result->speed.lookup_miss_ns = median_of_rounds(samples, MG_SAMPLED_LOOKUP_MISS);
     result->speed.successors_ns = median_of_rounds(samples, MG_SAMPLED_SUCCESSORS);
+    result->speed.successors_ns_per_successor = mg_successor_tally_ns(&successors_tally);
     result->speed.generate_ns_per_token = median_of_rounds(samples, MG_SAMPLED_GENERATE);
     mg_generator_release_pages(run->generator);
 }
@@ -298,6 +308,7 @@ static void set_speeds_unknown(mg_speed *speed)
 {
     speed->train_ns_per_gram = speed->finalize_seconds = speed->lookup_hit_ns = NAN;
     speed->lookup_miss_ns = speed->successors_ns = speed->generate_ns_per_token = NAN;
+    speed->successors_ns_per_successor = NAN;
 }
 
 /* The harness's buffers, mapped and touched before the baseline; 0, or -1

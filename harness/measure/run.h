@@ -17,6 +17,7 @@
 #include "timeline.h"
 #include "tokenize.h"
 
+#include <math.h>
 #include <stdint.h>
 
 enum mg_phase { MG_PHASE_BASELINE, MG_PHASE_TRAIN, MG_PHASE_FINALIZE, MG_PHASE_PRUNE,
@@ -57,7 +58,21 @@ typedef struct mg_phase_result {
 typedef struct mg_speed {
     double train_ns_per_gram, finalize_seconds, lookup_hit_ns, lookup_miss_ns,
         successors_ns, generate_ns_per_token;
+    double successors_ns_per_successor; /* the successors sections' time over the successors visited */
 } mg_speed;
+
+/* What the timed successors() calls visited: counts summed (so the walk is
+ * not optimized away), successors visited, and the seconds they took. */
+typedef struct mg_successor_tally {
+    uint64_t counts, visited;
+    double seconds;
+} mg_successor_tally;
+
+/* ns per successor visited; NAN when none was. */
+static inline double mg_successor_tally_ns(const mg_successor_tally *tally)
+{
+    return tally->visited ? tally->seconds * 1e9 / (double)tally->visited : NAN;
+}
 
 /* `run --repeat R`: the timed query sections run in R interleaved rounds,
  * each with 1/R of the calls, and every round's figure is kept; mg_speed then

@@ -124,12 +124,13 @@ static json_t *timeline_json(const mg_timeline *timeline)
 
 static json_t *speed_json(const mg_speed *speed)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "train_ns_per_gram", real_or_null(speed->train_ns_per_gram),
         "finalize_seconds", real_or_null(speed->finalize_seconds),
         "lookup_hit_ns", real_or_null(speed->lookup_hit_ns),
         "lookup_miss_ns", real_or_null(speed->lookup_miss_ns),
         "successors_ns", real_or_null(speed->successors_ns),
+        "successors_ns_per_successor", real_or_null(speed->successors_ns_per_successor),
         "generate_ns_per_token", real_or_null(speed->generate_ns_per_token));
 }
 
