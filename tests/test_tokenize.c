@@ -666,6 +666,33 @@ Test(tokenize, file_without_final_newline_ends_in_a_short_block)
     }
 }
 
+Test(tokenize, a_line_is_counted_with_its_first_gram)
+{
+    /* readers of the stats (gram_table.c) start a sentence's window when the count moves */
+    mgt_rng rng = mgt_rng_make(5);
+    mgt_buffer corpus = {0};
+    random_text(&corpus, 3 * SEGMENT, &rng);
+    char *path = mgt_temp_file(corpus.bytes, corpus.len);
+    for (int order = 1; order <= MG_ORDER_MAX; order++) {
+        mg_reader *reader = open_reader(path, UINT64_MAX, order);
+        const mg_token *gram;
+        uint64_t lines = 0, grams = 0;
+        int after_line_end = 1;
+        while (mg_reader_next(reader, &gram) == 1) {
+            lines += (uint64_t)after_line_end;
+            grams++;
+            cr_assert_eq(mg_reader_stats_get(reader)->sentences, lines, "order %d, gram %llu: %llu sentences, "
+                         "expected %llu", order, (unsigned long long)grams,
+                         (unsigned long long)mg_reader_stats_get(reader)->sentences, (unsigned long long)lines);
+            after_line_end = mg_token_is_marker(&gram[order - 1]);
+        }
+        cr_assert_gt(lines, 20, "the text has lines");
+        mg_reader_close(reader);
+    }
+    mgt_temp_remove(path);
+    mgt_buffer_free(&corpus);
+}
+
 Test(tokenize, random_text_across_read_buffers_matches_reference, .timeout = 120)
 {
     /* two and a half read buffers: words, lines and limits fall on both boundaries */

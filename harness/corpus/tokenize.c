@@ -71,6 +71,8 @@ struct mg_reader {
     uint32_t mark_next, mark_count, end_next, end_count;
     uint64_t word_carry;       /* 1: the byte before indexed is a word byte */
     int in_line;               /* a sentence is open */
+    uint64_t sentence_uncounted; /* 1: the open line was begun at the last line's end, and is
+                                  * counted with its first gram, as a line begun here is */
     int next_slot;             /* the token slot of the line's next word: word k uses slot k mod order */
     unsigned char *slots[MG_ORDER_MAX];
     size_t slot_sizes[MG_ORDER_MAX]; /* mapped bytes of each slot: MG_SLOT_PREFAULT, more after a longer word */
@@ -404,6 +406,8 @@ static int scan_token(mg_reader *reader, mg_token *token)
  * not indexed yet, an exhausted index, a window at the ring's end. */
 static __attribute__((noinline)) int next_gram(mg_reader *reader, const mg_token **gram)
 {
+    reader->stats.sentences += reader->sentence_uncounted;
+    reader->sentence_uncounted = 0;
     if (!reader->in_line) {
         int begun = begin_line(reader);
         if (begun <= 0)
@@ -455,7 +459,8 @@ int mg_reader_next(mg_reader *reader, const mg_token **gram)
     reader->position = line_end ? from + 1 : end;
     reader->next_slot = line_end || (size_t)slot + 1 == order ? 0 : slot + 1;
     reader->stats.tokens += !line_end;
-    reader->stats.sentences += line_end;
+    reader->stats.sentences += reader->sentence_uncounted;
+    reader->sentence_uncounted = line_end;
     reader->stats.grams++;
     if (line_end)
         reader->stats.bytes_read = reader->buffer_offset + from + 1;
@@ -531,6 +536,7 @@ int mg_reader_rewind(mg_reader *reader)
     reader->buffer_offset = 0;
     reader->at_eof = 0;
     reader->in_line = 0;
+    reader->sentence_uncounted = 0;
     reader->next_write = (size_t)reader->order - 1;
     index_reset(reader, 0, 0);
     memset(&reader->stats, 0, sizeof reader->stats);
