@@ -487,6 +487,226 @@ Test(tokenize, random_bytes_match_reference)
     }
 }
 
+/* ---- the block-wise reader against the reference ---------------------------------- */
+
+/* tokenize.c's own sizes, for inputs that straddle them: bytes classified at
+ * once, a word copied whole, bytes indexed at a time. */
+#define BLOCK 64
+#define CHUNK 32
+#define SEGMENT 4096
+
+/* The reader's grams and counts of corpus equal the reference's; a mismatch
+ * names the first differing character of the rendered grams, not all of them. */
+static void expect_reference(const unsigned char *corpus, size_t len, uint64_t limit, int order, const char *what)
+{
+    uint64_t sentences, tokens;
+    char *expected = reference_render(corpus, len, limit, order, &sentences, &tokens);
+    char *path = mgt_temp_file(corpus, len);
+    mg_reader *reader = open_reader(path, limit, order);
+    char *got = render_all(reader, order);
+    size_t at = 0;
+    while (got[at] && got[at] == expected[at])
+        at++;
+    size_t from = at > 40 ? at - 40 : 0;
+    cr_expect(got[at] == expected[at], "%s (%zu bytes, order %d, limit %llu): grams differ at character %zu:\n"
+              "  read      ...%.80s\n  reference ...%.80s", what, len, order, (unsigned long long)limit, at,
+              got + from, expected + from);
+    const mg_reader_stats *stats = mg_reader_stats_get(reader);
+    cr_expect_eq(stats->sentences, sentences, "%s: sentences %llu, expected %llu", what,
+                 (unsigned long long)stats->sentences, (unsigned long long)sentences);
+    cr_expect_eq(stats->tokens, tokens, "%s: tokens %llu, expected %llu", what, (unsigned long long)stats->tokens,
+                 (unsigned long long)tokens);
+    cr_expect_eq(stats->grams, sentences + tokens, "%s: grams %llu", what, (unsigned long long)stats->grams);
+    free(got);
+    free(expected);
+    mg_reader_close(reader);
+    mgt_temp_remove(path);
+}
+
+static const char separators[] = " \t\n\v\f\r";
+
+Test(tokenize, a_separator_at_every_offset_of_a_block)
+{
+    /* words of 'W' with one separator, then two, at every offset of three blocks */
+    for (size_t kind = 0; kind < sizeof separators - 1; kind++)
+        for (size_t offset = 0; offset < 3 * BLOCK; offset++) {
+            unsigned char corpus[3 * BLOCK + 8];
+            memset(corpus, 'W', sizeof corpus);
+            corpus[offset] = (unsigned char)separators[kind];
+            char what[64];
+            snprintf(what, sizeof what, "separator 0x%02x at %zu", separators[kind], offset);
+            expect_reference(corpus, sizeof corpus, UINT64_MAX, 2, what);
+            corpus[offset + 1 + offset % 5] = (unsigned char)separators[(kind + offset) % (sizeof separators - 1)];
+            expect_reference(corpus, sizeof corpus, UINT64_MAX, 3, what);
+        }
+}
+
+Test(tokenize, words_of_every_length_at_every_offset)
+{
+    /* for each length around a chunk and a block, the word starts at every
+     * offset of a block in turn, one line each, at every order */
+    for (size_t length = 1; length <= 2 * BLOCK + 2; length++) {
+        mgt_buffer corpus = {0};
+        for (size_t offset = 0; offset < BLOCK + 1; offset++) {
+            mgt_buffer_append_repeat(&corpus, offset % 3 ? ' ' : '\t', offset);
+            mgt_buffer_append_repeat(&corpus, offset % 2 ? 'q' : 'Q', length);
+            mgt_buffer_append_str(&corpus, offset % 4 ? " z\n" : "\r\n");
+        }
+        char what[64];
+        snprintf(what, sizeof what, "words of %zu bytes", length);
+        expect_reference(corpus.bytes, corpus.len, UINT64_MAX, 1 + (int)(length % MG_ORDER_MAX), what);
+        mgt_buffer_free(&corpus);
+    }
+}
+
+Test(tokenize, all_256_byte_values)
+{
+    /* every byte value inside words and beside separators, in shuffled orders */
+    mgt_rng rng = mgt_rng_make(256);
+    for (int round = 0; round < 24; round++) {
+        unsigned char corpus[4 * 256];
+        size_t len = 0;
+        for (int copy = 0; copy < 4; copy++)
+            for (int value = 0; value < 256; value++)
+                corpus[len++] = (unsigned char)value;
+        for (size_t k = len - 1; round > 0 && k > 0; k--) {
+            size_t other = (size_t)mgt_rng_below(&rng, k + 1);
+            unsigned char byte = corpus[k];
+            corpus[k] = corpus[other];
+            corpus[other] = byte;
+        }
+        expect_reference(corpus, len, UINT64_MAX, 1 + round % MG_ORDER_MAX, "all byte values");
+    }
+    /* each byte value alone as a word, the bytes beside it separators */
+    mgt_buffer line = {0};
+    for (int value = 0; value < 256; value++) {
+        mgt_buffer_append_byte(&line, (unsigned char)value);
+        mgt_buffer_append_byte(&line, ' ');
+    }
+    expect_reference(line.bytes, line.len, UINT64_MAX, 2, "each byte value as a word");
+    mgt_buffer_free(&line);
+}
+
+/* Text of words whose lengths are mostly short, some near a chunk or a block,
+ * a few past a segment; separators, CRLF, empty lines and NUL bytes mixed in. */
+static void random_text(mgt_buffer *out, size_t len, mgt_rng *rng)
+{
+    static const unsigned char word_bytes[] = {'a', 'b', 'Z', 'Q', '\0', 0x80, 0xff, '<', '9', '-'};
+    while (out->len < len) {
+        uint64_t pick = mgt_rng_below(rng, 100);
+        size_t word = pick < 80 ? 1 + mgt_rng_below(rng, 10) : pick < 97 ? CHUNK - 3 + mgt_rng_below(rng, BLOCK)
+                    : SEGMENT - 2 + mgt_rng_below(rng, 5);
+        for (size_t k = 0; k < word && out->len < len; k++)
+            mgt_buffer_append_byte(out, word_bytes[mgt_rng_below(rng, sizeof word_bytes)]);
+        uint64_t gap = mgt_rng_below(rng, 20);
+        if (gap == 0)
+            mgt_buffer_append_str(out, "\r\n");
+        else if (gap == 1)
+            mgt_buffer_append_str(out, "\n\n");
+        else if (gap < 5)
+            mgt_buffer_append_byte(out, '\n');
+        else
+            for (uint64_t k = gap < 17 ? 1 : gap - 15; k > 0; k--)
+                mgt_buffer_append_byte(out, (unsigned char)separators[mgt_rng_below(rng, sizeof separators - 1)]);
+    }
+    out->len = len;
+}
+
+Test(tokenize, random_text_across_segments_matches_reference)
+{
+    mgt_rng rng = mgt_rng_make(4096);
+    for (int round = 0; round < 12; round++) {
+        mgt_buffer corpus = {0};
+        size_t len = (size_t)mgt_rng_below(&rng, 3 * SEGMENT) + 1;
+        random_text(&corpus, len, &rng);
+        int order = 1 + round % MG_ORDER_MAX;
+        uint64_t limit = round % 3 ? UINT64_MAX : mgt_rng_below(&rng, len + 1);
+        expect_reference(corpus.bytes, corpus.len, limit, order, "random text");
+        mgt_buffer_free(&corpus);
+    }
+}
+
+Test(tokenize, a_segment_of_newlines_and_long_lines)
+{
+    /* more '\n' in a row than a segment has bytes: one mark each */
+    mgt_buffer corpus = {0};
+    mgt_buffer_append_str(&corpus, "a b");
+    mgt_buffer_append_repeat(&corpus, '\n', 2 * SEGMENT + 3);
+    mgt_buffer_append_str(&corpus, "c");
+    expect_reference(corpus.bytes, corpus.len, UINT64_MAX, 2, "a run of newlines");
+    /* a word that begins a segment's last byte, and words across segment ends */
+    mgt_buffer_free(&corpus);
+    mgt_buffer_append_repeat(&corpus, ' ', SEGMENT - 1);
+    mgt_buffer_append_str(&corpus, "Seg");
+    mgt_buffer_append_repeat(&corpus, 'x', 2 * SEGMENT - 3);
+    mgt_buffer_append_str(&corpus, "\nEnd");
+    expect_reference(corpus.bytes, corpus.len, UINT64_MAX, 3, "words across segments");
+    mgt_buffer_free(&corpus);
+    /* a line of more words than the window's ring holds, at every order */
+    for (int word = 0; word < 300; word++)
+        mgt_buffer_appendf(&corpus, "w%d ", word % 17);
+    mgt_buffer_append_str(&corpus, "\nshort line\n");
+    for (int order = 1; order <= MG_ORDER_MAX; order++)
+        expect_reference(corpus.bytes, corpus.len, UINT64_MAX, order, "a line of 300 words");
+    mgt_buffer_free(&corpus);
+}
+
+Test(tokenize, file_without_final_newline_ends_in_a_short_block)
+{
+    /* the last block holds 1 .. 2 blocks of bytes, the file ending mid-word or on a separator */
+    for (size_t tail = 1; tail <= 2 * BLOCK; tail++) {
+        mgt_buffer corpus = {0};
+        mgt_buffer_append_str(&corpus, "first line\n");
+        for (size_t k = 0; k < tail; k++)
+            mgt_buffer_append_byte(&corpus, k % 7 == 6 ? ' ' : (unsigned char)('A' + k % 26));
+        char what[64];
+        snprintf(what, sizeof what, "a last line of %zu bytes", tail);
+        expect_reference(corpus.bytes, corpus.len, UINT64_MAX, 2, what);
+        mgt_buffer_free(&corpus);
+    }
+}
+
+Test(tokenize, a_line_is_counted_with_its_first_gram)
+{
+    /* readers of the stats (gram_table.c) start a sentence's window when the count moves */
+    mgt_rng rng = mgt_rng_make(5);
+    mgt_buffer corpus = {0};
+    random_text(&corpus, 3 * SEGMENT, &rng);
+    char *path = mgt_temp_file(corpus.bytes, corpus.len);
+    for (int order = 1; order <= MG_ORDER_MAX; order++) {
+        mg_reader *reader = open_reader(path, UINT64_MAX, order);
+        const mg_token *gram;
+        uint64_t lines = 0, grams = 0;
+        int after_line_end = 1;
+        while (mg_reader_next(reader, &gram) == 1) {
+            lines += (uint64_t)after_line_end;
+            grams++;
+            cr_assert_eq(mg_reader_stats_get(reader)->sentences, lines, "order %d, gram %llu: %llu sentences, "
+                         "expected %llu", order, (unsigned long long)grams,
+                         (unsigned long long)mg_reader_stats_get(reader)->sentences, (unsigned long long)lines);
+            after_line_end = mg_token_is_marker(&gram[order - 1]);
+        }
+        cr_assert_gt(lines, 20, "the text has lines");
+        mg_reader_close(reader);
+    }
+    mgt_temp_remove(path);
+    mgt_buffer_free(&corpus);
+}
+
+Test(tokenize, random_text_across_read_buffers_matches_reference, .timeout = 120)
+{
+    /* two and a half read buffers: words, lines and limits fall on both boundaries */
+    mgt_rng rng = mgt_rng_make(20);
+    mgt_buffer corpus = {0};
+    random_text(&corpus, 2 * READ_BUFFER + READ_BUFFER / 2, &rng);
+    expect_reference(corpus.bytes, corpus.len, UINT64_MAX, 2, "random text over read buffers");
+    static const int64_t near_boundary[] = {-2, -1, 0, 1, 2};
+    for (size_t k = 0; k < sizeof near_boundary / sizeof near_boundary[0]; k++)
+        expect_reference(corpus.bytes, corpus.len, (uint64_t)((int64_t)READ_BUFFER + near_boundary[k]), 3,
+                         "random text, a limit near the read buffer's end");
+    mgt_buffer_free(&corpus);
+}
+
 /* ---- --fraction ---------------------------------------------------------------- */
 
 static void expect_limit(const char *corpus, size_t len, uint64_t limit, const char *expected,

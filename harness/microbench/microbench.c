@@ -20,7 +20,8 @@
  *   successors  successors() of a sampled gram's context, every one visited
  *   generate    one generated sentence; items are its words
  * and, after the backends, machine/dependent_load_SIZE for SIZE 1, 4, 16 and
- * 64 MiB: ns of one load that waits for the one before (load_chase.h).
+ * 64 MiB: ns of one load that waits for the one before (load_chase.h), and
+ * harness/read_corpus: the corpus reader alone (bytes_per_second).
  * Every iteration is one operation (generate: one sentence), and items
  * processed count operations (generate: words), so items_per_second reads
  * as time per operation. Hits and misses are run's (query_set.h).
@@ -65,7 +66,8 @@ static const char usage_text[] =
     "  Google Benchmark timings per operation of every backend, BACKEND/OP with OP one of\n"
     "  add_empty, add_warm, count_hit, count_miss, successors, generate; memory figures\n"
     "  from mem.h; then machine/dependent_load_SIZE: ns of one dependent load over a\n"
-    "  buffer of 1, 4, 16 or 64 MiB. Default corpus: " DEFAULT_CORPUS ".\n"
+    "  buffer of 1, 4, 16 or 64 MiB; harness/read_corpus: the corpus reader alone (bytes_per_second).\n"
+    "  Default corpus: " DEFAULT_CORPUS ".\n"
     "  A: as memgrams run's (jemalloc, the default, glibc, mimalloc or tcmalloc, with options), or current:\n"
     "  the malloc this process has (the only choice in an ASan build).\n"
     "  Google Benchmark's own flags pass through:\n";
@@ -361,6 +363,39 @@ static void bench_dependent_load(mg_gbench_state *state, void *arg)
     mg_load_chase_free(&chase);
 }
 
+/* harness/read_corpus: the corpus reader alone (tokenize.h), every gram of
+ * the corpus at the bench's order taken and dropped, once per iteration;
+ * bytes_per_second is the reader's speed, items_per_second its grams. */
+static void bench_read_corpus(mg_gbench_state *state, void *arg)
+{
+    microbench *bench = arg;
+    fixture_drop(&bench->current);
+    char error[512];
+    mg_reader *reader = mg_reader_open(bench->corpus.path, bench->corpus.byte_limit, bench->order, error,
+                                       sizeof error);
+    if (!reader) {
+        fail(state, bench, error);
+        return;
+    }
+    mg_reader_prefault(reader);
+    int64_t bytes = 0, grams = 0;
+    while (mg_gbench_keep_running(state)) {
+        const mg_token *gram;
+        int more;
+        while ((more = mg_reader_next(reader, &gram)) == 1)
+            continue;
+        bytes += (int64_t)mg_reader_stats_get(reader)->bytes_read;
+        grams += (int64_t)mg_reader_stats_get(reader)->grams;
+        if (more < 0 || mg_reader_rewind(reader) != 0) {
+            fail(state, bench, mg_reader_error(reader));
+            break;
+        }
+    }
+    mg_gbench_set_bytes_processed(state, bytes);
+    mg_gbench_set_items_processed(state, grams);
+    mg_reader_close(reader);
+}
+
 /* ---- command line ------------------------------------------------------- */
 
 static int usage_error(const char *format, const char *detail)
@@ -480,6 +515,7 @@ static int register_benchmarks(microbench *bench, backend_case **cases_out, chas
         snprintf(name, sizeof name, "machine/dependent_load_%zuMiB", chase_sizes[size] >> 20);
         mg_gbench_register(name, bench_dependent_load, &chases[size]);
     }
+    mg_gbench_register("harness/read_corpus", bench_read_corpus, bench);
     return 0;
 }
 
