@@ -97,7 +97,7 @@ static void null_destroy(mg_table *self) { (void)self; }
 const mg_backend mg_backend_test_null = {
     MG_BACKEND_VERSION, "test_null", "tests only: stores nothing, allocates nothing", 1,
     null_create, null_add, do_nothing, count_one, no_successors, no_grams, null_sizes,
-    prune_nothing, null_destroy, estimate_zero, NULL, /* no library */
+    prune_nothing, null_destroy, estimate_zero, NULL, NULL, NULL, /* no library, no batches */
 };
 
 /* ---- test_calibration ---------------------------------------------------------- */
@@ -169,7 +169,7 @@ static void calibration_destroy(mg_table *table)
 const mg_backend mg_backend_test_calibration = {
     MG_BACKEND_VERSION, "test_calibration", "tests only: requests exactly blocks x block_bytes", 1,
     calibration_create, null_add, calibration_finalize, count_one, no_successors, no_grams,
-    calibration_sizes, prune_nothing, calibration_destroy, estimate_zero, NULL, /* no library */
+    calibration_sizes, prune_nothing, calibration_destroy, estimate_zero, NULL, NULL, NULL, /* no library, no batches */
 };
 
 /* ---- test_crash ------------------------------------------------------------------ */
@@ -208,7 +208,7 @@ static void crash_destroy(mg_table *table) { mg_free(table, sizeof(crash)); }
 const mg_backend mg_backend_test_crash = {
     MG_BACKEND_VERSION, "test_crash", "tests only: dies of SIGSEGV while training", 1,
     crash_create, crash_add, do_nothing, count_one, no_successors, no_grams, crash_sizes,
-    prune_nothing, crash_destroy, estimate_zero, NULL, /* no library */
+    prune_nothing, crash_destroy, estimate_zero, NULL, NULL, NULL, /* no library, no batches */
 };
 
 /* ---- test_slowdown ---------------------------------------------------------------- */
@@ -319,5 +319,5 @@ static double slowdown_estimate(const mg_table_shape *shape)
 const mg_backend mg_backend_test_slowdown = {
     MG_BACKEND_VERSION, "test_slowdown", "tests only: interned_hash with MEMGRAMS_TEST_SLOWDOWN times the query work", 1,
     slowdown_create, slowdown_add, slowdown_finalize, slowdown_count, slowdown_successors, slowdown_foreach,
-    slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate, NULL, /* no library */
+    slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate, NULL, NULL, NULL, /* no library, no batches */
 };
