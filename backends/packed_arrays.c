@@ -374,6 +374,12 @@ static int pa_add(mg_table *self, const mg_token *gram)
     return mg_gram_hash_add(&t->training, ids);
 }
 
+static int pa_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
+{
+    packed_table *t = (packed_table *)self;
+    return mg_gram_hash_add_many(&t->training, t->interner, self, pa_add, grams, count, added);
+}
+
 /* ---- finalize --------------------------------------------------------- */
 
 /* The counts width minimising n b + ESCAPE_BITS escapes(b). A count is
@@ -1256,6 +1262,7 @@ const mg_backend mg_backend_packed_arrays = {
     .prune = pa_prune,
     .destroy = pa_destroy,
     .estimate_bytes_per_ngram = pa_estimate,
+    .add_many = pa_add_many,
     .count_many = pa_count_many,
 };
 
@@ -1316,5 +1323,6 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .prune = pa_mmap_prune,
     .destroy = pa_mmap_destroy,
     .estimate_bytes_per_ngram = pa_mmap_estimate,
+    .add_many = pa_add_many,
     .count_many = pa_count_many,
 };

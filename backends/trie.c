@@ -253,6 +253,12 @@ static int trie_add(mg_table *self, const mg_token *gram)
     return mg_gram_hash_add(&t->training, ids);
 }
 
+static int trie_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
+{
+    trie_table *t = (trie_table *)self;
+    return mg_gram_hash_add_many(&t->training, t->interner, self, trie_add, grams, count, added);
+}
+
 /* ---- finalize: counts by rank ------------------------------------------- */
 
 /* Count classes: one 3-word record per distinct count value. Gathered in a
@@ -1217,6 +1223,7 @@ const mg_backend mg_backend_trie = {
     .prune = trie_prune,
     .destroy = trie_destroy,
     .estimate_bytes_per_ngram = trie_estimate,
+    .add_many = trie_add_many,
     .count_many = trie_count_many,
 };
 
@@ -1282,5 +1289,6 @@ const mg_backend mg_backend_trie_mmap = {
     .prune = trie_mmap_prune,
     .destroy = trie_mmap_destroy,
     .estimate_bytes_per_ngram = trie_mmap_estimate,
+    .add_many = trie_add_many,
     .count_many = trie_count_many,
 };
