@@ -42,6 +42,11 @@
  * Order 3 on English text (C/n ~ 0.4, V/n ~ 0.03, L ~ 8):
  *   16/0.87 + 4 + 1.6/0.8 + 0.03 x 41 = 18.4 + 6.0 + 1.2 ~ 26 bytes;
  * gcide's dictionary vocabulary is larger (V/n ~ 0.16: ~32 bytes).
+ *
+ * A gram's hash is made from its words' hashes, not their ids, so its home
+ * slot is known before its ids are: a lookup fetches the word slots and the
+ * gram slot at once, and a batch (add_many, count_many) fetches them for a
+ * group of 16 grams before it reads the first.
  */
 #include "backend.h"
 #include "mem.h"
