@@ -1404,9 +1404,11 @@ static const size_t batch_sizes[] = {1, 2, 63, 64, 65, 1000};
 /* count_many over batches of each size equals count per gram. */
 static void check_count_many(mg_table *table, const gram_run *queries, const char *where)
 {
-    uint64_t *counts = malloc((queries->count + 1) * sizeof *counts);
-    cr_assert_not_null(counts);
+    uint64_t *counts = malloc((queries->count + 1) * sizeof *counts), *wants = malloc((queries->count + 1) * sizeof *wants);
+    cr_assert(counts && wants);
     size_t order = (size_t)queries->order;
+    for (size_t i = 0; i < queries->count; i++)
+        wants[i] = table->ops->count(table, queries->tokens + i * order);
     for (size_t s = 0; s < BATCH_SIZES; s++) {
         int shown = 0;
         for (size_t first = 0; first < queries->count; first += batch_sizes[s]) {
@@ -1414,7 +1416,7 @@ static void check_count_many(mg_table *table, const gram_run *queries, const cha
             mg_table_count_many(table, queries->tokens + first * order, size, counts);
             for (size_t i = 0; i < size; i++) {
                 const mg_token *gram = queries->tokens + (first + i) * order;
-                uint64_t want = table->ops->count(table, gram);
+                uint64_t want = wants[first + i];
                 if (counts[i] != want && shown++ < MAX_SHOWN) {
                     char text[300];
                     cr_expect(0, "%s: batches of %zu: count_many gives %" PRIu64 " for %s, count %" PRIu64, where,
@@ -1424,6 +1426,7 @@ static void check_count_many(mg_table *table, const gram_run *queries, const cha
         }
     }
     free(counts);
+    free(wants);
 }
 
 static void property_count_many(const reference *ref, const mg_backend *backend, const char *where)
@@ -1493,12 +1496,11 @@ static void property_add_many(const reference *ref, const mg_backend *backend, c
     uint64_t train_peak = counters_now().bytes_requested_peak - before.bytes_requested;
     cr_expect_eq(finalized_checksum(table, where), checksum, "%s: trained by add_many, the checksum differs", where);
     check_dump(table, ref, 1, where);
-    check_counts(table, ref, 1, where);
     table->ops->destroy(table);
 
     /* Under a budget: the grams before the refused one are in, it and the
      * rest are not, so adding from it on without the limit makes the whole table. */
-    for (uint64_t budget = 1; budget < train_peak; budget = budget * 3 + 7) {
+    for (uint64_t budget = 1; budget < train_peak; budget = budget * 6 + 7) {
         char stage[300];
         snprintf(stage, sizeof stage, "%s, add_many under a budget of %" PRIu64 " of %" PRIu64, where, budget,
                  train_peak);
