@@ -96,7 +96,7 @@ typedef struct mg_table {
 /* The interface version every backend puts in mg_backend.version: it changes
  * when a member is added, removed or changes meaning, so that a backend
  * written against another interface is told apart. Version 2 added
- * sample_successor. */
+ * sample_successor, add_many and count_many. */
 #define MG_BACKEND_VERSION 2
 
 /* A backend's layout_version starts at 1 and is bumped when its in-memory
@@ -177,12 +177,45 @@ struct mg_backend {
      * MG_ERR_NOMEM on failure. A backend serves it from cumulative counts in
      * canonical order that it builds at finalize, not from a walk. */
     int (*sample_successor)(mg_table *table, const mg_token *context, uint64_t draw, mg_token *next);
+
+    /* Optional batches (NULL: the helpers below loop over the single op), so
+     * a backend can hash a whole batch and prefetch its slots before it
+     * waits for the first. `grams`: count grams of `order` tokens, end to
+     * end. add_many is add() on each gram in turn: MG_OK with *added =
+     * count, or MG_ERR_NOMEM with *added = the grams before the one that
+     * failed: those are added, it and the rest are not, and the table is
+     * usable as after a failed add(). count_many sets counts[i] to
+     * count(gram i); valid when count() is. */
+    int (*add_many)(mg_table *table, const mg_token *grams, size_t count, size_t *added);
+    void (*count_many)(mg_table *table, const mg_token *grams, size_t count, uint64_t *counts);
 };
 
 /* A new table of backend's: backend->create(backend, order). */
 static inline mg_table *mg_table_create(const mg_backend *backend, int order)
 {
     return backend->create(backend, order);
+}
+
+/* The batch ops, or their loop over the single op where a backend has none
+ * (the one place that falls back). */
+static inline int mg_table_add_many(mg_table *table, const mg_token *grams, size_t count, size_t *added)
+{
+    if (table->ops->add_many)
+        return table->ops->add_many(table, grams, count, added);
+    for (*added = 0; *added < count; ++*added)
+        if (table->ops->add(table, grams + *added * (size_t)table->order) != MG_OK)
+            return MG_ERR_NOMEM;
+    return MG_OK;
+}
+
+static inline void mg_table_count_many(mg_table *table, const mg_token *grams, size_t count, uint64_t *counts)
+{
+    if (table->ops->count_many) {
+        table->ops->count_many(table, grams, count, counts);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        counts[i] = table->ops->count(table, grams + i * (size_t)table->order);
 }
 
 /* registry.c: the table of backends, NULL-terminated. */

@@ -381,6 +381,12 @@ static int pa_add(mg_table *self, const mg_token *gram)
     return mg_gram_hash_add(&t->training, ids);
 }
 
+static int pa_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
+{
+    packed_table *t = (packed_table *)self;
+    return mg_gram_hash_add_many(&t->training, t->interner, self, pa_add, grams, count, added);
+}
+
 /* ---- finalize --------------------------------------------------------- */
 
 /* The counts width minimising n b + ESCAPE_BITS escapes(b). A count is
@@ -848,20 +854,39 @@ static uint64_t tuple_lower(const tuple_view *view, uint64_t low, uint64_t high,
  * samples: each level leaves at most 32 records of the next to search, a
  * span of 2 or 3 cache lines requested at once, and the sparse levels of a
  * frequent range stay cached. */
+/* The samples of `level` that rows [low, high) hold, [*first, *last]: false
+ * when the level is not searched (the range is short, or it has none). */
+static bool level_samples(const packed_table *t, int level, uint64_t low, uint64_t high, int fields,
+                          tuple_view *samples, uint64_t *first, uint64_t *last)
+{
+    uint64_t every = sample_every(level);
+    if (high - low <= 2 * every || !t->samples[level])
+        return false;
+    *samples = (tuple_view){t->samples[level], sample_bits(t), t->id_bits, fields};
+    *first = (low + every - 1) / every;
+    *last = (high - 1) / every;
+    return true;
+}
+
+/* Narrows rows [*low, *high) to the samples of `level` around key. */
+static void level_narrow(const packed_table *t, int level, uint64_t *low, uint64_t *high, const uint32_t *key,
+                         int fields)
+{
+    tuple_view samples;
+    uint64_t first, last, every = sample_every(level);
+    if (!level_samples(t, level, *low, *high, fields, &samples, &first, &last))
+        return;
+    uint64_t sample = tuple_lower(&samples, first, last + 1, key); /* the first sample >= key */
+    if (sample > first)
+        *low = (sample - 1) * every + 1; /* that sample is < key */
+    if (sample <= last)
+        *high = sample * every; /* this one is >= key */
+}
+
 static uint64_t rows_lower(const packed_table *t, uint64_t low, uint64_t high, const uint32_t *key, int fields)
 {
-    for (int level = SAMPLE_LEVELS - 1; level >= 0; level--) {
-        uint64_t every = sample_every(level);
-        if (high - low <= 2 * every || !t->samples[level])
-            continue;
-        tuple_view samples = {t->samples[level], sample_bits(t), t->id_bits, fields};
-        uint64_t first = (low + every - 1) / every, last = (high - 1) / every;
-        uint64_t sample = tuple_lower(&samples, first, last + 1, key); /* the first sample >= key */
-        if (sample > first)
-            low = (sample - 1) * every + 1; /* that sample is < key */
-        if (sample <= last)
-            high = sample * every; /* this one is >= key */
-    }
+    for (int level = SAMPLE_LEVELS - 1; level >= 0; level--)
+        level_narrow(t, level, &low, &high, key, fields);
     tuple_view rows = {t->rows, t->row_bits, t->id_bits, fields};
     return tuple_lower(&rows, low, high, key);
 }
@@ -925,6 +950,117 @@ static uint64_t pa_count(mg_table *self, const mg_token *gram)
     if (low >= high || !row_starts_with(t, low, ids + 1, fields))
         return 0;
     return count_at(t, low);
+}
+
+/*
+ * count_many after finalize: a group's grams take each step of pa_count
+ * together, every gram's cache lines of the step requested before the
+ * first is read, so the step's misses overlap: the ids (the hot table, then
+ * one find_many for the cold words of the whole group), first_at, each
+ * sample level, then the rows. Before finalize: count per gram.
+ */
+enum { GROUP = 16 };
+
+typedef struct lookup {
+    uint32_t ids[MG_ORDER_MAX + 1];
+    uint64_t low, high; /* the rows left to search; the answer is in [low, high] */
+    uint64_t end;       /* the end of the first word's rows */
+    bool known;         /* every word is in the dictionary */
+} lookup;
+
+static void group_ids(const packed_table *t, const mg_token *grams, size_t count, lookup *lookups)
+{
+    int order = t->base.order;
+    mg_token cold[GROUP * MG_ORDER_MAX];
+    uint32_t cold_ids[GROUP * MG_ORDER_MAX], *cold_at[GROUP * MG_ORDER_MAX];
+    size_t colds = 0;
+    for (size_t i = 0; i < count; i++)
+        for (int k = 0; k < order; k++)
+            if ((lookups[i].ids[k] = hot_find(t, &grams[i * (size_t)order + (size_t)k])) == MG_VOCAB_NO_ID) {
+                cold[colds] = grams[i * (size_t)order + (size_t)k];
+                cold_at[colds++] = &lookups[i].ids[k];
+            }
+    mg_vocab_dict_find_many(t->dict, cold, colds, cold_ids);
+    for (size_t c = 0; c < colds; c++)
+        *cold_at[c] = cold_ids[c];
+    for (size_t i = 0; i < count; i++) {
+        lookups[i].known = true;
+        for (int k = 0; k < order; k++)
+            lookups[i].known &= lookups[i].ids[k] != MG_VOCAB_NO_ID;
+        if (lookups[i].known)
+            __builtin_prefetch(t->first_at.words + (lookups[i].ids[0] * (uint64_t)t->first_at.bits >> 6));
+    }
+}
+
+/* Requests what tuple_lower over [low, high) reads first: a short span
+ * whole, a long one's first probes. */
+static void view_prefetch(const tuple_view *view, uint64_t low, uint64_t high)
+{
+    if (low >= high)
+        return;
+    uint64_t n = high - low;
+    if (n * view->stride <= PREFETCH_ALL_BYTES * 8) {
+        span_prefetch(view->words, low * view->stride, high * view->stride);
+        return;
+    }
+    tuple_prefetch(view, low + n / 2);
+    tuple_prefetch(view, low + n / 4);
+    tuple_prefetch(view, low + n / 2 + n / 4);
+}
+
+/* Every gram's rows narrowed level by level, each level fetched for all first. */
+static void group_rows(const packed_table *t, size_t count, lookup *lookups)
+{
+    int fields = t->base.order - 1;
+    for (size_t i = 0; i < count; i++)
+        if (lookups[i].known) {
+            first_range(t, lookups[i].ids[0], &lookups[i].low, &lookups[i].high);
+            lookups[i].end = lookups[i].high;
+        }
+    if (fields == 0)
+        return;
+    for (int level = SAMPLE_LEVELS - 1; level >= 0; level--) {
+        for (size_t i = 0; i < count; i++) {
+            tuple_view samples;
+            uint64_t first, last;
+            if (lookups[i].known &&
+                level_samples(t, level, lookups[i].low, lookups[i].high, fields, &samples, &first, &last))
+                view_prefetch(&samples, first, last + 1);
+        }
+        for (size_t i = 0; i < count; i++)
+            if (lookups[i].known)
+                level_narrow(t, level, &lookups[i].low, &lookups[i].high, lookups[i].ids + 1, fields);
+    }
+    tuple_view rows = {t->rows, t->row_bits, t->id_bits, fields};
+    for (size_t i = 0; i < count; i++)
+        if (lookups[i].known)
+            view_prefetch(&rows, lookups[i].low, lookups[i].high);
+    for (size_t i = 0; i < count; i++)
+        if (lookups[i].known)
+            lookups[i].low = tuple_lower(&rows, lookups[i].low, lookups[i].high, lookups[i].ids + 1);
+}
+
+static void pa_count_many(mg_table *self, const mg_token *grams, size_t count, uint64_t *counts)
+{
+    packed_table *t = (packed_table *)self;
+    size_t order = (size_t)t->base.order;
+    if (!t->finalized) {
+        for (size_t i = 0; i < count; i++)
+            counts[i] = pa_count(self, grams + i * order);
+        return;
+    }
+    lookup lookups[GROUP];
+    int fields = t->base.order - 1;
+    for (size_t done = 0; done < count; done += GROUP) {
+        size_t size = count - done < GROUP ? count - done : GROUP;
+        group_ids(t, grams + done * order, size, lookups);
+        group_rows(t, size, lookups);
+        for (size_t i = 0; i < size; i++) {
+            const lookup *at = &lookups[i];
+            bool found = at->known && at->low < at->end && row_starts_with(t, at->low, at->ids + 1, fields);
+            counts[done + i] = found ? count_at(t, at->low) : 0;
+        }
+    }
 }
 
 /* Before finalize: every slot is looked at. */
@@ -1194,6 +1330,8 @@ const mg_backend mg_backend_packed_arrays = {
     .destroy = pa_destroy,
     .estimate_bytes_per_ngram = pa_estimate,
     .sample_successor = pa_sample_successor,
+    .add_many = pa_add_many,
+    .count_many = pa_count_many,
 };
 
 /* ---- the frozen twin: packed_arrays_mmap ---------------------------------- */
@@ -1256,4 +1394,6 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .destroy = pa_mmap_destroy,
     .estimate_bytes_per_ngram = pa_mmap_estimate,
     .sample_successor = pa_sample_successor,
+    .add_many = pa_add_many,
+    .count_many = pa_count_many,
 };

@@ -263,6 +263,12 @@ static int trie_add(mg_table *self, const mg_token *gram)
     return mg_gram_hash_add(&t->training, ids);
 }
 
+static int trie_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
+{
+    trie_table *t = (trie_table *)self;
+    return mg_gram_hash_add_many(&t->training, t->interner, self, trie_add, grams, count, added);
+}
+
 /* ---- finalize: counts by rank ------------------------------------------- */
 
 /* Count classes: one 3-word record per distinct count value. Gathered in a
@@ -823,6 +829,87 @@ static uint64_t trie_count(mg_table *self, const mg_token *gram)
     return trie_descend(t, ids, t->base.order, &node) ? count_at(&t->trie.counts, node) : 0;
 }
 
+/*
+ * count_many of the TRIE state, orders 2 up: a group's grams descend
+ * together, level by level, and every step's lines are requested for all
+ * of them before the first is read, so the group's cache misses overlap:
+ * the ids (one find_many for the whole group), then per level the child
+ * range (select samples, then high bits) and the group's start (the same
+ * two rounds), then the search in the group; then the counts. Other
+ * states, and order 1: count per gram.
+ */
+enum { GROUP = 16 };
+
+typedef struct descent {
+    uint64_t node, low, high;
+    bool live; /* every id known and every level found so far */
+} descent;
+
+/* Level k's child ranges of the group's nodes (level k - 1), fetched first. */
+static void group_children(const trie_table *t, int k, size_t count, descent *at)
+{
+    const mg_ef *children = &t->trie.levels[k - 1].children;
+    for (size_t i = 0; i < count; i++)
+        if (at[i].live)
+            mg_ef_prefetch(children, at[i].node);
+    for (size_t i = 0; i < count; i++)
+        if (at[i].live)
+            mg_ef_prefetch_high(children, at[i].node);
+    for (size_t i = 0; i < count; i++)
+        if (at[i].live) {
+            children_range(t, k, at[i].node, &at[i].low, &at[i].high);
+            at[i].live = at[i].low < at[i].high;
+        }
+}
+
+/* The id of each gram's k-th word in its group of level k, the groups' starts fetched first. */
+static void group_search(const trie_table *t, int k, const uint32_t *ids, size_t count, descent *at)
+{
+    const mg_ef *level_ids = &t->trie.levels[k].ids;
+    int order = t->base.order;
+    for (size_t i = 0; i < count; i++)
+        if (at[i].live) {
+            mg_ef_prefetch(level_ids, at[i].low > 0 ? at[i].low - 1 : 0);
+            if (k == order - 1)
+                count_prefetch(&t->trie.counts, at[i].low);
+        }
+    for (size_t i = 0; i < count; i++)
+        if (at[i].live)
+            mg_ef_prefetch_high(level_ids, at[i].low > 0 ? at[i].low - 1 : 0);
+    for (size_t i = 0; i < count; i++)
+        if (at[i].live)
+            at[i].live = group_find(t, k, at[i].low, at[i].high, ids[i * (size_t)order + (size_t)k], &at[i].node);
+}
+
+static void trie_count_many(mg_table *self, const mg_token *grams, size_t count, uint64_t *counts)
+{
+    trie_table *t = (trie_table *)self;
+    size_t order = (size_t)t->base.order;
+    if (t->state != TRIE || !first_level_direct(t)) {
+        for (size_t i = 0; i < count; i++)
+            counts[i] = trie_count(self, grams + i * order);
+        return;
+    }
+    uint32_t ids[GROUP * MG_ORDER_MAX];
+    descent at[GROUP];
+    for (size_t done = 0; done < count; done += GROUP) {
+        size_t size = count - done < GROUP ? count - done : GROUP;
+        mg_vocab_dict_find_many(t->dict, grams + done * order, size * order, ids);
+        for (size_t i = 0; i < size; i++) {
+            at[i].live = true;
+            for (size_t k = 0; k < order; k++)
+                at[i].live &= ids[i * order + k] != MG_VOCAB_NO_ID;
+            at[i].node = ids[i * order]; /* level 0's node is the id */
+        }
+        for (int k = 1; k < (int)order; k++) {
+            group_children(t, k, size, at);
+            group_search(t, k, ids, size, at);
+        }
+        for (size_t i = 0; i < size; i++)
+            counts[done + i] = at[i].live ? count_at(&t->trie.counts, at[i].node) : 0;
+    }
+}
+
 /* Visit the successors of a context found at `node` of level order - 2. */
 static int trie_successors_of(const trie_table *t, uint64_t node, mg_successor_visit visit, void *arg)
 {
@@ -1212,6 +1299,8 @@ const mg_backend mg_backend_trie = {
     .destroy = trie_destroy,
     .estimate_bytes_per_ngram = trie_estimate,
     .sample_successor = trie_sample_successor,
+    .add_many = trie_add_many,
+    .count_many = trie_count_many,
 };
 
 /* ---- the frozen twin: trie_mmap ------------------------------------------ */
@@ -1278,4 +1367,6 @@ const mg_backend mg_backend_trie_mmap = {
     .destroy = trie_mmap_destroy,
     .estimate_bytes_per_ngram = trie_mmap_estimate,
     .sample_successor = trie_sample_successor,
+    .add_many = trie_add_many,
+    .count_many = trie_count_many,
 };

@@ -216,9 +216,16 @@ Test(cli, run_prints_every_contract_field)
     cr_expect_eq(json_integer_value(json_object_get(run, "vocab")), 8);
     cr_expect_eq(json_integer_value(json_object_get(run, "grams_added")), 19);
     static const char *const speeds[] = {"train_ns_per_gram", "finalize_seconds", "lookup_hit_ns",
-        "lookup_miss_ns", "successors_ns", "successors_ns_per_successor", "generate_ns_per_token"};
+        "lookup_miss_ns", "successors_ns", "successors_ns_per_successor", "generate_ns_per_token",
+        "lookup_hit_batch_ns", "lookup_miss_batch_ns"};
     for (size_t index = 0; index < sizeof speeds / sizeof speeds[0]; index++)
-        cr_expect(json_object_get(json_object_get(run, "speed"), speeds[index]), "speed.%s missing", speeds[index]);
+        cr_expect(json_number_value(json_object_get(json_object_get(run, "speed"), speeds[index])) > 0,
+                  "speed.%s missing or not positive", speeds[index]);
+    json_t *samples = json_object_get(run, "speed_samples");
+    cr_expect_eq(json_array_size(json_object_get(samples, "lookup_hit_batch_ns")), 1, "one round of batched hits");
+    cr_expect_eq(json_array_size(json_object_get(samples, "lookup_miss_batch_ns")), 1, "one round of batched misses");
+    double load_ns = json_number_value(json_object_get(json_object_get(run, "env"), "dependent_load_ns"));
+    cr_expect(load_ns > 0 && load_ns < 100000, "env.dependent_load_ns %g", load_ns);
     static const char *const derived[] = {"bytes_per_ngram_requested", "bytes_per_ngram_allocated",
         "bytes_per_ngram_rss", "bytes_per_ngram_rss_anon", "bytes_per_ngram_rss_file", "bytes_per_ngram_rss_shmem",
         "peak_bytes_per_ngram_rss", "fragmentation", "allocator_frag_ratio", "allocator_rss_ratio",

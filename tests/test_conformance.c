@@ -1430,6 +1430,218 @@ static void property_memory(const reference *ref, const mg_backend *backend, con
     mg_mem_set_limit(0);
 }
 
+/* -- batches: count_many and add_many against the single ops -- */
+
+/* Grams laid end to end (order tokens each), their words copied out. */
+typedef struct gram_run {
+    mg_token *tokens;
+    size_t count, cap;
+    int order;
+    mgt_buffer bytes; /* word bytes; tokens hold offsets into it until gram_run_fix */
+} gram_run;
+
+static void gram_run_push(gram_run *run, const mg_token *gram)
+{
+    if (run->count == run->cap) {
+        run->cap = run->cap ? 2 * run->cap : 256;
+        run->tokens = realloc(run->tokens, run->cap * (size_t)run->order * sizeof *run->tokens);
+        cr_assert_not_null(run->tokens);
+    }
+    for (int k = 0; k < run->order; k++) {
+        mg_token token = gram[k];
+        if (token.bytes) {
+            size_t offset = run->bytes.len;
+            mgt_buffer_append(&run->bytes, token.bytes, token.len);
+            token.bytes = (const unsigned char *)(uintptr_t)(offset + 1); /* non-NULL: a word */
+        }
+        run->tokens[run->count * (size_t)run->order + (size_t)k] = token;
+    }
+    run->count++;
+}
+
+/* Turns the offsets into pointers, once every gram is in. */
+static void gram_run_fix(gram_run *run)
+{
+    for (size_t k = 0; k < run->count * (size_t)run->order; k++)
+        if (run->tokens[k].bytes)
+            run->tokens[k].bytes = run->bytes.bytes + ((uintptr_t)run->tokens[k].bytes - 1);
+}
+
+static void gram_run_free(gram_run *run)
+{
+    free(run->tokens);
+    mgt_buffer_free(&run->bytes);
+}
+
+/* Every gram the tokenizer makes of the corpus, in order. */
+static void grams_of_corpus(gram_run *run, int order)
+{
+    *run = (gram_run){.order = order};
+    mg_reader *reader = reader_open(current.path, order);
+    const mg_token *gram;
+    int more;
+    while ((more = mg_reader_next(reader, &gram)) == 1)
+        gram_run_push(run, gram);
+    cr_assert_eq(more, 0, "read error: %s", mg_reader_error(reader));
+    mg_reader_close(reader);
+    gram_run_fix(run);
+}
+
+/* Hits and misses mixed: reference grams, each followed by itself with a
+ * word that never occurs and by itself reversed; then one gram many times. */
+static void grams_to_count(gram_run *run, const reference *ref)
+{
+    int order = ref->order;
+    *run = (gram_run){.order = order};
+    size_t stride = ref->count > 1500 ? ref->count / 1500 : 1;
+    for (size_t index = 0; index < ref->count; index += stride) {
+        const mg_token *gram = ref->grams[index].tokens;
+        gram_run_push(run, gram);
+        mg_token query[MG_ORDER_MAX];
+        memcpy(query, gram, sizeof query);
+        query[index % (size_t)order] = NEVER;
+        gram_run_push(run, query);
+        for (int k = 0; k < order; k++)
+            query[k] = gram[order - 1 - k];
+        gram_run_push(run, query);
+    }
+    mg_token odd[MG_ORDER_MAX];
+    for (int k = 0; k < order; k++)
+        odd[k] = NEVER;
+    for (int repeat = 0; repeat < 5; repeat++) {
+        gram_run_push(run, odd);
+        if (ref->count)
+            gram_run_push(run, ref->grams[ref->count / 2].tokens);
+    }
+    gram_run_fix(run);
+}
+
+static const size_t batch_sizes[] = {1, 2, 63, 64, 65, 1000};
+#define BATCH_SIZES (sizeof batch_sizes / sizeof batch_sizes[0])
+
+/* count_many over batches of each size equals count per gram. */
+static void check_count_many(mg_table *table, const gram_run *queries, const char *where)
+{
+    uint64_t *counts = malloc((queries->count + 1) * sizeof *counts), *wants = malloc((queries->count + 1) * sizeof *wants);
+    cr_assert(counts && wants);
+    size_t order = (size_t)queries->order;
+    for (size_t i = 0; i < queries->count; i++)
+        wants[i] = table->ops->count(table, queries->tokens + i * order);
+    for (size_t s = 0; s < BATCH_SIZES; s++) {
+        int shown = 0;
+        for (size_t first = 0; first < queries->count; first += batch_sizes[s]) {
+            size_t size = queries->count - first < batch_sizes[s] ? queries->count - first : batch_sizes[s];
+            mg_table_count_many(table, queries->tokens + first * order, size, counts);
+            for (size_t i = 0; i < size; i++) {
+                const mg_token *gram = queries->tokens + (first + i) * order;
+                uint64_t want = wants[first + i];
+                if (counts[i] != want && shown++ < MAX_SHOWN) {
+                    char text[300];
+                    cr_expect(0, "%s: batches of %zu: count_many gives %" PRIu64 " for %s, count %" PRIu64, where,
+                              batch_sizes[s], counts[i], gram_text(text, sizeof text, gram, queries->order), want);
+                }
+            }
+        }
+    }
+    free(counts);
+    free(wants);
+}
+
+static void property_count_many(const reference *ref, const mg_backend *backend, const char *where)
+{
+    char stage[300];
+    gram_run queries;
+    grams_to_count(&queries, ref);
+    mg_table *table = train(backend, ref->order, false, where);
+    snprintf(stage, sizeof stage, "%s, before finalize", where);
+    check_count_many(table, &queries, stage);
+    cr_assert_eq(table->ops->finalize(table), MG_OK, "%s: finalize failed", where);
+    snprintf(stage, sizeof stage, "%s, after finalize", where);
+    check_count_many(table, &queries, stage);
+    table->ops->prune(table, 2);
+    snprintf(stage, sizeof stage, "%s, after prune(2)", where);
+    check_count_many(table, &queries, stage);
+    table->ops->destroy(table);
+    gram_run_free(&queries);
+}
+
+/* Batch sizes cycled through while training: small, around the harness's, large. */
+static const size_t add_sizes[] = {1, 2, 63, 64, 65, 1000, 3, 17, 128};
+#define ADD_SIZES (sizeof add_sizes / sizeof add_sizes[0])
+
+/* Adds grams [from, to) in batches; on MG_ERR_NOMEM, *failed_at is the
+ * gram that was refused (the batch's start + added). MG_OK or MG_ERR_NOMEM. */
+static int add_in_batches(mg_table *table, const gram_run *grams, size_t from, size_t to, size_t *failed_at,
+                          const char *where)
+{
+    size_t order = (size_t)grams->order;
+    for (size_t at = from, turn = 0; at < to; turn++) {
+        size_t size = to - at < add_sizes[turn % ADD_SIZES] ? to - at : add_sizes[turn % ADD_SIZES];
+        size_t added = SIZE_MAX;
+        int status = mg_table_add_many(table, grams->tokens + at * order, size, &added);
+        cr_assert(status == MG_OK || status == MG_ERR_NOMEM, "%s: add_many returned %d", where, status);
+        if (status != MG_OK) {
+            cr_assert_lt(added, size, "%s: add_many failed with %zu of %zu added", where, added, size);
+            *failed_at = at + added;
+            return status;
+        }
+        cr_assert_eq(added, size, "%s: add_many gave MG_OK with %zu of %zu added", where, added, size);
+        at += size;
+    }
+    return MG_OK;
+}
+
+static uint64_t finalized_checksum(mg_table *table, const char *where)
+{
+    cr_assert_eq(table->ops->finalize(table), MG_OK, "%s: finalize failed", where);
+    return mg_table_checksum(table);
+}
+
+static void property_add_many(const reference *ref, const mg_backend *backend, const char *where)
+{
+    gram_run grams;
+    grams_of_corpus(&grams, ref->order);
+    mg_table *single = train(backend, ref->order, true, where);
+    uint64_t checksum = mg_table_checksum(single);
+    single->ops->destroy(single);
+
+    mg_mem_counters before = counters_now();
+    mg_mem_reset_peak();
+    mg_table *table = mg_table_create(backend, ref->order);
+    cr_assert_not_null(table, "%s: create returned NULL", where);
+    size_t failed_at;
+    cr_assert_eq(add_in_batches(table, &grams, 0, grams.count, &failed_at, where), MG_OK);
+    uint64_t train_peak = counters_now().bytes_requested_peak - before.bytes_requested;
+    cr_expect_eq(finalized_checksum(table, where), checksum, "%s: trained by add_many, the checksum differs", where);
+    check_dump(table, ref, 1, where);
+    table->ops->destroy(table);
+
+    /* Under a budget: the grams before the refused one are in, it and the
+     * rest are not, so adding from it on without the limit makes the whole table. */
+    for (uint64_t budget = 1; budget < train_peak; budget = budget * 6 + 7) {
+        char stage[300];
+        snprintf(stage, sizeof stage, "%s, add_many under a budget of %" PRIu64 " of %" PRIu64, where, budget,
+                 train_peak);
+        before = counters_now();
+        table = mg_table_create(backend, ref->order);
+        cr_assert_not_null(table, "%s: create returned NULL", stage);
+        set_budget(budget);
+        size_t resume = grams.count;
+        int status = add_in_batches(table, &grams, 0, grams.count, &resume, stage);
+        mg_mem_set_limit(0);
+        if (status == MG_ERR_NOMEM) {
+            cr_expect_gt(counters_now().failures_total, before.failures_total,
+                         "%s: MG_ERR_NOMEM with no allocation refused", stage);
+            cr_assert_eq(add_in_batches(table, &grams, resume, grams.count, &failed_at, stage), MG_OK);
+        }
+        cr_expect_eq(finalized_checksum(table, stage), checksum, "%s: the table differs (refused at gram %zu of %zu)",
+                     stage, resume, grams.count);
+        table->ops->destroy(table);
+        expect_back(&before, where, stage);
+    }
+    gram_run_free(&grams);
+}
+
 /* ---- the tests: one per property and corpus --------------------------------------------- */
 
 static void run_dump(void) { for_each_backend_and_order(property_dump); }
@@ -1440,6 +1652,8 @@ static void run_prune(void) { for_each_backend_and_order(property_prune); }
 static void run_memory(void) { for_each_backend_and_order(property_memory); }
 static void run_cross_backend(void) { cross_backend_all(); }
 static void run_sample(void) { for_each_backend_and_order(property_sample); }
+static void run_count_many(void) { for_each_backend_and_order(property_count_many); }
+static void run_add_many(void) { for_each_backend_and_order(property_add_many); }
 
 #define CORPUS_TEST(suite, corpus)                                                                \
     Test(suite, corpus, .fini = corpus_cleanup, .timeout = TIMEOUT)                               \
@@ -1467,6 +1681,8 @@ PROPERTY_TESTS(sample)
 PROPERTY_TESTS(prune)
 PROPERTY_TESTS(cross_backend)
 PROPERTY_TESTS(memory)
+PROPERTY_TESTS(count_many)
+PROPERTY_TESTS(add_many)
 
 /* The ops table's own fields: the interface version the harness was built
  * for, a layout version the run JSON can record, a name and a summary. */

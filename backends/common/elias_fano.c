@@ -231,6 +231,25 @@ static inline void low_prefetch(const mg_ef *ef, uint64_t i)
     __builtin_prefetch(ef->low + ((i * ef->low_bits) >> 6));
 }
 
+void mg_ef_prefetch(const mg_ef *ef, uint64_t i)
+{
+    if (i >= ef->count)
+        return;
+    uint64_t sample = i / MG_EF_SAMPLE_NEAR;
+    __builtin_prefetch(&ef->near[sample]);
+    __builtin_prefetch(&ef->far[sample / NEAR_PER_FAR]);
+    low_prefetch(ef, i);
+}
+
+void mg_ef_prefetch_high(const mg_ef *ef, uint64_t i)
+{
+    if (i >= ef->count)
+        return;
+    uint64_t at = near_sample(ef, i / MG_EF_SAMPLE_NEAR);
+    if (at != UINT64_MAX)
+        __builtin_prefetch(&ef->high[at >> 6]);
+}
+
 uint64_t mg_ef_get(const mg_ef *ef, uint64_t i)
 {
     low_prefetch(ef, i);

@@ -142,6 +142,13 @@ uint64_t mg_ef_next_geq(const mg_ef *ef, uint64_t x, uint64_t *value);
  * or to (capped at count) when there is none. */
 uint64_t mg_ef_next_geq_in(const mg_ef *ef, uint64_t from, uint64_t to, uint64_t x, uint64_t *value);
 
+/* Reading many values, one per lookup of a batch, in two rounds of
+ * requests before the reads, so their cache misses overlap: first value
+ * i's select samples and low bits; then, once those have come, the word of
+ * high bits its near sample points at. Nothing is read for i >= count. */
+void mg_ef_prefetch(const mg_ef *ef, uint64_t i);
+void mg_ef_prefetch_high(const mg_ef *ef, uint64_t i);
+
 /* A forward cursor: values from a position on, one step each. */
 typedef struct mg_ef_iter {
     const mg_ef *ef;

@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "common/grow.h"
+#include "common/vocab.h"
 #include "mem.h"
 
 #include <stdbool.h>
@@ -115,6 +116,35 @@ size_t mg_gram_hash_bytes(const mg_gram_hash *hash)
 uint32_t mg_gram_hash_count(const mg_gram_hash *hash, const uint32_t *ids)
 {
     return mg_gram_hash_slot(hash, slot_probe(hash, ids))[hash->order];
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+enum { GROUP = 16 }; /* grams whose slots are requested before the first is added */
+
+int mg_gram_hash_add_many(mg_gram_hash *hash, const mg_interner *interner, mg_table *table, mg_gram_add add,
+                          const mg_token *grams, size_t count, size_t *added)
+{
+    uint32_t ids[GROUP][MG_ORDER_MAX];
+    bool known[GROUP];
+    size_t order = (size_t)hash->order;
+    for (*added = 0; *added < count;) {
+        size_t size = count - *added < GROUP ? count - *added : GROUP;
+        const mg_token *first = grams + *added * order;
+        for (size_t i = 0; i < size; i++) {
+            known[i] = true;
+            for (size_t k = 0; k < order && known[i]; k++)
+                known[i] = (ids[i][k] = mg_interner_find(interner, &first[i * order + k])) != MG_VOCAB_NO_ID;
+            if (known[i])
+                __builtin_prefetch(mg_gram_hash_slot(hash, home_slot(hash, ids[i], hash->capacity)));
+        }
+        for (size_t i = 0; i < size; i++, ++*added) {
+            int status = known[i] ? mg_gram_hash_add(hash, ids[i]) : add(table, &first[i * order]);
+            if (status != MG_OK)
+                return status;
+        }
+    }
+    return MG_OK;
 }
 
 /* Whether one more gram would pass the load. */

@@ -72,6 +72,19 @@ int mg_gram_hash_make_room(mg_gram_hash *hash);
  * the table first. */
 int mg_gram_hash_add(mg_gram_hash *hash, const uint32_t *ids);
 
+/* add_many of a backend that trains an interner and this table (packed_arrays,
+ * trie; backend.h): a group's grams whose words are all interned have
+ * their ids found and their slots requested before the first is counted,
+ * so the cache misses overlap; a gram with a new word goes through `add`,
+ * the backend's add(). Gram for gram what add() does: the same table, and
+ * on MG_ERR_NOMEM *added grams are in, the rest not. */
+struct mg_interner;
+struct mg_table;
+struct mg_token;
+typedef int (*mg_gram_add)(struct mg_table *table, const struct mg_token *gram);
+int mg_gram_hash_add_many(mg_gram_hash *hash, const struct mg_interner *interner, struct mg_table *table,
+                          mg_gram_add add, const struct mg_token *grams, size_t count, size_t *added);
+
 /* Drops the grams counted below min_count, without allocating. */
 void mg_gram_hash_filter(mg_gram_hash *hash, uint64_t min_count);
 

@@ -669,6 +669,8 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict)
 
 /* The last bucket whose head is <= token (-1 when none): a binary search
  * of the keys, then of the heads whose key ties with the token's. */
+static int64_t bucket_of_from(const mg_vocab_dict *dict, const mg_token *token, uint32_t key, uint32_t low);
+
 static int64_t bucket_of(const mg_vocab_dict *dict, const mg_token *token)
 {
     uint32_t key = word_key(token), low = 0, high = dict->buckets;
@@ -679,10 +681,40 @@ static int64_t bucket_of(const mg_vocab_dict *dict, const mg_token *token)
         else
             high = middle;
     }
+    return bucket_of_from(dict, token, key, low);
+}
+
+/* bucket_of's first search for `count` keys in lockstep: every key's
+ * halving steps are the same (the buckets are), so each step's loads, one
+ * per key, are independent and their cache misses overlap; the next step's
+ * two candidates are requested ahead. lows[k] = the first key >= keys[k]. */
+static void keys_lower(const mg_vocab_dict *dict, const uint32_t *keys, int count, uint32_t *lows)
+{
+    for (int k = 0; k < count; k++)
+        lows[k] = 0;
+    uint32_t n = dict->buckets;
+    if (n == 0)
+        return;
+    for (; n > 1; n -= n / 2) {
+        uint32_t half = n / 2;
+        for (int k = 0; k < count; k++) {
+            __builtin_prefetch(&dict->bucket[lows[k] + half / 2]);
+            __builtin_prefetch(&dict->bucket[lows[k] + half + half / 2]);
+        }
+        for (int k = 0; k < count; k++)
+            lows[k] = dict->bucket[lows[k] + half].key < keys[k] ? lows[k] + half : lows[k];
+    }
+    for (int k = 0; k < count; k++)
+        lows[k] += dict->bucket[lows[k]].key < keys[k];
+}
+
+/* bucket_of from `low`, the first bucket whose key is >= the token's `key`. */
+static int64_t bucket_of_from(const mg_vocab_dict *dict, const mg_token *token, uint32_t key, uint32_t low)
+{
     uint32_t ties_end = low;
     while (ties_end < dict->buckets && dict->bucket[ties_end].key == key) /* short: heads rarely share 4 bytes */
         ties_end++;
-    high = ties_end;
+    uint32_t high = ties_end;
     while (low < high) { /* low = the first tied head > token */
         uint32_t middle = low + (high - low) / 2;
         mg_token head = bucket_head(dict, middle);
@@ -734,13 +766,15 @@ static uint32_t rank_id(int64_t bucket, int rank)
     return MG_VOCAB_FIRST_WORD_ID + (uint32_t)bucket * MG_VOCAB_BUCKET + (uint32_t)rank;
 }
 
-void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, int count, uint32_t *ids)
+enum { FIND_GROUP = 32 }; /* tokens found side by side: a few times the core's outstanding misses */
+
+static void find_group(const mg_vocab_dict *dict, const mg_token *tokens, int count, uint32_t *ids)
 {
     for (int k = 0; k < count; k++)
         if (mg_token_is_marker(&tokens[k]))
             ids[k] = tokens[k].len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID;
     if (dict->index_slots) {
-        index_probe probes[MG_ORDER_MAX];
+        index_probe probes[FIND_GROUP];
         for (int k = 0; k < count; k++)
             if (!mg_token_is_marker(&tokens[k]))
                 probes[k] = index_start(dict, &tokens[k]);
@@ -755,13 +789,23 @@ void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, 
                 ids[k] = index_finish(dict, &tokens[k], &probes[k]);
         return;
     }
-    int64_t buckets[MG_ORDER_MAX];
+    int64_t buckets[FIND_GROUP];
+    uint32_t keys[FIND_GROUP], lows[FIND_GROUP];
     for (int k = 0; k < count; k++)
-        if (!mg_token_is_marker(&tokens[k]) && (buckets[k] = bucket_of(dict, &tokens[k])) >= 0)
+        keys[k] = mg_token_is_marker(&tokens[k]) ? 0 : word_key(&tokens[k]);
+    keys_lower(dict, keys, count, lows);
+    for (int k = 0; k < count; k++)
+        if (!mg_token_is_marker(&tokens[k]) && (buckets[k] = bucket_of_from(dict, &tokens[k], keys[k], lows[k])) >= 0)
             bucket_prefetch(dict, (uint32_t)buckets[k]);
     for (int k = 0; k < count; k++)
         if (!mg_token_is_marker(&tokens[k]))
             ids[k] = rank_id(buckets[k], buckets[k] < 0 ? -1 : bucket_rank(dict, (uint32_t)buckets[k], &tokens[k]));
+}
+
+void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count, uint32_t *ids)
+{
+    for (size_t done = 0; done < count; done += FIND_GROUP)
+        find_group(dict, tokens + done, count - done < FIND_GROUP ? (int)(count - done) : FIND_GROUP, ids + done);
 }
 
 uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)

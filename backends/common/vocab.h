@@ -108,11 +108,10 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict);
  * without: binary search over the bucket head keys, then a scan of one bucket. */
 uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token);
 
-/* The ids of tokens[0 .. count) (count <= MG_ORDER_MAX) in ids, as
- * mg_vocab_dict_find's, found side by side: the cache misses of each
- * step (index slot, bucket) are requested for every token before the
- * first is waited for. */
-void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, int count, uint32_t *ids);
+/* The ids of tokens[0 .. count) in ids, as mg_vocab_dict_find's, found
+ * side by side (32 at a time): the cache misses of each step (index slot,
+ * bucket) are requested for every token before the first is waited for. */
+void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count, uint32_t *ids);
 
 /* The token of an id < mg_vocab_dict_count. Its bytes point into the
  * dictionary or into `buffer` (MG_VOCAB_DECODE_MAX bytes, the caller's):

@@ -99,6 +99,7 @@ const mg_backend mg_backend_test_null = {
     null_create, null_add, do_nothing, count_one, no_successors, no_grams, null_sizes,
     prune_nothing, null_destroy, estimate_zero, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
+    NULL, NULL, /* no batches: the helpers loop over add and count */
 };
 
 /* ---- test_calibration ---------------------------------------------------------- */
@@ -172,6 +173,7 @@ const mg_backend mg_backend_test_calibration = {
     calibration_create, null_add, calibration_finalize, count_one, no_successors, no_grams,
     calibration_sizes, prune_nothing, calibration_destroy, estimate_zero, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
+    NULL, NULL, /* no batches: the helpers loop over add and count */
 };
 
 /* ---- test_crash ------------------------------------------------------------------ */
@@ -212,6 +214,7 @@ const mg_backend mg_backend_test_crash = {
     crash_create, crash_add, do_nothing, count_one, no_successors, no_grams, crash_sizes,
     prune_nothing, crash_destroy, estimate_zero, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
+    NULL, NULL, /* no batches: the helpers loop over add and count */
 };
 
 /* ---- test_slowdown ---------------------------------------------------------------- */
@@ -324,4 +327,5 @@ const mg_backend mg_backend_test_slowdown = {
     slowdown_create, slowdown_add, slowdown_finalize, slowdown_count, slowdown_successors, slowdown_foreach,
     slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
+    NULL, NULL, /* no batches: the helpers loop over add and count */
 };

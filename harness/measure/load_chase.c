@@ -4,6 +4,9 @@
 #include "mapping.h"
 #include "random.h"
 
+#include <math.h>
+#include <time.h>
+
 int mg_load_chase_make(mg_load_chase *chase, size_t bytes, uint64_t seed)
 {
     size_t lines = bytes / MG_LOAD_CHASE_LINE;
@@ -51,4 +54,31 @@ void **mg_load_chase_walk(void **from, uint64_t loads)
     for (uint64_t load = 0; load < loads; load++)
         at = (void **)*at;
     return at;
+}
+
+static double thread_cpu_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+enum { CHASE_STRIDE = 4096 }; /* loads between clock reads (a system call) */
+
+double mg_load_chase_ns(size_t bytes, uint64_t seed, double seconds)
+{
+    mg_load_chase chase;
+    if (mg_load_chase_make(&chase, bytes, seed) != 0)
+        return NAN;
+    void **at = mg_load_chase_walk(chase.start, CHASE_STRIDE); /* the TLB and caches settle */
+    uint64_t loads = 0;
+    double started = thread_cpu_seconds(), elapsed = 0;
+    while (elapsed < seconds) {
+        at = mg_load_chase_walk(at, CHASE_STRIDE);
+        loads += CHASE_STRIDE;
+        elapsed = thread_cpu_seconds() - started;
+    }
+    int left_cycle = at == NULL; /* never: the walk's end is used, so it is not optimised away */
+    mg_load_chase_free(&chase);
+    return left_cycle ? NAN : elapsed * 1e9 / (double)loads;
 }

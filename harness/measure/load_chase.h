@@ -34,4 +34,10 @@ void mg_load_chase_free(mg_load_chase *chase);
  * stopped, to start the next walk from. */
 void **mg_load_chase_walk(void **from, uint64_t loads);
 
+/* ns of one dependent load through a chase of `bytes` made from seed,
+ * walked for about `seconds` of this thread's CPU time (so a busy machine's
+ * waits for a core are not counted); the buffer is unmapped before it
+ * returns. NAN when the buffer could not be mapped. */
+double mg_load_chase_ns(size_t bytes, uint64_t seed, double seconds);
+
 #endif

@@ -48,7 +48,7 @@ static void record_tokens(const mg_gram_record *record, int order, mg_token *gra
 
 static size_t query_bytes(size_t capacity)
 {
-    return capacity * (2 * sizeof(mg_gram_record) + 2 * sizeof(mg_token[MG_ORDER_MAX]));
+    return capacity * (2 * sizeof(mg_gram_record) + 4 * sizeof(mg_token[MG_ORDER_MAX]));
 }
 
 int mg_query_set_map(mg_query_set *queries, size_t capacity, int order, uint64_t seed)
@@ -62,6 +62,8 @@ int mg_query_set_map(mg_query_set *queries, size_t capacity, int order, uint64_t
     queries->misses = queries->hits + capacity;
     queries->hit_grams = (mg_token(*)[MG_ORDER_MAX])(queries->misses + capacity);
     queries->miss_grams = queries->hit_grams + capacity;
+    queries->hit_run = (mg_token *)(queries->miss_grams + capacity);
+    queries->miss_run = queries->hit_run + capacity * MG_ORDER_MAX;
     queries->capacity = capacity;
     queries->order = order;
     queries->random_state = seed;
@@ -135,13 +137,17 @@ static void build_misses(mg_query_set *queries, mg_table *table)
         mg_token *gram = queries->miss_grams[queries->miss_count];
         record_tokens(record, queries->order, gram);
         if (table->ops->count(table, gram) == 0)
-            queries->miss_count++;
+            memcpy(queries->miss_run + queries->miss_count++ * (size_t)queries->order, gram,
+                   (size_t)queries->order * sizeof *gram);
     }
 }
 
 void mg_query_set_prepare(mg_query_set *queries, mg_table *table)
 {
-    for (size_t sample = 0; sample < queries->hit_count; sample++)
+    for (size_t sample = 0; sample < queries->hit_count; sample++) {
         record_tokens(&queries->hits[sample], queries->order, queries->hit_grams[sample]);
+        memcpy(queries->hit_run + sample * (size_t)queries->order, queries->hit_grams[sample],
+               (size_t)queries->order * sizeof(mg_token));
+    }
     build_misses(queries, table);
 }

@@ -25,6 +25,7 @@ typedef struct mg_gram_record {
 typedef struct mg_query_set {
     mg_gram_record *hits, *misses;
     mg_token (*hit_grams)[MG_ORDER_MAX], (*miss_grams)[MG_ORDER_MAX]; /* tokens, once prepared */
+    mg_token *hit_run, *miss_run; /* the same grams end to end (order tokens each), for the batch ops */
     size_t capacity, hit_count, miss_count;
     uint64_t grams_seen; /* reservoir position */
     uint64_t random_state;

@@ -259,6 +259,8 @@ static void run_queries(subject_run *run)
     samples->values[MG_SAMPLED_LOOKUP_MISS][0] = speed->lookup_miss_ns;
     samples->values[MG_SAMPLED_SUCCESSORS][0] = speed->successors_ns;
     samples->values[MG_SAMPLED_GENERATE][0] = speed->generate_ns_per_token;
+    samples->values[MG_SAMPLED_LOOKUP_HIT_BATCH][0] = NAN; /* a server's lookups are one round trip each */
+    samples->values[MG_SAMPLED_LOOKUP_MISS_BATCH][0] = NAN;
     if (lost_hits)
         fail(run, "error", "redis-server answered 0 for n-grams it was trained on");
 }
@@ -315,6 +317,7 @@ static void unprepare(subject_run *run)
 static void measure(subject_run *run)
 {
     mg_run_result *result = run->result;
+    result->dependent_load_ns = mg_dependent_load_ns(run->options->seed);
     phase_begin(run);
     if (phase_end(run, MG_PHASE_BASELINE) != 0) {
         fail(run, "error", "redis-server did not answer INFO");
@@ -408,7 +411,8 @@ static void start_result(mg_run_result *result)
     speed->train_ns_per_gram = speed->finalize_seconds = speed->lookup_hit_ns = NAN;
     speed->lookup_miss_ns = speed->successors_ns = speed->generate_ns_per_token = NAN;
     speed->successors_ns_per_successor = NAN;
-    result->estimated_bytes_per_ngram = NAN;
+    speed->lookup_hit_batch_ns = speed->lookup_miss_batch_ns = NAN;
+    result->estimated_bytes_per_ngram = result->dependent_load_ns = NAN;
 }
 
 int mg_redis_run_command(const char *spec, const mg_run_options *options, const char *allocator_text)

@@ -1,6 +1,7 @@
 /* run.c — one measured run; see run.h. */
 #include "run.h"
 #include "generate.h"
+#include "load_chase.h"
 #include "mem.h"
 #include "message.h"
 #include "query_set.h"
@@ -23,6 +24,7 @@ const char *const mg_phase_names[MG_PHASE_COUNT] = {
 
 const char *const mg_sampled_speed_names[MG_SAMPLED_COUNT] = {
     "lookup_hit_ns", "lookup_miss_ns", "successors_ns", "generate_ns_per_token",
+    "lookup_hit_batch_ns", "lookup_miss_batch_ns",
 };
 
 /* Query workload: sizes fixed so runs of any corpus are comparable. */
@@ -31,6 +33,8 @@ const char *const mg_sampled_speed_names[MG_SAMPLED_COUNT] = {
 #define SUCCESSOR_CALLS 16384           /* timed successors() calls at most */
 #define GENERATE_DRAWS 20000            /* timed generation draws at most */
 #define QUERY_BUDGET_SECONDS 0.25       /* no timed loop runs longer than this (make bench runs ~50 cells) */
+#define CHASE_BYTES ((size_t)64 << 20)   /* the dependent load: a buffer far past the last-level cache */
+#define CHASE_SECONDS 0.05               /* of walking it */
 
 typedef struct run_context {
     const mg_run_options *options;
@@ -196,6 +200,34 @@ static double time_lookups(run_context *run, mg_token (*grams)[MG_ORDER_MAX], si
     return elapsed * 1e9 / (double)done;
 }
 
+/* Mean ns per gram of count_many over batches of MG_LOOKUP_BATCH consecutive
+ * grams of the run (a batch stops at its end, never wraps); as time_lookups. */
+static double time_batched_lookups(run_context *run, const mg_token *grams, size_t gram_count,
+                                   query_round round, uint64_t *zero_counts)
+{
+    mg_table *table = run->table;
+    if (gram_count == 0)
+        return NAN;
+    size_t order = (size_t)table->order;
+    uint64_t counts[MG_LOOKUP_BATCH], zeros = 0, done = 0, next = *round.cursor;
+    double started = cpu_seconds(), elapsed = 0;
+    while (done < round.calls && elapsed < round.budget_seconds) {
+        for (int batch = 0; batch < 16; batch++) {
+            size_t first = next % gram_count;
+            size_t size = gram_count - first < MG_LOOKUP_BATCH ? gram_count - first : MG_LOOKUP_BATCH;
+            mg_table_count_many(table, grams + first * order, size, counts);
+            for (size_t i = 0; i < size; i++)
+                zeros += counts[i] == 0;
+            done += size;
+            next += size;
+        }
+        elapsed = cpu_seconds() - started;
+    }
+    *round.cursor = next;
+    *zero_counts += zeros;
+    return elapsed * 1e9 / (double)done;
+}
+
 static int sum_counts(void *arg, const mg_token *next, uint64_t count)
 {
     (void)next;
@@ -265,6 +297,12 @@ static void time_rounds(run_context *run, uint64_t *lost_hits, mg_successor_tall
             time_lookups(run, queries->hit_grams, queries->hit_count, hits, lost_hits);
         samples->values[MG_SAMPLED_LOOKUP_MISS][round] =
             time_lookups(run, queries->miss_grams, queries->miss_count, misses, &found_misses);
+        query_round hit_batches = {hits.calls, budget, &cursors[MG_SAMPLED_LOOKUP_HIT_BATCH]};
+        query_round miss_batches = {hits.calls, budget, &cursors[MG_SAMPLED_LOOKUP_MISS_BATCH]};
+        samples->values[MG_SAMPLED_LOOKUP_HIT_BATCH][round] =
+            time_batched_lookups(run, queries->hit_run, queries->hit_count, hit_batches, lost_hits);
+        samples->values[MG_SAMPLED_LOOKUP_MISS_BATCH][round] =
+            time_batched_lookups(run, queries->miss_run, queries->miss_count, miss_batches, &found_misses);
         samples->values[MG_SAMPLED_SUCCESSORS][round] = time_successors(run, successors, successors_tally);
         samples->values[MG_SAMPLED_GENERATE][round] = time_generation(run, generation);
     }
@@ -299,6 +337,8 @@ static void run_queries(run_context *run)
     result->speed.successors_ns = median_of_rounds(samples, MG_SAMPLED_SUCCESSORS);
     result->speed.successors_ns_per_successor = mg_successor_tally_ns(&successors_tally);
     result->speed.generate_ns_per_token = median_of_rounds(samples, MG_SAMPLED_GENERATE);
+    result->speed.lookup_hit_batch_ns = median_of_rounds(samples, MG_SAMPLED_LOOKUP_HIT_BATCH);
+    result->speed.lookup_miss_batch_ns = median_of_rounds(samples, MG_SAMPLED_LOOKUP_MISS_BATCH);
     mg_generator_release_pages(run->generator);
 }
 
@@ -309,6 +349,7 @@ static void set_speeds_unknown(mg_speed *speed)
     speed->train_ns_per_gram = speed->finalize_seconds = speed->lookup_hit_ns = NAN;
     speed->lookup_miss_ns = speed->successors_ns = speed->generate_ns_per_token = NAN;
     speed->successors_ns_per_successor = NAN;
+    speed->lookup_hit_batch_ns = speed->lookup_miss_batch_ns = NAN;
 }
 
 /* The harness's buffers, mapped and touched before the baseline; 0, or -1
@@ -477,6 +518,11 @@ int mg_count_vocabulary(const mg_run_options *options, uint64_t *vocab, uint64_t
     return status == 0 && more == 0 ? 0 : -1;
 }
 
+double mg_dependent_load_ns(uint64_t seed)
+{
+    return mg_load_chase_ns(CHASE_BYTES, mg_mix64(seed), CHASE_SECONDS);
+}
+
 int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result)
 {
     memset(result, 0, sizeof *result);
@@ -484,6 +530,7 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
     set_speeds_unknown(&result->speed);
     result->estimated_bytes_per_ngram = NAN;
     run_context run = {.options = options, .probe = probe, .result = result};
+    result->dependent_load_ns = mg_dependent_load_ns(options->seed);
 
     phase_begin(&run);
     if (prepare(&run, result->message, sizeof result->message) != 0) {

@@ -55,11 +55,15 @@ typedef struct mg_phase_result {
 } mg_phase_result;
 
 /* Speeds; NAN where not measured (JSON null). */
+/* lookup_*_ns: one count() at a time (latency); lookup_*_batch_ns: per
+ * gram, through count_many over MG_LOOKUP_BATCH grams at a time (throughput). */
 typedef struct mg_speed {
     double train_ns_per_gram, finalize_seconds, lookup_hit_ns, lookup_miss_ns,
-        successors_ns, generate_ns_per_token;
+        successors_ns, generate_ns_per_token, lookup_hit_batch_ns, lookup_miss_batch_ns;
     double successors_ns_per_successor; /* the successors sections' time over the successors visited */
 } mg_speed;
+
+#define MG_LOOKUP_BATCH 64 /* grams per count_many call of the batched lookups */
 
 /* What the timed successors() calls visited: counts summed (so the walk is
  * not optimized away), successors visited, and the seconds they took. */
@@ -79,7 +83,8 @@ static inline double mg_successor_tally_ns(const mg_successor_tally *tally)
  * holds their medians. Training is timed once per run. */
 #define MG_REPEAT_MAX 64
 enum mg_sampled_speed { MG_SAMPLED_LOOKUP_HIT, MG_SAMPLED_LOOKUP_MISS, MG_SAMPLED_SUCCESSORS,
-                        MG_SAMPLED_GENERATE, MG_SAMPLED_COUNT };
+                        MG_SAMPLED_GENERATE, MG_SAMPLED_LOOKUP_HIT_BATCH, MG_SAMPLED_LOOKUP_MISS_BATCH,
+                        MG_SAMPLED_COUNT };
 extern const char *const mg_sampled_speed_names[MG_SAMPLED_COUNT]; /* as in the speed object */
 
 typedef struct mg_speed_samples {
@@ -100,6 +105,7 @@ typedef struct mg_run_result {
     mg_speed speed;
     mg_speed_samples speed_samples;
     double estimated_bytes_per_ngram;
+    double dependent_load_ns; /* the machine's: one load of a pointer chase (load_chase.h); NAN if not measured */
     mg_timeline timeline;   /* memory over the run: training samples and phase ends */
 } mg_run_result;
 
@@ -107,6 +113,11 @@ typedef struct mg_run_result {
  * even the harness's buffers could not be mapped) or -1 on an input error:
  * the corpus could not be opened or read through (message set). */
 int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result);
+
+/* ns of one dependent load on this machine: a pointer chase through 64 MiB
+ * (load_chase.h) for ~50 ms of CPU, its buffer unmapped on return, so a run
+ * takes it before its baseline and it shows in no phase. NAN if unmappable. */
+double mg_dependent_load_ns(uint64_t seed);
 
 /* Order-independent digest of a table's (gram, count) pairs: equal tables,
  * equal checksums, whatever the backend. Allocates nothing. */

@@ -13,10 +13,14 @@ static const char *const ratio_names[] = {"allocated_requested_ratio", "allocato
                                           "rss_overhead_ratio", "fragmentation"};
 
 static const char *const speed_names[] = {"train_ns_per_gram", "finalize_seconds", "lookup_hit_ns",
-                                          "lookup_miss_ns", "successors_ns", "generate_ns_per_token"};
+                                          "lookup_miss_ns", "successors_ns", "generate_ns_per_token",
+                                          "lookup_hit_batch_ns", "lookup_miss_batch_ns"};
+/* Lookups as multiples of one dependent load (run_fields.h), after the speeds. */
+static const char *const in_loads_names[] = {"lookup_hit_ns", "lookup_hit_batch_ns"};
 
 #define RATIO_COUNT (sizeof ratio_names / sizeof ratio_names[0])
 #define SPEED_COUNT (sizeof speed_names / sizeof speed_names[0])
+#define IN_LOADS_COUNT (sizeof in_loads_names / sizeof in_loads_names[0])
 
 /* A run's figures after its identity: tokens, n-grams, (CSV: each layer in bytes,) each layer
  * per n-gram, peak RSS per n-gram, the ratios and the speeds. */
@@ -33,6 +37,8 @@ static void put_run_figures(FILE *file, const mg_report_run *run, const char *se
         mg_put_figure(file, separator, csv ? 3 : 2, mg_run_derived(run->json, ratio_names[ratio]), unknown);
     for (size_t speed = 0; speed < SPEED_COUNT; speed++)
         mg_put_figure(file, separator, csv || speed == 1 ? 3 : 0, mg_run_speed(run->json, speed_names[speed]), unknown);
+    for (size_t speed = 0; speed < IN_LOADS_COUNT; speed++)
+        mg_put_figure(file, separator, csv ? 3 : 2, mg_run_speed_in_loads(run->json, in_loads_names[speed]), unknown);
 }
 
 int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size)
@@ -50,6 +56,7 @@ int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size
         fprintf(output.file, ",%s", ratio_names[ratio]);
     for (size_t speed = 0; speed < SPEED_COUNT; speed++)
         fprintf(output.file, ",%s", speed_names[speed]);
+    fputs(",hit_per_load,hit_batch_per_load", output.file);
     fputc('\n', output.file);
     for (size_t index = 0; index < report->run_count; index++) {
         const mg_report_run *run = &report->runs[index];
@@ -68,9 +75,10 @@ static void markdown_corpus_table(FILE *file, const mg_report *report, const cha
     fprintf(file, "\n### %s\n\n", corpus);
     fputs("| backend | allocator | n | fraction | status | tokens | n-grams | requested | allocated | active | resident "
           "| RSS | RSS anon | RSS file | peak RSS | alloc/req | active/alloc | resident/active | rss/resident | rss/alloc | train ns/gram "
-          "| finalize s | hit ns | miss ns | successors ns | generate ns/token |\n", file);
-    fputs("|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
-          file);
+          "| finalize s | hit ns | miss ns | successors ns | generate ns/token | hit batch ns | miss batch ns "
+          "| hit/load | hit batch/load |\n", file);
+    fputs("|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:"
+          "|--:|--:|--:|--:|\n", file);
     for (size_t index = 0; index < report->run_count; index++) {
         const mg_report_run *run = &report->runs[index];
         if (strcmp(run->corpus, corpus) != 0)

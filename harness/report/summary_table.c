@@ -33,11 +33,11 @@ static const char *const layers[] = {"requested", "allocated", "active", "reside
 
 static void print_header(FILE *out, int name_width)
 {
-    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s  %-49s %6s %8s %8s %8s\n", name_width, "", "", "", "", "", "", "",
-            "bytes per n-gram (growth over baseline)", "", "train", "hit", "miss");
-    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s %8s %8s %8s %8s %8s %8s %6s %8s %8s %8s\n", name_width, "backend", "corpus",
-            "fraction", "n", "allocator", "status", "n-grams", "request", "alloc", "active", "resident", "rss",
-            "peak", "frag", "ns/gram", "ns", "ns");
+    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s  %-49s %6s %8s %8s %8s %8s %8s\n", name_width, "", "", "", "", "", "",
+            "", "bytes per n-gram (growth over baseline)", "", "train", "hit", "miss", "hit/load", "batched");
+    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s %8s %8s %8s %8s %8s %8s %6s %8s %8s %8s %8s %8s\n", name_width,
+            "backend", "corpus", "fraction", "n", "allocator", "status", "n-grams", "request", "alloc", "active",
+            "resident", "rss", "peak", "frag", "ns/gram", "ns", "ns", "", "hit/load");
 }
 
 /* A row's name: the subject, short (cell.h), and the mark of a process other than memgrams. */
@@ -69,6 +69,8 @@ static void print_run(FILE *out, json_t *run, int name_width)
     print_figure(out, 8, 1, mg_run_speed(run, "train_ns_per_gram"));
     print_figure(out, 8, 1, mg_run_speed(run, "lookup_hit_ns"));
     print_figure(out, 8, 1, mg_run_speed(run, "lookup_miss_ns"));
+    print_figure(out, 8, 2, mg_run_speed_in_loads(run, "lookup_hit_ns"));
+    print_figure(out, 8, 2, mg_run_speed_in_loads(run, "lookup_hit_batch_ns"));
     fputc('\n', out);
 }
 

@@ -124,14 +124,16 @@ static json_t *timeline_json(const mg_timeline *timeline)
 
 static json_t *speed_json(const mg_speed *speed)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "train_ns_per_gram", real_or_null(speed->train_ns_per_gram),
         "finalize_seconds", real_or_null(speed->finalize_seconds),
         "lookup_hit_ns", real_or_null(speed->lookup_hit_ns),
         "lookup_miss_ns", real_or_null(speed->lookup_miss_ns),
         "successors_ns", real_or_null(speed->successors_ns),
         "successors_ns_per_successor", real_or_null(speed->successors_ns_per_successor),
-        "generate_ns_per_token", real_or_null(speed->generate_ns_per_token));
+        "generate_ns_per_token", real_or_null(speed->generate_ns_per_token),
+        "lookup_hit_batch_ns", real_or_null(speed->lookup_hit_batch_ns),
+        "lookup_miss_batch_ns", real_or_null(speed->lookup_miss_batch_ns));
 }
 
 /* Every round's figure of `run --repeat R` (one round without it), for check's U test. */
@@ -228,7 +230,9 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
         "lookups_per_kind", (json_int_t)result->lookups_per_kind));
     if (strcmp(result->status, "ok") != 0)
         json_object_set_new(run, "message", json_string(result->message));
-    json_object_set_new(run, "env", mg_env_json(probe));
+    json_t *env = mg_env_json(probe);
+    json_object_set_new(env, "dependent_load_ns", real_or_null(result->dependent_load_ns));
+    json_object_set_new(run, "env", env);
     return run;
 }
 

@@ -147,6 +147,17 @@ mg_run_point mg_run_timeline_point(json_t *run, size_t index)
     };
 }
 
+double mg_run_dependent_load_ns(json_t *run)
+{
+    return number_or_nan(json_object_get(json_object_get(run, "env"), "dependent_load_ns"));
+}
+
+double mg_run_speed_in_loads(json_t *run, const char *name)
+{
+    double load = mg_run_dependent_load_ns(run);
+    return load > 0 ? mg_run_speed(run, name) / load : NAN;
+}
+
 mg_run_machine mg_run_machine_of(json_t *run)
 {
     json_t *env = json_object_get(run, "env");

@@ -71,6 +71,13 @@ size_t mg_run_timeline_length(json_t *run);
 /* The index-th point (index < mg_run_timeline_length). */
 mg_run_point mg_run_timeline_point(json_t *run, size_t index);
 
+/* ns of one dependent load (a pointer chase through 64 MiB) on the machine,
+ * taken in the run's process before its baseline: the scale lookups are read
+ * against (lookup_hit_ns / it ~ cache misses waited for in turn). */
+double mg_run_dependent_load_ns(json_t *run);
+/* A speed figure in ns over the run's dependent load: "hit/load". */
+double mg_run_speed_in_loads(json_t *run, const char *name);
+
 /* The machine and build a run was measured on, as far as check compares them. */
 typedef struct mg_run_machine {
     const char *cpu, *compiler, *build; /* "" where unknown */
