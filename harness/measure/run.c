@@ -1,6 +1,7 @@
 /* run.c — one measured run; see run.h. */
 #include "run.h"
 #include "generate.h"
+#include "gram_batch.h"
 #include "load_chase.h"
 #include "mem.h"
 #include "message.h"
@@ -41,6 +42,7 @@ typedef struct run_context {
     mg_probe *probe;
     mg_run_result *result;
     mg_reader *reader;
+    mg_gram_batch batch; /* training's add_many batches */
     mg_generator *generator;
     mg_query_set queries;
     mg_table *table;
@@ -112,29 +114,45 @@ static int training_end(int more)
     return more == MG_READ_NO_MEMORY ? MG_ERR_NOMEM : more < 0 ? 1 : MG_OK;
 }
 
-int mg_train(mg_table *table, mg_reader *reader)
+/* Adds the batch's grams; MG_OK, or MG_ERR_NOMEM with *added those that went in. */
+static int add_batch(mg_table *table, const mg_gram_batch *batch, size_t *added)
 {
-    const mg_token *gram;
-    int more;
-    while ((more = mg_reader_next(reader, &gram)) == 1)
-        if (table->ops->add(table, gram) != MG_OK)
-            return MG_ERR_NOMEM;
-    return training_end(more);
+    *added = 0;
+    return batch->count ? mg_table_add_many(table, batch->tokens, batch->count, added) : MG_OK;
 }
 
-/* The measured training loop: mg_train plus reservoir sampling of hits. */
+int mg_train(mg_table *table, mg_reader *reader)
+{
+    mg_gram_batch batch;
+    if (mg_gram_batch_open(&batch, table->order) != 0)
+        return MG_ERR_NOMEM;
+    int more, added = MG_OK;
+    do {
+        size_t count;
+        more = mg_gram_batch_fill(&batch, reader);
+        added = add_batch(table, &batch, &count);
+    } while (more == 1 && added == MG_OK);
+    mg_gram_batch_close(&batch);
+    return added != MG_OK ? MG_ERR_NOMEM : training_end(more);
+}
+
+/* The measured training loop: mg_train's, plus reservoir sampling of hits
+ * and the timeline's samples (at a batch's end: a sample may come up to
+ * MG_GRAM_BATCH - 1 grams after its point). */
 static int train_sampling(run_context *run)
 {
-    const mg_token *gram;
-    int more;
-    while ((more = mg_reader_next(run->reader, &gram)) == 1) {
-        if (run->table->ops->add(run->table, gram) != MG_OK)
-            return MG_ERR_NOMEM;
-        run->result->grams_added++;
-        mg_query_set_sample(&run->queries, gram);
+    mg_gram_batch *batch = &run->batch;
+    int more, added = MG_OK;
+    do {
+        size_t count;
+        more = mg_gram_batch_fill(batch, run->reader);
+        added = add_batch(run->table, batch, &count);
+        for (size_t index = 0; index < count; index++)
+            mg_query_set_sample(&run->queries, &batch->tokens[index * (size_t)batch->order]);
+        run->result->grams_added += count;
         mg_timeline_tick(&run->result->timeline, MG_PHASE_TRAIN, run->result->grams_added, run->probe);
-    }
-    return training_end(more);
+    } while (more == 1 && added == MG_OK);
+    return added != MG_OK ? MG_ERR_NOMEM : training_end(more);
 }
 
 /* ---- checksum ---------------------------------------------------------- */
@@ -366,6 +384,11 @@ static int prepare(run_context *run, char *error, size_t error_size)
         return -1;
     }
     mg_reader_prefault(run->reader);
+    if (mg_gram_batch_open(&run->batch, options->order) != 0) {
+        snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the training batch");
+        return -1;
+    }
+    mg_gram_batch_prefault(&run->batch);
     run->generator = mg_generator_create(options->seed);
     if (!run->generator) {
         snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the generator's buffers");
@@ -379,6 +402,7 @@ static void unprepare(run_context *run)
 {
     mg_generator_destroy(run->generator);
     mg_query_set_unmap(&run->queries);
+    mg_gram_batch_close(&run->batch);
     mg_reader_close(run->reader);
 }
 

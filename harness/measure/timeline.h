@@ -46,12 +46,12 @@ void mg_timeline_start(mg_timeline *timeline, double started);
 void mg_timeline_add(mg_timeline *timeline, int phase, int phase_end, uint64_t grams, double now,
                      const mg_memory_sample *memory);
 
-/* During training, after each gram: samples when grams reaches the next point.
+/* During training, after each gram or batch: samples when grams reaches or passes the next point.
  * Inline because it runs once per gram; the sampling itself is out of line. */
 void mg_timeline_sample_training(mg_timeline *timeline, int phase, uint64_t grams, const mg_probe *probe);
 static inline void mg_timeline_tick(mg_timeline *timeline, int phase, uint64_t grams, const mg_probe *probe)
 {
-    if (grams == timeline->next_at)
+    if (grams >= timeline->next_at)
         mg_timeline_sample_training(timeline, phase, grams, probe);
 }
 
