@@ -126,33 +126,49 @@ int mg_train(mg_table *table, mg_reader *reader)
     mg_gram_batch batch;
     if (mg_gram_batch_open(&batch, table->order) != 0)
         return MG_ERR_NOMEM;
-    int more, added = MG_OK;
+    int more, status = MG_OK;
     do {
-        size_t count;
+        size_t added;
         more = mg_gram_batch_fill(&batch, reader);
-        added = add_batch(table, &batch, &count);
-    } while (more == 1 && added == MG_OK);
+        status = add_batch(table, &batch, &added);
+    } while (more == 1 && status == MG_OK);
     mg_gram_batch_close(&batch);
-    return added != MG_OK ? MG_ERR_NOMEM : training_end(more);
+    return status != MG_OK ? MG_ERR_NOMEM : training_end(more);
+}
+
+/* Adds the batch in chunks that end where the timeline's next sample is
+ * due, reservoir-sampling each gram added; MG_OK or MG_ERR_NOMEM. */
+static int add_batch_sampling(run_context *run, const mg_gram_batch *batch)
+{
+    mg_run_result *result = run->result;
+    for (size_t done = 0; done < batch->count;) {
+        size_t chunk = batch->count - done, added;
+        uint64_t due = mg_timeline_grams_to_sample(&result->timeline, result->grams_added);
+        if (due < chunk)
+            chunk = (size_t)due;
+        const mg_token *grams = &batch->tokens[done * (size_t)batch->order];
+        int status = mg_table_add_many(run->table, grams, chunk, &added);
+        for (size_t index = 0; index < added; index++)
+            mg_query_set_sample(&run->queries, &grams[index * (size_t)batch->order]);
+        result->grams_added += added;
+        mg_timeline_tick(&result->timeline, MG_PHASE_TRAIN, result->grams_added, run->probe);
+        if (status != MG_OK)
+            return MG_ERR_NOMEM;
+        done += added;
+    }
+    return MG_OK;
 }
 
 /* The measured training loop: mg_train's, plus reservoir sampling of hits
- * and the timeline's samples (at a batch's end: a sample may come up to
- * MG_GRAM_BATCH - 1 grams after its point). */
+ * and the timeline's samples. */
 static int train_sampling(run_context *run)
 {
-    mg_gram_batch *batch = &run->batch;
-    int more, added = MG_OK;
+    int more, status = MG_OK;
     do {
-        size_t count;
-        more = mg_gram_batch_fill(batch, run->reader);
-        added = add_batch(run->table, batch, &count);
-        for (size_t index = 0; index < count; index++)
-            mg_query_set_sample(&run->queries, &batch->tokens[index * (size_t)batch->order]);
-        run->result->grams_added += count;
-        mg_timeline_tick(&run->result->timeline, MG_PHASE_TRAIN, run->result->grams_added, run->probe);
-    } while (more == 1 && added == MG_OK);
-    return added != MG_OK ? MG_ERR_NOMEM : training_end(more);
+        more = mg_gram_batch_fill(&run->batch, run->reader);
+        status = add_batch_sampling(run, &run->batch);
+    } while (more == 1 && status == MG_OK);
+    return status != MG_OK ? MG_ERR_NOMEM : training_end(more);
 }
 
 /* ---- checksum ---------------------------------------------------------- */

@@ -46,13 +46,21 @@ void mg_timeline_start(mg_timeline *timeline, double started);
 void mg_timeline_add(mg_timeline *timeline, int phase, int phase_end, uint64_t grams, double now,
                      const mg_memory_sample *memory);
 
-/* During training, after each gram or batch: samples when grams reaches or passes the next point.
- * Inline because it runs once per gram; the sampling itself is out of line. */
+/* During training, after each gram or chunk of a batch: samples when grams
+ * reaches the next point (training adds a batch in chunks that end there, so
+ * the samples stay evenly spaced). Inline because it runs once per chunk;
+ * the sampling itself is out of line. */
 void mg_timeline_sample_training(mg_timeline *timeline, int phase, uint64_t grams, const mg_probe *probe);
 static inline void mg_timeline_tick(mg_timeline *timeline, int phase, uint64_t grams, const mg_probe *probe)
 {
     if (grams >= timeline->next_at)
         mg_timeline_sample_training(timeline, phase, grams, probe);
+}
+
+/* Grams still to add, after grams, before the next training sample is due (>= 1 while training). */
+static inline uint64_t mg_timeline_grams_to_sample(const mg_timeline *timeline, uint64_t grams)
+{
+    return timeline->next_at > grams ? timeline->next_at - grams : 1;
 }
 
 #endif
