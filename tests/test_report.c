@@ -305,39 +305,39 @@ Test(report, rows_of_other_processes_are_marked_with_a_footnote_per_kind, .timeo
     remove_folder(out);
 }
 
-Test(report, a_report_of_backends_alone_has_no_marks_and_no_notes)
+/* `memgrams report` of a folder whose results.jsonl holds one run line of
+ * backend, extra_fields appended to its fields. */
+static command_result report_of_one_run(const char *backend, const char *extra_fields)
 {
     char *out = temp_folder(), path[4200];
     snprintf(path, sizeof path, "%s/results.jsonl", out);
     mgt_buffer lines = {0};
-    put_run_line(&lines, "trie", "");
+    put_run_line(&lines, backend, extra_fields);
     mgt_buffer_append_byte(&lines, '\0');
     cr_assert_eq(mgt_write_file(path, (const char *)lines.bytes), 0);
     mgt_buffer_free(&lines);
     const char *args[] = {"report", out, NULL};
     command_result result = memgrams(args, NULL);
+    remove_folder(out);
+    return result;
+}
+
+Test(report, a_report_of_backends_alone_has_no_marks_and_no_notes)
+{
+    command_result result = report_of_one_run("trie", "");
     cr_expect_eq(result.exit_code, 0, "%s", result.err);
     cr_expect(!strstr(result.out, "(server)") && !strstr(result.out, "(python)"), "%s", result.out);
     command_result_free(&result);
-    remove_folder(out);
 }
 
 Test(report, bad_backend_settings_in_a_results_line_are_one_line_and_exit_2)
 {
-    char *out = temp_folder(), path[4200];
-    snprintf(path, sizeof path, "%s/results.jsonl", out);
-    mgt_buffer lines = {0};
-    put_run_line(&lines, "redis", ",\"backend_settings\":\"hash-max-listpack-entries=1;rm -rf /\"");
-    mgt_buffer_append_byte(&lines, '\0');
-    cr_assert_eq(mgt_write_file(path, (const char *)lines.bytes), 0);
-    mgt_buffer_free(&lines);
-    const char *args[] = {"report", out, NULL};
-    command_result result = memgrams(args, NULL);
+    command_result result =
+        report_of_one_run("redis", ",\"backend_settings\":\"hash-max-listpack-entries=1;rm -rf /\"");
     cr_expect_eq(result.exit_code, 2, "exit %d (stderr %s)", result.exit_code, result.err);
     cr_expect_eq(count_lines(result.err), 1, "stderr: %s", result.err);
     cr_expect(strstr(result.err, "line 1: backend_settings"), "%s", result.err);
     command_result_free(&result);
-    remove_folder(out);
 }
 
 /* Every phase sample splits rss by what backs it, and the split is read back
