@@ -159,6 +159,8 @@ enum : uint32_t { START_ID = 0, END_ID = 1, FIRST_WORD_ID = 2, NO_ID = UINT32_MA
 
 // A running total every entry: no count is read to draw, for ~3 bits a gram.
 constexpr uint64_t TOTALS_EVERY = 1;
+// Grams a successors() walk fetches ahead of the one it reads.
+constexpr uint32_t PREFETCH_AHEAD = 8;
 // The counts' sum over the distinct grams, for the estimate (gcide, order 3).
 constexpr double COUNT_SUM_PER_GRAM = 1.6;
 
@@ -388,7 +390,14 @@ public:
         auto found = contexts_.find(context_of(key));
         if (found == contexts_.end())
             return 0;
+        // A run is in word order, its grams' slots scattered: each slot is
+        // fetched a few grams ahead so that the misses overlap.
+        gram_key ahead = key;
         for (uint32_t at = found->second.begin; at < found->second.end; at++) {
+            if (at + PREFETCH_AHEAD < found->second.end) {
+                ahead[N - 1] = next_ids_[at + PREFETCH_AHEAD];
+                counts_.prefetch(ahead);
+            }
             key[N - 1] = next_ids_[at];
             mg_token next = words_.token(key[N - 1]);
             if (int stop = visit(arg, &next, counts_.find(key)->second))
