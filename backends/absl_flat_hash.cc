@@ -34,8 +34,15 @@
  *
  *   successor index, built by finalize (order >= 2):
  *   contexts: flat_hash_map<array<uint32_t, 2>, range>   (16 B slots)
- *   next_ids: | c | a | t | ... |  each context's next words, one run each
- *                ^---^ range {begin, end}; the counts are looked up in `counts`
+ *   next_ids: | c | a | t | ... |  each context's next words, one run each,
+ *                ^---^             in canonical order (mg_token_compare);
+ *                                  range {begin, end}; the counts are looked
+ *                                  up in `counts`
+ *   totals:   | 0 | 3 | 4 | 9 | ... the counts summed in next_ids' order
+ *             (common/running_totals.h, a total every entry, Elias-Fano
+ *             coded: ~2 + log2(mean count) + 0.4 bits, ~3 bits a gram on
+ *             gcide), so sample_successor draws with two hash lookups (the
+ *             context's words and range) and a next_geq, no count read
  *
  * Expected bytes requested per n-gram after finalize, for n grams, C
  * contexts, V words of vocab_bytes bytes, with table(k, s) the bytes of a
@@ -44,12 +51,16 @@
  * up to the slot's alignment):
  *
  *     [ table(n, 4 (n+1)) + 4 n + table(C, 4 (n-1) + 8)            grams, index
+ *     + T(n) / 8                                                 running totals
  *     + table(V, 24) + 16 (V + 2) + vocab_bytes ] / n               vocabulary
+ *
+ * where T(n) = mg_running_totals_bits(n, 1, 1.6 n): the grams' counts sum
+ * to ~1.6 n (gcide, order 3).
  *
  * Order 3 on a quarter of gcide (n = 1.04 M, C = 0.63 M, V = 0.21 M of mean
  * length 10): n is just past 7/8 of 2^20 slots, so the grams' table has
  * 2^21 - 1 of 17 B (1 control byte and a 16 B slot): 34 B a gram; index
- * 4 + 17; words 6.3 + 3.2 + 2.0: ~67 bytes. The load is not a mean: it
+ * 4 + 17 + 0.4 (totals); words 6.3 + 3.2 + 2.0: ~67 bytes. The load is not a mean: it
  * follows n through the doublings, between 7/16 and 7/8, so the figure
  * moves by up to a half of each table's part as n passes a power of two.
  *
@@ -61,6 +72,7 @@
  */
 extern "C" {
 #include "backend.h"
+#include "common/running_totals.h"
 }
 #include "common/mem_allocator.hh"
 
@@ -144,6 +156,13 @@ double table_bytes(uint64_t items, size_t slot_bytes, size_t slot_align)
 // ---- words ----------------------------------------------------------------
 
 enum : uint32_t { START_ID = 0, END_ID = 1, FIRST_WORD_ID = 2, NO_ID = UINT32_MAX };
+
+// A running total every entry: no count is read to draw, for ~3 bits a gram.
+constexpr uint64_t TOTALS_EVERY = 1;
+// Grams a successors() walk fetches ahead of the one it reads.
+constexpr uint32_t PREFETCH_AHEAD = 8;
+// The counts' sum over the distinct grams, for the estimate (gcide, order 3).
+constexpr double COUNT_SUM_PER_GRAM = 1.6;
 
 // Word bytes, copied into chunks that are freed all at once.
 class word_arena {
@@ -257,6 +276,22 @@ public:
     // Training is over: the id -> word vector loses its spare room (if it can).
     void trim() noexcept { words_.shrink_to_fit(); }
 
+    // Each id's place among all ids in canonical token order (markers
+    // first), so that runs sort by an integer. Throws std::bad_alloc.
+    mem_vector<uint32_t> canonical_ranks() const
+    {
+        mem_vector<uint32_t> ids(words_.size()), ranks(words_.size());
+        for (uint32_t id = 0; id < ids.size(); id++)
+            ids[id] = id;
+        std::sort(ids.begin(), ids.end(), [this](uint32_t a, uint32_t b) {
+            mg_token first = token(a), second = token(b);
+            return mg_token_compare(&first, &second) < 0;
+        });
+        for (uint32_t rank = 0; rank < ids.size(); rank++)
+            ranks[ids[rank]] = rank;
+        return ranks;
+    }
+
 private:
     static std::string_view view_of(const mg_token &word)
     {
@@ -281,6 +316,7 @@ public:
     virtual void finalize() = 0;
     virtual uint64_t count(const mg_token *gram) const noexcept = 0;
     virtual int successors(const mg_token *context, mg_successor_visit visit, void *arg) const noexcept = 0;
+    virtual int sample(const mg_token *context, uint64_t draw, mg_token *next) const noexcept = 0;
     virtual int foreach(mg_gram_visit visit, void *arg) const noexcept = 0;
     virtual void sizes(uint64_t *ngrams, uint64_t *contexts) const noexcept = 0;
     virtual uint64_t prune(uint64_t min_count) noexcept = 0;
@@ -302,10 +338,12 @@ class table_of_order final : public absl_table {
     bool erased_ = false;  /* counts_ has had keys erased in place (see full()) */
     bool indexed_ = false; /* contexts_ and next_ids_ index counts_ */
     context_map contexts_;
-    mem_vector<uint32_t> next_ids_; /* next word ids, a run per context */
+    mem_vector<uint32_t> next_ids_; /* next word ids, a run per context, in canonical order */
+    mg_running_totals totals_{};    /* the counts in next_ids_' order; stale after index_thin */
 
 public:
     explicit table_of_order(const mg_backend *backend) : absl_table(backend, static_cast<int>(N)) {}
+    ~table_of_order() override { mg_running_totals_free(&totals_); }
 
     // ---- add ----
 
@@ -352,13 +390,40 @@ public:
         auto found = contexts_.find(context_of(key));
         if (found == contexts_.end())
             return 0;
+        // A run is in word order, its grams' slots scattered: each slot is
+        // fetched a few grams ahead so that the misses overlap.
+        gram_key ahead = key;
         for (uint32_t at = found->second.begin; at < found->second.end; at++) {
+            if (at + PREFETCH_AHEAD < found->second.end) {
+                ahead[N - 1] = next_ids_[at + PREFETCH_AHEAD];
+                counts_.prefetch(ahead);
+            }
             key[N - 1] = next_ids_[at];
             mg_token next = words_.token(key[N - 1]);
             if (int stop = visit(arg, &next, counts_.find(key)->second))
                 return stop;
         }
         return 0;
+    }
+
+    // From the index: the context's run is in canonical order, the start
+    // marker (if there) first. Order 1 keeps no index: the generator walks.
+    int sample(const mg_token *context, uint64_t draw, mg_token *next) const noexcept override
+    {
+        if (N == 1 || !indexed_)
+            return MG_SAMPLE_WALK;
+        run_counts run{this, {}};
+        if (!words_.find_all(context, N - 1, run.key.data()))
+            return 0;
+        auto found = contexts_.find(context_of(run.key));
+        if (found == contexts_.end())
+            return 0;
+        uint32_t first = found->second.begin + (next_ids_[found->second.begin] == START_ID);
+        uint64_t chosen;
+        if (!mg_running_totals_draw(&totals_, first, found->second.end, draw, run_count, &run, &chosen))
+            return 0;
+        *next = words_.token(next_ids_[chosen]);
+        return 1;
     }
 
     int foreach(mg_gram_visit visit, void *arg) const noexcept override
@@ -417,6 +482,43 @@ public:
     void destroy() noexcept override { mg::mg_delete(this); }
 
 private:
+    // A context's run as running_totals reads it: the count of entry e is
+    // that of the gram (key's context, next_ids_[e]).
+    struct run_counts {
+        const table_of_order *table;
+        gram_key key;
+    };
+
+    static uint64_t run_count(const void *arg, uint64_t entry)
+    {
+        const run_counts *run = static_cast<const run_counts *>(arg);
+        gram_key key = run->key;
+        key[N - 1] = run->table->next_ids_[entry];
+        return run->table->counts_.find(key)->second;
+    }
+
+    // The same over all runs at once, in order (as the totals are built):
+    // the context advances as the entries pass its run's end.
+    struct runs_in_order {
+        const table_of_order *table;
+        const context_map *contexts;
+        const mem_vector<uint32_t> *next_ids;
+        mutable typename context_map::const_iterator at; /* the run of the last entry read */
+    };
+
+    static uint64_t runs_count(const void *arg, uint64_t entry)
+    {
+        const runs_in_order *runs = static_cast<const runs_in_order *>(arg);
+        if (entry == 0)
+            runs->at = runs->contexts->begin();
+        while (entry >= runs->at->second.end)
+            ++runs->at;
+        gram_key key;
+        std::copy_n(runs->at->first.begin(), N - 1, key.begin());
+        key[N - 1] = (*runs->next_ids)[entry];
+        return runs->table->counts_.find(key)->second;
+    }
+
     static context_key context_of(const gram_key &key)
     {
         context_key context{};
@@ -467,9 +569,25 @@ private:
         mem_vector<uint32_t> next_ids(counts_.size());
         for (const auto &item : counts_)
             next_ids[contexts.find(context_of(item.first))->second.end++] = item.first[N - 1];
+        runs_sort(contexts, next_ids);
+        mg_running_totals totals;
+        runs_in_order runs{this, &contexts, &next_ids, contexts.begin()};
+        if (mg_running_totals_build(&totals, next_ids.size(), TOTALS_EVERY, runs_count, &runs) != MG_OK)
+            throw std::bad_alloc();
         contexts_.swap(contexts);
         next_ids_.swap(next_ids);
+        mg_running_totals_free(&totals_);
+        totals_ = totals;
         indexed_ = true;
+    }
+
+    // Each context's run in canonical order of its next words.
+    void runs_sort(const context_map &contexts, mem_vector<uint32_t> &next_ids) const
+    {
+        mem_vector<uint32_t> ranks = words_.canonical_ranks();
+        for (const auto &[context, range] : contexts)
+            std::sort(next_ids.begin() + range.begin, next_ids.begin() + range.end,
+                      [&ranks](uint32_t a, uint32_t b) { return ranks[a] < ranks[b]; });
     }
 
     // Drops the pruned grams from the index in place: runs stay in the
@@ -494,6 +612,7 @@ private:
                 ++at;
         }
         next_ids_.resize(kept);
+        totals_.stale = true; /* the runs moved: draws sum their run */
     }
 };
 
@@ -548,6 +667,11 @@ int af_successors(mg_table *self, const mg_token *context, mg_successor_visit vi
     return table_of(self)->successors(context, visit, arg);
 }
 
+int af_sample_successor(mg_table *self, const mg_token *context, uint64_t draw, mg_token *next) noexcept
+{
+    return table_of(self)->sample(context, draw, next);
+}
+
 int af_foreach(mg_table *self, mg_gram_visit visit, void *arg) noexcept { return table_of(self)->foreach(visit, arg); }
 
 void af_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts) noexcept { table_of(self)->sizes(ngrams, contexts); }
@@ -570,7 +694,9 @@ double af_estimate(const mg_table_shape *shape) noexcept
     double grams = table_bytes(shape->ngrams, 4 * (order + 1), 4);
     double index = 0.0;
     if (order > 1)
-        index = 4.0 * static_cast<double>(shape->ngrams) + table_bytes(shape->contexts, 4 * (order - 1) + 8, 4);
+        index = 4.0 * static_cast<double>(shape->ngrams) + table_bytes(shape->contexts, 4 * (order - 1) + 8, 4) +
+                mg_running_totals_bits(static_cast<double>(shape->ngrams), TOTALS_EVERY,
+                                       COUNT_SUM_PER_GRAM * static_cast<double>(shape->ngrams)) / 8.0;
     double words = table_bytes(shape->vocab, sizeof(std::pair<const std::string_view, uint32_t>), 8) +
                    static_cast<double>(sizeof(std::string_view) * (shape->vocab + FIRST_WORD_ID) + shape->vocab_bytes);
     return (grams + index + words) / static_cast<double>(shape->ngrams);
@@ -584,12 +710,13 @@ constexpr mg_backend absl_flat_hash_ops()
     ops.version = MG_BACKEND_VERSION;
     ops.name = "absl_flat_hash";
     ops.summary = "absl::flat_hash_map (SwissTable): interned word ids, id tuples as keys";
-    ops.layout_version = 1;
+    ops.layout_version = 2; /* 2: canonical runs and their running totals */
     ops.create = af_create;
     ops.add = af_add;
     ops.finalize = af_finalize;
     ops.count = af_count;
     ops.successors = af_successors;
+    ops.sample_successor = af_sample_successor;
     ops.foreach = af_foreach;
     ops.sizes = af_sizes;
     ops.prune = af_prune;

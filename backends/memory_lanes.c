@@ -34,6 +34,13 @@
  *   +--------+-----+--------+-----+--        | LEB128(len)   | key bytes   |..
  *                                            +---------------+-------------+--
  *
+ *   each lane's running totals, from finalize on: its counts summed every
+ *   TOTALS_EVERY (8) records, Elias-Fano coded (common/running_totals.h,
+ *   ~6 bits a total: under 1 bit a record); sample_successor reads them
+ *   +-----+-------------+-------------+--
+ *   |  0  | 8 counts on | 8 counts on |..
+ *   +-----+-------------+-------------+--
+ *
  *   each lane's map, during training: a B-tree of the lane's new keys
  *   (records key + 4-byte count; the overflow map's key is a heap offset),
  *   its nodes carved from chunks shared by all lanes:
@@ -57,7 +64,7 @@
  * when freed, where smaller freed blocks stay resident until its decay
  * (10 s): the maps leave no resident garbage behind finalize.
  *
- * Why LANE_MAX = 64: the lanes array costs a few dozen bytes a lane whether
+ * Why LANE_MAX = 64: the lanes array costs ~200 bytes a lane whether
  * used or not, while overflow records cost an 8-byte offset and a length
  * prefix more. At order 3 on gcide 98% of keys are at most 32 bytes and only
  * 0.003% exceed 64 (order 5 keys average ~30 bytes), so past 64 bytes the
@@ -66,7 +73,7 @@
  * Expected bytes requested per n-gram after finalize, for order n, V words of
  * mean length w = vocab_bytes / V:
  *
- *     n (1 + s(n) w) + COUNT_BYTES_MEAN,     s(n) = 0.3 + 0.7 / n
+ *     n (1 + s(n) w) + COUNT_BYTES_MEAN + T / 8,     s(n) = 0.3 + 0.7 / n
  *
  * where s(n) w is the mean length of the words in the grams (a code prefix
  * is 1 byte for words under 127 bytes and for markers). At order 1 every
@@ -74,11 +81,16 @@
  * are short (Zipf), and markers count as words of length 0: s(n), fitted on
  * gcide and fortunes at orders 1 to 5, falls toward 0.3 (0.65, 0.53, 0.44 at
  * orders 2, 3, 5). Counts take 1 byte
- * in lanes whose largest count is under 256, 2 in most: COUNT_BYTES_MEAN ~ 2. The lanes array (~5 KiB) and the overflow heap are left
- * out. Order 3 on gcide (w ~ 9.8): 3 (1 + 5.2) + 2 ~ 20.7 bytes a trigram.
+ * in lanes whose largest count is under 256, 2 in most: COUNT_BYTES_MEAN ~ 2. T, the running totals' bits a gram, is
+ * mg_running_totals_bits(N, 8, 1.6 N) / N for N grams whose counts sum to
+ * ~1.6 N (gcide, order 3): ~0.75. The lanes array (~13 KiB: 65 lanes of
+ * 192 bytes) and the overflow heap are left out. Order 3 on gcide (w ~
+ * 9.8): 3 (1 + 5.2) + 2 + 0.1 ~ 20.8 bytes a trigram.
  */
 #include "backend.h"
 #include "mem.h"
+#include "random.h"
+#include "common/running_totals.h"
 #include "common/varint.h"
 
 #include <stdbool.h>
@@ -95,6 +107,9 @@ enum {
     CODE_MAX = 10,         /* longest LEB128 of a 64-bit value */
     CURSOR_DEPTH = 64,     /* B-tree height bound: cap >= 3 gives 2^64 records well under it */
     HEAP_MIN = 256,
+    TOTALS_EVERY = 8,        /* a running total every 8 records: ~6 bits each */
+    OVERFLOW_WINDOWS_MAX = 192, /* a context with more lengths of overflow successors is left to the walk */
+    WINDOWS_MAX = LANE_MAX + OVERFLOW_WINDOWS_MAX,
     CHUNK_MIN = 4096,        /* node chunks: 4 KiB doubling while under CHUNK_GROWTH_END, */
     CHUNK_GROWTH_END = 1 << 20,
     CHUNK_BIG = 8 << 20,     /* then 8 MiB: what jemalloc hands back to the kernel when freed */
@@ -104,6 +119,7 @@ enum {
 #define CODE_END 1u
 #define WORD_SHARE_FLOOR 0.3
 #define COUNT_BYTES_MEAN 2.0
+#define COUNT_SUM_PER_GRAM 1.6 /* counts' sum over distinct grams, for the estimate (gcide, order 3) */
 
 /* A B-tree node; an internal node's children follow the header, then come
  * the records (map_width bytes each). */
@@ -121,6 +137,7 @@ typedef struct lane {
     bool overflow;
     map_node *map_root;  /* new keys since the last merge; NULL when none */
     size_t map_cap;      /* records a node holds, odd (2t - 1) */
+    mg_running_totals totals; /* of the counts, from finalize on; empty: draws sum */
 } lane;
 
 /* A block of map nodes; nodes are carved in turn and never freed one by one
@@ -924,6 +941,28 @@ static uint64_t contexts_count(const lanes_table *t)
     return contexts;
 }
 
+/* ---- running totals ------------------------------------------------------ */
+
+static uint64_t lane_entry_count(const void *table, uint64_t entry)
+{
+    const lane *l = table;
+    return lane_count(l, lane_record(l, (size_t)entry));
+}
+
+/* The lane's totals made anew; without memory for them, draws sum their
+ * windows (an empty mg_running_totals is read that way). */
+static void totals_build(lane *l)
+{
+    mg_running_totals_free(&l->totals);
+    if (l->held > 2 * TOTALS_EVERY)
+        mg_running_totals_build(&l->totals, l->held, TOTALS_EVERY, lane_entry_count, l);
+}
+
+static uint64_t lane_sum(const lane *l, size_t first, size_t high)
+{
+    return mg_running_totals_sum(&l->totals, first, high, lane_entry_count, l);
+}
+
 static int ml_finalize(mg_table *self)
 {
     lanes_table *t = (lanes_table *)self;
@@ -936,6 +975,8 @@ static int ml_finalize(mg_table *self)
     heap_rebuild(t); /* trims the heap's growth room */
     t->finalized = true;
     t->contexts = contexts_count(t);
+    for (size_t k = 0; k <= LANE_MAX; k++)
+        totals_build(&t->lanes[k]);
     return MG_OK;
 }
 
@@ -1059,6 +1100,264 @@ static int ml_successors(mg_table *self, const mg_token *context, mg_successor_v
     return 0;
 }
 
+/* ---- sample_successor ------------------------------------------------------ */
+
+/* A context's successors in one lane are a run of records whose last words
+ * have one length, so in canonical order; across lanes they interleave. In
+ * the overflow lane, sorted by key, a context's run is made of a group per
+ * length (its code comes first), each in canonical order. A draw keeps a
+ * window of the run per lane and per overflow group and narrows them all at once:
+ * the middle record of the widest window is the pivot, each other window
+ * is cut where the pivot would go (a binary search), and the counts below
+ * the cuts (the lanes' running totals) tell on which side of the pivot the
+ * drawn word lies. Every round halves the widest window. */
+typedef struct draw_window {
+    const lane *l;
+    size_t low, high; /* the run's records still in play */
+} draw_window;
+
+static mg_token window_token(const lanes_table *t, const draw_window *w, size_t index, size_t context_len)
+{
+    mg_token token;
+    token_read(key_at(t, w->l, lane_record(w->l, index)).bytes + context_len, &token);
+    return token;
+}
+
+/* The end of the run of records from `low` on that extend the context. */
+static size_t run_end(const lanes_table *t, const lane *l, const probe *context, size_t low)
+{
+    size_t high = l->held;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (probe_prefixes(context, key_at(t, l, lane_record(l, middle))))
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+/* Does the fixed lane's record start with the context's bytes? */
+static bool record_extends(const lane *l, size_t index, const probe *context)
+{
+    return fixed_compare(lane_record(l, index), context->bytes, context->len) == 0;
+}
+
+/* The end of the fixed lane's run from `low`, its first record: steps
+ * doubling while the run goes on, then halving; most runs are short. */
+static size_t fixed_run_end(const lane *l, const probe *context, size_t low)
+{
+    size_t in = low, out = l->held; /* [low, in) extend the context; out does not (or is the end) */
+    for (size_t step = 1; in < out; step *= 2) {
+        size_t at = in + step - 1 < out ? in + step - 1 : out - 1;
+        if (!record_extends(l, at, context)) {
+            out = at;
+            break;
+        }
+        in = at + 1;
+    }
+    while (in < out) {
+        size_t middle = in + (out - in) / 2;
+        if (record_extends(l, middle, context))
+            in = middle + 1;
+        else
+            out = middle;
+    }
+    return in;
+}
+
+/* Where the context's run begins in each fixed lane longer than it: the
+ * lanes' binary searches advance in lockstep, one halving step a round,
+ * every lane's middle record requested before the first is compared, so
+ * that their cache misses overlap. */
+static void fixed_runs_begin(const lanes_table *t, const probe *context, size_t *lows)
+{
+    size_t highs[LANE_MAX + 1];
+    for (size_t k = context->len + 1; k <= LANE_MAX; k++) {
+        lows[k] = 0;
+        highs[k] = t->lanes[k].held;
+    }
+    for (bool searching = true; searching;) {
+        searching = false;
+        for (size_t k = context->len + 1; k <= LANE_MAX; k++)
+            if (lows[k] < highs[k])
+                __builtin_prefetch(lane_record(&t->lanes[k], lows[k] + (highs[k] - lows[k]) / 2));
+        for (size_t k = context->len + 1; k <= LANE_MAX; k++) {
+            if (lows[k] >= highs[k])
+                continue;
+            size_t middle = lows[k] + (highs[k] - lows[k]) / 2;
+            if (fixed_compare(lane_record(&t->lanes[k], middle), context->bytes, context->len) < 0)
+                lows[k] = middle + 1;
+            else
+                highs[k] = middle;
+            searching = true;
+        }
+    }
+}
+
+static bool is_start(const mg_token *token) { return mg_token_is_marker(token) && token->len == MG_MARK_START; }
+
+/* The end of the group of records from `low` on (before high) whose last
+ * token's code is the one at low's: one length. */
+static size_t group_end(const lanes_table *t, const lane *l, size_t context_len, size_t low, size_t high)
+{
+    const unsigned char *code = key_at(t, l, lane_record(l, low)).bytes + context_len;
+    uint64_t value;
+    size_t code_len = (size_t)(mg_varint_read(code, &value) - code);
+    for (size_t first = low + 1; first < high;) {
+        size_t middle = first + (high - first) / 2;
+        if (memcmp(key_at(t, l, lane_record(l, middle)).bytes + context_len, code, code_len) == 0)
+            first = middle + 1;
+        else
+            high = middle;
+    }
+    return high;
+}
+
+/* The context's successors as windows, the start marker left out; false
+ * when they hold more than OVERFLOW_WINDOWS_MAX lengths of overflow words. */
+static bool context_windows(const lanes_table *t, const probe *context, draw_window *windows, size_t *count)
+{
+    *count = 0;
+    size_t lows[LANE_MAX + 1];
+    fixed_runs_begin(t, context, lows);
+    for (size_t k = context->len + 1; k <= LANE_MAX; k++) {
+        draw_window w = {&t->lanes[k], lows[k], fixed_run_end(&t->lanes[k], context, lows[k])};
+        if (w.low < w.high) {
+            mg_token first = window_token(t, &w, w.low, context->len);
+            w.low += is_start(&first);
+        }
+        if (w.low < w.high)
+            windows[(*count)++] = w;
+    }
+    const lane *overflow = &t->lanes[OVERFLOW_LANE];
+    bool found;
+    size_t low = lane_search(t, overflow, context, &found), high = run_end(t, overflow, context, low);
+    for (size_t end; low < high; low = end) {
+        end = group_end(t, overflow, context->len, low, high);
+        draw_window w = {overflow, low, end};
+        mg_token token = window_token(t, &w, low, context->len);
+        if (is_start(&token))
+            continue;
+        if (*count == WINDOWS_MAX)
+            return false;
+        windows[(*count)++] = w;
+    }
+    return true;
+}
+
+/* The first record of the window at or after the pivot in canonical order. */
+static size_t window_cut(const lanes_table *t, const draw_window *w, const mg_token *pivot, size_t context_len)
+{
+    size_t low = w->low, high = w->high;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        mg_token token = window_token(t, w, middle, context_len);
+        if (mg_token_compare(&token, pivot) < 0)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+/* The widest window, the empty ones dropped from the array. */
+static size_t widest_window(draw_window *windows, size_t *count)
+{
+    size_t widest = 0, kept = 0;
+    for (size_t i = 0; i < *count; i++) {
+        if (windows[i].low == windows[i].high)
+            continue;
+        windows[kept] = windows[i];
+        if (windows[kept].high - windows[kept].low > windows[widest].high - windows[widest].low)
+            widest = kept;
+        kept++;
+    }
+    *count = kept;
+    return widest;
+}
+
+/* The pivot of a round in the window: on even rounds the record where the
+ * window's own counts reach the share of the target in all the windows'
+ * (r - below of weight), which lands near the drawn word when the lanes
+ * interleave evenly; on odd rounds the middle, which halves the window
+ * whatever they do. */
+static size_t pivot_of(const draw_window *w, unsigned round, uint64_t target, uint64_t weight)
+{
+    size_t pivot = w->low + (w->high - w->low) / 2;
+    if (round % 2 == 0) {
+        uint64_t share = (uint64_t)(((mg_uint128)target << 64) / weight);
+        uint64_t chosen;
+        if (mg_running_totals_draw(&w->l->totals, w->low, w->high, share, lane_entry_count, w->l, &chosen))
+            pivot = (size_t)chosen;
+    }
+    return pivot;
+}
+
+/* The record (window and index) whose cumulative count, in canonical order
+ * over all windows, first exceeds r (r < weight, the windows' sum). */
+static void windows_select(const lanes_table *t, draw_window *windows, size_t count, size_t context_len,
+                           uint64_t r, uint64_t weight, const draw_window **chosen, size_t *index)
+{
+    uint64_t below = 0; /* counts of the records left of every window */
+    size_t cuts[WINDOWS_MAX];
+    for (unsigned round = 0;; round++) {
+        size_t widest = widest_window(windows, &count);
+        draw_window *pivot_window = &windows[widest];
+        size_t middle = pivot_of(pivot_window, round, r - below, weight);
+        mg_token pivot = window_token(t, pivot_window, middle, context_len);
+        uint64_t before = below;
+        for (size_t i = 0; i < count; i++) {
+            cuts[i] = i == widest ? middle : window_cut(t, &windows[i], &pivot, context_len);
+            before += lane_sum(windows[i].l, windows[i].low, cuts[i]);
+        }
+        uint64_t pivot_count = lane_count(pivot_window->l, lane_record(pivot_window->l, middle));
+        if (before <= r && r < before + pivot_count) {
+            *chosen = pivot_window;
+            *index = middle;
+            return;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (before > r)
+                windows[i].high = cuts[i];
+            else
+                windows[i].low = cuts[i];
+        }
+        if (before > r) {
+            weight = before - below;
+        } else {
+            pivot_window->low = middle + 1;
+            weight -= before + pivot_count - below;
+            below = before + pivot_count;
+        }
+    }
+}
+
+/* Before finalize (the maps hold keys) and for a context or successors too
+ * long for the lanes' windows, the generator walks. */
+static int ml_sample_successor(mg_table *self, const mg_token *context, uint64_t draw, mg_token *next)
+{
+    lanes_table *t = (lanes_table *)self;
+    if (!t->finalized)
+        return MG_SAMPLE_WALK;
+    probe p;
+    probe_init(&p, context, t->base.order - 1);
+    draw_window windows[WINDOWS_MAX];
+    size_t count;
+    if (!p.bytes || !context_windows(t, &p, windows, &count))
+        return MG_SAMPLE_WALK;
+    uint64_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += lane_sum(windows[i].l, windows[i].low, windows[i].high);
+    if (total == 0)
+        return 0;
+    const draw_window *chosen;
+    size_t index;
+    windows_select(t, windows, count, p.len, mg_scale_below(draw, total), total, &chosen, &index);
+    *next = window_token(t, chosen, index, p.len);
+    return 1;
+}
+
 static int visit_gram(const lanes_table *t, key_view key, uint32_t count, mg_gram_visit visit, void *arg)
 {
     mg_token gram[MG_ORDER_MAX];
@@ -1161,8 +1460,11 @@ static uint64_t ml_prune(mg_table *self, uint64_t min_count)
     chunks_release_if_unused(t);
     if (dropped)
         heap_rebuild(t);
-    if (t->finalized)
+    if (t->finalized) {
         t->contexts = contexts_count(t);
+        for (size_t k = 0; k <= LANE_MAX; k++)
+            totals_build(&t->lanes[k]);
+    }
     return dropped;
 }
 
@@ -1175,6 +1477,7 @@ static void ml_destroy(mg_table *self)
         return;
     for (size_t k = 0; k <= LANE_MAX; k++) {
         mg_free(t->lanes[k].records, t->lanes[k].bytes);
+        mg_running_totals_free(&t->lanes[k].totals);
     }
     chunks_free(t);
     mg_free(t->heap, t->heap_cap);
@@ -1189,7 +1492,9 @@ static double ml_estimate(const mg_table_shape *shape)
         return 0.0;
     double word_len = (double)shape->vocab_bytes / (double)shape->vocab;
     double share = WORD_SHARE_FLOOR + (1.0 - WORD_SHARE_FLOOR) / shape->order;
-    return shape->order * (1.0 + share * word_len) + COUNT_BYTES_MEAN;
+    double grams = (double)shape->ngrams;
+    double totals = mg_running_totals_bits(grams, TOTALS_EVERY, COUNT_SUM_PER_GRAM * grams) / 8.0 / grams;
+    return shape->order * (1.0 + share * word_len) + COUNT_BYTES_MEAN + totals;
 }
 
 /* ---- ops table -------------------------------------------------------- */
@@ -1198,7 +1503,7 @@ const mg_backend mg_backend_memory_lanes = {
     .version = MG_BACKEND_VERSION,
     .name = "memory_lanes",
     .summary = "memory lanes: sorted fixed-width records per key length, B-tree maps until finalize",
-    .layout_version = 1,
+    .layout_version = 2, /* 2: running totals per lane */
     .create = ml_create,
     .add = ml_add,
     .finalize = ml_finalize,
@@ -1210,4 +1515,5 @@ const mg_backend mg_backend_memory_lanes = {
     .destroy = ml_destroy,
     .estimate_bytes_per_ngram = ml_estimate,
     .count_many = ml_count_many,
+    .sample_successor = ml_sample_successor,
 };

@@ -59,6 +59,18 @@ static bool scan_to(uint64_t from, uint64_t high, uint64_t below, uint64_t targe
     return false;
 }
 
+uint64_t mg_running_totals_sum(const mg_running_totals *totals, uint64_t first, uint64_t high, mg_entry_count count,
+                               const void *table)
+{
+    if (totals->stale || totals->every == 0 || high - first <= 2 * totals->every) {
+        uint64_t sum = 0;
+        for (uint64_t at = first; at < high; at++)
+            sum += count(table, at);
+        return sum;
+    }
+    return counts_before(totals, high, count, table) - counts_before(totals, first, count, table);
+}
+
 bool mg_running_totals_draw(const mg_running_totals *totals, uint64_t first, uint64_t high, uint64_t draw,
                             mg_entry_count count, const void *table, uint64_t *chosen)
 {

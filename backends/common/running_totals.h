@@ -47,6 +47,11 @@ void mg_running_totals_free(mg_running_totals *totals);
 bool mg_running_totals_draw(const mg_running_totals *totals, uint64_t first, uint64_t high, uint64_t draw,
                             mg_entry_count count, const void *table, uint64_t *chosen);
 
+/* Sum of the counts of entries [first, high): two totals and fewer than
+ * 2 every counts, or every count when the totals are stale or absent. */
+uint64_t mg_running_totals_sum(const mg_running_totals *totals, uint64_t first, uint64_t high, mg_entry_count count,
+                               const void *table);
+
 /* Expected bits of the totals of `entries` entries whose counts sum to
  * `sum` (the EF formula above). */
 double mg_running_totals_bits(double entries, double every, double sum);

@@ -4,6 +4,7 @@
 #include "random.h"
 #include "tokenize.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,9 +68,41 @@ static int gather_candidate(void *arg, const mg_token *next, uint64_t count)
     return 0;
 }
 
-static int compare_candidates(const void *a, const void *b)
+static bool candidate_before(const candidate *a, const candidate *b)
 {
-    return mg_token_compare(&((const candidate *)a)->token, &((const candidate *)b)->token);
+    return mg_token_compare(&a->token, &b->token) < 0;
+}
+
+/* The max-heap of candidates[0, size) made whole again below `at`. */
+static void sift_down(candidate *candidates, size_t size, size_t at)
+{
+    for (;;) {
+        size_t largest = at, left = 2 * at + 1, right = left + 1;
+        if (left < size && candidate_before(&candidates[largest], &candidates[left]))
+            largest = left;
+        if (right < size && candidate_before(&candidates[largest], &candidates[right]))
+            largest = right;
+        if (largest == at)
+            return;
+        candidate swap = candidates[at];
+        candidates[at] = candidates[largest];
+        candidates[largest] = swap;
+        at = largest;
+    }
+}
+
+/* Candidates in canonical order by a heapsort: in place, so the queries
+ * take nothing from the allocator (qsort may take a buffer from malloc). */
+static void sort_candidates(candidate *candidates, size_t count)
+{
+    for (size_t at = count / 2; at-- > 0;)
+        sift_down(candidates, count, at);
+    for (size_t size = count; size > 1; size--) {
+        candidate swap = candidates[0];
+        candidates[0] = candidates[size - 1];
+        candidates[size - 1] = swap;
+        sift_down(candidates, size - 1, 0);
+    }
 }
 
 /* The successor of context that draw picks, gathered through successors()
@@ -90,7 +123,7 @@ static int gather_and_draw(mg_generator *generator, mg_table *table, const mg_to
     }
     if (total == 0)
         return 0;
-    qsort(generator->candidates, generator->candidate_count, sizeof(candidate), compare_candidates);
+    sort_candidates(generator->candidates, generator->candidate_count);
     uint64_t r = mg_scale_below(draw, total), cumulative = 0;
     const candidate *chosen = generator->candidates;
     for (size_t index = 0; index < generator->candidate_count; index++) {

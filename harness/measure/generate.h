@@ -11,8 +11,9 @@
  * on the order a backend visits them in, so equal tables give equal text
  * (docs/backends.md). A table whose backend has sample_successor draws the
  * word itself (from its cumulative counts: O(log n) a word); for any other
- * the successors are gathered and sorted in mapped buffers: nothing comes
- * from the allocator. Word slots and buffers are
+ * (the test backends, a table before finalize or one that leaves the draw
+ * to the walk) the successors are gathered and heap-sorted in place in
+ * mapped buffers: nothing comes from the allocator. Word slots and buffers are
  * mapped at create and grow (a remap) only when a context needs more.
  */
 #ifndef MG_GENERATE_H
