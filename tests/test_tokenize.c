@@ -79,6 +79,69 @@ static char *render_all(mg_reader *reader, int order)
     return (char *)text.bytes;
 }
 
+/* Renders every gram through mg_reader_next_batch, max_grams at a time (0:
+ * the sizes vary, and every third call is mg_reader_next: the two may be
+ * mixed), checking each batch's stats against its grams. */
+static char *render_batches(mg_reader *reader, int order, size_t max_grams)
+{
+    mgt_buffer text = {0};
+    const mg_token *grams;
+    size_t count, call = 0;
+    uint64_t grams_seen = 0;
+    int more;
+    do {
+        size_t ask = max_grams ? max_grams : 1 + (call * 37) % MG_READER_BATCH;
+        if (max_grams == 0 && call++ % 3 == 2) {
+            const mg_token *gram;
+            more = mg_reader_next(reader, &gram);
+            count = more == 1;
+            grams = gram;
+        } else {
+            more = mg_reader_next_batch(reader, ask, &grams, &count);
+        }
+        cr_assert(count <= ask && count <= MG_READER_BATCH, "a batch of %zu grams, %zu asked", count, ask);
+        cr_assert(more != 1 || count > 0, "an empty batch before the end");
+        for (size_t index = 0; index < count; index++)
+            render_gram(&text, grams + index * (size_t)order, order);
+        grams_seen += count;
+        cr_assert_eq(mg_reader_stats_get(reader)->grams, grams_seen, "stats count %llu grams, %llu handed out",
+                     (unsigned long long)mg_reader_stats_get(reader)->grams, (unsigned long long)grams_seen);
+    } while (more == 1);
+    cr_assert_eq(more, 0, "mg_reader_next_batch returned %d: %s", more, mg_reader_error(reader));
+    cr_assert_eq(mg_reader_next_batch(reader, 64, &grams, &count), 0, "the end is not sticky");
+    cr_assert_eq(count, 0, "grams after the end");
+    mgt_buffer_append_byte(&text, '\0');
+    return (char *)text.bytes;
+}
+
+/* The grams and stats of the batch reader, at several batch sizes, equal
+ * those of the single-gram reader (want, want_stats). */
+static void expect_batches_equal(const char *path, uint64_t limit, int order, const char *want,
+                                 const mg_reader_stats *want_stats)
+{
+    static const size_t sizes[] = {1, 2, 7, MG_READER_BATCH, 0};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        mg_reader *reader = open_reader(path, limit, order);
+        char *got = render_batches(reader, order, sizes[k]);
+        size_t at = 0;
+        while (got[at] && got[at] == want[at])
+            at++;
+        size_t from = at > 40 ? at - 40 : 0;
+        cr_expect(got[at] == want[at], "batches of %zu (0: mixed), order %d, limit %llu: grams differ at character "
+                  "%zu:\n  batches ...%.80s\n  single  ...%.80s", sizes[k], order, (unsigned long long)limit, at,
+                  got + from, want + from);
+        const mg_reader_stats *stats = mg_reader_stats_get(reader);
+        cr_expect(memcmp(stats, want_stats, sizeof *stats) == 0, "batches of %zu (0: mixed), order %d: stats "
+                  "%llu sentences %llu tokens %llu grams %llu bytes, single %llu %llu %llu %llu", sizes[k], order,
+                  (unsigned long long)stats->sentences, (unsigned long long)stats->tokens,
+                  (unsigned long long)stats->grams, (unsigned long long)stats->bytes_read,
+                  (unsigned long long)want_stats->sentences, (unsigned long long)want_stats->tokens,
+                  (unsigned long long)want_stats->grams, (unsigned long long)want_stats->bytes_read);
+        free(got);
+        mg_reader_close(reader);
+    }
+}
+
 /* Tokenizes the corpus bytes (written to a temp file) and checks the grams and stats. */
 static void expect_grams_limit(const void *corpus, size_t corpus_len, uint64_t limit, int order,
                                const char *expected, uint64_t sentences, uint64_t tokens)
@@ -98,6 +161,7 @@ static void expect_grams_limit(const void *corpus, size_t corpus_len, uint64_t l
                  (unsigned long long)stats->tokens, (unsigned long long)tokens, shown, order);
     cr_expect_eq(stats->grams, sentences + tokens, "grams %llu, expected %llu (corpus \"%s\", order %d)",
                  (unsigned long long)stats->grams, (unsigned long long)(sentences + tokens), shown, order);
+    expect_batches_equal(path, limit, order, text, stats);
     free(text);
     mg_reader_close(reader);
     mgt_temp_remove(path);
@@ -517,6 +581,7 @@ static void expect_reference(const unsigned char *corpus, size_t len, uint64_t l
     cr_expect_eq(stats->tokens, tokens, "%s: tokens %llu, expected %llu", what, (unsigned long long)stats->tokens,
                  (unsigned long long)tokens);
     cr_expect_eq(stats->grams, sentences + tokens, "%s: grams %llu", what, (unsigned long long)stats->grams);
+    expect_batches_equal(path, limit, order, got, stats);
     free(got);
     free(expected);
     mg_reader_close(reader);
@@ -705,6 +770,39 @@ Test(tokenize, random_text_across_read_buffers_matches_reference, .timeout = 120
         expect_reference(corpus.bytes, corpus.len, (uint64_t)((int64_t)READ_BUFFER + near_boundary[k]), 3,
                          "random text, a limit near the read buffer's end");
     mgt_buffer_free(&corpus);
+}
+
+Test(tokenize, batches_of_huge_words_across_read_buffers)
+{
+    /* words of 200 KB, one across each read buffer's end, between short words and lines
+     * (CRLF, empty, NUL bytes, no final newline): the batches' grams are the single reader's */
+    mgt_buffer corpus = {0}, raw = {0}, lowered = {0};
+    mgt_rng rng = mgt_rng_make(31);
+    for (int word = 0; corpus.len < 2 * READ_BUFFER + READ_BUFFER / 3; word++) {
+        if (word % 3 == 0) {
+            size_t to_boundary = READ_BUFFER - corpus.len % READ_BUFFER;
+            size_t before = to_boundary > 150000 ? to_boundary - 100000 : 0; /* the next word crosses */
+            random_text(&corpus, corpus.len + before, &rng);
+        }
+        raw.len = lowered.len = 0;
+        make_word(&raw, &lowered, 200000 + (size_t)word, (uint64_t)word);
+        mgt_buffer_append_str(&corpus, word % 2 ? " x\r\n\n" : " Y ");
+        mgt_buffer_append(&corpus, raw.bytes, raw.len);
+        mgt_buffer_append(&corpus, " \0z\n", 4);
+    }
+    mgt_buffer_append_str(&corpus, "the end");
+    char *path = mgt_temp_file(corpus.bytes, corpus.len);
+    for (int order = 1; order <= MG_ORDER_MAX; order += 2) {
+        mg_reader *reader = open_reader(path, UINT64_MAX, order);
+        char *want = render_all(reader, order);
+        expect_batches_equal(path, UINT64_MAX, order, want, mg_reader_stats_get(reader));
+        free(want);
+        mg_reader_close(reader);
+    }
+    mgt_temp_remove(path);
+    mgt_buffer_free(&corpus);
+    mgt_buffer_free(&raw);
+    mgt_buffer_free(&lowered);
 }
 
 /* ---- --fraction ---------------------------------------------------------------- */

@@ -3,6 +3,7 @@
 #include "mapping.h"
 #include "random.h"
 
+#include <math.h>
 #include <string.h>
 
 /* ---- gram records ------------------------------------------------------ */
@@ -79,17 +80,58 @@ void mg_query_set_unmap(mg_query_set *queries)
 
 /* ---- sampling ------------------------------------------------------------ */
 
+/* Uniform in (0, 1): never 0, whose log is -inf. */
+static double random_open_unit(uint64_t *state)
+{
+    return ((double)(mg_random_next(state) >> 11) + 0.5) * 0x1p-53;
+}
+
+/* Algorithm L's W times U^(1/capacity). */
+static void shrink_weight(mg_query_set *queries)
+{
+    queries->weight *= exp(log(random_open_unit(&queries->random_state)) / (double)queries->capacity);
+}
+
+/* next_kept moves past the grams Algorithm L passes over: a geometric count
+ * with the chance W of keeping each. */
+static void draw_next_kept(mg_query_set *queries)
+{
+    double skip = floor(log(random_open_unit(&queries->random_state)) / log1p(-queries->weight));
+    queries->next_kept += (skip < 0x1p62 ? (uint64_t)skip : (uint64_t)1 << 62) + 1;
+}
+
+/* The gram at position seen among the first capacity: kept if it fits a record. */
+static void fill(mg_query_set *queries, const mg_token *gram, uint64_t seen)
+{
+    if (record_store(&queries->hits[queries->hit_count], gram, queries->order))
+        queries->hit_count++;
+    if (seen + 1 == queries->capacity) { /* full: the first gram to keep after them */
+        queries->weight = 1.0;
+        shrink_weight(queries);
+        queries->next_kept = seen;
+        draw_next_kept(queries);
+    }
+}
+
+void mg_query_set_sample_run(mg_query_set *queries, const mg_token *grams, size_t count)
+{
+    size_t order = (size_t)queries->order;
+    uint64_t first = queries->grams_seen, past = first + count;
+    for (uint64_t seen = first; seen < past && seen < queries->capacity; seen++)
+        fill(queries, &grams[(seen - first) * order], seen);
+    while (first + count > queries->capacity && queries->next_kept < past) {
+        uint64_t slot = mg_random_below(&queries->random_state, queries->capacity);
+        if (slot < queries->hit_count) /* a slot that a gram too long left empty stays empty, as it began */
+            record_store(&queries->hits[slot], &grams[(queries->next_kept - first) * order], queries->order);
+        shrink_weight(queries);
+        draw_next_kept(queries);
+    }
+    queries->grams_seen = past;
+}
+
 void mg_query_set_sample(mg_query_set *queries, const mg_token *gram)
 {
-    uint64_t seen = queries->grams_seen++;
-    if (seen < queries->capacity) {
-        if (record_store(&queries->hits[queries->hit_count], gram, queries->order))
-            queries->hit_count++;
-        return;
-    }
-    uint64_t slot = mg_random_below(&queries->random_state, seen + 1);
-    if (slot < queries->hit_count)
-        record_store(&queries->hits[slot], gram, queries->order);
+    mg_query_set_sample_run(queries, gram, 1);
 }
 
 /* A word of a sampled hit, chosen at random (markers skipped); 0 if none. */

@@ -363,12 +363,30 @@ static void bench_dependent_load(mg_gbench_state *state, void *arg)
     mg_load_chase_free(&chase);
 }
 
-/* harness/read_corpus: the corpus reader alone (tokenize.h), every gram of
- * the corpus at the bench's order taken and dropped, once per iteration;
- * bytes_per_second is the reader's speed, items_per_second its grams. */
-static void bench_read_corpus(mg_gbench_state *state, void *arg)
+/* Every gram of the reader's corpus taken and dropped: in batches as
+ * training takes them, or one at a time. 1, or 0 on a read error. */
+static int read_all(mg_reader *reader, int batched)
 {
-    microbench *bench = arg;
+    int more;
+    if (batched) {
+        const mg_token *grams;
+        size_t count;
+        while ((more = mg_reader_next_batch(reader, MG_READER_BATCH, &grams, &count)) == 1)
+            continue;
+    } else {
+        const mg_token *gram;
+        while ((more = mg_reader_next(reader, &gram)) == 1)
+            continue;
+    }
+    return more == 0;
+}
+
+/* harness/read_corpus (batches) and harness/read_corpus_single (a gram a
+ * call): the corpus reader alone (tokenize.h), every gram of the corpus at
+ * the bench's order taken and dropped, once per iteration; bytes_per_second
+ * is the reader's speed, items_per_second its grams. */
+static void read_corpus(mg_gbench_state *state, microbench *bench, int batched)
+{
     fixture_drop(&bench->current);
     char error[512];
     mg_reader *reader = mg_reader_open(bench->corpus.path, bench->corpus.byte_limit, bench->order, error,
@@ -380,13 +398,10 @@ static void bench_read_corpus(mg_gbench_state *state, void *arg)
     mg_reader_prefault(reader);
     int64_t bytes = 0, grams = 0;
     while (mg_gbench_keep_running(state)) {
-        const mg_token *gram;
-        int more;
-        while ((more = mg_reader_next(reader, &gram)) == 1)
-            continue;
+        int read = read_all(reader, batched);
         bytes += (int64_t)mg_reader_stats_get(reader)->bytes_read;
         grams += (int64_t)mg_reader_stats_get(reader)->grams;
-        if (more < 0 || mg_reader_rewind(reader) != 0) {
+        if (!read || mg_reader_rewind(reader) != 0) {
             fail(state, bench, mg_reader_error(reader));
             break;
         }
@@ -395,6 +410,10 @@ static void bench_read_corpus(mg_gbench_state *state, void *arg)
     mg_gbench_set_items_processed(state, grams);
     mg_reader_close(reader);
 }
+
+static void bench_read_corpus(mg_gbench_state *state, void *arg) { read_corpus(state, arg, 1); }
+
+static void bench_read_corpus_single(mg_gbench_state *state, void *arg) { read_corpus(state, arg, 0); }
 
 /* ---- command line ------------------------------------------------------- */
 
@@ -516,6 +535,7 @@ static int register_benchmarks(microbench *bench, backend_case **cases_out, chas
         mg_gbench_register(name, bench_dependent_load, &chases[size]);
     }
     mg_gbench_register("harness/read_corpus", bench_read_corpus, bench);
+    mg_gbench_register("harness/read_corpus_single", bench_read_corpus_single, bench);
     return 0;
 }
 
