@@ -615,13 +615,12 @@ static inline __attribute__((always_inline)) size_t batch_run_order(mg_reader *r
         window[position] = reader->ring[reader->next_write - keep + position];
     const unsigned char *buffer = reader->buffer;
     const uint32_t *marks = reader->marks + mark, *ends = reader->ends;
-    uint64_t words = 0;
-    uint32_t line_past = 0; /* one past the last '\n' taken; 0: none */
+    _Static_assert(MG_MARK_END == 1, "a line's end is the length 1 of a marker");
     for (size_t index = 0; index < grams; index++) {
         uint32_t from = marks[index], end = ends[end_index]; /* past a '\n', a word's end or slack: unused */
         uintptr_t is_word = (uintptr_t)0 - (uintptr_t)(buffer[from] != '\n');
         mg_token token = {(const unsigned char *)((uintptr_t)(buffer + from) & is_word),
-                          ((end - from) & (uint32_t)is_word) | (MG_MARK_END & ~(uint32_t)is_word)};
+                          ((end - from - 1) & (uint32_t)is_word) + 1};
         mg_token *gram = out + index * order;
         for (size_t position = 0; position < keep; position++)
             gram[position] = window[position];
@@ -631,9 +630,11 @@ static inline __attribute__((always_inline)) size_t batch_run_order(mg_reader *r
         if (keep > 0)
             window[keep - 1] = token_or_start(token, is_word);
         end_index += (uint32_t)(is_word & 1);
-        words += is_word & 1;
-        line_past = is_word ? line_past : from + 1;
     }
+    uint64_t words = end_index - reader->end_next;
+    size_t line_ends = grams - words, last_line_end = grams;
+    while (line_ends > 0 && buffer[marks[--last_line_end]] != '\n')
+        continue; /* the last '\n' taken, for bytes_read: a few words back */
     uint32_t last = marks[grams - 1];
     int last_is_line_end = buffer[last] == '\n';
     reader->mark_next = mark + (uint32_t)grams;
@@ -641,10 +642,10 @@ static inline __attribute__((always_inline)) size_t batch_run_order(mg_reader *r
     reader->position = last_is_line_end ? last + 1 : ends[end_index - 1];
     reader->stats.grams += grams;
     reader->stats.tokens += words;
-    reader->stats.sentences += reader->sentence_uncounted + (grams - words) - (uint64_t)last_is_line_end;
+    reader->stats.sentences += reader->sentence_uncounted + line_ends - (uint64_t)last_is_line_end;
     reader->sentence_uncounted = (uint64_t)last_is_line_end;
-    if (line_past)
-        reader->stats.bytes_read = reader->buffer_offset + line_past;
+    if (line_ends > 0)
+        reader->stats.bytes_read = reader->buffer_offset + marks[last_line_end] + 1;
     for (size_t position = 0; position < keep; position++) /* the window back, at the ring's start */
         reader->ring[position] = window[position];
     reader->next_write = keep;
