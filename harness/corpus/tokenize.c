@@ -1,7 +1,9 @@
 /* tokenize.c — see tokenize.h for the contract.
  *
  * Speed: the read buffer is indexed a segment at a time, 64 bytes (a block)
- * at once (SSE2 on x86-64, a byte loop elsewhere): each block's bytes A-Z
+ * at once (AVX2 with popcnt and BMI1 where the CPU has them, chosen at
+ * open, unless built with -DMG_NO_AVX2; else SSE2 on x86-64, a byte loop
+ * elsewhere): each block's bytes A-Z
  * are folded in place, and its separators and '\n' become bit masks, from
  * which the offsets of the marks (a word's first byte, or a '\n') and of
  * the ends (the separator after a word) are written to two arrays. A word
