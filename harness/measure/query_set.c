@@ -100,6 +100,17 @@ static void draw_next_kept(mg_query_set *queries)
     queries->next_kept += (skip < 0x1p62 ? (uint64_t)skip : (uint64_t)1 << 62) + 1;
 }
 
+/* next_slot drawn for the next gram kept, its record fetched into the cache
+ * meanwhile: the reservoir is far larger than the cache, and the next gram
+ * kept is a batch or more away. */
+static void draw_next_slot(mg_query_set *queries)
+{
+    queries->next_slot = mg_random_below(&queries->random_state, queries->capacity);
+    const char *record = (const char *)&queries->hits[queries->next_slot];
+    for (size_t line = 0; line < sizeof(mg_gram_record); line += 64)
+        __builtin_prefetch(record + line, 1, 0);
+}
+
 /* The gram at position seen among the first capacity: kept if it fits a record. */
 static void fill(mg_query_set *queries, const mg_token *gram, uint64_t seen)
 {
@@ -110,6 +121,7 @@ static void fill(mg_query_set *queries, const mg_token *gram, uint64_t seen)
         shrink_weight(queries);
         queries->next_kept = seen;
         draw_next_kept(queries);
+        draw_next_slot(queries);
     }
 }
 
@@ -120,13 +132,20 @@ void mg_query_set_sample_run(mg_query_set *queries, const mg_token *grams, size_
     for (uint64_t seen = first; seen < past && seen < queries->capacity; seen++)
         fill(queries, &grams[(seen - first) * order], seen);
     while (first + count > queries->capacity && queries->next_kept < past) {
-        uint64_t slot = mg_random_below(&queries->random_state, queries->capacity);
+        uint64_t slot = queries->next_slot;
         if (slot < queries->hit_count) /* a slot that a gram too long left empty stays empty, as it began */
             record_store(&queries->hits[slot], &grams[(queries->next_kept - first) * order], queries->order);
         shrink_weight(queries);
         draw_next_kept(queries);
+        draw_next_slot(queries);
     }
     queries->grams_seen = past;
+}
+
+void mg_query_set_clear(mg_query_set *queries, uint64_t seed)
+{
+    queries->grams_seen = queries->hit_count = queries->miss_count = 0;
+    queries->random_state = seed;
 }
 
 void mg_query_set_sample(mg_query_set *queries, const mg_token *gram)

@@ -29,6 +29,7 @@ typedef struct mg_query_set {
     size_t capacity, hit_count, miss_count;
     uint64_t grams_seen; /* reservoir position */
     uint64_t next_kept;  /* once the reservoir is full: the position of the next gram kept */
+    uint64_t next_slot;  /* and the slot it goes to, drawn (and its record prefetched) ahead */
     double weight;       /* Algorithm L's W */
     uint64_t random_state;
     int order;
@@ -46,6 +47,8 @@ void mg_query_set_unmap(mg_query_set *queries);
 void mg_query_set_sample(mg_query_set *queries, const mg_token *gram);
 /* count grams of order tokens each, end to end (add_many's layout). */
 void mg_query_set_sample_run(mg_query_set *queries, const mg_token *grams, size_t count);
+/* Empties the reservoir for another stream, seeded anew (the microbench's iterations). */
+void mg_query_set_clear(mg_query_set *queries, uint64_t seed);
 
 /* Training ended: sets hit_grams from the records and builds the misses,
  * each checked absent with the table's count() (up to capacity of them). */
