@@ -79,6 +79,68 @@ static char *render_all(mg_reader *reader, int order)
     return (char *)text.bytes;
 }
 
+static int same_token(const mg_token *a, const mg_token *b)
+{
+    if (mg_token_is_marker(a) || mg_token_is_marker(b))
+        return mg_token_is_marker(a) && mg_token_is_marker(b) && a->len == b->len;
+    return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+/* Reads path through mg_reader_next_batch, max_grams at a time (0: the sizes
+ * vary, and every third call is mg_reader_next: the two may be mixed), in
+ * step with the single-gram reader: the same grams, and the same stats
+ * after each batch. */
+static void expect_batches_equal_at(const char *path, uint64_t limit, int order, size_t max_grams)
+{
+    mg_reader *batched = open_reader(path, limit, order), *single = open_reader(path, limit, order);
+    const mg_token *grams, *gram;
+    size_t count, call = 0;
+    uint64_t taken = 0;
+    int more, single_more = 1;
+    do {
+        size_t ask = max_grams ? max_grams : 1 + (call * 37) % MG_READER_BATCH;
+        if (max_grams == 0 && call++ % 3 == 2) {
+            more = mg_reader_next(batched, &gram);
+            count = more == 1;
+            grams = gram;
+        } else {
+            more = mg_reader_next_batch(batched, ask, &grams, &count);
+        }
+        cr_assert(count <= ask && count <= MG_READER_BATCH, "a batch of %zu grams, %zu asked", count, ask);
+        cr_assert(more != 1 || count > 0, "an empty batch before the end");
+        for (size_t index = 0; index < count; index++, taken++) {
+            single_more = mg_reader_next(single, &gram);
+            cr_assert_eq(single_more, 1, "batches of %zu (0: mixed), order %d: gram %llu past the single reader's end",
+                         max_grams, order, (unsigned long long)taken);
+            for (int position = 0; position < order; position++)
+                cr_assert(same_token(&grams[index * (size_t)order + (size_t)position], &gram[position]),
+                          "batches of %zu (0: mixed), order %d, limit %llu: gram %llu differs at token %d", max_grams,
+                          order, (unsigned long long)limit, (unsigned long long)taken, position);
+        }
+        const mg_reader_stats *got = mg_reader_stats_get(batched), *want = mg_reader_stats_get(single);
+        cr_assert(memcmp(got, want, sizeof *got) == 0, "batches of %zu (0: mixed), order %d, after gram %llu: stats "
+                  "%llu sentences %llu tokens %llu grams %llu bytes, single %llu %llu %llu %llu", max_grams, order,
+                  (unsigned long long)taken, (unsigned long long)got->sentences, (unsigned long long)got->tokens,
+                  (unsigned long long)got->grams, (unsigned long long)got->bytes_read,
+                  (unsigned long long)want->sentences, (unsigned long long)want->tokens,
+                  (unsigned long long)want->grams, (unsigned long long)want->bytes_read);
+    } while (more == 1);
+    cr_assert_eq(more, 0, "mg_reader_next_batch returned %d: %s", more, mg_reader_error(batched));
+    cr_assert_eq(mg_reader_next(single, &gram), 0, "the single reader has grams past the batches' end");
+    cr_assert_eq(mg_reader_next_batch(batched, MG_READER_BATCH, &grams, &count), 0, "the end is not sticky");
+    cr_assert_eq(count, 0, "grams after the end");
+    mg_reader_close(batched);
+    mg_reader_close(single);
+}
+
+/* The batch reader's grams and stats, at several batch sizes, equal the single-gram reader's. */
+static void expect_batches_equal(const char *path, uint64_t limit, int order)
+{
+    static const size_t sizes[] = {1, 2, 7, MG_READER_BATCH, 0};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        expect_batches_equal_at(path, limit, order, sizes[k]);
+}
+
 /* Tokenizes the corpus bytes (written to a temp file) and checks the grams and stats. */
 static void expect_grams_limit(const void *corpus, size_t corpus_len, uint64_t limit, int order,
                                const char *expected, uint64_t sentences, uint64_t tokens)
@@ -98,6 +160,7 @@ static void expect_grams_limit(const void *corpus, size_t corpus_len, uint64_t l
                  (unsigned long long)stats->tokens, (unsigned long long)tokens, shown, order);
     cr_expect_eq(stats->grams, sentences + tokens, "grams %llu, expected %llu (corpus \"%s\", order %d)",
                  (unsigned long long)stats->grams, (unsigned long long)(sentences + tokens), shown, order);
+    expect_batches_equal(path, limit, order);
     free(text);
     mg_reader_close(reader);
     mgt_temp_remove(path);
@@ -517,6 +580,7 @@ static void expect_reference(const unsigned char *corpus, size_t len, uint64_t l
     cr_expect_eq(stats->tokens, tokens, "%s: tokens %llu, expected %llu", what, (unsigned long long)stats->tokens,
                  (unsigned long long)tokens);
     cr_expect_eq(stats->grams, sentences + tokens, "%s: grams %llu", what, (unsigned long long)stats->grams);
+    expect_batches_equal(path, limit, order);
     free(got);
     free(expected);
     mg_reader_close(reader);
@@ -705,6 +769,34 @@ Test(tokenize, random_text_across_read_buffers_matches_reference, .timeout = 120
         expect_reference(corpus.bytes, corpus.len, (uint64_t)((int64_t)READ_BUFFER + near_boundary[k]), 3,
                          "random text, a limit near the read buffer's end");
     mgt_buffer_free(&corpus);
+}
+
+Test(tokenize, batches_of_huge_words_across_read_buffers)
+{
+    /* words of 200 KB, one across each read buffer's end, between short words and lines
+     * (CRLF, empty, NUL bytes, no final newline): the batches' grams are the single reader's */
+    mgt_buffer corpus = {0}, raw = {0}, lowered = {0};
+    mgt_rng rng = mgt_rng_make(31);
+    for (int word = 0; corpus.len < 2 * READ_BUFFER + READ_BUFFER / 3; word++) {
+        if (word % 3 == 0) {
+            size_t to_boundary = READ_BUFFER - corpus.len % READ_BUFFER;
+            size_t before = to_boundary > 150000 ? to_boundary - 100000 : 0; /* the next word crosses */
+            random_text(&corpus, corpus.len + before, &rng);
+        }
+        raw.len = lowered.len = 0;
+        make_word(&raw, &lowered, 200000 + (size_t)word, (uint64_t)word);
+        mgt_buffer_append_str(&corpus, word % 2 ? " x\r\n\n" : " Y ");
+        mgt_buffer_append(&corpus, raw.bytes, raw.len);
+        mgt_buffer_append(&corpus, " \0z\n", 4);
+    }
+    mgt_buffer_append_str(&corpus, "the end");
+    char *path = mgt_temp_file(corpus.bytes, corpus.len);
+    for (int order = 1; order <= MG_ORDER_MAX; order += 2)
+        expect_batches_equal(path, UINT64_MAX, order);
+    mgt_temp_remove(path);
+    mgt_buffer_free(&corpus);
+    mgt_buffer_free(&raw);
+    mgt_buffer_free(&lowered);
 }
 
 /* ---- --fraction ---------------------------------------------------------------- */

@@ -7,18 +7,22 @@
  * \v, \f, \r; A-Z are lowercased, every other byte kept; a sentence of order
  * n is padded with n-1 start markers and one end marker.
  *
- * The corpus goes through a fixed read buffer and is never held whole; each
- * word of the current n-gram window lives in its own token slot. The buffer
- * and a slot of MG_SLOT_PREFAULT bytes per word of the window are mapped at
- * open (before a run's baseline), outside the allocator; a slot grows (a
- * remap) only for a longer word, up to MG_TOKEN_MAX, so a run reserves
- * address space for the words it meets, not for the longest word allowed.
+ * The corpus goes through a fixed read buffer and is never held whole; a
+ * word's token points where it lies in the buffer (folded in place), and
+ * only when the buffer is refilled do the words of the current n-gram
+ * window move to token slots (a word across refills is gathered in one).
+ * The buffer, the batch's tokens and a slot of MG_SLOT_PREFAULT bytes per
+ * word of the window are mapped at open (before a run's baseline), outside
+ * the allocator; a slot grows (a remap) only for a longer word, up to
+ * MG_TOKEN_MAX, so a run reserves address space for the words it meets,
+ * not for the longest word allowed.
  */
 #ifndef MG_TOKENIZE_H
 #define MG_TOKENIZE_H
 
 #include "backend.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -53,6 +57,16 @@ mg_reader *mg_reader_open(const char *path, uint64_t byte_limit, int order,
  * a word's slot cannot grow (see mg_reader_error for either). */
 enum { MG_READ_ERROR = -1, MG_READ_NO_MEMORY = -2 };
 int mg_reader_next(mg_reader *reader, const mg_token **gram);
+
+/* Up to max_grams (at most MG_READER_BATCH; 0 counts as 1) next n-grams at
+ * once: *grams is *count grams of order tokens each, end to end (the layout
+ * of a table's add_many), valid until the next call on the reader. Returns
+ * 1 when more grams may follow, 0 at the end, or mg_reader_next's errors;
+ * the *count grams are valid in every case and come before the end or the
+ * error. The same grams, in the same order, as mg_reader_next's, and the
+ * stats as after the last of them; the two calls may be mixed. */
+#define MG_READER_BATCH 64
+int mg_reader_next_batch(mg_reader *reader, size_t max_grams, const mg_token **grams, size_t *count);
 
 /* Start again from the first line, counters reset. 0, or -1 on error. */
 int mg_reader_rewind(mg_reader *reader);

@@ -3,6 +3,7 @@
 #include "mapping.h"
 #include "random.h"
 
+#include <math.h>
 #include <string.h>
 
 /* ---- gram records ------------------------------------------------------ */
@@ -51,6 +52,22 @@ static size_t query_bytes(size_t capacity)
     return capacity * (2 * sizeof(mg_gram_record) + 4 * sizeof(mg_token[MG_ORDER_MAX]));
 }
 
+static void shrink_weight(mg_query_set *queries);
+static void draw_next_kept(mg_query_set *queries);
+
+/* Runs the sampling's draws once on a scratch copy: the math library's code
+ * they call is then mapped before a run's baseline, as the buffers are, and
+ * adds nothing to the file-backed RSS of training. */
+static void touch_draw_code(const mg_query_set *queries)
+{
+    mg_query_set scratch = *queries;
+    scratch.weight = 1.0;
+    shrink_weight(&scratch);
+    draw_next_kept(&scratch);
+    volatile uint64_t sink = scratch.next_kept; /* the draws are used: not optimised away */
+    (void)sink;
+}
+
 int mg_query_set_map(mg_query_set *queries, size_t capacity, int order, uint64_t seed)
 {
     memset(queries, 0, sizeof *queries);
@@ -67,6 +84,7 @@ int mg_query_set_map(mg_query_set *queries, size_t capacity, int order, uint64_t
     queries->capacity = capacity;
     queries->order = order;
     queries->random_state = seed;
+    touch_draw_code(queries);
     return 0;
 }
 
@@ -79,17 +97,77 @@ void mg_query_set_unmap(mg_query_set *queries)
 
 /* ---- sampling ------------------------------------------------------------ */
 
+/* Uniform in (0, 1): never 0, whose log is -inf. */
+static double random_open_unit(uint64_t *state)
+{
+    return ((double)(mg_random_next(state) >> 11) + 0.5) * 0x1p-53;
+}
+
+/* Algorithm L's W times U^(1/capacity). */
+static void shrink_weight(mg_query_set *queries)
+{
+    queries->weight *= exp(log(random_open_unit(&queries->random_state)) / (double)queries->capacity);
+}
+
+/* next_kept moves past the grams Algorithm L passes over: a geometric count
+ * with the chance W of keeping each. */
+static void draw_next_kept(mg_query_set *queries)
+{
+    double skip = floor(log(random_open_unit(&queries->random_state)) / log1p(-queries->weight));
+    queries->next_kept += (skip < 0x1p62 ? (uint64_t)skip : (uint64_t)1 << 62) + 1;
+}
+
+/* next_slot drawn for the next gram kept, its record fetched into the cache
+ * meanwhile: the reservoir is far larger than the cache, and the next gram
+ * kept is a batch or more away. */
+static void draw_next_slot(mg_query_set *queries)
+{
+    queries->next_slot = mg_random_below(&queries->random_state, queries->capacity);
+    const char *record = (const char *)&queries->hits[queries->next_slot];
+    for (size_t line = 0; line < sizeof(mg_gram_record); line += 64)
+        __builtin_prefetch(record + line, 1, 0);
+}
+
+/* The gram at position seen among the first capacity: kept if it fits a record. */
+static void fill(mg_query_set *queries, const mg_token *gram, uint64_t seen)
+{
+    if (record_store(&queries->hits[queries->hit_count], gram, queries->order))
+        queries->hit_count++;
+    if (seen + 1 == queries->capacity) { /* full: the first gram to keep after them */
+        queries->weight = 1.0;
+        shrink_weight(queries);
+        queries->next_kept = seen;
+        draw_next_kept(queries);
+        draw_next_slot(queries);
+    }
+}
+
+void mg_query_set_sample_run(mg_query_set *queries, const mg_token *grams, size_t count)
+{
+    size_t order = (size_t)queries->order;
+    uint64_t first = queries->grams_seen, past = first + count;
+    for (uint64_t seen = first; seen < past && seen < queries->capacity; seen++)
+        fill(queries, &grams[(seen - first) * order], seen);
+    while (first + count > queries->capacity && queries->next_kept < past) {
+        uint64_t slot = queries->next_slot;
+        if (slot < queries->hit_count) /* a slot that a gram too long left empty stays empty, as it began */
+            record_store(&queries->hits[slot], &grams[(queries->next_kept - first) * order], queries->order);
+        shrink_weight(queries);
+        draw_next_kept(queries);
+        draw_next_slot(queries);
+    }
+    queries->grams_seen = past;
+}
+
+void mg_query_set_clear(mg_query_set *queries, uint64_t seed)
+{
+    queries->grams_seen = queries->hit_count = queries->miss_count = 0;
+    queries->random_state = seed;
+}
+
 void mg_query_set_sample(mg_query_set *queries, const mg_token *gram)
 {
-    uint64_t seen = queries->grams_seen++;
-    if (seen < queries->capacity) {
-        if (record_store(&queries->hits[queries->hit_count], gram, queries->order))
-            queries->hit_count++;
-        return;
-    }
-    uint64_t slot = mg_random_below(&queries->random_state, seen + 1);
-    if (slot < queries->hit_count)
-        record_store(&queries->hits[slot], gram, queries->order);
+    mg_query_set_sample_run(queries, gram, 1);
 }
 
 /* A word of a sampled hit, chosen at random (markers skipped); 0 if none. */

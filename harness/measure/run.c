@@ -1,7 +1,6 @@
 /* run.c — one measured run; see run.h. */
 #include "run.h"
 #include "generate.h"
-#include "gram_batch.h"
 #include "load_chase.h"
 #include "mem.h"
 #include "message.h"
@@ -42,7 +41,6 @@ typedef struct run_context {
     mg_probe *probe;
     mg_run_result *result;
     mg_reader *reader;
-    mg_gram_batch batch; /* training's add_many batches */
     mg_generator *generator;
     mg_query_set queries;
     mg_table *table;
@@ -114,42 +112,40 @@ static int training_end(int more)
     return more == MG_READ_NO_MEMORY ? MG_ERR_NOMEM : more < 0 ? 1 : MG_OK;
 }
 
-/* Adds the batch's grams; MG_OK, or MG_ERR_NOMEM with *added those that went in. */
-static int add_batch(mg_table *table, const mg_gram_batch *batch, size_t *added)
+/* Adds a batch of grams (the reader's: order tokens each, end to end); MG_OK,
+ * or MG_ERR_NOMEM with *added those that went in. */
+static int add_batch(mg_table *table, const mg_token *grams, size_t count, size_t *added)
 {
     *added = 0;
-    return batch->count ? mg_table_add_many(table, batch->tokens, batch->count, added) : MG_OK;
+    return count ? mg_table_add_many(table, grams, count, added) : MG_OK;
 }
 
 int mg_train(mg_table *table, mg_reader *reader)
 {
-    mg_gram_batch batch;
-    if (mg_gram_batch_open(&batch, table->order) != 0)
-        return MG_ERR_NOMEM;
     int more, status = MG_OK;
     do {
-        size_t added;
-        more = mg_gram_batch_fill(&batch, reader);
-        status = add_batch(table, &batch, &added);
+        const mg_token *grams;
+        size_t count, added;
+        more = mg_reader_next_batch(reader, MG_READER_BATCH, &grams, &count);
+        status = add_batch(table, grams, count, &added);
     } while (more == 1 && status == MG_OK);
-    mg_gram_batch_close(&batch);
     return status != MG_OK ? MG_ERR_NOMEM : training_end(more);
 }
 
 /* Adds the batch in chunks that end where the timeline's next sample is
- * due, reservoir-sampling each gram added; MG_OK or MG_ERR_NOMEM. */
-static int add_batch_sampling(run_context *run, const mg_gram_batch *batch)
+ * due, reservoir-sampling the grams added; MG_OK or MG_ERR_NOMEM. */
+static int add_batch_sampling(run_context *run, const mg_token *batch, size_t count)
 {
     mg_run_result *result = run->result;
-    for (size_t done = 0; done < batch->count;) {
-        size_t chunk = batch->count - done, added;
+    size_t order = (size_t)run->table->order;
+    for (size_t done = 0; done < count;) {
+        size_t chunk = count - done, added;
         uint64_t due = mg_timeline_grams_to_sample(&result->timeline, result->grams_added);
         if (due < chunk)
             chunk = (size_t)due;
-        const mg_token *grams = &batch->tokens[done * (size_t)batch->order];
-        int status = mg_table_add_many(run->table, grams, chunk, &added);
-        for (size_t index = 0; index < added; index++)
-            mg_query_set_sample(&run->queries, &grams[index * (size_t)batch->order]);
+        const mg_token *grams = &batch[done * order];
+        int status = add_batch(run->table, grams, chunk, &added);
+        mg_query_set_sample_run(&run->queries, grams, added);
         result->grams_added += added;
         mg_timeline_tick(&result->timeline, MG_PHASE_TRAIN, result->grams_added, run->probe);
         if (status != MG_OK)
@@ -165,8 +161,10 @@ static int train_sampling(run_context *run)
 {
     int more, status = MG_OK;
     do {
-        more = mg_gram_batch_fill(&run->batch, run->reader);
-        status = add_batch_sampling(run, &run->batch);
+        const mg_token *grams;
+        size_t count;
+        more = mg_reader_next_batch(run->reader, MG_READER_BATCH, &grams, &count);
+        status = add_batch_sampling(run, grams, count);
     } while (more == 1 && status == MG_OK);
     return status != MG_OK ? MG_ERR_NOMEM : training_end(more);
 }
@@ -400,11 +398,6 @@ static int prepare(run_context *run, char *error, size_t error_size)
         return -1;
     }
     mg_reader_prefault(run->reader);
-    if (mg_gram_batch_open(&run->batch, options->order) != 0) {
-        snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the training batch");
-        return -1;
-    }
-    mg_gram_batch_prefault(&run->batch);
     run->generator = mg_generator_create(options->seed);
     if (!run->generator) {
         snprintf(error, error_size, MG_OUT_OF_MEMORY " mapping the generator's buffers");
@@ -418,7 +411,6 @@ static void unprepare(run_context *run)
 {
     mg_generator_destroy(run->generator);
     mg_query_set_unmap(&run->queries);
-    mg_gram_batch_close(&run->batch);
     mg_reader_close(run->reader);
 }
 

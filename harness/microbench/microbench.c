@@ -363,12 +363,38 @@ static void bench_dependent_load(mg_gbench_state *state, void *arg)
     mg_load_chase_free(&chase);
 }
 
-/* harness/read_corpus: the corpus reader alone (tokenize.h), every gram of
- * the corpus at the bench's order taken and dropped, once per iteration;
- * bytes_per_second is the reader's speed, items_per_second its grams. */
-static void bench_read_corpus(mg_gbench_state *state, void *arg)
+enum read_mode { READ_SINGLE, READ_BATCHES, READ_SAMPLING };
+
+/* Every gram of the reader's corpus taken and dropped: one at a time, or in
+ * batches as training takes them, offered to the hits' reservoir too when
+ * sampling. 1, or 0 on a read error. */
+static int read_all(mg_reader *reader, enum read_mode mode, mg_query_set *queries)
 {
-    microbench *bench = arg;
+    int more;
+    if (mode != READ_SINGLE) {
+        const mg_token *grams;
+        size_t count;
+        do {
+            more = mg_reader_next_batch(reader, MG_READER_BATCH, &grams, &count);
+            if (mode == READ_SAMPLING)
+                mg_query_set_sample_run(queries, grams, count);
+        } while (more == 1);
+    } else {
+        const mg_token *gram;
+        while ((more = mg_reader_next(reader, &gram)) == 1)
+            continue;
+    }
+    return more == 0;
+}
+
+/* harness/read_corpus (batches) and harness/read_corpus_single (a gram a
+ * call): the corpus reader alone (tokenize.h), every gram of the corpus at
+ * the bench's order taken and dropped, once per iteration; bytes_per_second
+ * is the reader's speed, items_per_second its grams. harness/sample_hits:
+ * the batches offered to a reservoir of hits as training does, emptied at
+ * each iteration (the harness's part of training but the table's add). */
+static void read_corpus(mg_gbench_state *state, microbench *bench, enum read_mode mode)
+{
     fixture_drop(&bench->current);
     char error[512];
     mg_reader *reader = mg_reader_open(bench->corpus.path, bench->corpus.byte_limit, bench->order, error,
@@ -378,23 +404,35 @@ static void bench_read_corpus(mg_gbench_state *state, void *arg)
         return;
     }
     mg_reader_prefault(reader);
+    mg_query_set queries = {0};
+    if (mode == READ_SAMPLING && mg_query_set_map(&queries, SAMPLES, bench->order, mg_mix64(bench->seed)) != 0) {
+        fail(state, bench, "cannot map the query buffers");
+        mg_reader_close(reader);
+        return;
+    }
     int64_t bytes = 0, grams = 0;
     while (mg_gbench_keep_running(state)) {
-        const mg_token *gram;
-        int more;
-        while ((more = mg_reader_next(reader, &gram)) == 1)
-            continue;
+        if (mode == READ_SAMPLING)
+            mg_query_set_clear(&queries, mg_mix64(bench->seed));
+        int read = read_all(reader, mode, &queries);
         bytes += (int64_t)mg_reader_stats_get(reader)->bytes_read;
         grams += (int64_t)mg_reader_stats_get(reader)->grams;
-        if (more < 0 || mg_reader_rewind(reader) != 0) {
+        if (!read || mg_reader_rewind(reader) != 0) {
             fail(state, bench, mg_reader_error(reader));
             break;
         }
     }
     mg_gbench_set_bytes_processed(state, bytes);
     mg_gbench_set_items_processed(state, grams);
+    mg_query_set_unmap(&queries);
     mg_reader_close(reader);
 }
+
+static void bench_read_corpus(mg_gbench_state *state, void *arg) { read_corpus(state, arg, READ_BATCHES); }
+
+static void bench_read_corpus_single(mg_gbench_state *state, void *arg) { read_corpus(state, arg, READ_SINGLE); }
+
+static void bench_sample_hits(mg_gbench_state *state, void *arg) { read_corpus(state, arg, READ_SAMPLING); }
 
 /* ---- command line ------------------------------------------------------- */
 
@@ -516,6 +554,8 @@ static int register_benchmarks(microbench *bench, backend_case **cases_out, chas
         mg_gbench_register(name, bench_dependent_load, &chases[size]);
     }
     mg_gbench_register("harness/read_corpus", bench_read_corpus, bench);
+    mg_gbench_register("harness/read_corpus_single", bench_read_corpus_single, bench);
+    mg_gbench_register("harness/sample_hits", bench_sample_hits, bench);
     return 0;
 }
 

@@ -149,6 +149,36 @@ static void expect_pass(mg_reader *reader, const reference *ref, const char *whe
     expect_stats(mg_reader_stats_get(reader), &ref->stats, where);
 }
 
+/* One pass through mg_reader_next_batch, max_grams at a time, against ref. */
+static void expect_batched_pass(mg_reader *reader, const reference *ref, size_t max_grams, const char *where)
+{
+    size_t index = 0, count, order = (size_t)ref->order;
+    const mg_token *grams;
+    int status;
+    do {
+        status = mg_reader_next_batch(reader, max_grams, &grams, &count);
+        FUZZ_CHECK(count <= max_grams && count <= ref->gram_count - index,
+                   "%s: batches of %zu: a batch of %zu grams after %zu of %zu", where, max_grams, count, index,
+                   ref->gram_count);
+        for (size_t in_batch = 0; in_batch < count; in_batch++, index++)
+            for (size_t position = 0; position < order; position++)
+                FUZZ_CHECK(token_equal(&grams[in_batch * order + position], &ref->grams[index * order + position]),
+                           "%s: batches of %zu: gram %zu, token %zu differs from the reference's", where, max_grams,
+                           index, position);
+        FUZZ_CHECK(mg_reader_stats_get(reader)->grams == index, "%s: batches of %zu: %zu grams counted as %" PRIu64,
+                   where, max_grams, index, mg_reader_stats_get(reader)->grams);
+    } while (status == 1);
+    FUZZ_CHECK(index == ref->gram_count, "%s: batches of %zu: %zu grams of %zu before the end", where, max_grams,
+               index, ref->gram_count);
+    if (ref->overlong) {
+        FUZZ_CHECK(status == -1, "%s: batches: a word longer than %u bytes: returned %d", where, MG_TOKEN_MAX, status);
+        return;
+    }
+    FUZZ_CHECK(status == 0, "%s: batches: after the last of %zu grams returned %d (%s)", where, ref->gram_count,
+               status, mg_reader_error(reader));
+    expect_stats(mg_reader_stats_get(reader), &ref->stats, where);
+}
+
 static void expect_reader(const char *path, const uint8_t *data, size_t size, int order, uint64_t limit,
                           bool rewind)
 {
@@ -162,6 +192,8 @@ static void expect_reader(const char *path, const uint8_t *data, size_t size, in
     if (rewind) {
         FUZZ_CHECK(mg_reader_rewind(reader) == 0, "%s: mg_reader_rewind: %s", where, mg_reader_error(reader));
         expect_pass(reader, &ref, where);
+        FUZZ_CHECK(mg_reader_rewind(reader) == 0, "%s: mg_reader_rewind: %s", where, mg_reader_error(reader));
+        expect_batched_pass(reader, &ref, 1 + size % MG_READER_BATCH, where);
     }
     mg_reader_close(reader);
     reference_free(&ref);
