@@ -49,11 +49,12 @@
  *   find_many), their misses overlapping.
  *
  * Where a hit's time goes: the three ids (a word outside the hot table
- * costs an index slot, a bucket offset and the bucket, in turn), then the
+ * costs an index slot; the bucket that confirms the slot's guess is
+ * fetched while the rows are searched, pa_count), then first_at, then the
  * rows search (the level-0 samples' span, then the rows' span: two misses
- * in turn), then first_at and the count. Each step waits for a dependent
- * cache miss, whose cost memgrams-microbench's machine/dependent_load_SIZE
- * shows, so a hit with a cold word waits for about four. The hot table
+ * in turn), then the count. Each step waits for a dependent cache miss,
+ * whose cost memgrams-microbench's machine/dependent_load_SIZE shows, so a
+ * hit with a cold word waits for about four. The hot table
  * stays at HOT_SLOTS_MAX because the layout's bytes budget bounds it: a
  * larger one buys a little lookup time with bytes a trigram.
  *
