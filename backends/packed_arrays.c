@@ -49,11 +49,12 @@
  *   find_many), their misses overlapping.
  *
  * Where a hit's time goes: the three ids (a word outside the hot table
- * costs an index slot, a bucket offset and the bucket, in turn), then the
+ * costs an index slot; the bucket that confirms the slot's guess is
+ * fetched while the rows are searched, pa_count), then first_at, then the
  * rows search (the level-0 samples' span, then the rows' span: two misses
- * in turn), then first_at and the count. Each step waits for a dependent
- * cache miss, whose cost memgrams-microbench's machine/dependent_load_SIZE
- * shows, so a hit with a cold word waits for about four. The hot table
+ * in turn), then the count. Each step waits for a dependent cache miss,
+ * whose cost memgrams-microbench's machine/dependent_load_SIZE shows, so a
+ * hit with a cold word waits for about four. The hot table
  * stays at HOT_SLOTS_MAX because the layout's bytes budget bounds it: a
  * larger one buys a little lookup time with bytes a trigram.
  *
@@ -731,13 +732,18 @@ static uint32_t hot_find(const packed_table *t, const mg_token *token)
 }
 
 /* Ids of frozen words: the hot table first, then the dictionary for the
- * others, found side by side. The first word's rows are requested as soon
- * as its id is known. */
-static void frozen_ids_find(const packed_table *t, const mg_token *tokens, int count, uint32_t *ids)
+ * others, found side by side. With `guessed`, a cold word's id is the
+ * dictionary index's guess (vocab.h: mg_vocab_dict_guess_many), its bit
+ * set in *guessed until guesses_hold confirms it: the rows are searched
+ * while the guess's bucket arrives, instead of after. The first word's
+ * rows are requested as soon as its id is known. */
+static void frozen_ids_find(const packed_table *t, const mg_token *tokens, int count, uint32_t *ids, unsigned *guessed)
 {
     mg_token cold[MG_ORDER_MAX];
     uint32_t cold_ids[MG_ORDER_MAX];
     int cold_at[MG_ORDER_MAX], colds = 0;
+    if (guessed)
+        *guessed = 0;
     for (int k = 0; k < count; k++)
         if ((ids[k] = hot_find(t, &tokens[k])) == MG_VOCAB_NO_ID) {
             cold[colds] = tokens[k];
@@ -747,18 +753,36 @@ static void frozen_ids_find(const packed_table *t, const mg_token *tokens, int c
         __builtin_prefetch(t->first_at.words + (ids[0] * (uint64_t)t->first_at.bits >> 6));
     if (colds == 0)
         return;
-    mg_vocab_dict_find_many(t->dict, cold, colds, cold_ids);
-    for (int k = 0; k < colds; k++)
+    bool exact = !guessed;
+    if (guessed)
+        exact = mg_vocab_dict_guess_many(t->dict, cold, colds, cold_ids);
+    else
+        mg_vocab_dict_find_many(t->dict, cold, colds, cold_ids);
+    for (int k = 0; k < colds; k++) {
         ids[cold_at[k]] = cold_ids[k];
+        if (!exact)
+            *guessed |= 1u << cold_at[k];
+    }
     if (cold_at[0] == 0 && ids[0] != MG_VOCAB_NO_ID)
         __builtin_prefetch(t->first_at.words + (ids[0] * (uint64_t)t->first_at.bits >> 6));
+}
+
+/* Whether the guessed ids (frozen_ids_find) are the tokens': a guess of
+ * no id is sure (no slot matched), the others are compared with their
+ * words. */
+static bool guesses_hold(const packed_table *t, const mg_token *tokens, const uint32_t *ids, unsigned guessed)
+{
+    for (int k = 0; guessed != 0; k++, guessed >>= 1)
+        if ((guessed & 1) && ids[k] != MG_VOCAB_NO_ID && !mg_vocab_dict_is_word(t->dict, ids[k], &tokens[k]))
+            return false;
+    return true;
 }
 
 /* Ids of the tokens in the current vocabulary; false when one is unknown. */
 static bool ids_find(const packed_table *t, const mg_token *tokens, int count, uint32_t *ids)
 {
     if (t->finalized)
-        frozen_ids_find(t, tokens, count, ids);
+        frozen_ids_find(t, tokens, count, ids, NULL);
     for (int k = 0; k < count; k++) {
         if (!t->finalized)
             ids[k] = mg_interner_find(t->interner, &tokens[k]);
@@ -934,14 +958,9 @@ static void prefix_range(const packed_table *t, const uint32_t *ids, int count, 
     *high = rows_lower(t, from + 1, end, beyond, fields);
 }
 
-static uint64_t pa_count(mg_table *self, const mg_token *gram)
+/* Count of the frozen gram of these ids (all known). */
+static uint64_t frozen_count(const packed_table *t, const uint32_t *ids)
 {
-    packed_table *t = (packed_table *)self;
-    uint32_t ids[MG_ORDER_MAX + 1] = {0};
-    if (!ids_find(t, gram, t->base.order, ids))
-        return 0;
-    if (!t->finalized)
-        return mg_gram_hash_count(&t->training, ids);
     int fields = t->base.order - 1;
     uint64_t low, high;
     first_range(t, ids[0], &low, &high);
@@ -952,12 +971,43 @@ static uint64_t pa_count(mg_table *self, const mg_token *gram)
     return count_at(t, low);
 }
 
+static bool ids_known(const uint32_t *ids, int count)
+{
+    for (int k = 0; k < count; k++)
+        if (ids[k] == MG_VOCAB_NO_ID)
+            return false;
+    return true;
+}
+
+/* Frozen: the rows are searched with the guessed ids, then the guesses
+ * are confirmed (their buckets have come meanwhile); a wrong one, rare
+ * (a fingerprint shared within the index's run), sends the gram to the
+ * exact find. */
+static uint64_t pa_count(mg_table *self, const mg_token *gram)
+{
+    packed_table *t = (packed_table *)self;
+    uint32_t ids[MG_ORDER_MAX + 1] = {0};
+    if (!t->finalized)
+        return ids_find(t, gram, t->base.order, ids) ? mg_gram_hash_count(&t->training, ids) : 0;
+    unsigned guessed;
+    frozen_ids_find(t, gram, t->base.order, ids, &guessed);
+    if (!ids_known(ids, t->base.order))
+        return 0;
+    uint64_t count = frozen_count(t, ids);
+    if (guesses_hold(t, gram, ids, guessed))
+        return count;
+    return ids_find(t, gram, t->base.order, ids) ? frozen_count(t, ids) : 0;
+}
+
 /*
  * count_many after finalize: a group's grams take each step of pa_count
  * together, every gram's cache lines of the step requested before the
  * first is read, so the step's misses overlap: the ids (the hot table, then
  * one find_many for the cold words of the whole group), first_at, each
- * sample level, then the rows. Before finalize: count per gram.
+ * sample level, then the rows. The ids are exact, not guessed as pa_count's:
+ * across a group the misses overlap anyway, and the guesses' buckets,
+ * requested with the rows, would only crowd the rows' requests. Before
+ * finalize: count per gram.
  */
 enum { GROUP = 16 };
 

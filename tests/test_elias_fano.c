@@ -1,8 +1,8 @@
 /*
  * test_elias_fano.c — backends/common/elias_fano: every query (get,
  * next_geq, iteration from any position) against the plain array it was
- * built from, on empty, single, constant, dense, sparse and huge-universe
- * sequences; the space bound of the header; failure under a memory limit.
+ * built from, on empty, single, constant, dense, sparse, huge-universe and
+ * gapped sequences; the space bound of the header; failure under a memory limit.
  */
 #include "backend.h"
 #include "common/elias_fano.h"
@@ -250,6 +250,38 @@ Test(elias_fano, skewed)
     for (uint64_t i = DENSE; i < COUNT; i++) /* runs of 64 equal values, long jumps between */
         values[i] = values[i - 1] + (i % 64 == 0 ? UINT64_C(1) << 24 : 0);
     check_sequence(values, COUNT, values[COUNT - 1]);
+    free(values);
+}
+
+Test(elias_fano, long_zero_runs)
+{
+    /* dense values but for a few huge gaps (a word with many children): the
+     * high part has runs of thousands of zeros, which cursors and next_geq
+     * cross through the rank directory */
+    enum { COUNT = 40000 };
+    uint64_t *values = random_sequence(COUNT, 0, 1, 37);
+    uint64_t jump = 0;
+    for (uint64_t i = 0; i < COUNT; i++) {
+        if (i % 7919 == 100)
+            jump += 100000 + i;
+        values[i] += jump;
+    }
+    check_sequence(values, COUNT, values[COUNT - 1]);
+    mg_ef ef;
+    build(&ef, values, COUNT, values[COUNT - 1]);
+    for (uint64_t i = 90; i < COUNT; i += 7919) { /* each range across a jump, x on either side and inside it */
+        uint64_t from = i, to = i + 40;
+        uint64_t xs[] = {values[i], values[i + 9], values[i + 10], values[i + 10] - 1, values[i + 9] + 1, values[i + 39] + 1};
+        for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++) {
+            uint64_t want = from, value = 0;
+            while (want < to && values[want] < xs[k])
+                want++;
+            cr_assert_eq(mg_ef_next_geq_in(&ef, from, to, xs[k], &value), want, "across the jump at %" PRIu64, i);
+            if (want < to)
+                cr_assert_eq(value, values[want]);
+        }
+    }
+    mg_ef_free(&ef);
     free(values);
 }
 

@@ -51,16 +51,30 @@ static uint32_t intern(mg_interner *interner, mg_token token)
 }
 
 /* find_many over every window of up to MG_ORDER_MAX tokens answers as
- * find does, token by token. */
+ * find does, token by token; guess_many's guesses are find's answers when
+ * exact, and otherwise a guess is the token's id exactly when is_word
+ * says so, no id only for an absent token. */
 static void check_find_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count)
 {
     for (size_t from = 0; from < count; from++)
         for (size_t width = 1; width <= MG_ORDER_MAX && from + width <= count; width++) {
-            uint32_t ids[MG_ORDER_MAX];
+            uint32_t ids[MG_ORDER_MAX], guesses[MG_ORDER_MAX];
             mg_vocab_dict_find_many(dict, tokens + from, (int)width, ids);
-            for (size_t k = 0; k < width; k++)
-                cr_assert_eq(ids[k], mg_vocab_dict_find(dict, &tokens[from + k]), "find_many of token %zu",
-                             from + k);
+            bool exact = mg_vocab_dict_guess_many(dict, tokens + from, width, guesses);
+            for (size_t k = 0; k < width; k++) {
+                const mg_token *token = &tokens[from + k];
+                uint32_t id = mg_vocab_dict_find(dict, token);
+                cr_assert_eq(ids[k], id, "find_many of token %zu", from + k);
+                if (exact || guesses[k] == MG_VOCAB_NO_ID)
+                    cr_assert_eq(guesses[k], id, "guess of token %zu", from + k);
+                else
+                    cr_assert_eq(mg_vocab_dict_is_word(dict, guesses[k], token), guesses[k] == id,
+                                 "is_word of the guess of token %zu", from + k);
+                if (id != MG_VOCAB_NO_ID)
+                    cr_assert(mg_vocab_dict_is_word(dict, id, token), "is_word of token %zu", from + k);
+                if (id != MG_VOCAB_NO_ID && id + 1 < mg_vocab_dict_count(dict)) /* a wrong guess */
+                    cr_assert(!mg_vocab_dict_is_word(dict, id + 1, token), "is_word of the next id, token %zu", from + k);
+            }
         }
 }
 

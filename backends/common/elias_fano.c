@@ -104,21 +104,23 @@ void mg_ef_push(mg_ef *ef, uint64_t value)
     ef->high[at >> 6] |= UINT64_C(1) << (at & 63);
 }
 
-/* Position of the rank-th set bit of word (rank < popcount(word)). */
+/* Position of the rank-th set bit of word (rank < popcount(word)),
+ * broadword: the ones of bytes 0 .. i summed in byte i (one multiply),
+ * every byte compared with rank at once (no borrow crosses a byte: sums
+ * are at most 64), then the few ones left inside the byte found. */
 static inline unsigned select_in_word(uint64_t word, unsigned rank)
 {
-    unsigned base = 0;
-    for (unsigned half = 32; half >= 8; half /= 2) {
-        unsigned low = mg_popcount64(word & ((UINT64_C(1) << half) - 1));
-        if (rank >= low) {
-            rank -= low;
-            word >>= half;
-            base += half;
-        }
-    }
-    for (; rank; rank--)
-        word &= word - 1;
-    return base + (unsigned)__builtin_ctzll(word);
+    const uint64_t ones8 = UINT64_C(0x0101010101010101), high8 = UINT64_C(0x8080808080808080);
+    uint64_t sums = word - ((word >> 1) & UINT64_C(0x5555555555555555));
+    sums = (sums & UINT64_C(0x3333333333333333)) + ((sums >> 2) & UINT64_C(0x3333333333333333));
+    sums = ((sums + (sums >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f)) * ones8;
+    uint64_t past = ((sums | high8) - (uint64_t)(rank + 1) * ones8) & high8; /* bytes whose sum passes rank */
+    unsigned place = (unsigned)__builtin_ctzll(past) & ~7u;
+    unsigned left = rank - (unsigned)(((sums << 8) >> place) & 0xff);
+    uint64_t byte = (word >> place) & 0xff;
+    for (; left; left--)
+        byte &= byte - 1;
+    return place + (unsigned)__builtin_ctzll(byte);
 }
 
 /* Record where every MG_EF_SAMPLE_NEAR-th one of the high bits is, in two
@@ -265,30 +267,70 @@ void mg_ef_iter_at(mg_ef_iter *it, const mg_ef *ef, uint64_t i)
     it->high_at = i < ef->count ? select_high(ef, i) : ef->high_len;
 }
 
+enum { SCAN_WORDS = 8 }; /* words of high read in order before a run of zeros is jumped */
+
+/* The last rank directory block in [low, high) whose ones_before is <= ones:
+ * a gallop from low (ones_before[low] <= ones), then a binary search. The
+ * directory is small (a uint64 every 2048 bits), so its reads are cache hits. */
+static uint64_t block_of_one(const mg_ef *ef, uint64_t low, uint64_t ones)
+{
+    uint64_t step = 1;
+    while (low + step < ef->blocks && ef->ones_before[low + step] <= ones) {
+        low += step;
+        step *= 2;
+    }
+    uint64_t high = low + step < ef->blocks ? low + step : ef->blocks;
+    while (high - low > 1) {
+        uint64_t middle = low + (high - low) / 2;
+        if (ef->ones_before[middle] <= ones)
+            low = middle;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+/* Requests the cache lines of high words [from, to). */
+static inline void high_prefetch(const mg_ef *ef, size_t from, size_t to)
+{
+    for (size_t index = from; index < to; index += 8)
+        __builtin_prefetch(&ef->high[index]);
+    __builtin_prefetch(&ef->high[to - 1]);
+}
+
+/* The first word after `index` with a one, in *word; `ones` is the number
+ * of ones before it (one exists after it). A short run of zeros is read
+ * word by word; a long one (a node with many children, a gap in a group)
+ * is jumped through the rank directory to the block holding the one, whose
+ * lines are requested together: a few cache misses, not one a line. */
+static size_t next_one_word(const mg_ef *ef, size_t index, uint64_t ones, uint64_t *word)
+{
+    for (size_t end = index + SCAN_WORDS; ++index < end;)
+        if ((*word = ef->high[index]) != 0)
+            return index;
+    uint64_t block = block_of_one(ef, (uint64_t)index * 64 / MG_EF_BLOCK, ones);
+    size_t from = (size_t)block * (MG_EF_BLOCK / 64);
+    if (from > index)
+        index = from;
+    size_t block_end = from + MG_EF_BLOCK / 64, words = (size_t)((ef->high_len + 63) / 64);
+    high_prefetch(ef, index, block_end < words ? block_end : words);
+    while ((*word = ef->high[index]) == 0)
+        index++;
+    return index;
+}
+
 uint64_t mg_ef_iter_next(mg_ef_iter *it)
 {
     const mg_ef *ef = it->ef;
     size_t index = (size_t)(it->high_at >> 6);
     uint64_t word = ef->high[index] & (~UINT64_C(0) << (it->high_at & 63));
-    while (word == 0)
-        word = ef->high[++index];
+    if (word == 0) /* the ones before the cursor are the values before it */
+        index = next_one_word(ef, index, it->index, &word);
     uint64_t at = (uint64_t)index * 64 + (unsigned)__builtin_ctzll(word);
     uint64_t value = (at - it->index) << ef->low_bits | low_of(ef, it->index);
     it->high_at = at + 1;
     it->index++;
     return value;
-}
-
-/* The value at position sample * MG_EF_SAMPLE_NEAR: its high part from the
- * sample itself (no select when the offset fit). */
-static uint64_t sampled_value(const mg_ef *ef, uint64_t sample)
-{
-    uint64_t i = sample * MG_EF_SAMPLE_NEAR;
-    low_prefetch(ef, i);
-    uint64_t at = near_sample(ef, sample);
-    if (at == UINT64_MAX)
-        at = select_high(ef, i);
-    return (at - i) << ef->low_bits | low_of(ef, i);
 }
 
 /* The zeros before the cursor's bit number its bucket; those up to x's
@@ -320,9 +362,29 @@ void mg_ef_iter_skip_below(mg_ef_iter *it, uint64_t x)
     }
 }
 
+/* The value at position sample * MG_EF_SAMPLE_NEAR: its high part from the
+ * sample itself (no select when the offset fit). */
+static uint64_t sampled_value(const mg_ef *ef, uint64_t sample)
+{
+    uint64_t i = sample * MG_EF_SAMPLE_NEAR;
+    low_prefetch(ef, i);
+    uint64_t at = near_sample(ef, sample);
+    if (at == UINT64_MAX)
+        at = select_high(ef, i);
+    return (at - i) << ef->low_bits | low_of(ef, i);
+}
+
+/* Requests what sampled_value(sample) reads: its low bits and near sample. */
+static inline void sampled_prefetch(const mg_ef *ef, uint64_t sample)
+{
+    low_prefetch(ef, sample * MG_EF_SAMPLE_NEAR);
+    __builtin_prefetch(&ef->near[sample]);
+}
+
 /* A binary search of the sampled values in [from, to) finds the last one
- * below x; from it the cursor skips to x's bucket (x >> l), whose few
- * values are read in order. */
+ * below x, each step requesting the two samples the next may read, so
+ * that its cache miss overlaps this one's; from that sample the cursor
+ * skips to x's bucket (x >> l), whose few values are read in order. */
 uint64_t mg_ef_next_geq_in(const mg_ef *ef, uint64_t from, uint64_t to, uint64_t x, uint64_t *value)
 {
     if (to > ef->count)
@@ -333,6 +395,10 @@ uint64_t mg_ef_next_geq_in(const mg_ef *ef, uint64_t from, uint64_t to, uint64_t
     uint64_t low = first, high = (to - 1) / MG_EF_SAMPLE_NEAR + 1;
     while (low < high) { /* the first sample at or above x */
         uint64_t middle = low + (high - low) / 2;
+        if (middle > low)
+            sampled_prefetch(ef, low + (middle - low) / 2);
+        if (high > middle + 1)
+            sampled_prefetch(ef, middle + 1 + (high - middle - 1) / 2);
         if (sampled_value(ef, middle) < x)
             low = middle + 1;
         else

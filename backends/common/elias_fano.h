@@ -24,8 +24,10 @@
  * i.e. about 2 + log2(u/n) + 0.4 bits a value. access(i) is one select on
  * the high bits and one read of the low bits, fetched together;
  * next_geq(x) a binary search of the sampled values (their high parts
- * are the samples, so a probe reads only low bits), then at most 64
- * values read in order. A select starts at its
+ * are the samples, so a probe reads only low bits; each step requests the
+ * next step's two candidates), then at most 64 values read in order. A
+ * cursor crossing a long run of zeros (past a few words) jumps it through
+ * the rank directory (below). A select starts at its
  * near sample, whose cache line is usually the one it ends in: when the
  * next near sample lies within MG_EF_SCAN_SPAN bits (the usual case: 64
  * ones span ~3 x 64 bits) it popcounts on from the sample; else (a long

@@ -802,6 +802,43 @@ static void find_group(const mg_vocab_dict *dict, const mg_token *tokens, int co
             ids[k] = rank_id(buckets[k], buckets[k] < 0 ? -1 : bucket_rank(dict, (uint32_t)buckets[k], &tokens[k]));
 }
 
+/* The index's first candidate of each token, its bucket requested: a find
+ * without the bucket walk that confirms it (mg_vocab_dict_is_word). */
+static void guess_group(const mg_vocab_dict *dict, const mg_token *tokens, int count, uint32_t *ids)
+{
+    index_probe probes[FIND_GROUP];
+    for (int k = 0; k < count; k++)
+        if (mg_token_is_marker(&tokens[k]))
+            ids[k] = tokens[k].len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID;
+        else
+            probes[k] = index_start(dict, &tokens[k]);
+    for (int k = 0; k < count; k++)
+        if (!mg_token_is_marker(&tokens[k])) {
+            index_next(dict, &probes[k]);
+            ids[k] = probes[k].candidate;
+            if (ids[k] != MG_VOCAB_NO_ID)
+                bucket_prefetch(dict, (ids[k] - MG_VOCAB_FIRST_WORD_ID) / MG_VOCAB_BUCKET);
+        }
+}
+
+bool mg_vocab_dict_guess_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count, uint32_t *ids)
+{
+    if (!dict->index_slots) {
+        mg_vocab_dict_find_many(dict, tokens, count, ids);
+        return true;
+    }
+    for (size_t done = 0; done < count; done += FIND_GROUP)
+        guess_group(dict, tokens + done, count - done < FIND_GROUP ? (int)(count - done) : FIND_GROUP, ids + done);
+    return false;
+}
+
+bool mg_vocab_dict_is_word(const mg_vocab_dict *dict, uint32_t id, const mg_token *token)
+{
+    if (mg_token_is_marker(token))
+        return id == (token->len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID);
+    return id >= MG_VOCAB_FIRST_WORD_ID && id < dict->count && word_equals(dict, id, token);
+}
+
 void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count, uint32_t *ids)
 {
     for (size_t done = 0; done < count; done += FIND_GROUP)

@@ -35,6 +35,7 @@
 #include "../backend.h"
 #include "image.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,18 @@ uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token);
  * side by side (32 at a time): the cache misses of each step (index slot,
  * bucket) are requested for every token before the first is waited for. */
 void mg_vocab_dict_find_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count, uint32_t *ids);
+
+/* Guessed ids of tokens[0 .. count) in ids, for a caller that goes on
+ * while the guesses' buckets arrive: with the index, each token's first
+ * slot whose fingerprint matches (its bucket requested), not yet compared
+ * with the token; MG_VOCAB_NO_ID when none matches (the token is surely
+ * absent). A guess is the id only once mg_vocab_dict_is_word confirms it;
+ * when it does not, mg_vocab_dict_find gives the id. Returns true when
+ * the ids are exact already (no index: find_many's). */
+bool mg_vocab_dict_guess_many(const mg_vocab_dict *dict, const mg_token *tokens, size_t count, uint32_t *ids);
+
+/* Whether id is the token's (markers included). */
+bool mg_vocab_dict_is_word(const mg_vocab_dict *dict, uint32_t id, const mg_token *token);
 
 /* The token of an id < mg_vocab_dict_count. Its bytes point into the
  * dictionary or into `buffer` (MG_VOCAB_DECODE_MAX bytes, the caller's):
