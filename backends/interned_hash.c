@@ -719,12 +719,26 @@ static void records_sort(uint64_t *records, size_t count)
     records_sort_from(records, count, 64 - RADIX_BITS);
 }
 
+/* Records a pass reads the gram slot of are fetched this far ahead, so the
+ * random reads overlap. */
+enum { RECORDS_AHEAD = 16 };
+
+/* Fetch the gram slots of the records before `until` not fetched yet. */
+static void records_prefetch(const interned_table *t, const uint64_t *records, size_t count, size_t until,
+                             size_t *fetched)
+{
+    for (; *fetched < until && *fetched < count; ++*fetched)
+        __builtin_prefetch(gram_slot(t, record_slot(records[*fetched])));
+}
+
 /* Mark the first record of each context; a run of equal hashes holding
  * several contexts (a collision) is partitioned first. Returns the contexts. */
 static uint64_t records_group(const interned_table *t, uint64_t *records, size_t count)
 {
     uint64_t contexts = 0;
+    size_t fetched = 0;
     for (size_t run = 0, end; run < count; run = end) {
+        records_prefetch(t, records, count, run + RECORDS_AHEAD, &fetched);
         for (end = run + 1; end < count && record_hash(records[end]) == record_hash(records[run]); end++)
             ;
         for (size_t group = run, next; group < end; group = next) {
@@ -769,29 +783,81 @@ static uint32_t contexts_layout(const uint64_t *records, size_t count, uint32_t 
     return (uint32_t)length;
 }
 
-static int compare_word_ids(const void *left, const void *right, void *table)
+/* A word in the sort of word_ranks: its first 8 bytes big-endian, zero
+ * padded, so that keys compare as the words do wherever they differ. */
+typedef struct ranked_word {
+    uint64_t key;
+    uint32_t id;
+} ranked_word;
+
+static uint64_t prefix_key(const mg_token *word)
 {
-    mg_token a = token_of(table, *(const uint32_t *)left), b = token_of(table, *(const uint32_t *)right);
+    uint64_t key = 0;
+    for (uint32_t k = 0; k < 8; k++)
+        key = key << 8 | (k < word->len ? word->bytes[k] : 0);
+    return key;
+}
+
+static int compare_ranked_words(const void *left, const void *right, void *table)
+{
+    mg_token a = token_of(table, ((const ranked_word *)left)->id);
+    mg_token b = token_of(table, ((const ranked_word *)right)->id);
     return mg_token_compare(&a, &b);
 }
 
+/* LSD radix sort by key, RADIX_BITS a pass, through scratch (count words);
+ * a pass whose digit is the same in every key is skipped. */
+static void ranked_words_sort(ranked_word *words, ranked_word *scratch, size_t count)
+{
+    enum { DIGITS = 1 << RADIX_BITS };
+    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+        size_t starts[DIGITS] = {0};
+        for (size_t i = 0; i < count; i++)
+            starts[(words[i].key >> shift) & (DIGITS - 1)]++;
+        if (starts[(words[0].key >> shift) & (DIGITS - 1)] == count)
+            continue;
+        for (size_t digit = 0, start = 0; digit < DIGITS; digit++) {
+            size_t size = starts[digit];
+            starts[digit] = start;
+            start += size;
+        }
+        for (size_t i = 0; i < count; i++)
+            scratch[starts[(words[i].key >> shift) & (DIGITS - 1)]++] = words[i];
+        memcpy(words, scratch, count * sizeof *words);
+    }
+}
+
 /* id -> its place in canonical token order (markers first); NULL when out
- * of memory. mg_alloc'd, word_count entries. */
+ * of memory. mg_alloc'd, word_count entries. Words are sorted by their
+ * 8-byte prefix keys; only runs of equal keys compare whole words. */
 static uint32_t *word_ranks(const interned_table *t)
 {
-    size_t bytes = (size_t)t->word_count * sizeof(uint32_t);
-    uint32_t *order = mg_alloc(bytes), *rank = mg_alloc(bytes);
-    if (order && rank) {
-        for (uint32_t id = 0; id < t->word_count; id++)
-            order[id] = id;
-        qsort_r(order, t->word_count, sizeof *order, compare_word_ids, (void *)t);
-        for (uint32_t place = 0; place < t->word_count; place++)
-            rank[order[place]] = place;
+    size_t words = (size_t)t->word_count - FIRST_WORD_ID, sort_bytes = words * sizeof(ranked_word);
+    uint32_t *rank = mg_alloc((size_t)t->word_count * sizeof(uint32_t));
+    ranked_word *sorted = mg_alloc(sort_bytes), *scratch = mg_alloc(sort_bytes);
+    if (rank && sorted && scratch) {
+        for (size_t i = 0; i < words; i++) {
+            mg_token word = token_of(t, (uint32_t)(FIRST_WORD_ID + i));
+            sorted[i] = (ranked_word){prefix_key(&word), (uint32_t)(FIRST_WORD_ID + i)};
+        }
+        if (words > 0)
+            ranked_words_sort(sorted, scratch, words);
+        for (size_t run = 0, end; run < words; run = end) {
+            for (end = run + 1; end < words && sorted[end].key == sorted[run].key; end++)
+                ;
+            if (end - run > 1)
+                qsort_r(sorted + run, end - run, sizeof *sorted, compare_ranked_words, (void *)t);
+        }
+        rank[START_ID] = 0;
+        rank[END_ID] = 1;
+        for (size_t place = 0; place < words; place++)
+            rank[sorted[place].id] = (uint32_t)(FIRST_WORD_ID + place);
     } else {
-        mg_free(rank, bytes);
+        mg_free(rank, (size_t)t->word_count * sizeof(uint32_t));
         rank = NULL;
     }
-    mg_free(order, bytes);
+    mg_free(scratch, sort_bytes);
+    mg_free(sorted, sort_bytes);
     return rank;
 }
 
@@ -801,25 +867,51 @@ static int compare_records(const void *left, const void *right)
     return (a > b) - (a < b);
 }
 
-/* Each group's records (grouped, their hashes no longer needed) put in
- * canonical order of their last word: the rank in the high half, sorted. */
-static int groups_in_token_order(const interned_table *t, uint64_t *records, size_t count)
+/* Most groups are a few grams: those are insertion-sorted. */
+static void records_sort_plain(uint64_t *records, size_t count)
 {
-    uint32_t *rank = word_ranks(t);
-    if (!rank)
-        return MG_ERR_NOMEM;
+    if (count > SMALL_SORT) {
+        qsort(records, count, sizeof *records, compare_records);
+        return;
+    }
+    for (size_t i = 1; i < count; i++) {
+        uint64_t record = records[i];
+        size_t j = i;
+        for (; j > 0 && records[j - 1] > record; j--)
+            records[j] = records[j - 1];
+        records[j] = record;
+    }
+}
+
+/* Each group's records (grouped, their hashes no longer needed) put in
+ * canonical order of their last word: the rank in the high half, sorted.
+ * Each record then holds its gram's count above its slot, for the running
+ * totals (the slot's line has just been read). */
+static void groups_in_token_order(const interned_table *t, const uint32_t *rank, uint64_t *records,
+                                  size_t count)
+{
     int last = t->base.order - 1;
+    size_t fetched = 0;
     for (size_t group = 0, end; group < count; group = end) {
         for (end = group + 1; end < count && !record_starts_group(records[end]); end++)
             ;
+        records_prefetch(t, records, count, end + RECORDS_AHEAD, &fetched);
         for (size_t i = group; i < end; i++) {
             uint32_t slot = record_slot(records[i]);
             records[i] = (uint64_t)rank[gram_slot(t, slot)[last]] << 32 | slot;
         }
-        qsort(records + group, end - group, sizeof *records, compare_records);
+        records_sort_plain(records + group, end - group);
+        for (size_t i = group; i < end; i++) {
+            uint32_t slot = record_slot(records[i]);
+            records[i] = (uint64_t)slot_count(t, gram_slot(t, slot)) << 32 | slot;
+        }
     }
-    mg_free(rank, (size_t)t->word_count * sizeof(uint32_t));
-    return MG_OK;
+}
+
+/* Count of entry `entry` while the records hold count above slot. */
+static uint64_t record_count(const void *records, uint64_t entry)
+{
+    return ((const uint64_t *)records)[entry] >> 32;
 }
 
 /* Count of successor index entry `entry` (mg_entry_count over the table). */
@@ -829,7 +921,9 @@ static uint64_t entry_count(const void *table, uint64_t entry)
     return slot_count(t, gram_slot(t, t->successor_slots[entry]));
 }
 
-/* Build the successor index of the grams now held; counts the contexts. */
+/* Build the successor index of the grams now held; counts the contexts.
+ * The word ranks are made first, so their sort's scratch is freed before
+ * the records are allocated. */
 static int index_build(interned_table *t)
 {
     index_free(t);
@@ -838,10 +932,16 @@ static int index_build(interned_table *t)
         t->indexed = true;
         return MG_OK;
     }
+    size_t rank_bytes = (size_t)t->word_count * sizeof(uint32_t);
+    uint32_t *rank = word_ranks(t);
+    if (!rank)
+        return MG_ERR_NOMEM;
     size_t count = (size_t)t->grams, records_size = count * sizeof(uint64_t);
     uint64_t *records = mg_alloc(records_size);
-    if (!records)
+    if (!records) {
+        mg_free(rank, rank_bytes);
         return MG_ERR_NOMEM;
+    }
     for (uint32_t index = 0, i = 0; index < t->gram_cap; index++)
         if (slot_count(t, gram_slot(t, index)) != 0)
             records[i++] = (uint64_t)(hash_ids(t, gram_slot(t, index), t->base.order - 1) & ~1u) << 32 | index;
@@ -852,14 +952,13 @@ static int index_build(interned_table *t)
     uint32_t *offsets = length < UINT32_MAX ? mg_alloc(((size_t)length + 1) * sizeof *offsets) : NULL;
     if (!offsets) {
         mg_free(records, records_size);
+        mg_free(rank, rank_bytes);
         return MG_ERR_NOMEM;
     }
     contexts_layout(records, count, (uint32_t)capacity, offsets);
-    if (groups_in_token_order(t, records, count) != MG_OK) {
-        mg_free(offsets, ((size_t)length + 1) * sizeof *offsets);
-        mg_free(records, records_size);
-        return MG_ERR_NOMEM;
-    }
+    groups_in_token_order(t, rank, records, count);
+    mg_free(rank, rank_bytes);
+    mg_running_totals_build(&t->totals, count, TOTALS_EVERY, record_count, records); /* optional: draws sum their group */
     /* Keep only the slot indices, packed in place at the front. */
     unsigned char *packed = (unsigned char *)records;
     for (size_t i = 0; i < count; i++) {
@@ -878,7 +977,6 @@ static int index_build(interned_table *t)
     t->context_len = (uint32_t)length;
     t->contexts = contexts;
     t->indexed = true;
-    mg_running_totals_build(&t->totals, count, TOTALS_EVERY, entry_count, t); /* optional: draws sum their group */
     return MG_OK;
 }
 
