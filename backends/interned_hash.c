@@ -56,6 +56,7 @@
 #include "mem.h"
 #include "common/running_totals.h"
 #include "common/varint.h"
+#include "common/xxh3_words.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -176,7 +177,7 @@ static inline uint32_t hash_bytes(const void *bytes, size_t len)
  * while its words' ids are still being looked up. */
 static inline uint32_t hash_word_hashes(const uint32_t *hashes, int count)
 {
-    return hash_bytes(hashes, (size_t)count * sizeof(uint32_t));
+    return (uint32_t)(mg_xxh3_words(hashes, count) >> 32);
 }
 
 static inline bool same_ids(const uint32_t *a, const uint32_t *b, int count)
@@ -238,13 +239,29 @@ static uint32_t hash_ids(const interned_table *t, const uint32_t *ids, int count
 
 /* -- intern table -- */
 
+/* The bytes of a word of 1 to INLINE_MAX bytes in the low end of a
+ * uint64, read as whole loads that overlap rather than byte by byte. */
+static inline uint64_t short_word_bytes(const unsigned char *bytes, uint32_t len)
+{
+    if (len >= 4) {
+        uint32_t first, last;
+        memcpy(&first, bytes, sizeof first);
+        memcpy(&last, bytes + len - 4, sizeof last);
+        return first | (uint64_t)last << 8 * (len - 4);
+    }
+    return bytes[0] | (uint64_t)bytes[len / 2] << 8 * (len / 2) | (uint64_t)bytes[len - 1] << 8 * (len - 1);
+}
+
+/* A short word's inline form: its length byte, then its bytes, zero padded
+ * (as the bytes lie in memory on a little-endian machine; any one fixed
+ * packing serves, as slots and keys are packed alike). Built in a register:
+ * bytes stored one by one and read back as one word would wait for the
+ * stores to reach the cache. */
 static word_key word_key_of(const mg_token *token)
 {
     word_key key = {token->bytes, token->len, hash_bytes(token->bytes, token->len) & ~1u, 0};
     if (token->len <= INLINE_MAX) {
-        unsigned char packed[8] = {(unsigned char)token->len};
-        memcpy(packed + 1, token->bytes, token->len);
-        memcpy(&key.inline_word, packed, sizeof packed);
+        key.inline_word = token->len | (token->len ? short_word_bytes(token->bytes, token->len) << 8 : 0);
         key.hash |= 1;
     }
     return key;
@@ -490,10 +507,26 @@ static uint32_t tokens_hash(const interned_table *t, const mg_token *tokens, int
     return hash_word_hashes(hashes, count);
 }
 
+/* A word longer than INLINE_MAX is compared through its arena record:
+ * fetch the record of each such word whose home slot holds its hash, so
+ * that the tuple's records arrive together (a word probed past its home
+ * is rare, and fetched when compared). The home slots should have arrived. */
+static void records_fetch(const interned_table *t, const mg_token *tokens, int count, const word_key *keys)
+{
+    for (int k = 0; k < count; k++) {
+        if (mg_token_is_marker(&tokens[k]) || (keys[k].hash & 1))
+            continue;
+        const intern_slot *home = &t->intern_slots[fastrange(keys[k].hash, t->intern_cap)];
+        if (home->hash == keys[k].hash && home->id != 0)
+            __builtin_prefetch(home->word.record);
+    }
+}
+
 /* Ids of the tokens (NO_ID for a word not interned); true when all known. */
 static bool ids_find(const interned_table *t, const mg_token *tokens, int count,
                      const word_key *keys, uint32_t *ids)
 {
+    records_fetch(t, tokens, count, keys);
     bool all_known = true;
     for (int k = 0; k < count; k++) {
         ids[k] = mg_token_is_marker(&tokens[k]) ? marker_id(&tokens[k]) : word_find(t, &keys[k]);
@@ -616,38 +649,82 @@ static int ih_add(mg_table *self, const mg_token *gram)
     return add_hashed(t, gram, keys, hash);
 }
 
-/* Batches go in groups: every gram of a group is hashed and its word and
- * gram slots are requested before the first is used, so their cache misses
- * overlap instead of following one another. A group's misses fill the
- * core's outstanding-miss buffers (about 10-12 lines) a few times over. */
-enum { GROUP = 16 };
+/* Batches go through a software pipeline of three stages, each gram
+ * AHEAD grams behind the one before it: (1) hash the gram's words, fetch
+ * their intern home slots and the gram's home slot; (2) the intern slots
+ * have arrived: fetch the arena records of its long words; (3) the records
+ * and the gram slot have arrived: find the ids and probe (add or count).
+ * So each gram's misses overlap those of the 2 AHEAD grams in flight, with
+ * no stop between groups; AHEAD grams of 3 words and a gram slot each are
+ * about the core's outstanding misses (prefetching is only a hint: a table
+ * that grows in stage 3 is probed afresh). */
+enum { AHEAD = 6, RING = 16 }; /* RING > 2 AHEAD, a power of two */
 
-typedef struct gram_group {
-    word_key keys[GROUP][MG_ORDER_MAX];
-    uint32_t hashes[GROUP];
-} gram_group;
+typedef struct gram_state {
+    word_key keys[MG_ORDER_MAX];
+    uint32_t hash;
+} gram_state;
 
-/* Hash the group's grams and fetch their slots (prefetching is only a
- * hint: a table that grows before a gram is reached is probed afresh). */
-static void group_hash(const interned_table *t, const mg_token *grams, size_t count, gram_group *group)
+typedef struct gram_pipeline {
+    const interned_table *t;
+    const mg_token *grams;
+    size_t count;
+    gram_state ring[RING];
+} gram_pipeline;
+
+static const mg_token *pipeline_gram(const gram_pipeline *line, size_t i)
 {
-    for (size_t i = 0; i < count; i++) {
-        group->hashes[i] = tokens_hash(t, grams + i * (size_t)t->base.order, t->base.order, group->keys[i]);
-        __builtin_prefetch(gram_slot(t, fastrange(group->hashes[i], t->gram_cap)));
+    return line->grams + i * (size_t)line->t->base.order;
+}
+
+/* Stage 1 for gram i, if it exists. */
+static void pipeline_hash(gram_pipeline *line, size_t i)
+{
+    if (i >= line->count)
+        return;
+    const interned_table *t = line->t;
+    gram_state *state = &line->ring[i % RING];
+    state->hash = tokens_hash(t, pipeline_gram(line, i), t->base.order, state->keys);
+    __builtin_prefetch(gram_slot(t, fastrange(state->hash, t->gram_cap)));
+}
+
+/* Stage 2 for gram i, if it exists. */
+static void pipeline_fetch(gram_pipeline *line, size_t i)
+{
+    if (i < line->count)
+        records_fetch(line->t, pipeline_gram(line, i), line->t->base.order, line->ring[i % RING].keys);
+}
+
+/* The first 2 AHEAD grams through stage 1, the first AHEAD through stage 2. */
+static void pipeline_start(gram_pipeline *line, const interned_table *t, const mg_token *grams, size_t count)
+{
+    line->t = t;
+    line->grams = grams;
+    line->count = count;
+    for (size_t i = 0; i < 2 * AHEAD; i++) {
+        pipeline_hash(line, i);
+        if (i >= AHEAD)
+            pipeline_fetch(line, i - AHEAD);
     }
+}
+
+/* Before gram i's stage 3: stage 1 of gram i + 2 AHEAD, stage 2 of i + AHEAD. */
+static void pipeline_feed(gram_pipeline *line, size_t i)
+{
+    pipeline_hash(line, i + 2 * AHEAD);
+    pipeline_fetch(line, i + AHEAD);
 }
 
 static int ih_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
 {
     interned_table *t = (interned_table *)self;
-    gram_group group;
-    size_t order = (size_t)t->base.order;
-    for (*added = 0; *added < count;) {
-        size_t size = count - *added < GROUP ? count - *added : GROUP;
-        group_hash(t, grams + *added * order, size, &group);
-        for (size_t i = 0; i < size; i++, ++*added)
-            if (add_hashed(t, grams + *added * order, group.keys[i], group.hashes[i]) != MG_OK)
-                return MG_ERR_NOMEM;
+    gram_pipeline line;
+    pipeline_start(&line, t, grams, count);
+    for (*added = 0; *added < count; ++*added) {
+        pipeline_feed(&line, *added);
+        const gram_state *state = &line.ring[*added % RING];
+        if (add_hashed(t, pipeline_gram(&line, *added), state->keys, state->hash) != MG_OK)
+            return MG_ERR_NOMEM;
     }
     return MG_OK;
 }
@@ -1009,23 +1086,19 @@ static uint64_t ih_count(mg_table *self, const mg_token *gram)
     return slot_count(t, gram_slot(t, gram_probe(t, ids, hash)));
 }
 
-/* Three passes over a group: hash and fetch the word slots and gram homes;
- * find the ids (their slots have arrived); probe the gram slots. */
+/* Through the pipeline of ih_add_many. */
 static void ih_count_many(mg_table *self, const mg_token *grams, size_t count, uint64_t *counts)
 {
     interned_table *t = (interned_table *)self;
-    gram_group group;
-    uint32_t ids[GROUP][MG_ORDER_MAX];
-    bool known[GROUP];
-    int order = t->base.order;
-    for (size_t done = 0; done < count; done += GROUP) {
-        size_t size = count - done < GROUP ? count - done : GROUP;
-        const mg_token *first = grams + done * (size_t)order;
-        group_hash(t, first, size, &group);
-        for (size_t i = 0; i < size; i++)
-            known[i] = ids_find(t, first + i * (size_t)order, order, group.keys[i], ids[i]);
-        for (size_t i = 0; i < size; i++)
-            counts[done + i] = known[i] ? slot_count(t, gram_slot(t, gram_probe(t, ids[i], group.hashes[i]))) : 0;
+    gram_pipeline line;
+    pipeline_start(&line, t, grams, count);
+    for (size_t i = 0; i < count; i++) {
+        pipeline_feed(&line, i);
+        const gram_state *state = &line.ring[i % RING];
+        uint32_t ids[MG_ORDER_MAX];
+        counts[i] = ids_find(t, pipeline_gram(&line, i), t->base.order, state->keys, ids)
+                        ? slot_count(t, gram_slot(t, gram_probe(t, ids, state->hash)))
+                        : 0;
     }
 }
 
