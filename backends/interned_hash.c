@@ -49,8 +49,9 @@
  *
  * A gram's hash is made from its words' hashes, not their ids, so its home
  * slot is known before its ids are: a lookup fetches the word slots and the
- * gram slot at once, and a batch (add_many, count_many) fetches them for a
- * group of 16 grams before it reads the first.
+ * gram slot at once, then the records of its long words together, and a
+ * batch (add_many, count_many) runs a pipeline that fetches them 12 and 6
+ * grams ahead of the gram it resolves.
  */
 #include "backend.h"
 #include "mem.h"
