@@ -49,13 +49,15 @@
  *
  * A gram's hash is made from its words' hashes, not their ids, so its home
  * slot is known before its ids are: a lookup fetches the word slots and the
- * gram slot at once, and a batch (add_many, count_many) fetches them for a
- * group of 16 grams before it reads the first.
+ * gram slot at once, then the records of its long words together, and a
+ * batch (add_many, count_many) runs a pipeline that fetches them 12 and 6
+ * grams ahead of the gram it resolves.
  */
 #include "backend.h"
 #include "mem.h"
 #include "common/running_totals.h"
 #include "common/varint.h"
+#include "common/xxh3_words.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -176,7 +178,7 @@ static inline uint32_t hash_bytes(const void *bytes, size_t len)
  * while its words' ids are still being looked up. */
 static inline uint32_t hash_word_hashes(const uint32_t *hashes, int count)
 {
-    return hash_bytes(hashes, (size_t)count * sizeof(uint32_t));
+    return (uint32_t)(mg_xxh3_words(hashes, count) >> 32);
 }
 
 static inline bool same_ids(const uint32_t *a, const uint32_t *b, int count)
@@ -238,13 +240,29 @@ static uint32_t hash_ids(const interned_table *t, const uint32_t *ids, int count
 
 /* -- intern table -- */
 
+/* The bytes of a word of 1 to INLINE_MAX bytes in the low end of a
+ * uint64, read as whole loads that overlap rather than byte by byte. */
+static inline uint64_t short_word_bytes(const unsigned char *bytes, uint32_t len)
+{
+    if (len >= 4) {
+        uint32_t first, last;
+        memcpy(&first, bytes, sizeof first);
+        memcpy(&last, bytes + len - 4, sizeof last);
+        return first | (uint64_t)last << 8 * (len - 4);
+    }
+    return bytes[0] | (uint64_t)bytes[len / 2] << 8 * (len / 2) | (uint64_t)bytes[len - 1] << 8 * (len - 1);
+}
+
+/* A short word's inline form: its length byte, then its bytes, zero padded
+ * (as the bytes lie in memory on a little-endian machine; any one fixed
+ * packing serves, as slots and keys are packed alike). Built in a register:
+ * bytes stored one by one and read back as one word would wait for the
+ * stores to reach the cache. */
 static word_key word_key_of(const mg_token *token)
 {
     word_key key = {token->bytes, token->len, hash_bytes(token->bytes, token->len) & ~1u, 0};
     if (token->len <= INLINE_MAX) {
-        unsigned char packed[8] = {(unsigned char)token->len};
-        memcpy(packed + 1, token->bytes, token->len);
-        memcpy(&key.inline_word, packed, sizeof packed);
+        key.inline_word = token->len | (token->len ? short_word_bytes(token->bytes, token->len) << 8 : 0);
         key.hash |= 1;
     }
     return key;
@@ -490,10 +508,26 @@ static uint32_t tokens_hash(const interned_table *t, const mg_token *tokens, int
     return hash_word_hashes(hashes, count);
 }
 
+/* A word longer than INLINE_MAX is compared through its arena record:
+ * fetch the record of each such word whose home slot holds its hash, so
+ * that the tuple's records arrive together (a word probed past its home
+ * is rare, and fetched when compared). The home slots should have arrived. */
+static void records_fetch(const interned_table *t, const mg_token *tokens, int count, const word_key *keys)
+{
+    for (int k = 0; k < count; k++) {
+        if (mg_token_is_marker(&tokens[k]) || (keys[k].hash & 1))
+            continue;
+        const intern_slot *home = &t->intern_slots[fastrange(keys[k].hash, t->intern_cap)];
+        if (home->hash == keys[k].hash && home->id != 0)
+            __builtin_prefetch(home->word.record);
+    }
+}
+
 /* Ids of the tokens (NO_ID for a word not interned); true when all known. */
 static bool ids_find(const interned_table *t, const mg_token *tokens, int count,
                      const word_key *keys, uint32_t *ids)
 {
+    records_fetch(t, tokens, count, keys);
     bool all_known = true;
     for (int k = 0; k < count; k++) {
         ids[k] = mg_token_is_marker(&tokens[k]) ? marker_id(&tokens[k]) : word_find(t, &keys[k]);
@@ -616,38 +650,82 @@ static int ih_add(mg_table *self, const mg_token *gram)
     return add_hashed(t, gram, keys, hash);
 }
 
-/* Batches go in groups: every gram of a group is hashed and its word and
- * gram slots are requested before the first is used, so their cache misses
- * overlap instead of following one another. A group's misses fill the
- * core's outstanding-miss buffers (about 10-12 lines) a few times over. */
-enum { GROUP = 16 };
+/* Batches go through a software pipeline of three stages, each gram
+ * AHEAD grams behind the one before it: (1) hash the gram's words, fetch
+ * their intern home slots and the gram's home slot; (2) the intern slots
+ * have arrived: fetch the arena records of its long words; (3) the records
+ * and the gram slot have arrived: find the ids and probe (add or count).
+ * So each gram's misses overlap those of the 2 AHEAD grams in flight, with
+ * no stop between groups; AHEAD grams of 3 words and a gram slot each are
+ * about the core's outstanding misses (prefetching is only a hint: a table
+ * that grows in stage 3 is probed afresh). */
+enum { AHEAD = 6, RING = 16 }; /* RING > 2 AHEAD, a power of two */
 
-typedef struct gram_group {
-    word_key keys[GROUP][MG_ORDER_MAX];
-    uint32_t hashes[GROUP];
-} gram_group;
+typedef struct gram_state {
+    word_key keys[MG_ORDER_MAX];
+    uint32_t hash;
+} gram_state;
 
-/* Hash the group's grams and fetch their slots (prefetching is only a
- * hint: a table that grows before a gram is reached is probed afresh). */
-static void group_hash(const interned_table *t, const mg_token *grams, size_t count, gram_group *group)
+typedef struct gram_pipeline {
+    const interned_table *t;
+    const mg_token *grams;
+    size_t count;
+    gram_state ring[RING];
+} gram_pipeline;
+
+static const mg_token *pipeline_gram(const gram_pipeline *line, size_t i)
 {
-    for (size_t i = 0; i < count; i++) {
-        group->hashes[i] = tokens_hash(t, grams + i * (size_t)t->base.order, t->base.order, group->keys[i]);
-        __builtin_prefetch(gram_slot(t, fastrange(group->hashes[i], t->gram_cap)));
+    return line->grams + i * (size_t)line->t->base.order;
+}
+
+/* Stage 1 for gram i, if it exists. */
+static void pipeline_hash(gram_pipeline *line, size_t i)
+{
+    if (i >= line->count)
+        return;
+    const interned_table *t = line->t;
+    gram_state *state = &line->ring[i % RING];
+    state->hash = tokens_hash(t, pipeline_gram(line, i), t->base.order, state->keys);
+    __builtin_prefetch(gram_slot(t, fastrange(state->hash, t->gram_cap)));
+}
+
+/* Stage 2 for gram i, if it exists. */
+static void pipeline_fetch(gram_pipeline *line, size_t i)
+{
+    if (i < line->count)
+        records_fetch(line->t, pipeline_gram(line, i), line->t->base.order, line->ring[i % RING].keys);
+}
+
+/* The first 2 AHEAD grams through stage 1, the first AHEAD through stage 2. */
+static void pipeline_start(gram_pipeline *line, const interned_table *t, const mg_token *grams, size_t count)
+{
+    line->t = t;
+    line->grams = grams;
+    line->count = count;
+    for (size_t i = 0; i < 2 * AHEAD; i++) {
+        pipeline_hash(line, i);
+        if (i >= AHEAD)
+            pipeline_fetch(line, i - AHEAD);
     }
+}
+
+/* Before gram i's stage 3: stage 1 of gram i + 2 AHEAD, stage 2 of i + AHEAD. */
+static void pipeline_feed(gram_pipeline *line, size_t i)
+{
+    pipeline_hash(line, i + 2 * AHEAD);
+    pipeline_fetch(line, i + AHEAD);
 }
 
 static int ih_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
 {
     interned_table *t = (interned_table *)self;
-    gram_group group;
-    size_t order = (size_t)t->base.order;
-    for (*added = 0; *added < count;) {
-        size_t size = count - *added < GROUP ? count - *added : GROUP;
-        group_hash(t, grams + *added * order, size, &group);
-        for (size_t i = 0; i < size; i++, ++*added)
-            if (add_hashed(t, grams + *added * order, group.keys[i], group.hashes[i]) != MG_OK)
-                return MG_ERR_NOMEM;
+    gram_pipeline line;
+    pipeline_start(&line, t, grams, count);
+    for (*added = 0; *added < count; ++*added) {
+        pipeline_feed(&line, *added);
+        const gram_state *state = &line.ring[*added % RING];
+        if (add_hashed(t, pipeline_gram(&line, *added), state->keys, state->hash) != MG_OK)
+            return MG_ERR_NOMEM;
     }
     return MG_OK;
 }
@@ -719,12 +797,26 @@ static void records_sort(uint64_t *records, size_t count)
     records_sort_from(records, count, 64 - RADIX_BITS);
 }
 
+/* Records a pass reads the gram slot of are fetched this far ahead, so the
+ * random reads overlap. */
+enum { RECORDS_AHEAD = 16 };
+
+/* Fetch the gram slots of the records before `until` not fetched yet. */
+static void records_prefetch(const interned_table *t, const uint64_t *records, size_t count, size_t until,
+                             size_t *fetched)
+{
+    for (; *fetched < until && *fetched < count; ++*fetched)
+        __builtin_prefetch(gram_slot(t, record_slot(records[*fetched])));
+}
+
 /* Mark the first record of each context; a run of equal hashes holding
  * several contexts (a collision) is partitioned first. Returns the contexts. */
 static uint64_t records_group(const interned_table *t, uint64_t *records, size_t count)
 {
     uint64_t contexts = 0;
+    size_t fetched = 0;
     for (size_t run = 0, end; run < count; run = end) {
+        records_prefetch(t, records, count, run + RECORDS_AHEAD, &fetched);
         for (end = run + 1; end < count && record_hash(records[end]) == record_hash(records[run]); end++)
             ;
         for (size_t group = run, next; group < end; group = next) {
@@ -769,29 +861,81 @@ static uint32_t contexts_layout(const uint64_t *records, size_t count, uint32_t 
     return (uint32_t)length;
 }
 
-static int compare_word_ids(const void *left, const void *right, void *table)
+/* A word in the sort of word_ranks: its first 8 bytes big-endian, zero
+ * padded, so that keys compare as the words do wherever they differ. */
+typedef struct ranked_word {
+    uint64_t key;
+    uint32_t id;
+} ranked_word;
+
+static uint64_t prefix_key(const mg_token *word)
 {
-    mg_token a = token_of(table, *(const uint32_t *)left), b = token_of(table, *(const uint32_t *)right);
+    uint64_t key = 0;
+    for (uint32_t k = 0; k < 8; k++)
+        key = key << 8 | (k < word->len ? word->bytes[k] : 0);
+    return key;
+}
+
+static int compare_ranked_words(const void *left, const void *right, void *table)
+{
+    mg_token a = token_of(table, ((const ranked_word *)left)->id);
+    mg_token b = token_of(table, ((const ranked_word *)right)->id);
     return mg_token_compare(&a, &b);
 }
 
+/* LSD radix sort by key, RADIX_BITS a pass, through scratch (count words);
+ * a pass whose digit is the same in every key is skipped. */
+static void ranked_words_sort(ranked_word *words, ranked_word *scratch, size_t count)
+{
+    enum { DIGITS = 1 << RADIX_BITS };
+    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+        size_t starts[DIGITS] = {0};
+        for (size_t i = 0; i < count; i++)
+            starts[(words[i].key >> shift) & (DIGITS - 1)]++;
+        if (starts[(words[0].key >> shift) & (DIGITS - 1)] == count)
+            continue;
+        for (size_t digit = 0, start = 0; digit < DIGITS; digit++) {
+            size_t size = starts[digit];
+            starts[digit] = start;
+            start += size;
+        }
+        for (size_t i = 0; i < count; i++)
+            scratch[starts[(words[i].key >> shift) & (DIGITS - 1)]++] = words[i];
+        memcpy(words, scratch, count * sizeof *words);
+    }
+}
+
 /* id -> its place in canonical token order (markers first); NULL when out
- * of memory. mg_alloc'd, word_count entries. */
+ * of memory. mg_alloc'd, word_count entries. Words are sorted by their
+ * 8-byte prefix keys; only runs of equal keys compare whole words. */
 static uint32_t *word_ranks(const interned_table *t)
 {
-    size_t bytes = (size_t)t->word_count * sizeof(uint32_t);
-    uint32_t *order = mg_alloc(bytes), *rank = mg_alloc(bytes);
-    if (order && rank) {
-        for (uint32_t id = 0; id < t->word_count; id++)
-            order[id] = id;
-        qsort_r(order, t->word_count, sizeof *order, compare_word_ids, (void *)t);
-        for (uint32_t place = 0; place < t->word_count; place++)
-            rank[order[place]] = place;
+    size_t words = (size_t)t->word_count - FIRST_WORD_ID, sort_bytes = words * sizeof(ranked_word);
+    uint32_t *rank = mg_alloc((size_t)t->word_count * sizeof(uint32_t));
+    ranked_word *sorted = mg_alloc(sort_bytes), *scratch = mg_alloc(sort_bytes);
+    if (rank && sorted && scratch) {
+        for (size_t i = 0; i < words; i++) {
+            mg_token word = token_of(t, (uint32_t)(FIRST_WORD_ID + i));
+            sorted[i] = (ranked_word){prefix_key(&word), (uint32_t)(FIRST_WORD_ID + i)};
+        }
+        if (words > 0)
+            ranked_words_sort(sorted, scratch, words);
+        for (size_t run = 0, end; run < words; run = end) {
+            for (end = run + 1; end < words && sorted[end].key == sorted[run].key; end++)
+                ;
+            if (end - run > 1)
+                qsort_r(sorted + run, end - run, sizeof *sorted, compare_ranked_words, (void *)t);
+        }
+        rank[START_ID] = 0;
+        rank[END_ID] = 1;
+        for (size_t place = 0; place < words; place++)
+            rank[sorted[place].id] = (uint32_t)(FIRST_WORD_ID + place);
     } else {
-        mg_free(rank, bytes);
+        mg_free(rank, (size_t)t->word_count * sizeof(uint32_t));
         rank = NULL;
     }
-    mg_free(order, bytes);
+    mg_free(scratch, sort_bytes);
+    mg_free(sorted, sort_bytes);
     return rank;
 }
 
@@ -801,25 +945,51 @@ static int compare_records(const void *left, const void *right)
     return (a > b) - (a < b);
 }
 
-/* Each group's records (grouped, their hashes no longer needed) put in
- * canonical order of their last word: the rank in the high half, sorted. */
-static int groups_in_token_order(const interned_table *t, uint64_t *records, size_t count)
+/* Most groups are a few grams: those are insertion-sorted. */
+static void records_sort_plain(uint64_t *records, size_t count)
 {
-    uint32_t *rank = word_ranks(t);
-    if (!rank)
-        return MG_ERR_NOMEM;
+    if (count > SMALL_SORT) {
+        qsort(records, count, sizeof *records, compare_records);
+        return;
+    }
+    for (size_t i = 1; i < count; i++) {
+        uint64_t record = records[i];
+        size_t j = i;
+        for (; j > 0 && records[j - 1] > record; j--)
+            records[j] = records[j - 1];
+        records[j] = record;
+    }
+}
+
+/* Each group's records (grouped, their hashes no longer needed) put in
+ * canonical order of their last word: the rank in the high half, sorted.
+ * Each record then holds its gram's count above its slot, for the running
+ * totals (the slot's line has just been read). */
+static void groups_in_token_order(const interned_table *t, const uint32_t *rank, uint64_t *records,
+                                  size_t count)
+{
     int last = t->base.order - 1;
+    size_t fetched = 0;
     for (size_t group = 0, end; group < count; group = end) {
         for (end = group + 1; end < count && !record_starts_group(records[end]); end++)
             ;
+        records_prefetch(t, records, count, end + RECORDS_AHEAD, &fetched);
         for (size_t i = group; i < end; i++) {
             uint32_t slot = record_slot(records[i]);
             records[i] = (uint64_t)rank[gram_slot(t, slot)[last]] << 32 | slot;
         }
-        qsort(records + group, end - group, sizeof *records, compare_records);
+        records_sort_plain(records + group, end - group);
+        for (size_t i = group; i < end; i++) {
+            uint32_t slot = record_slot(records[i]);
+            records[i] = (uint64_t)slot_count(t, gram_slot(t, slot)) << 32 | slot;
+        }
     }
-    mg_free(rank, (size_t)t->word_count * sizeof(uint32_t));
-    return MG_OK;
+}
+
+/* Count of entry `entry` while the records hold count above slot. */
+static uint64_t record_count(const void *records, uint64_t entry)
+{
+    return ((const uint64_t *)records)[entry] >> 32;
 }
 
 /* Count of successor index entry `entry` (mg_entry_count over the table). */
@@ -829,7 +999,9 @@ static uint64_t entry_count(const void *table, uint64_t entry)
     return slot_count(t, gram_slot(t, t->successor_slots[entry]));
 }
 
-/* Build the successor index of the grams now held; counts the contexts. */
+/* Build the successor index of the grams now held; counts the contexts.
+ * The word ranks are made first, so their sort's scratch is freed before
+ * the records are allocated. */
 static int index_build(interned_table *t)
 {
     index_free(t);
@@ -838,10 +1010,16 @@ static int index_build(interned_table *t)
         t->indexed = true;
         return MG_OK;
     }
+    size_t rank_bytes = (size_t)t->word_count * sizeof(uint32_t);
+    uint32_t *rank = word_ranks(t);
+    if (!rank)
+        return MG_ERR_NOMEM;
     size_t count = (size_t)t->grams, records_size = count * sizeof(uint64_t);
     uint64_t *records = mg_alloc(records_size);
-    if (!records)
+    if (!records) {
+        mg_free(rank, rank_bytes);
         return MG_ERR_NOMEM;
+    }
     for (uint32_t index = 0, i = 0; index < t->gram_cap; index++)
         if (slot_count(t, gram_slot(t, index)) != 0)
             records[i++] = (uint64_t)(hash_ids(t, gram_slot(t, index), t->base.order - 1) & ~1u) << 32 | index;
@@ -852,14 +1030,13 @@ static int index_build(interned_table *t)
     uint32_t *offsets = length < UINT32_MAX ? mg_alloc(((size_t)length + 1) * sizeof *offsets) : NULL;
     if (!offsets) {
         mg_free(records, records_size);
+        mg_free(rank, rank_bytes);
         return MG_ERR_NOMEM;
     }
     contexts_layout(records, count, (uint32_t)capacity, offsets);
-    if (groups_in_token_order(t, records, count) != MG_OK) {
-        mg_free(offsets, ((size_t)length + 1) * sizeof *offsets);
-        mg_free(records, records_size);
-        return MG_ERR_NOMEM;
-    }
+    groups_in_token_order(t, rank, records, count);
+    mg_free(rank, rank_bytes);
+    mg_running_totals_build(&t->totals, count, TOTALS_EVERY, record_count, records); /* optional: draws sum their group */
     /* Keep only the slot indices, packed in place at the front. */
     unsigned char *packed = (unsigned char *)records;
     for (size_t i = 0; i < count; i++) {
@@ -878,7 +1055,6 @@ static int index_build(interned_table *t)
     t->context_len = (uint32_t)length;
     t->contexts = contexts;
     t->indexed = true;
-    mg_running_totals_build(&t->totals, count, TOTALS_EVERY, entry_count, t); /* optional: draws sum their group */
     return MG_OK;
 }
 
@@ -911,23 +1087,19 @@ static uint64_t ih_count(mg_table *self, const mg_token *gram)
     return slot_count(t, gram_slot(t, gram_probe(t, ids, hash)));
 }
 
-/* Three passes over a group: hash and fetch the word slots and gram homes;
- * find the ids (their slots have arrived); probe the gram slots. */
+/* Through the pipeline of ih_add_many. */
 static void ih_count_many(mg_table *self, const mg_token *grams, size_t count, uint64_t *counts)
 {
     interned_table *t = (interned_table *)self;
-    gram_group group;
-    uint32_t ids[GROUP][MG_ORDER_MAX];
-    bool known[GROUP];
-    int order = t->base.order;
-    for (size_t done = 0; done < count; done += GROUP) {
-        size_t size = count - done < GROUP ? count - done : GROUP;
-        const mg_token *first = grams + done * (size_t)order;
-        group_hash(t, first, size, &group);
-        for (size_t i = 0; i < size; i++)
-            known[i] = ids_find(t, first + i * (size_t)order, order, group.keys[i], ids[i]);
-        for (size_t i = 0; i < size; i++)
-            counts[done + i] = known[i] ? slot_count(t, gram_slot(t, gram_probe(t, ids[i], group.hashes[i]))) : 0;
+    gram_pipeline line;
+    pipeline_start(&line, t, grams, count);
+    for (size_t i = 0; i < count; i++) {
+        pipeline_feed(&line, i);
+        const gram_state *state = &line.ring[i % RING];
+        uint32_t ids[MG_ORDER_MAX];
+        counts[i] = ids_find(t, pipeline_gram(&line, i), t->base.order, state->keys, ids)
+                        ? slot_count(t, gram_slot(t, gram_probe(t, ids, state->hash)))
+                        : 0;
     }
 }
 
