@@ -444,7 +444,8 @@ uint64_t mg_gram_run_filter(mg_gram_run *run, mg_gram_keep keep, void *arg)
         memcpy(written, reader.ids, (size_t)run->order * sizeof *written);
         kept++;
     }
-    /* Old code past the new end reads as zeros again. */
+    /* Old code past the new end is zeroed: the block is as encode would
+     * have left it for the records kept. */
     if (write_bit < run->bit_length) {
         bits_write(run->code, write_bit, (unsigned)(64 - (write_bit & 63)), 0);
         uint64_t first_clear = (write_bit + 63) / 64, end = (run->bit_length + 63) / 64;
