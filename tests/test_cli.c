@@ -228,7 +228,7 @@ Test(cli, run_prints_every_contract_field)
     cr_expect(load_ns > 0 && load_ns < 100000, "env.dependent_load_ns %g", load_ns);
     static const char *const derived[] = {"bytes_per_ngram_requested", "bytes_per_ngram_allocated",
         "bytes_per_ngram_rss", "bytes_per_ngram_rss_anon", "bytes_per_ngram_rss_file", "bytes_per_ngram_rss_shmem",
-        "peak_bytes_per_ngram_rss", "fragmentation", "allocator_frag_ratio", "allocator_rss_ratio",
+        "peak_bytes_per_ngram_rss", "peak_final_ratio", "fragmentation", "allocator_frag_ratio", "allocator_rss_ratio",
         "rss_overhead_ratio", "estimated_bytes_per_ngram"};
     for (size_t index = 0; index < sizeof derived / sizeof derived[0]; index++)
         cr_expect(json_object_get(json_object_get(run, "derived"), derived[index]), "derived.%s missing", derived[index]);

@@ -1,17 +1,21 @@
 /*
  * test_results_file.c — the modules every results file goes through, in
  * this process: whole-file writes and all-or-nothing appends
- * (atomic_file.h), names as file names (cell.h), and the one reader
- * (results_file.h).
+ * (atomic_file.h), names as file names (cell.h), the one reader
+ * (results_file.h), and the derived figures the one writer computes (results.h).
  */
 #include "atomic_file.h"
+#include "backend.h"
 #include "cell.h"
+#include "results.h"
 #include "results_file.h"
+#include "run_fields.h"
 #include "support.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,4 +350,111 @@ Test(results_file, a_line_that_holds_a_nul_byte_is_refused_not_read_as_blank)
     cr_expect_eq(results.count, 0);
     mg_results_free(&results);
     remove_all(folder);
+}
+
+/* ---- derived.peak_final_ratio ------------------------------------------------------ */
+
+enum { MADE_UP_BASELINE = 10000000 };
+
+/* A made-up run of 1000 n-grams: the baseline at 10 MB of RSS, the final RSS and the
+ * train and finalize high-water marks given as growth over it (-1: unknown). */
+static mg_run_result *made_up_run(int64_t final_rss, int64_t train_hwm, int64_t finalize_hwm)
+{
+    mg_run_result *result = calloc(1, sizeof *result); /* its timeline is large */
+    cr_assert(result);
+    result->status = "ok";
+    result->ngrams = 1000;
+    result->dependent_load_ns = NAN;
+    result->estimated_bytes_per_ngram = NAN;
+    result->phases_done = 1 << MG_PHASE_BASELINE | 1 << MG_PHASE_TRAIN | 1 << MG_PHASE_FINALIZE;
+    for (int phase = MG_PHASE_BASELINE; phase <= MG_PHASE_FINALIZE; phase++) {
+        mg_memory_sample *memory = &result->phases[phase].memory;
+        memory->requested = memory->allocated = memory->active = memory->resident = MG_UNKNOWN;
+        memory->rss_anon = memory->rss_file = memory->rss_shmem = MG_UNKNOWN;
+        memory->rss = memory->hwm = MADE_UP_BASELINE;
+    }
+    mg_memory_sample *train = &result->phases[MG_PHASE_TRAIN].memory, *done = &result->phases[MG_PHASE_FINALIZE].memory;
+    done->rss = final_rss < 0 ? MG_UNKNOWN : (uint64_t)(MADE_UP_BASELINE + final_rss);
+    train->hwm = train_hwm < 0 ? MG_UNKNOWN : (uint64_t)(MADE_UP_BASELINE + train_hwm);
+    done->hwm = finalize_hwm < 0 ? MG_UNKNOWN : (uint64_t)(MADE_UP_BASELINE + finalize_hwm);
+    return result;
+}
+
+/* The run object results.c writes for it. */
+static json_t *made_up_run_json(mg_run_result *result)
+{
+    mg_run_options options = {.backend = mg_backend_find("trie"), .corpus_spec = "synth:tokens=1000", .fraction = 1,
+                              .order = 3, .seed = 1};
+    mg_probe probe = {.kind = MG_ALLOCATOR_GLIBC};
+    cr_assert(options.backend);
+    json_t *run = mg_result_json(&options, "glibc", &probe, result);
+    free(result);
+    cr_assert(run);
+    return run;
+}
+
+/* The ratio as written (NAN for null: what the reader gives back), the field itself required. */
+static double written_ratio(json_t *run)
+{
+    json_t *field = json_object_get(json_object_get(run, "derived"), "peak_final_ratio");
+    cr_assert(field, "derived.peak_final_ratio is missing");
+    cr_expect(json_is_null(field) || json_is_real(field), "derived.peak_final_ratio is neither a number nor null");
+    return mg_run_derived(run, "peak_final_ratio");
+}
+
+Test(results, peak_final_ratio_is_the_training_peak_over_the_final_rss)
+{
+    json_t *run = made_up_run_json(made_up_run(1200000, 3000000, 1500000));
+    cr_expect_float_eq(mg_run_derived(run, "peak_bytes_per_ngram_rss"), 3000.0, 1e-9);
+    cr_expect_float_eq(mg_run_derived(run, "bytes_per_ngram_rss"), 1200.0, 1e-9);
+    cr_expect_float_eq(written_ratio(run), 2.5, 1e-12, "the train peak 3000 B over the final 1200 B");
+    json_decref(run);
+
+    run = made_up_run_json(made_up_run(1200000, 1500000, 4800000));
+    cr_expect_float_eq(written_ratio(run), 4.0, 1e-12, "finalize's peak, the higher, over the final");
+    json_decref(run);
+}
+
+Test(results, peak_final_ratio_is_null_where_either_figure_is_unknown_or_the_final_is_not_positive)
+{
+    struct {
+        int64_t final_rss, train_hwm, finalize_hwm;
+        const char *why;
+    } cases[] = {
+        {-1, 3000000, 1500000, "the final RSS unknown"},
+        {1200000, -1, -1, "no high-water mark"},
+        {0, 3000000, 1500000, "the final RSS at the baseline"},
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
+        json_t *run = made_up_run_json(made_up_run(cases[index].final_rss, cases[index].train_hwm,
+                                                   cases[index].finalize_hwm));
+        cr_expect(isnan(written_ratio(run)), "%s: not null", cases[index].why);
+        json_decref(run);
+    }
+    mg_run_result *below = made_up_run(0, 3000000, 1500000);
+    below->phases[MG_PHASE_FINALIZE].memory.rss = MADE_UP_BASELINE - 4096;
+    json_t *run = made_up_run_json(below);
+    cr_expect(isnan(written_ratio(run)), "the final RSS below the baseline: not null");
+    json_decref(run);
+
+    mg_run_result *empty = made_up_run(1200000, 3000000, 1500000);
+    empty->ngrams = 0;
+    run = made_up_run_json(empty);
+    cr_expect(isnan(written_ratio(run)), "no n-grams: not null");
+    json_decref(run);
+
+    mg_run_result *unfinished = made_up_run(1200000, 3000000, 1500000);
+    unfinished->phases_done &= ~(1 << MG_PHASE_FINALIZE);
+    run = made_up_run_json(unfinished);
+    cr_expect(isnan(written_ratio(run)), "a run that did not finalize: not null");
+    json_decref(run);
+}
+
+/* A run written before the field existed reads as unknown, not as 0. */
+Test(results, a_run_without_peak_final_ratio_reads_it_as_unknown)
+{
+    json_t *run = made_up_run_json(made_up_run(1200000, 3000000, 1500000));
+    json_object_del(json_object_get(run, "derived"), "peak_final_ratio");
+    cr_expect(isnan(mg_run_derived(run, "peak_final_ratio")));
+    json_decref(run);
 }

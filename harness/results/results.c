@@ -171,7 +171,7 @@ static json_t *derived_json(const mg_run_result *result)
         uint64_t top = train_peak != MG_UNKNOWN && done->hwm != MG_UNKNOWN && done->hwm > train_peak ? done->hwm : train_peak;
         peak = layer_delta(top, base->rss);
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "bytes_per_ngram_requested", real_or_null(ratio(requested, ngrams)),
         "bytes_per_ngram_allocated", real_or_null(ratio(allocated, ngrams)),
         "bytes_per_ngram_rss", real_or_null(ratio(rss, ngrams)),
@@ -179,6 +179,7 @@ static json_t *derived_json(const mg_run_result *result)
         "bytes_per_ngram_rss_file", real_or_null(ratio(rss_file, ngrams)),
         "bytes_per_ngram_rss_shmem", real_or_null(ratio(rss_shmem, ngrams)),
         "peak_bytes_per_ngram_rss", real_or_null(ratio(peak, ngrams)),
+        "peak_final_ratio", real_or_null(ratio(peak, rss)),
         "fragmentation", real_or_null(layer_ratio(rss, allocated)),
         "allocator_frag_ratio", real_or_null(layer_ratio(active, allocated)),
         "allocator_rss_ratio", real_or_null(layer_ratio(resident, active)),

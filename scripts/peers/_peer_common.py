@@ -395,6 +395,7 @@ def derived(phases, ngrams):
     peak_per_ngram = (peak - phases["baseline"]["rss"]) / ngrams if peak and ngrams else None
     return {"bytes_per_ngram_requested": None, "bytes_per_ngram_allocated": allocated,
             "bytes_per_ngram_rss": rss, "peak_bytes_per_ngram_rss": peak_per_ngram,
+            "peak_final_ratio": peak_per_ngram / rss if peak_per_ngram is not None and rss and rss > 0 else None,
             "fragmentation": ratio(rss, allocated), "allocator_frag_ratio": None,
             "allocator_rss_ratio": None, "rss_overhead_ratio": None, "allocated_requested_ratio": None,
             "estimated_bytes_per_ngram": None}
