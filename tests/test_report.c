@@ -78,6 +78,59 @@ static void expect_chart(const char *dir, const char *name)
     mgt_buffer_free(&png);
 }
 
+/* The fields of one CSV line (no field of the tests' holds a comma), in place. */
+static int csv_fields(char *line, char **fields, int capacity)
+{
+    int count = 0;
+    for (char *at = line; count < capacity; at++) {
+        fields[count++] = at;
+        at = strchr(at, ',');
+        if (!at)
+            break;
+        *at = '\0';
+    }
+    return count;
+}
+
+static int csv_column(char **names, int count, const char *name)
+{
+    for (int index = 0; index < count; index++)
+        if (strcmp(names[index], name) == 0)
+            return index;
+    return -1;
+}
+
+/* summary.csv ends with peak_final_ratio, and each row's is its peak RSS per n-gram over its
+ * final one (to the CSV's decimals), empty where either is unknown or the final is not positive. */
+static void expect_peak_final_column(char *csv)
+{
+    char *names[64], *row[64];
+    char *line = strtok(csv, "\n");
+    cr_assert(line);
+    int columns = csv_fields(line, names, 64);
+    cr_assert_str_eq(names[columns - 1], "peak_final_ratio", "summary.csv's last column is %s", names[columns - 1]);
+    int peak_at = csv_column(names, columns, "peak_rss_per_ngram");
+    int rss_at = csv_column(names, columns, "rss_per_ngram");
+    cr_assert(peak_at >= 0 && rss_at >= 0, "summary.csv has no peak_rss_per_ngram or rss_per_ngram");
+    int rows = 0, ratios = 0;
+    while ((line = strtok(NULL, "\n"))) {
+        cr_assert_eq(csv_fields(line, row, 64), columns, "a row of summary.csv is not %d fields", columns);
+        rows++;
+        const char *ratio = row[columns - 1];
+        double peak = *row[peak_at] ? atof(row[peak_at]) : NAN, rss = *row[rss_at] ? atof(row[rss_at]) : NAN;
+        if (!*ratio) {
+            cr_expect(isnan(peak) || isnan(rss) || rss <= 0.005, "no ratio for peak %g over rss %g", peak, rss);
+            continue;
+        }
+        ratios++;
+        double value = atof(ratio);
+        cr_expect(rss > 0 && fabs(value * rss - peak) <= 1e-3 * rss + 1e-2 * value + 1e-2,
+                  "peak_final_ratio %s for peak %g over rss %g", ratio, peak, rss);
+        cr_expect(value >= 1 - 1e-3, "the peak %s under the final RSS", ratio);
+    }
+    cr_expect(rows > 0 && ratios > 0, "summary.csv has %d rows, %d with a ratio", rows, ratios);
+}
+
 Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout = 120)
 {
     char *corpus = zipf_corpus(4000), *out = temp_folder();
@@ -114,6 +167,8 @@ Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout 
     for (size_t index = 0; index < csv.len; index++)
         rows += csv.bytes[index] == '\n';
     cr_expect_eq(rows, 1 + 6, "summary.csv has %d lines, expected a header and 6 runs", rows);
+    mgt_buffer_append_byte(&csv, 0);
+    expect_peak_final_column((char *)csv.bytes);
     mgt_buffer_free(&csv);
 
     static const char *const charts[] = {"memory-vs-size", "bytes-breakdown", "pareto", "growth",
@@ -130,6 +185,7 @@ Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout 
     cr_expect(strstr((char *)md.bytes, "## Growth") && strstr((char *)md.bytes, "## Archival floor") &&
               strstr((char *)md.bytes, "xz -9e"), "summary.md lacks the growth or floor section");
     cr_expect(!strstr((char *)md.bytes, "## Library figures"), "library figures from runs that have none");
+    cr_expect(strstr((char *)md.bytes, "| peak RSS | peak/final |"), "summary.md has no peak/final column");
     mgt_buffer_free(&md);
     remove_folder(out);
     mgt_temp_remove(corpus);

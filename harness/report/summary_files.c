@@ -23,9 +23,11 @@ static const char *const in_loads_names[] = {"lookup_hit_ns", "lookup_hit_batch_
 #define IN_LOADS_COUNT (sizeof in_loads_names / sizeof in_loads_names[0])
 
 /* A run's figures after its identity: tokens, n-grams, (CSV: each layer in bytes,) each layer
- * per n-gram, peak RSS per n-gram, the ratios and the speeds. */
+ * per n-gram, peak RSS per n-gram, the peak over the final RSS (CSV: last, after the columns
+ * older readers know), the ratios and the speeds. */
 static void put_run_figures(FILE *file, const mg_report_run *run, const char *separator, const char *unknown, int csv)
 {
+    double peak_final = mg_run_derived(run->json, "peak_final_ratio");
     mg_put_figure(file, separator, 0, run->tokens, unknown);
     mg_put_figure(file, separator, 0, run->ngrams, unknown);
     for (int layer = 0; csv && layer < MG_REPORT_LAYERS; layer++)
@@ -33,12 +35,16 @@ static void put_run_figures(FILE *file, const mg_report_run *run, const char *se
     for (int layer = 0; layer < MG_REPORT_LAYERS; layer++)
         mg_put_figure(file, separator, csv ? 2 : 1, mg_report_per_ngram(run, layer), unknown);
     mg_put_figure(file, separator, csv ? 2 : 1, mg_run_derived(run->json, "peak_bytes_per_ngram_rss"), unknown);
+    if (!csv)
+        mg_put_figure(file, separator, 2, peak_final, unknown);
     for (size_t ratio = 0; ratio < RATIO_COUNT; ratio++)
         mg_put_figure(file, separator, csv ? 3 : 2, mg_run_derived(run->json, ratio_names[ratio]), unknown);
     for (size_t speed = 0; speed < SPEED_COUNT; speed++)
         mg_put_figure(file, separator, csv || speed == 1 ? 3 : 0, mg_run_speed(run->json, speed_names[speed]), unknown);
     for (size_t speed = 0; speed < IN_LOADS_COUNT; speed++)
         mg_put_figure(file, separator, csv ? 3 : 2, mg_run_speed_in_loads(run->json, in_loads_names[speed]), unknown);
+    if (csv)
+        mg_put_figure(file, separator, 3, peak_final, unknown);
 }
 
 int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size)
@@ -56,7 +62,7 @@ int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size
         fprintf(output.file, ",%s", ratio_names[ratio]);
     for (size_t speed = 0; speed < SPEED_COUNT; speed++)
         fprintf(output.file, ",%s", speed_names[speed]);
-    fputs(",hit_per_load,hit_batch_per_load", output.file);
+    fputs(",hit_per_load,hit_batch_per_load,peak_final_ratio", output.file);
     fputc('\n', output.file);
     for (size_t index = 0; index < report->run_count; index++) {
         const mg_report_run *run = &report->runs[index];
@@ -74,11 +80,11 @@ static void markdown_corpus_table(FILE *file, const mg_report *report, const cha
 {
     fprintf(file, "\n### %s\n\n", corpus);
     fputs("| backend | allocator | n | fraction | status | tokens | n-grams | requested | allocated | active | resident "
-          "| RSS | RSS anon | RSS file | peak RSS | alloc/req | active/alloc | resident/active | rss/resident | rss/alloc | train ns/gram "
+          "| RSS | RSS anon | RSS file | peak RSS | peak/final | alloc/req | active/alloc | resident/active | rss/resident | rss/alloc | train ns/gram "
           "| finalize s | hit ns | miss ns | successors ns | generate ns/token | hit batch ns | miss batch ns "
           "| hit/load | hit batch/load |\n", file);
     fputs("|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:"
-          "|--:|--:|--:|--:|\n", file);
+          "|--:|--:|--:|--:|--:|\n", file);
     for (size_t index = 0; index < report->run_count; index++) {
         const mg_report_run *run = &report->runs[index];
         if (strcmp(run->corpus, corpus) != 0)

@@ -31,13 +31,15 @@ static double layer_per_ngram(json_t *run, const char *layer)
 static const char *const layers[] = {"requested", "allocated", "active", "resident", "rss"};
 #define LAYER_COUNT (sizeof layers / sizeof layers[0])
 
+/* The table keeps its width: the peak-over-final column is paid for by the corpus, n-gram, peak
+ * and lookup columns, each one character narrower and still wide enough for their figures. */
 static void print_header(FILE *out, int name_width)
 {
-    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s  %-49s %6s %8s %8s %8s %8s %8s\n", name_width, "", "", "", "", "", "",
-            "", "bytes per n-gram (growth over baseline)", "", "train", "hit", "miss", "hit/load", "batched");
-    fprintf(out, "%-*s %-10s %8s %2s %-9s %-7s %10s %8s %8s %8s %8s %8s %8s %6s %8s %8s %8s %8s %8s\n", name_width,
+    fprintf(out, "%-*s %-9s %8s %2s %-9s %-7s %9s %-52s %4s %6s %8s %7s %7s %8s %8s\n", name_width, "", "", "", "", "", "",
+            "", "bytes per n-gram (growth over baseline)", "peak", "", "train", "hit", "miss", "hit/load", "batched");
+    fprintf(out, "%-*s %-9s %8s %2s %-9s %-7s %9s %8s %8s %8s %8s %8s %7s %4s %6s %8s %7s %7s %8s %8s\n", name_width,
             "backend", "corpus", "fraction", "n", "allocator", "status", "n-grams", "request", "alloc", "active",
-            "resident", "rss", "peak", "frag", "ns/gram", "ns", "ns", "", "hit/load");
+            "resident", "rss", "peak", "/rss", "frag", "ns/gram", "ns", "ns", "", "hit/load");
 }
 
 /* A row's name: the subject, short (cell.h), and the mark of a process other than memgrams. */
@@ -59,16 +61,17 @@ static void print_run(FILE *out, json_t *run, int name_width)
     row_name(run, name, sizeof name);
     const char *base = strrchr(cell.corpus, '/');
     double ngrams = mg_run_ngrams(run);
-    fprintf(out, "%-*s %-10.10s %8.4g %2d %-9.9s %-7.7s", name_width, name, base ? base + 1 : cell.corpus,
+    fprintf(out, "%-*s %-9.9s %8.4g %2d %-9.9s %-7.7s", name_width, name, base ? base + 1 : cell.corpus,
             cell.fraction, cell.order, cell.allocator, mg_run_status(run));
-    print_figure(out, 10, 0, ngrams);
+    print_figure(out, 9, 0, ngrams);
     for (size_t layer = 0; layer < LAYER_COUNT; layer++)
         print_figure(out, 8, 1, layer_per_ngram(run, layers[layer]));
-    print_figure(out, 8, 1, mg_run_derived(run, "peak_bytes_per_ngram_rss"));
+    print_figure(out, 7, 1, mg_run_derived(run, "peak_bytes_per_ngram_rss"));
+    print_figure(out, 4, 1, mg_run_derived(run, "peak_final_ratio"));
     print_figure(out, 6, 2, mg_run_derived(run, "fragmentation"));
     print_figure(out, 8, 1, mg_run_speed(run, "train_ns_per_gram"));
-    print_figure(out, 8, 1, mg_run_speed(run, "lookup_hit_ns"));
-    print_figure(out, 8, 1, mg_run_speed(run, "lookup_miss_ns"));
+    print_figure(out, 7, 1, mg_run_speed(run, "lookup_hit_ns"));
+    print_figure(out, 7, 1, mg_run_speed(run, "lookup_miss_ns"));
     print_figure(out, 8, 2, mg_run_speed_in_loads(run, "lookup_hit_ns"));
     print_figure(out, 8, 2, mg_run_speed_in_loads(run, "lookup_hit_batch_ns"));
     fputc('\n', out);

@@ -1,7 +1,8 @@
 /*
  * summary_table.h — the summary table on stdout: one line per run of a
- * results file or folder, its bytes per n-gram by layer, peak, fragmentation
- * and speeds (what `memgrams report` and the end of a sweep print).
+ * results file or folder, its bytes per n-gram by layer, peak and peak over
+ * final rss, fragmentation and speeds (what `memgrams report` and the end of
+ * a sweep print).
  */
 #ifndef MG_SUMMARY_TABLE_H
 #define MG_SUMMARY_TABLE_H
