@@ -131,6 +131,28 @@ static void expect_peak_final_column(char *csv)
     cr_expect(rows > 0 && ratios > 0, "summary.csv has %d rows, %d with a ratio", rows, ratios);
 }
 
+/* memory-vs-size.dat carries each point's training peak (bytes over baseline) beside its final RSS. */
+static void expect_peak_series(const char *dir, int points_expected)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/charts/memory-vs-size.dat", dir);
+    mgt_buffer data = {0};
+    cr_assert_eq(mgt_read_file(path, &data), 0);
+    mgt_buffer_append_byte(&data, 0);
+    int points = 0;
+    for (char *line = strtok((char *)data.bytes, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        double tokens, rss, allocated, peak;
+        int synthetic, read = sscanf(line, "%lf %lf %lf %d %lf", &tokens, &rss, &allocated, &synthetic, &peak);
+        cr_expect_eq(read, 5, "not tokens, rss, allocated, synthetic and peak: %s", line);
+        cr_expect(read == 5 && peak >= rss && peak > 0, "the peak under the final RSS: %s", line);
+        points++;
+    }
+    cr_expect_eq(points, points_expected, "memory-vs-size.dat has %d points", points);
+    mgt_buffer_free(&data);
+}
+
 Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout = 120)
 {
     char *corpus = zipf_corpus(4000), *out = temp_folder();
@@ -176,6 +198,7 @@ Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout 
     for (size_t chart = 0; chart < sizeof charts / sizeof charts[0]; chart++)
         expect_chart(out, charts[chart]);
     cr_expect(file_size(out, "charts/memory-vs-size-floor.dat") > 0, "the floor was not charted");
+    expect_peak_series(out, 6);
 
     char md_path[4200];
     snprintf(md_path, sizeof md_path, "%s/summary.md", out);

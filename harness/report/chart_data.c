@@ -25,6 +25,13 @@ int mg_chart_data_open(mg_atomic_file *output, const mg_chart *chart, const char
     return mg_report_file_open(output, chart->dir, file_name, error, error_size);
 }
 
+/* The training peak in bytes over the baseline RSS, as the run's derived figure has it per n-gram; NAN
+ * where unknown (gnuplot skips a "nan" point). */
+static double peak_bytes(const mg_report_run *run)
+{
+    return mg_run_derived(run->json, "peak_bytes_per_ngram_rss") * run->ngrams;
+}
+
 int mg_memory_vs_size_data(mg_chart *chart, mg_report_run **scratch, int *has_floor, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
@@ -38,8 +45,9 @@ int mg_memory_vs_size_data(mg_chart *chart, mg_report_run **scratch, int *has_fl
         mg_chart_add_name(chart, report->chart_names[index]);
         fprintf(output.file, "# %s\n", report->chart_names[index]);
         for (size_t point = 0; point < count; point++)
-            fprintf(output.file, "%.0f %.0f %.0f %d\n", scratch[point]->tokens, scratch[point]->growth[MG_REPORT_RSS],
-                    scratch[point]->growth[MG_REPORT_ALLOCATED], mg_synth_is_spec(scratch[point]->corpus));
+            fprintf(output.file, "%.0f %.0f %.0f %d %.0f\n", scratch[point]->tokens,
+                    scratch[point]->growth[MG_REPORT_RSS], scratch[point]->growth[MG_REPORT_ALLOCATED],
+                    mg_synth_is_spec(scratch[point]->corpus), peak_bytes(scratch[point]));
         fputs("\n\n", output.file);
     }
     if (mg_atomic_commit(&output, error, error_size) != 0 || mg_chart_data_open(&output, chart, "memory-vs-size-floor", error, error_size) != 0)

@@ -1,6 +1,6 @@
 /*
  * chart_data.h — the data files each chart reads, in DIR/charts/:
- *   memory-vs-size.dat, memory-vs-size-floor.dat   bytes by tokens, per backend
+ *   memory-vs-size.dat, memory-vs-size-floor.dat   bytes (final and peak) by tokens, per backend
  *   bytes-breakdown.dat                            the layers at the common size
  *   pareto.dat, pareto-frontier.dat                RSS per n-gram against lookup time
  *   growth.dat                                     the fitted exponents (growth_fit.h)
