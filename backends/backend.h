@@ -81,6 +81,14 @@ typedef struct mg_table_shape {
 
 typedef struct mg_backend mg_backend;
 
+/* A setting a backend takes (`--backend NAME:name=N[,name=N]`): an integer within
+ * [min, max], `fallback` when not given. N is written in decimal digits, so 0 <= min. */
+typedef struct mg_backend_setting {
+    const char *name;      /* lower-kebab-case */
+    const char *summary;   /* one line for `list` and the help */
+    long long min, max, fallback;
+} mg_backend_setting;
+
 /*
  * A table's handle, in the manner of SQLite's sqlite3_file: the FIRST member
  * of every backend's own table struct (C: `mg_table base;` first; C++: a
@@ -96,8 +104,8 @@ typedef struct mg_table {
 /* The interface version every backend puts in mg_backend.version: it changes
  * when a member is added, removed or changes meaning, so that a backend
  * written against another interface is told apart. Version 2 added
- * sample_successor, add_many and count_many. */
-#define MG_BACKEND_VERSION 2
+ * sample_successor, add_many and count_many. Version 3 added settings and configure. */
+#define MG_BACKEND_VERSION 3
 
 /* A backend's layout_version starts at 1 and is bumped when its in-memory
  * layout or its estimate formula changes: memory figures of runs with
@@ -188,6 +196,16 @@ struct mg_backend {
      * count(gram i); valid when count() is. */
     int (*add_many)(mg_table *table, const mg_token *grams, size_t count, size_t *added);
     void (*count_many)(mg_table *table, const mg_token *grams, size_t count, uint64_t *counts);
+
+    /* Optional (NULL, 0: none): the settings the backend takes. create()
+     * starts every setting at its fallback; the harness configures only the
+     * settings a spec gives with another value (a spec's normal form leaves
+     * out a setting at its fallback: harness/common/settings.h). */
+    const mg_backend_setting *settings;
+    size_t setting_count;
+    /* Sets settings[index] to value (within its range) on a table just created,
+     * before its first add. MG_OK, or MG_ERR_NOMEM. NULL when setting_count is 0. */
+    int (*configure)(mg_table *table, size_t index, long long value);
 };
 
 /* A new table of backend's: backend->create(backend, order). */

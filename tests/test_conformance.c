@@ -1698,6 +1698,43 @@ Test(ops_table, every_backend_fills_its_versions)
     }
 }
 
+/* A lower-kebab-case name: lower-case letters and digits in words joined by single '-'. */
+static int kebab_name(const char *name)
+{
+    if (!name || !(*name >= 'a' && *name <= 'z'))
+        return 0;
+    for (const char *at = name; *at; at++) {
+        int plain = (*at >= 'a' && *at <= 'z') || (*at >= '0' && *at <= '9');
+        if (!plain && !(*at == '-' && at[1] && at[1] != '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The settings a backend declares (backend.h): each named, summarized and in
+ * range of its own fallback, configure present iff there are settings, no name twice. */
+Test(ops_table, every_backend_declares_its_settings_whole)
+{
+    size_t backends = backend_count();
+    for (size_t b = 0; b < backends; b++) {
+        const mg_backend *backend = tested[b];
+        size_t count = backend->settings ? backend->setting_count : 0;
+        cr_expect_eq(count, backend->setting_count, "%s: setting_count without settings", backend->name);
+        cr_expect_eq(count > 0, backend->configure != NULL, "%s: configure and settings disagree", backend->name);
+        for (size_t index = 0; index < count; index++) {
+            const mg_backend_setting *setting = &backend->settings[index];
+            cr_expect(kebab_name(setting->name), "%s: setting %zu's name is not lower-kebab-case", backend->name, index);
+            cr_expect(setting->summary && *setting->summary, "%s: setting %zu has no summary", backend->name, index);
+            cr_expect(setting->min <= setting->fallback && setting->fallback <= setting->max && setting->min >= 0,
+                      "%s: %s's fallback %lld is outside %lld..%lld", backend->name, setting->name,
+                      setting->fallback, setting->min, setting->max);
+            for (size_t other = 0; other < index; other++)
+                cr_expect(strcmp(setting->name, backend->settings[other].name) != 0, "%s: %s declared twice",
+                          backend->name, setting->name);
+        }
+    }
+}
+
 /* The reference itself, on a corpus small enough to write out by hand: a
  * wrong reference would make every test above meaningless. */
 Test(reference, hand_checked)

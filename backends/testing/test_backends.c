@@ -7,7 +7,8 @@
  *                     MEMGRAMS_CALIBRATION_BLOCK_BYTES bytes (written, so
  *                     resident) when training ends: the layers must show it.
  *                     Its "n-grams" are its blocks, so bytes per n-gram is
- *                     the block size.
+ *                     the block size. Its setting blocks=N (the tests of
+ *                     backend settings) makes N blocks instead.
  *   test_crash        dies of SIGSEGV on its 1000th add (or when
  *                     MEMGRAMS_CRASH_AFTER adds were made): a sweep must
  *                     record it and go on.
@@ -100,6 +101,7 @@ const mg_backend mg_backend_test_null = {
     prune_nothing, null_destroy, estimate_zero, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
+    NULL, 0, NULL, /* no settings */
 };
 
 /* ---- test_calibration ---------------------------------------------------------- */
@@ -168,12 +170,27 @@ static void calibration_destroy(mg_table *table)
     mg_free(self, block_bytes);
 }
 
+/* Its one setting: the blocks it makes (the n-grams a run records), so a run
+ * shows the value its table was configured with. */
+static const mg_backend_setting calibration_settings[] = {
+    {"blocks", "the blocks made at finalize (MEMGRAMS_CALIBRATION_BLOCKS when not given)", 1, 65536, 1024},
+};
+
+static int calibration_configure(mg_table *table, size_t index, long long value)
+{
+    calibration *self = (calibration *)table;
+    if (index == 0)
+        self->blocks = (uint64_t)value;
+    return MG_OK;
+}
+
 const mg_backend mg_backend_test_calibration = {
     MG_BACKEND_VERSION, "test_calibration", "tests only: requests exactly blocks x block_bytes", 1,
     calibration_create, null_add, calibration_finalize, count_one, no_successors, no_grams,
     calibration_sizes, prune_nothing, calibration_destroy, estimate_zero, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
+    calibration_settings, 1, calibration_configure,
 };
 
 /* ---- test_crash ------------------------------------------------------------------ */
@@ -215,6 +232,7 @@ const mg_backend mg_backend_test_crash = {
     prune_nothing, crash_destroy, estimate_zero, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
+    NULL, 0, NULL, /* no settings */
 };
 
 /* ---- test_slowdown ---------------------------------------------------------------- */
@@ -328,4 +346,5 @@ const mg_backend mg_backend_test_slowdown = {
     slowdown_sizes, slowdown_prune, slowdown_destroy, slowdown_estimate, NULL, /* no library */
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
+    NULL, 0, NULL, /* no settings */
 };
