@@ -199,6 +199,78 @@ Test(results_file, a_cells_settings_are_in_its_key_label_and_file_name)
     cr_expect(strncmp(file[1], "redis_entries_1024-gcide", 24) == 0, "%s", file[1]);
 }
 
+/* A backend's settings (test_calibration's blocks, settings.h) key, label and name its cell as
+ * redis's do; a setting at its fallback is left out, so that cell is the plain one. */
+Test(results_file, a_backends_settings_are_in_its_key_label_and_file_name_without_their_fallbacks)
+{
+    mg_cell plain, seven, fallback, padded;
+    mg_cell_set_backend(&plain, "test_calibration");
+    mg_cell_set_backend(&seven, "test_calibration:blocks=7");
+    mg_cell_set_backend(&fallback, "test_calibration:blocks=1024");
+    mg_cell_set_backend(&padded, "test_calibration:blocks=0007");
+    cr_expect_str_eq(seven.backend, "test_calibration");
+    cr_expect_str_eq(seven.settings, "blocks=7");
+    mg_cell *cells[] = {&plain, &seven, &fallback, &padded};
+    for (size_t index = 0; index < 4; index++)
+        *cells[index] = (mg_cell){cells[index]->backend, "gcide", "jemalloc", 1, 2, cells[index]->settings};
+    char key[4][512], label[512], file[2][512], normal[64];
+    for (size_t index = 0; index < 4; index++)
+        mg_cell_key(cells[index], key[index], sizeof key[index]);
+    cr_expect_str_eq(key[0], "test_calibration|gcide|1|2|jemalloc");
+    cr_expect_str_eq(key[1], "test_calibration:blocks=7|gcide|1|2|jemalloc");
+    cr_expect_str_eq(key[2], key[0], "a setting at its fallback made another cell");
+    cr_expect_str_eq(key[3], key[1], "leading zeros made another cell");
+    mg_cell_label(&padded, label, sizeof label);
+    cr_expect_str_eq(label, "test_calibration:blocks=7 gcide f=1 n=2 jemalloc");
+    mg_cell_settings(&fallback, normal, sizeof normal);
+    cr_expect_str_eq(normal, "");
+    mg_cell_file_name(&plain, 1, file[0], sizeof file[0]);
+    mg_cell_file_name(&seven, 1, file[1], sizeof file[1]);
+    cr_expect_str_neq(file[0], file[1], "two settings share a file");
+    cr_expect(strncmp(file[1], "test_calibration_blocks_7-gcide", 31) == 0, "%s", file[1]);
+    mg_cell_file_name(&fallback, 1, file[1], sizeof file[1]);
+    cr_expect_str_eq(file[0], file[1], "a setting at its fallback has a file of its own");
+}
+
+/* The one grammar, for any subject's list: what each hostile text is refused for. */
+Test(results_file, a_settings_text_is_refused_with_one_line_naming_its_fault)
+{
+    mg_setting_list list = mg_backend_setting_list(mg_backend_find("test_calibration"));
+    const char *refused[][2] = {
+        {"", "an empty list of test_calibration settings"},
+        {"budget=1", "unknown test_calibration setting 'budget=1' (valid: blocks=N)"},
+        {"blocks=0", "'blocks=0' is outside 1..65536"},
+        {"blocks=65537", "'blocks=65537' is outside 1..65536"},
+        {"blocks=999999999999999999", "is outside 1..65536"},
+        {"blocks=9999999999999999999", "needs an integer of 1 to 18 digits"},
+        {"blocks=-1", "needs an integer"},
+        {"blocks=+1", "needs an integer"},
+        {"blocks= 1", "needs an integer"},
+        {"blocks=1x", "needs an integer"},
+        {"blocks=", "needs an integer"},
+        {"blocks", "unknown test_calibration setting"},
+        {"blocks=1,", "unknown test_calibration setting ''"},
+        {"blocks=1,blocks=2", "the test_calibration setting blocks is set twice"},
+        {"blocks=1;rm -rf /", "needs an integer"},
+    };
+    for (size_t index = 0; index < sizeof refused / sizeof refused[0]; index++) {
+        char normal[MG_SETTINGS_SIZE], error[512] = "";
+        cr_expect_eq(mg_settings_normal(&list, refused[index][0], normal, sizeof normal, error, sizeof error), -1,
+                     "'%s' was taken", refused[index][0]);
+        cr_expect(strstr(error, refused[index][1]) && !strchr(error, '\n'), "'%s': %s", refused[index][0], error);
+    }
+    char normal[MG_SETTINGS_SIZE], error[512], lines[512];
+    cr_expect_eq(mg_settings_normal(&list, "blocks=065536", normal, sizeof normal, error, sizeof error), 0, "%s", error);
+    cr_expect_str_eq(normal, "blocks=65536");
+    mg_setting_list none = mg_backend_setting_list(mg_backend_find("naive_hash"));
+    cr_expect_eq(mg_settings_normal(&none, "blocks=1", normal, sizeof normal, error, sizeof error), -1);
+    cr_expect_str_eq(error, "naive_hash takes no settings");
+    mg_settings_describe(&list, "  ", lines, sizeof lines);
+    cr_expect(strncmp(lines, "  blocks=N  1..65536, default 1024: the blocks made", 50) == 0, "%s", lines);
+    cr_expect_str_eq(mg_cell_settings_fault(&(mg_cell){"naive_hash", "c", "jemalloc", 1, 3, "blocks=1"}),
+                     "backend_settings is given for a backend that takes no settings (memgrams list shows which do)");
+}
+
 static const char run_line[] = "{\"schema\":\"memgrams.run/1\",\"status\":\"ok\",\"backend\":\"trie\",\"corpus\":\"c\","
                                "\"fraction\":1,\"order\":3,\"allocator\":\"jemalloc\",\"ngrams\":5,\"phases\":["
                                "{\"name\":\"baseline\",\"rss\":100},{\"name\":\"finalize\",\"rss\":200}]}";
@@ -318,6 +390,19 @@ Test(results_file, backend_settings_are_read_in_the_subjects_grammar_or_refused)
     json_object_set_new(run, "backend_settings", json_string("hash-max-listpack-entries=1"));
     json_object_set_new(run, "backend", json_string("trie"));
     cr_expect_not_null(mg_run_fault(run), "settings for a backend that takes none");
+    json_object_set_new(run, "backend", json_string("test_calibration"));
+    cr_expect_not_null(mg_run_fault(run), "redis's settings for a backend");
+    json_object_set_new(run, "backend_settings", json_string("blocks=7"));
+    cr_expect_null(mg_run_fault(run), "a backend's own settings");
+    json_object_set_new(run, "backend_settings", json_string("blocks=1024"));
+    cr_expect_null(mg_run_fault(run), "a backend's setting at its fallback");
+    const char *backend_refused[] = {"", "blocks=0", "blocks=65537", "blocks=1,blocks=1", "blocks=7,", "blocks=7;x"};
+    for (size_t index = 0; index < sizeof backend_refused / sizeof backend_refused[0]; index++) {
+        json_object_set_new(run, "backend_settings", json_string(backend_refused[index]));
+        const char *fault = mg_run_fault(run);
+        cr_expect(fault && strstr(fault, "backend_settings"), "'%s': %s", backend_refused[index],
+                  fault ? fault : "accepted");
+    }
     json_decref(run);
 }
 

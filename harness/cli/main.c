@@ -9,6 +9,7 @@
 #include "allocator.h"
 #include "report.h"
 #include "backend.h"
+#include "cell.h"
 #include "check.h"
 #include "config.h"
 #include "corpus.h"
@@ -29,6 +30,7 @@
 #include "run.h"
 #include "corpus_stats.h"
 #include "run_output.h"
+#include "settings.h"
 #include "sweep.h"
 #include "tokenize.h"
 #include "version.h"
@@ -67,6 +69,7 @@ typedef struct cell_options {
     const char *allocator;
     uint64_t repeat;
     char peer_script[4096]; /* dump, generate: the peer named by --backend (peers.h), else "" */
+    char settings[MG_SETTINGS_SIZE]; /* the backend's settings in normal form (settings.h), "" for none */
 } cell_options;
 
 enum { OPTION_BACKEND = 'b', OPTION_CORPUS = 'c', OPTION_ORDER = 'n', OPTION_FRACTION = 'f',
@@ -106,7 +109,13 @@ static int parse_cell_option(const char *command, int code, const char *value, c
             return 0;
         }
         cell->subject = NULL;
-        cell->backend = mg_backend_find(value);
+        mg_cell named;
+        mg_cell_set_backend(&named, value);
+        cell->backend = mg_backend_find(named.backend);
+        cell->settings[0] = '\0';
+        if (cell->backend && named.settings &&
+            mg_spec_settings(value, cell->settings, sizeof cell->settings, error, sizeof error) != 0)
+            return usage_error(command, "%s", error);
         if (!cell->backend && takes_peers(command) &&
             mg_peer_script(value, cell->peer_script, sizeof cell->peer_script) == 0)
             return 0;
@@ -207,8 +216,12 @@ static int command_list(int argc, char **argv)
         return usage_error("list", "unexpected argument '%s'", mg_show(argv[1]).text);
     static char peers[LISTED_PEERS_MAX][MG_PEER_NAME_SIZE];
     int peer_count = mg_peer_names(peers, LISTED_PEERS_MAX), width = list_name_width(peers, peer_count);
-    for (const mg_backend *const *backend = mg_backends; *backend; backend++)
-        printf("%-*s  %s\n", width, (*backend)->name, (*backend)->summary);
+    for (const mg_backend *const *backend = mg_backends; *backend; backend++) {
+        mg_setting_list settings = mg_backend_setting_list(*backend);
+        char lines[4096];
+        mg_settings_describe(&settings, "    ", lines, sizeof lines);
+        printf("%-*s  %s\n%s", width, (*backend)->name, (*backend)->summary, lines);
+    }
     printf("\nMeasured outside the memgrams process (another process's figures: docs/run-json.md, measured_process):\n");
     for (int index = 0; index < peer_count; index++) {
         char description[512];
@@ -216,7 +229,7 @@ static int command_list(int argc, char **argv)
         printf("%-*s  %-12s  %s\n", width, peers[index], MG_PROCESS_PYTHON, mg_show(description).text);
     }
     printf("%-*s  %-12s  %s; settings: redis:%s=N,%s=N (docs/redis.md)\n", width, MG_REDIS_SUBJECT, MG_PROCESS_REDIS,
-           MG_REDIS_SUMMARY, mg_redis_setting_names[0], mg_redis_setting_names[1]);
+           MG_REDIS_SUMMARY, mg_redis_settings[0].name, mg_redis_settings[1].name);
     return 0;
 }
 
@@ -245,7 +258,7 @@ static int command_run(int argc, char **argv, char **full_argv)
     if (mg_allocator_parse(cell.allocator, &allocator, error, sizeof error) != 0)
         return usage_error("run", "%s", error);
     mg_run_options options = {cell.backend, cell.corpus_spec, cell.corpus, cell.fraction, cell.order, cell.seed,
-                              (int)cell.repeat};
+                              (int)cell.repeat, cell.settings};
     if (cell.subject)
         return mg_redis_run_command(cell.subject, &options, allocator.text);
     mg_probe probe;
@@ -300,7 +313,9 @@ static mg_table *train_table(const char *command, const cell_options *cell, mg_r
     } else {
         table = mg_table_create(cell->backend, cell->order);
     }
-    int trained = table ? mg_train(table, reader) : MG_ERR_NOMEM;
+    int trained = table ? mg_settings_configure(table, cell->settings) : MG_ERR_NOMEM;
+    if (trained == MG_OK)
+        trained = mg_train(table, reader);
     if (trained == MG_OK)
         trained = table->ops->finalize(table);
     if (trained != MG_OK) {

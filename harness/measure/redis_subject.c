@@ -1,5 +1,6 @@
 /* redis_subject.c — see redis_subject.h. */
 #include "redis_subject.h"
+#include "cell.h"
 #include "generate.h"
 #include "message.h"
 #include "query_set.h"
@@ -26,7 +27,7 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 #define QUERY_BUDGET_SECONDS 0.25
 
 typedef struct server_settings {
-    char normal[MG_REDIS_SETTINGS_SIZE];                    /* as the run object records them */
+    char normal[MG_SETTINGS_SIZE];                          /* as the run object records them */
     char words[2 * MG_REDIS_SETTING_COUNT + 1][64];        /* "--name", "value", ... */
     const char *argv[2 * MG_REDIS_SETTING_COUNT + 1];
 } server_settings;
@@ -45,20 +46,19 @@ typedef struct subject_run {
 
 /* ---- settings --------------------------------------------------------------- */
 
-/* spec's settings (redis_settings.h) as the server's argument words. */
+/* spec's settings (settings.h, redis's list) as the server's argument words. */
 static int parse_settings(const char *spec, server_settings *settings, char *error, size_t error_size)
 {
-    mg_redis_settings values;
+    mg_setting_list list = mg_redis_setting_list();
+    mg_setting_values values = {{0}, {0}};
     int count = 0;
-    for (int index = 0; index < MG_REDIS_SETTING_COUNT; index++)
-        values.values[index] = -1;
-    if (mg_redis_spec_settings(spec, settings->normal, sizeof settings->normal, error, error_size) != 0)
+    if (mg_spec_settings(spec, settings->normal, sizeof settings->normal, error, error_size) != 0)
         return -1;
     if (settings->normal[0])
-        mg_redis_settings_parse(settings->normal, &values, error, error_size);
-    for (int index = 0; settings->normal[0] && index < MG_REDIS_SETTING_COUNT; index++)
-        if (values.values[index] >= 0) {
-            snprintf(settings->words[count], sizeof settings->words[0], "--%s", mg_redis_setting_names[index]);
+        mg_settings_parse(&list, settings->normal, &values, error, error_size);
+    for (int index = 0; index < MG_REDIS_SETTING_COUNT; index++)
+        if (values.given[index]) {
+            snprintf(settings->words[count], sizeof settings->words[0], "--%s", mg_redis_settings[index].name);
             snprintf(settings->words[count + 1], sizeof settings->words[0], "%lld", values.values[index]);
             count += 2;
         }
@@ -355,10 +355,10 @@ static json_t *server_env(mg_redis_server *server)
     keep_info_text(server, "memory", "mem_allocator", env, "mem_allocator");
     redisReply *reply;
     for (size_t index = 0; index < MG_REDIS_SETTING_COUNT; index++) {
-        const char *words[] = {"CONFIG", "GET", mg_redis_setting_names[index]};
+        const char *words[] = {"CONFIG", "GET", mg_redis_settings[index].name};
         reply = mg_redis_command(server, 3, words, NULL);
         if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2)
-            json_object_set_new(env, mg_redis_setting_names[index], json_integer(strtoll(reply->element[1]->str, NULL, 10)));
+            json_object_set_new(env, mg_redis_settings[index].name, json_integer(strtoll(reply->element[1]->str, NULL, 10)));
         freeReplyObject(reply);
     }
     return env;

@@ -6,6 +6,7 @@
 #include "message.h"
 #include "query_set.h"
 #include "random.h"
+#include "settings.h"
 #include "statistics.h"
 #include "tokenize.h"
 
@@ -421,7 +422,9 @@ static int train_and_finalize(run_context *run)
 
     phase_begin(run);
     run->table = mg_table_create(run->options->backend, run->options->order);
-    int trained = run->table ? train_sampling(run) : MG_ERR_NOMEM;
+    int trained = run->table ? mg_settings_configure(run->table, run->options->settings) : MG_ERR_NOMEM;
+    if (trained == MG_OK)
+        trained = train_sampling(run);
     mg_reader_release_pages(run->reader);
     phase_end(run, MG_PHASE_TRAIN);
     const mg_reader_stats *stats = mg_reader_stats_get(run->reader);

@@ -35,6 +35,7 @@ typedef struct mg_run_options {
     int order;
     uint64_t seed;
     int repeat;        /* rounds of the timed queries (0 or 1: one); at most MG_REPEAT_MAX */
+    const char *settings; /* the backend's settings in normal form (settings.h); NULL or "": none */
 } mg_run_options;
 
 /* A figure a wrapped library keeps about its own memory (backend.h's

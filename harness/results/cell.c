@@ -1,6 +1,9 @@
 /* cell.c — see cell.h. */
 #include "cell.h"
+#include "backend.h"
+#include "message.h"
 #include "redis_settings.h"
+#include "settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,24 +43,69 @@ int mg_cell_of_run(json_t *run, mg_cell *cell)
     return 0;
 }
 
+int mg_subject_setting_list(const char *backend, mg_setting_list *list)
+{
+    if (strcmp(backend, MG_REDIS_SUBJECT) == 0) {
+        *list = mg_redis_setting_list();
+        return 0;
+    }
+    const mg_backend *found = mg_backend_find(backend);
+    if (!found)
+        return -1;
+    *list = mg_backend_setting_list(found);
+    return 0;
+}
+
+/* The subject a spec names before its ':' ("" when the name is too long for name). */
+static const char *spec_name(const char *spec, char *name, size_t name_size)
+{
+    size_t length = strcspn(spec, ":");
+    snprintf(name, name_size, "%.*s", length < name_size ? (int)length : 0, spec);
+    return name;
+}
+
+int mg_spec_settings(const char *spec, char *normal, size_t normal_size, char *error, size_t error_size)
+{
+    const char *colon = strchr(spec, ':');
+    char name[NAME_MAX_LENGTH + 1], message[512];
+    mg_setting_list list = {spec_name(spec, name, sizeof name), NULL, 0};
+    normal[0] = '\0';
+    if (!colon)
+        return 0;
+    if (mg_subject_setting_list(name, &list) != 0)
+        list.subject = name; /* a peer or an unknown name: it takes no settings */
+    if (mg_settings_normal(&list, colon + 1, normal, normal_size, message, sizeof message) == 0)
+        return 0;
+    snprintf(error, error_size, "backend '%s': %s", mg_show(spec).text, message);
+    return -1;
+}
+
 const char *mg_cell_settings_fault(const mg_cell *cell)
 {
-    char normal[MG_REDIS_SETTINGS_SIZE], error[512];
+    char normal[MG_SETTINGS_SIZE], error[512];
+    mg_setting_list list;
     if (!cell->settings)
         return NULL;
-    if (strcmp(cell->backend, MG_REDIS_SUBJECT) != 0)
-        return "backend_settings is given for a backend that takes no settings (only redis does)";
-    if (mg_redis_settings_normal(cell->settings, normal, sizeof normal, error, sizeof error) != 0)
-        return "backend_settings is not a list of redis settings (hash-max-listpack-entries=N,hash-max-listpack-value=N)";
+    if (mg_subject_setting_list(cell->backend, &list) != 0 || list.count == 0)
+        return "backend_settings is given for a backend that takes no settings (memgrams list shows which do)";
+    if (mg_settings_normal(&list, cell->settings, normal, sizeof normal, error, sizeof error) != 0)
+        return "backend_settings is not a list of the backend's settings (name=N,name=N: memgrams list)";
     return NULL;
 }
 
 void mg_cell_set_backend(mg_cell *cell, const char *spec)
 {
     const char *colon = strchr(spec, ':');
-    int with_settings = mg_redis_subject_named(spec) && colon;
-    cell->backend = with_settings ? MG_REDIS_SUBJECT : spec;
-    cell->settings = with_settings ? colon + 1 : NULL;
+    char name[NAME_MAX_LENGTH + 1];
+    const mg_backend *found = colon ? mg_backend_find(spec_name(spec, name, sizeof name)) : NULL;
+    cell->backend = spec;
+    cell->settings = NULL;
+    if (colon && mg_redis_subject_named(spec))
+        cell->backend = MG_REDIS_SUBJECT;
+    else if (found)
+        cell->backend = found->name;
+    if (cell->backend != spec)
+        cell->settings = colon + 1;
 }
 
 /* The settings in normal form, or as they are where they are not valid (a
@@ -65,36 +113,32 @@ void mg_cell_set_backend(mg_cell *cell, const char *spec)
 void mg_cell_settings(const mg_cell *cell, char *normal, size_t normal_size)
 {
     char error[512];
-    if (mg_redis_settings_normal(cell->settings, normal, normal_size, error, sizeof error) != 0)
+    mg_setting_list list;
+    if (mg_subject_setting_list(cell->backend, &list) != 0 ||
+        mg_settings_normal(&list, cell->settings, normal, normal_size, error, sizeof error) != 0)
         snprintf(normal, normal_size, "%s", cell->settings);
 }
 
 void mg_cell_subject(const mg_cell *cell, char *text, size_t text_size)
 {
-    char normal[MG_REDIS_SETTINGS_SIZE];
-    if (!cell->settings) {
-        snprintf(text, text_size, "%s", cell->backend);
-        return;
-    }
-    mg_cell_settings(cell, normal, sizeof normal);
-    snprintf(text, text_size, "%s:%s", cell->backend, normal);
+    char normal[MG_SETTINGS_SIZE] = "";
+    if (cell->settings)
+        mg_cell_settings(cell, normal, sizeof normal);
+    snprintf(text, text_size, "%s%s%s", cell->backend, normal[0] ? ":" : "", normal);
 }
 
 void mg_cell_subject_short(const mg_cell *cell, char *text, size_t text_size)
 {
-    char normal[MG_REDIS_SETTINGS_SIZE], shortened[MG_REDIS_SETTINGS_SIZE];
-    if (!cell->settings) {
-        snprintf(text, text_size, "%s", cell->backend);
-        return;
-    }
-    mg_cell_settings(cell, normal, sizeof normal);
-    mg_redis_settings_short(normal, shortened, sizeof shortened);
-    snprintf(text, text_size, "%s:%s", cell->backend, shortened);
+    char normal[MG_SETTINGS_SIZE] = "", shortened[MG_SETTINGS_SIZE];
+    if (cell->settings)
+        mg_cell_settings(cell, normal, sizeof normal);
+    mg_settings_short(normal, shortened, sizeof shortened);
+    snprintf(text, text_size, "%s%s%s", cell->backend, shortened[0] ? ":" : "", shortened);
 }
 
 void mg_cell_key(const mg_cell *cell, char *key, size_t key_size)
 {
-    char subject[256];
+    char subject[1024];
     mg_cell_subject(cell, subject, sizeof subject);
     snprintf(key, key_size, "%s|%s|%.17g|%d|%s", subject, cell->corpus, cell->fraction, cell->order,
              cell->allocator);
@@ -102,7 +146,7 @@ void mg_cell_key(const mg_cell *cell, char *key, size_t key_size)
 
 void mg_cell_label(const mg_cell *cell, char *label, size_t label_size)
 {
-    char subject[256];
+    char subject[1024];
     mg_cell_subject(cell, subject, sizeof subject);
     snprintf(label, label_size, "%s %s f=%.6g n=%d %s", subject, cell->corpus, cell->fraction, cell->order,
              cell->allocator);
@@ -136,7 +180,7 @@ void mg_file_name(const char *prefix, const char *text, const char *suffix, char
 
 void mg_cell_file_name(const mg_cell *cell, uint64_t pass, char *name, size_t name_size)
 {
-    char key[8192], readable[8192], part[FILE_PART_MAX + 1], subject[256];
+    char key[8192], readable[8192], part[FILE_PART_MAX + 1], subject[1024];
     mg_cell_key(cell, key, sizeof key);
     mg_cell_subject_short(cell, subject, sizeof subject);
     snprintf(readable, sizeof readable, "%s-%s", subject, cell->corpus);

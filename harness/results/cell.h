@@ -7,6 +7,8 @@
 #ifndef MG_CELL_H
 #define MG_CELL_H
 
+#include "settings.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +17,7 @@ typedef struct mg_cell {
     const char *backend, *corpus, *allocator;
     double fraction;
     int order;
-    const char *settings; /* the subject's settings (redis_settings.h), NULL where none */
+    const char *settings; /* the subject's settings (settings.h), NULL where none */
 } mg_cell;
 
 /* A backend or peer name may become part of a file name (charts/timeline-NAME.svg). */
@@ -27,22 +29,33 @@ int mg_name_valid(const char *name);
  * is missing or of the wrong type. */
 int mg_cell_of_run(json_t *run, mg_cell *cell);
 
-/* Why the cell's settings are not ones its backend takes (only redis takes
- * settings, in the grammar of redis_settings.h), or NULL when they are. */
+/* The settings a subject declares (settings.h): redis's, or a registered or
+ * tests-only backend's (count 0 for none); 0, or -1 for any other name (a
+ * peer takes no settings). */
+int mg_subject_setting_list(const char *backend, mg_setting_list *list);
+
+/* The settings of a --backend spec ("NAME" or "NAME:SETTINGS") in normal
+ * form, "" for none: 0, or -1 with one line in error naming the spec (an
+ * empty list, a bad setting, settings for a subject that takes none). It
+ * does not check that NAME is a subject. */
+int mg_spec_settings(const char *spec, char *normal, size_t normal_size, char *error, size_t error_size);
+
+/* Why the cell's settings are not ones its backend takes (the backend's
+ * grammar, settings.h), or NULL when they are. */
 const char *mg_cell_settings_fault(const mg_cell *cell);
 
-/* The backend and settings of a --backend spec: "redis:SETTINGS" is the
- * backend "redis" with SETTINGS (borrowed from spec), anything else a
- * backend without settings. */
+/* The backend and settings of a --backend spec: "NAME:SETTINGS", NAME redis
+ * or a backend this binary holds, is NAME with SETTINGS (borrowed from spec),
+ * anything else a backend without settings. */
 void mg_cell_set_backend(mg_cell *cell, const char *spec);
 
 /* The cell's settings in normal form (as given when they are not in the
- * grammar); call it only for a cell with settings. */
+ * grammar; "" when each is at its fallback); call it only for a cell with settings. */
 void mg_cell_settings(const mg_cell *cell, char *normal, size_t normal_size);
 
 /* The subject as one text: the backend, and ":SETTINGS" in normal form
- * where it has settings ("redis:hash-max-listpack-entries=1024"); what
- * `memgrams run --backend` takes and a table's row shows. */
+ * where it has settings other than the fallbacks ("redis:hash-max-listpack-entries=1024");
+ * what `memgrams run --backend` takes and a table's row shows. */
 void mg_cell_subject(const mg_cell *cell, char *text, size_t text_size);
 
 /* The subject shortened for a chart's legend, one word without spaces

@@ -207,6 +207,8 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
                                 options->order, allocator_spec, result->status);
     char checksum[17];
     snprintf(checksum, sizeof checksum, "%016llx", (unsigned long long)result->checksum);
+    if (options->settings && options->settings[0])
+        json_object_set_new(run, "backend_settings", json_string(options->settings));
     json_object_set_new(run, "measured_process", json_string(MG_PROCESS_MEMGRAMS));
     json_object_set_new(run, "allocator_version", json_string(probe->allocator_version));
     json_object_set_new(run, "seed", json_integer((json_int_t)options->seed));
@@ -241,11 +243,11 @@ json_t *mg_result_stub_json(const mg_cell *cell, uint64_t seed, uint64_t repeat,
                             const char *message)
 {
     json_t *run = identity_json(cell->backend, cell->corpus, cell->fraction, cell->order, cell->allocator, status);
-    if (cell->settings) {
-        char settings[256];
+    char settings[MG_SETTINGS_SIZE] = "";
+    if (cell->settings)
         mg_cell_settings(cell, settings, sizeof settings);
+    if (settings[0])
         json_object_set_new(run, "backend_settings", json_string(settings));
-    }
     json_object_set_new(run, "seed", json_integer((json_int_t)seed));
     json_object_set_new(run, "repeat", json_integer((json_int_t)repeat));
     json_object_set_new(run, "message", json_string(message));

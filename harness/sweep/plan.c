@@ -5,7 +5,6 @@
 #include "corpus.h"
 #include "message.h"
 #include "options.h"
-#include "redis_settings.h"
 #include "results.h"
 #include "run.h"
 #include "supervise.h"
@@ -57,10 +56,18 @@ static int allocator_has_options(const char *spec)
     return strchr(spec, ':') != NULL;
 }
 
-/* redis:a=1,b=2 (redis_settings.h) holds the list's separator too. */
+/* redis:a=1,b=2 and trie:a=1,b=2 (settings.h) hold the list's separator too. */
 static int backend_has_settings(const char *spec)
 {
-    return mg_redis_subject_named(spec) && strchr(spec, ':') != NULL;
+    return strchr(spec, ':') != NULL;
+}
+
+/* The backend a spec names, its settings aside. */
+static const char *spec_backend(const char *spec)
+{
+    mg_cell cell;
+    mg_cell_set_backend(&cell, spec);
+    return cell.backend;
 }
 
 /* Every name is a registered backend or a peer (peers.h). */
@@ -275,7 +282,7 @@ static int check_plan(const mg_sweep_plan *plan, char *error, size_t error_size)
         return -1;
     }
     for (int index = 0; plan->against[0] && index < plan->backend_count; index++)
-        if (!mg_backend_find(plan->backends[index])) {
+        if (!mg_backend_find(spec_backend(plan->backends[index]))) {
             snprintf(error, error_size, "--against compares two memgrams builds; '%s' is a peer script",
                      mg_show(plan->backends[index]).text);
             return -1;

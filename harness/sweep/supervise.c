@@ -50,9 +50,11 @@ mg_run_request mg_run_request_make(mg_cell cell, uint64_t seed, uint64_t repeat,
 
 int mg_runnable_check(const char *name, char *error, size_t error_size)
 {
-    char script[4096], names[512], peers[512], settings[MG_REDIS_SETTINGS_SIZE];
-    if (mg_redis_subject_named(name))
-        return mg_redis_spec_settings(name, settings, sizeof settings, error, error_size);
+    char script[4096], names[512], peers[512], settings[MG_SETTINGS_SIZE];
+    mg_cell cell;
+    mg_cell_set_backend(&cell, name);
+    if (mg_redis_subject_named(name) || (mg_backend_find(cell.backend) && cell.settings))
+        return mg_spec_settings(name, settings, sizeof settings, error, error_size);
     if (mg_backend_find(name) || mg_peer_script(name, script, sizeof script) == 0)
         return 0;
     mg_backend_names_line(names, sizeof names);

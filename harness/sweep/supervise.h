@@ -47,9 +47,9 @@ int mg_self_path(char *path, size_t path_size);
 mg_run_request mg_run_request_make(mg_cell cell, uint64_t seed, uint64_t repeat, uint64_t pass,
                                    uint64_t timeout_seconds);
 
-/* 0 when name is a registered backend, a peer (peers.h) or the redis
- * subject with valid settings (redis_settings.h); -1 with "unknown backend
- * 'X' (valid: ...; peers: ...)" or what is wrong with the settings otherwise. */
+/* 0 when name is a registered backend or the redis subject, either with
+ * valid settings (settings.h) or none, or a peer (peers.h); -1 with "unknown
+ * backend 'X' (valid: ...; peers: ...)" or what is wrong with the settings otherwise. */
 int mg_runnable_check(const char *name, char *error, size_t error_size);
 
 /* A command line in buffers of its own (~49 KiB). */
