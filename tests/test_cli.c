@@ -429,6 +429,13 @@ Test(cli, list_names_every_backend_every_peer_and_redis)
         cr_expect(!name_column || column == name_column, "%s: its summary starts at %zu, others at %zu",
                   (*backend)->name, column, name_column);
         name_column = column;
+        for (size_t index = 0; line && index < (*backend)->setting_count; index++) {
+            const mg_backend_setting *setting = &(*backend)->settings[index];
+            char shown[256];
+            snprintf(shown, sizeof shown, "\n    %s=N  %lld..%lld, default %lld: %s\n", setting->name, setting->min,
+                     setting->max, setting->fallback, setting->summary);
+            cr_expect(strstr(line, shown), "%s: setting %s not listed under it", (*backend)->name, setting->name);
+        }
     }
     DIR *folder = opendir("scripts/peers");
     cr_assert(folder);
@@ -516,6 +523,107 @@ Test(sweep, a_crashing_child_is_recorded_and_the_others_finish)
     results = read_file_text(results_path);
     cr_expect_eq(count_lines(results), 14, "after a rerun and a resume: %d lines", count_lines(results));
     cr_expect_eq(count_status(results, "test_crash", "crashed"), 6);
+    command_result_free(&result);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
+/* ---- a backend's settings (settings.h), on test_calibration: blocks=N makes N "n-grams" ---- */
+
+static const char *text_of(json_t *run, const char *name)
+{
+    return json_string_value(json_object_get(run, name));
+}
+
+Test(cli, a_backends_settings_reach_its_table_and_its_run_json, .timeout = 60)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *args[] = {"run", "--backend", "test_calibration:blocks=0007", "--corpus", corpus, "--order", "2", NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    json_t *run = run_json(&result);
+    cr_assert(run, "%s", result.out);
+    cr_expect_str_eq(text_of(run, "backend"), "test_calibration");
+    cr_expect_str_eq(text_of(run, "backend_settings"), "blocks=7");
+    cr_expect_eq(json_integer_value(json_object_get(run, "ngrams")), 7, "the table was not configured");
+    json_decref(run);
+    command_result_free(&result);
+    args[2] = "test_calibration:blocks=1024"; /* its fallback: the plain backend */
+    result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    run = run_json(&result);
+    cr_assert(run, "%s", result.out);
+    cr_expect_null(json_object_get(run, "backend_settings"), "a setting at its fallback is recorded");
+    cr_expect_eq(json_integer_value(json_object_get(run, "ngrams")), 1024);
+    json_decref(run);
+    command_result_free(&result);
+    const char *commands[] = {"dump", "generate"};
+    for (size_t index = 0; index < 2; index++) {
+        const char *other_args[] = {commands[index], "--backend", "test_calibration:blocks=3", "--corpus", corpus, NULL};
+        result = memgrams(other_args, NULL);
+        cr_expect_eq(result.exit_code, 0, "%s: %s", commands[index], result.err);
+        command_result_free(&result);
+    }
+    mgt_temp_remove(corpus);
+}
+
+Test(cli, bad_backend_settings_are_one_line_and_exit_2, .timeout = 60)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *refused[][2] = {
+        {"test_calibration:budget=1", "unknown test_calibration setting 'budget=1' (valid: blocks=N)"},
+        {"test_calibration:blocks=0", "is outside 1..65536"},
+        {"test_calibration:blocks=65537", "is outside 1..65536"},
+        {"test_calibration:blocks=1,blocks=2", "set twice"},
+        {"test_calibration:", "an empty list of test_calibration settings"},
+        {"test_calibration:blocks=1x", "needs an integer of 1 to 18 digits"},
+        {"test_calibration:blocks=-5", "needs an integer"},
+        {"test_calibration:blocks=123456789012345678901234567890", "needs an integer of 1 to 18 digits"},
+        {"naive_hash:blocks=1", "naive_hash takes no settings"},
+    };
+    const char *commands[] = {"run", "dump", "generate"};
+    for (size_t index = 0; index < sizeof refused / sizeof refused[0]; index++) {
+        for (size_t command = 0; command < 3; command++) {
+            const char *args[] = {commands[command], "--backend", refused[index][0], "--corpus", corpus, NULL};
+            expect_usage_error(args, NULL, refused[index][1], "backend '");
+        }
+        const char *sweep_args[] = {"sweep", "--backends", refused[index][0], "--corpora", corpus, "--plan", NULL};
+        expect_usage_error(sweep_args, NULL, refused[index][1], "backend '");
+    }
+    mgt_temp_remove(corpus);
+}
+
+/* Two settings of one backend are two cells (its fallback the plain one's), and --resume finds both done. */
+Test(sweep, two_settings_of_a_backend_are_two_cells_and_resume_runs_neither_again, .timeout = 120)
+{
+    const char *plan_args[] = {"sweep", "--backends", "test_calibration,test_calibration:blocks=1024,test_calibration:blocks=07",
+                               "--corpora", "fortunes", "--plan", NULL};
+    command_result result = memgrams(plan_args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(result.out), 3, "%s", result.out);
+    cr_expect(strstr(result.out, " --backend test_calibration:blocks=7 --corpus"), "not in normal form: %s", result.out);
+    cr_expect(!strstr(result.out, "blocks=1024"), "a setting at its fallback is passed on: %s", result.out);
+    command_result_free(&result);
+
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    char *out = temp_folder(), results_path[512];
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", out);
+    const char *args[] = {"sweep", "--backends", "test_calibration:blocks=7,test_calibration:blocks=9", "--corpora",
+                          corpus, "--orders", "2", "--out", out, NULL, NULL};
+    result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect(strstr(result.out, "test_calibration:blocks=9 "), "the table shows no settings: %s", result.out);
+    command_result_free(&result);
+    char *results = read_file_text(results_path);
+    cr_expect_eq(count_lines(results), 2, "%s", results);
+    cr_expect_eq(count_status(results, "test_calibration", "ok"), 2, "%s", results);
+    cr_expect(strstr(results, "\"backend_settings\":\"blocks=7\"") && strstr(results, "\"backend_settings\":\"blocks=9\""),
+              "%s", results);
+    cr_expect(strstr(results, "\"ngrams\":7,") && strstr(results, "\"ngrams\":9,"), "%s", results);
+    args[9] = "--resume";
+    result = memgrams(args, NULL);
+    cr_expect_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(read_file_text(results_path)), 2, "--resume measured a cell again");
     command_result_free(&result);
     remove_folder(out);
     mgt_temp_remove(corpus);

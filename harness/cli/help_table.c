@@ -5,7 +5,8 @@
 
 /* ---- options several commands share ------------------------------------------- */
 
-#define OPTION_BACKEND {"backend", "B", "the backend (memgrams list prints them); run, dump and generate also " \
+#define OPTION_BACKEND {"backend", "B", "the backend (memgrams list prints them), with its settings where it " \
+                        "takes any (NAME:name=N[,name=N], each within its range: memgrams list); run, dump and generate also " \
                         "take redis, a private redis-server (redis:hash-max-listpack-entries=N,...: docs/redis.md), " \
                         "and dump and generate the Python peers (python_dict, python_interned, python_lists); " \
                         "required", NULL, \
@@ -51,9 +52,10 @@ static const mg_help_option generate_options[] = {
 
 static const mg_help_option sweep_options[] = {
     {"backends", "L", "comma list of backends (memgrams list), peers (python_dict, python_interned, python_lists) and "
-     "redis, each measured alike; redis:hash-max-listpack-entries=N,hash-max-listpack-value=N (either or both, its "
-     "commas kept) is a cell of its own per settings, recorded as backend redis with backend_settings "
-     "(docs/redis.md)",
+     "redis, each measured alike; a backend with settings, NAME:name=N[,name=N] (its commas kept; memgrams list "
+     "shows each backend's), and redis:hash-max-listpack-entries=N,hash-max-listpack-value=N (docs/redis.md) are "
+     "cells of their own per settings, recorded as backend NAME with backend_settings; a setting at its default "
+     "is left out, so NAME and NAME:name=DEFAULT are one cell",
      "every registered backend", MG_VALUES_BACKENDS, 1, NULL},
     {"corpora", "L", "comma list of corpus specs; a synth: spec keeps its own commas", "fortunes",
      MG_VALUES_CORPORA, 1, NULL},
@@ -110,7 +112,8 @@ static const mg_help_option help_options[] = {
 
 const mg_help_command mg_help_commands[] = {
     {"list", "the backends, the peers and redis", "list",
-     "Prints every registered backend, one a line: its name and what it stores. Then, after a blank line, the "
+     "Prints every registered backend, one a line: its name and what it stores, and under it each setting it "
+     "takes (--backend NAME:name=N): its name, range, default and what it sets. Then, after a blank line, the "
      "subjects measured outside the memgrams process, one a line with the process measured: each Python peer "
      "with its description (read by running python3 SCRIPT --describe) and redis with the settings it takes.",
      NULL, 0, "list"},
