@@ -1,8 +1,9 @@
 /*
  * test_vocab.c — unit tests of backends/common/vocab.h: the interner and the
  * frozen front-coded dictionary (NUL bytes, huge words, shared prefixes,
- * markers, absent words, every id round trip, the remap order, allocation
- * failure, and requested bytes back to zero).
+ * markers, absent words, growth with the token bytes kept in place, every id
+ * round trip, the remap order, allocation failure, and requested bytes back
+ * to zero).
  */
 #include "support.h"
 
@@ -185,6 +186,80 @@ Test(vocab, nul_bytes_are_word_bytes)
     cr_expect(a != b && b != c && c != d && a != d);
     check_frozen(interner);
     mg_interner_destroy(interner);
+}
+
+/* Growth far past every small step (slots, offsets and records all move to
+ * huge blocks, the slots double in place within theirs): every word keeps
+ * its id, and the bytes of a token handed out before any growth stay where
+ * they were, unchanged. */
+Test(vocab, growth_keeps_ids_and_token_bytes)
+{
+    enum { WORDS = 300000, EARLY = 100 };
+    uint64_t before = requested();
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    char word[32];
+    mg_token early[EARLY];
+    for (int k = 0; k < WORDS; k++) {
+        int len = snprintf(word, sizeof word, "%d\xff%x", k, (unsigned)k * 2654435761u);
+        cr_assert_eq(intern(interner, word_of(word, (size_t)len)), (uint32_t)k + 2);
+        if (k < EARLY)
+            early[k] = mg_interner_token(interner, (uint32_t)k + 2);
+    }
+    for (int k = 0; k < WORDS; k++) {
+        int len = snprintf(word, sizeof word, "%d\xff%x", k, (unsigned)k * 2654435761u);
+        mg_token token = word_of(word, (size_t)len);
+        cr_assert_eq(mg_interner_find(interner, &token), (uint32_t)k + 2, "find of word %d", k);
+        mg_token held = mg_interner_token(interner, (uint32_t)k + 2);
+        cr_assert(same_token(&held, &token), "token of word %d", k);
+        if (k < EARLY) {
+            cr_assert_eq(held.bytes, early[k].bytes, "the bytes of word %d moved", k);
+            cr_assert(same_token(&early[k], &token), "the bytes of word %d changed", k);
+        }
+        word[0] = 'x'; /* a word never interned, with the same length */
+        cr_assert_eq(mg_interner_find(interner, &token), MG_VOCAB_NO_ID, "find of absent word %d", k);
+    }
+    cr_expect_eq(mg_interner_count(interner), WORDS + 2);
+    cr_expect_eq(mg_interner_bytes(interner), requested() - before);
+    mg_interner_destroy(interner);
+    cr_expect_eq(requested(), before);
+}
+
+/* Words longer than the next small chunk, than a huge chunk and than a run
+ * of them, between short ones (which then fill the rest of a long word's
+ * block): each one is found and read back whole. */
+Test(vocab, long_words_between_short_ones)
+{
+    uint64_t before = requested();
+    const size_t lengths[] = {3, 5000, 4, 70000, 5, (size_t)9 << 20, 6, (size_t)17 << 20, 7, 300000, 8};
+    enum { LONG_WORDS = sizeof lengths / sizeof *lengths };
+    unsigned char *bytes = malloc((size_t)17 << 20);
+    cr_assert_not_null(bytes);
+    for (size_t at = 0; at < (size_t)17 << 20; at++)
+        bytes[at] = (unsigned char)(at * 7 + (at >> 9));
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    char word[32];
+    for (size_t k = 0; k < LONG_WORDS; k++) {
+        bytes[0] = (unsigned char)k; /* no word is another's prefix-equal twin */
+        cr_assert_eq(intern(interner, word_of(bytes, lengths[k])), (uint32_t)(2 + 2 * k));
+        snprintf(word, sizeof word, "short%zu", k);
+        cr_assert_eq(intern(interner, text(word)), (uint32_t)(3 + 2 * k));
+    }
+    for (size_t k = 0; k < LONG_WORDS; k++) {
+        bytes[0] = (unsigned char)k;
+        mg_token token = word_of(bytes, lengths[k]);
+        cr_assert_eq(mg_interner_find(interner, &token), (uint32_t)(2 + 2 * k), "find of long word %zu", k);
+        mg_token held = mg_interner_token(interner, (uint32_t)(2 + 2 * k));
+        cr_assert(same_token(&held, &token), "long word %zu read back", k);
+        snprintf(word, sizeof word, "short%zu", k);
+        token = text(word);
+        cr_assert_eq(mg_interner_find(interner, &token), (uint32_t)(3 + 2 * k), "find of short word %zu", k);
+    }
+    cr_expect_eq(mg_interner_bytes(interner), requested() - before);
+    mg_interner_destroy(interner);
+    free(bytes);
+    cr_expect_eq(requested(), before);
 }
 
 /* ---- dictionary ----------------------------------------------------------- */

@@ -14,11 +14,15 @@
 #include <xxhash.h>
 
 enum {
-    MIN_CAPACITY = 16,
+    MIN_CAPACITY_BITS = 4,
+    MIN_CAPACITY = 1 << MIN_CAPACITY_BITS,
     INTERN_MAX_LOAD = 80, /* percent: the slot table doubles past it */
-    ARENA_CHUNK_MIN = 4096, /* chunks double from here up to MG_GROW_SMALL, then are huge */
     SORT_SMALL = 12, /* ranges this short are insertion sorted */
 };
+
+/* The most interner slots: 2^31 of 4 bytes, ids of 31 bits (a fingerprint
+ * of 1 bit is left at that size). */
+#define SLOT_CAP_MAX (UINT32_C(1) << 31)
 
 static mg_token marker_token(uint32_t id)
 {
@@ -28,40 +32,92 @@ static mg_token marker_token(uint32_t id)
 
 /* ---- interner ----------------------------------------------------------- */
 
-/* One block of words (varint length, bytes); chunks are filled in turn, a
- * word bigger than a chunk gets a block of its own. */
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t size; /* data bytes after the header */
-    unsigned char data[];
-} arena_block;
-
-typedef struct intern_slot {
-    uint32_t id; /* 0: empty (ids 0 and 1 are the markers, never in a slot) */
-    uint32_t hash;
-} intern_slot;
-
-struct mg_interner {
-    arena_block *blocks; /* newest first */
-    unsigned char *cursor;
-    size_t arena_free;
-    size_t arena_data;   /* data bytes of every block: sizes the next chunk */
-    size_t arena_held;   /* the blocks' allocations, headers included */
-    const unsigned char **word_at; /* id -> varint len | bytes; NULL for markers */
-    uint32_t count, word_cap;
-    intern_slot *slots;
-    uint32_t slot_cap;
+/* The words' records (varint length, bytes) lie in one space of uint32
+ * offsets cut into chunks that never move (a token's bytes stay where they
+ * are): ARENA_SMALL_CHUNKS small ones of ARENA_CHUNK_MIN, ARENA_CHUNK_MIN,
+ * 2 ARENA_CHUNK_MIN, ... up to MG_GROW_SMALL in all, then huge ones of
+ * MG_GROW_HUGE (common/grow.h), whose pages are resident only once written
+ * and go back to the kernel when freed. A chunk's offset range follows from
+ * its number alone, so an offset is resolved with no search. A record never
+ * crosses a chunk's end: a record too long for the next chunk skips the
+ * small ones too short for it, or takes a run of huge ones (one block). */
+enum {
+    ARENA_CHUNK_MIN_BITS = 12,
+    ARENA_CHUNK_MIN = 1 << ARENA_CHUNK_MIN_BITS,
+    ARENA_SMALL_CHUNKS = 7, /* ARENA_CHUNK_MIN << (ARENA_SMALL_CHUNKS - 1) == MG_GROW_SMALL */
+    ARENA_HUGE_BITS = 23,   /* MG_GROW_HUGE == 1 << ARENA_HUGE_BITS */
+    /* huge chunks that fit below 4 GiB after the small ones */
+    ARENA_CHUNKS = ARENA_SMALL_CHUNKS + (int)((UINT32_MAX - MG_GROW_SMALL) >> ARENA_HUGE_BITS),
 };
 
-static uint32_t hash_word(const mg_token *token)
+_Static_assert(ARENA_CHUNK_MIN << (ARENA_SMALL_CHUNKS - 1) == MG_GROW_SMALL, "small chunks end at MG_GROW_SMALL");
+_Static_assert(1 << ARENA_HUGE_BITS == MG_GROW_HUGE, "huge chunks are MG_GROW_HUGE");
+
+struct mg_interner {
+    uint32_t *word_offset; /* id -> offset of its record; unused for the markers */
+    uint32_t count, word_cap;
+    uint32_t *slots;     /* | fingerprint | id |, 0: empty (ids 0 and 1 never in a slot) */
+    uint32_t slot_cap;   /* slots in use: 2^k or 1.5 * 2^k */
+    uint32_t slot_room;  /* slots the block holds (common/grow.h), >= slot_cap */
+    uint32_t id_bits;    /* ceil(log2(slot_cap)): the id's width; the fingerprint is above it */
+    uint32_t chunks_used;    /* chunks [0, chunks_used) are allocated or skipped (NULL) */
+    uint64_t arena_end;      /* offset of the next record */
+    uint64_t arena_limit;    /* end of the chunk (or run) being filled */
+    size_t arena_held;       /* bytes of the chunks' blocks */
+    unsigned char *chunk[ARENA_CHUNKS];     /* a run's later chunks point into its block */
+    uint16_t chunk_run[ARENA_CHUNKS];       /* chunks in the run a block starts, 0 elsewhere */
+};
+
+static uint64_t chunk_start(uint32_t k)
 {
-    return (uint32_t)(XXH3_64bits(token->bytes, token->len) >> 32);
+    if (k < ARENA_SMALL_CHUNKS)
+        return k ? (uint64_t)ARENA_CHUNK_MIN << (k - 1) : 0;
+    return MG_GROW_SMALL + ((uint64_t)(k - ARENA_SMALL_CHUNKS) << ARENA_HUGE_BITS);
 }
 
-/* Maps a hash onto [0, range) without a modulo. */
-static inline uint32_t fastrange(uint32_t hash, uint32_t range)
+static uint64_t chunk_size(uint32_t k)
 {
-    return (uint32_t)(((uint64_t)hash * range) >> 32);
+    return k < ARENA_SMALL_CHUNKS ? (uint64_t)ARENA_CHUNK_MIN << (k ? k - 1 : 0) : MG_GROW_HUGE;
+}
+
+static inline uint32_t chunk_of(uint32_t offset)
+{
+    if (offset >= MG_GROW_SMALL)
+        return ARENA_SMALL_CHUNKS + ((offset - MG_GROW_SMALL) >> ARENA_HUGE_BITS);
+    if (offset < ARENA_CHUNK_MIN)
+        return 0;
+    return (31u - (unsigned)__builtin_clz(offset)) - (ARENA_CHUNK_MIN_BITS - 1);
+}
+
+static inline const unsigned char *record_at(const mg_interner *interner, uint32_t offset)
+{
+    uint32_t k = chunk_of(offset);
+    return interner->chunk[k] + (offset - chunk_start(k));
+}
+
+static uint64_t hash_word(const mg_token *token) { return XXH3_64bits(token->bytes, token->len); }
+
+/* The first slot of a hash, from its high half. */
+static inline uint32_t home_slot(const mg_interner *interner, uint64_t hash)
+{
+    return (uint32_t)(((hash >> 32) * interner->slot_cap) >> 32);
+}
+
+/* The hash's bits a slot keeps above the id: taken from its low half, so
+ * they are independent of the home slot. */
+static inline uint32_t fingerprint(const mg_interner *interner, uint64_t hash)
+{
+    return (uint32_t)hash & ~((UINT32_C(1) << interner->id_bits) - 1);
+}
+
+static inline uint32_t slot_id(const mg_interner *interner, uint32_t slot)
+{
+    return slot & ((UINT32_C(1) << interner->id_bits) - 1);
+}
+
+static inline uint32_t next_slot(const mg_interner *interner, uint32_t index)
+{
+    return ++index == interner->slot_cap ? 0 : index;
 }
 
 static mg_token record_token(const unsigned char *record)
@@ -71,19 +127,24 @@ static mg_token record_token(const unsigned char *record)
     return token;
 }
 
+static inline mg_token word_token(const mg_interner *interner, uint32_t id)
+{
+    return record_token(record_at(interner, interner->word_offset[id]));
+}
+
 mg_token mg_interner_token(const mg_interner *interner, uint32_t id)
 {
     if (id < MG_VOCAB_FIRST_WORD_ID)
         return marker_token(id);
-    return record_token(interner->word_at[id]);
+    return word_token(interner, id);
 }
 
 uint32_t mg_interner_count(const mg_interner *interner) { return interner->count; }
 
 size_t mg_interner_bytes(const mg_interner *interner)
 {
-    return sizeof *interner + interner->arena_held + (size_t)interner->word_cap * sizeof *interner->word_at +
-           (size_t)interner->slot_cap * sizeof *interner->slots;
+    return sizeof *interner + interner->arena_held + (size_t)interner->word_cap * sizeof *interner->word_offset +
+           (size_t)interner->slot_room * sizeof *interner->slots;
 }
 
 mg_interner *mg_interner_create(void)
@@ -92,10 +153,11 @@ mg_interner *mg_interner_create(void)
     if (!interner)
         return NULL;
     interner->slots = mg_calloc(MIN_CAPACITY, sizeof *interner->slots);
-    interner->word_at = mg_calloc(MIN_CAPACITY, sizeof *interner->word_at);
-    interner->slot_cap = interner->slots ? MIN_CAPACITY : 0;
-    interner->word_cap = interner->word_at ? MIN_CAPACITY : 0;
-    if (!interner->slots || !interner->word_at) {
+    interner->word_offset = mg_calloc(MIN_CAPACITY, sizeof *interner->word_offset);
+    interner->slot_cap = interner->slot_room = interner->slots ? MIN_CAPACITY : 0;
+    interner->id_bits = MIN_CAPACITY_BITS;
+    interner->word_cap = interner->word_offset ? MIN_CAPACITY : 0;
+    if (!interner->slots || !interner->word_offset) {
         mg_interner_destroy(interner);
         return NULL;
     }
@@ -107,30 +169,28 @@ void mg_interner_destroy(mg_interner *interner)
 {
     if (!interner)
         return;
-    for (arena_block *block = interner->blocks, *next; block; block = next) {
-        next = block->next;
-        mg_free(block, sizeof *block + block->size);
-    }
-    mg_free(interner->word_at, (size_t)interner->word_cap * sizeof *interner->word_at);
-    mg_free(interner->slots, (size_t)interner->slot_cap * sizeof *interner->slots);
+    for (uint32_t k = 0; k < interner->chunks_used; k++)
+        if (interner->chunk_run[k])
+            mg_free(interner->chunk[k], (size_t)(chunk_size(k) * interner->chunk_run[k]));
+    mg_free(interner->word_offset, (size_t)interner->word_cap * sizeof *interner->word_offset);
+    mg_free(interner->slots, (size_t)interner->slot_room * sizeof *interner->slots);
     mg_free(interner, sizeof *interner);
 }
 
 /* Index of the slot holding the word, or of the empty slot where it belongs. */
-static uint32_t slot_probe(const mg_interner *interner, const mg_token *token, uint32_t hash)
+static uint32_t slot_probe(const mg_interner *interner, const mg_token *token, uint64_t hash)
 {
-    uint32_t index = fastrange(hash, interner->slot_cap);
-    for (;;) {
-        const intern_slot *slot = &interner->slots[index];
-        if (slot->id == 0)
+    uint32_t id_mask = (UINT32_C(1) << interner->id_bits) - 1, index = home_slot(interner, hash);
+    uint32_t mark = fingerprint(interner, hash);
+    for (;; index = next_slot(interner, index)) {
+        uint32_t slot = interner->slots[index];
+        if (slot == 0)
             return index;
-        if (slot->hash == hash) {
-            mg_token held = record_token(interner->word_at[slot->id]);
+        if ((slot & ~id_mask) == mark) {
+            mg_token held = word_token(interner, slot & id_mask);
             if (held.len == token->len && memcmp(held.bytes, token->bytes, held.len) == 0)
                 return index;
         }
-        if (++index == interner->slot_cap)
-            index = 0;
     }
 }
 
@@ -138,90 +198,100 @@ uint32_t mg_interner_find(const mg_interner *interner, const mg_token *token)
 {
     if (mg_token_is_marker(token))
         return token->len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID;
-    uint32_t index = slot_probe(interner, token, hash_word(token));
-    uint32_t id = interner->slots[index].id;
-    return id == 0 ? MG_VOCAB_NO_ID : id;
+    uint32_t slot = interner->slots[slot_probe(interner, token, hash_word(token))];
+    return slot == 0 ? MG_VOCAB_NO_ID : slot_id(interner, slot);
 }
 
-/* Rehash into twice the slots (or a huge block's worth: common/grow.h), by
- * the stored hashes. */
+/* Puts every word in the (zeroed) slots again, hashing it anew: the slots
+ * keep no hash, and the words are read in id order, so the arena is read
+ * front to back. */
+static void slots_refill(mg_interner *interner)
+{
+    for (uint32_t id = MG_VOCAB_FIRST_WORD_ID; id < interner->count; id++) {
+        mg_token word = word_token(interner, id);
+        uint64_t hash = hash_word(&word);
+        uint32_t index = home_slot(interner, hash);
+        while (interner->slots[index] != 0)
+            index = next_slot(interner, index);
+        interner->slots[index] = fingerprint(interner, hash) | id;
+    }
+}
+
+/* Grows the slots in use: small ones double (the allocator keeps the
+ * arrays outgrown resident, and doubling leaves the fewest), big ones grow
+ * in steps of 1.5 and 4/3 (2^k -> 1.5 * 2^k -> 2^(k+1)), so they stay
+ * 53-80% full where doubling would leave them 40%. The block is sized by
+ * common/grow.h: between MG_GROW_SMALL and MG_GROW_HUGE it is a huge block
+ * of which only the slots in use are ever written (the rest costs address
+ * space, not RSS), so the next steps refill it in place, and freeing it
+ * returns its pages at once. On failure the interner is as it was. */
 static int slots_grow(mg_interner *interner)
 {
-    if (interner->slot_cap > UINT32_MAX / 4)
+    if (interner->slot_cap >= SLOT_CAP_MAX)
         return MG_ERR_NOMEM;
-    uint32_t capacity = (uint32_t)(mg_grow_bytes((size_t)interner->slot_cap * 2 * sizeof(intern_slot)) /
-                                   sizeof(intern_slot));
-    intern_slot *slots = mg_calloc(capacity, sizeof *slots);
-    if (!slots)
-        return MG_ERR_NOMEM;
-    for (uint32_t old = 0; old < interner->slot_cap; old++) {
-        const intern_slot *slot = &interner->slots[old];
-        if (slot->id == 0)
-            continue;
-        uint32_t index = fastrange(slot->hash, capacity);
-        while (slots[index].id != 0)
-            if (++index == capacity)
-                index = 0;
-        slots[index] = *slot;
+    uint32_t cap = interner->slot_cap;
+    uint32_t capacity = (size_t)cap * 2 * sizeof *interner->slots <= MG_GROW_SMALL ? cap * 2
+                        : (cap & (cap - 1)) == 0                                ? cap + cap / 2
+                                                                                : cap / 3 * 4;
+    if (capacity <= interner->slot_room) {
+        memset(interner->slots, 0, (size_t)interner->slot_cap * sizeof *interner->slots);
+    } else {
+        size_t room = mg_grow_bytes((size_t)capacity * sizeof *interner->slots) / sizeof *interner->slots;
+        uint32_t *slots = mg_calloc(room, sizeof *slots);
+        if (!slots)
+            return MG_ERR_NOMEM;
+        mg_free(interner->slots, (size_t)interner->slot_room * sizeof *slots);
+        interner->slots = slots;
+        interner->slot_room = (uint32_t)room;
     }
-    mg_free(interner->slots, (size_t)interner->slot_cap * sizeof *slots);
-    interner->slots = slots;
     interner->slot_cap = capacity;
+    interner->id_bits = 32u - (unsigned)__builtin_clz(capacity - 1);
+    slots_refill(interner);
     return MG_OK;
 }
 
-/* word_at grows by 1.5x (or to a huge block: common/grow.h); on failure
- * the old array stays. */
+/* word_offset doubles (or grows to a huge block: common/grow.h), so the
+ * small arrays it outgrows, left resident by the allocator, add up to no
+ * more than the last one; on failure the old array stays. */
 static int directory_grow(mg_interner *interner)
 {
-    size_t entry = sizeof *interner->word_at;
-    uint64_t capacity = mg_grow_bytes(((size_t)interner->word_cap + interner->word_cap / 2) * entry) / entry;
+    size_t entry = sizeof *interner->word_offset;
+    uint64_t capacity = mg_grow_bytes((size_t)interner->word_cap * 2 * entry) / entry;
     if (capacity >= UINT32_MAX)
-        return MG_ERR_NOMEM;
-    const unsigned char **grown =
-        mg_realloc(interner->word_at, (size_t)interner->word_cap * entry, (size_t)capacity * entry);
+        capacity = UINT32_MAX;
+    uint32_t *grown =
+        mg_realloc(interner->word_offset, (size_t)interner->word_cap * entry, (size_t)capacity * entry);
     if (!grown)
         return MG_ERR_NOMEM;
-    interner->word_at = grown;
+    interner->word_offset = grown;
     interner->word_cap = (uint32_t)capacity;
     return MG_OK;
 }
 
-static arena_block *arena_block_new(mg_interner *interner, size_t size)
+/* Makes the chunk (or run of huge chunks) after the last one hold `need`
+ * bytes, skipping small chunks too short for them, and moves the arena's
+ * end to its start. MG_ERR_NOMEM (nothing changed) when out of memory or
+ * past the offsets' 4 GiB. */
+static int arena_next_chunk(mg_interner *interner, uint64_t need)
 {
-    arena_block *block = mg_alloc(sizeof *block + size);
+    uint32_t k = interner->chunks_used;
+    while (k < ARENA_SMALL_CHUNKS && chunk_size(k) < need)
+        k++;
+    uint64_t run = (need + chunk_size(k) - 1) / chunk_size(k);
+    if (k + run > ARENA_CHUNKS)
+        return MG_ERR_NOMEM;
+    size_t bytes = (size_t)(chunk_size(k) * run);
+    unsigned char *block = mg_alloc(bytes);
     if (!block)
-        return NULL;
-    block->next = interner->blocks;
-    block->size = size;
-    interner->blocks = block;
-    interner->arena_data += size;
-    interner->arena_held += sizeof *block + size;
-    return block;
-}
-
-/* Where to write `need` bytes: the current chunk, a new chunk (doubling up
- * to MG_GROW_SMALL, then huge blocks: common/grow.h; a chunk's unwritten
- * tail costs no RSS) or a block of its own for a big word. NULL when out of
- * memory. *own_block tells the caller not to move the cursor. */
-static unsigned char *arena_reserve(mg_interner *interner, size_t need, bool *own_block)
-{
-    *own_block = false;
-    if (need <= interner->arena_free)
-        return interner->cursor;
-    size_t chunk = interner->arena_data < ARENA_CHUNK_MIN    ? ARENA_CHUNK_MIN
-                   : interner->arena_data >= MG_GROW_SMALL ? MG_GROW_HUGE - sizeof(arena_block)
-                                                           : interner->arena_data;
-    arena_block *block = arena_block_new(interner, need > chunk ? need : chunk);
-    if (!block)
-        return NULL;
-    if (need > chunk) {
-        *own_block = true;
-        return block->data;
-    }
-    interner->cursor = block->data; /* the old chunk's tail is given up */
-    interner->arena_free = chunk;
-    return interner->cursor;
+        return MG_ERR_NOMEM;
+    for (uint32_t later = 0; later < run; later++)
+        interner->chunk[k + later] = block + later * chunk_size(k);
+    interner->chunk_run[k] = (uint16_t)run;
+    interner->chunks_used = k + (uint32_t)run;
+    interner->arena_held += bytes;
+    interner->arena_end = chunk_start(k);
+    interner->arena_limit = chunk_start(k) + bytes; /* the last chunk's tail is given up */
+    return MG_OK;
 }
 
 int mg_interner_intern(mg_interner *interner, const mg_token *token, uint32_t *id)
@@ -230,39 +300,30 @@ int mg_interner_intern(mg_interner *interner, const mg_token *token, uint32_t *i
         *id = token->len == MG_MARK_START ? MG_VOCAB_START_ID : MG_VOCAB_END_ID;
         return MG_OK;
     }
-    uint32_t hash = hash_word(token);
+    uint64_t hash = hash_word(token);
     uint32_t index = slot_probe(interner, token, hash);
-    if (interner->slots[index].id != 0) {
-        *id = interner->slots[index].id;
+    if (interner->slots[index] != 0) {
+        *id = slot_id(interner, interner->slots[index]);
         return MG_OK;
     }
     /* Room first (each step keeps the interner whole), then the word. */
-    if (interner->count == UINT32_MAX - 1)
-        return MG_ERR_NOMEM;
-    bool regrown = false;
     if ((uint64_t)(interner->count + 1) * 100 > (uint64_t)interner->slot_cap * INTERN_MAX_LOAD) {
         if (slots_grow(interner) != MG_OK)
             return MG_ERR_NOMEM;
-        regrown = true;
+        index = slot_probe(interner, token, hash);
     }
     if (interner->count == interner->word_cap && directory_grow(interner) != MG_OK)
         return MG_ERR_NOMEM;
-    size_t need = mg_varint_size(token->len) + token->len;
-    bool own_block;
-    unsigned char *at = arena_reserve(interner, need, &own_block);
-    if (!at)
+    uint64_t need = (uint64_t)mg_varint_size(token->len) + token->len;
+    if (interner->arena_end + need > interner->arena_limit && arena_next_chunk(interner, need) != MG_OK)
         return MG_ERR_NOMEM;
-    if (regrown)
-        index = slot_probe(interner, token, hash);
-    unsigned char *bytes = mg_varint_write(at, token->len);
-    memcpy(bytes, token->bytes, token->len);
-    if (!own_block) {
-        interner->cursor += need;
-        interner->arena_free -= need;
-    }
+    uint32_t offset = (uint32_t)interner->arena_end;
+    unsigned char *record = (unsigned char *)record_at(interner, offset);
+    memcpy(mg_varint_write(record, token->len), token->bytes, token->len);
+    interner->arena_end += need;
     *id = interner->count++;
-    interner->word_at[*id] = at;
-    interner->slots[index] = (intern_slot){*id, hash};
+    interner->word_offset[*id] = offset;
+    interner->slots[index] = fingerprint(interner, hash) | *id;
     return MG_OK;
 }
 
@@ -326,6 +387,12 @@ static void sort_ids(const mg_interner *interner, uint32_t *ids, size_t count)
 }
 
 /* ---- dictionary --------------------------------------------------------- */
+
+/* Maps a hash onto [0, range) without a modulo. */
+static inline uint32_t fastrange(uint32_t hash, uint32_t range)
+{
+    return (uint32_t)(((uint64_t)hash * range) >> 32);
+}
 
 /* A bucket's head key (its first 4 bytes, big-endian, zero-padded) and where
  * it starts in data. Keys order as the heads do, ties aside, so find's

@@ -7,7 +7,15 @@
  * leaves its object as it was.
  *
  *   interner (training): word -> id, open addressing (XXH3, linear probing)
- *     slots (8 B):  | id | hash |  ->  word_at[id] -> varint len | bytes (arena)
+ *     slots (4 B):  | fingerprint | id |  ->  word_offset[id] (4 B) ->
+ *                   varint len | bytes (arena)
+ *     The slots double (a power of two, at most 80% full); the id takes
+ *     log2(slots) bits and the hash's fingerprint the rest. The arena is a
+ *     space of uint32 offsets in chunks that never move, so the words hold
+ *     at most ~4 GiB (MG_ERR_NOMEM past it). Blocks between
+ *     MG_GROW_SMALL and MG_GROW_HUGE are huge ones (common/grow.h) of
+ *     which only what is used is written, so the RSS a word costs is its
+ *     record, its offset and 5-10 bytes of slots.
  *
  *   dictionary (frozen): words in mg_token_compare order, so id order equals
  *   token order; front-coded in buckets of MG_VOCAB_BUCKET words
