@@ -285,6 +285,25 @@ Test(vocab, prefix_sharing_words)
     mg_interner_destroy(interner);
 }
 
+/* Entries on both sides of the one-byte header's limits (shared 14 or
+ * more, suffix 15 or more), in one bucket and across buckets. */
+Test(vocab, header_limits)
+{
+    mg_interner *interner = mg_interner_create();
+    cr_assert_not_null(interner);
+    char word[64];
+    for (size_t shared = 12; shared <= 17; shared++)
+        for (size_t suffix = 0; suffix <= 18; suffix++) {
+            memset(word, 'p', shared);
+            memset(word + shared, (int)('a' + suffix % 26), suffix);
+            intern(interner, word_of(word, shared + suffix));
+            word[shared] = 'z'; /* one byte past the shared prefix */
+            intern(interner, word_of(word, shared + (suffix ? suffix : 1)));
+        }
+    check_frozen(interner);
+    mg_interner_destroy(interner);
+}
+
 Test(vocab, huge_words)
 {
     uint64_t before = requested();

@@ -423,6 +423,41 @@ static uint32_t common_prefix(const mg_token *a, const mg_token *b)
     return shared;
 }
 
+/* An entry's header: one byte shared << 4 | suffix when shared <= 14 and
+ * suffix <= 15 (most words of a sorted vocabulary), else HEADER_ESCAPE and
+ * two varints (shared, suffix). */
+enum { HEADER_ESCAPE = 0xF0, HEADER_NIBBLE_MAX = 15 };
+
+static bool header_is_short(uint32_t shared, uint32_t suffix)
+{
+    return shared < HEADER_NIBBLE_MAX && suffix <= HEADER_NIBBLE_MAX;
+}
+
+static size_t header_size(uint32_t shared, uint32_t suffix)
+{
+    return header_is_short(shared, suffix) ? 1 : 1 + mg_varint_size(shared) + mg_varint_size(suffix);
+}
+
+static unsigned char *header_write(unsigned char *at, uint32_t shared, uint32_t suffix)
+{
+    if (header_is_short(shared, suffix)) {
+        *at = (unsigned char)(shared << 4 | suffix);
+        return at + 1;
+    }
+    *at++ = HEADER_ESCAPE;
+    return mg_varint_write(mg_varint_write(at, shared), suffix);
+}
+
+static inline const unsigned char *header_read(const unsigned char *at, uint32_t *shared, uint32_t *suffix)
+{
+    if (*at < HEADER_ESCAPE) {
+        *shared = *at >> 4;
+        *suffix = *at & HEADER_NIBBLE_MAX;
+        return at + 1;
+    }
+    return mg_varint_read32(mg_varint_read32(at + 1, shared), suffix);
+}
+
 /* Bytes shared with the previous word: 0 for a bucket head and for words
  * stored whole (longer than MG_VOCAB_FRONT_MAX). */
 static uint32_t front_shared(size_t rank, const mg_token *previous, const mg_token *word)
@@ -440,7 +475,7 @@ static size_t dict_data_size(const mg_interner *interner, const uint32_t *sorted
     for (size_t rank = 0; rank < words; rank++) {
         mg_token word = mg_interner_token(interner, sorted[rank]);
         uint32_t shared = front_shared(rank, &previous, &word);
-        size += mg_varint_size(shared) + mg_varint_size(word.len - shared) + (word.len - shared);
+        size += header_size(shared, word.len - shared) + (word.len - shared);
         previous = word;
     }
     return size;
@@ -464,8 +499,7 @@ static void dict_write(mg_vocab_dict *dict, const mg_interner *interner, const u
         if (rank % MG_VOCAB_BUCKET == 0)
             dict->bucket[rank / MG_VOCAB_BUCKET] = (dict_bucket){word_key(&word), (uint32_t)(at - dict->data)};
         uint32_t shared = front_shared(rank, &previous, &word);
-        at = mg_varint_write(at, shared);
-        at = mg_varint_write(at, word.len - shared);
+        at = header_write(at, shared, word.len - shared);
         memcpy(at, word.bytes + shared, word.len - shared);
         at += word.len - shared;
         previous = word;
@@ -577,8 +611,7 @@ typedef struct entry_view {
 
 static const unsigned char *entry_read(const unsigned char *at, entry_view *entry)
 {
-    at = mg_varint_read32(at, &entry->shared);
-    at = mg_varint_read32(at, &entry->suffix);
+    at = header_read(at, &entry->shared, &entry->suffix);
     entry->bytes = at;
     return at + entry->suffix;
 }
@@ -644,8 +677,7 @@ static bool word_equals(const mg_vocab_dict *dict, uint32_t id, const mg_token *
     uint32_t matched = 0, len = 0;
     for (size_t entry = rank / MG_VOCAB_BUCKET * MG_VOCAB_BUCKET; entry <= rank; entry++) {
         uint32_t shared, suffix;
-        at = mg_varint_read32(at, &shared);
-        at = mg_varint_read32(at, &suffix);
+        at = header_read(at, &shared, &suffix);
         if (shared <= matched) {
             matched = shared;
             while (matched < token->len && matched - shared < suffix && at[matched - shared] == token->bytes[matched])
@@ -806,8 +838,7 @@ static int bucket_rank(const mg_vocab_dict *dict, uint32_t bucket, const mg_toke
     uint32_t matched = 0;
     for (int entry = 0; at < end; entry++) {
         uint32_t shared, suffix;
-        at = mg_varint_read32(at, &shared);
-        at = mg_varint_read32(at, &suffix);
+        at = header_read(at, &shared, &suffix);
         if (shared == 0 && suffix > MG_VOCAB_FRONT_MAX)
             matched = 0; /* a long word is stored whole: compared afresh */
         if (shared < matched)
@@ -925,7 +956,8 @@ uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)
 double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes)
 {
     /* front coding keeps ~60% of the bytes of a sorted English vocabulary
-     * (fitted on gcide); two varints per word; one offset per bucket */
-    return 0.6 * (double)word_bytes + 2.0 * (double)words + 8.0 * (double)words / MG_VOCAB_BUCKET +
+     * (fitted on gcide); a header of 1 byte for ~98% of its words, 3 for the
+     * rest; one key and offset per bucket */
+    return 0.6 * (double)word_bytes + 1.04 * (double)words + 8.0 * (double)words / MG_VOCAB_BUCKET +
            (double)sizeof(mg_vocab_dict);
 }
