@@ -16,7 +16,7 @@
 enum {
     MIN_CAPACITY_BITS = 4,
     MIN_CAPACITY = 1 << MIN_CAPACITY_BITS,
-    INTERN_MAX_LOAD = 80, /* percent: the slot table doubles past it */
+    INTERN_MAX_LOAD = 80, /* percent: the slot table grows past it */
     SORT_SMALL = 12, /* ranges this short are insertion sorted */
 };
 

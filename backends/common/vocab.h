@@ -9,10 +9,10 @@
  *   interner (training): word -> id, open addressing (XXH3, linear probing)
  *     slots (4 B):  | fingerprint | id |  ->  word_offset[id] (4 B) ->
  *                   varint len | bytes (arena)
- *     The slots double (a power of two, at most 80% full); the id takes
- *     log2(slots) bits and the hash's fingerprint the rest. The arena is a
- *     space of uint32 offsets in chunks that never move, so the words hold
- *     at most ~4 GiB (MG_ERR_NOMEM past it). Blocks between
+ *     The slots (2^k or 1.5 * 2^k of them) are at most 80% full; the id
+ *     takes ceil(log2(slots)) bits and the hash's fingerprint the rest.
+ *     The arena is a space of uint32 offsets in chunks that never move, so
+ *     the words hold at most ~4 GiB (MG_ERR_NOMEM past it). Blocks between
  *     MG_GROW_SMALL and MG_GROW_HUGE are huge ones (common/grow.h) of
  *     which only what is used is written, so the RSS a word costs is its
  *     record, its offset and 5-10 bytes of slots.
