@@ -4,16 +4,16 @@
  * token order) and the n-grams, sorted by id tuple, are stored as
  * bit-packed rows with a sampled skip index per field.
  *
- * Training: the interner (common/vocab.h), word -> id, and the table of
- * id tuples -> count shared with trie (common/gram_hash.h: slots of
- * 4 (order + 1) bytes, open addressing, at most 85% full).
- *
- *   Why a hash and not append-then-sort: appending costs 4 order bytes per
- *   gram *added*, a hash 4 (order + 1) / load per *distinct* gram; on gcide
- *   order 3 a trigram is added ~1.3 times, so the two peaks are alike, but
- *   the hash's grows with distinct grams only (order 1 and 2 repeat far more:
- *   there appending would cost many times more), and count() before
- *   finalize is one probe instead of a scan or a sort.
+ * Training: the interner (common/vocab.h), word -> id, and the counts of
+ * id tuples shared with trie (common/gram_counts.h): a table bounded by
+ * the training-budget-kib setting (3 MiB by default), spilled when full
+ * into sorted runs of bit-coded records (~4 bytes each). At finalize the
+ * table is spilled and freed, the dictionary frozen, the interner freed,
+ * each run sorted again in dictionary ids, and the rows written from a
+ * merge of the runs read in two passes (the grams and their counts'
+ * widths, then the rows): the grams are never held as records, so the
+ * training peak is the interner + the budget + the runs, not a hash of
+ * every distinct gram.
  *
  * Frozen (order 3; grams sorted by (w0, w1, w2), ids from the dictionary):
  *
@@ -59,20 +59,12 @@
  * larger one buys a little lookup time with bytes a trigram.
  *
  * Memory shaping (RSS after finalize, not only bytes requested): the
- * training table grows by 1.5x, but from 256 KiB straight to 8 MiB, jemalloc's
- * oversize threshold (blocks it returns to the kernel when freed; glibc
- * mmaps them), so outgrown tables leave no dirty pages (common/gram_hash.h).
- * The rows are packed
- * in place into the training block, which is then shrunk: no second copy of
- * the grams. The optional parts come last: the dictionary's hash index
- * into pages the interner and the remap have just freed, the samples and
- * the hot table into the rows' block, after the rows (sharing its rounding).
- * Under glibc, freeing an mmapped block raises glibc's mmap threshold to
- * its size (its dynamic threshold, up to 32 MiB), so once the first
- * outgrown table is freed, later blocks of the same size come from the heap
- * and their pages stay resident after they are freed below live blocks;
- * the jump from 256 KiB straight to 8 MiB (common/grow.h) keeps the later
- * blocks out of glibc's heap, so glibc ends near jemalloc.
+ * training table, its runs and the scratch of their re-sort are blocks
+ * given back to the kernel when freed (common/grow.h: mg_calloc_returned),
+ * so they leave no dirty pages behind. The optional parts come last: the
+ * dictionary's hash index into pages the interner and the runs have just
+ * freed, the samples and the hot table into the rows' block, after the
+ * rows (sharing its rounding).
  *
  * Expected bytes requested per n-gram after finalize, for n grams, V words
  * totalling B bytes:
@@ -87,7 +79,7 @@
  * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
  * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
  *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes requested; the training
- *   peak is the gram table's, about five times that.
+ *   peak (interner, budget, runs) about twice that.
  *
  * Frozen image (packed_arrays_mmap, at the bottom of this file: the same
  * layout, its finalize then freezes it, common/image.h): every frozen array
@@ -109,7 +101,7 @@
  */
 #include "backend.h"
 #include "common/elias_fano.h"
-#include "common/gram_hash.h"
+#include "common/gram_counts.h"
 #include "common/image.h"
 #include "common/running_totals.h"
 #include "common/vocab.h"
@@ -162,20 +154,19 @@ typedef struct escape {
 
 typedef struct packed_table {
     mg_table base; /* first: the handle (backend.h) */
-    size_t record_words; /* uint32 per training record: order ids, then the count */
     bool finalized;
-    uint64_t grams; /* frozen (training: the table's) */
+    uint64_t grams; /* frozen */
     uint64_t contexts;
 
     /* training */
     mg_interner *interner;
-    mg_gram_hash training; /* id tuple -> count */
+    mg_gram_counts counts; /* id tuple -> count: bounded table + sorted runs (common/gram_counts.h) */
 
     /* frozen */
     mg_vocab_dict *dict;
     uint32_t vocab; /* dictionary ids, markers included */
     packed_array first_at;
-    uint64_t *rows;    /* one row per gram, packed where the training slots were */
+    uint64_t *rows;    /* one row per gram */
     size_t rows_bytes; /* the rows' block */
     unsigned id_bits, count_bits, row_bits;
     uint64_t *samples[SAMPLE_LEVELS]; /* level l: the id fields of every 32^(l + 1)-th row; NULL when out of memory */
@@ -341,12 +332,6 @@ static size_t samples_words(const packed_table *t, int level)
     return mg_bits_words(samples_for(t->grams, level), sample_bits(t));
 }
 
-/* Grams held, in either state. */
-static inline uint64_t grams_held(const packed_table *t)
-{
-    return t->finalized ? t->grams : t->training.grams;
-}
-
 /* ---- create ----------------------------------------------------------- */
 
 static void pa_destroy(mg_table *self);
@@ -359,13 +344,20 @@ static mg_table *pa_create(const mg_backend *ops, int order)
     if (!t)
         return NULL;
     t->base = (mg_table){ops, order};
-    t->record_words = (size_t)order + 1;
     t->interner = mg_interner_create();
-    if (!t->interner || mg_gram_hash_init(&t->training, order) != MG_OK) {
+    if (!t->interner || mg_gram_counts_init(&t->counts, order, (size_t)MG_GRAM_COUNTS_BUDGET_KIB << 10) != MG_OK) {
         pa_destroy(&t->base);
         return NULL;
     }
     return &t->base;
+}
+
+/* The only setting: the training table's budget (common/gram_counts.h). */
+static int pa_configure(mg_table *self, size_t index, long long value)
+{
+    (void)index;
+    mg_gram_counts_set_budget(&((packed_table *)self)->counts, (size_t)value << 10);
+    return MG_OK;
 }
 
 /* ---- add -------------------------------------------------------------- */
@@ -379,13 +371,13 @@ static int pa_add(mg_table *self, const mg_token *gram)
     for (int k = 0; k < t->base.order; k++)
         if (mg_interner_intern(t->interner, &gram[k], &ids[k]) != MG_OK)
             return MG_ERR_NOMEM;
-    return mg_gram_hash_add(&t->training, ids);
+    return mg_gram_counts_add(&t->counts, ids);
 }
 
 static int pa_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
 {
     packed_table *t = (packed_table *)self;
-    return mg_gram_hash_add_many(&t->training, t->interner, self, pa_add, grams, count, added);
+    return mg_gram_counts_add_many(&t->counts, t->interner, self, pa_add, grams, count, added);
 }
 
 /* ---- finalize --------------------------------------------------------- */
@@ -394,14 +386,8 @@ static int pa_add_many(mg_table *self, const mg_token *grams, size_t count, size
  * stored as count - 1 unless that is the escape (all ones), i.e. inline iff
  * count < 2^b: from a histogram of the bits each count needs, escapes(b) is
  * exact; *escaped gets it. */
-static unsigned count_width(const packed_table *t, uint64_t *escaped)
+static unsigned count_width(const packed_table *t, const uint64_t *needing, uint64_t *escaped)
 {
-    uint64_t needing[COUNT_BITS_MAX + 1] = {0}; /* counts needing exactly k bits */
-    for (uint32_t index = 0; index < t->training.capacity; index++) {
-        uint32_t count = mg_gram_hash_slot(&t->training, index)[t->base.order];
-        if (count != 0)
-            needing[bits_for(count)]++;
-    }
     unsigned best = COUNT_BITS_MAX;
     uint64_t best_cost = UINT64_MAX, best_escaped = 0;
     for (unsigned bits = 1; bits <= COUNT_BITS_MAX; bits++) {
@@ -431,8 +417,7 @@ static void frozen_free(packed_table *t)
     mg_running_totals_free(&t->totals);
 }
 
-/* The frozen blocks the rows cannot do without (the rows take the
- * training block over), sized; on failure none stays. */
+/* The frozen blocks the rows cannot do without, sized; on failure none stays. */
 static int frozen_make(packed_table *t, uint64_t escapes)
 {
     if (packed_make(&t->first_at, (uint64_t)t->vocab + 1, bits_for(t->grams)) != MG_OK)
@@ -450,32 +435,20 @@ static int frozen_make(packed_table *t, uint64_t escapes)
     return MG_OK;
 }
 
-/* The training records, renumbered to dictionary ids, packed to the front
- * of the training block, which the rows take over, and sorted. */
-static void records_gather(packed_table *t, const uint32_t *remap)
+/* The rows from the merge of the runs, front to back, with first_at and
+ * the escapes. */
+static void rows_pack(packed_table *t, mg_gram_merge *merge)
 {
-    uint32_t *records = mg_gram_hash_release(&t->training, remap, &t->rows_bytes);
-    mg_records_sort(records, t->grams, t->record_words, t->base.order);
-    t->rows = (uint64_t *)(void *)records;
-}
-
-/* The sorted records become rows in the same block, front to back. Row g
- * (row_bits < 32 (order + 1) bits, as an id or count takes at most 32)
- * ends before record g + 1 starts, and a word is stored only once its bits
- * are all known, so nothing is overwritten before it is read. */
-static void rows_pack(packed_table *t)
-{
-    const uint32_t *records = (const uint32_t *)(const void *)t->rows;
     bit_writer writer = {t->rows, 0, 0, 0};
     uint64_t mark = escape_mark(t), escaped = 0;
-    uint32_t first = 0, record[MG_ORDER_MAX + 1];
-    for (uint64_t gram = 0; gram < t->grams; gram++) {
-        memcpy(record, records + gram * t->record_words, t->record_words * sizeof(uint32_t));
-        while (first < record[0])
+    uint32_t first = 0;
+    for (uint64_t gram = 0; mg_gram_merge_next(merge); gram++) {
+        const uint32_t *ids = merge->ids;
+        while (first < ids[0])
             packed_set(&t->first_at, ++first, gram);
         for (int k = 1; k < t->base.order; k++)
-            writer_put(&writer, record[k], t->id_bits);
-        uint64_t count = record[t->base.order];
+            writer_put(&writer, ids[k], t->id_bits);
+        uint64_t count = merge->count;
         writer_put(&writer, count - 1 < mark ? count - 1 : mark, t->count_bits);
         if (count - 1 >= mark)
             t->escapes[escaped++] = (escape){gram, count};
@@ -520,20 +493,20 @@ static void block_point(packed_table *t, bool present)
     t->hot = present ? (hot_word *)(void *)at : NULL;
 }
 
-/* The rows' block sized to the rows and the optional parts, which are then
- * placed; without room for them, the rows alone. */
-static void block_fit(packed_table *t)
+/* The rows' block, with room for the optional parts after the rows, which
+ * are then placed; without memory for them, the rows alone. */
+static int block_make(packed_table *t)
 {
     size_t wanted = block_bytes(t, true);
-    uint64_t *fitted = wanted <= t->rows_bytes ? block_shrink(t->rows, &t->rows_bytes, wanted)
-                                               : mg_realloc(t->rows, t->rows_bytes, wanted);
-    if (fitted && wanted > t->rows_bytes)
-        t->rows_bytes = wanted;
-    if (fitted)
-        t->rows = fitted;
-    else
-        t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, false));
-    block_point(t, fitted != NULL);
+    t->rows = mg_alloc(wanted);
+    bool optional = t->rows != NULL;
+    if (!optional)
+        wanted = block_bytes(t, false);
+    if (!optional && !(t->rows = mg_alloc(wanted)))
+        return MG_ERR_NOMEM;
+    t->rows_bytes = wanted;
+    block_point(t, optional);
+    return MG_OK;
 }
 
 static bool same_context_as_previous(const packed_table *t, uint64_t gram, uint64_t first, uint64_t previous_first)
@@ -672,40 +645,60 @@ static void hot_make(packed_table *t)
     mg_free(heap, wanted * sizeof *heap);
 }
 
-/* Every allocation the frozen table needs comes before anything of the
- * training layout is let go, so a failure leaves the table as it was. The
- * rows are then packed in place, in the training block, whose tail is given
- * back: no second copy of the grams is ever made. The optional parts (the
- * dictionary's hash index, the samples) are allocated last, into the pages
- * the interner and the remap array have just freed, which the allocator
- * would otherwise keep dirty. */
+/* Pass 1 over the merge of the runs: the grams and, for count_width, how
+ * many counts need each number of bits. */
+static int runs_measure(packed_table *t, uint64_t *needing)
+{
+    mg_gram_merge merge;
+    if (mg_gram_counts_merge(&t->counts, &merge) != MG_OK)
+        return MG_ERR_NOMEM;
+    t->grams = 0;
+    while (mg_gram_merge_next(&merge)) {
+        needing[bits_for(merge.count)]++;
+        t->grams++;
+    }
+    mg_gram_merge_free(&merge);
+    return MG_OK;
+}
+
+/* The training table spilled and freed, the dictionary frozen, the
+ * interner freed, the runs given the dictionary's ids (common/gram_counts.h); then the
+ * widths from a first pass over the runs' merge, the frozen blocks, and
+ * the rows written by a second pass; the runs are freed. The optional
+ * parts (the dictionary's hash index, the samples, the hot table) come
+ * last, into the pages the runs have just freed, which the allocator would
+ * otherwise keep dirty. On MG_ERR_NOMEM the table is only fit for destroy. */
 static int pa_finalize(mg_table *self)
 {
     packed_table *t = (packed_table *)self;
     if (t->finalized)
         return MG_OK;
     uint32_t *remap = NULL;
+    if (mg_gram_counts_seal(&t->counts) != MG_OK)
+        return MG_ERR_NOMEM;
+    mg_interner_drop_index(t->interner); /* only its words are read now */
     if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
         return MG_ERR_NOMEM;
-    t->grams = t->training.grams;
-    t->vocab = mg_vocab_dict_count(t->dict);
-    uint64_t escapes;
-    t->count_bits = count_width(t, &escapes);
-    t->id_bits = t->base.order > 1 ? bits_for(t->vocab > 1 ? t->vocab - 1 : 1) : 0;
-    t->row_bits = (unsigned)(t->base.order - 1) * t->id_bits + t->count_bits;
-    if (frozen_make(t, escapes) != MG_OK) {
-        mg_vocab_remap_free(remap, t->vocab);
-        mg_vocab_dict_destroy(t->dict);
-        t->dict = NULL;
-        return MG_ERR_NOMEM;
-    }
+    uint32_t interned = mg_interner_count(t->interner);
     mg_interner_destroy(t->interner);
     t->interner = NULL;
-    records_gather(t, remap);
-    mg_vocab_remap_free(remap, t->vocab);
-    rows_pack(t);
+    int status = mg_gram_counts_remap(&t->counts, remap);
+    mg_vocab_remap_free(remap, interned);
+    uint64_t needing[COUNT_BITS_MAX + 1] = {0}; /* counts needing exactly k bits */
+    if (status != MG_OK || runs_measure(t, needing) != MG_OK)
+        return MG_ERR_NOMEM;
+    t->vocab = mg_vocab_dict_count(t->dict);
+    uint64_t escapes;
+    t->count_bits = count_width(t, needing, &escapes);
+    t->id_bits = t->base.order > 1 ? bits_for(t->vocab > 1 ? t->vocab - 1 : 1) : 0;
+    t->row_bits = (unsigned)(t->base.order - 1) * t->id_bits + t->count_bits;
     t->hot_cap = hot_slots(t->vocab);
-    block_fit(t);
+    mg_gram_merge merge;
+    if (frozen_make(t, escapes) != MG_OK || block_make(t) != MG_OK || mg_gram_counts_merge(&t->counts, &merge) != MG_OK)
+        return MG_ERR_NOMEM;
+    rows_pack(t, &merge);
+    mg_gram_merge_free(&merge);
+    mg_gram_counts_free(&t->counts);
     mg_vocab_dict_build_index(t->dict); /* optional: see vocab.h */
     samples_fill(t);
     hot_make(t);
@@ -988,7 +981,7 @@ static uint64_t pa_count(mg_table *self, const mg_token *gram)
     packed_table *t = (packed_table *)self;
     uint32_t ids[MG_ORDER_MAX + 1] = {0};
     if (!t->finalized)
-        return ids_find(t, gram, t->base.order, ids) ? mg_gram_hash_count(&t->training, ids) : 0;
+        return ids_find(t, gram, t->base.order, ids) ? mg_gram_counts_count(&t->counts, ids) : 0;
     unsigned guessed;
     frozen_ids_find(t, gram, t->base.order, ids, &guessed);
     if (!ids_known(ids, t->base.order))
@@ -1113,20 +1106,25 @@ static void pa_count_many(mg_table *self, const mg_token *grams, size_t count, u
     }
 }
 
-/* Before finalize: every slot is looked at. */
+/* Before finalize: the table and the runs (common/gram_counts.h). */
+typedef struct training_visit {
+    const packed_table *t;
+    mg_successor_visit successor;
+    mg_gram_visit gram;
+    void *arg;
+} training_visit;
+
+static int visit_training_successor(void *arg, const uint32_t *ids, uint64_t count)
+{
+    const training_visit *state = arg;
+    mg_token next = mg_interner_token(state->t->interner, ids[state->t->base.order - 1]);
+    return state->successor(state->arg, &next, count);
+}
+
 static int successors_scan(const packed_table *t, const uint32_t *context, mg_successor_visit visit, void *arg)
 {
-    int context_len = t->base.order - 1;
-    for (uint32_t index = 0; index < t->training.capacity; index++) {
-        const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
-        if (slot[t->base.order] == 0 || memcmp(slot, context, (size_t)context_len * sizeof *context) != 0)
-            continue;
-        mg_token next = mg_interner_token(t->interner, slot[context_len]);
-        int stop = visit(arg, &next, slot[t->base.order]);
-        if (stop)
-            return stop;
-    }
-    return 0;
+    training_visit state = {t, visit, NULL, arg};
+    return mg_gram_counts_successors(&t->counts, context, visit_training_successor, &state);
 }
 
 /* Order 1 frozen: every word with a gram. */
@@ -1211,20 +1209,19 @@ static int pa_sample_successor(mg_table *self, const mg_token *context, uint64_t
     return 1;
 }
 
+static int visit_training_gram(void *arg, const uint32_t *ids, uint64_t count)
+{
+    const training_visit *state = arg;
+    mg_token tokens[MG_ORDER_MAX];
+    for (int k = 0; k < state->t->base.order; k++)
+        tokens[k] = mg_interner_token(state->t->interner, ids[k]);
+    return state->gram(state->arg, tokens, count);
+}
+
 static int foreach_training(const packed_table *t, mg_gram_visit visit, void *arg)
 {
-    mg_token tokens[MG_ORDER_MAX];
-    for (uint32_t index = 0; index < t->training.capacity; index++) {
-        const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
-        if (slot[t->base.order] == 0)
-            continue;
-        for (int k = 0; k < t->base.order; k++)
-            tokens[k] = mg_interner_token(t->interner, slot[k]);
-        int stop = visit(arg, tokens, slot[t->base.order]);
-        if (stop)
-            return stop;
-    }
-    return 0;
+    training_visit state = {t, NULL, visit, arg};
+    return mg_gram_counts_foreach(&t->counts, visit_training_gram, &state);
 }
 
 /* In id order; a position's token is decoded again only when its id changes. */
@@ -1259,7 +1256,7 @@ static int pa_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 static void pa_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
     packed_table *t = (packed_table *)self;
-    *ngrams = grams_held(t);
+    *ngrams = t->grams;
     *contexts = t->contexts;
 }
 
@@ -1320,13 +1317,12 @@ static void prune_frozen(packed_table *t, uint64_t min_count, bool give_back)
 static uint64_t pa_prune(mg_table *self, uint64_t min_count)
 {
     packed_table *t = (packed_table *)self;
-    uint64_t before = grams_held(t);
-    if (t->finalized) {
-        prune_frozen(t, min_count, true);
-        totals_make(t);
-    } else
-        mg_gram_hash_filter(&t->training, min_count);
-    return before - grams_held(t);
+    if (!t->finalized)
+        return mg_gram_counts_prune(&t->counts, min_count);
+    uint64_t before = t->grams;
+    prune_frozen(t, min_count, true);
+    totals_make(t);
+    return before - t->grams;
 }
 
 /* ---- destroy ---------------------------------------------------------- */
@@ -1337,7 +1333,7 @@ static void pa_destroy(mg_table *self)
     if (!t)
         return;
     mg_interner_destroy(t->interner);
-    mg_gram_hash_free(&t->training);
+    mg_gram_counts_free(&t->counts);
     mg_free(t->rows, t->rows_bytes);
     frozen_free(t);
     mg_free(t, sizeof *t);
@@ -1368,7 +1364,7 @@ const mg_backend mg_backend_packed_arrays = {
     .version = MG_BACKEND_VERSION,
     .name = "packed_arrays",
     .summary = "interned ids; at finalize sorted id tuples in bit-packed rows, front-coded vocabulary",
-    .layout_version = 2,
+    .layout_version = 3,
     .create = pa_create,
     .add = pa_add,
     .finalize = pa_finalize,
@@ -1382,6 +1378,9 @@ const mg_backend mg_backend_packed_arrays = {
     .sample_successor = pa_sample_successor,
     .add_many = pa_add_many,
     .count_many = pa_count_many,
+    .settings = &mg_gram_counts_budget_setting,
+    .setting_count = 1,
+    .configure = pa_configure,
 };
 
 /* ---- the frozen twin: packed_arrays_mmap ---------------------------------- */
@@ -1432,7 +1431,7 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .version = MG_BACKEND_VERSION,
     .name = "packed_arrays_mmap",
     .summary = "packed_arrays frozen at finalize into a private image file, served from a read-only mmap",
-    .layout_version = 2,
+    .layout_version = 3,
     .create = pa_create,
     .add = pa_add,
     .finalize = pa_mmap_finalize,
@@ -1446,4 +1445,7 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .sample_successor = pa_sample_successor,
     .add_many = pa_add_many,
     .count_many = pa_count_many,
+    .settings = &mg_gram_counts_budget_setting,
+    .setting_count = 1,
+    .configure = pa_configure,
 };

@@ -58,29 +58,34 @@
  * dictionary would shorten the finds but cost close to a byte a trigram,
  * over the 6-byte budget, so the dictionary stays sorted only.
  *
- * Training: an open-addressing table of id tuples (interner ids) -> count,
- * 4 (n + 1) bytes a slot at <= 85% load, shared with packed_arrays
- * (common/gram_hash.h). A hash rather
- * than append-then-sort: an append buffer holds every occurrence (gcide adds
- * 1.6 grams per distinct trigram), lookups before finalize would need a
- * sort, and the table sorts in place at finalize, so the peak is table +
- * trie, with no scratch copy.
+ * Training (common/gram_counts.h): the interner (word -> id) and a table
+ * of id tuples -> count bounded by the training-budget-kib setting (3 MiB
+ * by default), spilled when full into sorted runs of bit-coded records
+ * (~4 bytes each with the samples; a trigram of gcide is in 1.1-1.2 runs). Finalize spills
+ * the table and frees it, freezes the dictionary, frees the interner,
+ * sorts each run again in dictionary ids, and builds the levels from a
+ * merge of the runs read in two passes (sizes and count classes, then
+ * values and ranks), never holding the grams as records: the peak is the
+ * interner + the budget + the runs while training, the dictionary + the
+ * runs + the trie at the end of finalize, where a hash of every distinct
+ * gram with its rehash used to cost ~40 bytes a trigram.
  *
- * Allocation sizes are shaped, never measured (common/grow.h): the gram
- * table, the interner's table, directory and arena, and the freeze's
- * scratch grow from 256 KiB straight to 8 MiB blocks, which jemalloc (from
- * opt.oversize_threshold) and glibc (mmap) return to the kernel when they
- * are outgrown or freed; the interner is freed before the levels are
- * built, the sorted grams (a huge block) after. Freed smaller blocks would
- * stay resident as dirty pages for jemalloc's 10 s decay and roughly double
- * RSS after finalize.
+ * Allocation sizes are shaped, never measured (common/grow.h): the
+ * interner's blocks grow from 256 KiB straight to 8 MiB blocks, and the
+ * training table, its runs and the scratch of their re-sort are blocks
+ * given back to the kernel when freed (mg_calloc_returned): jemalloc (from
+ * opt.oversize_threshold) and glibc (mmap) return them at once. Freed
+ * smaller blocks would stay resident as dirty pages for jemalloc's 10 s
+ * decay and roughly double RSS after finalize.
  *
- * States: TRAINING (interner + hash) -> finalize -> TRIE (dictionary +
- * levels). Between them FLAT (dictionary + the grams as sorted id records):
- * where finalize stops if building the levels runs out of memory (still
- * fully usable: binary searches), and what a prune after finalize rebuilds
- * the levels from. A prune that cannot get memory for the rebuild zeroes the
- * count values below the threshold in place instead (count 0 = absent).
+ * States: TRAINING (interner + counts: table and runs) -> finalize -> TRIE
+ * (dictionary + levels). Between them RUNS (dictionary + the runs in
+ * dictionary ids): where finalize stops if building the levels runs out
+ * of memory (count, successors, foreach and prune still answer, from the
+ * runs). A prune after finalize walks the trie into one run of the grams
+ * it keeps and builds new levels from it; one that cannot get memory for
+ * the rebuild zeroes the count values below the threshold in place
+ * instead (count 0 = absent).
  *
  * Frozen image (trie_mmap, at the bottom of this file: the same layout, its
  * finalize then freezes it, common/image.h): every array of the TRIE state
@@ -103,7 +108,7 @@
  */
 #include "backend.h"
 #include "common/elias_fano.h"
-#include "common/gram_hash.h"
+#include "common/gram_counts.h"
 #include "common/image.h"
 #include "common/running_totals.h"
 #include "common/vocab.h"
@@ -123,7 +128,7 @@ enum {
     CUMULATIVE_SAMPLE = 32, /* a running count total is kept every this many last-level nodes */
 };
 
-typedef enum { TRAINING, FLAT, TRIE } trie_state;
+typedef enum { TRAINING, RUNS, TRIE } trie_state;
 
 /* One level of the trie: node values (id + group base), and for every level
  * but the last, where each node's children start in the next level. */
@@ -166,17 +171,16 @@ typedef struct trie_shape {
 
 typedef struct trie_table {
     mg_table base; /* first: the handle (backend.h) */
-    size_t record_words; /* uint32 per record (hash slot or flat record): order ids, the count */
     trie_state state;
 
     /* TRAINING */
     mg_interner *interner;
-    mg_gram_hash training; /* id tuple -> count */
 
-    /* FLAT and TRIE */
+    /* TRAINING (interner ids) and RUNS (dictionary ids) */
+    mg_gram_counts counts; /* bounded table + sorted runs (common/gram_counts.h) */
+
+    /* RUNS and TRIE */
     mg_vocab_dict *dict;
-    uint32_t *records;    /* FLAT: grams sorted by ids */
-    size_t records_bytes;
     trie_shape trie;      /* TRIE */
 
     uint64_t grams;       /* grams held after finalize (TRIE: count values > 0 only) */
@@ -188,11 +192,6 @@ typedef struct trie_table {
 } trie_table;
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static inline uint32_t *record_at(const trie_table *t, uint32_t *base, uint64_t index)
-{
-    return base + index * t->record_words;
-}
 
 static inline int ids_compare(const uint32_t *a, const uint32_t *b, int count)
 {
@@ -208,12 +207,6 @@ static inline uint32_t fastrange(uint32_t hash, uint32_t range)
     return (uint32_t)(((uint64_t)hash * range) >> 32);
 }
 
-/* Grams held, in any state. */
-static inline uint64_t grams_held(const trie_table *t)
-{
-    return t->state == TRAINING ? t->training.grams : t->grams;
-}
-
 /* ---- create ------------------------------------------------------------ */
 
 static void trie_destroy(mg_table *self);
@@ -226,14 +219,21 @@ static mg_table *trie_create(const mg_backend *ops, int order)
     if (!t)
         return NULL;
     t->base = (mg_table){ops, order};
-    t->record_words = (size_t)order + 1;
     t->state = TRAINING;
     t->interner = mg_interner_create();
-    if (!t->interner || mg_gram_hash_init(&t->training, order) != MG_OK) {
+    if (!t->interner || mg_gram_counts_init(&t->counts, order, (size_t)MG_GRAM_COUNTS_BUDGET_KIB << 10) != MG_OK) {
         trie_destroy(&t->base);
         return NULL;
     }
     return &t->base;
+}
+
+/* The only setting: the training table's budget (common/gram_counts.h). */
+static int trie_configure(mg_table *self, size_t index, long long value)
+{
+    (void)index;
+    mg_gram_counts_set_budget(&((trie_table *)self)->counts, (size_t)value << 10);
+    return MG_OK;
 }
 
 /* ---- add --------------------------------------------------------------- */
@@ -253,20 +253,20 @@ static int trie_add(mg_table *self, const mg_token *gram)
 {
     trie_table *t = (trie_table *)self;
     uint32_t ids[MG_ORDER_MAX];
-    if (training_ids(t, gram, t->base.order, ids)) /* a failed grow changes nothing */
-        return mg_gram_hash_add(&t->training, ids);
-    if (mg_gram_hash_make_room(&t->training) != MG_OK)
+    if (training_ids(t, gram, t->base.order, ids)) /* a failed grow or spill changes nothing */
+        return mg_gram_counts_add(&t->counts, ids);
+    if (mg_gram_counts_make_room(&t->counts) != MG_OK)
         return MG_ERR_NOMEM;
     for (int k = 0; k < t->base.order; k++)
         if (mg_interner_intern(t->interner, &gram[k], &ids[k]) != MG_OK)
             return MG_ERR_NOMEM;
-    return mg_gram_hash_add(&t->training, ids);
+    return mg_gram_counts_add(&t->counts, ids);
 }
 
 static int trie_add_many(mg_table *self, const mg_token *grams, size_t count, size_t *added)
 {
     trie_table *t = (trie_table *)self;
-    return mg_gram_hash_add_many(&t->training, t->interner, self, trie_add, grams, count, added);
+    return mg_gram_counts_add_many(&t->counts, t->interner, self, trie_add, grams, count, added);
 }
 
 /* ---- finalize: counts by rank ------------------------------------------- */
@@ -290,31 +290,56 @@ static bool classes_place(uint32_t *table, uint32_t capacity, uint32_t value, ui
     }
 }
 
-/* The count classes of the records, by rank; *classes is mg_alloc'd with
- * *capacity records, the first *distinct used. */
-static int count_classes(const trie_table *t, const uint32_t *records, uint64_t grams, uint32_t **classes,
-                         uint32_t *capacity, uint32_t *distinct)
+/* The count classes of a table's grams, gathered gram by gram. */
+typedef struct class_table {
+    uint32_t *slots; /* capacity records of CLASS_WORDS */
+    uint32_t capacity, used;
+    bool failed;     /* a growth was refused: the table is freed */
+} class_table;
+
+static int classes_init(class_table *classes)
 {
-    uint32_t cap = 64, used = 0;
-    uint32_t *table = mg_calloc(cap, CLASS_WORDS * sizeof *table);
-    for (uint64_t i = 0; table && i < grams; i++) {
-        if ((used + 1) * 2 > cap) { /* grow at half full */
-            uint32_t *grown = mg_calloc((size_t)cap * 2, CLASS_WORDS * sizeof *grown);
-            for (uint32_t slot = 0; grown && slot < cap; slot++)
-                if (table[slot * CLASS_WORDS] != 0)
-                    classes_place(grown, cap * 2, table[slot * CLASS_WORDS + 1], table[slot * CLASS_WORDS]);
-            mg_free(table, (size_t)cap * CLASS_WORDS * sizeof *table);
-            table = grown;
-            cap *= 2;
-            if (!table)
-                break;
+    classes->capacity = 64;
+    classes->used = 0;
+    classes->slots = mg_calloc(classes->capacity, CLASS_WORDS * sizeof *classes->slots);
+    classes->failed = classes->slots == NULL;
+    return classes->failed ? MG_ERR_NOMEM : MG_OK;
+}
+
+static void classes_free(class_table *classes)
+{
+    mg_free(classes->slots, (size_t)classes->capacity * CLASS_WORDS * sizeof *classes->slots);
+    classes->slots = NULL;
+}
+
+/* One gram of count `value`; the table grows at half full. */
+static void classes_add(class_table *classes, uint32_t value)
+{
+    if (classes->failed)
+        return;
+    if ((classes->used + 1) * 2 > classes->capacity) {
+        uint32_t capacity = classes->capacity * 2;
+        uint32_t *grown = mg_calloc(capacity, CLASS_WORDS * sizeof *grown);
+        for (uint32_t slot = 0; grown && slot < classes->capacity; slot++)
+            if (classes->slots[slot * CLASS_WORDS] != 0)
+                classes_place(grown, capacity, classes->slots[slot * CLASS_WORDS + 1], classes->slots[slot * CLASS_WORDS]);
+        classes_free(classes);
+        classes->slots = grown;
+        classes->capacity = capacity;
+        if (!grown) {
+            classes->failed = true;
+            return;
         }
-        used += classes_place(table, cap, records[i * t->record_words + (size_t)t->base.order], 1);
     }
-    if (!table)
-        return MG_ERR_NOMEM;
+    classes->used += classes_place(classes->slots, classes->capacity, value, 1);
+}
+
+/* The classes packed to the front by rank: | UINT32_MAX - grams | value | 0 |. */
+static uint32_t classes_by_rank(class_table *classes)
+{
     uint32_t kept = 0;
-    for (uint32_t slot = 0; slot < cap; slot++)
+    uint32_t *table = classes->slots;
+    for (uint32_t slot = 0; slot < classes->capacity; slot++)
         if (table[slot * CLASS_WORDS] != 0) {
             uint32_t *record = table + (size_t)kept++ * CLASS_WORDS;
             uint32_t class_grams = table[slot * CLASS_WORDS], value = table[slot * CLASS_WORDS + 1];
@@ -323,10 +348,7 @@ static int count_classes(const trie_table *t, const uint32_t *records, uint64_t 
             record[2] = 0;
         }
     mg_records_sort(table, kept, CLASS_WORDS, 2);
-    *classes = table;
-    *capacity = cap;
-    *distinct = kept;
-    return MG_OK;
+    return kept;
 }
 
 static inline uint64_t class_grams(const uint32_t *classes, uint32_t rank)
@@ -445,31 +467,25 @@ static void counts_put(count_ranks *ranks, uint64_t *entries, uint32_t rank)
     }
 }
 
-/* Rank-encode the records' counts. */
-static int counts_build(const trie_table *t, const uint32_t *records, uint64_t grams, count_ranks *ranks)
+/* The tiers planned and allocated for the classes gathered; the classes
+ * are then | value | rank |, sorted by value, for rank_of. */
+static int counts_plan(count_ranks *ranks, class_table *classes, uint64_t grams)
 {
     memset(ranks, 0, sizeof *ranks);
-    uint32_t *classes, capacity, distinct;
-    if (count_classes(t, records, grams, &classes, &capacity, &distinct) != MG_OK)
-        return MG_ERR_NOMEM;
+    uint32_t distinct = classes_by_rank(classes);
     ranks->distinct = distinct;
-    plan_tiers(ranks, classes, grams);
-    int status = counts_alloc(ranks);
-    if (status == MG_OK) {
-        for (uint32_t r = 0; r < distinct; r++) { /* now | value | rank | */
-            uint32_t *record = classes + (size_t)r * CLASS_WORDS;
-            ranks->values[r] = record[0] = record[1];
-            record[1] = r;
-        }
-        mg_records_sort(classes, distinct, CLASS_WORDS, 1);
-        uint64_t entries[COUNT_TIERS + 1] = {0};
-        for (uint64_t i = 0; i < grams; i++)
-            counts_put(ranks, entries, rank_of(classes, distinct, records[i * t->record_words + (size_t)t->base.order]));
-    } else {
+    plan_tiers(ranks, classes->slots, grams);
+    if (counts_alloc(ranks) != MG_OK) {
         counts_free(ranks);
+        return MG_ERR_NOMEM;
     }
-    mg_free(classes, (size_t)capacity * CLASS_WORDS * sizeof *classes);
-    return status;
+    for (uint32_t r = 0; r < distinct; r++) {
+        uint32_t *record = classes->slots + (size_t)r * CLASS_WORDS;
+        ranks->values[r] = record[0] = record[1];
+        record[1] = r;
+    }
+    mg_records_sort(classes->slots, distinct, CLASS_WORDS, 1);
+    return MG_OK;
 }
 
 /* Fields equal to all ones among the code fields of word (b-bit fields). */
@@ -517,18 +533,6 @@ static uint64_t count_at(const count_ranks *ranks, uint64_t i)
 
 /* ---- finalize: the levels ------------------------------------------------ */
 
-/* The first position where a record's ids differ from the previous one's. */
-static int first_difference(const trie_table *t, const uint32_t *records, uint64_t i)
-{
-    if (i == 0)
-        return 0;
-    const uint32_t *record = records + i * t->record_words, *previous = record - t->record_words;
-    int k = 0;
-    while (k < t->base.order && record[k] == previous[k])
-        k++;
-    return k;
-}
-
 /* Whether level 0 is indexed by id (orders 2 and up): see the header. */
 static inline bool first_level_direct(const trie_table *t)
 {
@@ -553,36 +557,46 @@ static void direct_starts_upto(trie_level *level, uint64_t id, uint64_t start)
         mg_ef_push(&level->children, start);
 }
 
-/* One pass over the sorted records, as the levels see it: a new node at
- * level k for each record differing at or before k; its value id + base,
- * base renewed (last value + 1) where the parent is new too. With push,
- * the values and child starts are written; without, only counted. A
- * direct level 0 gets child starts only, one per id. */
-static void levels_pass(const trie_table *t, const uint32_t *records, uint64_t grams, trie_level *levels,
-                        uint64_t *nodes, uint64_t *last)
+/* The levels as a pass over the sorted grams sees them: a new node at
+ * level k for each gram differing from the one before at or before k; its
+ * value id + base, base renewed (last value + 1) where the parent is new
+ * too. With levels, the values and child starts are written; without,
+ * only counted. A direct level 0 gets child starts only, one per id. */
+typedef struct levels_pass {
+    trie_level *levels; /* NULL: count only */
+    uint64_t nodes[MG_ORDER_MAX], last[MG_ORDER_MAX], base[MG_ORDER_MAX];
+    uint32_t previous[MG_ORDER_MAX];
+    uint64_t grams;
+} levels_pass;
+
+static void levels_pass_start(levels_pass *pass, trie_level *levels)
 {
-    uint64_t base[MG_ORDER_MAX] = {0};
+    memset(pass, 0, sizeof *pass);
+    pass->levels = levels;
+}
+
+static void levels_step(const trie_table *t, levels_pass *pass, const uint32_t *ids)
+{
     int order = t->base.order;
+    int first_new = 0;
+    while (pass->grams > 0 && first_new < order && ids[first_new] == pass->previous[first_new])
+        first_new++;
     bool direct = first_level_direct(t);
-    for (int k = 0; k < order; k++)
-        nodes[k] = last[k] = 0;
-    for (uint64_t i = 0; i < grams; i++) {
-        const uint32_t *record = records + i * t->record_words;
-        int first_new = first_difference(t, records, i);
-        for (int k = first_new; k < order; k++) {
-            if (k > first_new) /* the parent is new too: a new group */
-                base[k] = nodes[k] ? last[k] + 1 : 0;
-            last[k] = record[k] + base[k];
-            if (levels && k == 0 && direct) {
-                direct_starts_upto(&levels[0], record[0], nodes[1]);
-            } else if (levels) {
-                mg_ef_push(&levels[k].ids, last[k]);
-                if (k + 1 < order)
-                    mg_ef_push(&levels[k].children, nodes[k + 1] - start_shift(k, nodes[k]));
-            }
-            nodes[k]++;
+    for (int k = first_new; k < order; k++) {
+        if (k > first_new) /* the parent is new too: a new group */
+            pass->base[k] = pass->nodes[k] ? pass->last[k] + 1 : 0;
+        pass->last[k] = ids[k] + pass->base[k];
+        if (pass->levels && k == 0 && direct) {
+            direct_starts_upto(&pass->levels[0], ids[0], pass->nodes[1]);
+        } else if (pass->levels) {
+            mg_ef_push(&pass->levels[k].ids, pass->last[k]);
+            if (k + 1 < order)
+                mg_ef_push(&pass->levels[k].children, pass->nodes[k + 1] - start_shift(k, pass->nodes[k]));
         }
+        pass->nodes[k]++;
     }
+    memcpy(pass->previous, ids, (size_t)order * sizeof *ids);
+    pass->grams++;
 }
 
 static void levels_free(trie_level *levels, int order)
@@ -606,104 +620,161 @@ static uint64_t node_count(const void *ranks, uint64_t entry)
     return count_at(ranks, entry);
 }
 
-/* Build the levels and counts of sorted, distinct records. */
-static int trie_build(const trie_table *t, const uint32_t *records, uint64_t grams, trie_shape *shape)
+/* The levels' sequences sized from the first pass's nodes and last values. */
+static int levels_alloc(const trie_table *t, const levels_pass *counted, trie_level *levels)
 {
-    memset(shape, 0, sizeof *shape);
-    uint64_t nodes[MG_ORDER_MAX], last[MG_ORDER_MAX];
-    levels_pass(t, records, grams, NULL, nodes, last);
     bool direct = first_level_direct(t);
     uint64_t words = mg_vocab_dict_count(t->dict);
     for (int k = 0; k < t->base.order; k++) {
         bool ids = !(k == 0 && direct);
-        bool ok = mg_ef_init(&shape->levels[k].ids, ids ? nodes[k] : 0, ids ? last[k] : 0) == MG_OK;
+        bool ok = mg_ef_init(&levels[k].ids, ids ? counted->nodes[k] : 0, ids ? counted->last[k] : 0) == MG_OK;
         if (ok && k + 1 < t->base.order)
-            ok = mg_ef_init(&shape->levels[k].children, (ids ? nodes[k] : words) + 1,
-                            nodes[k + 1] - start_shift(k, nodes[k])) == MG_OK;
+            ok = mg_ef_init(&levels[k].children, (ids ? counted->nodes[k] : words) + 1,
+                            counted->nodes[k + 1] - start_shift(k, counted->nodes[k])) == MG_OK;
         if (!ok) {
-            levels_free(shape->levels, t->base.order);
+            levels_free(levels, t->base.order);
             return MG_ERR_NOMEM;
         }
-    }
-    levels_pass(t, records, grams, shape->levels, nodes, last);
-    if (direct)
-        direct_starts_upto(&shape->levels[0], words - 1, nodes[1]);
-    for (int k = 0; k < t->base.order; k++) {
-        if (k + 1 < t->base.order)
-            mg_ef_push(&shape->levels[k].children, nodes[k + 1] - start_shift(k, nodes[k]));
-        mg_ef_seal(&shape->levels[k].ids);
-        if (k + 1 < t->base.order)
-            mg_ef_seal(&shape->levels[k].children);
-    }
-    if (counts_build(t, records, grams, &shape->counts) != MG_OK) {
-        levels_free(shape->levels, t->base.order);
-        return MG_ERR_NOMEM;
-    }
-    if (mg_running_totals_build(&shape->totals, grams, CUMULATIVE_SAMPLE, node_count, &shape->counts) != MG_OK) {
-        levels_free(shape->levels, t->base.order);
-        counts_free(&shape->counts);
-        return MG_ERR_NOMEM;
     }
     return MG_OK;
 }
 
-/* Distinct (order-1)-prefixes of sorted records (1 for order 1 once any). */
-static uint64_t records_contexts(const trie_table *t, const uint32_t *records, uint64_t grams)
+/* The last child starts pushed, every sequence sealed. */
+static void levels_seal(const trie_table *t, levels_pass *pass)
 {
-    uint64_t contexts = 0;
-    for (uint64_t i = 0; i < grams; i++)
-        contexts += i == 0 || first_difference(t, records, i) < t->base.order - 1;
-    return contexts;
+    if (first_level_direct(t))
+        direct_starts_upto(&pass->levels[0], mg_vocab_dict_count(t->dict) - 1, pass->nodes[1]);
+    for (int k = 0; k < t->base.order; k++) {
+        if (k + 1 < t->base.order)
+            mg_ef_push(&pass->levels[k].children, pass->nodes[k + 1] - start_shift(k, pass->nodes[k]));
+        mg_ef_seal(&pass->levels[k].ids);
+        if (k + 1 < t->base.order)
+            mg_ef_seal(&pass->levels[k].children);
+    }
 }
 
-/* FLAT -> TRIE; on failure the table stays FLAT. */
-static int trie_from_flat(trie_table *t)
+/* Pass 1 over the runs' merge: the levels' sizes and the count classes. */
+static int build_count(const trie_table *t, const mg_gram_run *runs, size_t run_count, levels_pass *counted,
+                       class_table *classes)
+{
+    mg_gram_merge merge;
+    if (classes_init(classes) != MG_OK)
+        return MG_ERR_NOMEM;
+    if (mg_gram_merge_start(&merge, runs, run_count) != MG_OK) {
+        classes_free(classes);
+        return MG_ERR_NOMEM;
+    }
+    levels_pass_start(counted, NULL);
+    while (mg_gram_merge_next(&merge)) {
+        levels_step(t, counted, merge.ids);
+        classes_add(classes, (uint32_t)merge.count);
+    }
+    mg_gram_merge_free(&merge);
+    if (classes->failed)
+        return MG_ERR_NOMEM;
+    return MG_OK;
+}
+
+/* Pass 2: the levels' values and child starts, and every gram's count rank. */
+static int build_write(const trie_table *t, const mg_gram_run *runs, size_t run_count, const class_table *classes,
+                       trie_shape *shape)
+{
+    mg_gram_merge merge;
+    if (mg_gram_merge_start(&merge, runs, run_count) != MG_OK)
+        return MG_ERR_NOMEM;
+    levels_pass pass;
+    levels_pass_start(&pass, shape->levels);
+    uint64_t entries[COUNT_TIERS + 1] = {0};
+    while (mg_gram_merge_next(&merge)) {
+        levels_step(t, &pass, merge.ids);
+        counts_put(&shape->counts, entries, rank_of(classes->slots, shape->counts.distinct, (uint32_t)merge.count));
+    }
+    mg_gram_merge_free(&merge);
+    levels_seal(t, &pass);
+    return MG_OK;
+}
+
+/* Contexts of the counted grams: the nodes of level order - 2 (1 for
+ * order 1 once any gram is held). */
+static uint64_t pass_contexts(const trie_table *t, const levels_pass *counted)
+{
+    if (t->base.order == 1)
+        return counted->grams > 0;
+    return counted->nodes[t->base.order - 2];
+}
+
+/* The levels and counts of the grams of sorted runs, read in two passes of
+ * their merge; *grams and *contexts get their numbers. */
+static int trie_build(const trie_table *t, const mg_gram_run *runs, size_t run_count, trie_shape *shape,
+                      uint64_t *grams, uint64_t *contexts)
+{
+    memset(shape, 0, sizeof *shape);
+    levels_pass counted;
+    class_table classes;
+    if (build_count(t, runs, run_count, &counted, &classes) != MG_OK)
+        return MG_ERR_NOMEM;
+    int status = levels_alloc(t, &counted, shape->levels);
+    if (status == MG_OK && (status = counts_plan(&shape->counts, &classes, counted.grams)) != MG_OK)
+        levels_free(shape->levels, t->base.order);
+    if (status == MG_OK && (status = build_write(t, runs, run_count, &classes, shape)) != MG_OK)
+        trie_shape_free(shape, t->base.order);
+    classes_free(&classes);
+    if (status == MG_OK &&
+        mg_running_totals_build(&shape->totals, counted.grams, CUMULATIVE_SAMPLE, node_count, &shape->counts) != MG_OK) {
+        trie_shape_free(shape, t->base.order);
+        status = MG_ERR_NOMEM;
+    }
+    *grams = counted.grams;
+    *contexts = pass_contexts(t, &counted);
+    return status;
+}
+
+/* RUNS -> TRIE; on failure the table stays RUNS, its runs whole. */
+static int trie_from_runs(trie_table *t)
 {
     trie_shape shape;
-    if (trie_build(t, t->records, t->grams, &shape) != MG_OK)
+    uint64_t grams, contexts;
+    if (trie_build(t, t->counts.runs, t->counts.run_count, &shape, &grams, &contexts) != MG_OK) {
+        t->grams = grams;
+        t->contexts = contexts;
         return MG_ERR_NOMEM;
-    t->contexts = records_contexts(t, t->records, t->grams);
-    mg_free(t->records, t->records_bytes);
-    t->records = NULL;
-    t->records_bytes = 0;
+    }
+    mg_gram_counts_free(&t->counts);
     t->trie = shape;
-    t->nodes = t->grams;
+    t->grams = t->nodes = grams;
+    t->contexts = contexts;
     t->state = TRIE;
     return MG_OK;
 }
 
-/* TRAINING -> FLAT: the dictionary frozen; the slots packed to the front
- * with dictionary ids, sorted, trimmed; the interner freed. */
-static int flat_from_training(trie_table *t)
+/* TRAINING -> RUNS: the table spilled and freed, the dictionary frozen,
+ * the interner freed, the runs given the dictionary's ids. */
+static int runs_from_training(trie_table *t)
 {
     uint32_t *remap;
+    if (mg_gram_counts_seal(&t->counts) != MG_OK)
+        return MG_ERR_NOMEM;
+    mg_interner_drop_index(t->interner); /* only its words are read now */
     if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
         return MG_ERR_NOMEM;
-    uint64_t packed = t->training.grams;
-    t->records = mg_gram_hash_release(&t->training, remap, &t->records_bytes);
-    t->grams = packed;
-    mg_vocab_remap_free(remap, mg_interner_count(t->interner));
+    uint32_t ids = mg_interner_count(t->interner);
     mg_interner_destroy(t->interner);
     t->interner = NULL;
-    mg_records_sort(t->records, packed, t->record_words, t->base.order);
-    size_t trimmed = (size_t)(packed ? packed : 1) * t->record_words * sizeof(uint32_t);
-    uint32_t *shrunk = mg_realloc(t->records, t->records_bytes, trimmed);
-    if (shrunk) {
-        t->records = shrunk;
-        t->records_bytes = trimmed;
-    }
-    t->contexts = records_contexts(t, t->records, t->grams);
-    t->state = FLAT;
+    int status = mg_gram_counts_remap(&t->counts, remap);
+    mg_vocab_remap_free(remap, ids);
+    if (status != MG_OK)
+        return status;
+    t->state = RUNS;
     return MG_OK;
 }
 
 static int trie_finalize(mg_table *self)
 {
     trie_table *t = (trie_table *)self;
-    if (t->state == TRAINING && flat_from_training(t) != MG_OK)
+    if (t->state == TRAINING && runs_from_training(t) != MG_OK)
         return MG_ERR_NOMEM;
-    if (t->state == FLAT)
-        return trie_from_flat(t);
+    if (t->state == RUNS)
+        return trie_from_runs(t);
     return MG_OK;
 }
 
@@ -797,34 +868,14 @@ static bool trie_descend(const trie_table *t, const uint32_t *ids, int depth, ui
     return true;
 }
 
-/* Position of the record with these ids (prefix of `count` ids) in FLAT:
- * the first one at or after them. */
-static uint64_t flat_lower_bound(const trie_table *t, const uint32_t *ids, int count)
-{
-    uint64_t low = 0, high = t->grams;
-    while (low < high) {
-        uint64_t middle = low + (high - low) / 2;
-        if (ids_compare(record_at(t, t->records, middle), ids, count) < 0)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    return low;
-}
-
 static uint64_t trie_count(mg_table *self, const mg_token *gram)
 {
     trie_table *t = (trie_table *)self;
     uint32_t ids[MG_ORDER_MAX];
     if (!token_ids(t, gram, t->base.order, ids))
         return 0;
-    if (t->state == TRAINING) {
-        return mg_gram_hash_count(&t->training, ids);
-    } else if (t->state == FLAT) {
-        uint64_t at = flat_lower_bound(t, ids, t->base.order);
-        const uint32_t *record = record_at(t, t->records, at);
-        return at < t->grams && ids_compare(record, ids, t->base.order) == 0 ? record[t->base.order] : 0;
-    }
+    if (t->state != TRIE)
+        return mg_gram_counts_count(&t->counts, ids);
     uint64_t node;
     return trie_descend(t, ids, t->base.order, &node) ? count_at(&t->trie.counts, node) : 0;
 }
@@ -932,11 +983,18 @@ static int trie_successors_of(const trie_table *t, uint64_t node, mg_successor_v
     return 0;
 }
 
-static int visit_record(const trie_table *t, const uint32_t *record, mg_successor_visit visit, void *arg)
+typedef struct successor_visit_state {
+    const trie_table *t;
+    mg_successor_visit visit;
+    void *arg;
+} successor_visit_state;
+
+static int visit_ids_as_successor(void *arg, const uint32_t *ids, uint64_t count)
 {
+    const successor_visit_state *state = arg;
     unsigned char buffer[MG_VOCAB_DECODE_MAX];
-    mg_token next = token_of(t, record[t->base.order - 1], buffer);
-    return visit(arg, &next, record[t->base.order]);
+    mg_token next = token_of(state->t, ids[state->t->base.order - 1], buffer);
+    return state->visit(state->arg, &next, count);
 }
 
 static int trie_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
@@ -950,64 +1008,23 @@ static int trie_successors(mg_table *self, const mg_token *context, mg_successor
         uint64_t node = 0;
         return trie_descend(t, ids, depth, &node) ? trie_successors_of(t, node, visit, arg) : 0;
     }
-    if (t->state == FLAT) {
-        for (uint64_t at = flat_lower_bound(t, ids, depth); at < t->grams; at++) {
-            const uint32_t *record = record_at(t, t->records, at);
-            if (ids_compare(record, ids, depth) != 0)
-                break;
-            int stop = visit_record(t, record, visit, arg);
-            if (stop)
-                return stop;
-        }
-        return 0;
-    }
-    for (uint32_t index = 0; index < t->training.capacity; index++) { /* training: a scan */
-        const uint32_t *slot = mg_gram_hash_slot(&t->training, index);
-        if (slot[t->base.order] != 0 && ids_compare(slot, ids, depth) == 0) {
-            int stop = visit_record(t, slot, visit, arg);
-            if (stop)
-                return stop;
-        }
-    }
-    return 0;
+    successor_visit_state state = {t, visit, arg};
+    return mg_gram_counts_successors(&t->counts, ids, visit_ids_as_successor, &state);
 }
 
 /* ---- sample_successor ---------------------------------------------------- */
 
-/* FLAT: the context's records, summed and read in id (canonical) order. */
-static int flat_sample(trie_table *t, const uint32_t *ids, uint64_t draw, mg_token *next)
-{
-    int depth = t->base.order - 1;
-    uint64_t first = flat_lower_bound(t, ids, depth), high = first, total = 0;
-    for (; high < t->grams && ids_compare(record_at(t, t->records, high), ids, depth) == 0; high++)
-        total += record_at(t, t->records, high)[depth] == MG_MARK_START ? 0 : record_at(t, t->records, high)[depth + 1];
-    if (total == 0)
-        return 0;
-    uint64_t r = mg_scale_below(draw, total), below = 0;
-    for (uint64_t at = first; at < high; at++) {
-        const uint32_t *record = record_at(t, t->records, at);
-        below += record[depth] == MG_MARK_START ? 0 : record[depth + 1];
-        if (below > r) {
-            *next = token_of(t, record[depth], t->drawn);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* The TRIE state, or FLAT where building the levels ran out of memory;
- * before finalize the generator walks. */
+/* The TRIE state; before it (training, or the runs where building the
+ * levels ran out of memory) the generator walks. */
 static int trie_sample_successor(mg_table *self, const mg_token *context, uint64_t draw, mg_token *next)
 {
     trie_table *t = (trie_table *)self;
     uint32_t ids[MG_ORDER_MAX];
     int k = t->base.order - 1;
-    if (t->state == TRAINING)
-        return MG_SAMPLE_WALK; /* ids in the order first seen, not canonical */
+    if (t->state != TRIE)
+        return MG_SAMPLE_WALK; /* the runs keep no running totals */
     if (!token_ids(t, context, k, ids))
         return 0;
-    if (t->state == FLAT)
-        return flat_sample(t, ids, draw, next);
     uint64_t node = 0, low, high, chosen;
     if (!trie_descend(t, ids, k, &node))
         return 0;
@@ -1110,49 +1127,38 @@ static int trie_foreach(mg_table *self, mg_gram_visit visit, void *arg)
     gram_visit_state state = {t, visit, arg};
     if (t->state == TRIE)
         return trie_walk(t, visit_ids_as_gram, &state);
-    uint32_t *records = t->state == FLAT ? t->records : t->training.slots;
-    uint64_t count = t->state == FLAT ? t->grams : t->training.capacity;
-    for (uint64_t i = 0; i < count; i++) {
-        const uint32_t *record = record_at(t, records, i);
-        if (record[t->base.order] == 0)
-            continue;
-        int stop = visit_ids_as_gram(&state, record, record[t->base.order]);
-        if (stop)
-            return stop;
-    }
-    return 0;
+    return mg_gram_counts_foreach(&t->counts, visit_ids_as_gram, &state);
 }
 
 static void trie_sizes(mg_table *self, uint64_t *ngrams, uint64_t *contexts)
 {
     const trie_table *t = (const trie_table *)self;
-    *ngrams = grams_held(t);
+    *ngrams = t->grams;
     *contexts = t->contexts;
 }
 
 /* ---- prune --------------------------------------------------------------- */
 
-/* Keep FLAT records with count >= min_count, in order, in place. */
-static void flat_filter(trie_table *t, uint64_t min_count)
-{
-    uint64_t kept = 0;
-    size_t record_bytes = t->record_words * sizeof(uint32_t);
-    for (uint64_t i = 0; i < t->grams; i++) {
-        const uint32_t *record = record_at(t, t->records, i);
-        if (record[t->base.order] >= min_count)
-            memmove(record_at(t, t->records, kept++), record, record_bytes);
-    }
-    t->grams = kept;
-    t->contexts = records_contexts(t, t->records, kept);
-}
-
+/* A walk's kept grams: how many, their contexts, the bits of a run of
+ * them, and (with out) the run itself. */
 typedef struct walk_tally {
     const trie_table *t;
     uint64_t min_count;
-    uint64_t kept, contexts;
-    uint32_t context[MG_ORDER_MAX];
-    uint32_t *out; /* when set, kept grams are written here as records */
+    uint64_t kept, contexts, bits;
+    unsigned id_bits;
+    uint32_t previous[MG_ORDER_MAX];
+    mg_gram_run *out; /* when set, kept grams are put in it */
 } walk_tally;
+
+static void tally_start(walk_tally *tally, const trie_table *t, uint64_t min_count, mg_gram_run *out)
+{
+    memset(tally, 0, sizeof *tally);
+    tally->t = t;
+    tally->min_count = min_count;
+    tally->out = out;
+    uint32_t words = mg_vocab_dict_count(t->dict);
+    tally->id_bits = words > 2 ? 64u - (unsigned)__builtin_clzll(words - 1) : 1u;
+}
 
 static int tally_gram(void *arg, const uint32_t *ids, uint64_t count)
 {
@@ -1160,15 +1166,12 @@ static int tally_gram(void *arg, const uint32_t *ids, uint64_t count)
     int order = tally->t->base.order;
     if (count < tally->min_count)
         return 0;
-    if (tally->kept == 0 || ids_compare(ids, tally->context, order - 1) != 0) {
+    if (tally->kept == 0 || ids_compare(ids, tally->previous, order - 1) != 0)
         tally->contexts++;
-        memcpy(tally->context, ids, (size_t)order * sizeof *ids);
-    }
-    if (tally->out) {
-        uint32_t *record = tally->out + tally->kept * tally->t->record_words;
-        memcpy(record, ids, (size_t)order * sizeof *ids);
-        record[order] = (uint32_t)count;
-    }
+    tally->bits += mg_gram_run_record_bits(tally->kept ? tally->previous : NULL, ids, count, order, tally->id_bits);
+    if (tally->out)
+        mg_gram_run_put(tally->out, ids, count);
+    memcpy(tally->previous, ids, (size_t)order * sizeof *ids);
     tally->kept++;
     return 0;
 }
@@ -1182,52 +1185,52 @@ static void trie_prune_in_place(trie_table *t, uint64_t min_count)
         if (ranks->values[r] < min_count)
             ranks->values[r] = 0;
     t->trie.totals.stale = true;
-    walk_tally tally = {t, 1, 0, 0, {0}, NULL};
+    walk_tally tally;
+    tally_start(&tally, t, 1, NULL);
     trie_walk(t, tally_gram, &tally);
     t->grams = tally.kept;
     t->contexts = tally.contexts;
 }
 
-/* The grams that pass, as sorted records, then new levels from them. */
-static void trie_prune_rebuild(trie_table *t, uint64_t min_count, uint64_t kept)
+/* The grams that pass, as one sorted run, then new levels from it. */
+static void trie_prune_rebuild(trie_table *t, uint64_t min_count, const walk_tally *counted)
 {
-    size_t bytes = (size_t)(kept ? kept : 1) * t->record_words * sizeof(uint32_t);
-    uint32_t *records = mg_alloc(bytes);
-    trie_shape shape;
-    if (!records) {
+    mg_gram_run kept;
+    if (mg_gram_run_open(&kept, t->base.order, counted->id_bits, counted->kept, counted->bits) != MG_OK) {
         trie_prune_in_place(t, min_count);
         return;
     }
-    walk_tally tally = {t, min_count, 0, 0, {0}, records};
+    walk_tally tally;
+    tally_start(&tally, t, min_count, &kept);
     trie_walk(t, tally_gram, &tally);
-    if (trie_build(t, records, kept, &shape) != MG_OK) {
-        mg_free(records, bytes);
+    trie_shape shape;
+    uint64_t grams, contexts;
+    int status = trie_build(t, &kept, 1, &shape, &grams, &contexts);
+    mg_gram_run_free(&kept);
+    if (status != MG_OK) {
         trie_prune_in_place(t, min_count);
         return;
     }
-    mg_free(records, bytes);
     trie_shape_free(&t->trie, t->base.order);
     t->trie = shape;
-    t->grams = t->nodes = kept;
-    t->contexts = tally.contexts;
+    t->grams = t->nodes = grams;
+    t->contexts = contexts;
 }
 
 static uint64_t trie_prune(mg_table *self, uint64_t min_count)
 {
     trie_table *t = (trie_table *)self;
-    uint64_t before = grams_held(t);
-    if (t->state == TRAINING) {
-        mg_gram_hash_filter(&t->training, min_count);
-        return before - t->training.grams;
+    if (t->state != TRIE) {
+        uint64_t dropped = mg_gram_counts_prune(&t->counts, min_count);
+        t->grams = t->grams > dropped ? t->grams - dropped : 0;
+        return dropped;
     }
-    if (t->state == FLAT) {
-        flat_filter(t, min_count);
-        return before - t->grams;
-    }
-    walk_tally tally = {t, min_count, 0, 0, {0}, NULL};
+    uint64_t before = t->grams;
+    walk_tally tally;
+    tally_start(&tally, t, min_count, NULL);
     trie_walk(t, tally_gram, &tally);
     if (tally.kept != before)
-        trie_prune_rebuild(t, min_count, tally.kept);
+        trie_prune_rebuild(t, min_count, &tally);
     return before - tally.kept;
 }
 
@@ -1239,8 +1242,7 @@ static void trie_destroy(mg_table *self)
     if (!t)
         return;
     mg_interner_destroy(t->interner);
-    mg_gram_hash_free(&t->training);
-    mg_free(t->records, t->records_bytes);
+    mg_gram_counts_free(&t->counts);
     mg_vocab_dict_destroy(t->dict);
     trie_shape_free(&t->trie, t->base.order);
     mg_free(t, sizeof *t);
@@ -1287,7 +1289,7 @@ const mg_backend mg_backend_trie = {
     .version = MG_BACKEND_VERSION,
     .name = "trie",
     .summary = "word-level trie, Elias-Fano coded levels, rank-encoded counts, front-coded vocabulary",
-    .layout_version = 2,
+    .layout_version = 3,
     .create = trie_create,
     .add = trie_add,
     .finalize = trie_finalize,
@@ -1301,6 +1303,9 @@ const mg_backend mg_backend_trie = {
     .sample_successor = trie_sample_successor,
     .add_many = trie_add_many,
     .count_many = trie_count_many,
+    .settings = &mg_gram_counts_budget_setting,
+    .setting_count = 1,
+    .configure = trie_configure,
 };
 
 /* ---- the frozen twin: trie_mmap ------------------------------------------ */
@@ -1355,7 +1360,7 @@ const mg_backend mg_backend_trie_mmap = {
     .version = MG_BACKEND_VERSION,
     .name = "trie_mmap",
     .summary = "trie frozen at finalize into a private image file, served from a read-only mmap",
-    .layout_version = 2,
+    .layout_version = 3,
     .create = trie_create,
     .add = trie_add,
     .finalize = trie_mmap_finalize,
@@ -1369,4 +1374,7 @@ const mg_backend mg_backend_trie_mmap = {
     .sample_successor = trie_sample_successor,
     .add_many = trie_add_many,
     .count_many = trie_count_many,
+    .settings = &mg_gram_counts_budget_setting,
+    .setting_count = 1,
+    .configure = trie_configure,
 };

@@ -253,6 +253,8 @@ Test(cli, dump_and_generate_agree_across_backends)
         others[1] = '\0';
     char *first_dump = NULL, *first_text = NULL;
     for (char *line = strtok(listing.out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == ' ') /* a setting of the backend above */
+            continue;
         char name[64];
         cr_assert_eq(sscanf(line, "%63s", name), 1);
         const char *dump_args[] = {"dump", "--backend", name, "--corpus", corpus, NULL};

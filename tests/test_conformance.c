@@ -24,6 +24,7 @@
 #include "mem.h"
 #include "random.h"
 #include "run.h"
+#include "settings.h"
 #include "tokenize.h"
 
 #include <criterion/criterion.h>
@@ -424,15 +425,70 @@ static void tested_add(const char *only, const mg_backend *backend)
         tested[tested_count++] = backend;
 }
 
+/* MEMGRAMS_CONFORMANCE_SETTINGS=TEXT (a normal settings text, e.g.
+ * training-budget-kib=4): the backends that take it, each configured so
+ * at create, stand in for the registered ones (one per create function:
+ * a frozen twin trains as its base does). Their copies of the ops table
+ * are named NAME:TEXT; create is wrapped to configure the table. */
+enum { CONFIGURED_MAX = 16 };
+static mg_backend configured[CONFIGURED_MAX];
+static const mg_backend *configured_base[CONFIGURED_MAX];
+static char configured_name[CONFIGURED_MAX][MG_SETTINGS_SIZE + 64];
+static const char *configured_text;
+
+static mg_table *configured_create(const mg_backend *ops, int order)
+{
+    size_t k = 0; /* by name: a test may copy the ops table (expect_fallback_same) */
+    while (strcmp(configured[k].name, ops->name) != 0)
+        k++;
+    mg_table *table = configured_base[k]->create(ops, order);
+    if (table && mg_settings_configure(table, configured_text) != MG_OK) {
+        table->ops->destroy(table);
+        return NULL;
+    }
+    return table;
+}
+
+static bool takes_settings(const mg_backend *backend, const char *text)
+{
+    mg_setting_list list = mg_backend_setting_list(backend);
+    char normal[MG_SETTINGS_SIZE], error[256];
+    return list.count > 0 && mg_settings_normal(&list, text, normal, sizeof normal, error, sizeof error) == 0 &&
+           strcmp(normal, text) == 0;
+}
+
+static void configured_add(const char *only, const mg_backend *backend, const char *text)
+{
+    static size_t count;
+    for (size_t k = 0; k < count; k++)
+        if (configured_base[k]->create == backend->create)
+            return;
+    if (count == CONFIGURED_MAX || !takes_settings(backend, text))
+        return;
+    configured_base[count] = backend;
+    configured[count] = *backend;
+    configured[count].create = configured_create;
+    snprintf(configured_name[count], sizeof configured_name[count], "%s:%s", backend->name, text);
+    configured[count].name = configured_name[count];
+    configured_text = text;
+    tested_add(only, &configured[count++]);
+}
+
 static size_t backend_count(void)
 {
     if (tested_count)
         return tested_count;
     const char *only = getenv("MEMGRAMS_CONFORMANCE_BACKENDS");
+    const char *settings = getenv("MEMGRAMS_CONFORMANCE_SETTINGS");
     for (const mg_backend *const *backend = mg_backends; *backend; backend++)
-        tested_add(only, *backend);
-    tested_add(only, &mg_backend_skeleton);
-    cr_assert_gt(tested_count, 0, "no backend to test (MEMGRAMS_CONFORMANCE_BACKENDS=%s)", only ? only : "");
+        if (settings && *settings)
+            configured_add(only, *backend, settings);
+        else
+            tested_add(only, *backend);
+    if (!settings || !*settings)
+        tested_add(only, &mg_backend_skeleton);
+    cr_assert_gt(tested_count, 0, "no backend to test (MEMGRAMS_CONFORMANCE_BACKENDS=%s, MEMGRAMS_CONFORMANCE_SETTINGS=%s)",
+                 only ? only : "", settings ? settings : "");
     return tested_count;
 }
 

@@ -173,6 +173,13 @@ Test(gram_hash, refused_grow_leaves_the_table)
 
 /* A 16-slot table whose last slots' grams wrap round to the front: grams
  * homed in the last three slots and in the first two, some dropped. */
+/* keep(): grams counted at least *(uint64_t *)arg times */
+static bool keep_at_least(void *arg, const uint32_t *ids, uint64_t count)
+{
+    (void)ids;
+    return count >= *(const uint64_t *)arg;
+}
+
 static void check_filter_wraps(int order)
 {
     mg_gram_hash hash;
@@ -192,7 +199,7 @@ static void check_filter_wraps(int order)
         wrapped |= slot[order] != 0 && home_of(slot, order) >= MG_GRAM_HASH_MIN - 3;
     }
     cr_assert(wrapped, "a run wraps round the end");
-    mg_gram_hash_filter(&hash, 3);
+    mg_gram_hash_filter(&hash, keep_at_least, &(uint64_t){3});
     uint64_t kept = 0;
     for (uint32_t g = 0; g < held; g++) {
         uint32_t expected = times_of(g) >= 3 ? times_of(g) : 0;
@@ -201,7 +208,7 @@ static void check_filter_wraps(int order)
     }
     cr_assert_eq(hash.grams, kept);
     cr_assert_lt(kept, held);
-    mg_gram_hash_filter(&hash, 1); /* keeps everything */
+    mg_gram_hash_filter(&hash, keep_at_least, &(uint64_t){1}); /* keeps everything */
     cr_assert_eq(hash.grams, kept);
     mg_gram_hash_free(&hash);
 }
@@ -220,14 +227,14 @@ Test(gram_hash, filter_large_table)
         add_times(&hash, ids, times_of(n));
     }
     uint64_t bytes = requested();
-    mg_gram_hash_filter(&hash, 4);
+    mg_gram_hash_filter(&hash, keep_at_least, &(uint64_t){4});
     cr_assert_eq(requested(), bytes, "no allocation");
     cr_assert_eq(hash.grams, 8000);
     for (uint64_t n = 0; n < 20000; n++) {
         gram_ids(n, 2, ids);
         cr_assert_eq(mg_gram_hash_count(&hash, ids), times_of(n) >= 4 ? times_of(n) : 0);
     }
-    mg_gram_hash_filter(&hash, 6);
+    mg_gram_hash_filter(&hash, keep_at_least, &(uint64_t){6});
     cr_assert_eq(hash.grams, 0);
     mg_gram_hash_free(&hash);
 }
@@ -244,16 +251,10 @@ static void check_release_sorted(int order)
         gram_ids(n, order, ids);
         add_times(&hash, ids, times_of(n));
     }
-    static uint32_t remap[ID_LIMIT]; /* a bijection, reversing the ids' order */
-    for (uint32_t id = 0; id < ID_LIMIT; id++)
-        remap[id] = ID_LIMIT - 1 - id;
-    size_t block_bytes = 0;
-    uint32_t *records = mg_gram_hash_release(&hash, remap, &block_bytes);
-    cr_assert_eq(hash.slots, NULL);
-    cr_assert_eq(hash.grams, 0);
-    cr_assert_eq(requested(), block_bytes);
+    size_t block_bytes = mg_gram_hash_bytes(&hash);
+    uint32_t *records = mg_gram_hash_pack_sorted(&hash);
+    cr_assert_eq(requested(), block_bytes, "packed in the table's own block");
     size_t words = (size_t)order + 1;
-    mg_records_sort(records, grams, words, order);
     cr_assert(records_sorted(records, grams, words, order));
     uint64_t total = 0, expected_total = 0;
     for (uint64_t n = 0; n < grams; n++) {
@@ -263,14 +264,20 @@ static void check_release_sorted(int order)
     cr_assert_eq(total, expected_total);
     for (uint64_t n = 0; n < grams; n++) {
         const uint32_t *record = records + n * words;
-        uint32_t number = ID_LIMIT - 1 - record[order - 1]; /* the last id is the gram's number */
+        uint32_t number = record[order - 1]; /* the last id is the gram's number */
         uint32_t original[MG_ORDER_MAX];
         gram_ids(number, order, original);
         for (int k = 0; k < order; k++)
-            cr_assert_eq(record[k], remap[original[k]]);
+            cr_assert_eq(record[k], original[k]);
         cr_assert_eq(record[order], times_of(number));
     }
-    mg_free(records, block_bytes);
+    mg_gram_hash_clear(&hash);
+    cr_assert_eq(hash.grams, 0);
+    cr_assert_eq(requested(), block_bytes, "the block is kept");
+    gram_ids(7, order, ids);
+    cr_assert_eq(mg_gram_hash_count(&hash, ids), 0);
+    cr_assert_eq(mg_gram_hash_add(&hash, ids), MG_OK);
+    cr_assert_eq(mg_gram_hash_count(&hash, ids), 1);
     mg_gram_hash_free(&hash);
     cr_assert_eq(requested(), 0);
 }

@@ -72,9 +72,11 @@ static int slots_grow(mg_gram_hash *hash)
 {
     uint64_t wanted = (uint64_t)hash->capacity + hash->capacity / 2;
     uint64_t capacity = mg_mem_usable_size(mg_grow_bytes((size_t)wanted * slot_bytes(hash))) / slot_bytes(hash);
-    if (capacity >= UINT32_MAX)
+    if (hash->capacity_max && capacity > hash->capacity_max)
+        capacity = hash->capacity_max;
+    if (capacity >= UINT32_MAX || capacity <= hash->capacity)
         return MG_ERR_NOMEM;
-    uint32_t *slots = mg_calloc((size_t)capacity, slot_bytes(hash));
+    uint32_t *slots = mg_calloc_returned((size_t)capacity * slot_bytes(hash));
     if (!slots)
         return MG_ERR_NOMEM;
     for (uint32_t index = 0; index < hash->capacity; index++) {
@@ -95,9 +97,26 @@ int mg_gram_hash_init(mg_gram_hash *hash, int order)
     hash->order = order;
     hash->record_words = (size_t)order + 1;
     hash->grams = 0;
+    hash->capacity_max = 0;
     hash->slots = mg_calloc(MG_GRAM_HASH_MIN, slot_bytes(hash));
     hash->capacity = hash->slots ? MG_GRAM_HASH_MIN : 0;
     return hash->slots ? MG_OK : MG_ERR_NOMEM;
+}
+
+void mg_gram_hash_bound(mg_gram_hash *hash, size_t bytes)
+{
+    size_t slots = bytes / slot_bytes(hash);
+    hash->capacity_max = slots < MG_GRAM_HASH_MIN ? MG_GRAM_HASH_MIN : slots >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)slots;
+}
+
+uint64_t mg_gram_hash_bound_grams(const mg_gram_hash *hash)
+{
+    return (uint64_t)hash->capacity_max * MG_GRAM_HASH_LOAD / 100;
+}
+
+bool mg_gram_hash_at_bound(const mg_gram_hash *hash)
+{
+    return hash->capacity_max && hash->grams >= mg_gram_hash_bound_grams(hash);
 }
 
 void mg_gram_hash_free(mg_gram_hash *hash)
@@ -180,7 +199,7 @@ int mg_gram_hash_add(mg_gram_hash *hash, const uint32_t *ids)
 /* Starting after an empty slot, every gram is taken out and, if kept, put
  * back from its home: each lands at or before its old place (counting
  * round the end) and no probe run is cut. */
-void mg_gram_hash_filter(mg_gram_hash *hash, uint64_t min_count)
+void mg_gram_hash_filter(mg_gram_hash *hash, mg_gram_hash_keep keep, void *arg)
 {
     uint32_t empty = 0;
     while (mg_gram_hash_slot(hash, empty)[hash->order] != 0) /* the load keeps one */
@@ -192,31 +211,29 @@ void mg_gram_hash_filter(mg_gram_hash *hash, uint64_t min_count)
             continue;
         memcpy(held, slot, slot_bytes(hash));
         slot[hash->order] = 0;
-        if (held[hash->order] >= min_count)
+        if (keep(arg, held, held[hash->order]))
             slot_place(hash, hash->slots, hash->capacity, held);
         else
             hash->grams--;
     }
 }
 
-uint32_t *mg_gram_hash_release(mg_gram_hash *hash, const uint32_t *remap, size_t *block_bytes)
+uint32_t *mg_gram_hash_pack_sorted(mg_gram_hash *hash)
 {
-    uint32_t *records = hash->slots;
     uint64_t packed = 0;
     for (uint32_t index = 0; index < hash->capacity; index++) {
         const uint32_t *slot = mg_gram_hash_slot(hash, index);
-        if (slot[hash->order] == 0)
-            continue;
-        uint32_t *record = records + packed++ * hash->record_words;
-        for (int k = 0; k < hash->order; k++)
-            record[k] = remap ? remap[slot[k]] : slot[k];
-        record[hash->order] = slot[hash->order];
+        if (slot[hash->order] != 0)
+            memmove(hash->slots + packed++ * hash->record_words, slot, slot_bytes(hash));
     }
-    *block_bytes = mg_gram_hash_bytes(hash);
-    hash->slots = NULL;
-    hash->capacity = 0;
+    mg_records_sort(hash->slots, packed, hash->record_words, hash->order);
+    return hash->slots;
+}
+
+void mg_gram_hash_clear(mg_gram_hash *hash)
+{
+    memset(hash->slots, 0, mg_gram_hash_bytes(hash));
     hash->grams = 0;
-    return records;
 }
 
 /* ---- sort ----------------------------------------------------------------- */
@@ -238,11 +255,96 @@ static inline void records_swap(uint32_t *a, uint32_t *b, size_t words)
     }
 }
 
+/* Trigram records whose ids fit 21 bits are sorted as 16-byte (key,
+ * count) pairs, the three ids one 64-bit key, in the same bytes: one
+ * compare instead of up to three, about twice as fast on gcide. */
+typedef struct keyed_record {
+    uint64_t key;
+    uint64_t count;
+} keyed_record;
+
+enum { KEYED_ID_BITS = 21 };
+
+static void keyed_sort(keyed_record *records, uint64_t count)
+{
+    while (count > SORT_SMALL) {
+        uint64_t mid = count / 2, last = count - 1;
+        keyed_record held;
+#define KEYED_SWAP(a, b) (held = records[a], records[a] = records[b], records[b] = held)
+        if (records[mid].key < records[0].key)
+            KEYED_SWAP(mid, 0);
+        if (records[last].key < records[mid].key) {
+            KEYED_SWAP(last, mid);
+            if (records[mid].key < records[0].key)
+                KEYED_SWAP(mid, 0);
+        }
+        uint64_t pivot = records[mid].key, low = 0, high = last;
+        for (;;) {
+            while (records[low].key < pivot)
+                low++;
+            while (pivot < records[high].key)
+                high--;
+            if (low >= high)
+                break;
+            KEYED_SWAP(low, high);
+            low++;
+            high--;
+        }
+#undef KEYED_SWAP
+        uint64_t left = high + 1;
+        if (left < count - left) {
+            keyed_sort(records, left);
+            records += left;
+            count -= left;
+        } else {
+            keyed_sort(records + left, count - left);
+            count = left;
+        }
+    }
+    for (uint64_t k = 1; k < count; k++) {
+        keyed_record held = records[k];
+        uint64_t at = k;
+        for (; at > 0 && held.key < records[at - 1].key; at--)
+            records[at] = records[at - 1];
+        records[at] = held;
+    }
+}
+
+/* The keyed sort of records of 3 ids and a count, when every id fits. */
+static bool trigrams_sorted_keyed(uint32_t *records, uint64_t count)
+{
+    uint32_t any = 0;
+    for (uint64_t i = 0; i < count; i++)
+        any |= records[4 * i] | records[4 * i + 1] | records[4 * i + 2];
+    if (any >> KEYED_ID_BITS)
+        return false;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t *record = records + 4 * i;
+        keyed_record keyed = {(uint64_t)record[0] << (2 * KEYED_ID_BITS) | (uint64_t)record[1] << KEYED_ID_BITS | record[2],
+                              record[3]};
+        memcpy(record, &keyed, sizeof keyed);
+    }
+    keyed_sort((keyed_record *)(void *)records, count);
+    uint32_t mask = (UINT32_C(1) << KEYED_ID_BITS) - 1;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t *record = records + 4 * i;
+        keyed_record keyed;
+        memcpy(&keyed, record, sizeof keyed);
+        record[0] = (uint32_t)(keyed.key >> (2 * KEYED_ID_BITS));
+        record[1] = (uint32_t)(keyed.key >> KEYED_ID_BITS) & mask;
+        record[2] = (uint32_t)keyed.key & mask;
+        record[3] = (uint32_t)keyed.count;
+    }
+    return true;
+}
+
 /* Quicksort: the median of the first, middle and last records as pivot
  * (they also stop both scans), Hoare partition, recursion on the smaller
  * side only (depth O(log n)), insertion sort below SORT_SMALL. */
 void mg_records_sort(uint32_t *records, uint64_t count, size_t words, int keys)
 {
+    if (words == 4 && keys == 3 && count > SORT_SMALL && trigrams_sorted_keyed(records, count))
+        return;
 #define RECORD(i) (records + (uint64_t)(i) * words)
     uint32_t pivot[MG_ORDER_MAX + 1];
     while (count > SORT_SMALL) {

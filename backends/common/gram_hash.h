@@ -29,6 +29,7 @@
 #ifndef MG_GRAM_HASH_H
 #define MG_GRAM_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,11 +44,22 @@ typedef struct mg_gram_hash {
     uint64_t grams;      /* slots holding a gram */
     int order;           /* ids per gram */
     size_t record_words; /* uint32 per slot: order ids, then the count */
+    uint32_t capacity_max; /* slots the table may grow to (0: no bound) */
 } mg_gram_hash;
 
 /* An empty table of MG_GRAM_HASH_MIN slots: MG_OK or MG_ERR_NOMEM (then
  * nothing is held). */
 int mg_gram_hash_init(mg_gram_hash *hash, int order);
+
+/* Bounds the table's growth to `bytes` of slots (at least MG_GRAM_HASH_MIN
+ * slots); mg_gram_hash_at_bound then says when it is as full as it may be. */
+void mg_gram_hash_bound(mg_gram_hash *hash, size_t bytes);
+
+/* Whether one more gram would pass the load of a table grown to its bound. */
+bool mg_gram_hash_at_bound(const mg_gram_hash *hash);
+
+/* Grams the table takes before mg_gram_hash_at_bound (0 when unbounded). */
+uint64_t mg_gram_hash_bound_grams(const mg_gram_hash *hash);
 
 /* Frees the slots (if still held); the table is then empty, with none. */
 void mg_gram_hash_free(mg_gram_hash *hash);
@@ -85,14 +97,18 @@ typedef int (*mg_gram_add)(struct mg_table *table, const struct mg_token *gram);
 int mg_gram_hash_add_many(mg_gram_hash *hash, const struct mg_interner *interner, struct mg_table *table,
                           mg_gram_add add, const struct mg_token *grams, size_t count, size_t *added);
 
-/* Drops the grams counted below min_count, without allocating. */
-void mg_gram_hash_filter(mg_gram_hash *hash, uint64_t min_count);
+/* Drops the grams for which keep(arg, ids, count) is false, without
+ * allocating; keep() must not read this table. */
+typedef bool (*mg_gram_hash_keep)(void *arg, const uint32_t *ids, uint64_t count);
+void mg_gram_hash_filter(mg_gram_hash *hash, mg_gram_hash_keep keep, void *arg);
 
-/* Hands the slot block over: the grams packed to its front as records
- * | ids | count |, each id replaced by remap[id] (remap NULL: kept), in
- * slot order. *block_bytes gets the block's size (for mg_free or
- * mg_realloc); the table is left empty, with no slots. */
-uint32_t *mg_gram_hash_release(mg_gram_hash *hash, const uint32_t *remap, size_t *block_bytes);
+/* Packs the grams to the front of the slot block as records | ids | count |
+ * sorted by ids, keeping the block: then mg_gram_hash_clear makes the
+ * table empty again in the same block. Returns the records. */
+uint32_t *mg_gram_hash_pack_sorted(mg_gram_hash *hash);
+
+/* Empties the table, keeping its block. */
+void mg_gram_hash_clear(mg_gram_hash *hash);
 
 /* Sorts `count` records of `words` (<= MG_ORDER_MAX + 1) uint32 in place
  * by their first `keys` words (as unsigned tuples). No allocation: glibc's qsort would malloc a

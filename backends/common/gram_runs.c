@@ -56,6 +56,7 @@
 
 #include "backend.h"
 #include "common/elias_fano.h"
+#include "common/grow.h"
 #include "mem.h"
 
 #include <stdbool.h>
@@ -292,8 +293,8 @@ int mg_gram_run_open(mg_gram_run *run, int order, unsigned id_bits, uint64_t rec
         return MG_ERR_NOMEM;
     size_t code_bytes = code_words * sizeof(uint64_t);
     size_t samples_bytes = (size_t)slots * sample_words(order) * sizeof(uint32_t);
-    uint64_t *code = mg_calloc(code_words, sizeof(uint64_t));
-    uint32_t *samples = mg_alloc(samples_bytes);
+    uint64_t *code = mg_calloc_returned(code_bytes); /* a run is freed before its table is done */
+    uint32_t *samples = mg_calloc_returned(samples_bytes);
     if (code == NULL || samples == NULL) {
         mg_free(code, code == NULL ? 0 : code_bytes);
         mg_free(samples, samples == NULL ? 0 : samples_bytes);

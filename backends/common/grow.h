@@ -24,17 +24,42 @@
 #ifndef MG_GROW_H
 #define MG_GROW_H
 
+#include "mem.h"
+
 #include <stddef.h>
 
 enum {
     MG_GROW_SMALL = 256 << 10, /* bytes: smaller blocks are left as they are */
     MG_GROW_HUGE = 8 << 20,  /* bytes: jemalloc's default opt.oversize_threshold */
+    MG_RETURNED_MIN = 16 << 10, /* bytes: smaller blocks are left to the allocator's caches */
 };
 
 /* The bytes to allocate for a structure that needs `bytes`. */
 static inline size_t mg_grow_bytes(size_t bytes)
 {
     return bytes > MG_GROW_SMALL && bytes < MG_GROW_HUGE ? MG_GROW_HUGE : bytes;
+}
+
+/* A zeroed block of `bytes` whose pages go back to the kernel when it is
+ * freed, whatever its size: from MG_RETURNED_MIN up it is allocated at
+ * MG_GROW_HUGE or more (jemalloc's oversize arena, which purges at once;
+ * glibc's mmap) and shrunk in place, where it stays, so a later shrink or
+ * free still gives its pages back. For blocks a structure frees before it
+ * is done (a training table, the runs it spills): freed from the ordinary
+ * arena, they would stay resident as dirty pages after finalize. The
+ * larger request is transient: mem.h counts the shrunk size. */
+static inline void *mg_calloc_returned(size_t bytes)
+{
+    if (bytes < MG_RETURNED_MIN || bytes >= MG_GROW_HUGE)
+        return mg_calloc(1, bytes);
+    void *huge = mg_calloc(1, MG_GROW_HUGE);
+    if (!huge)
+        return NULL;
+    void *block = mg_realloc(huge, MG_GROW_HUGE, bytes);
+    if (block)
+        return block;
+    mg_free(huge, MG_GROW_HUGE);
+    return mg_calloc(1, bytes);
 }
 
 #endif

@@ -177,6 +177,13 @@ void mg_interner_destroy(mg_interner *interner)
     mg_free(interner, sizeof *interner);
 }
 
+void mg_interner_drop_index(mg_interner *interner)
+{
+    mg_free(interner->slots, (size_t)interner->slot_room * sizeof *interner->slots);
+    interner->slots = NULL;
+    interner->slot_cap = interner->slot_room = 0;
+}
+
 /* Index of the slot holding the word, or of the empty slot where it belongs. */
 static uint32_t slot_probe(const mg_interner *interner, const mg_token *token, uint64_t hash)
 {

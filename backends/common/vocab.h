@@ -87,6 +87,12 @@ mg_token mg_interner_token(const mg_interner *interner, uint32_t id);
 /* Ids given out, the two markers included (so at least 2). */
 uint32_t mg_interner_count(const mg_interner *interner);
 
+/* Frees the hash of words: the interner then only gives out tokens and its
+ * count and is frozen (mg_vocab_dict_freeze) or destroyed; find and intern
+ * are no longer called. Finalize frees it before the dictionary is built,
+ * so that the two are never held together. */
+void mg_interner_drop_index(mg_interner *interner);
+
 /* Bytes the interner holds through mem.h now. */
 size_t mg_interner_bytes(const mg_interner *interner);
 
