@@ -983,18 +983,20 @@ static int trie_successors_of(const trie_table *t, uint64_t node, mg_successor_v
     return 0;
 }
 
-typedef struct successor_visit_state {
+/* A walk over ids (the runs', the trie's) handing tokens to a caller's visitor. */
+typedef struct visit_state {
     const trie_table *t;
-    mg_successor_visit visit;
+    mg_successor_visit successor;
+    mg_gram_visit gram;
     void *arg;
-} successor_visit_state;
+} visit_state;
 
 static int visit_ids_as_successor(void *arg, const uint32_t *ids, uint64_t count)
 {
-    const successor_visit_state *state = arg;
+    const visit_state *state = arg;
     unsigned char buffer[MG_VOCAB_DECODE_MAX];
     mg_token next = token_of(state->t, ids[state->t->base.order - 1], buffer);
-    return state->visit(state->arg, &next, count);
+    return state->successor(state->arg, &next, count);
 }
 
 static int trie_successors(mg_table *self, const mg_token *context, mg_successor_visit visit, void *arg)
@@ -1008,7 +1010,7 @@ static int trie_successors(mg_table *self, const mg_token *context, mg_successor
         uint64_t node = 0;
         return trie_descend(t, ids, depth, &node) ? trie_successors_of(t, node, visit, arg) : 0;
     }
-    successor_visit_state state = {t, visit, arg};
+    visit_state state = {t, visit, NULL, arg};
     return mg_gram_counts_successors(&t->counts, ids, visit_ids_as_successor, &state);
 }
 
@@ -1105,26 +1107,20 @@ static int trie_walk(const trie_table *t, record_visit visit, void *arg)
     return 0;
 }
 
-typedef struct gram_visit_state {
-    const trie_table *t;
-    mg_gram_visit visit;
-    void *arg;
-} gram_visit_state;
-
 static int visit_ids_as_gram(void *arg, const uint32_t *ids, uint64_t count)
 {
-    const gram_visit_state *state = arg;
+    const visit_state *state = arg;
     unsigned char buffers[MG_ORDER_MAX][MG_VOCAB_DECODE_MAX];
     mg_token gram[MG_ORDER_MAX];
     for (int k = 0; k < state->t->base.order; k++)
         gram[k] = token_of(state->t, ids[k], buffers[k]);
-    return state->visit(state->arg, gram, count);
+    return state->gram(state->arg, gram, count);
 }
 
 static int trie_foreach(mg_table *self, mg_gram_visit visit, void *arg)
 {
     trie_table *t = (trie_table *)self;
-    gram_visit_state state = {t, visit, arg};
+    visit_state state = {t, NULL, visit, arg};
     if (t->state == TRIE)
         return trie_walk(t, visit_ids_as_gram, &state);
     return mg_gram_counts_foreach(&t->counts, visit_ids_as_gram, &state);
