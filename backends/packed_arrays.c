@@ -9,11 +9,12 @@
  * the training-budget-kib setting (3 MiB by default), spilled when full
  * into sorted runs of bit-coded records (~4 bytes each). At finalize the
  * table is spilled and freed, the dictionary frozen, the interner freed,
- * each run sorted again in dictionary ids, and the rows written from a
- * merge of the runs read in two passes (the grams and their counts'
- * widths, then the rows): the grams are never held as records, so the
- * training peak is the interner + the budget + the runs, not a hash of
- * every distinct gram.
+ * each run sorted again in dictionary ids, the runs merged into one (each
+ * gram once: the rows' pass then holds the grams' bytes once, not 1.1-1.2
+ * times), and the rows written from it in two passes (the grams and
+ * their counts' widths, then the rows): the grams are never held as
+ * records, so the training peak is the interner + the budget + the runs,
+ * not a hash of every distinct gram.
  *
  * Frozen (order 3; grams sorted by (w0, w1, w2), ids from the dictionary):
  *
@@ -685,7 +686,10 @@ static int pa_finalize(mg_table *self)
     int status = mg_gram_counts_remap(&t->counts, remap);
     mg_vocab_remap_free(remap, interned);
     uint64_t needing[COUNT_BITS_MAX + 1] = {0}; /* counts needing exactly k bits */
-    if (status != MG_OK || runs_measure(t, needing) != MG_OK)
+    if (status != MG_OK)
+        return MG_ERR_NOMEM;
+    mg_gram_counts_compact(&t->counts); /* optional: lowers the peak of the rows' pass */
+    if (runs_measure(t, needing) != MG_OK)
         return MG_ERR_NOMEM;
     t->vocab = mg_vocab_dict_count(t->dict);
     uint64_t escapes;

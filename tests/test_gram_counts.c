@@ -509,8 +509,40 @@ static void check_finalize(int order, size_t budget)
     cr_assert_eq(mg_gram_counts_remap(counts, remap), MG_OK);
     check_bytes(counts, start);
     check_merge(counts, ref, remap);
+    /* compacted: one run, the same grams and counts, no larger */
+    size_t before = mg_gram_counts_bytes(counts);
+    cr_assert_eq(mg_gram_counts_compact(counts), MG_OK);
+    cr_assert_eq(counts->run_count, 1);
+    cr_assert_leq(mg_gram_counts_bytes(counts), before);
+    check_bytes(counts, start);
+    check_merge(counts, ref, remap);
     fixture_close(&f);
     free(remap);
+}
+
+/* A compaction refused at every limit below what it needs leaves the runs as they were. */
+Test(gram_counts, compact_refused_keeps_the_runs)
+{
+    fixture f;
+    fixture_open(&f, 3, 1024, 4100);
+    train(&f.counts, f.ref, ADDS, f.start);
+    cr_assert_eq(mg_gram_counts_seal(&f.counts), MG_OK);
+    size_t runs = f.counts.run_count;
+    cr_assert_gt(runs, 1);
+    uint64_t step = 0;
+    for (;; step += 64) {
+        mg_mem_set_limit(requested() + step + 1);
+        int status = mg_gram_counts_compact(&f.counts);
+        mg_mem_set_limit(0);
+        if (status == MG_OK)
+            break;
+        cr_assert_eq(f.counts.run_count, runs, "a refused compaction changed the runs");
+        check_all(&f.counts, f.ref, f.start);
+    }
+    cr_assert_gt(step, 0, "no limit refused the compaction");
+    cr_assert_eq(f.counts.run_count, 1);
+    check_all(&f.counts, f.ref, f.start);
+    fixture_close(&f);
 }
 
 Test(gram_counts, finalize_1k_order_1) { check_finalize(1, 1024); }

@@ -272,6 +272,50 @@ int mg_gram_counts_remap(mg_gram_counts *counts, const uint32_t *remap)
     return status;
 }
 
+/* The bits and records of the merged runs as one run (a first pass). */
+static int merged_size(const mg_gram_counts *counts, unsigned id_bits, uint64_t *records, uint64_t *bits)
+{
+    mg_gram_merge merge;
+    if (mg_gram_merge_start(&merge, counts->runs, counts->run_count) != MG_OK)
+        return MG_ERR_NOMEM;
+    uint32_t previous[MG_ORDER_MAX];
+    *records = *bits = 0;
+    while (mg_gram_merge_next(&merge)) {
+        *bits += mg_gram_run_record_bits(*records ? previous : NULL, merge.ids, merge.count, counts->order, id_bits);
+        memcpy(previous, merge.ids, (size_t)counts->order * sizeof *previous);
+        ++*records;
+    }
+    mg_gram_merge_free(&merge);
+    return MG_OK;
+}
+
+int mg_gram_counts_compact(mg_gram_counts *counts)
+{
+    if (counts->run_count < 2)
+        return MG_OK;
+    unsigned id_bits = 1;
+    for (size_t r = 0; r < counts->run_count; r++)
+        id_bits = counts->runs[r].id_bits > id_bits ? counts->runs[r].id_bits : id_bits;
+    uint64_t records, bits;
+    mg_gram_run merged;
+    mg_gram_merge merge;
+    if (merged_size(counts, id_bits, &records, &bits) != MG_OK ||
+        mg_gram_run_open(&merged, counts->order, id_bits, records, bits) != MG_OK)
+        return MG_ERR_NOMEM;
+    if (mg_gram_merge_start(&merge, counts->runs, counts->run_count) != MG_OK) {
+        mg_gram_run_free(&merged);
+        return MG_ERR_NOMEM;
+    }
+    while (mg_gram_merge_next(&merge))
+        mg_gram_run_put(&merged, merge.ids, merge.count);
+    mg_gram_merge_free(&merge);
+    for (size_t r = 0; r < counts->run_count; r++)
+        mg_gram_run_free(&counts->runs[r]);
+    counts->runs[0] = merged;
+    counts->run_count = 1;
+    return MG_OK;
+}
+
 int mg_gram_counts_merge(const mg_gram_counts *counts, mg_gram_merge *merge)
 {
     return mg_gram_merge_start(merge, counts->runs, counts->run_count);

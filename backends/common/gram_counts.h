@@ -109,6 +109,13 @@ int mg_gram_counts_successors(const mg_gram_counts *counts, const uint32_t *cont
  * returns how many distinct grams were dropped. */
 uint64_t mg_gram_counts_prune(mg_gram_counts *counts, uint64_t min_count);
 
+/* The runs merged into one (after the seal): each gram once, its counts
+ * summed. A layout built in passes then reads one run instead of merging
+ * many, and holds the grams' bytes once: the merged run is smaller than
+ * the runs by the grams counted in several. MG_OK, or MG_ERR_NOMEM with
+ * the runs as they were. */
+int mg_gram_counts_compact(mg_gram_counts *counts);
+
 /* A merge of the runs (mg_gram_merge_start on them): with the table empty,
  * as after mg_gram_counts_remap, every gram in id order. */
 int mg_gram_counts_merge(const mg_gram_counts *counts, mg_gram_merge *merge);
