@@ -710,9 +710,12 @@ static int trie_build(const trie_table *t, const mg_gram_run *runs, size_t run_c
 {
     memset(shape, 0, sizeof *shape);
     levels_pass counted;
+    levels_pass_start(&counted, NULL);
     class_table classes;
-    if (build_count(t, runs, run_count, &counted, &classes) != MG_OK)
+    if (build_count(t, runs, run_count, &counted, &classes) != MG_OK) {
+        *grams = *contexts = 0;
         return MG_ERR_NOMEM;
+    }
     int status = levels_alloc(t, &counted, shape->levels);
     if (status == MG_OK && (status = counts_plan(&shape->counts, &classes, counted.grams)) != MG_OK)
         levels_free(shape->levels, t->base.order);
