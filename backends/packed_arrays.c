@@ -79,8 +79,9 @@
  *
  * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
  * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
- *   4.9 + 0.5 + 0.5 + 0.04 + 2.1 ~ 8.0 bytes requested; the training
- *   peak (interner, budget, runs) about twice that.
+ *   4.9 + 0.5 + 0.5 + 0.04 + 1.9 ~ 7.9 bytes requested (the formula in
+ *   pa_estimate: 8.26); the training peak (interner, budget, runs) is
+ *   about 11 bytes of RSS.
  *
  * Frozen image (packed_arrays_mmap, at the bottom of this file: the same
  * layout, its finalize then freezes it, common/image.h): every frozen array

@@ -1,7 +1,7 @@
 /*
  * gram_hash.h — the training table of the compact backends (packed_arrays,
- * trie): id tuple -> count, open addressing, and the in-place sort of its
- * records at finalize.
+ * trie, through common/gram_counts.h): id tuple -> count, open addressing,
+ * bounded or not, and the in-place sort of its records for a spill.
  *
  *   slots (4 (order + 1) B), count 0 = empty
  *   +-----+-----+-----+-------+-----+-----+-----+-------+--
@@ -13,15 +13,13 @@
  * times the slots, rounded up by common/grow.h (from 256 KiB straight to
  * 8 MiB, whose outgrown blocks leave no dirty pages) and then to the
  * allocator's size class (mg_mem_usable_size): the rounding is allocated
- * anyway, and slots in it defer the next rehash. On gcide's first 15 MB
- * (order 3) the last table is 32 MiB where plain 1.5x steps from 8 MiB
- * reach 40.5 MiB, so the training peak is lower by about a fifth. An 8 MiB
- * block is exactly jemalloc's oversize threshold, which it compares with >=.
+ * anyway, and slots in it defer the next rehash. A bound (mg_gram_hash_bound,
+ * the counts' budget) caps the slots; a capped block is one given back to
+ * the kernel when freed (mg_calloc_returned), whatever its size.
  *
- * At finalize the slots are packed to the front of their block, renamed to
- * dictionary ids and handed over (mg_gram_hash_release): the backend sorts
- * them in place (mg_records_sort) and builds its frozen layout from the
- * same block, so no second copy of the grams is made.
+ * A spill packs the slots to the front of their block and sorts them in
+ * place (mg_gram_hash_pack_sorted), then empties the table in the same
+ * block (mg_gram_hash_clear): no second copy of the grams is made.
  *
  * Every heap byte goes through mem.h; a call that fails returns
  * MG_ERR_NOMEM and leaves the table as it was.
