@@ -78,7 +78,7 @@
  *   + ~8 / 32 / 8                              running totals (about 8 bits every 32 rows)
  *
  * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
- * V/n = 0.19, b = 3, e = 0.007, dictionary 3.18 MB):
+ * V/n = 0.19, b = 3, e = 0.007, dictionary and its index 2.9 MB):
  *   4.9 + 0.5 + 0.5 + 0.04 + 1.9 ~ 7.9 bytes requested (the formula in
  *   pa_estimate: 8.26); the training peak (interner, budget, runs) is
  *   about 11 bytes of RSS.
