@@ -67,8 +67,8 @@
  * merge of the runs read in two passes (sizes and count classes, then
  * values and ranks), never holding the grams as records: the peak is the
  * interner + the budget + the runs while training, the dictionary + the
- * runs + the trie at the end of finalize, where a hash of every distinct
- * gram with its rehash used to cost ~40 bytes a trigram.
+ * runs + the trie at the end of finalize. A hash of every distinct gram
+ * would hold 16 bytes a slot at its load, twice over while it rehashes.
  *
  * Allocation sizes are shaped, never measured (common/grow.h): the
  * interner's blocks grow from 256 KiB straight to 8 MiB blocks, and the

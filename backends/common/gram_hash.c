@@ -257,7 +257,7 @@ static inline void records_swap(uint32_t *a, uint32_t *b, size_t words)
 
 /* Trigram records whose ids fit 21 bits are sorted as 16-byte (key,
  * count) pairs, the three ids one 64-bit key, in the same bytes: one
- * compare instead of up to three, about twice as fast on gcide. */
+ * compare instead of up to three. */
 typedef struct keyed_record {
     uint64_t key;
     uint64_t count;
