@@ -61,7 +61,8 @@
  * Training (common/gram_counts.h): the interner (word -> id) and a table
  * of id tuples -> count bounded by the training-budget-kib setting (3 MiB
  * by default), spilled when full into sorted runs of bit-coded records
- * (~4 bytes each with the samples; a trigram of gcide is in 1.1-1.2 runs). Finalize spills
+ * (~4 bytes each with the samples; a trigram of gcide is in 1.1-1.2 runs
+ * at a 4 MiB budget). Finalize spills
  * the table and frees it, freezes the dictionary, frees the interner,
  * sorts each run again in dictionary ids, and builds the levels from a
  * merge of the runs read in two passes (sizes and count classes, then

@@ -12,7 +12,7 @@
  * A gram's count is its table count plus its count in every run (a gram
  * counted again after a spill is in several). The peak of training is the
  * interner + the budget + the runs, not a hash of every gram: on gcide a
- * trigram is in 1.1-1.2 runs at the default budget, at ~4 bytes each.
+ * trigram is in 1.1-1.2 runs at a 4 MiB budget, at ~4 bytes each.
  *
  * At finalize the table is spilled too and freed (mg_gram_counts_seal),
  * before the backend builds its dictionary; then each run in turn is
