@@ -31,10 +31,11 @@ int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_s
             mg_allocators_print(terminal, &report, mg_report_allocator_cell(&report));
         status = mg_summary_csv_write(&report, error, error_size);
     }
-    if (status == 0)
-        status = mg_summary_md_write(&report, scratch, error, error_size);
+    /* summary.md after the charts: it links those drawn (chart_list.h) */
     if (status == 0)
         status = mg_charts_write(&report, scratch, error, error_size);
+    if (status == 0)
+        status = mg_summary_md_write(&report, scratch, error, error_size);
     free(scratch);
     mg_report_free(&report);
     return status;

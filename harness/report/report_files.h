@@ -20,4 +20,8 @@ void mg_put_figure(FILE *file, const char *separator, int decimals, double value
  * so a hostile name stays one field of data. */
 void mg_put_data_label(FILE *file, const char *name);
 
+/* A whole number with thousands separators, as a reader's text shows it: "1,234,567"; "?" when
+ * unknown. Returns text. */
+char *mg_format_count(double value, char *text, size_t text_size);
+
 #endif

@@ -2,6 +2,7 @@
 #include "report_runs.h"
 #include "cell.h"
 #include "message.h"
+#include "report_files.h"
 #include "results.h"
 #include "results_file.h"
 #include "run_fields.h"
@@ -224,16 +225,59 @@ size_t mg_report_backend_series(const mg_report *report, const char *backend, mg
     return count;
 }
 
+const char *mg_report_order_name(int order)
+{
+    static const char *const names[] = {"n-grams", "unigrams", "bigrams", "trigrams", "4-grams", "5-grams",
+                                        "6-grams", "7-grams", "8-grams"};
+    return order >= 1 && order <= 8 ? names[order] : names[0];
+}
+
+/* How many distinct sizes the series has of corpus (or of synthetic text when corpus is NULL), and
+ * their smallest and largest token counts. */
+static int series_sizes(const mg_report *report, const char *corpus, double *fewest, double *most)
+{
+    double seen[64];
+    int count = 0;
+    *fewest = INFINITY, *most = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const mg_report_run *run = &report->runs[index];
+        if (!mg_report_in_series(report, run) || (corpus ? strcmp(run->corpus, corpus) != 0 : !mg_synth_is_spec(run->corpus)))
+            continue;
+        int known = 0;
+        for (int other = 0; other < count; other++)
+            known |= seen[other] == run->tokens;
+        if (!known && count < 64)
+            seen[count++] = run->tokens;
+        *fewest = fmin(*fewest, run->tokens), *most = fmax(*most, run->tokens);
+    }
+    return count;
+}
+
+/* "gcide at 3 sizes (168,742 to 2,699,868 tokens)" or "synthetic text at 1 size (10,799,472 tokens)". */
+static void sizes_text(const char *name, int count, double fewest, double most, char *text, size_t text_size)
+{
+    char low[32], high[32];
+    mg_format_count(fewest, low, sizeof low);
+    mg_format_count(most, high, sizeof high);
+    if (count == 1)
+        snprintf(text, text_size, "%s at 1 size (%s tokens)", name, high);
+    else
+        snprintf(text, text_size, "%s at %d sizes (%s to %s tokens)", name, count, low, high);
+}
+
 void mg_report_series_title(const mg_report *report, char *title, size_t title_size)
 {
-    int synthetic = 0;
-    for (size_t index = 0; index < report->run_count; index++)
-        synthetic |= mg_report_in_series(report, &report->runs[index]) && mg_synth_is_spec(report->runs[index].corpus);
-    const char *corpus = report->scaled_corpus ? report->scaled_corpus : "synth";
-    const char *base = strrchr(corpus, '/');
-    snprintf(title, title_size, "%s%s, order %d, %s allocator", base ? base + 1 : corpus,
-             synthetic && report->scaled_corpus ? " fractions and synth: sizes" : " sizes", report->order,
-             report->allocator);
+    char named[256] = "", synthetic[128] = "";
+    double fewest, most;
+    int count;
+    if (report->scaled_corpus && (count = series_sizes(report, report->scaled_corpus, &fewest, &most)) > 0) {
+        const char *base = strrchr(report->scaled_corpus, '/');
+        sizes_text(base ? base + 1 : report->scaled_corpus, count, fewest, most, named, sizeof named);
+    }
+    if ((count = series_sizes(report, NULL, &fewest, &most)) > 0)
+        sizes_text("synthetic text", count, fewest, most, synthetic, sizeof synthetic);
+    snprintf(title, title_size, "%s%s%s; %s (order %d); %s allocator", named, *named && *synthetic ? " and " : "",
+             synthetic, mg_report_order_name(report->order), report->order, report->allocator ? report->allocator : "no");
 }
 
 /* ---- the figures and cells every table and chart shares ------------------------------------- */

@@ -84,7 +84,10 @@ void mg_report_choose_series(mg_report *report);
 int mg_report_in_series(const mg_report *report, const mg_report_run *run);
 /* The series runs of backend, by tokens; returns how many (runs has run_count room). */
 size_t mg_report_backend_series(const mg_report *report, const char *backend, mg_report_run **runs);
-/* "gcide fractions + synth: sizes, order 3, jemalloc allocator" */
+/* "trigrams" for order 3: what a reader calls the n-grams of an order. */
+const char *mg_report_order_name(int order);
+/* "gcide at 3 sizes (168,742 to 2,699,868 tokens) and synthetic text at 2 sizes (...); trigrams
+ * (order 3); jemalloc allocator" */
 void mg_report_series_title(const mg_report *report, char *title, size_t title_size);
 
 /* ---- cells and figures ---- */

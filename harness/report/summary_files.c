@@ -1,6 +1,7 @@
 /* summary_files.c — see summary_files.h. */
 #include "summary_files.h"
 #include "cell.h"
+#include "chart_list.h"
 #include "growth_fit.h"
 #include "report_files.h"
 #include "results.h"
@@ -248,10 +249,6 @@ void mg_allocators_print(FILE *out, const mg_report *report, const mg_report_run
     fputc('\n', out);
 }
 
-static const char *const chart_names[] = {"memory-vs-size", "bytes-breakdown", "pareto", "growth"};
-
-#define CHART_COUNT (sizeof chart_names / sizeof chart_names[0])
-
 int mg_summary_md_write(const mg_report *report, mg_report_run **scratch, char *error, size_t error_size)
 {
     mg_atomic_file output;
@@ -274,15 +271,11 @@ int mg_summary_md_write(const mg_report *report, mg_report_run **scratch, char *
     markdown_growth(file, report, scratch);
     markdown_floor(file, report);
     markdown_library(file, report);
-    fputs("\n## Charts\n\n", file);
-    for (size_t chart = 0; chart < CHART_COUNT; chart++)
-        fprintf(file, "![%s](charts/%s.svg)\n\n", chart_names[chart], chart_names[chart]);
-    if (allocator_size)
-        fputs("![backend x allocator](charts/allocators.svg)\n\n", file);
-    for (int index = 0; index < report->backend_count; index++) {
-        char name[256];
-        mg_file_name("timeline-", report->backends[index], ".svg", name, sizeof name);
-        fprintf(file, "![timeline of %s](charts/%s)\n\n", report->backends[index], name);
-    }
+    mg_chart_entry charts[MG_CHART_LIST_MAX];
+    size_t chart_count = mg_chart_list(report, charts);
+    if (chart_count)
+        fputs("\n## Charts\n\n", file);
+    for (size_t chart = 0; chart < chart_count; chart++)
+        fprintf(file, "![%s](charts/%s.svg)\n\n", charts[chart].title, charts[chart].name);
     return mg_atomic_commit(&output, error, error_size);
 }
