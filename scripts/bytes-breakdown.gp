@@ -1,37 +1,54 @@
-# bytes-breakdown.gp — where each backend's bytes go, at one corpus size.
-# data.'.dat': one row per backend:
+# bytes-breakdown.gp — where each backend's bytes go, at one corpus size: one horizontal bar per
+# backend, its layers as shares of the bar (100% stacked), so a compact backend's rounding and
+# pages read as well as python_dict's; each segment wide enough says its bytes per n-gram, and
+# the bar's end says the RSS per n-gram.
+# data.'.dat': one row per backend, sorted by RSS (the smallest first, drawn at the top):
 #   backend  requested  allocator_rounding  allocator_pages  rss_overhead  file_pages  rss
-# (bytes per n-gram; negative differences are drawn as 0, RSS as its own mark). file_pages is
-# the growth of RssFile (a table served from a mapped image file): pages the kernel can drop and
-# read again, drawn apart from the anonymous memory below them. A backend
-# without a requested figure (the Python peer) is labelled "(traced)": its bottom segment is
+# (bytes per n-gram; a negative difference is drawn as 0, so a bar's whole is the sum of its
+# positive layers). file_pages is the growth of RssFile (a table served from a mapped image file):
+# pages the kernel can drop and read again, drawn apart from the anonymous memory below them. A
+# backend without a requested figure (the Python peer) is labelled "(traced)": its first segment is
 # tracemalloc's count, which is requested-like and includes no allocator rounding.
 script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
+backends_there = ARG7
 load script_dir.'/chart-style.gp'
-set title full_title("Where the bytes go, per n-gram")
-set ylabel "bytes per distinct n-gram (over baseline, after finalize)"
-unset xlabel
-set style data histograms
-set style histogram rowstacked
-set style fill solid 0.85 border rgb '#333333'
-set boxwidth 0.6
-set yrange [0:*]
-set grid noxtics
-set key below horizontal Left reverse maxcols 2
-set xtics rotate by -25
+# the size shown (cell_detail), then the order and allocator of the series (title_detail after its sizes)
+split_at = strstrt(title_detail, '; ')
+order_part = split_at > 0 ? title_detail[split_at + 2:] : title_detail
+set title "Where the bytes go, per distinct n-gram (over baseline, after finalize)\n".cell_detail.'; '.order_part."\n".backends_there.', sorted by RSS per n-gram'
+
+array layer_colours[5] = ['#6baed6', '#fdae6b', '#74c476', '#fb6a4a', '#d9d9d9']
+array layer_titles[5] = ['requested by the structure', 'allocator rounding: allocated - requested', \
+                         'allocator pages: resident - allocated', 'RSS overhead: anonymous RSS - resident', \
+                         'file pages: a mapped image (droppable)']
 pos(x) = x > 0 ? x : 0
-max2(a, b) = a > b ? a : b
-stack_top(a, b, c, d, e, rss) = max2(pos(a) + pos(b) + pos(c) + pos(d) + pos(e), rss)
-set offsets 0, 0, graph 0.08, 0
+# the positive layers up to layer k (1..5), of the current row
+below(k) = k < 1 ? 0 : sum [j=1:k] pos(column(j + 1))
+whole = 0
+share(k) = (whole = below(5), whole > 0 ? below(k) / whole : 0)
+wide_enough = 0.05
+bytes_text(x) = x >= 10 ? sprintf('%.0f B', x) : sprintf('%.1f B', x)
+
+stats data.'.dat' using 7 nooutput
+rows = STATS_records
+set yrange [rows - 0.5:-0.5]
+set xrange [0:1.16]
+set xtics ('0%%' 0, '20%%' 0.2, '40%%' 0.4, '60%%' 0.6, '80%%' 0.8, '100%%' 1)
+set xlabel 'share of the bar: each layer over the sum of the layers (a layer under 0 counts as 0)'
+unset ylabel
+set grid xtics noytics
+set style fill solid 1.0 border rgb '#555555'
+set key at screen 0.5, screen 0.02 center bottom horizontal Left reverse samplen 1.5 maxrows 2
+set bmargin 8
+set border 1
+set ytics nomirror scale 0
 @svg_terminal
 set output output.'.svg'
-plot data.'.dat' using (pos($2)):xtic(1) title 'requested by the structure' lc rgb '#1f77b4', \
-     '' using (pos($3)) title 'allocator rounding (allocated - requested)' lc rgb '#ff7f0e', \
-     '' using (pos($4)) title 'allocator pages (resident - allocated)' lc rgb '#2ca02c', \
-     '' using (pos($5)) title 'RSS overhead, anonymous (RSS - file pages - resident)' lc rgb '#d62728', \
-     '' using (pos($6)) title 'file pages: a mapped image (RssFile; the kernel can drop them)' lc rgb '#c7c7c7', \
-     '' using 0:7 with points pt 9 ps 2 lc rgb 'black' title 'RSS (total)', \
-     '' using 0:(stack_top($2, $3, $4, $5, $6, $7)):(sprintf('RSS %.1f', $7)) with labels offset 0,1 notitle
+plot for [k=1:5] data.'.dat' using ((share(k - 1) + share(k)) / 2):0:(share(k - 1)):(share(k)):($0 - 0.36):($0 + 0.36):ytic(1) \
+        with boxxyerror lc rgb layer_colours[k] title layer_titles[k], \
+     for [k=1:5] '' using ((share(k - 1) + share(k)) / 2):0:(share(k) - share(k - 1) >= wide_enough ? bytes_text(column(k + 1)) : '') \
+        with labels font ',10' notitle, \
+     '' using (1.01):0:('RSS '.bytes_text($7)) with labels left font ',11' notitle
 @png_terminal
 set output output.'.png'
 replot

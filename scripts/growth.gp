@@ -1,42 +1,36 @@
 # growth.gp — how fast RSS and allocated grow with the corpus, per backend.
-# data.'.dat': backend  allocated_exponent  rss_exponent  flag ("sparse" or "")
-# An exponent b fits bytes ~ tokens^b over the sizes (least squares on logs); fitted is 0
-# when no backend has the 3 sizes spanning 4x a fit needs (the chart then says so).
+# data.'.dat': backend  allocated_exponent  rss_exponent  flag ("sparse" or "")  sizes  span
+# An exponent b fits bytes ~ tokens^b over the sizes (least squares on logs); span is the largest
+# size over the smallest. Each backend's tick says how many sizes and what span its fit covers,
+# so fits over different spans are told apart. report draws this chart only when a backend has a fit.
 script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
-margin_text = ARG7; fitted = ARG8 + 0
+margin_text = ARG7
 load script_dir.'/chart-style.gp'
-set title full_title("Growth with corpus size: fitted exponent b in bytes ~ tokens^b")
+# the series on two lines: its sizes, then its order and allocator
+split_at = strstrt(title_detail, '; ')
+series_lines = split_at > 0 ? title_detail[1:split_at - 1]."\n".title_detail[split_at + 2:] : title_detail
+set title "Growth with corpus size: fitted exponent b in bytes ~ tokens^b\n".series_lines
 set ylabel "fitted exponent b (1 = grows in proportion to tokens)"
-set xlabel "backend (flagged: RSS grows faster than allocated by more than ".margin_text.")"
+set xlabel "backend: the sizes its fit covers and their span (largest / smallest tokens)\nflagged sparse: RSS grows faster than allocated by more than ".margin_text
 set style data histograms
 set style histogram clustered gap 1.5
 set style fill solid 0.85 border rgb '#333333'
 set boxwidth 0.9
-if (fitted) {
-    stats data.'.dat' using 2 nooutput
-    top = STATS_max
-    stats data.'.dat' using 3 nooutput
-    top = (STATS_max > top ? STATS_max : top)
-    set yrange [0:(top > 1 ? top : 1) * 1.2]
-} else {
-    set yrange [0:1.2]
-    set xrange [-0.5:0.5]
-    unset xtics
-    set label 1 "no fit: a backend needs 3 sizes spanning 4x or more" at graph 0.5, 0.5 center
-}
+stats data.'.dat' using 2 nooutput
+top = STATS_max
+stats data.'.dat' using 3 nooutput
+top = (STATS_max > top ? STATS_max : top)
+set yrange [0:(top > 1 ? top : 1) * 1.2]
 set grid noxtics
-set xtics rotate by -25
+set xtics rotate by -30 font ',11'
 set key inside top right Left reverse box opaque
+tick(name, sizes, span) = sprintf("%s\n%d sizes, %.0fx", name, sizes, span)
 @svg_terminal
 set output output.'.svg'
-if (fitted) {
-    plot data.'.dat' using 2:xtic(1) title 'allocated' lc rgb '#1f77b4', \
-         '' using 3 title 'RSS' lc rgb '#d62728', \
-         1 with lines lw 1 dt 2 lc rgb 'black' title 'proportional (b = 1)', \
-         '' using 0:(($2 > $3 ? $2 : $3)):4 with labels offset 0,1 tc rgb '#d62728' notitle
-} else {
-    plot 1 with lines lw 1 dt 2 lc rgb 'black' title 'proportional (b = 1)'
-}
+plot data.'.dat' using 2:xtic(tick(strcol(1), $5, $6)) title 'allocated' lc rgb '#1f77b4', \
+     '' using 3 title 'RSS' lc rgb '#d62728', \
+     1 with lines lw 1 dt 2 lc rgb 'black' title 'proportional (b = 1)', \
+     '' using 0:(($2 > $3 ? $2 : $3)):4 with labels offset 0,1 tc rgb '#d62728' notitle
 @png_terminal
 set output output.'.png'
 replot

@@ -131,8 +131,55 @@ static void expect_peak_final_column(char *csv)
     cr_expect(rows > 0 && ratios > 0, "summary.csv has %d rows, %d with a ratio", rows, ratios);
 }
 
-/* memory-vs-size.dat carries each point's training peak (bytes over baseline) beside its final RSS. */
-static void expect_peak_series(const char *dir, int points_expected)
+/* A layer's growth from baseline to finalize (bytes), as the report computes it, from the run itself. */
+static double layer_growth(json_t *run, const char *layer)
+{
+    double base = 0, done = 0;
+    size_t index;
+    json_t *phase;
+    json_array_foreach(json_object_get(run, "phases"), index, phase) {
+        const char *name = json_string_value(json_object_get(phase, "name"));
+        if (strcmp(name, "baseline") == 0)
+            base = json_number_value(json_object_get(phase, layer));
+        if (strcmp(name, "finalize") == 0)
+            done = json_number_value(json_object_get(phase, layer));
+    }
+    return done - base;
+}
+
+/* The run of backend with tokens among runs, or NULL. */
+static json_t *run_of(json_t *runs, const char *backend, double tokens)
+{
+    size_t index;
+    json_t *run;
+    json_array_foreach(runs, index, run)
+        if (strcmp(json_string_value(json_object_get(run, "backend")), backend) == 0 &&
+            json_number_value(json_object_get(run, "tokens")) == tokens)
+            return run;
+    return NULL;
+}
+
+/* The run with the most tokens: the size every backend of a sweep reached, which the breakdown shows. */
+static json_t *run_of_largest(json_t *runs)
+{
+    size_t index;
+    json_t *run, *largest = NULL;
+    json_array_foreach(runs, index, run)
+        if (!largest || json_number_value(json_object_get(run, "tokens")) >
+                            json_number_value(json_object_get(largest, "tokens")))
+            largest = run;
+    return largest;
+}
+
+static int close_to(double value, double expected)
+{
+    return fabs(value - expected) <= 1e-3 * fabs(expected) + 1e-4;
+}
+
+/* memory-vs-size.dat: per backend block, each point's final RSS, allocated and requested growth from
+ * its run, its training peak not under its final RSS, and the two ratios of the lower panel (a ratio
+ * "nan" where its denominator is under 1% of RSS). */
+static void expect_memory_vs_size_data(const char *dir, json_t *runs, int points_expected)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/charts/memory-vs-size.dat", dir);
@@ -140,16 +187,60 @@ static void expect_peak_series(const char *dir, int points_expected)
     cr_assert_eq(mgt_read_file(path, &data), 0);
     mgt_buffer_append_byte(&data, 0);
     int points = 0;
+    char backend[64] = "";
     for (char *line = strtok((char *)data.bytes, "\n"); line; line = strtok(NULL, "\n")) {
-        if (line[0] == '#')
+        if (sscanf(line, "# %63s", backend) == 1)
             continue;
-        double tokens, rss, allocated, peak;
-        int synthetic, read = sscanf(line, "%lf %lf %lf %d %lf", &tokens, &rss, &allocated, &synthetic, &peak);
-        cr_expect_eq(read, 5, "not tokens, rss, allocated, synthetic and peak: %s", line);
-        cr_expect(read == 5 && peak >= rss && peak > 0, "the peak under the final RSS: %s", line);
+        double tokens, rss, allocated, peak, requested, over_allocated, over_requested;
+        int synthetic, read = sscanf(line, "%lf %lf %lf %d %lf %lf %lf %lf", &tokens, &rss, &allocated, &synthetic,
+                                     &peak, &requested, &over_allocated, &over_requested);
+        cr_assert_eq(read, 8, "not the 8 columns of a point: %s", line);
+        cr_expect(peak >= rss && peak > 0, "the peak under the final RSS: %s", line);
+        json_t *run = run_of(runs, backend, tokens);
+        cr_assert(run, "no run of %s at %.0f tokens", backend, tokens);
+        cr_expect(close_to(rss, layer_growth(run, "rss")) && close_to(allocated, layer_growth(run, "allocated")) &&
+                  close_to(requested, layer_growth(run, "requested")), "%s: not the run's layers: %s", backend, line);
+        if (allocated >= 0.01 * rss)
+            cr_expect(close_to(over_allocated, rss / allocated), "%s: RSS / allocated: %s", backend, line);
+        else
+            cr_expect(isnan(over_allocated), "%s: a ratio over allocated near 0: %s", backend, line);
+        if (requested >= 0.01 * rss)
+            cr_expect(close_to(over_requested, allocated / requested), "%s: allocated / requested: %s", backend, line);
+        else
+            cr_expect(isnan(over_requested), "%s: a ratio over requested near 0: %s", backend, line);
         points++;
     }
     cr_expect_eq(points, points_expected, "memory-vs-size.dat has %d points", points);
+    mgt_buffer_free(&data);
+}
+
+/* bytes-breakdown.dat: one row per backend, a quoted name, sorted by RSS per n-gram, which is the
+ * run's own. */
+static void expect_breakdown_rows(const char *dir, json_t *runs, double tokens, int rows_expected)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/charts/bytes-breakdown.dat", dir);
+    mgt_buffer data = {0};
+    cr_assert_eq(mgt_read_file(path, &data), 0);
+    mgt_buffer_append_byte(&data, 0);
+    int rows = 0;
+    double previous = 0;
+    for (char *line = strtok((char *)data.bytes, "\n"); line; line = strtok(NULL, "\n")) {
+        char backend[64];
+        double layers[5], rss;
+        int read = sscanf(line, "\"%63[^\"]\" %lf %lf %lf %lf %lf %lf", backend, &layers[0], &layers[1], &layers[2],
+                          &layers[3], &layers[4], &rss);
+        cr_assert_eq(read, 7, "not a quoted name, 5 layers and RSS: %s", line);
+        json_t *run = run_of(runs, backend, tokens);
+        cr_assert(run, "no run of %s at %.0f tokens", backend, tokens);
+        double ngrams = (double)json_integer_value(json_object_get(run, "ngrams"));
+        cr_expect(fabs(rss - layer_growth(run, "rss") / ngrams) < 2e-3, "%s: not its RSS per n-gram: %s", backend, line);
+        cr_expect(rss >= previous, "not sorted by RSS: %s after %.3f", line, previous);
+        cr_expect(fabs(layers[0] - layer_growth(run, "requested") / ngrams) < 2e-3, "%s: requested: %s", backend, line);
+        previous = rss;
+        rows++;
+    }
+    cr_expect_eq(rows, rows_expected, "bytes-breakdown.dat has %d rows", rows);
     mgt_buffer_free(&data);
 }
 
@@ -198,7 +289,13 @@ Test(report, a_small_sweep_gives_the_csv_the_markdown_and_every_chart, .timeout 
     for (size_t chart = 0; chart < sizeof charts / sizeof charts[0]; chart++)
         expect_chart(out, charts[chart]);
     cr_expect(file_size(out, "charts/memory-vs-size-floor.dat") > 0, "the floor was not charted");
-    expect_peak_series(out, 6);
+    char results_path[4200];
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", out);
+    size_t run_count;
+    json_t *runs = load_json_lines(results_path, &run_count);
+    expect_memory_vs_size_data(out, runs, 6);
+    expect_breakdown_rows(out, runs, json_number_value(json_object_get(run_of_largest(runs), "tokens")), 2);
+    json_decref(runs);
 
     char md_path[4200];
     snprintf(md_path, sizeof md_path, "%s/summary.md", out);
@@ -260,17 +357,7 @@ static json_t *sweep_and_load(const char **args, const char *out, size_t *count)
 /* RSS growth from baseline to finalize per n-gram, as the report computes it, from the run itself. */
 static double rss_per_ngram(json_t *run)
 {
-    double base = 0, done = 0;
-    size_t index;
-    json_t *phase;
-    json_array_foreach(json_object_get(run, "phases"), index, phase) {
-        const char *name = json_string_value(json_object_get(phase, "name"));
-        if (strcmp(name, "baseline") == 0)
-            base = json_number_value(json_object_get(phase, "rss"));
-        if (strcmp(name, "finalize") == 0)
-            done = json_number_value(json_object_get(phase, "rss"));
-    }
-    return (done - base) / (double)json_integer_value(json_object_get(run, "ngrams"));
+    return layer_growth(run, "rss") / (double)json_integer_value(json_object_get(run, "ngrams"));
 }
 
 Test(report, backends_under_two_allocators_give_the_matrix_and_its_heat_map, .timeout = 120)
@@ -316,6 +403,49 @@ Test(report, backends_under_two_allocators_give_the_matrix_and_its_heat_map, .ti
     mgt_buffer_append_byte(&rows, 0);
     cr_expect_str_eq((char *)rows.bytes, "0 \"interned_hash\"\n1 \"trie\"\n");
     mgt_buffer_free(&rows);
+    json_decref(runs);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
+/* One size and one allocator: no growth chart and no heat map, and those an earlier report drew are
+ * removed, since summary.md and report.html list the charts that exist. */
+Test(report, a_chart_not_drawn_leaves_no_file_of_an_earlier_report, .timeout = 120)
+{
+    char *corpus = zipf_corpus(2000), *out = temp_folder();
+    const char *sweep_args[] = {"sweep", "--backends", "interned_hash,trie", "--corpora", corpus, "--out", out, NULL};
+    size_t count;
+    json_t *runs = sweep_and_load(sweep_args, out, &count);
+    cr_assert_eq(count, 2);
+    static const char *const stale[] = {"growth.svg", "growth.png", "growth.dat", "allocators.svg",
+                                        "allocators.png", "allocators.dat", "allocators-rows.dat"};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/charts", out);
+    cr_assert(mkdir(path, 0777) == 0 || access(path, F_OK) == 0);
+    for (size_t index = 0; index < sizeof stale / sizeof stale[0]; index++) {
+        snprintf(path, sizeof path, "%s/charts/%s", out, stale[index]);
+        cr_assert_eq(mgt_write_file(path, "from an earlier report"), 0);
+    }
+
+    const char *report_args[] = {"report", out, NULL};
+    command_result report = memgrams(report_args, NULL);
+    cr_assert_eq(report.exit_code, 0, "report exited %d: %s", report.exit_code, report.err);
+    command_result_free(&report);
+    for (size_t index = 0; index < sizeof stale / sizeof stale[0]; index++) {
+        snprintf(path, sizeof path, "charts/%s", stale[index]);
+        cr_expect(file_size(out, path) < 0, "%s is left from an earlier report", path);
+    }
+    expect_chart(out, "memory-vs-size");
+    expect_chart(out, "bytes-breakdown");
+    expect_breakdown_rows(out, runs, json_number_value(json_object_get(run_of_largest(runs), "tokens")), 2);
+
+    snprintf(path, sizeof path, "%s/summary.md", out);
+    mgt_buffer md = {0};
+    cr_assert_eq(mgt_read_file(path, &md), 0);
+    mgt_buffer_append_byte(&md, 0);
+    cr_expect(!strstr((char *)md.bytes, "growth.svg") && !strstr((char *)md.bytes, "allocators.svg"),
+              "summary.md links a chart not drawn: %s", (char *)md.bytes);
+    mgt_buffer_free(&md);
     json_decref(runs);
     remove_folder(out);
     mgt_temp_remove(corpus);

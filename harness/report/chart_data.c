@@ -32,23 +32,49 @@ static double peak_bytes(const mg_report_run *run)
     return mg_run_derived(run->json, "peak_bytes_per_ngram_rss") * run->ngrams;
 }
 
-int mg_memory_vs_size_data(mg_chart *chart, mg_report_run **scratch, int *has_floor, char *error, size_t error_size)
+/* numerator / denominator, or NAN when the denominator is unknown or under MG_RATIO_MIN_SHARE of RSS:
+ * a table served from a mapped file allocates next to nothing, and a ratio over that says nothing. */
+static double layer_ratio(double numerator, double denominator, double rss)
+{
+    return isfinite(numerator) && isfinite(denominator) && denominator >= MG_RATIO_MIN_SHARE * rss && denominator > 0
+               ? numerator / denominator
+               : NAN;
+}
+
+/* A point of memory-vs-size.dat; whether a ratio of it was left out for a denominator near 0. */
+static int memory_vs_size_row(FILE *file, const mg_report_run *run)
+{
+    const double *growth = run->growth;
+    double over_allocated = layer_ratio(growth[MG_REPORT_RSS], growth[MG_REPORT_ALLOCATED], growth[MG_REPORT_RSS]);
+    double over_requested = layer_ratio(growth[MG_REPORT_ALLOCATED], growth[MG_REPORT_REQUESTED], growth[MG_REPORT_RSS]);
+    fprintf(file, "%.0f %.0f %.0f %d %.0f %.0f %.4f %.4f\n", run->tokens, growth[MG_REPORT_RSS],
+            growth[MG_REPORT_ALLOCATED], mg_synth_is_spec(run->corpus), peak_bytes(run), growth[MG_REPORT_REQUESTED],
+            over_allocated, over_requested);
+    return (isnan(over_allocated) && isfinite(growth[MG_REPORT_ALLOCATED])) ||
+           (isnan(over_requested) && isfinite(growth[MG_REPORT_REQUESTED]));
+}
+
+int mg_memory_vs_size_data(mg_chart *chart, mg_report_run **scratch, int *has_floor, char *left_out,
+                           size_t left_out_size, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
     mg_atomic_file output;
     if (mg_chart_data_open(&output, chart, "memory-vs-size", error, error_size) != 0)
         return -1;
+    *left_out = '\0';
     for (int index = 0; index < report->backend_count; index++) {
         size_t count = mg_report_backend_series(report, report->backends[index], scratch);
         if (!count)
             continue;
         mg_chart_add_name(chart, report->chart_names[index]);
         fprintf(output.file, "# %s\n", report->chart_names[index]);
+        int skipped = 0;
         for (size_t point = 0; point < count; point++)
-            fprintf(output.file, "%.0f %.0f %.0f %d %.0f\n", scratch[point]->tokens,
-                    scratch[point]->growth[MG_REPORT_RSS], scratch[point]->growth[MG_REPORT_ALLOCATED],
-                    mg_synth_is_spec(scratch[point]->corpus), peak_bytes(scratch[point]));
+            skipped |= memory_vs_size_row(output.file, scratch[point]);
         fputs("\n\n", output.file);
+        size_t used = strlen(left_out);
+        if (skipped)
+            snprintf(left_out + used, left_out_size - used, "%s%s", used ? ", " : "", report->chart_names[index]);
     }
     if (mg_atomic_commit(&output, error, error_size) != 0 || mg_chart_data_open(&output, chart, "memory-vs-size-floor", error, error_size) != 0)
         return -1;
@@ -76,23 +102,42 @@ static double layer_or_below(const mg_report_run *run, int layer)
     return mg_report_per_ngram(run, layer);
 }
 
+static int by_rss_per_ngram(const void *left, const void *right)
+{
+    double a = mg_report_per_ngram(*(const mg_report_run *const *)left, MG_REPORT_RSS);
+    double b = mg_report_per_ngram(*(const mg_report_run *const *)right, MG_REPORT_RSS);
+    return (a > b) - (a < b);
+}
+
+/* A backend's row: its name, then each layer per n-gram over the one below, and RSS. */
+static void breakdown_row(FILE *file, const mg_report_run *run)
+{
+    double requested = layer_or_below(run, MG_REPORT_REQUESTED), allocated = layer_or_below(run, MG_REPORT_ALLOCATED);
+    double resident = layer_or_below(run, MG_REPORT_RESIDENT), rss = mg_report_per_ngram(run, MG_REPORT_RSS);
+    double file_pages = isfinite(run->growth[MG_REPORT_RSS_FILE]) ? mg_report_per_ngram(run, MG_REPORT_RSS_FILE) : 0;
+    char name[MG_SUBJECT_SIZE + 16];
+    snprintf(name, sizeof name, "%s%s", run->chart_name, isfinite(run->growth[MG_REPORT_REQUESTED]) ? "" : " (traced)");
+    mg_put_data_label(file, name);
+    fprintf(file, " %.3f %.3f %.3f %.3f %.3f %.3f\n", requested, allocated - requested, resident - allocated,
+            rss - file_pages - resident, file_pages, rss);
+}
+
 int mg_breakdown_data(mg_chart *chart, const mg_report_run *size, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
+    const mg_report_run *rows[MG_NAMES_MAX];
+    size_t count = 0;
+    for (int index = 0; size && index < report->backend_count; index++) {
+        const mg_report_run *run = mg_report_run_at(report, report->backends[index], size);
+        if (run)
+            rows[count++] = run;
+    }
+    qsort(rows, count, sizeof *rows, by_rss_per_ngram);
     mg_atomic_file output;
     if (mg_chart_data_open(&output, chart, "bytes-breakdown", error, error_size) != 0)
         return -1;
-    for (int index = 0; size && index < report->backend_count; index++) {
-        const mg_report_run *run = mg_report_run_at(report, report->backends[index], size);
-        if (!run)
-            continue;
-        double requested = layer_or_below(run, MG_REPORT_REQUESTED), allocated = layer_or_below(run, MG_REPORT_ALLOCATED);
-        double resident = layer_or_below(run, MG_REPORT_RESIDENT), rss = mg_report_per_ngram(run, MG_REPORT_RSS);
-        double file_pages = isfinite(run->growth[MG_REPORT_RSS_FILE]) ? mg_report_per_ngram(run, MG_REPORT_RSS_FILE) : 0;
-        fprintf(output.file, "\"%s%s\" %.3f %.3f %.3f %.3f %.3f %.3f\n", run->chart_name,
-                isfinite(run->growth[MG_REPORT_REQUESTED]) ? "" : " (traced)", requested, allocated - requested,
-                resident - allocated, rss - file_pages - resident, file_pages, rss);
-    }
+    for (size_t row = 0; row < count; row++)
+        breakdown_row(output.file, rows[row]);
     return mg_atomic_commit(&output, error, error_size);
 }
 
@@ -137,17 +182,24 @@ int mg_pareto_data(mg_chart *chart, const mg_report_run *size, char *error, size
 int mg_growth_data(mg_chart *chart, mg_report_run **scratch, int *fitted, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
+    mg_growth_fit fits[MG_NAMES_MAX];
     *fitted = 0;
+    for (int index = 0; index < report->backend_count; index++) {
+        fits[index] = mg_growth_fit_of(report, report->backends[index], scratch);
+        *fitted += isfinite(fits[index].allocated) && isfinite(fits[index].rss);
+    }
+    if (*fitted == 0)
+        return 0;
     mg_atomic_file output;
     if (mg_chart_data_open(&output, chart, "growth", error, error_size) != 0)
         return -1;
     for (int index = 0; index < report->backend_count; index++) {
-        mg_growth_fit fit = mg_growth_fit_of(report, report->backends[index], scratch);
-        if (!isfinite(fit.allocated) || !isfinite(fit.rss))
+        const mg_growth_fit *fit = &fits[index];
+        if (!isfinite(fit->allocated) || !isfinite(fit->rss))
             continue;
-        ++*fitted;
-        fprintf(output.file, "%s %.4f %.4f \"%s\"\n", report->chart_names[index], fit.allocated, fit.rss,
-                mg_growth_is_sparse(&fit) ? "sparse" : "");
+        mg_put_data_label(output.file, report->chart_names[index]);
+        fprintf(output.file, " %.4f %.4f \"%s\" %d %.1f\n", fit->allocated, fit->rss,
+                mg_growth_is_sparse(fit) ? "sparse" : "", fit->sizes, fit->span);
     }
     return mg_atomic_commit(&output, error, error_size);
 }

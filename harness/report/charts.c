@@ -7,11 +7,15 @@
 #include "gnuplot.h"
 #include "growth_fit.h"
 #include "message.h"
+#include "report_files.h"
+#include "synth.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* What a chart script is given besides its data (gnuplot.h): ARG4..ARG9. */
 enum { EXTRAS_MAX = 3 };
@@ -61,18 +65,100 @@ static int draw(const mg_chart *chart, chart_arguments *arguments, char *error, 
     return run_gnuplot(chart, arguments, error, error_size);
 }
 
-static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
+/* Removes DIR/charts/FILE unless it is missing. */
+static int remove_chart_file(const mg_chart *chart, const char *file, char *error, size_t error_size)
+{
+    char path[MG_REPORT_PATH_SIZE + 300];
+    snprintf(path, sizeof path, "%s/%s", chart->dir, file);
+    if (unlink(path) != 0 && errno != ENOENT) {
+        snprintf(error, error_size, "cannot remove '%s': %s", mg_show(path).text, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes charts/NAME.svg and .png and the data files named (NULL-ended list, without .dat): a chart
+ * this report does not draw leaves nothing of an earlier report's, since summary.md and report.html
+ * list what exists (chart_list.h). */
+static int remove_chart(const mg_chart *chart, const char *name, const char *const *data_files, char *error,
+                        size_t error_size)
+{
+    char file[300];
+    snprintf(file, sizeof file, "%s.svg", name);
+    if (remove_chart_file(chart, file, error, error_size) != 0)
+        return -1;
+    snprintf(file, sizeof file, "%s.png", name);
+    if (remove_chart_file(chart, file, error, error_size) != 0)
+        return -1;
+    for (; *data_files; data_files++) {
+        snprintf(file, sizeof file, "%s.dat", *data_files);
+        if (remove_chart_file(chart, file, error, error_size) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* "at 1/8 of gcide (675,000 tokens)", "at all of fortunes (...)" or "at synthetic text (...)": a run's
+ * size as a reader says it. */
+static void size_in_words(const mg_report_run *run, char *text, size_t text_size)
+{
+    char tokens[32], share[32];
+    if (!run) {
+        snprintf(text, text_size, "at no size common to the backends");
+        return;
+    }
+    const char *base = strrchr(run->corpus, '/');
+    double parts = 1 / run->fraction;
+    mg_format_count(run->tokens, tokens, sizeof tokens);
+    if (run->fraction >= 1 || !(run->fraction > 0))
+        snprintf(share, sizeof share, "all of ");
+    else if (fabs(parts - round(parts)) < 1e-6)
+        snprintf(share, sizeof share, "1/%.0f of ", parts);
+    else
+        snprintf(share, sizeof share, "%.4g of ", run->fraction);
+    if (mg_synth_is_spec(run->corpus))
+        snprintf(text, text_size, "at synthetic text (%s tokens)", tokens);
+    else
+        snprintf(text, text_size, "at %s%s (%s tokens)", share, base ? base + 1 : run->corpus, tokens);
+}
+
+/* RSS and the peak against size, over the ratios of the layers (chart_data.h). */
+static int draw_memory_vs_size(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
-    char cell[256], floor_title[128], number[2][32];
-    int has_floor = 0, there = 0;
-    if (mg_memory_vs_size_data(chart, scratch, &has_floor, error, error_size) != 0)
+    char floor_title[128], has_floor_text[8], left_out[1024], note[1200];
+    int has_floor = 0;
+    if (mg_memory_vs_size_data(chart, scratch, &has_floor, left_out, sizeof left_out, error, error_size) != 0)
         return -1;
     snprintf(floor_title, sizeof floor_title, "archival floor (%s)",
              report->floor_count ? report->floors[0].compressor : "none");
-    snprintf(number[0], sizeof number[0], "%d", has_floor);
-    chart_arguments memory = {"memory-vs-size", "memory-vs-size", NULL, NULL, {number[0], floor_title}};
-    if (draw(chart, &memory, error, error_size) != 0)
+    snprintf(has_floor_text, sizeof has_floor_text, "%d", has_floor);
+    snprintf(note, sizeof note, "%s%s", *left_out ? "ratio left out (denominator under 1% of RSS): " : "", left_out);
+    chart_arguments memory = {"memory-vs-size", "memory-vs-size", NULL, NULL, {has_floor_text, floor_title, note}};
+    return draw(chart, &memory, error, error_size);
+}
+
+/* Growth exponents, when a backend has the sizes a fit needs; otherwise no chart at all. */
+static int draw_growth(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
+{
+    static const char *const data_files[] = {"growth", NULL};
+    int fitted;
+    if (mg_growth_data(chart, scratch, &fitted, error, error_size) != 0)
+        return -1;
+    if (fitted == 0)
+        return remove_chart(chart, "growth", data_files, error, error_size);
+    char margin[32];
+    snprintf(margin, sizeof margin, "%.2f", MG_SPARSE_MARGIN);
+    chart_arguments growth = {"growth", "growth", NULL, NULL, {margin}};
+    return draw(chart, &growth, error, error_size);
+}
+
+static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
+{
+    const mg_report *report = chart->report;
+    char cell[256], breakdown_cell[200], there_text[64];
+    int there = 0;
+    if (draw_memory_vs_size(chart, scratch, error, error_size) != 0)
         return -1;
 
     const mg_report_run *size = mg_report_common_size(report, &there);
@@ -80,18 +166,13 @@ static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *erro
         return -1;
     snprintf(cell, sizeof cell, "at %s fraction %.4g (%.0f tokens); %d of %d backends measured there",
              size ? size->corpus : "-", size ? size->fraction : 0, size ? size->tokens : 0, there, chart->series);
-    chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, cell, {NULL}};
+    size_in_words(size, breakdown_cell, sizeof breakdown_cell);
+    snprintf(there_text, sizeof there_text, "%d of %d backends measured there", there, chart->series);
+    chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, breakdown_cell, {there_text}};
     chart_arguments pareto = {"pareto", "pareto", NULL, cell, {NULL}};
     if (draw(chart, &breakdown, error, error_size) != 0 || draw(chart, &pareto, error, error_size) != 0)
         return -1;
-
-    int fitted;
-    if (mg_growth_data(chart, scratch, &fitted, error, error_size) != 0)
-        return -1;
-    snprintf(number[0], sizeof number[0], "%.2f", MG_SPARSE_MARGIN);
-    snprintf(number[1], sizeof number[1], "%d", fitted > 0);
-    chart_arguments growth = {"growth", "growth", NULL, NULL, {number[0], number[1]}};
-    return draw(chart, &growth, error, error_size);
+    return draw_growth(chart, scratch, error, error_size);
 }
 
 static int draw_timelines(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
@@ -119,9 +200,10 @@ static int draw_timelines(mg_chart *chart, mg_report_run **scratch, char *error,
 static int draw_allocators(mg_chart *chart, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
+    static const char *const data_files[] = {"allocators", "allocators-columns", "allocators-rows", NULL};
     const mg_report_run *size = mg_report_allocator_cell(report);
     if (!size)
-        return 0;
+        return remove_chart(chart, "allocators", data_files, error, error_size);
     if (mg_allocators_data(chart, size, error, error_size) != 0)
         return -1;
     char cell[MG_REPORT_PATH_SIZE], counts[2][16];
