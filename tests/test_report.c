@@ -176,16 +176,23 @@ static int close_to(double value, double expected)
     return fabs(value - expected) <= 1e-3 * fabs(expected) + 1e-4;
 }
 
+/* DIR/charts/NAME.dat as a string. */
+static mgt_buffer chart_data(const char *dir, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/charts/%s.dat", dir, name);
+    mgt_buffer data = {0};
+    cr_assert_eq(mgt_read_file(path, &data), 0, "cannot read %s", path);
+    mgt_buffer_append_byte(&data, 0);
+    return data;
+}
+
 /* memory-vs-size.dat: per backend block, each point's final RSS, allocated and requested growth from
  * its run, its training peak not under its final RSS, and the two ratios of the lower panel (a ratio
  * "nan" where its denominator is under 1% of RSS). */
 static void expect_memory_vs_size_data(const char *dir, json_t *runs, int points_expected)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/charts/memory-vs-size.dat", dir);
-    mgt_buffer data = {0};
-    cr_assert_eq(mgt_read_file(path, &data), 0);
-    mgt_buffer_append_byte(&data, 0);
+    mgt_buffer data = chart_data(dir, "memory-vs-size");
     int points = 0;
     char backend[64] = "";
     for (char *line = strtok((char *)data.bytes, "\n"); line; line = strtok(NULL, "\n")) {
@@ -218,11 +225,7 @@ static void expect_memory_vs_size_data(const char *dir, json_t *runs, int points
  * run's own. */
 static void expect_breakdown_rows(const char *dir, json_t *runs, double tokens, int rows_expected)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/charts/bytes-breakdown.dat", dir);
-    mgt_buffer data = {0};
-    cr_assert_eq(mgt_read_file(path, &data), 0);
-    mgt_buffer_append_byte(&data, 0);
+    mgt_buffer data = chart_data(dir, "bytes-breakdown");
     int rows = 0;
     double previous = 0;
     for (char *line = strtok((char *)data.bytes, "\n"); line; line = strtok(NULL, "\n")) {
