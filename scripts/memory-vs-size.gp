@@ -20,6 +20,9 @@ point_of(synthetic, filled) = synthetic > 0 ? filled - 1 : filled
 
 stats data.'.dat' using 1 nooutput
 x_low = STATS_min / 1.25; x_high = STATS_max * 1.25
+# at least a decade wide, so the log axis has a labelled tick even for one size
+x_middle = sqrt(x_low * x_high)
+if (x_high / x_low < 10) { x_low = x_middle / sqrt(10); x_high = x_middle * sqrt(10) }
 # the ratios' axis: from 0.9 (or under the lowest ratio) to the highest; 0.9 to 1.1 when none is known
 ratio_low = 0.9; ratio_high = 1.1
 do for [ratio_column = 7:8] {
