@@ -199,7 +199,7 @@ int mg_growth_data(mg_chart *chart, mg_report_run **scratch, int *fitted, char *
             continue;
         mg_put_data_label(output.file, report->chart_names[index]);
         fprintf(output.file, " %.4f %.4f \"%s\" %d %.1f\n", fit->allocated, fit->rss,
-                mg_growth_is_sparse(fit) ? "sparse" : "", fit->sizes, fit->span);
+                mg_growth_is_sparse(fit) ? "sparse" : fit->mapped ? "mapped file" : "", fit->sizes, fit->span);
     }
     return mg_atomic_commit(&output, error, error_size);
 }
