@@ -33,6 +33,36 @@ static void script_paths(const char *script, char *folder, size_t folder_size, c
     snprintf(path, path_size, "%s/%s.gp", folder, script);
 }
 
+/* "1/8 of it" where the fraction is one over a whole number, "all of it", else its digits. */
+static void fraction_words(double fraction, char *text, size_t text_size)
+{
+    double whole = fraction > 0 ? 1 / fraction : 0;
+    if (whole >= 1 && fabs(whole - round(whole)) < 1e-6)
+        snprintf(text, text_size, round(whole) == 1 ? "all of it" : "1/%.0f of it", whole);
+    else
+        snprintf(text, text_size, "%.4g of it", fraction);
+}
+
+/* The cell a chart shows, as a reader says it: "gcide (1/8 of it): 680,932 tokens, 546,088 distinct
+ * trigrams" (the run's n-grams: every backend counts the same); its allocator is the series'. */
+static void cell_words(const mg_report_run *run, char *text, size_t text_size)
+{
+    char fraction[32], tokens[32], ngrams[32];
+    if (!run) {
+        snprintf(text, text_size, "no size was measured ok");
+        return;
+    }
+    const char *base = strrchr(run->corpus, '/');
+    fraction_words(run->fraction, fraction, sizeof fraction);
+    mg_format_count(run->tokens, tokens, sizeof tokens);
+    mg_format_count(run->ngrams, ngrams, sizeof ngrams);
+    if (mg_synth_is_spec(run->corpus))
+        snprintf(text, text_size, "synthetic text: %s tokens, %s distinct %s", tokens, ngrams, mg_report_order_name(run->order));
+    else
+        snprintf(text, text_size, "%s (%s): %s tokens, %s distinct %s", base ? base + 1 : run->corpus, fraction, tokens,
+                 ngrams, mg_report_order_name(run->order));
+}
+
 /* Runs gnuplot on the script; it draws into the private folder, from which the
  * .svg and .png are renamed into charts/. */
 static int run_gnuplot(const mg_chart *chart, const chart_arguments *arguments, char *error, size_t error_size)
@@ -98,30 +128,6 @@ static int remove_chart(const mg_chart *chart, const char *name, const char *con
     return 0;
 }
 
-/* "at 1/8 of gcide (675,000 tokens)", "at all of fortunes (...)" or "at synthetic text (...)": a run's
- * size as a reader says it. */
-static void size_in_words(const mg_report_run *run, char *text, size_t text_size)
-{
-    char tokens[32], share[32];
-    if (!run) {
-        snprintf(text, text_size, "at no size common to the backends");
-        return;
-    }
-    const char *base = strrchr(run->corpus, '/');
-    double parts = 1 / run->fraction;
-    mg_format_count(run->tokens, tokens, sizeof tokens);
-    if (run->fraction >= 1 || !(run->fraction > 0))
-        snprintf(share, sizeof share, "all of ");
-    else if (fabs(parts - round(parts)) < 1e-6)
-        snprintf(share, sizeof share, "1/%.0f of ", parts);
-    else
-        snprintf(share, sizeof share, "%.4g of ", run->fraction);
-    if (mg_synth_is_spec(run->corpus))
-        snprintf(text, text_size, "at synthetic text (%s tokens)", tokens);
-    else
-        snprintf(text, text_size, "at %s%s (%s tokens)", share, base ? base + 1 : run->corpus, tokens);
-}
-
 /* RSS and the peak against size, over the ratios of the layers (chart_data.h). */
 static int draw_memory_vs_size(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
 {
@@ -156,7 +162,7 @@ static int draw_growth(mg_chart *chart, mg_report_run **scratch, char *error, si
 static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
-    char cell[256], breakdown_cell[200], there_text[64];
+    char cell[256], breakdown_cell[MG_REPORT_PATH_SIZE], there_text[64];
     int there = 0;
     if (draw_memory_vs_size(chart, scratch, error, error_size) != 0)
         return -1;
@@ -166,7 +172,7 @@ static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *erro
         return -1;
     snprintf(cell, sizeof cell, "at %s fraction %.4g (%.0f tokens); %d of %d backends measured there",
              size ? size->corpus : "-", size ? size->fraction : 0, size ? size->tokens : 0, there, chart->series);
-    size_in_words(size, breakdown_cell, sizeof breakdown_cell);
+    cell_words(size, breakdown_cell, sizeof breakdown_cell);
     snprintf(there_text, sizeof there_text, "%d of %d backends measured there", there, chart->series);
     chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, breakdown_cell, {there_text}};
     chart_arguments pareto = {"pareto", "pareto", NULL, cell, {NULL}};
