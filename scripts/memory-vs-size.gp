@@ -63,7 +63,7 @@ do for [pass = 1:2] {
     unset logscale y; set format y '%.2f'; set yrange [ratio_low:ratio_high * 1.05 + 0.02]
     set format x '%.0s%c'
     set xlabel 'corpus size, tokens (log scale; k = 10^3, M = 10^6)'
-    set ylabel 'ratio of layers (1 = no gap)'
+    set ylabel 'layer ratio (1 = no gap)'
     set key at screen right + 0.01, screen middle + 0.01 left Left reverse samplen 3 font ',11' title 'line and point'
     set label 1 note at screen left, screen 0.025 left font ',10'
     plot for [i=1:series] data.'.dat' index (i - 1) using 1:7:(point_of($4, 7)) \
