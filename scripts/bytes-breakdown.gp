@@ -10,12 +10,15 @@
 # backend without a requested figure (the Python peer) is labelled "(traced)": its first segment is
 # tracemalloc's count, which is requested-like and includes no allocator rounding.
 script_dir = ARG1; data = ARG2; output = ARG3; names = ARG4; title_detail = ARG5; cell_detail = ARG6
-backends_there = ARG7
 load script_dir.'/chart-style.gp'
-# the cell shown (cell_detail, in words), then the allocator: the series title's last part
+# the cell shown (cell_detail: "its words; N of M backends measured there"), then the allocator: the
+# series title's last part
 allocator_part = title_detail
 while (strstrt(allocator_part, '; ') > 0) { allocator_part = allocator_part[strstrt(allocator_part, '; ') + 2:] }
-set title "Where the bytes go, per distinct n-gram (over baseline, after finalize)\n".cell_detail."\n".allocator_part.'; '.backends_there.', sorted by RSS per n-gram'
+split_at = strstrt(cell_detail, '; ')
+cell_words = split_at > 0 ? cell_detail[1:split_at - 1] : cell_detail
+backends_there = split_at > 0 ? '; '.cell_detail[split_at + 2:] : ''
+set title "Where the bytes go, per distinct n-gram (over baseline, after finalize)\n".cell_words."\n".allocator_part.backends_there.', sorted by RSS per n-gram'
 
 array layer_colours[5] = ['#6baed6', '#fdae6b', '#74c476', '#fb6a4a', '#d9d9d9']
 array layer_titles[5] = ['requested by the structure', 'allocator rounding: allocated - requested', \

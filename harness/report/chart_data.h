@@ -1,9 +1,9 @@
 /*
  * chart_data.h — the data files each chart reads, in DIR/charts/:
- *   memory-vs-size.dat, memory-vs-size-floor.dat   bytes (final and peak) and layer ratios by tokens, per backend
- *   bytes-breakdown.dat                            the layers at the common size, by RSS
+ *   memory-vs-size.dat, memory-vs-size-floor.dat   bytes (final and peak) by tokens, per backend
+ *   bytes-breakdown.dat                            the layers at the common size
  *   pareto.dat, pareto-frontier.dat                RSS per n-gram against lookup time
- *   growth.dat                                     the fitted exponents and what each fit spans (growth_fit.h)
+ *   growth.dat                                     the fitted exponents (growth_fit.h)
  *   allocators.dat, -columns.dat, -rows.dat        the backend x allocator heat map
  *   timeline-NAME.dat, timeline-NAME-phases.dat    a backend's largest run over time
  * each written whole (report_files.h). Names enter them only as quoted data fields.

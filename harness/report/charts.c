@@ -162,7 +162,7 @@ static int draw_growth(mg_chart *chart, mg_report_run **scratch, char *error, si
 static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
-    char cell[256], breakdown_cell[MG_REPORT_PATH_SIZE], there_text[64];
+    char cell[MG_REPORT_PATH_SIZE + 64], size_words[MG_REPORT_PATH_SIZE];
     int there = 0;
     if (draw_memory_vs_size(chart, scratch, error, error_size) != 0)
         return -1;
@@ -170,11 +170,9 @@ static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *erro
     const mg_report_run *size = mg_report_common_size(report, &there);
     if (mg_breakdown_data(chart, size, error, error_size) != 0 || mg_pareto_data(chart, size, error, error_size) != 0)
         return -1;
-    snprintf(cell, sizeof cell, "at %s fraction %.4g (%.0f tokens); %d of %d backends measured there",
-             size ? size->corpus : "-", size ? size->fraction : 0, size ? size->tokens : 0, there, chart->series);
-    cell_words(size, breakdown_cell, sizeof breakdown_cell);
-    snprintf(there_text, sizeof there_text, "%d of %d backends measured there", there, chart->series);
-    chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, breakdown_cell, {there_text}};
+    cell_words(size, size_words, sizeof size_words);
+    snprintf(cell, sizeof cell, "%s; %d of %d backends measured there", size_words, there, chart->series);
+    chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, cell, {NULL}};
     chart_arguments pareto = {"pareto", "pareto", NULL, cell, {NULL}};
     if (draw(chart, &breakdown, error, error_size) != 0 || draw(chart, &pareto, error, error_size) != 0)
         return -1;
