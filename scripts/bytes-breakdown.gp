@@ -29,7 +29,7 @@ pos(x) = x > 0 ? x : 0
 below(k) = k < 1 ? 0 : sum [j=1:k] pos(column(j + 1))
 whole = 0
 share(k) = (whole = below(5), whole > 0 ? below(k) / whole : 0)
-wide_enough = 0.05
+wide_enough = 0.06
 bytes_text(x) = x >= 10 ? sprintf('%.0f B', x) : sprintf('%.1f B', x)
 
 stats data.'.dat' using 7 nooutput
