@@ -25,5 +25,19 @@ set tics nomirror
 set grid xtics ytics mxtics mytics lc rgb '#dddddd' lw 1, lc rgb '#f0f0f0' lw 1
 set key noenhanced
 
-# the size or run a chart shows, as a third title line
-full_title(what) = what."\n".title_detail.(strlen(cell_detail) ? "\n".cell_detail : "")
+# the memory layers, the same colour on every chart that draws them
+rss_colour = "#d62728"; allocated_colour = "#1f77b4"; requested_colour = "#2ca02c"
+
+# A chart's title: what it shows, the series in words (mg_report_series_title: corpus, sizes in
+# tokens, order, allocator) and, when the chart shows one size or run, that cell in words.
+# A series line too long for the chart's width is broken at its first "; ".
+split_at(text) = strstrt(text, "; ")
+fitted(text) = strlen(text) > 100 && split_at(text) > 0 ? text[1:split_at(text) - 1]."\n".text[split_at(text) + 2:] : text
+full_title(what) = what."\n".fitted(title_detail).(strlen(cell_detail) ? "\n".cell_detail : "")
+
+# Numbered ticks on a log axis from low to high: at 1, 2 and 5 times each power of ten, and at 1.5,
+# 3 and 7 too when the range is under a decade and a half, so a narrow range still gets numbers.
+# `@log_ticks_x` and `@log_ticks_y` after setting x_low, x_high (y_low, y_high).
+tick_steps(low, high) = log10(high / low) < 1.5 ? "1 1.5 2 3 5 7" : "1 2 5"
+log_ticks_x = 'set xtics (1); do for [e = -2:9] { do for [m in tick_steps(x_low, x_high)] { set xtics add (sprintf("%g", real(m) * 10.0**e) real(m) * 10.0**e) } }'
+log_ticks_y = 'set ytics (1); do for [e = -2:9] { do for [m in tick_steps(y_low, y_high)] { set ytics add (sprintf("%g", real(m) * 10.0**e) real(m) * 10.0**e) } }'

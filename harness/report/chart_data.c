@@ -5,6 +5,7 @@
 #include "growth_fit.h"
 #include "report_files.h"
 #include "run_fields.h"
+#include "statistics.h"
 #include "synth.h"
 
 #include <math.h>
@@ -141,41 +142,251 @@ int mg_breakdown_data(mg_chart *chart, const mg_report_run *size, char *error, s
     return mg_atomic_commit(&output, error, error_size);
 }
 
+/* ---- bytes against lookup time ------------------------------------------------------------- */
+
+/* A label's size and its distance from its point, in the plot's unit square (the log axes mapped to
+ * 0..1): DejaVu Sans 12 on the 960 x 600 SVG, whose plot area is about 840 x 430 pixels. */
+#define LABEL_CHARACTER_WIDTH 0.0088
+#define LABEL_HEIGHT 0.04
+#define LABEL_GAP_X 0.014
+#define LABEL_GAP_Y 0.03
+#define POINT_HALF_X 0.011 /* a point's disc, as an obstacle */
+#define POINT_HALF_Y 0.02
+
+void mg_label_box(const mg_chart_label *label, double box[4])
+{
+    double width = label->width, x = label->x, y = label->y;
+    int diagonal = label->side >= MG_LABEL_ABOVE_RIGHT; /* clear of the point's disc by height alone */
+    double gap_x = diagonal ? 0.4 * LABEL_GAP_X : LABEL_GAP_X, gap_y = diagonal ? 0.75 * LABEL_GAP_Y : LABEL_GAP_Y;
+    int rightwards = label->side == MG_LABEL_RIGHT || label->side == MG_LABEL_ABOVE_RIGHT || label->side == MG_LABEL_BELOW_RIGHT;
+    int leftwards = label->side == MG_LABEL_LEFT || label->side == MG_LABEL_ABOVE_LEFT || label->side == MG_LABEL_BELOW_LEFT;
+    int upwards = label->side == MG_LABEL_ABOVE || label->side == MG_LABEL_ABOVE_RIGHT || label->side == MG_LABEL_ABOVE_LEFT;
+    int downwards = label->side == MG_LABEL_BELOW || label->side == MG_LABEL_BELOW_RIGHT || label->side == MG_LABEL_BELOW_LEFT;
+    box[0] = rightwards ? x + gap_x : leftwards ? x - gap_x - width : x - width / 2;
+    box[1] = upwards ? y + gap_y : downwards ? y - gap_y - LABEL_HEIGHT : y - LABEL_HEIGHT / 2;
+    box[2] = box[0] + width;
+    box[3] = box[1] + LABEL_HEIGHT;
+}
+
+static int boxes_meet(const double a[4], const double b[4])
+{
+    return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
+}
+
+/* How badly a label in box sits: on a point (its own included, as a disc), across a segment, on a
+ * label already placed, or out of the plot. */
+static double label_cost(const double box[4], const mg_chart_label *labels, int count, int self,
+                         double (*segments)[4], int segment_count)
+{
+    double cost = 0;
+    for (int other = 0; other < count; other++) {
+        double disc[4] = {labels[other].x - POINT_HALF_X, labels[other].y - POINT_HALF_Y, labels[other].x + POINT_HALF_X,
+                          labels[other].y + POINT_HALF_Y};
+        cost += boxes_meet(box, disc) ? 10 : 0;
+        double placed[4];
+        if (other < self) {
+            mg_label_box(&labels[other], placed);
+            cost += boxes_meet(box, placed) ? 8 : 0;
+        }
+    }
+    for (int segment = 0; segment < segment_count; segment++) {
+        const double *ends = segments[segment];
+        double span[4] = {fmin(ends[0], ends[2]), fmin(ends[1], ends[3]), fmax(ends[0], ends[2]), fmax(ends[1], ends[3])};
+        cost += boxes_meet(box, span) ? 3 : 0;
+    }
+    cost += box[0] < 0 || box[1] < 0 || box[2] > 1 || box[3] > 1 ? 6 : 0;
+    return cost;
+}
+
+void mg_place_labels(mg_chart_label *labels, int count, double (*segments)[4], int segment_count)
+{
+    for (int index = 0; index < count; index++) {
+        double best = INFINITY;
+        int best_side = MG_LABEL_RIGHT;
+        for (int side = 0; side < MG_LABEL_SIDES; side++) { /* the sides in order of preference */
+            double box[4];
+            labels[index].side = side;
+            mg_label_box(&labels[index], box);
+            double cost = label_cost(box, labels, count, index, segments, segment_count);
+            if (cost < best)
+                best = cost, best_side = side;
+        }
+        labels[index].side = best_side;
+    }
+}
+
+double mg_label_width(const char *name)
+{
+    return (double)strlen(name) * LABEL_CHARACTER_WIDTH;
+}
+
+/* A backend at the common size: the median lookup-hit time and RSS per n-gram with their ranges
+ * ([0] median, [1] least, [2] most) over every round of every run of the cell. */
 typedef struct pareto_point {
-    double bytes, ns;
+    const char *name;
+    double bytes[3], ns[3];
+    size_t rounds, runs;
 } pareto_point;
+
+static void median_and_range(double *values, size_t count, double figure[3])
+{
+    figure[0] = mg_median_sort(values, count); /* sorts them */
+    figure[1] = count ? values[0] : NAN;
+    figure[2] = count ? values[count - 1] : NAN;
+}
+
+/* The figures of backend's runs in the cell of size (a sweep's --processes runs a cell several
+ * times); 0 when no run there has both. values has room for MG_STATS_SAMPLES_MAX of each. */
+static int pareto_point_of(const mg_report *report, int backend, const mg_report_run *size, double *rounds,
+                           double *bytes, pareto_point *point)
+{
+    size_t round_count = 0, run_count = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        const mg_report_run *run = &report->runs[index];
+        double rss = mg_report_per_ngram(run, MG_REPORT_RSS);
+        if (!mg_report_in_series(report, run) || strcmp(run->backend, report->backends[backend]) != 0 ||
+            !mg_report_same_cell(size->corpus, size->fraction, size->order, run) || !(rss > 0) || run_count == MG_STATS_SAMPLES_MAX)
+            continue;
+        json_t *samples = mg_run_speed_samples(run->json, "lookup_hit_ns"), *sample;
+        size_t at, before = round_count;
+        json_array_foreach(samples, at, sample) {
+            double ns = json_number_value(sample);
+            if (json_is_number(sample) && ns > 0 && isfinite(ns) && round_count < MG_STATS_SAMPLES_MAX)
+                rounds[round_count++] = ns;
+        }
+        double median = mg_run_speed(run->json, "lookup_hit_ns");
+        if (round_count == before && median > 0 && isfinite(median)) /* a run that kept no rounds */
+            rounds[round_count++] = median;
+        if (round_count > before)
+            bytes[run_count++] = rss;
+    }
+    *point = (pareto_point){.name = report->chart_names[backend], .rounds = round_count, .runs = run_count};
+    median_and_range(rounds, round_count, point->ns);
+    median_and_range(bytes, run_count, point->bytes);
+    return run_count > 0;
+}
 
 static int by_bytes(const void *left, const void *right)
 {
     const pareto_point *a = left, *b = right;
-    return (a->bytes > b->bytes) - (a->bytes < b->bytes);
+    return (a->bytes[0] > b->bytes[0]) - (a->bytes[0] < b->bytes[0]);
+}
+
+/* The log axes' ends: the least and most of every range, a margin of a tenth of the span (a
+ * quarter of a decade at least) beyond. */
+typedef struct pareto_axes {
+    double x[2], y[2]; /* log10 of the ends */
+} pareto_axes;
+
+static pareto_axes pareto_axes_of(const pareto_point *points, int count)
+{
+    pareto_axes axes = {{INFINITY, -INFINITY}, {INFINITY, -INFINITY}};
+    for (int index = 0; index < count; index++) {
+        axes.x[0] = fmin(axes.x[0], log10(points[index].bytes[1])), axes.x[1] = fmax(axes.x[1], log10(points[index].bytes[2]));
+        axes.y[0] = fmin(axes.y[0], log10(points[index].ns[1])), axes.y[1] = fmax(axes.y[1], log10(points[index].ns[2]));
+    }
+    double *ends[2] = {axes.x, axes.y};
+    for (int axis = 0; axis < 2; axis++) {
+        double margin = fmax(0.1 * (ends[axis][1] - ends[axis][0]), 0.125);
+        ends[axis][0] -= margin, ends[axis][1] += margin;
+    }
+    return axes;
+}
+
+static double unit_of(double value, const double ends[2])
+{
+    return (log10(value) - ends[0]) / (ends[1] - ends[0]);
+}
+
+static double value_of(double unit, const double ends[2])
+{
+    return pow(10, ends[0] + unit * (ends[1] - ends[0]));
+}
+
+/* The obstacles a label keeps off, in the unit square: each point's error bars, and the frontier's
+ * steps (from a point across to the next's bytes, then down to its time). Returns how many. */
+static int pareto_segments(const pareto_point *points, int count, const int *frontier, int frontier_count,
+                           const pareto_axes *axes, double (*segments)[4])
+{
+    int used = 0;
+    for (int index = 0; index < count; index++) {
+        double x = unit_of(points[index].bytes[0], axes->x), y = unit_of(points[index].ns[0], axes->y);
+        segments[used][0] = unit_of(points[index].bytes[1], axes->x), segments[used][1] = y;
+        segments[used][2] = unit_of(points[index].bytes[2], axes->x), segments[used++][3] = y;
+        segments[used][0] = x, segments[used][1] = unit_of(points[index].ns[1], axes->y);
+        segments[used][2] = x, segments[used++][3] = unit_of(points[index].ns[2], axes->y);
+    }
+    for (int step = 0; step + 1 < frontier_count; step++) {
+        const pareto_point *from = &points[frontier[step]], *to = &points[frontier[step + 1]];
+        double x0 = unit_of(from->bytes[0], axes->x), y0 = unit_of(from->ns[0], axes->y);
+        double x1 = unit_of(to->bytes[0], axes->x), y1 = unit_of(to->ns[0], axes->y);
+        double across[4] = {x0, y0, x1, y0}, down[4] = {x1, y0, x1, y1};
+        memcpy(segments[used++], across, sizeof across);
+        memcpy(segments[used++], down, sizeof down);
+    }
+    return used;
+}
+
+/* pareto.dat: "name" bytes bytes_least bytes_most ns ns_least ns_most label_x label_y align rounds runs
+ * (align 0 left, 1 centre, 2 right of label_x), by bytes. */
+static void pareto_rows(FILE *file, const pareto_point *points, int count, const int *frontier, int frontier_count,
+                        const pareto_axes *axes)
+{
+    mg_chart_label labels[MG_NAMES_MAX];
+    double segments[4 * MG_NAMES_MAX][4];
+    for (int index = 0; index < count; index++)
+        labels[index] = (mg_chart_label){unit_of(points[index].bytes[0], axes->x), unit_of(points[index].ns[0], axes->y),
+                                         mg_label_width(points[index].name), MG_LABEL_RIGHT};
+    mg_place_labels(labels, count, segments, pareto_segments(points, count, frontier, frontier_count, axes, segments));
+    fputs("# \"name\" bytes bytes_least bytes_most ns ns_least ns_most label_x label_y align rounds runs\n", file);
+    for (int index = 0; index < count; index++) {
+        const pareto_point *point = &points[index];
+        double box[4];
+        mg_label_box(&labels[index], box);
+        int align = box[0] > labels[index].x ? 0 : box[2] < labels[index].x ? 2 : 1;
+        double anchor = align == 0 ? box[0] : align == 2 ? box[2] : labels[index].x;
+        mg_put_data_label(file, point->name);
+        fprintf(file, " %.3f %.3f %.3f %.3f %.3f %.3f %.4g %.4g %d %zu %zu\n", point->bytes[0], point->bytes[1],
+                point->bytes[2], point->ns[0], point->ns[1], point->ns[2], value_of(anchor, axes->x),
+                value_of((box[1] + box[3]) / 2, axes->y), align, point->rounds, point->runs);
+    }
 }
 
 int mg_pareto_data(mg_chart *chart, const mg_report_run *size, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
     pareto_point points[MG_NAMES_MAX];
-    int count = 0;
-    mg_atomic_file output;
-    if (mg_chart_data_open(&output, chart, "pareto", error, error_size) != 0)
+    int count = 0, frontier[MG_NAMES_MAX], frontier_count = 0;
+    double *values = malloc(2 * MG_STATS_SAMPLES_MAX * sizeof *values);
+    if (!values) {
+        snprintf(error, error_size, "out of memory for the pareto chart's rounds");
         return -1;
-    for (int index = 0; size && index < report->backend_count; index++) {
-        const mg_report_run *run = mg_report_run_at(report, report->backends[index], size);
-        double ns = run ? mg_run_speed(run->json, "lookup_hit_ns") : NAN;
-        if (!run || !(ns > 0) || !(mg_report_per_ngram(run, MG_REPORT_RSS) > 0))
-            continue;
-        points[count++] = (pareto_point){mg_report_per_ngram(run, MG_REPORT_RSS), ns};
-        fprintf(output.file, "%s %.3f %.3f\n", run->chart_name, points[count - 1].bytes, ns);
     }
-    if (mg_atomic_commit(&output, error, error_size) != 0 || mg_chart_data_open(&output, chart, "pareto-frontier", error, error_size) != 0)
-        return -1;
+    for (int index = 0; size && index < report->backend_count; index++)
+        count += pareto_point_of(report, index, size, values, values + MG_STATS_SAMPLES_MAX, &points[count]);
+    free(values);
     qsort(points, (size_t)count, sizeof *points, by_bytes);
     double fastest = INFINITY;
     for (int index = 0; index < count; index++) /* by bytes: undominated when faster than all smaller */
-        if (points[index].ns < fastest) {
-            fastest = points[index].ns;
-            fprintf(output.file, "%.3f %.3f\n", points[index].bytes, points[index].ns);
+        if (points[index].ns[0] < fastest) {
+            fastest = points[index].ns[0];
+            frontier[frontier_count++] = index;
         }
+    pareto_axes axes = pareto_axes_of(points, count);
+    mg_atomic_file output;
+    if (mg_chart_data_open(&output, chart, "pareto", error, error_size) != 0)
+        return -1;
+    pareto_rows(output.file, points, count, frontier, frontier_count, &axes);
+    if (mg_atomic_commit(&output, error, error_size) != 0 || mg_chart_data_open(&output, chart, "pareto-frontier", error, error_size) != 0)
+        return -1;
+    for (int index = 0; index < frontier_count; index++)
+        fprintf(output.file, "%.3f %.3f\n", points[frontier[index]].bytes[0], points[frontier[index]].ns[0]);
+    if (mg_atomic_commit(&output, error, error_size) != 0 || mg_chart_data_open(&output, chart, "pareto-axes", error, error_size) != 0)
+        return -1;
+    if (count)
+        fprintf(output.file, "%.4g %.4g %.4g %.4g\n", pow(10, axes.x[0]), pow(10, axes.x[1]), pow(10, axes.y[0]), pow(10, axes.y[1]));
+    else /* nothing measured: a blank chart on axes of a plausible size */
+        fputs("1 1000 10 10000\n", output.file);
     return mg_atomic_commit(&output, error, error_size);
 }
 
@@ -260,42 +471,68 @@ static void duration_text(double seconds, char *text, size_t text_size)
         snprintf(text, text_size, "<1 ms");
 }
 
-/* requested, allocated and rss in MiB. */
-static void timeline_layers_row(FILE *file, const mg_run_point *point)
+/* The point at the end of the baseline phase (the timeline's first), whose layers every other
+ * point is drawn over: what the table costs, not the process. */
+static mg_run_point timeline_baseline(json_t *run)
 {
-    mg_put_figure(file, " ", 3, mebibytes(point->requested), "NaN");
-    mg_put_figure(file, " ", 3, mebibytes(point->allocated), "NaN");
-    mg_put_figure(file, " ", 3, mebibytes(point->rss), "NaN");
+    for (size_t index = 0; index < mg_run_timeline_length(run); index++) {
+        mg_run_point point = mg_run_timeline_point(run, index);
+        if (point.end && strcmp(point.phase, "baseline") == 0)
+            return point;
+    }
+    return mg_run_timeline_point(run, 0);
+}
+
+/* requested, allocated and rss over the baseline's, in MiB. */
+static void timeline_layers_row(FILE *file, const mg_run_point *point, const mg_run_point *baseline)
+{
+    mg_put_figure(file, " ", 3, mebibytes(point->requested - baseline->requested), "NaN");
+    mg_put_figure(file, " ", 3, mebibytes(point->allocated - baseline->allocated), "NaN");
+    mg_put_figure(file, " ", 3, mebibytes(point->rss - baseline->rss), "NaN");
     fputc('\n', file);
+}
+
+/* Is point drawn on the training panel: a training sample, or the end of baseline or train? */
+static int training_point(const mg_run_point *point)
+{
+    return !point->end || strcmp(point->phase, "baseline") == 0 || strcmp(point->phase, "train") == 0;
 }
 
 /* Training samples (with the baseline and train ends) into one file, phase ends into the other. */
 static void timeline_rows(const mg_report_run *run, FILE *training, FILE *phases)
 {
     int phase_position = 0;
+    mg_run_point baseline = timeline_baseline(run->json);
     for (size_t index = 0; index < mg_run_timeline_length(run->json); index++) {
         mg_run_point point = mg_run_timeline_point(run->json, index);
-        if (!point.end || strcmp(point.phase, "baseline") == 0 || strcmp(point.phase, "train") == 0) {
+        if (training_point(&point)) {
             fprintf(training, "%.0f %.6f", point.grams, point.seconds);
-            timeline_layers_row(training, &point);
+            timeline_layers_row(training, &point, &baseline);
         }
         if (point.end) {
-            char took[32];
+            char took[32], label[128];
             duration_text(mg_run_phase_figure(run->json, point.phase, "seconds"), took, sizeof took);
-            fprintf(phases, "%d \"%s (%s)\"", phase_position++, point.phase, took);
-            timeline_layers_row(phases, &point);
+            snprintf(label, sizeof label, "%s (%s)", point.phase, took);
+            fprintf(phases, "%d ", phase_position++);
+            mg_put_data_label(phases, label);
+            timeline_layers_row(phases, &point, &baseline);
         }
     }
 }
 
-int mg_timeline_data(mg_chart *chart, const char *backend, mg_report_run **scratch, const mg_report_run **shown,
-                         char *error, size_t error_size)
+/* backend's run at size that has a timeline, or NULL. */
+static const mg_report_run *timeline_run(const mg_report *report, const char *backend, const mg_report_run *size)
 {
-    size_t count = mg_report_backend_series(chart->report, backend, scratch);
-    *shown = NULL;
-    if (count == 0 || mg_run_timeline_length(scratch[count - 1]->json) == 0)
+    const mg_report_run *run = size ? mg_report_run_at(report, backend, size) : NULL;
+    return run && mg_run_timeline_length(run->json) > 0 ? run : NULL;
+}
+
+int mg_timeline_data(mg_chart *chart, const char *backend, const mg_report_run *size, const mg_report_run **shown,
+                     char *error, size_t error_size)
+{
+    *shown = timeline_run(chart->report, backend, size);
+    if (!*shown)
         return 0;
-    *shown = scratch[count - 1];
     char name[256];
     mg_atomic_file training, phases;
     mg_file_name("timeline-", backend, "", name, sizeof name);
@@ -307,6 +544,54 @@ int mg_timeline_data(mg_chart *chart, const char *backend, mg_report_run **scrat
         return -1;
     }
     timeline_rows(*shown, training.file, phases.file);
+    int status = mg_atomic_commit(&training, error, error_size);
+    return mg_atomic_commit(&phases, error, error_size) | status;
+}
+
+/* One backend's block of timelines.dat (grams_added rss_MiB) and of timelines-phases.dat
+ * (position "phase" rss_MiB), RSS over the baseline's. */
+static void timelines_block(const mg_report_run *run, FILE *training, FILE *phases)
+{
+    int phase_position = 0;
+    mg_run_point baseline = timeline_baseline(run->json);
+    for (size_t index = 0; index < mg_run_timeline_length(run->json); index++) {
+        mg_run_point point = mg_run_timeline_point(run->json, index);
+        if (training_point(&point)) {
+            fprintf(training, "%.0f", point.grams);
+            mg_put_figure(training, " ", 3, mebibytes(point.rss - baseline.rss), "NaN");
+            fputc('\n', training);
+        }
+        if (point.end) {
+            fprintf(phases, "%d ", phase_position++);
+            mg_put_data_label(phases, point.phase);
+            mg_put_figure(phases, " ", 3, mebibytes(point.rss - baseline.rss), "NaN");
+            fputc('\n', phases);
+        }
+    }
+    fputs("\n\n", training);
+    fputs("\n\n", phases);
+}
+
+int mg_timelines_data(mg_chart *chart, const mg_report_run *size, char *shown, size_t shown_size, char *error,
+                      size_t error_size)
+{
+    const mg_report *report = chart->report;
+    mg_atomic_file training, phases;
+    *shown = '\0';
+    if (mg_chart_data_open(&training, chart, "timelines", error, error_size) != 0)
+        return -1;
+    if (mg_chart_data_open(&phases, chart, "timelines-phases", error, error_size) != 0) {
+        mg_atomic_abandon(&training);
+        return -1;
+    }
+    for (int index = 0; index < report->backend_count; index++) {
+        const mg_report_run *run = timeline_run(report, report->backends[index], size);
+        if (!run)
+            continue;
+        size_t used = strlen(shown);
+        snprintf(shown + used, shown_size - used, "%s%s", used ? " " : "", report->chart_names[index]);
+        timelines_block(run, training.file, phases.file);
+    }
     int status = mg_atomic_commit(&training, error, error_size);
     return mg_atomic_commit(&phases, error, error_size) | status;
 }

@@ -173,31 +173,43 @@ static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *erro
     cell_words(size, size_words, sizeof size_words);
     snprintf(cell, sizeof cell, "%s; %d of %d backends measured there", size_words, there, chart->series);
     chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, cell, {NULL}};
-    chart_arguments pareto = {"pareto", "pareto", NULL, cell, {NULL}};
+    char pareto_cell[MG_REPORT_PATH_SIZE], pareto_detail[MG_REPORT_PATH_SIZE + 64];
+    cell_words(size, pareto_cell, sizeof pareto_cell);
+    snprintf(pareto_detail, sizeof pareto_detail, "%s; %d of %d backends measured there", pareto_cell, there, chart->series);
+    chart_arguments pareto = {"pareto", "pareto", NULL, pareto_detail, {NULL}};
     if (draw(chart, &breakdown, error, error_size) != 0 || draw(chart, &pareto, error, error_size) != 0)
         return -1;
     return draw_growth(chart, scratch, error, error_size);
 }
 
-static int draw_timelines(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
+/* Every backend's timeline at the common size (one cell, so they compare), each on its own
+ * chart, then their RSS overlaid on timelines. */
+static int draw_timelines(mg_chart *chart, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
+    int there;
+    const mg_report_run *size = mg_report_common_size(report, &there);
+    char cell[MG_REPORT_PATH_SIZE], shown[1024];
+    if (!size)
+        return 0;
+    cell_words(size, cell, sizeof cell);
     for (int index = 0; index < report->backend_count; index++) {
         const char *backend = report->backends[index];
         const mg_report_run *run;
-        if (mg_timeline_data(chart, backend, scratch, &run, error, error_size) != 0)
+        if (mg_timeline_data(chart, backend, size, &run, error, error_size) != 0)
             return -1;
         if (!run)
             continue;
-        char name[256], cell[MG_REPORT_PATH_SIZE];
+        char name[256];
         mg_file_name("timeline-", backend, "", name, sizeof name);
-        snprintf(cell, sizeof cell, "%s fraction %.4g: %.0f tokens, %.0f distinct n-grams", run->corpus, run->fraction,
-                 run->tokens, run->ngrams);
         chart_arguments timeline = {"timeline", name, NULL, cell, {report->chart_names[index]}};
         if (draw(chart, &timeline, error, error_size) != 0)
             return -1;
     }
-    return 0;
+    if (mg_timelines_data(chart, size, shown, sizeof shown, error, error_size) != 0)
+        return -1;
+    chart_arguments timelines = {"timelines", "timelines", NULL, cell, {shown}};
+    return *shown ? draw(chart, &timelines, error, error_size) : 0;
 }
 
 /* The heat map of RSS per n-gram, backend x allocator, where allocators were compared. */
@@ -251,7 +263,7 @@ int mg_charts_write(const mg_report *report, mg_report_run **scratch, char *erro
     if (status == 0)
         status = draw_allocators(&chart, error, error_size);
     if (status == 0)
-        status = draw_timelines(&chart, scratch, error, error_size);
+        status = draw_timelines(&chart, error, error_size);
     mg_atomic_folder_remove(chart.scratch);
     return status;
 }
