@@ -13,8 +13,9 @@ stats data.'-axes.dat' using 1 nooutput; x_low = STATS_min
 stats data.'-axes.dat' using 2 nooutput; x_high = STATS_max
 stats data.'-axes.dat' using 3 nooutput; y_low = STATS_min
 stats data.'-axes.dat' using 4 nooutput; y_high = STATS_max
-stats data.'.dat' using 11 nooutput; most_rounds = (STATS_records > 0 ? STATS_max : 0)
-stats data.'.dat' using 12 nooutput; most_runs = (STATS_records > 0 ? STATS_max : 0)
+undefine STATS_*
+stats data.'.dat' using 11:12 nooutput
+most_rounds = exists("STATS_max_x") ? STATS_max_x : 0; most_runs = exists("STATS_max_y") ? STATS_max_y : 0
 other_process = 0
 do for [i = 1:series] { if (out_of_process(word(names, i))) { other_process = 1 } }
 set title full_title("Bytes against lookup time: the Pareto frontier")
@@ -37,7 +38,7 @@ do for [format = 1:2] {
          NaN with points pt 5 ps 1.5 lc rgb '#555555' title (other_process ? 'square: measured in another process' : ''), \
          for [i=1:series] data.'.dat' using 2:(stringcolumn(1) eq word(names, i) ? $5 : NaN):3:4:6:7 \
             with xyerrorbars pt (out_of_process(word(names, i)) ? 5 : 7) ps 1.5 lw 1.5 lc rgb colour(i) notitle, \
-         for [i=1:series] data.'.dat' using 8:(mine(i, 0) ? $9 : NaN):1 with labels left tc rgb colour(i) notitle, \
-         for [i=1:series] data.'.dat' using 8:(mine(i, 1) ? $9 : NaN):1 with labels center tc rgb colour(i) notitle, \
-         for [i=1:series] data.'.dat' using 8:(mine(i, 2) ? $9 : NaN):1 with labels right tc rgb colour(i) notitle
+         for [i=1:series] data.'.dat' using 8:9:(mine(i, 0) ? stringcolumn(1) : "") with labels left tc rgb colour(i) notitle, \
+         for [i=1:series] data.'.dat' using 8:9:(mine(i, 1) ? stringcolumn(1) : "") with labels center tc rgb colour(i) notitle, \
+         for [i=1:series] data.'.dat' using 8:9:(mine(i, 2) ? stringcolumn(1) : "") with labels right tc rgb colour(i) notitle
 }
