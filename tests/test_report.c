@@ -3,6 +3,7 @@
  * Python peers against the C harness. Every corpus is made here: no test
  * needs a fetched one.
  */
+#include "chart_data.h"
 #include "process.h"
 #include "results.h"
 #include "run_fields.h"
@@ -612,6 +613,183 @@ Test(timeline, training_samples_are_evenly_spaced_and_every_phase_ends_once)
     cr_expect(training >= 64 && training < 128, "%d training samples, expected 64..127", training);
     cr_expect_eq(last_grams, grams_added);
     json_decref(run);
+}
+
+/* The data rows of DIR/charts/NAME (comments and blank lines left out), each a NUL-ended line in
+ * rows; how many. */
+static int chart_rows(const char *dir, const char *name, mgt_buffer *text, char **rows, int capacity)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/charts/%s", dir, name);
+    cr_assert_eq(mgt_read_file(path, text), 0, "cannot read %s", path);
+    mgt_buffer_append_byte(text, 0);
+    int count = 0;
+    for (char *line = strtok((char *)text->bytes, "\n"); line && count < capacity; line = strtok(NULL, "\n"))
+        if (line[0] != '#')
+            rows[count++] = line;
+    return count;
+}
+
+/* Keeps the lines of DIR/results.jsonl but those of backend at fraction. */
+static void drop_runs(const char *dir, const char *backend, double fraction)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", dir);
+    size_t count;
+    json_t *lines = load_json_lines(path, &count), *run;
+    FILE *file = fopen(path, "w");
+    cr_assert(file);
+    size_t index;
+    json_array_foreach(lines, index, run) {
+        if (strcmp(json_string_value(json_object_get(run, "backend")), backend) == 0 &&
+            json_number_value(json_object_get(run, "fraction")) == fraction)
+            continue;
+        char *text = json_dumps(run, JSON_COMPACT);
+        fprintf(file, "%s\n", text);
+        free(text);
+    }
+    fclose(file);
+    json_decref(lines);
+}
+
+/* The grams added of the last training row of timeline-BACKEND.dat, after checking that its first
+ * row (the baseline) is 0 in every layer. */
+static double timeline_grams(const char *dir, const char *backend)
+{
+    char name[256], *rows[512];
+    mgt_buffer text = {0};
+    snprintf(name, sizeof name, "timeline-%s.dat", backend);
+    int count = chart_rows(dir, name, &text, rows, 512);
+    cr_assert(count > 2, "%s has %d rows", name, count);
+    double grams, seconds, requested, allocated, rss;
+    cr_assert_eq(sscanf(rows[0], "%lf %lf %lf %lf %lf", &grams, &seconds, &requested, &allocated, &rss), 5, "%s", rows[0]);
+    cr_expect(grams == 0 && requested == 0 && allocated == 0 && rss == 0, "%s does not start at 0: %s", name, rows[0]);
+    cr_assert_eq(sscanf(rows[count - 1], "%lf", &grams), 1);
+    mgt_buffer_free(&text);
+    return grams;
+}
+
+static int by_value(const void *left, const void *right)
+{
+    double a = *(const double *)left, b = *(const double *)right;
+    return (a > b) - (a < b);
+}
+
+/* pareto.dat's row of backend has the median, least and most of every lookup-hit round of its runs. */
+static void expect_pareto_row(const char *dir, json_t *runs, const char *backend, double fraction)
+{
+    double rounds[256];
+    size_t count = 0, run_count = 0, index, at;
+    json_t *run, *round;
+    json_array_foreach(runs, index, run) {
+        if (strcmp(json_string_value(json_object_get(run, "backend")), backend) != 0 ||
+            json_number_value(json_object_get(run, "fraction")) != fraction)
+            continue;
+        run_count++;
+        json_array_foreach(mg_run_speed_samples(run, "lookup_hit_ns"), at, round)
+            if (count < 256)
+                rounds[count++] = json_number_value(round);
+    }
+    cr_assert(count >= 2 * 3, "%zu rounds of %s, expected 3 in each of 2 runs", count, backend);
+    qsort(rounds, count, sizeof *rounds, by_value);
+    double median = count % 2 ? rounds[count / 2] : (rounds[count / 2 - 1] + rounds[count / 2]) / 2;
+    char *rows[64], quoted[64];
+    mgt_buffer text = {0};
+    int rows_count = chart_rows(dir, "pareto.dat", &text, rows, 64), found = 0;
+    snprintf(quoted, sizeof quoted, "\"%s\" ", backend);
+    for (int row = 0; row < rows_count; row++) {
+        if (strncmp(rows[row], quoted, strlen(quoted)) != 0)
+            continue;
+        double bytes[3], ns[3], label_x, label_y;
+        int align;
+        size_t row_rounds, row_runs;
+        cr_assert_eq(sscanf(rows[row] + strlen(quoted), "%lf %lf %lf %lf %lf %lf %lf %lf %d %zu %zu", &bytes[0], &bytes[1],
+                            &bytes[2], &ns[0], &ns[1], &ns[2], &label_x, &label_y, &align, &row_rounds, &row_runs), 11,
+                     "%s", rows[row]);
+        cr_expect(fabs(ns[0] - median) < 1e-3 && fabs(ns[1] - rounds[0]) < 1e-3 && fabs(ns[2] - rounds[count - 1]) < 1e-3,
+                  "%s: median %.3f, least %.3f, most %.3f of the rounds; pareto.dat has %s", backend, median, rounds[0],
+                  rounds[count - 1], rows[row]);
+        cr_expect(bytes[1] <= bytes[0] && bytes[0] <= bytes[2] && bytes[1] > 0, "%s", rows[row]);
+        cr_expect(row_rounds == count && row_runs == run_count, "%s: %zu rounds in %zu runs", rows[row], count, run_count);
+        found++;
+    }
+    cr_expect_eq(found, 1, "pareto.dat has %d rows of %s", found, backend);
+    mgt_buffer_free(&text);
+}
+
+/* Two backends run twice at two sizes, trie's larger runs dropped: the common size is the smaller,
+ * and every timeline shows it, over its baseline; pareto pools both runs' rounds. */
+Test(charts, timelines_show_one_cell_over_the_baseline_and_pareto_the_range_of_every_round, .timeout = 240)
+{
+    char *corpus = zipf_corpus(2000), *out = temp_folder();
+    const char *args[] = {"sweep", "--backends", "naive_hash,trie", "--corpora", corpus, "--fractions", "1/2,1",
+                          "--processes", "2", "--repeat", "3", "--out", out, NULL};
+    size_t count;
+    json_decref(sweep_and_load(args, out, &count));
+    cr_assert_eq(count, 8, "%zu runs, expected 8", count);
+    drop_runs(out, "trie", 1);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    json_t *runs = load_json_lines(path, &count);
+    const char *report_args[] = {"report", out, NULL};
+    command_result report = memgrams(report_args, NULL);
+    cr_assert_eq(report.exit_code, 0, "report exited %d: %s", report.exit_code, report.err);
+    command_result_free(&report);
+
+    double half_grams = NAN;
+    size_t index;
+    json_t *run;
+    json_array_foreach(runs, index, run)
+        if (json_number_value(json_object_get(run, "fraction")) == 0.5)
+            half_grams = json_number_value(json_object_get(run, "grams_added"));
+    cr_expect_eq(timeline_grams(out, "naive_hash"), half_grams, "naive_hash's timeline is not of the common size");
+    cr_expect_eq(timeline_grams(out, "trie"), half_grams, "trie's timeline is not of the common size");
+    expect_chart(out, "timelines");
+    char *rows[1024];
+    mgt_buffer text = {0};
+    int rows_count = chart_rows(out, "timelines-phases.dat", &text, rows, 1024);
+    cr_expect_eq(rows_count, 2 * 6, "timelines-phases.dat has %d rows, expected 6 phase ends of 2 backends", rows_count);
+    mgt_buffer_free(&text);
+    expect_pareto_row(out, runs, "naive_hash", 0.5);
+    expect_pareto_row(out, runs, "trie", 0.5);
+    json_decref(runs);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
+}
+
+/* A label's box holds no other point and crosses no segment, where a side is free of them. */
+static void expect_labels_clear(const mg_chart_label *labels, int count, double (*segments)[4], int segment_count)
+{
+    for (int index = 0; index < count; index++) {
+        double box[4];
+        mg_label_box(&labels[index], box);
+        for (int other = 0; other < count; other++)
+            cr_expect(!(labels[other].x >= box[0] && labels[other].x <= box[2] && labels[other].y >= box[1] &&
+                        labels[other].y <= box[3]), "label %d (side %d) covers point %d", index, labels[index].side, other);
+        for (int segment = 0; segment < segment_count; segment++) {
+            const double *ends = segments[segment];
+            int meets = fmin(ends[0], ends[2]) <= box[2] && box[0] <= fmax(ends[0], ends[2]) &&
+                        fmin(ends[1], ends[3]) <= box[3] && box[1] <= fmax(ends[1], ends[3]);
+            cr_expect(!meets, "label %d (side %d) crosses segment %d", index, labels[index].side, segment);
+        }
+    }
+}
+
+/* A point hemmed in by points right, above and left, and by a frontier step below: its label
+ * takes a diagonal; the others find free sides. */
+Test(charts, labels_keep_off_other_points_and_the_frontier)
+{
+    mg_chart_label labels[] = {
+        {0.5, 0.5, mg_label_width("packed_arrays"), MG_LABEL_RIGHT},
+        {0.56, 0.5, mg_label_width("trie"), MG_LABEL_RIGHT},
+        {0.5, 0.56, mg_label_width("naive_hash"), MG_LABEL_RIGHT},
+        {0.38, 0.5, mg_label_width("std_map"), MG_LABEL_RIGHT},
+    };
+    double segments[][4] = {{0.5, 0.5, 0.5, 0.3}};
+    int count = sizeof labels / sizeof labels[0];
+    mg_place_labels(labels, count, segments, 1);
+    cr_expect(labels[0].side >= MG_LABEL_ABOVE_RIGHT, "the hemmed-in label went to side %d", labels[0].side);
+    expect_labels_clear(labels, count, segments, 1);
 }
 
 /* Bytes the contract splits on, bytes it keeps, uppercase, a last line without \n. */
