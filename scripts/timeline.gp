@@ -28,7 +28,7 @@ do for [format = 1:2] {
     set ylabel "MiB over the baseline (what the table costs)"
     set xlabel "n-grams added, millions"
     set key top left Left reverse opaque
-    set bmargin 7
+    set bmargin 8
     set tmargin 2
     set size 0.62, 0.84
     set origin 0.0, 0.0
@@ -42,7 +42,7 @@ do for [format = 1:2] {
     set ylabel "MiB over the baseline at the phase end"
     set xlabel "phase"
     set xrange [-0.5:*]
-    set xtics rotate by -35
+    set xtics rotate by -50
     set key off
     plot data.'-phases.dat' using 1:5:xtic(2) with linespoints ls 1 pt 7 notitle, \
          '' using 1:4 with linespoints ls 2 pt 5 notitle, \

@@ -27,7 +27,7 @@ do for [format = 1:2] {
     set ylabel "RSS over the baseline, MiB"
     set xlabel "n-grams added, millions"
     set key top left Left reverse opaque
-    set bmargin 7
+    set bmargin 8
     set tmargin 2
     set size 0.62, 0.84
     set origin 0.0, 0.0
@@ -40,7 +40,7 @@ do for [format = 1:2] {
     set ylabel "RSS over the baseline at the phase end, MiB"
     set xlabel "phase"
     set xrange [-0.5:*]
-    set xtics rotate by -35
+    set xtics rotate by -50
     set key off
     plot data.'-phases.dat' index 0 using 1:3:xtic(2) with linespoints lw 2 pt 7 lc rgb colour(colour_at[1]) notitle, \
          for [k = 2:drawn] '' index (k - 1) using 1:3 with linespoints lw 2 pt 7 lc rgb colour(colour_at[k]) notitle
