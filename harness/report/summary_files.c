@@ -241,8 +241,9 @@ void mg_allocators_print(FILE *out, const mg_report *report, const mg_report_run
 {
     if (!size)
         return;
-    fprintf(out, "\nRSS bytes per n-gram (fragmentation = RSS / allocated; or file pages), backend x allocator, at %s fraction "
-                 "%.4g, order %d:\n%-20s", size->corpus, size->fraction, size->order, "");
+    fprintf(out, "\nRSS bytes per n-gram, backend x allocator, at %s fraction %.4g, order %d\n(in brackets: "
+                 "fragmentation = RSS / allocated, or the file pages of a mapped table):\n%-20s", size->corpus,
+            size->fraction, size->order, "");
     for (int a = 0; a < report->allocator_count; a++)
         fprintf(out, " %16.16s", report->allocators[a]);
     put_allocator_rows(out, report, size, "\n%-20.20s", " %16s", "-");
