@@ -509,6 +509,8 @@ Test(sweep, a_crashing_child_is_recorded_and_the_others_finish)
     command_result result = memgrams(args, environment);
     cr_expect_eq(result.exit_code, 1, "a sweep with a crashed cell exits %d", result.exit_code);
     cr_expect(strstr(result.out, "crashed"), "the summary does not show the crash: %s", result.out);
+    cr_expect(strstr(result.err, "memgrams sweep: 2 of 6 runs did not end ok (2 crashed); results in "),
+              "the status line does not say what ended how: %s", result.err);
     char *results = read_file_text(results_path);
     cr_expect_eq(count_lines(results), 6, "results hold %d lines", count_lines(results));
     cr_expect_eq(count_status(results, "test_crash", "crashed"), 2, "crash cells: %s", results);

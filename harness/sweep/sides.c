@@ -37,6 +37,24 @@ static double seconds_now(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
+static const char *const failure_names[MG_SWEEP_FAILURE_KINDS] = {"oom", "timeout", "crashed", "killed", "error"};
+
+const char *mg_sweep_failure_name(int kind)
+{
+    return failure_names[kind];
+}
+
+/* Counts a run that did not end ok under its status (the last kind: any status not named). */
+static void count_failure(mg_sweep_tally *tally, const char *status)
+{
+    if (status && strcmp(status, "ok") == 0)
+        return;
+    int kind = 0;
+    while (kind < MG_SWEEP_FAILURE_KINDS - 1 && !(status && strcmp(status, failure_names[kind]) == 0))
+        kind++;
+    tally->failed_as[kind]++;
+}
+
 /* Runs one cell on one side and appends its line, numbered with its pass
  * (check pairs the runs of one pass). */
 static void run_one(const mg_sweep_plan *plan, mg_sweep_side *side, const mg_run_request *request, mg_sweep_tally *tally)
@@ -58,6 +76,7 @@ static void run_one(const mg_sweep_plan *plan, mg_sweep_side *side, const mg_run
     }
     show_progress(tally, &request->cell, side->label, status ? status : "?", seconds_now() - started);
     tally->failures += !status || strcmp(status, "ok") != 0;
+    count_failure(tally, status);
     json_decref(run);
 }
 

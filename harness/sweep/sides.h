@@ -14,10 +14,16 @@
 
 #include <stdint.h>
 
+/* The statuses of a run that did not end ok, as the sweep counts them: oom, timeout, crashed,
+ * killed, and any other ("error"). */
+#define MG_SWEEP_FAILURE_KINDS 5
+const char *mg_sweep_failure_name(int kind);
+
 /* Counts of the sweep so far, every one of them 64-bit. */
 typedef struct mg_sweep_tally {
     uint64_t step, total; /* runs seen, and in all */
     uint64_t failures;    /* runs that did not end ok */
+    uint64_t failed_as[MG_SWEEP_FAILURE_KINDS]; /* of them, by status (mg_sweep_failure_name) */
     uint64_t unstored;    /* lines that could not be appended */
     int tty;              /* progress on one terminal line */
 } mg_sweep_tally;

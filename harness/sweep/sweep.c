@@ -14,17 +14,40 @@
 #include <string.h>
 #include <unistd.h>
 
+/* "N runs, all ok" or "F of N runs did not end ok (1 oom, 1 timeout)". */
+static void tally_text(const mg_sweep_tally *tally, char *text, size_t text_size)
+{
+    unsigned long long total = (unsigned long long)tally->total, failures = (unsigned long long)tally->failures;
+    if (!failures) {
+        snprintf(text, text_size, "%llu run%s, all ok", total, total == 1 ? "" : "s");
+        return;
+    }
+    size_t used = (size_t)snprintf(text, text_size, "%llu of %llu runs did not end ok (", failures, total);
+    const char *separator = "";
+    for (int kind = 0; kind < MG_SWEEP_FAILURE_KINDS && used < text_size; kind++) {
+        if (!tally->failed_as[kind])
+            continue;
+        used += (size_t)snprintf(text + used, text_size - used, "%s%llu %s", separator,
+                                 (unsigned long long)tally->failed_as[kind], mg_sweep_failure_name(kind));
+        separator = ", ";
+    }
+    if (used < text_size)
+        snprintf(text + used, text_size - used, ")");
+}
+
+/* The table on stdout, then what became of the runs on stderr, in words. */
 static void print_summary(const mg_sweep_plan *plan, const mg_sweep_side *sides, const mg_sweep_tally *tally)
 {
-    char error[MG_PATH_SIZE + 512], stored[128] = "";
+    char error[MG_PATH_SIZE + 512], stored[128] = "", runs[256];
     if (mg_summary_print(sides[0].results_path, stdout, error, sizeof error) != 0)
         mg_fail("sweep", 1, error);
+    fflush(stdout);
     if (tally->unstored)
         snprintf(stored, sizeof stored, "; %llu results could not be stored", (unsigned long long)tally->unstored);
+    tally_text(tally, runs, sizeof runs);
     int two = mg_plan_side_count(plan) == 2;
-    printf("results: %s%s%s (%llu of %llu runs not ok%s)\n", sides[0].results_path, two ? ", against: " : "",
-           two ? sides[1].results_path : "", (unsigned long long)tally->failures, (unsigned long long)tally->total,
-           stored);
+    fprintf(stderr, "memgrams sweep: %s%s; results in %s%s%s\n", runs, stored, mg_show(sides[0].results_path).text,
+            two ? ", against: " : "", two ? mg_show(sides[1].results_path).text : "");
     if (tally->unstored)
         fprintf(stderr, "memgrams sweep: %llu results could not be stored (see above); --resume --out %s measures "
                 "them again\n", (unsigned long long)tally->unstored, plan->out);
