@@ -518,6 +518,62 @@ Test(report, rows_of_other_processes_are_marked_with_a_footnote_per_kind, .timeo
     remove_folder(out);
 }
 
+/* Reads summary.csv (argv[1]) with Python's csv module: every row has the header's field count,
+ * and the corpus column holds exactly the paths argv[2:] (in any order). */
+static const char read_summary_csv[] =
+    "import csv, sys\n"
+    "with open(sys.argv[1], newline='') as file:\n"
+    "    rows = list(csv.reader(file))\n"
+    "header, body = rows[0], rows[1:]\n"
+    "short = [row for row in body if len(row) != len(header)]\n"
+    "corpora = sorted(row[header.index('corpus')] for row in body)\n"
+    "if short or corpora != sorted(sys.argv[2:]):\n"
+    "    sys.exit('%d of %d rows not of %d fields; corpus column %r, expected %r'\n"
+    "             % (len(short), len(body), len(header), corpora, sorted(sys.argv[2:])))\n";
+
+/* A corpus path holding a quote, a comma, spaces, CR or LF reads back from summary.csv intact. */
+Test(report, summary_csv_gives_every_hostile_corpus_path_back_to_a_csv_reader, .timeout = 120)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        cr_skip_test("python3 is not installed (scripts/install-deps installs it)");
+    char *folder = temp_folder(), *out = temp_folder(), *corpus = zipf_corpus(300);
+    static const char *const names[] = {"a \"quoted\", path.txt", " spaced, \"\" twice\".txt", "line\nbreak.txt",
+                                        "cr\rreturn.txt"};
+    enum { NAME_COUNT = sizeof names / sizeof names[0] };
+    char paths[NAME_COUNT][4200], results_path[4200];
+    mgt_buffer text = {0}, lines = {0};
+    cr_assert_eq(mgt_read_file(corpus, &text), 0);
+    mgt_buffer_append_byte(&text, 0);
+    for (int index = 0; index < NAME_COUNT; index++) {
+        snprintf(paths[index], sizeof paths[index], "%s/%s", folder, names[index]);
+        cr_assert_eq(mgt_write_file(paths[index], (const char *)text.bytes), 0, "cannot write %s", paths[index]);
+        const char *args[] = {"run", "--backend", "trie", "--corpus", paths[index], NULL};
+        command_result run = memgrams(args, NULL);
+        cr_assert_eq(run.exit_code, 0, "run on '%s': %s", names[index], run.err);
+        mgt_buffer_append(&lines, run.out, run.out_length);
+        command_result_free(&run);
+    }
+    mgt_buffer_append_byte(&lines, 0);
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", out);
+    cr_assert_eq(mgt_write_file(results_path, (const char *)lines.bytes), 0);
+    const char *report_args[] = {"report", out, NULL};
+    command_result report = memgrams(report_args, NULL);
+    cr_assert_eq(report.exit_code, 0, "report: %s", report.err);
+    command_result_free(&report);
+
+    char csv_path[4300];
+    snprintf(csv_path, sizeof csv_path, "%s/summary.csv", out);
+    const char *python_args[] = {"-c", read_summary_csv, csv_path, paths[0], paths[1], paths[2], paths[3], NULL};
+    command_result read = run_program("/usr/bin/python3", python_args, NULL);
+    cr_expect_eq(read.exit_code, 0, "Python's csv reads summary.csv otherwise: %s", read.err);
+    command_result_free(&read);
+    mgt_buffer_free(&text);
+    mgt_buffer_free(&lines);
+    mgt_temp_remove(corpus);
+    remove_folder(out);
+    remove_folder(folder);
+}
+
 /* `memgrams report` of a folder whose results.jsonl holds one run line of
  * backend, extra_fields appended to its fields. */
 static command_result report_of_one_run(const char *backend, const char *extra_fields)

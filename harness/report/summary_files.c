@@ -7,6 +7,7 @@
 #include "results.h"
 #include "run_fields.h"
 
+#include <csv.h>
 #include <math.h>
 #include <string.h>
 
@@ -48,6 +49,15 @@ static void put_run_figures(FILE *file, const mg_report_run *run, const char *se
         mg_put_figure(file, separator, 3, peak_final, unknown);
 }
 
+/* A text field of summary.csv and the comma after it: quoted, a quote doubled (RFC 4180, libcsv),
+ * so a comma, quote, CR or LF in a path stays inside its field. A failed write shows in the
+ * file's error flag, which mg_atomic_commit checks. */
+static void put_csv_text(FILE *file, const char *text)
+{
+    csv_fwrite(file, text, strlen(text));
+    fputc(',', file);
+}
+
 int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size)
 {
     mg_atomic_file output;
@@ -67,8 +77,12 @@ int mg_summary_csv_write(const mg_report *report, char *error, size_t error_size
     fputc('\n', output.file);
     for (size_t index = 0; index < report->run_count; index++) {
         const mg_report_run *run = &report->runs[index];
-        fprintf(output.file, "\"%s\",\"%s\",%.17g,%d,\"%s\",%s,%s", run->backend, run->corpus, run->fraction, run->order,
-                run->allocator, run->status, run->process);
+        put_csv_text(output.file, run->backend);
+        put_csv_text(output.file, run->corpus);
+        fprintf(output.file, "%.17g,%d,", run->fraction, run->order);
+        put_csv_text(output.file, run->allocator);
+        put_csv_text(output.file, run->status);
+        csv_fwrite(output.file, run->process, strlen(run->process));
         put_run_figures(output.file, run, ",", "", 1);
         fputc('\n', output.file);
     }
