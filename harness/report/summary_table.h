@@ -1,8 +1,10 @@
 /*
- * summary_table.h — the summary table on stdout: one line per run of a
- * results file or folder, its bytes per n-gram by layer, peak and peak over
- * final rss, fragmentation and speeds (what `memgrams report` and the end of
- * a sweep print).
+ * summary_table.h — the summary table on stdout (what `memgrams report` and
+ * the end of a sweep print), at most 120 columns: one row per cell, sorted
+ * by corpus, size, subject and allocator, with its tokens, n-grams, bytes
+ * per n-gram (requested, allocated, RSS, peak), peak over final RSS, and
+ * the hit and batched hit speeds as median and range over the cell's rounds
+ * and runs; a legend line names the short headers (summary.csv has the rest).
  */
 #ifndef MG_SUMMARY_TABLE_H
 #define MG_SUMMARY_TABLE_H
