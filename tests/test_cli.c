@@ -723,7 +723,9 @@ Test(report, prints_the_summary_of_a_sweep_and_refuses_a_missing_folder)
     const char *args[] = {"report", out, NULL};
     command_result result = memgrams(args, NULL);
     cr_expect_eq(result.exit_code, 0, "%s", result.err);
-    cr_expect(strstr(result.out, "interned_hash") && strstr(result.out, "bytes per n-gram"), "report: %s", result.out);
+    cr_expect(strstr(result.out, "\ninterned_hash ") && strstr(result.out, " peak/RSS ") &&
+                  strstr(result.out, "\nreq alloc RSS peak: bytes/n-gram over baseline"),
+              "report: %s", result.out);
     command_result_free(&result);
     command_result_free(&swept);
     const char *missing[] = {"report", "/nonexistent/sweep", NULL};
