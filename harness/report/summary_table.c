@@ -46,6 +46,7 @@ static const int left_aligned[COLUMN_COUNT] = {[COLUMN_SUBJECT] = 1, [COLUMN_COR
 #define TERMINAL_COLUMNS 120 /* a note is wrapped to this width */
 
 #define CELL_TEXT_SIZE (MG_SUBJECT_SIZE + 16)
+#define ALLOCATOR_SHOWN_MIN 12 /* an allocator's settings are cut, when the table is too wide, to no less */
 #define CORPUS_SHOWN 14 /* a corpus's base name is cut to this many bytes */
 
 /* One row: every run of one cell (and process), in the results' order. */
@@ -348,23 +349,38 @@ static void print_notes(FILE *out, const mg_results *lines)
     }
 }
 
-/* Each shown column's width: its header's or its widest text's. Returns the line's width. */
+/* Each shown column's width: its header's or its widest text's. Returns the widest line's length
+ * in bytes, at least its width (a '±' is two bytes: a reader counting bytes finds the same). */
 static int column_widths(const table_row *rows, size_t row_count, const int *shown, int *widths)
 {
     int total = -1;
     for (int column = 0; column < COLUMN_COUNT; column++) {
+        int multibyte = 0; /* the most bytes a text has over its columns */
         widths[column] = text_columns(headers[column]);
         for (size_t row = 0; row < row_count; row++) {
-            int width = text_columns(rows[row].text[column]);
+            int width = text_columns(rows[row].text[column]), over = (int)strlen(rows[row].text[column]) - width;
             widths[column] = width > widths[column] ? width : widths[column];
+            multibyte = over > multibyte ? over : multibyte;
         }
-        total += shown[column] ? widths[column] + 1 : 0;
+        total += shown[column] ? widths[column] + multibyte + 1 : 0;
     }
     return total;
 }
 
-/* The rows sorted, each column as wide as its texts; the speeds' spread as "±P%" where
- * "(min-max)" would make a line wider than TERMINAL_COLUMNS. */
+/* Allocators with settings cut to width (at least ALLOCATOR_SHOWN_MIN), a '~' marking the cut:
+ * summary.csv and summary.md keep them whole. */
+static void cut_allocators(table_row *rows, size_t row_count, int width)
+{
+    width = width < ALLOCATOR_SHOWN_MIN ? ALLOCATOR_SHOWN_MIN : width;
+    for (size_t row = 0; row < row_count; row++) {
+        char *text = rows[row].text[COLUMN_ALLOCATOR];
+        if ((int)strlen(text) > width)
+            snprintf(text + width - 1, CELL_TEXT_SIZE - (size_t)width + 1, "~");
+    }
+}
+
+/* The rows sorted, each column as wide as its texts; where a line would be wider than
+ * TERMINAL_COLUMNS, the speeds' spread as "±P%" for "(min-max)", then the allocators cut. */
 static void print_table(FILE *out, const mg_results *lines, table_row *rows, size_t row_count)
 {
     qsort(rows, row_count, sizeof *rows, compare_rows);
@@ -382,6 +398,9 @@ static void print_table(FILE *out, const mg_results *lines, table_row *rows, siz
             memcpy(rows[row].text[COLUMN_BATCH], rows[row].compact[1], CELL_TEXT_SIZE);
         }
     }
+    int excess = column_widths(rows, row_count, shown, widths) - TERMINAL_COLUMNS;
+    if (excess > 0)
+        cut_allocators(rows, row_count, widths[COLUMN_ALLOCATOR] - excess);
     column_widths(rows, row_count, shown, widths);
     print_line(out, headers, widths, shown);
     for (size_t row = 0; row < row_count; row++) {
