@@ -217,6 +217,24 @@ static void status_text(const mg_results *lines, const table_row *row, char *tex
         snprintf(text, text_size, "%zu/%zu ok", ok, row->count);
 }
 
+/* A count with thousands separators, or "-" as the other columns show an unknown. */
+static void count_text(double count, char *text)
+{
+    if (isfinite(count))
+        mg_format_count(count, text, CELL_TEXT_SIZE);
+    else
+        snprintf(text, CELL_TEXT_SIZE, "-");
+}
+
+/* The n-grams of the row's first run that counted them (a run that did not end ok may not have). */
+static double row_ngrams(const mg_results *lines, const table_row *row)
+{
+    for (size_t index = 0; index < row->count; index++)
+        if (isfinite(mg_run_ngrams(lines->objects[row->runs[index]])))
+            return mg_run_ngrams(lines->objects[row->runs[index]]);
+    return NAN;
+}
+
 /* Every cell of a row as text. values has room for every sample of the row. */
 static void row_texts(const mg_results *lines, table_row *row, double *values)
 {
@@ -226,11 +244,11 @@ static void row_texts(const mg_results *lines, table_row *row, double *values)
     char (*text)[CELL_TEXT_SIZE] = row->text;
     row_name(run, text[COLUMN_SUBJECT], CELL_TEXT_SIZE);
     snprintf(text[COLUMN_CORPUS], CELL_TEXT_SIZE, "%s", row->corpus);
-    mg_format_count(row->tokens, text[COLUMN_TOKENS], CELL_TEXT_SIZE);
+    count_text(row->tokens, text[COLUMN_TOKENS]);
     snprintf(text[COLUMN_ORDER], CELL_TEXT_SIZE, "%d", cell.order);
     snprintf(text[COLUMN_ALLOCATOR], CELL_TEXT_SIZE, "%s", mg_show(cell.allocator).text);
     status_text(lines, row, text[COLUMN_STATUS], CELL_TEXT_SIZE);
-    mg_format_count(mg_run_ngrams(run), text[COLUMN_NGRAMS], CELL_TEXT_SIZE);
+    count_text(row_ngrams(lines, row), text[COLUMN_NGRAMS]);
     memory_text(lines, row, "requested", NULL, 1, values, text[COLUMN_REQUESTED]);
     memory_text(lines, row, "allocated", NULL, 1, values, text[COLUMN_ALLOCATED]);
     memory_text(lines, row, "rss", NULL, 1, values, text[COLUMN_RSS]);
