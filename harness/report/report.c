@@ -32,8 +32,11 @@ int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_s
         status = mg_summary_csv_write(&report, error, error_size);
     }
     /* summary.md after the charts: it links those drawn (chart_list.h) */
-    if (status == 0)
+    if (status == 0) {
+        fprintf(stderr, "report: drawing the charts of %d backends into %s/charts (gnuplot) ...\n", report.backend_count,
+                mg_show(dir).text); /* the longest step: tens of seconds for a bench */
         status = mg_charts_write(&report, scratch, error, error_size);
+    }
     if (status == 0)
         status = mg_summary_md_write(&report, scratch, error, error_size);
     free(scratch);
