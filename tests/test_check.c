@@ -105,16 +105,54 @@ static char *synthetic_file(const synthetic *const *specs)
 static const synthetic lean = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 0},
                        lean_beta = {"beta", 1.0, 1.0, NULL, NULL, 0, 1.0, 0};
 
-static command_result check_files(const synthetic *const *baseline, const synthetic *const *results,
-                                  const char *extra_option, const char *extra_value)
+/* check on the runs of baseline and results, with an option (and its value) where not NULL, and
+ * --verbose when verbose. */
+static command_result run_check(const synthetic *const *baseline, const synthetic *const *results, int verbose,
+                                const char *extra_option, const char *extra_value)
 {
     char *baseline_path = synthetic_file(baseline), *results_path = synthetic_file(results);
-    const char *args[] = {"check", "--baseline", baseline_path, "--results", results_path, extra_option, extra_value,
-                          NULL};
+    const char *args[9] = {"check", "--baseline", baseline_path, "--results", results_path};
+    size_t count = 5;
+    if (verbose)
+        args[count++] = "--verbose";
+    if (extra_option)
+        args[count++] = extra_option;
+    if (extra_value)
+        args[count++] = extra_value;
     command_result result = memgrams(args, NULL);
     mgt_temp_remove(baseline_path);
     mgt_temp_remove(results_path);
     return result;
+}
+
+static command_result check_files(const synthetic *const *baseline, const synthetic *const *results,
+                                  const char *extra_option, const char *extra_value)
+{
+    return run_check(baseline, results, 0, extra_option, extra_value);
+}
+
+static command_result check_verbose(const synthetic *const *baseline, const synthetic *const *results,
+                                    const char *extra_option, const char *extra_value)
+{
+    return run_check(baseline, results, 1, extra_option, extra_value);
+}
+
+static int occurrences(const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *at = strstr(text, needle); at; at = strstr(at + 1, needle))
+        count++;
+    return count;
+}
+
+/* A number in exponent notation ("3.611e+04", "7e+04", "2.4e-04") anywhere in text. */
+static int has_exponent(const char *text)
+{
+    for (const char *at = strchr(text, 'e'); at; at = strchr(at + 1, 'e'))
+        if (at > text && at[-1] >= '0' && at[-1] <= '9' && (at[1] == '+' || at[1] == '-') && at[2] >= '0' &&
+            at[2] <= '9')
+            return 1;
+    return 0;
 }
 
 Test(check, unchanged_results_pass)
@@ -122,9 +160,26 @@ Test(check, unchanged_results_pass)
     const synthetic *files[] = {&lean, &lean_beta, NULL};
     command_result result = check_files(files, files, NULL, NULL);
     cr_expect_eq(result.exit_code, 0, "exit %d: %s%s", result.exit_code, result.out, result.err);
-    cr_expect(strstr(result.out, "finalize.requested"), "the table lists the figures: %s", result.out);
-    cr_expect(strstr(result.out, "lookup_hit_ns"));
-    cr_expect(strstr(result.out, " 0 REGRESSED"), "%s", result.out);
+    cr_expect_eq(count_lines(result.out), 3, "a line per cell and the counts: %s", result.out);
+    cr_expect(strstr(result.out, "ok         alpha synth f=1 n=3 jemalloc: worst ") &&
+                  strstr(result.out, "\nok         beta synth f=1 n=3 jemalloc: worst "), "%s", result.out);
+    cr_expect(!strstr(result.out, "finalize.requested  "), "no figure table for a cell that is ok: %s", result.out);
+    cr_expect(strstr(result.out, "check: 2 cells: 2 ok, 0 improved, 0 REGRESSED, 0 missing, 0 extra; "), "%s",
+              result.out);
+    command_result_free(&result);
+}
+
+Test(check, verbose_lists_every_figure_of_every_cell)
+{
+    const synthetic *files[] = {&lean, &lean_beta, NULL};
+    command_result result = check_verbose(files, files, "--speed", "off");
+    cr_expect_eq(result.exit_code, 0, "exit %d: %s%s", result.exit_code, result.out, result.err);
+    cr_expect_eq(occurrences(result.out, "\n  figure "), 2, "a table under each of the two cells: %s", result.out);
+    cr_expect(strncmp(result.out, "ok         alpha ", 17) == 0, "%s", result.out);
+    cr_expect_eq(occurrences(result.out, "  finalize.requested "), 2, "%s", result.out);
+    cr_expect_eq(occurrences(result.out, "  lookup_hit_ns "), 2, "%s", result.out);
+    cr_expect(strstr(result.out, "(+0.0%)  skipped    --speed off"), "a speed not judged, its change in parentheses: %s",
+              result.out);
     command_result_free(&result);
 }
 
@@ -134,10 +189,37 @@ Test(check, a_fatter_table_regresses_and_names_the_figures)
     const synthetic *baseline[] = {&lean, &lean_beta, NULL}, *results[] = {&fat, &lean_beta, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "exit %d: %s%s", result.exit_code, result.out, result.err);
-    cr_expect(strstr(result.out, "REGRESSED: alpha synth f=1 n=3 jemalloc finalize.requested +15.00%"), "%s",
+    cr_expect(strstr(result.out, "REGRESSED: alpha synth f=1 n=3 jemalloc finalize.requested +15.0%"), "%s",
               result.out);
-    cr_expect(strstr(result.out, "finalize.allocated"));
     cr_expect(!strstr(result.out, "REGRESSED: beta"), "beta did not change: %s", result.out);
+    /* the regressed cell's line names its worst figure, and its figures follow; beta's is one line */
+    const char *alpha = strstr(result.out, "REGRESSED  alpha synth f=1 n=3 jemalloc: worst train.requested +15.0% (");
+    const char *beta = strstr(result.out, "\nok         beta synth f=1 n=3 jemalloc: worst ");
+    cr_assert(alpha && beta && alpha < beta, "a line per cell: %s", result.out);
+    const char *table = strstr(alpha, "\n  figure "), *allocated = strstr(alpha, "\n  finalize.allocated ");
+    cr_expect(table && allocated && allocated < beta, "alpha's figures under its line: %s", result.out);
+    cr_expect(allocated && strstr(allocated, "2,200,000      2,530,000    +15.0%  REGRESSED"),
+              "bytes with thousands separators, the change with one decimal: %s", result.out);
+    cr_expect(!strstr(beta + 1, "\n  "), "no figures under beta, which is ok: %s", result.out);
+    cr_expect(!strstr(result.out, "skipped"), "no figure not judged is shown: %s", result.out);
+    command_result_free(&result);
+}
+
+/* Bytes, nanoseconds, seconds and p-values in plain notation: 36,110 not 3.611e+04, 0.000038 not 3.8e-05. */
+Test(check, no_figure_is_shown_with_an_exponent)
+{
+    const synthetic slow_base = {"alpha", 1.0, 361.1, NULL, NULL, 0, 1.0, 0},
+                    slower = {"alpha", 1.2, 700.0, NULL, NULL, 0, 1.0, 0};
+    const synthetic *baseline[] = {&slow_base, NULL}, *results[] = {&slower, NULL};
+    command_result result = check_verbose(baseline, results, NULL, NULL);
+    cr_expect_eq(result.exit_code, 1, "%s", result.out);
+    cr_expect(!has_exponent(result.out), "an exponent: %s", result.out);
+    cr_expect(strstr(result.out, "37,735         73,150    +93.9%  REGRESSED"), "ns whole with separators: %s",
+              result.out);
+    cr_expect(strstr(result.out, "p(slower)=0.0000"), "a small p in fixed notation: %s", result.out);
+    cr_expect(strstr(result.out, "0.1000         0.1000"), "seconds with four decimals: %s", result.out);
+    cr_expect(has_exponent("lookup 3.611e+04 ns") && has_exponent("7e+04") && !has_exponent("signed-rank 1e"),
+              "the test itself finds exponents");
     command_result_free(&result);
 }
 
@@ -159,7 +241,7 @@ Test(check, a_slower_table_regresses_on_speed_only_past_the_effect_size)
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&slower, NULL}, *close[] = {&a_bit_slower, NULL};
     command_result result = check_files(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "%s", result.out);
-    cr_expect(strstr(result.out, "REGRESSED: alpha synth f=1 n=3 jemalloc lookup_hit_ns +30.00%"), "%s", result.out);
+    cr_expect(strstr(result.out, "REGRESSED: alpha synth f=1 n=3 jemalloc lookup_hit_ns +30.0%"), "%s", result.out);
     command_result_free(&result);
     result = check_files(baseline, close, NULL, NULL);
     cr_expect_eq(result.exit_code, 0, "5%% slower is significant but under the 10%% effect size: %s", result.out);
@@ -194,7 +276,8 @@ static char *paired_file(double scale, int numbered)
 
 static command_result check_paths(char *baseline_path, char *results_path)
 {
-    const char *args[] = {"check", "--speed", "on", "--baseline", baseline_path, "--results", results_path, NULL};
+    const char *args[] = {"check", "--speed", "on", "--verbose", "--baseline", baseline_path, "--results", results_path,
+                          NULL};
     command_result result = memgrams(args, NULL);
     mgt_temp_remove(baseline_path);
     mgt_temp_remove(results_path);
@@ -241,19 +324,11 @@ Test(check, another_allocator_version_skips_the_allocator_figures)
 {
     const synthetic upgraded = {"alpha", 1.15, 1.0, NULL, "5.3.1", 0, 1.0, 0};
     const synthetic *baseline[] = {&lean, NULL}, *results[] = {&upgraded, NULL};
-    command_result result = check_files(baseline, results, NULL, NULL);
+    command_result result = check_verbose(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "requested is still judged: %s", result.out);
     cr_expect(strstr(result.out, "allocator version differs"), "%s", result.out);
     cr_expect(!strstr(result.out, "REGRESSED: alpha synth f=1 n=3 jemalloc finalize.allocated"), "%s", result.out);
     command_result_free(&result);
-}
-
-static int occurrences(const char *text, const char *needle)
-{
-    int count = 0;
-    for (const char *at = strstr(text, needle); at; at = strstr(at + 1, needle))
-        count++;
-    return count;
 }
 
 Test(check, a_changed_layout_fails_once_and_compares_no_memory)
@@ -261,7 +336,7 @@ Test(check, a_changed_layout_fails_once_and_compares_no_memory)
     const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 1},
                     after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 2};
     const synthetic *baseline[] = {&before, &lean_beta, NULL}, *results[] = {&after, &lean_beta, NULL};
-    command_result result = check_files(baseline, results, NULL, NULL);
+    command_result result = check_verbose(baseline, results, NULL, NULL);
     cr_expect_eq(result.exit_code, 1, "a changed layout fails the check: %s", result.out);
     cr_expect(strstr(result.out, "CHANGED: alpha synth f=1 n=3 jemalloc: layout changed (from 1 to 2): memory not "
                                  "compared; the baseline needs rewriting (make baseline)\n"), "%s", result.out);
@@ -280,7 +355,7 @@ Test(check, a_layout_declared_on_one_side_only_or_unchanged_compares_as_before)
     const synthetic *undeclared[] = {&lean, NULL}, *declared[] = {&first, NULL}, *redeclared[] = {&second, NULL};
     const synthetic *const *pairs[][2] = {{undeclared, redeclared}, {declared, undeclared}, {redeclared, redeclared}};
     for (size_t pair = 0; pair < 3; pair++) {
-        command_result result = check_files(pairs[pair][0], pairs[pair][1], NULL, NULL);
+        command_result result = check_verbose(pairs[pair][0], pairs[pair][1], NULL, NULL);
         cr_expect(!strstr(result.out, "layout changed"), "pair %zu: %s", pair, result.out);
         cr_expect(strstr(result.out, "finalize.allocated"), "pair %zu: memory is compared: %s", pair, result.out);
         cr_expect_eq(result.exit_code, pair == 0 ? 1 : 0, "pair %zu: the fatter table regresses only as results: %s",
@@ -294,7 +369,7 @@ Test(check, a_changed_layout_is_skipped_where_no_memory_is_judged)
     const synthetic before = {"alpha", 1.0, 1.0, NULL, NULL, 0, 1.0, 3},
                     after = {"alpha", 1.15, 1.0, NULL, NULL, 0, 1.0, 4};
     const synthetic *baseline[] = {&before, NULL}, *results[] = {&after, NULL};
-    command_result result = check_files(baseline, results, "--tolerance", "memory=off");
+    command_result result = check_verbose(baseline, results, "--tolerance", "memory=off");
     cr_expect_eq(result.exit_code, 0, "%s", result.out);
     cr_expect(strstr(result.out, "skipped    layout changed (from 3 to 4): memory is not judged"), "%s", result.out);
     cr_expect(!strstr(result.out, "CHANGED"), "%s", result.out);

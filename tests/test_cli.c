@@ -676,7 +676,8 @@ Test(sweep, against_runs_every_cell_on_both_builds_pass_by_pass)
         cr_expect_eq(count_pass(against_path, pass), 2, "pass %d of against", pass);
     }
     command_result_free(&result);
-    const char *check_args[] = {"check", "--speed", "on", "--baseline", against_path, "--results", results_path, NULL};
+    const char *check_args[] = {"check", "--speed", "on", "--verbose", "--baseline", against_path, "--results",
+                                results_path, NULL};
     result = memgrams(check_args, NULL);
     cr_expect_eq(result.exit_code, 0, "%s", result.out);
     cr_expect(strstr(result.out, "2 pairs: too few for alpha 0.001"), "the runs are paired: %s", result.out);

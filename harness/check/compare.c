@@ -1,6 +1,7 @@
 /* compare.c — see compare.h. */
 #include "compare.h"
 #include "check.h"
+#include "report_files.h"
 #include "run_fields.h"
 #include "statistics.h"
 
@@ -78,7 +79,8 @@ static void judge_memory_row(mg_check_state *state, mg_check_row *row, const mg_
     double allowed = fabs(row->baseline) * tolerance->percent / 100 + tolerance->bytes;
     double change = row->now - row->baseline;
     set_verdict(state, row, change > allowed ? MG_VERDICT_REGRESSED : change < -allowed ? MG_VERDICT_IMPROVED : MG_VERDICT_OK);
-    snprintf(row->note, sizeof row->note, "allowed +-%.0f", allowed);
+    char shown[32];
+    snprintf(row->note, sizeof row->note, "allowed +-%s", mg_format_count(allowed, shown, sizeof shown));
 }
 
 static void compare_memory(mg_check_state *state, const mg_check_cell *base, const mg_check_cell *now)
@@ -108,14 +110,32 @@ static void compare_memory(mg_check_state *state, const mg_check_cell *base, con
     }
 }
 
+/* A probability with two significant digits in fixed notation: 0.00024, never 2.4e-04. */
+static const char *probability_text(double value, char *text, size_t text_size)
+{
+    int decimals = value > 0 && value < 1 ? 1 - (int)floor(log10(value)) : 2;
+    snprintf(text, text_size, "%.*f", decimals, value);
+    return text;
+}
+
+/* "p(slower)=0.00024 p(faster)=1.0" */
+static const char *p_values_text(double slower, double faster, char *text, size_t text_size)
+{
+    char slower_text[32], faster_text[32];
+    snprintf(text, text_size, "p(slower)=%s p(faster)=%s", probability_text(slower, slower_text, sizeof slower_text),
+             probability_text(faster, faster_text, sizeof faster_text));
+    return text;
+}
+
 /* The U test on two sample sets; fills the row's verdict and note. */
 static void judge_speed_row(mg_check_state *state, mg_check_row *row, double *base, size_t base_count, double *now,
                             size_t now_count, const char *unit)
 {
     const mg_check_tolerances *tolerances = &state->tolerances;
+    char alpha[32], p_values[80];
     if (mg_u_test_floor(now_count, base_count) > tolerances->alpha) {
-        snprintf(row->note, sizeof row->note, "%zu vs %zu %s: too few for alpha %g", base_count, now_count, unit,
-                 tolerances->alpha);
+        snprintf(row->note, sizeof row->note, "%zu vs %zu %s: too few for alpha %s", base_count, now_count, unit,
+                 probability_text(tolerances->alpha, alpha, sizeof alpha));
         set_verdict(state, row, MG_VERDICT_SKIPPED);
         return;
     }
@@ -129,8 +149,8 @@ static void judge_speed_row(mg_check_state *state, mg_check_row *row, double *ba
     int slower = test.p_greater < tolerances->alpha && change > threshold;
     int faster = test.p_less < tolerances->alpha && change < -threshold;
     set_verdict(state, row, slower ? MG_VERDICT_REGRESSED : faster ? MG_VERDICT_IMPROVED : MG_VERDICT_OK);
-    snprintf(row->note, sizeof row->note, "%zu vs %zu %s, p(slower)=%.2g p(faster)=%.2g%s", base_count, now_count,
-             unit, test.p_greater, test.p_less, test.exact ? " exact" : "");
+    snprintf(row->note, sizeof row->note, "%zu vs %zu %s, %s%s", base_count, now_count, unit,
+             p_values_text(test.p_greater, test.p_less, p_values, sizeof p_values), test.exact ? " exact" : "");
 }
 
 /* The signed-rank test on the pairs' log ratios; slower when significant and
@@ -138,8 +158,10 @@ static void judge_speed_row(mg_check_state *state, mg_check_row *row, double *ba
 static void judge_paired_row(mg_check_state *state, mg_check_row *row, double *differences, size_t count)
 {
     const mg_check_tolerances *tolerances = &state->tolerances;
+    char alpha[32], p_values[80];
     if (mg_signed_rank_floor(count) > tolerances->alpha) {
-        snprintf(row->note, sizeof row->note, "%zu pairs: too few for alpha %g", count, tolerances->alpha);
+        snprintf(row->note, sizeof row->note, "%zu pairs: too few for alpha %s", count,
+                 probability_text(tolerances->alpha, alpha, sizeof alpha));
         set_verdict(state, row, MG_VERDICT_SKIPPED);
         return;
     }
@@ -151,8 +173,8 @@ static void judge_paired_row(mg_check_state *state, mg_check_row *row, double *d
     int slower = test.p_greater < tolerances->alpha && ratio - 1 > threshold;
     int faster = test.p_less < tolerances->alpha && ratio - 1 < -threshold;
     set_verdict(state, row, slower ? MG_VERDICT_REGRESSED : faster ? MG_VERDICT_IMPROVED : MG_VERDICT_OK);
-    snprintf(row->note, sizeof row->note, "%zu pairs, p(slower)=%.2g p(faster)=%.2g signed-rank%s", count,
-             test.p_greater, test.p_less, test.exact ? " exact" : "");
+    snprintf(row->note, sizeof row->note, "%zu pairs, %s signed-rank%s", count,
+             p_values_text(test.p_greater, test.p_less, p_values, sizeof p_values), test.exact ? " exact" : "");
 }
 
 /* Whole runs are the samples when both sides have at least this many. */
@@ -285,24 +307,37 @@ void mg_check_compare(mg_check_state *state, mg_check_file *baseline, mg_check_f
 
 /* ---- a row as text ---------------------------------------------------------------- */
 
+/* A figure as its unit is read: bytes and nanoseconds whole with thousands separators, seconds
+ * with four decimals, never an exponent. */
 void mg_check_value_text(const mg_check_row *row, double value, char *text, size_t text_size)
 {
+    size_t length = strlen(row->figure);
     if (isnan(value))
         snprintf(text, text_size, "-");
-    else if (row->is_speed)
-        snprintf(text, text_size, "%.4g", value);
+    else if (length > 8 && strcmp(row->figure + length - 8, "_seconds") == 0)
+        snprintf(text, text_size, "%.4f", value);
     else
-        snprintf(text, text_size, "%.0f", value);
+        mg_format_count(value, text, text_size);
+}
+
+double mg_check_row_change(const mg_check_row *row)
+{
+    if (row->is_version)
+        return NAN;
+    if (!isnan(row->change))
+        return row->change;
+    if (isnan(row->baseline) || isnan(row->now))
+        return NAN;
+    if (row->baseline == 0)
+        return row->now == 0 ? 0 : NAN;
+    return row->now / row->baseline - 1;
 }
 
 void mg_check_change_text(const mg_check_row *row, char *text, size_t text_size)
 {
-    if (row->is_version)
+    double change = mg_check_row_change(row);
+    if (isnan(change))
         snprintf(text, text_size, "-");
-    else if (!isnan(row->change))
-        snprintf(text, text_size, "%+.2f%%", row->change * 100);
-    else if (isnan(row->baseline) || isnan(row->now) || row->baseline == 0)
-        snprintf(text, text_size, row->baseline == 0 && row->now == 0 ? "+0.00%%" : "-");
     else
-        snprintf(text, text_size, "%+.2f%%", (row->now / row->baseline - 1) * 100);
+        snprintf(text, text_size, "%+.1f%%", change * 100);
 }

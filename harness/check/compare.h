@@ -46,8 +46,13 @@ typedef struct mg_check_state {
  * cell, an extra one. */
 void mg_check_compare(mg_check_state *state, mg_check_file *baseline, mg_check_file *results);
 
-/* A row's baseline or now as text ("-" where none); its change in percent of the baseline. */
+/* A row's baseline or now as text ("-" where none): bytes and nanoseconds whole with thousands
+ * separators ("2,735,170"), seconds with four decimals; never an exponent. */
 void mg_check_value_text(const mg_check_row *row, double value, char *text, size_t text_size);
+/* A row's change as a fraction of its baseline (paired speed rows: the median ratio - 1), or NAN
+ * where there is none (a layout version, a figure missing on a side); as text, signed percent with
+ * one decimal ("+15.0%") or "-". */
+double mg_check_row_change(const mg_check_row *row);
 void mg_check_change_text(const mg_check_row *row, char *text, size_t text_size);
 
 #endif

@@ -90,6 +90,8 @@ static const mg_help_option check_options[] = {
     {"speed", "WHEN", "judge speed: auto (only when both files come from the same CPU, compiler and build type), "
      "on or off", "auto", MG_VALUES_WORDS, 0, "auto on off"},
     {"junit", "FILE", "also write the judgement as a JUnit XML report to FILE", "none", MG_VALUES_FILE, 0, NULL},
+    {"verbose", NULL, "print every cell's figure table, the figures not judged too (by default only the cells "
+     "that regressed or improved have theirs)", NULL, MG_VALUES_NONE, 0, NULL},
 };
 
 static const mg_help_option corpus_options[] = {
@@ -154,10 +156,11 @@ const mg_help_command mg_help_commands[] = {
      NULL, 0, "report mine"},
     {"check", "regressions against a baseline",
      "check --baseline FILE --results FILE [--tolerance SPEC]\n"
-     "    [--speed auto|on|off] [--junit FILE]",
+     "    [--speed auto|on|off] [--junit FILE] [--verbose]",
      "Matches runs by (backend, corpus, fraction, order, allocator) and judges each memory figure against its "
-     "tolerance and each speed by a one-sided Mann-Whitney U test. Exit 1 when something regressed or a "
-     "baseline cell is missing from the results.",
+     "tolerance and each speed by a one-sided Mann-Whitney U test. Prints one line per cell (its verdict and "
+     "its worst change), the figures of a cell that regressed or improved, and the counts. Exit 1 when "
+     "something regressed or a baseline cell is missing from the results.",
      OPTIONS(check_options), "check --baseline results/baseline.jsonl --results results/runs/mine"},
     {"corpus", "what a corpus spec holds",
      "corpus cat SPEC [--fraction F]\n"
