@@ -145,8 +145,9 @@ const mg_help_command mg_help_commands[] = {
      "    [--seed S] [--repeat R] [--processes K] [--against EXE]",
      "Runs every (backend, corpus, fraction, order, allocator) cell as a fresh memgrams run and appends its "
      "line to DIR/results.jsonl as it ends, so an interrupted sweep loses nothing. A run that crashes, runs "
-     "out of memory or exceeds the timeout is recorded with that status and the sweep goes on. Exit 1 when a "
-     "line could not be stored.",
+     "out of memory or exceeds the timeout is recorded with that status and the sweep goes on. Progress goes "
+     "to stderr: on a terminal one line drawn again, otherwise a line per run ended (the cell, its status and "
+     "seconds, runs done of all, the time elapsed and left). Exit 1 when a line could not be stored.",
      OPTIONS(sweep_options),
      "sweep --backends trie,interned_hash --corpora synth:tokens=200000 --out mine"},
     {"report", "the summary table and the charts of a sweep", "report DIR",
