@@ -169,12 +169,12 @@ Test(sweep, progress_off_a_terminal_is_one_line_per_run_with_the_time_left)
 {
     char *out = temp_folder();
     const char *args[] = {"sweep", "--backends", "naive_hash,interned_hash", "--corpora", "synth:tokens=2000",
-                          "--orders", "1", "--fractions", "1/2", "--out", out, NULL};
+                          "--orders", "1", "--fractions", "1/2", "--allocators", "glibc", "--out", out, NULL};
     command_result result = memgrams(args, NULL);
     cr_assert_eq(result.exit_code, 0, "%s", result.err);
     cr_expect_eq(count_lines(result.err), 2, "one line per run: %s", result.err);
-    const char *first = strstr(result.err, "[1/2] naive_hash synth:tokens=2000 f=0.5 n=1 jemalloc: ok in ");
-    const char *second = strstr(result.err, "\n[2/2] interned_hash synth:tokens=2000 f=0.5 n=1 jemalloc: ok in ");
+    const char *first = strstr(result.err, "[1/2] naive_hash synth:tokens=2000 f=0.5 n=1 glibc: ok in ");
+    const char *second = strstr(result.err, "\n[2/2] interned_hash synth:tokens=2000 f=0.5 n=1 glibc: ok in ");
     cr_expect(first == result.err && second, "the lines name the cell, status and seconds: %s", result.err);
     const char *left = first ? strstr(first, " left\n") : NULL;
     cr_expect(first && second && strstr(first, " s elapsed, ") && left && left < second,
