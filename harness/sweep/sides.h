@@ -44,7 +44,10 @@ int mg_sweep_side_open(const mg_sweep_plan *plan, mg_sweep_side *side, const cha
 void mg_sweep_side_close(mg_sweep_side *side);
 
 /* Runs every run of the plan not done yet on its side (sides has
- * mg_plan_side_count entries), appending each line. */
+ * mg_plan_side_count entries), appending each line. Tells its progress on
+ * stderr: the cell, its status and seconds, runs done of all, the time
+ * elapsed and left (each run left at its subject's mean so far); on a
+ * terminal as one line drawn again, otherwise a line per run ended. */
 void mg_sweep_run_cells(const mg_sweep_plan *plan, mg_sweep_side *sides, mg_sweep_tally *tally);
 
 #endif
