@@ -2,6 +2,7 @@
 #include "report.h"
 #include "charts.h"
 #include "message.h"
+#include "report_html.h"
 #include "report_runs.h"
 #include "summary_files.h"
 
@@ -39,6 +40,9 @@ int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_s
     }
     if (status == 0)
         status = mg_summary_md_write(&report, scratch, error, error_size);
+    /* report.html last: it inlines the charts and links the files beside it */
+    if (status == 0)
+        status = mg_report_html_write(&report, scratch, error, error_size);
     free(scratch);
     mg_report_free(&report);
     return status;

@@ -169,3 +169,13 @@ mg_run_machine mg_run_machine_of(json_t *run)
         .cpus = json_object_get(env, "cpus"),
     };
 }
+
+mg_run_origin mg_run_origin_of(json_t *run)
+{
+    json_t *env = json_object_get(run, "env");
+    return (mg_run_origin){
+        .version = text_or_empty(json_object_get(env, "version")),
+        .commit = text_or_empty(json_object_get(env, "git_commit")),
+        .kernel = text_or_empty(json_object_get(env, "kernel")),
+    };
+}

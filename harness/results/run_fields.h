@@ -87,4 +87,11 @@ typedef struct mg_run_machine {
 
 mg_run_machine mg_run_machine_of(json_t *run);
 
+/* The memgrams a run was measured by and the kernel it ran on, as a report shows them. */
+typedef struct mg_run_origin {
+    const char *version, *commit, *kernel; /* "" where unknown */
+} mg_run_origin;
+
+mg_run_origin mg_run_origin_of(json_t *run);
+
 #endif
