@@ -51,18 +51,21 @@ static const char *const drawing_elements[] = {
     "feMergeNode", "feBlend", "feColorMatrix", "image", "a",
 };
 
+typedef struct svg_name {
+    const char *text;
+    size_t length;
+} svg_name;
+
 typedef struct svg_copy {
     FILE *page;
     const char *at, *end;
     const char *prefix;
     char open[SVG_DEPTH_MAX][SVG_NAME_MAX]; /* the elements open, outermost first */
     int depth;
+    svg_name *ids; /* the ids kept so far (gnuplot's multiplot repeats some) */
+    size_t id_count, id_room;
+    int out_of_memory;
 } svg_copy;
-
-typedef struct svg_name {
-    const char *text;
-    size_t length;
-} svg_name;
 
 static int is_name_byte(unsigned char byte)
 {
@@ -226,6 +229,27 @@ static int name_ends(svg_name name, const char *word)
     return name.length >= length && strncasecmp(name.text + name.length - length, word, length) == 0;
 }
 
+/* Is the id new in this chart? An id seen before is left out: a reference meant the first
+ * element of that id, as it still does, and an HTML page holds each id once. */
+static int id_is_new(svg_copy *copy, const svg_attribute *attribute)
+{
+    svg_name id = {attribute->value, attribute->value_length};
+    for (size_t index = 0; index < copy->id_count; index++)
+        if (copy->ids[index].length == id.length && memcmp(copy->ids[index].text, id.text, id.length) == 0)
+            return 0;
+    if (copy->id_count == copy->id_room) {
+        size_t room = copy->id_room ? 2 * copy->id_room : 256;
+        svg_name *ids = realloc(copy->ids, room * sizeof *ids);
+        if (!ids) {
+            copy->out_of_memory = 1;
+            return 0;
+        }
+        copy->ids = ids, copy->id_room = room;
+    }
+    copy->ids[copy->id_count++] = id;
+    return 1;
+}
+
 typedef struct root_size {
     svg_attribute width, height;
     int has_view_box;
@@ -243,6 +267,8 @@ static void put_attribute(svg_copy *copy, const svg_attribute *attribute, root_s
         *(name_is(name, "width") ? &root->width : &root->height) = *attribute;
         return;
     }
+    if (name_is(name, "id") && (!attribute->value || !id_is_new(copy, attribute)))
+        return;
     if (root && name_is(name, "viewBox"))
         root->has_view_box = 1;
     int reference = name_ends(name, "href") || name_is(name, "src");
@@ -442,6 +468,10 @@ int mg_html_put_svg(FILE *page, const char *path, const char *prefix, const char
         if (status != 0)
             snprintf(error, error_size, "the chart '%s' nests elements deeper than %d", mg_show(path).text,
                      SVG_DEPTH_MAX);
+        else if (copy->out_of_memory)
+            snprintf(error, error_size, MG_OUT_OF_MEMORY);
+        status = status == 0 && !copy->out_of_memory ? 0 : -1;
+        free(copy->ids);
     }
     free(copy);
     free(text);

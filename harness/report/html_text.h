@@ -19,7 +19,7 @@ void mg_html_put_link(FILE *page, const char *path);
 
 /* The <svg> element of the SVG file at path, as an element of page: every id, and every
  * reference to one (url(#..), href="#.."), prefixed with prefix so that several charts' ids
- * stay apart; no script, style or foreignObject element, no on* attribute, no reference
+ * stay apart, an id the chart repeats kept on its first element only; no script, style or foreignObject element, no on* attribute, no reference
  * outside the page; the root without its fixed size, so it scales with the page, labelled with
  * label. 0, or -1 with a one-line message (unreadable, or no <svg> element). */
 int mg_html_put_svg(FILE *page, const char *path, const char *prefix, const char *label, char *error,
