@@ -448,6 +448,33 @@ static char *read_whole(const char *path, long *length, char *error, size_t erro
     return text;
 }
 
+/* Copies the chart's root element into element (a stream of its own): 0, or -1 with the message. */
+static int copy_chart(FILE *element, const char *text, long length, const char *path, const char *prefix,
+                      const char *label, char *error, size_t error_size)
+{
+    const char *root = find_root(text, text + length);
+    if (!root) {
+        snprintf(error, error_size, "the chart '%s' has no <svg> element", mg_show(path).text);
+        return -1;
+    }
+    svg_copy *copy = calloc(1, sizeof *copy);
+    if (!copy) {
+        snprintf(error, error_size, MG_OUT_OF_MEMORY);
+        return -1;
+    }
+    *copy = (svg_copy){.page = element, .at = root, .end = text + length, .prefix = prefix};
+    int status = copy_root(copy, label);
+    if (status != 0)
+        snprintf(error, error_size, "the chart '%s' nests elements deeper than %d", mg_show(path).text,
+                 SVG_DEPTH_MAX);
+    else if (copy->out_of_memory)
+        snprintf(error, error_size, MG_OUT_OF_MEMORY);
+    status = status == 0 && !copy->out_of_memory ? 0 : -1;
+    free(copy->ids);
+    free(copy);
+    return status;
+}
+
 int mg_html_put_svg(FILE *page, const char *path, const char *prefix, const char *label, char *error,
                     size_t error_size)
 {
@@ -455,25 +482,23 @@ int mg_html_put_svg(FILE *page, const char *path, const char *prefix, const char
     char *text = read_whole(path, &length, error, error_size);
     if (!text)
         return -1;
-    svg_copy *copy = calloc(1, sizeof *copy);
-    const char *root = find_root(text, text + length);
+    /* the element goes to the page whole, or nothing of it when the chart is refused */
+    char *element = NULL;
+    size_t element_length = 0;
+    FILE *stream = open_memstream(&element, &element_length);
     int status = -1;
-    if (!copy)
+    if (!stream)
         snprintf(error, error_size, MG_OUT_OF_MEMORY);
-    else if (!root)
-        snprintf(error, error_size, "the chart '%s' has no <svg> element", mg_show(path).text);
     else {
-        *copy = (svg_copy){.page = page, .at = root, .end = text + length, .prefix = prefix};
-        status = copy_root(copy, label);
-        if (status != 0)
-            snprintf(error, error_size, "the chart '%s' nests elements deeper than %d", mg_show(path).text,
-                     SVG_DEPTH_MAX);
-        else if (copy->out_of_memory)
+        status = copy_chart(stream, text, length, path, prefix, label, error, error_size);
+        if (fclose(stream) != 0 && status == 0) {
             snprintf(error, error_size, MG_OUT_OF_MEMORY);
-        status = status == 0 && !copy->out_of_memory ? 0 : -1;
-        free(copy->ids);
+            status = -1;
+        }
     }
-    free(copy);
+    if (status == 0)
+        fwrite(element, 1, element_length, page);
+    free(element);
     free(text);
     return status;
 }

@@ -21,7 +21,8 @@ void mg_html_put_link(FILE *page, const char *path);
  * reference to one (url(#..), href="#.."), prefixed with prefix so that several charts' ids
  * stay apart, an id the chart repeats kept on its first element only; no script, style or foreignObject element, no on* attribute, no reference
  * outside the page; the root without its fixed size, so it scales with the page, labelled with
- * label. 0, or -1 with a one-line message (unreadable, or no <svg> element). */
+ * label. 0, or -1 with a one-line message (unreadable, no <svg> element, nested too deep), nothing
+ * written then. */
 int mg_html_put_svg(FILE *page, const char *path, const char *prefix, const char *label, char *error,
                     size_t error_size);
 
