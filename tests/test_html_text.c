@@ -87,12 +87,14 @@ Test(html_text, ids_and_references_to_them_get_the_chart_prefix)
     char *text = inline_ok("<?xml version=\"1.0\"?>\n<!-- gnuplot -->\n<svg viewBox='0 0 10 10' "
                            "xmlns:xlink='http://www.w3.org/1999/xlink'><defs><path id='dot' d='M0,0'/>"
                            "<clipPath id=\"c\"/><linearGradient id='g'/></defs><use xlink:href='#dot'/>"
-                           "<use href=\"#dot\"/><rect fill=\"url(#g)\" clip-path=\"url('#c')\"/></svg>\n");
+                           "<use href=\"#dot\"/><rect fill=\"url(#g)\" clip-path=\"url('#c')\"/>"
+                           "<polygon fill = 'rgb(243,  86,  41)' points\n=\n'1,2 3,4'/></svg>\n");
     cr_expect(!strstr(text, "<?xml") && !strstr(text, "gnuplot"), "the prolog was copied: %s", text);
     cr_expect(strncmp(text, "<svg", 4) == 0, "%s", text);
     static const char *const expected[] = {"id=\"p-dot\"", "id=\"p-c\"", "id=\"p-g\"", "xlink:href=\"#p-dot\"",
                                            "href=\"#p-dot\"", "fill=\"url(#p-g)\"", "clip-path=\"url('#p-c')\"",
-                                           "xmlns:xlink=\"http://www.w3.org/1999/xlink\"", "</svg>"};
+                                           "xmlns:xlink=\"http://www.w3.org/1999/xlink\"",
+                                           "<polygon fill=\"rgb(243,  86,  41)\" points=\"1,2 3,4\"/>", "</svg>"};
     for (size_t index = 0; index < sizeof expected / sizeof expected[0]; index++)
         cr_expect(strstr(text, expected[index]), "no %s in %s", expected[index], text);
     free(text);

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import traceback
+from xml.etree import ElementTree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -122,6 +123,39 @@ def chart_facts(driver):
         });""")
 
 
+def file_elements(path):
+    """Each element under the root of an SVG file, in order: its name and its attributes but an id
+    (the page keeps a repeated id once), sorted, names without their namespace."""
+    root = ElementTree.parse(path).getroot()
+    return [[element.tag.rsplit("}", 1)[-1],
+             sorted([name.rsplit("}", 1)[-1], value] for name, value in element.attrib.items() if name != "id")]
+            for element in root.iter() if element is not root]
+
+
+def page_elements(driver, number):
+    """The same of the page's copy of chart number, the chart's prefix taken out of references and
+    tabs and line ends as spaces (as an XML parser reads an attribute)."""
+    return driver.execute_script("""
+        const prefix = new RegExp('#c' + arguments[0] + '-', 'g');
+        return Array.from(document.querySelectorAll('#chart-' + arguments[0] + ' svg *')).map(e =>
+            [e.localName, Array.from(e.attributes).filter(a => a.name !== 'id')
+                .map(a => [a.localName, a.value.replace(prefix, '#').replace(/[\\t\\n\\r]/g, ' ')])
+                .sort((x, y) => x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : 1)]);""", number)
+
+
+def lost_in_copy(driver, out, names):
+    """The charts whose inline copy lost or changed an element or an attribute of its file."""
+    lost = []
+    for number, name in enumerate(names, 1):
+        expected = file_elements(os.path.join(out, "charts", name + ".svg"))
+        found = page_elements(driver, number)
+        if found != expected:
+            first = next((i for i, (a, b) in enumerate(zip(found, expected)) if a != b), min(len(found), len(expected)))
+            lost.append(f"{name}: {len(found)} elements, the file {len(expected)}; first difference at {first}: "
+                        f"{str(found[first:first + 1])[:300]} against {str(expected[first:first + 1])[:300]}")
+    return lost
+
+
 def body_rows(driver, table_id):
     return driver.execute_script(
         "const t = document.getElementById(arguments[0]); return t ? t.tBodies[0].rows.length : -1", table_id)
@@ -159,6 +193,8 @@ def check_page(tap, driver, out, hostile):
         tap.check(chart["paths"] >= PATHS_MIN and chart["width"] > 100 and chart["height"] > 50,
                   f"chart {chart['name']} is drawn ({chart['paths']} paths, {chart['width']:.0f}x{chart['height']:.0f})",
                   f"{chart}")
+    tap.run("every chart keeps every element and attribute of its SVG file", lambda: (
+        not (lost := lost_in_copy(driver, out, names)), "\n".join(lost)))
     tap.run("every id is unique across the inlined charts", lambda: (
         (duplicates := driver.execute_script(
             "const seen = new Set(), twice = new Set();"

@@ -123,11 +123,16 @@ typedef struct svg_attribute {
     size_t value_length;
 } svg_attribute;
 
-/* Reads the next attribute of a tag: 1, or 0 at the tag's end (copy->at on '>' or "/>"). */
-static int read_attribute(svg_copy *copy, svg_attribute *attribute)
+static void skip_spaces(svg_copy *copy)
 {
     while (copy->at < copy->end && is_space((unsigned char)*copy->at))
         copy->at++;
+}
+
+/* Reads the next attribute of a tag: 1, or 0 at the tag's end (copy->at on '>' or "/>"). */
+static int read_attribute(svg_copy *copy, svg_attribute *attribute)
+{
+    skip_spaces(copy);
     if (copy->at == copy->end || *copy->at == '>' || (*copy->at == '/' && copy->at + 1 < copy->end && copy->at[1] == '>'))
         return 0;
     attribute->name = (svg_name){copy->at, 0};
@@ -137,9 +142,14 @@ static int read_attribute(svg_copy *copy, svg_attribute *attribute)
         copy->at++; /* a stray '/' or '=' */
     attribute->value = NULL;
     attribute->value_length = 0;
-    if (copy->at == copy->end || *copy->at != '=')
+    const char *after_name = copy->at;
+    skip_spaces(copy); /* XML allows them around '=' (gnuplot writes fill = '...') */
+    if (copy->at == copy->end || *copy->at != '=') {
+        copy->at = after_name;
         return 1;
+    }
     copy->at++;
+    skip_spaces(copy);
     char quote = copy->at < copy->end && (*copy->at == '"' || *copy->at == '\'') ? *copy->at++ : 0;
     attribute->value = copy->at;
     while (copy->at < copy->end && (quote ? *copy->at != quote : !is_space((unsigned char)*copy->at) && *copy->at != '>'))
