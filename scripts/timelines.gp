@@ -43,7 +43,7 @@ do for [format = 1:2] {
     set xtics rotate by -50
     set key off
     plot data.'-phases.dat' index 0 using 1:3:xtic(2) with linespoints lw 2 pt 7 lc rgb colour(colour_at[1]) notitle, \
-         for [k = 2:drawn] '' index (k - 1) using 1:3 with linespoints lw 2 pt 7 lc rgb colour(colour_at[k]) notitle
+         for [k = 2:drawn] '' index (k - 1) using 1:3 with linespoints lw 2 pt 7 lc rgb colour(colour_at[k <= drawn ? k : 1]) notitle
     unset multiplot
     unset xrange
     set xtics norotate

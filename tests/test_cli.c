@@ -1124,7 +1124,7 @@ static void expect_installed_binary_works(const char *binary, const char *data, 
     cr_expect_eq(result.exit_code, 0, "installed report: %s", result.err);
     command_result_free(&result);
     char chart[4300];
-    snprintf(chart, sizeof chart, "%s/charts/growth.svg", out);
+    snprintf(chart, sizeof chart, "%s/charts/memory-vs-size.svg", out);
     cr_expect_eq(access(chart, R_OK), 0, "the installed report drew no %s", chart);
     const char *peer[] = {"sweep", "--backends", "python_dict", "--corpora", "fortunes", "--plan", NULL};
     result = run_program(binary, peer, environment);

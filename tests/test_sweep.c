@@ -172,7 +172,9 @@ Test(sweep, progress_off_a_terminal_is_one_line_per_run_with_the_time_left)
                           "--orders", "1", "--fractions", "1/2", "--allocators", "glibc", "--out", out, NULL};
     command_result result = memgrams(args, NULL);
     cr_assert_eq(result.exit_code, 0, "%s", result.err);
-    cr_expect_eq(count_lines(result.err), 2, "one line per run: %s", result.err);
+    /* two lines of progress, then the sweep's last line in words */
+    cr_expect_eq(count_lines(result.err), 3, "one line per run: %s", result.err);
+    cr_expect(strstr(result.err, "\nmemgrams sweep: 2 runs, all ok; results in "), "the last line: %s", result.err);
     const char *first = strstr(result.err, "[1/2] naive_hash synth:tokens=2000 f=0.5 n=1 glibc: ok in ");
     const char *second = strstr(result.err, "\n[2/2] interned_hash synth:tokens=2000 f=0.5 n=1 glibc: ok in ");
     cr_expect(first == result.err && second, "the lines name the cell, status and seconds: %s", result.err);

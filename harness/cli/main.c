@@ -448,7 +448,7 @@ static int command_report(int argc, char **argv)
         return 0;
     if (mg_report_write(argv[1], stdout, error, sizeof error) != 0)
         return mg_fail("report", EXIT_FAILED, error);
-    printf("report: %s/summary.md (summary.csv beside it, charts in %s/charts/)\n", argv[1], argv[1]);
+    printf("report: %s/report.html (summary.md and summary.csv beside it, charts in %s/charts/)\n", argv[1], argv[1]);
     return 0;
 }
 

@@ -34,7 +34,7 @@ int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_s
     }
     /* summary.md after the charts: it links those drawn (chart_list.h) */
     if (status == 0) {
-        fprintf(stderr, "report: drawing the charts of %d backends into %s/charts (gnuplot) ...\n", report.backend_count,
+        fprintf(stderr, "report: drawing the charts of %d subjects into %s/charts (gnuplot) ...\n", report.backend_count,
                 mg_show(dir).text); /* the longest step: tens of seconds for a bench */
         status = mg_charts_write(&report, scratch, error, error_size);
     }
