@@ -178,7 +178,7 @@ Test(redis, a_sweep_records_runs_resumes_and_checks_cells_with_settings, .timeou
     mgt_buffer_append_byte(&text, '\0');
     cr_expect_eq(count_lines((const char *)text.bytes), 2, "--resume measured a cell again");
     mgt_buffer_free(&text);
-    cr_expect(strstr(result.err, "[2/2] redis:hash-max-listpack-entries=0 synth:tokens=3000 1 n=3 jemalloc: done before"),
+    cr_expect(strstr(result.err, "[2/2] redis:hash-max-listpack-entries=0 synth:tokens=3000 f=1 n=3 jemalloc: done before"),
               "%s", result.err);
     command_result_free(&result);
     const char *check[] = {"check", "--baseline", out, "--results", out, NULL};
