@@ -173,10 +173,7 @@ static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *erro
     cell_words(size, size_words, sizeof size_words);
     snprintf(cell, sizeof cell, "%s; %d of %d backends measured there", size_words, there, chart->series);
     chart_arguments breakdown = {"bytes-breakdown", "bytes-breakdown", NULL, cell, {NULL}};
-    char pareto_cell[MG_REPORT_PATH_SIZE], pareto_detail[MG_REPORT_PATH_SIZE + 64];
-    cell_words(size, pareto_cell, sizeof pareto_cell);
-    snprintf(pareto_detail, sizeof pareto_detail, "%s; %d of %d backends measured there", pareto_cell, there, chart->series);
-    chart_arguments pareto = {"pareto", "pareto", NULL, pareto_detail, {NULL}};
+    chart_arguments pareto = {"pareto", "pareto", NULL, cell, {NULL}};
     if (draw(chart, &breakdown, error, error_size) != 0 || draw(chart, &pareto, error, error_size) != 0)
         return -1;
     return draw_growth(chart, scratch, error, error_size);
