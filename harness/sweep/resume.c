@@ -53,7 +53,8 @@ int mg_done_load(const char *path, mg_done_set *done, char *error, size_t error_
         snprintf(error, error_size, MG_OUT_OF_MEMORY " reading '%s'", mg_show(path).text);
         return -1;
     }
-    qsort(done->keys, done->count, sizeof *done->keys, by_text);
+    if (done->count > 0) /* qsort's array must not be NULL, even when empty (C11 7.22.5) */
+        qsort(done->keys, done->count, sizeof *done->keys, by_text);
     return 0;
 }
 
