@@ -16,6 +16,7 @@ stats data.'-axes.dat' using 4 nooutput; y_high = STATS_max
 undefine STATS_*
 stats data.'.dat' using 11:12 nooutput
 most_rounds = exists("STATS_max_x") ? STATS_max_x : 0; most_runs = exists("STATS_max_y") ? STATS_max_y : 0
+least_rounds = exists("STATS_min_x") ? STATS_min_x : 0
 other_process = 0
 do for [i = 1:series] { if (out_of_process(word(names, i))) { other_process = 1 } }
 set title full_title("Bytes against lookup time: the Pareto frontier")
@@ -35,7 +36,8 @@ do for [format = 1:2] {
     if (format == 1) { @svg_terminal; set output output.'.svg' } else { @png_terminal; set output output.'.png' }
     plot data.'-frontier.dat' using 1:2 with steps lw 2 dt 2 lc rgb '#555555' title 'frontier (nothing both smaller and faster)', \
          NaN with points pt 7 ps 1.5 lc rgb '#555555' title bars, \
-         NaN with points pt 5 ps 1.5 lc rgb '#555555' title (other_process ? 'square: measured in another process' : ''), \
+         NaN with points pt 5 ps 1.5 lc rgb '#555555' title (!other_process ? '' : most_rounds > 1 && least_rounds == 1 ? \
+                'square: another process (one round)' : 'square: measured in another process'), \
          for [i=1:series] data.'.dat' using 2:(stringcolumn(1) eq word(names, i) ? $5 : NaN):3:4:6:7 \
             with xyerrorbars pt (out_of_process(word(names, i)) ? 5 : 7) ps 1.5 lw 1.5 lc rgb colour(i) notitle, \
          for [i=1:series] data.'.dat' using 8:9:(mine(i, 0) ? stringcolumn(1) : "") with labels left tc rgb colour(i) notitle, \
