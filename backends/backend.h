@@ -9,8 +9,9 @@
  * docs/adding-a-backend.md walks through writing one.
  *
  * Rules every implementation keeps:
- *  - Every heap byte goes through mem.h (mg_alloc, mg_calloc, mg_realloc,
- *    mg_free with the block's size), so requested bytes are exact.
+ *  - Every heap byte goes through mem.h's tagged calls (mg_alloc_in,
+ *    mg_calloc_in, mg_realloc_in, mg_free_in with the block's part and
+ *    size), so requested bytes are exact, and exact part by part.
  *  - Allocation failure is returned (MG_ERR_NOMEM), never a crash or exit.
  *  - A backend never measures and never prints; the harness never looks
  *    inside a backend.
@@ -104,8 +105,9 @@ typedef struct mg_table {
 /* The interface version every backend puts in mg_backend.version: it changes
  * when a member is added, removed or changes meaning, so that a backend
  * written against another interface is told apart. Version 2 added
- * sample_successor, add_many and count_many. Version 3 added settings and configure. */
-#define MG_BACKEND_VERSION 3
+ * sample_successor, add_many and count_many. Version 3 added settings and configure.
+ * Version 4 added parts, part_count and estimate_parts. */
+#define MG_BACKEND_VERSION 4
 
 /* A backend's layout_version starts at 1 and is bumped when its in-memory
  * layout or its estimate formula changes: memory figures of runs with
@@ -206,6 +208,21 @@ struct mg_backend {
     /* Sets settings[index] to value (within its range) on a table just created,
      * before its first add. MG_OK, or MG_ERR_NOMEM. NULL when setting_count is 0. */
     int (*configure)(mg_table *table, size_t index, long long value);
+
+    /* The parts of the table, named once: parts[tag - 1] names the tag
+     * 1..part_count of mem.h's tagged calls (mg_alloc_in and the rest), in
+     * dotted lower case ("vocab.words", "level.2.ids", "training.table").
+     * Every block the table requests is made with one of these tags, so no
+     * byte counts as MG_PART_OTHER once finalize has returned. At most
+     * MG_PARTS_MAX - 1 parts; NULL, 0 only while a backend is not yet split. */
+    const char *const *parts;
+    size_t part_count;
+
+    /* The estimate part by part: bytes_per_ngram[tag - 1] for every part, after finalize, for a
+     * table of this shape (the drawing at the top of the file gives the same terms); a part
+     * that is gone after finalize (a training table) is 0. The whole estimate is their sum.
+     * NULL: estimate_bytes_per_ngram alone. */
+    void (*estimate_parts)(const mg_table_shape *shape, double *bytes_per_ngram);
 };
 
 /* A new table of backend's: backend->create(backend, order). */

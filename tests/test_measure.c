@@ -73,6 +73,53 @@ Test(calibration, requested_is_exact_for_every_block_size)
     }
 }
 
+/* The bytes of a phase's part, or -1 where the phase or the part is missing. */
+static double phase_part(json_t *run, const char *phase_name, const char *breakdown, const char *part)
+{
+    json_t *phases = json_object_get(run, "phases"), *phase;
+    size_t index;
+    json_array_foreach(phases, index, phase)
+        if (strcmp(json_string_value(json_object_get(phase, "name")), phase_name) == 0) {
+            json_t *value = json_object_get(json_object_get(phase, breakdown), part);
+            return json_is_integer(value) ? (double)json_integer_value(value) : -1;
+        }
+    return -1;
+}
+
+/* The header block is part "header", the chain's blocks part "chain": every phase's parts sum to its
+ * requested bytes, and each part holds exactly its blocks (the training peak too). */
+Test(calibration, parts_hold_exactly_their_blocks_and_sum_to_requested)
+{
+    long blocks = 300, block = 4000;
+    json_t *run = calibrated_run("test_calibration", "jemalloc", blocks, block);
+    json_t *phases = json_object_get(run, "phases"), *phase;
+    size_t index;
+    json_array_foreach(phases, index, phase) {
+        json_t *parts = json_object_get(phase, "parts"), *bytes;
+        const char *name;
+        double sum = 0;
+        json_object_foreach(parts, name, bytes)
+            sum += (double)json_integer_value(bytes);
+        cr_expect_eq(sum, (double)json_integer_value(json_object_get(phase, "requested")), "%s: parts sum to %.0f",
+                     json_string_value(json_object_get(phase, "name")), sum);
+        cr_expect_eq(json_object_size(parts), 3, "parts other, header, chain");
+    }
+    cr_expect_eq(phase_part(run, "train", "parts", "header"), block);
+    cr_expect_eq(phase_part(run, "train", "parts", "chain"), 0);
+    cr_expect_eq(phase_part(run, "finalize", "parts", "chain"), (double)(blocks - 1) * block);
+    cr_expect_eq(phase_part(run, "finalize", "parts_peak", "chain"), (double)(blocks - 1) * block);
+    cr_expect_eq(phase_part(run, "finalize", "parts", "other"), 0);
+    cr_expect_eq(phase_part(run, "destroy", "parts", "header"), 0);
+    cr_expect_eq(phase_part(run, "destroy", "parts_peak", "chain"), (double)(blocks - 1) * block);
+    json_t *derived = json_object_get(run, "derived");
+    double ngrams = (double)blocks;
+    cr_expect_float_eq(json_number_value(json_object_get(json_object_get(derived, "bytes_per_ngram_by_part"), "chain")),
+                       (double)(blocks - 1) * block / ngrams, 1e-9);
+    cr_expect_str_eq(json_string_value(json_object_get(derived, "training_peak_part")), "header");
+    cr_expect_eq(json_integer_value(json_object_get(derived, "training_peak_part_bytes")), block);
+    json_decref(run);
+}
+
 Test(calibration, jemalloc_allocated_is_the_sum_of_size_classes)
 {
     static const long block_sizes[] = {48, 100, 4096, 1 << 20};

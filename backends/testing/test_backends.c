@@ -102,15 +102,20 @@ const mg_backend mg_backend_test_null = {
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
     NULL, 0, NULL, /* no settings */
+    NULL, 0, NULL, /* not split into parts */
 };
 
 /* ---- test_calibration ---------------------------------------------------------- */
 
 /*  block 0            block 1            block K-1
+ *  (part header)      (part chain)       (part chain)
  *  +------+-------+   +------+-------+   +------+-------+
  *  | next | ...   |-->| next | ...   |-->| NULL | ...   |   every block the same size;
  *  +------+-------+   +------+-------+   +------+-------+   block 0 holds the header
  */
+enum calibration_part { CALIBRATION_HEADER = 1, CALIBRATION_CHAIN };
+static const char *const calibration_parts[] = {[CALIBRATION_HEADER - 1] = "header", [CALIBRATION_CHAIN - 1] = "chain"};
+
 typedef struct calibration {
     mg_table base;       /* first: the handle (backend.h) */
     void *next;          /* the chain; the first field of every other block */
@@ -128,7 +133,7 @@ static mg_table *calibration_create(const mg_backend *ops, int order)
     uint64_t block_bytes = environment_number("MEMGRAMS_CALIBRATION_BLOCK_BYTES", 4096);
     if (block_bytes < sizeof(calibration))
         block_bytes = sizeof(calibration);
-    calibration *self = mg_alloc(block_bytes);
+    calibration *self = mg_alloc_in(CALIBRATION_HEADER, block_bytes);
     if (!self)
         return NULL;
     memset(self, 0xa5, block_bytes);
@@ -141,7 +146,7 @@ static int calibration_finalize(mg_table *table)
 {
     calibration *self = (calibration *)table;
     for (; self->made < self->blocks; self->made++) {
-        void **block = mg_alloc(self->block_bytes);
+        void **block = mg_alloc_in(CALIBRATION_CHAIN, self->block_bytes);
         if (!block)
             return MG_ERR_NOMEM;
         memset(block, 0xa5, self->block_bytes);
@@ -164,10 +169,10 @@ static void calibration_destroy(mg_table *table)
     uint64_t block_bytes = self->block_bytes;
     for (void **block = self->next; block;) {
         void **next = *block;
-        mg_free(block, block_bytes);
+        mg_free_in(CALIBRATION_CHAIN, block, block_bytes);
         block = next;
     }
-    mg_free(self, block_bytes);
+    mg_free_in(CALIBRATION_HEADER, self, block_bytes);
 }
 
 /* Its one setting: the blocks it makes (the n-grams a run records), so a run
@@ -191,6 +196,7 @@ const mg_backend mg_backend_test_calibration = {
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
     calibration_settings, 1, calibration_configure,
+    calibration_parts, 2, NULL, /* parts; no estimate of them */
 };
 
 /* ---- test_crash ------------------------------------------------------------------ */
@@ -233,6 +239,7 @@ const mg_backend mg_backend_test_crash = {
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
     NULL, 0, NULL, /* no settings */
+    NULL, 0, NULL, /* not split into parts */
 };
 
 /* ---- test_slowdown ---------------------------------------------------------------- */
@@ -347,4 +354,5 @@ const mg_backend mg_backend_test_slowdown = {
     NULL, /* no sample_successor: the generator gathers and sorts */
     NULL, NULL, /* no batches: the helpers loop over add and count */
     NULL, 0, NULL, /* no settings */
+    NULL, 0, NULL, /* not split into parts */
 };

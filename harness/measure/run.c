@@ -90,6 +90,10 @@ static void phase_end(run_context *run, enum mg_phase phase)
     double now = now_seconds();
     record->seconds = now - run->phase_started;
     mg_probe_sample(run->probe, &record->memory);
+    mg_mem_counters counters;
+    mg_mem_read(&counters);
+    memcpy(record->part_bytes, counters.part_bytes, sizeof record->part_bytes);
+    memcpy(record->part_bytes_peak, counters.part_bytes_peak, sizeof record->part_bytes_peak);
     if (run->table && run->table->ops->library_figures)
         run->table->ops->library_figures(run->table, keep_library_figure, record);
     run->result->phases_done |= 1 << phase;
@@ -553,6 +557,23 @@ int mg_count_vocabulary(const mg_run_options *options, uint64_t *vocab, uint64_t
     return status == 0 && more == 0 ? 0 : -1;
 }
 
+/* The backend's estimate for this shape: part by part where it gives one (the whole is their sum). */
+static void estimate(const mg_backend *backend, const mg_table_shape *shape, mg_run_result *result)
+{
+    if (!backend->estimate_parts || backend->part_count == 0 || backend->part_count >= MG_PARTS_MAX) {
+        result->estimated_bytes_per_ngram = backend->estimate_bytes_per_ngram(shape);
+        return;
+    }
+    double by_part[MG_PARTS_MAX - 1];
+    backend->estimate_parts(shape, by_part);
+    result->estimated_part_bytes_per_ngram[MG_PART_OTHER] = 0;
+    result->estimated_bytes_per_ngram = 0;
+    for (size_t index = 0; index < backend->part_count; index++) {
+        result->estimated_part_bytes_per_ngram[index + 1] = by_part[index];
+        result->estimated_bytes_per_ngram += by_part[index];
+    }
+}
+
 double mg_dependent_load_ns(uint64_t seed)
 {
     return mg_load_chase_ns(CHASE_BYTES, mg_mix64(seed), CHASE_SECONDS);
@@ -564,6 +585,8 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
     result->status = "ok";
     set_speeds_unknown(&result->speed);
     result->estimated_bytes_per_ngram = NAN;
+    for (int tag = 0; tag < MG_PARTS_MAX; tag++)
+        result->estimated_part_bytes_per_ngram[tag] = NAN;
     run_context run = {.options = options, .probe = probe, .result = result};
     result->dependent_load_ns = mg_dependent_load_ns(options->seed);
 
@@ -587,7 +610,7 @@ int mg_run(const mg_run_options *options, mg_probe *probe, mg_run_result *result
     unprepare(&run);
     if (mg_count_vocabulary(options, &result->vocab, &result->vocab_bytes) == 0 && result->ngrams) {
         mg_table_shape shape = {options->order, result->ngrams, result->contexts, result->vocab, result->vocab_bytes};
-        result->estimated_bytes_per_ngram = options->backend->estimate_bytes_per_ngram(&shape);
+        estimate(options->backend, &shape, result);
     }
     return result->input_error ? -1 : 0;
 }

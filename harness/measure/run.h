@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "corpus.h"
+#include "mem.h"
 #include "probe.h"
 #include "timeline.h"
 #include "tokenize.h"
@@ -51,6 +52,9 @@ typedef struct mg_library_figure {
 typedef struct mg_phase_result {
     double seconds;
     mg_memory_sample memory;
+    /* mem.h's requested bytes by tag at the phase end (they sum to memory.requested) and the
+     * most each held during the phase: [MG_PART_OTHER], then the backend's parts by tag. */
+    uint64_t part_bytes[MG_PARTS_MAX], part_bytes_peak[MG_PARTS_MAX];
     int library_count; /* figures read at the phase end: 0 without a table or a library */
     mg_library_figure library[MG_LIBRARY_FIGURES_MAX];
 } mg_phase_result;
@@ -106,6 +110,7 @@ typedef struct mg_run_result {
     mg_speed speed;
     mg_speed_samples speed_samples;
     double estimated_bytes_per_ngram;
+    double estimated_part_bytes_per_ngram[MG_PARTS_MAX]; /* by tag ([MG_PART_OTHER] 0); NAN: no estimate */
     double dependent_load_ns; /* the machine's: one load of a pointer chase (load_chase.h); NAN if not measured */
     mg_timeline timeline;   /* memory over the run: training samples and phase ends */
 } mg_run_result;

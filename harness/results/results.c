@@ -86,7 +86,28 @@ static json_t *library_json(const mg_phase_result *record)
     return figures;
 }
 
-static json_t *phases_json(const mg_run_result *result)
+/* A tag's part name: "other" for MG_PART_OTHER, else the backend's. */
+static const char *part_name(const mg_backend *backend, int tag)
+{
+    return tag == MG_PART_OTHER ? "other" : backend->parts[tag - 1];
+}
+
+/* Tags in use: "other" and the backend's parts. */
+static int tag_count(const mg_backend *backend)
+{
+    return backend->part_count < MG_PARTS_MAX ? 1 + (int)backend->part_count : 1;
+}
+
+/* {"other": bytes, "vocab.words": bytes, ...}: a phase's bytes per part, which sum to requested. */
+static json_t *parts_json(const mg_backend *backend, const uint64_t *bytes)
+{
+    json_t *parts = json_object();
+    for (int tag = 0; tag < tag_count(backend); tag++)
+        json_object_set_new(parts, part_name(backend, tag), json_integer((json_int_t)bytes[tag]));
+    return parts;
+}
+
+static json_t *phases_json(const mg_backend *backend, const mg_run_result *result)
 {
     json_t *phases = json_array();
     for (int phase = 0; phase < MG_PHASE_COUNT; phase++) {
@@ -101,6 +122,8 @@ static json_t *phases_json(const mg_run_result *result)
             "rss", bytes_or_null(memory->rss), "rss_anon", bytes_or_null(memory->rss_anon),
             "rss_file", bytes_or_null(memory->rss_file), "rss_shmem", bytes_or_null(memory->rss_shmem),
             "hwm", bytes_or_null(memory->hwm));
+        json_object_set_new(sample, "parts", parts_json(backend, record->part_bytes));
+        json_object_set_new(sample, "parts_peak", parts_json(backend, record->part_bytes_peak));
         if (record->library_count > 0)
             json_object_set_new(sample, "library", library_json(record));
         json_array_append_new(phases, sample);
@@ -149,8 +172,34 @@ static json_t *speed_samples_json(const mg_speed_samples *samples)
     return object;
 }
 
+/* Part by part at finalize, over baseline, per n-gram: what is measured and what the
+ * backend's formula expects; and the part that held the most during training. */
+static void derived_parts(const mg_backend *backend, const mg_run_result *result, json_t *derived)
+{
+    const mg_phase_result *base = &result->phases[MG_PHASE_BASELINE], *done = &result->phases[MG_PHASE_FINALIZE];
+    const mg_phase_result *train = &result->phases[MG_PHASE_TRAIN];
+    int finalized = (result->phases_done & (1 << MG_PHASE_FINALIZE)) && result->ngrams > 0;
+    json_t *measured = json_object(), *estimated = json_object();
+    int peak_tag = -1;
+    double peak_bytes = 0;
+    for (int tag = 0; tag < tag_count(backend); tag++) {
+        const char *name = part_name(backend, tag);
+        double over_base = (double)done->part_bytes[tag] - (double)base->part_bytes[tag];
+        json_object_set_new(measured, name, real_or_null(finalized ? over_base / (double)result->ngrams : NAN));
+        json_object_set_new(estimated, name, real_or_null(result->estimated_part_bytes_per_ngram[tag]));
+        double train_peak = (double)train->part_bytes_peak[tag] - (double)base->part_bytes[tag];
+        if (train_peak > peak_bytes)
+            peak_tag = tag, peak_bytes = train_peak;
+    }
+    json_object_set_new(derived, "bytes_per_ngram_by_part", measured);
+    json_object_set_new(derived, "estimated_bytes_per_ngram_by_part", estimated);
+    int trained = (result->phases_done & (1 << MG_PHASE_TRAIN)) && peak_tag >= 0;
+    json_object_set_new(derived, "training_peak_part", trained ? json_string(part_name(backend, peak_tag)) : json_null());
+    json_object_set_new(derived, "training_peak_part_bytes", trained ? json_integer((json_int_t)peak_bytes) : json_null());
+}
+
 /* Per-n-gram figures and ratios: deltas over baseline at finalize. */
-static json_t *derived_json(const mg_run_result *result)
+static json_t *derived_json(const mg_backend *backend, const mg_run_result *result)
 {
     const mg_memory_sample *base = &result->phases[MG_PHASE_BASELINE].memory;
     const mg_memory_sample *done = &result->phases[MG_PHASE_FINALIZE].memory;
@@ -171,7 +220,7 @@ static json_t *derived_json(const mg_run_result *result)
         uint64_t top = train_peak != MG_UNKNOWN && done->hwm != MG_UNKNOWN && done->hwm > train_peak ? done->hwm : train_peak;
         peak = layer_delta(top, base->rss);
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    json_t *derived = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "bytes_per_ngram_requested", real_or_null(ratio(requested, ngrams)),
         "bytes_per_ngram_allocated", real_or_null(ratio(allocated, ngrams)),
         "bytes_per_ngram_rss", real_or_null(ratio(rss, ngrams)),
@@ -186,6 +235,8 @@ static json_t *derived_json(const mg_run_result *result)
         "rss_overhead_ratio", real_or_null(layer_ratio(rss, resident)),
         "allocated_requested_ratio", real_or_null(layer_ratio(allocated, requested)),
         "estimated_bytes_per_ngram", real_or_null(result->estimated_bytes_per_ngram));
+    derived_parts(backend, result, derived);
+    return derived;
 }
 
 /* The cell and its status, the backend's layout version beside its name: a
@@ -222,12 +273,12 @@ json_t *mg_result_json(const mg_run_options *options, const char *allocator_spec
     json_object_set_new(run, "contexts", json_integer((json_int_t)result->contexts));
     json_object_set_new(run, "ngrams_after_prune", json_integer((json_int_t)result->ngrams_after_prune));
     json_object_set_new(run, "checksum", json_string(checksum));
-    json_object_set_new(run, "phases", phases_json(result));
+    json_object_set_new(run, "phases", phases_json(options->backend, result));
     json_object_set_new(run, "timeline", timeline_json(&result->timeline));
     json_object_set_new(run, "speed", speed_json(&result->speed));
     if (result->speed_samples.rounds > 0)
         json_object_set_new(run, "speed_samples", speed_samples_json(&result->speed_samples));
-    json_object_set_new(run, "derived", derived_json(result));
+    json_object_set_new(run, "derived", derived_json(options->backend, result));
     json_object_set_new(run, "queries", json_pack("{s:I, s:I, s:I}",
         "hit_samples", (json_int_t)result->hit_samples, "miss_samples", (json_int_t)result->miss_samples,
         "lookups_per_kind", (json_int_t)result->lookups_per_kind));

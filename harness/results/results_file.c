@@ -66,6 +66,40 @@ static int section_ok(json_t *run, const char *section, int (*figure)(json_t *va
     return 1;
 }
 
+/* A part breakdown ({"vocab.words": 1234, ...}), where present: an object of figures keyed by names. */
+static int parts_ok(json_t *parts, int (*figure)(json_t *value))
+{
+    json_t *value;
+    const char *name;
+    if (!parts || json_is_null(parts))
+        return 1;
+    if (!json_is_object(parts))
+        return 0;
+    json_object_foreach(parts, name, value)
+        if (!mg_name_valid(name) || !figure(value))
+            return 0;
+    return 1;
+}
+
+/* derived: signed figures, but for the part breakdowns and the name of the part that peaked in training. */
+static int derived_ok(json_t *run)
+{
+    json_t *derived = json_object_get(run, "derived"), *value;
+    const char *name;
+    if (!derived)
+        return 1;
+    if (!json_is_object(derived))
+        return 0;
+    json_object_foreach(derived, name, value) {
+        int ok = strcmp(name, "training_peak_part") == 0 ? json_is_null(value) || (json_is_string(value) && mg_name_valid(json_string_value(value)))
+                 : strstr(name, "_by_part")              ? parts_ok(value, is_signed_figure)
+                                                          : is_signed_figure(value);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
 static const char *const phase_layers[] = {"seconds", "requested", "allocated", "active", "resident", "rss",
                                            "rss_anon", "rss_file", "rss_shmem", "hwm"};
 
@@ -87,6 +121,8 @@ static const char *phases_fault(json_t *run, int ok)
         for (size_t layer = 0; layer < sizeof phase_layers / sizeof phase_layers[0]; layer++)
             if (!is_figure(json_object_get(phase, phase_layers[layer])))
                 return "a phase's figure is not null or a number of bytes (or seconds) >= 0";
+        if (!parts_ok(json_object_get(phase, "parts"), is_figure) || !parts_ok(json_object_get(phase, "parts_peak"), is_figure))
+            return "a phase's parts are not an object of part names (" MG_NAME_RULE ") and bytes >= 0";
         int end = strcmp(name, "baseline") == 0 ? 1 : strcmp(name, "finalize") == 0 ? 2 : 0;
         if (end && json_is_number(json_object_get(phase, "rss")))
             ends |= end;
@@ -104,8 +140,8 @@ static const char *figures_fault(json_t *run, int ok)
         if (value && !is_whole(value, 0))
             return "a count (tokens, ngrams, ...) is not a whole number";
     }
-    if (!section_ok(run, "speed", is_figure) || !section_ok(run, "derived", is_signed_figure))
-        return "a speed or derived figure is not null or a number >= 0";
+    if (!section_ok(run, "speed", is_figure) || !derived_ok(run))
+        return "a speed or derived figure is not null or a number >= 0 (a part breakdown: part names and numbers)";
     return phases_fault(run, ok);
 }
 
