@@ -1285,6 +1285,10 @@ static void expect_back(const mg_mem_counters *before, const char *where, const 
                  now.bytes_requested, (int64_t)(now.bytes_requested - before->bytes_requested));
     cr_expect_eq(now.blocks_live, before->blocks_live, "%s: %s: %" PRId64 " live blocks from before create", where,
                  stage, (int64_t)(now.blocks_live - before->blocks_live));
+    /* a block freed under another tag than it was made with leaves one part up, another down */
+    for (int tag = 0; tag < MG_PARTS_MAX; tag++)
+        cr_expect_eq(now.part_bytes[tag], before->part_bytes[tag], "%s: %s: part %d holds %" PRId64 " bytes from before create",
+                     where, stage, tag, (int64_t)(now.part_bytes[tag] - before->part_bytes[tag]));
 }
 
 /* Allow budget bytes more than requested now. A limit of 0 means none, so
