@@ -13,11 +13,16 @@
  *   | used, capacity |      sorted by gram             8 B     16 B each    w B each
  *   +----------------+      (mg_token_compare)
  *
- * Bytes per n-gram (w: the mean word length; markers are counted as words,
- * which leans high):
- *   8 / 0.75      the pointer; the array doubles, so it is 1/2 to all full, 3/4 on average
- *   + 8           the count
- *   + n * (16 + w) each token (mg_token) and its word's bytes
+ * Bytes per n-gram by part (w: the mean word length; markers are counted as
+ * words, which leans high):
+ *   table     sizeof(skeleton_table) / N   the handle: nothing, per n-gram
+ *   entries   8 / 0.75                     the pointer; the array doubles, so it is
+ *                                          1/2 to all full, 3/4 on average
+ *   grams     8 + n * (16 + w)             the count, each token (mg_token) and its
+ *                                          word's bytes
+ * Each part is a tag of mem.h's calls (mg_alloc_in and the rest): a block is
+ * made, resized and freed with its part's tag, so a run measures each part
+ * exactly and `memgrams report` sets it beside its term here.
  *
  * add() keeps the array sorted by moving its tail: a new gram costs time in
  * proportion to the grams held. That is what keeps this file short; a real
@@ -28,6 +33,11 @@
 
 #include <stdbool.h>
 #include <string.h>
+
+/* The parts of the table, named once: tag k is skeleton_parts[k - 1] (backend.h). */
+enum skeleton_part { SKELETON_TABLE = 1, SKELETON_ENTRIES, SKELETON_GRAMS };
+static const char *const skeleton_parts[] = {
+    [SKELETON_TABLE - 1] = "table", [SKELETON_ENTRIES - 1] = "entries", [SKELETON_GRAMS - 1] = "grams"};
 
 #define FIRST_CAPACITY 16
 #define MEAN_FILL 0.75
@@ -83,7 +93,7 @@ static size_t entry_size(const mg_token *gram, int order)
 /* A block holding a copy of gram, counted once; NULL when out of memory. */
 static gram_entry *entry_new(const mg_token *gram, int order)
 {
-    gram_entry *entry = mg_alloc(entry_size(gram, order));
+    gram_entry *entry = mg_alloc_in(SKELETON_GRAMS, entry_size(gram, order));
     if (!entry)
         return NULL;
     entry->count = 1;
@@ -99,7 +109,10 @@ static gram_entry *entry_new(const mg_token *gram, int order)
     return entry;
 }
 
-static void entry_free(gram_entry *entry, int order) { mg_free(entry, entry_size(entry->tokens, order)); }
+static void entry_free(gram_entry *entry, int order)
+{
+    mg_free_in(SKELETON_GRAMS, entry, entry_size(entry->tokens, order));
+}
 
 /* ---- create ----------------------------------------------------------------------- */
 
@@ -107,7 +120,7 @@ static mg_table *skeleton_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
-    skeleton_table *t = mg_calloc(1, sizeof *t);
+    skeleton_table *t = mg_calloc_in(SKELETON_TABLE, 1, sizeof *t);
     if (!t)
         return NULL;
     t->base = (mg_table){ops, order};
@@ -122,7 +135,7 @@ static bool entries_make_room(skeleton_table *t)
     if (t->used < t->capacity)
         return true;
     size_t capacity = t->capacity ? 2 * t->capacity : FIRST_CAPACITY;
-    gram_entry **grown = mg_realloc(t->entries, t->capacity * sizeof *grown, capacity * sizeof *grown);
+    gram_entry **grown = mg_realloc_in(SKELETON_ENTRIES, t->entries, t->capacity * sizeof *grown, capacity * sizeof *grown);
     if (!grown)
         return false;
     t->entries = grown;
@@ -236,17 +249,27 @@ static void skeleton_destroy(mg_table *table)
     skeleton_table *t = (skeleton_table *)table;
     for (size_t at = 0; at < t->used; at++)
         entry_free(t->entries[at], table->order);
-    mg_free(t->entries, t->capacity * sizeof *t->entries);
-    mg_free(t, sizeof *t);
+    mg_free_in(SKELETON_ENTRIES, t->entries, t->capacity * sizeof *t->entries);
+    mg_free_in(SKELETON_TABLE, t, sizeof *t);
 }
 
 /* ---- estimate ---------------------------------------------------------------------------- */
 
-/* The formula at the top of the file. */
-static double skeleton_estimate(const mg_table_shape *shape)
+/* The formula at the top of the file, part by part. */
+static void skeleton_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram)
 {
     double word = shape->vocab ? (double)shape->vocab_bytes / (double)shape->vocab : 0.0;
-    return sizeof(gram_entry *) / MEAN_FILL + sizeof(gram_entry) + shape->order * (sizeof(mg_token) + word);
+    bytes_per_ngram[SKELETON_TABLE - 1] = shape->ngrams ? (double)sizeof(skeleton_table) / (double)shape->ngrams : 0.0;
+    bytes_per_ngram[SKELETON_ENTRIES - 1] = sizeof(gram_entry *) / MEAN_FILL;
+    bytes_per_ngram[SKELETON_GRAMS - 1] = sizeof(gram_entry) + shape->order * (sizeof(mg_token) + word);
+}
+
+/* Their sum. */
+static double skeleton_estimate(const mg_table_shape *shape)
+{
+    double parts[3];
+    skeleton_estimate_parts(shape, parts);
+    return parts[0] + parts[1] + parts[2];
 }
 
 /* ---- ops table ---------------------------------------------------------------------------- */
@@ -267,4 +290,7 @@ const mg_backend mg_backend_skeleton = {
     .destroy = skeleton_destroy,
     .estimate_bytes_per_ngram = skeleton_estimate,
     .library_figures = NULL,       /* wraps no library */
+    .parts = skeleton_parts,
+    .part_count = sizeof skeleton_parts / sizeof skeleton_parts[0],
+    .estimate_parts = skeleton_estimate_parts,
 };
