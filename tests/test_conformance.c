@@ -1702,6 +1702,38 @@ static void property_add_many(const reference *ref, const mg_backend *backend, c
     gram_run_free(&grams);
 }
 
+/* -- parts: every byte of a finalized table is tagged with one of its backend's parts -- */
+
+/* Bytes of tags other than the backend's parts (MG_PART_OTHER and any past part_count) over before. */
+static void expect_all_tagged(const mg_backend *backend, const mg_mem_counters *before, const char *where,
+                              const char *stage)
+{
+    mg_mem_counters now = counters_now();
+    uint64_t sum = 0;
+    for (int tag = 0; tag < MG_PARTS_MAX; tag++) {
+        sum += now.part_bytes[tag];
+        if (tag == MG_PART_OTHER || tag > (int)backend->part_count)
+            cr_expect_eq(now.part_bytes[tag], before->part_bytes[tag],
+                         "%s: %s: %" PRId64 " bytes under tag %d, which is none of its %zu parts", where, stage,
+                         (int64_t)(now.part_bytes[tag] - before->part_bytes[tag]), tag, backend->part_count);
+    }
+    cr_expect_eq(sum, now.bytes_requested, "%s: %s: the parts sum to %" PRIu64 ", requested is %" PRIu64, where, stage,
+                 sum, now.bytes_requested);
+}
+
+static void property_parts(const reference *ref, const mg_backend *backend, const char *where)
+{
+    mg_mem_set_limit(0);
+    mg_mem_counters before = counters_now();
+    mg_table *table = train(backend, ref->order, false, where);
+    cr_assert_eq(table->ops->finalize(table), MG_OK, "%s: finalize", where);
+    expect_all_tagged(backend, &before, where, "after finalize");
+    table->ops->prune(table, 2);
+    expect_all_tagged(backend, &before, where, "after prune");
+    table->ops->destroy(table);
+    expect_back(&before, where, "destroy");
+}
+
 /* ---- the tests: one per property and corpus --------------------------------------------- */
 
 static void run_dump(void) { for_each_backend_and_order(property_dump); }
@@ -1714,6 +1746,7 @@ static void run_cross_backend(void) { cross_backend_all(); }
 static void run_sample(void) { for_each_backend_and_order(property_sample); }
 static void run_count_many(void) { for_each_backend_and_order(property_count_many); }
 static void run_add_many(void) { for_each_backend_and_order(property_add_many); }
+static void run_parts(void) { for_each_backend_and_order(property_parts); }
 
 #define CORPUS_TEST(suite, corpus)                                                                \
     Test(suite, corpus, .fini = corpus_cleanup, .timeout = TIMEOUT)                               \
@@ -1743,6 +1776,7 @@ PROPERTY_TESTS(cross_backend)
 PROPERTY_TESTS(memory)
 PROPERTY_TESTS(count_many)
 PROPERTY_TESTS(add_many)
+PROPERTY_TESTS(parts)
 
 /* The ops table's own fields: the interface version the harness was built
  * for, a layout version the run JSON can record, a name and a summary. */
@@ -1755,6 +1789,39 @@ Test(ops_table, every_backend_fills_its_versions)
                      backend->version);
         cr_expect_geq(backend->layout_version, 1, "%s: layout version %d", backend->name, backend->layout_version);
         cr_expect(backend->summary && *backend->summary, "%s: no summary", backend->name);
+    }
+}
+
+/* A part name: dotted lower case, words of lower-case letters, digits and '_' joined by single '.' or '-'. */
+static int part_name_ok(const char *name)
+{
+    if (!name || !((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9')) || strlen(name) > 64)
+        return 0;
+    for (const char *at = name; *at; at++) {
+        int plain = (*at >= 'a' && *at <= 'z') || (*at >= '0' && *at <= '9') || *at == '_';
+        if (!plain && !((*at == '.' || *at == '-') && at[1] && at[1] != '.' && at[1] != '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The parts a backend declares (backend.h): some, each named once, none called "other", and
+ * an estimate for each. */
+Test(ops_table, every_backend_names_its_parts_and_estimates_them)
+{
+    size_t backends = backend_count();
+    for (size_t b = 0; b < backends; b++) {
+        const mg_backend *backend = tested[b];
+        cr_expect(backend->part_count >= 1 && backend->part_count < MG_PARTS_MAX, "%s: %zu parts", backend->name,
+                  backend->part_count);
+        cr_expect(backend->estimate_parts != NULL, "%s: no estimate_parts", backend->name);
+        for (size_t k = 0; backend->parts && k < backend->part_count && k < MG_PARTS_MAX; k++) {
+            const char *name = backend->parts[k];
+            cr_expect(part_name_ok(name), "%s: part %zu is named '%s'", backend->name, k + 1, name ? name : "(null)");
+            cr_expect(name && strcmp(name, "other") != 0, "%s: a part is named other", backend->name);
+            for (size_t j = 0; name && j < k; j++)
+                cr_expect(strcmp(backend->parts[j], name) != 0, "%s: two parts are named '%s'", backend->name, name);
+        }
     }
 }
 
