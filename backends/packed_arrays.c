@@ -114,6 +114,45 @@
 
 #include <xxhash.h>
 
+/* ---- parts ------------------------------------------------------------ */
+
+/* The table's parts (mem.h's tags; names and formulas in the header's
+ * table). The rows' block is one part: the samples and the hot table share
+ * it (and its rounding), so grams.rows holds them too. */
+enum pa_part {
+    PA_TABLE = 1,
+    PA_VOCAB_WORDS,
+    PA_VOCAB_INDEX,
+    PA_GRAMS_STARTS,
+    PA_GRAMS_ROWS,
+    PA_COUNTS_ESCAPES,
+    PA_TOTALS,
+    PA_TRAINING_TABLE,
+    PA_TRAINING_INTERNER,
+    PA_TRAINING_RUNS,
+    PA_TRAINING_SCRATCH,
+    PA_PART_END, /* one past the last */
+};
+
+_Static_assert(PA_PART_END <= MG_PARTS_MAX, "the parts fit mem.h's tags");
+
+static const char *const pa_parts[] = {
+    [PA_TABLE - 1] = "table",
+    [PA_VOCAB_WORDS - 1] = "vocab.words",
+    [PA_VOCAB_INDEX - 1] = "vocab.index",
+    [PA_GRAMS_STARTS - 1] = "grams.starts",
+    [PA_GRAMS_ROWS - 1] = "grams.rows",
+    [PA_COUNTS_ESCAPES - 1] = "counts.escapes",
+    [PA_TOTALS - 1] = "totals",
+    [PA_TRAINING_TABLE - 1] = "training.table",
+    [PA_TRAINING_INTERNER - 1] = "training.interner",
+    [PA_TRAINING_RUNS - 1] = "training.runs",
+    [PA_TRAINING_SCRATCH - 1] = "training.scratch",
+};
+
+static const mg_vocab_parts pa_vocab_parts = {PA_VOCAB_WORDS, PA_VOCAB_INDEX, PA_TRAINING_SCRATCH};
+static const mg_gram_counts_parts pa_counts_parts = {PA_TRAINING_TABLE, PA_TRAINING_RUNS, PA_TRAINING_SCRATCH};
+
 /* ---- types ------------------------------------------------------------ */
 
 enum {
@@ -138,6 +177,7 @@ typedef struct packed_array {
     uint64_t *words;
     size_t word_count;
     unsigned bits;
+    int part; /* mem.h's tag of words */
 } packed_array;
 
 /* A frequent word and its id: 16 bytes, len 0 = empty. */
@@ -217,17 +257,18 @@ static inline void bits_put(uint64_t *words, uint64_t at, unsigned width, uint64
         word[1] = (word[1] & ~(mask >> (64 - shift))) | (value >> (64 - shift));
 }
 
-static int packed_make(packed_array *array, uint64_t len, unsigned bits)
+static int packed_make(packed_array *array, int part, uint64_t len, unsigned bits)
 {
     array->bits = bits;
+    array->part = part;
     array->word_count = mg_bits_words(len, bits);
-    array->words = mg_calloc(array->word_count, sizeof(uint64_t));
+    array->words = mg_calloc_in(part, array->word_count, sizeof(uint64_t));
     return array->words ? MG_OK : MG_ERR_NOMEM;
 }
 
 static void packed_free(packed_array *array)
 {
-    mg_free(array->words, array->word_count * sizeof(uint64_t));
+    mg_free_in(array->part, array->words, array->word_count * sizeof(uint64_t));
     array->words = NULL;
     array->word_count = 0;
 }
@@ -242,13 +283,13 @@ static inline void packed_set(packed_array *array, uint64_t index, uint64_t valu
     bits_put(array->words, index * array->bits, array->bits, value);
 }
 
-/* Give back the tail of a block of old_bytes now needing `bytes`; on
- * failure the block just stays as big. */
-static void *block_shrink(void *block, size_t *old_bytes, size_t bytes)
+/* Give back the tail of a block (tagged part) of old_bytes now needing
+ * `bytes`; on failure the block just stays as big. */
+static void *block_shrink(int part, void *block, size_t *old_bytes, size_t bytes)
 {
     if (bytes >= *old_bytes)
         return block;
-    void *shrunk = mg_realloc(block, *old_bytes, bytes);
+    void *shrunk = mg_realloc_in(part, block, *old_bytes, bytes);
     if (!shrunk)
         return block;
     *old_bytes = bytes;
@@ -342,12 +383,13 @@ static mg_table *pa_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
-    packed_table *t = mg_calloc(1, sizeof *t);
+    packed_table *t = mg_calloc_in(PA_TABLE, 1, sizeof *t);
     if (!t)
         return NULL;
     t->base = (mg_table){ops, order};
-    t->interner = mg_interner_create();
-    if (!t->interner || mg_gram_counts_init(&t->counts, order, (size_t)MG_GRAM_COUNTS_BUDGET_KIB << 10) != MG_OK) {
+    t->interner = mg_interner_create(PA_TRAINING_INTERNER);
+    if (!t->interner ||
+        mg_gram_counts_init(&t->counts, &pa_counts_parts, order, (size_t)MG_GRAM_COUNTS_BUDGET_KIB << 10) != MG_OK) {
         pa_destroy(&t->base);
         return NULL;
     }
@@ -412,7 +454,7 @@ static void frozen_free(packed_table *t)
     mg_vocab_dict_destroy(t->dict);
     t->dict = NULL;
     packed_free(&t->first_at);
-    mg_free(t->escapes, t->escapes_bytes);
+    mg_free_in(PA_COUNTS_ESCAPES, t->escapes, t->escapes_bytes);
     t->escapes = NULL;
     t->escapes_bytes = 0;
     t->escape_count = 0;
@@ -422,11 +464,11 @@ static void frozen_free(packed_table *t)
 /* The frozen blocks the rows cannot do without, sized; on failure none stays. */
 static int frozen_make(packed_table *t, uint64_t escapes)
 {
-    if (packed_make(&t->first_at, (uint64_t)t->vocab + 1, bits_for(t->grams)) != MG_OK)
+    if (packed_make(&t->first_at, PA_GRAMS_STARTS, (uint64_t)t->vocab + 1, bits_for(t->grams)) != MG_OK)
         return MG_ERR_NOMEM;
     t->escape_count = escapes;
     if (escapes > 0) {
-        t->escapes = mg_alloc(escapes * sizeof *t->escapes);
+        t->escapes = mg_alloc_in(PA_COUNTS_ESCAPES, escapes * sizeof *t->escapes);
         t->escapes_bytes = t->escapes ? escapes * sizeof *t->escapes : 0;
         if (!t->escapes) {
             packed_free(&t->first_at);
@@ -500,11 +542,11 @@ static void block_point(packed_table *t, bool present)
 static int block_make(packed_table *t)
 {
     size_t wanted = block_bytes(t, true);
-    t->rows = mg_alloc(wanted);
+    t->rows = mg_alloc_in(PA_GRAMS_ROWS, wanted);
     bool optional = t->rows != NULL;
     if (!optional)
         wanted = block_bytes(t, false);
-    if (!optional && !(t->rows = mg_alloc(wanted)))
+    if (!optional && !(t->rows = mg_alloc_in(PA_GRAMS_ROWS, wanted)))
         return MG_ERR_NOMEM;
     t->rows_bytes = wanted;
     block_point(t, optional);
@@ -553,7 +595,7 @@ static uint64_t row_count(const void *table, uint64_t gram)
 static void totals_make(packed_table *t)
 {
     mg_running_totals_free(&t->totals);
-    mg_running_totals_build(&t->totals, t->grams, TOTALS_EVERY, row_count, t);
+    mg_running_totals_build_in(PA_TOTALS, &t->totals, t->grams, TOTALS_EVERY, row_count, t);
 }
 
 /* A (frequency, id) min-heap of the words the hot table will hold. */
@@ -621,7 +663,7 @@ static uint32_t hot_slots(uint32_t vocab)
 static void hot_make(packed_table *t)
 {
     size_t wanted = t->hot_cap / 2, held = 0;
-    word_rank *heap = t->hot ? mg_alloc(wanted * sizeof *heap) : NULL;
+    word_rank *heap = t->hot ? mg_alloc_in(PA_TRAINING_SCRATCH, wanted * sizeof *heap) : NULL;
     if (!heap) {
         t->hot = NULL;
         return;
@@ -644,7 +686,7 @@ static void hot_make(packed_table *t)
     }
     for (size_t at = 0; at < held; at++)
         hot_insert(t, heap[at].id);
-    mg_free(heap, wanted * sizeof *heap);
+    mg_free_in(PA_TRAINING_SCRATCH, heap, wanted * sizeof *heap);
 }
 
 /* Pass 1 over the merge of the runs: the grams and, for count_width, how
@@ -679,13 +721,13 @@ static int pa_finalize(mg_table *self)
     if (mg_gram_counts_seal(&t->counts) != MG_OK)
         return MG_ERR_NOMEM;
     mg_interner_drop_index(t->interner); /* only its words are read now */
-    if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
+    if (mg_vocab_dict_freeze(t->interner, &pa_vocab_parts, &t->dict, &remap) != MG_OK)
         return MG_ERR_NOMEM;
     uint32_t interned = mg_interner_count(t->interner);
     mg_interner_destroy(t->interner);
     t->interner = NULL;
     int status = mg_gram_counts_remap(&t->counts, remap);
-    mg_vocab_remap_free(remap, interned);
+    mg_vocab_remap_free(PA_TRAINING_SCRATCH, remap, interned);
     uint64_t needing[COUNT_BITS_MAX + 1] = {0}; /* counts needing exactly k bits */
     if (status != MG_OK)
         return MG_ERR_NOMEM;
@@ -1307,7 +1349,7 @@ static void prune_frozen(packed_table *t, uint64_t min_count, bool give_back)
         memmove((unsigned char *)t->rows + block_bytes(t, true) - t->hot_cap * sizeof(hot_word), t->hot,
                 t->hot_cap * sizeof(hot_word));
     if (give_back)
-        t->rows = block_shrink(t->rows, &t->rows_bytes, block_bytes(t, optional));
+        t->rows = block_shrink(PA_GRAMS_ROWS, t->rows, &t->rows_bytes, block_bytes(t, optional));
     hot_word *hot = t->hot;
     block_point(t, optional);
     if (!hot)
@@ -1315,7 +1357,7 @@ static void prune_frozen(packed_table *t, uint64_t min_count, bool give_back)
     samples_fill(t);
     t->escape_count = escape_kept;
     if (give_back)
-        t->escapes = block_shrink(t->escapes, &t->escapes_bytes, escape_kept * sizeof *t->escapes);
+        t->escapes = block_shrink(PA_COUNTS_ESCAPES, t->escapes, &t->escapes_bytes, escape_kept * sizeof *t->escapes);
     t->contexts = contexts_count(t);
 }
 
@@ -1339,29 +1381,47 @@ static void pa_destroy(mg_table *self)
         return;
     mg_interner_destroy(t->interner);
     mg_gram_counts_free(&t->counts);
-    mg_free(t->rows, t->rows_bytes);
+    mg_free_in(PA_GRAMS_ROWS, t->rows, t->rows_bytes);
     frozen_free(t);
-    mg_free(t, sizeof *t);
+    mg_free_in(PA_TABLE, t, sizeof *t);
 }
 
 /* ---- estimate --------------------------------------------------------- */
 
-static double pa_estimate(const mg_table_shape *shape)
+/* The formula of the header, part by part (bytes[tag - 1] per n-gram). */
+static void pa_estimate_parts(const mg_table_shape *shape, double *bytes)
 {
+    for (int part = 1; part < PA_PART_END; part++)
+        bytes[part - 1] = 0.0;
     if (shape->ngrams == 0)
-        return 0.0;
+        return;
     double ngrams = (double)shape->ngrams;
     double vocab = (double)shape->vocab + MG_VOCAB_FIRST_WORD_ID;
     double ids = (shape->order - 1) * (double)bits_for((uint64_t)vocab - 1) / 8.0;
-    double counts = (ESTIMATE_COUNT_BITS + ESCAPE_BITS * ESTIMATE_ESCAPED) / 8.0;
-    double first_at = vocab * bits_for(shape->ngrams) / 8.0 / ngrams;
-    double index = (double)shape->vocab * 4.0 * 100.0 / MG_VOCAB_INDEX_LOAD;
-    double dictionary = (mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes) + index) / ngrams;
     double hot = 16.0 * (vocab * 2 < HOT_SLOTS_MAX ? vocab * 2 : HOT_SLOTS_MAX) / ngrams;
-    double totals = mg_running_totals_bits(ngrams, TOTALS_EVERY, 1.6 * ngrams) / 8.0 / ngrams; /* ~1.6 adds a gram */
-    return ids * (1.0 + 1.0 / SAMPLE_EVERY + 1.0 / (SAMPLE_EVERY * SAMPLE_EVERY)) + counts + first_at + hot + dictionary +
-           totals;
+    bytes[PA_GRAMS_ROWS - 1] = ids * (1.0 + 1.0 / SAMPLE_EVERY + 1.0 / (SAMPLE_EVERY * SAMPLE_EVERY)) +
+                               ESTIMATE_COUNT_BITS / 8.0 + hot;
+    bytes[PA_COUNTS_ESCAPES - 1] = ESCAPE_BITS * ESTIMATE_ESCAPED / 8.0;
+    bytes[PA_GRAMS_STARTS - 1] = vocab * bits_for(shape->ngrams) / 8.0 / ngrams;
+    double words, index;
+    mg_vocab_dict_estimate_parts(shape->vocab, shape->vocab_bytes, &words, &index);
+    bytes[PA_VOCAB_WORDS - 1] = words / ngrams;
+    bytes[PA_VOCAB_INDEX - 1] = (index + (double)shape->vocab * 4.0 * 100.0 / MG_VOCAB_INDEX_LOAD) / ngrams;
+    bytes[PA_TOTALS - 1] = mg_running_totals_bits(ngrams, TOTALS_EVERY, 1.6 * ngrams) / 8.0 / ngrams; /* ~1.6 adds a gram */
+    bytes[PA_TABLE - 1] = (double)sizeof(packed_table) / ngrams;
 }
+
+/* The sum of an estimate by parts (backend.h: the whole estimate). */
+static double parts_sum(void (*estimate_parts)(const mg_table_shape *, double *), const mg_table_shape *shape)
+{
+    double bytes[MG_PARTS_MAX - 1], sum = 0.0;
+    estimate_parts(shape, bytes);
+    for (int part = 1; part < PA_PART_END; part++)
+        sum += bytes[part - 1];
+    return sum;
+}
+
+static double pa_estimate(const mg_table_shape *shape) { return parts_sum(pa_estimate_parts, shape); }
 
 /* ---- ops table -------------------------------------------------------- */
 
@@ -1386,6 +1446,9 @@ const mg_backend mg_backend_packed_arrays = {
     .settings = &mg_gram_counts_budget_setting,
     .setting_count = 1,
     .configure = pa_configure,
+    .parts = pa_parts,
+    .part_count = PA_PART_END - 1,
+    .estimate_parts = pa_estimate_parts,
 };
 
 /* ---- the frozen twin: packed_arrays_mmap ---------------------------------- */
@@ -1398,12 +1461,12 @@ static void pa_list_blocks(mg_table *self, mg_image_list *list)
 {
     packed_table *t = (packed_table *)self;
     mg_vocab_dict_list_blocks(t->dict, list);
-    mg_image_list_block(list, &t->first_at.words, t->first_at.word_count * sizeof(uint64_t));
-    mg_image_list_block(list, &t->rows, t->rows_bytes);
+    mg_image_list_block(list, PA_GRAMS_STARTS, &t->first_at.words, t->first_at.word_count * sizeof(uint64_t));
+    mg_image_list_block(list, PA_GRAMS_ROWS, &t->rows, t->rows_bytes);
     for (int level = 0; level < SAMPLE_LEVELS; level++)
         mg_image_list_inner(list, &t->samples[level]);
     mg_image_list_inner(list, &t->hot);
-    mg_image_list_block(list, &t->escapes, t->escapes_bytes);
+    mg_image_list_block(list, PA_COUNTS_ESCAPES, &t->escapes, t->escapes_bytes);
     mg_ef_list_blocks(&t->totals.totals, list);
 }
 
@@ -1425,12 +1488,19 @@ static void pa_mmap_destroy(mg_table *self) { mg_image_twin_destroy(&pa_twin, se
 
 /* The image holds every array: what is requested is the table's struct and
  * the dictionary's (its estimate for no words), whatever the table's size. */
-static double pa_mmap_estimate(const mg_table_shape *shape)
+static void pa_mmap_estimate_parts(const mg_table_shape *shape, double *bytes)
 {
+    for (int part = 1; part < PA_PART_END; part++)
+        bytes[part - 1] = 0.0;
     if (shape->ngrams == 0)
-        return 0.0;
-    return ((double)sizeof(packed_table) + mg_vocab_dict_estimate_bytes(0, 0)) / (double)shape->ngrams;
+        return;
+    double words, index;
+    mg_vocab_dict_estimate_parts(0, 0, &words, &index);
+    bytes[PA_TABLE - 1] = (double)sizeof(packed_table) / (double)shape->ngrams;
+    bytes[PA_VOCAB_INDEX - 1] = index / (double)shape->ngrams;
 }
+
+static double pa_mmap_estimate(const mg_table_shape *shape) { return parts_sum(pa_mmap_estimate_parts, shape); }
 
 const mg_backend mg_backend_packed_arrays_mmap = {
     .version = MG_BACKEND_VERSION,
@@ -1453,4 +1523,7 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .settings = &mg_gram_counts_budget_setting,
     .setting_count = 1,
     .configure = pa_configure,
+    .parts = pa_parts,
+    .part_count = PA_PART_END - 1,
+    .estimate_parts = pa_mmap_estimate_parts,
 };

@@ -120,6 +120,65 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* ---- parts ------------------------------------------------------------ */
+
+/* The table's parts (mem.h's tags; names and formulas in the header's
+ * table). Level k's sequences are TRIE_LEVEL_IDS(k) and TRIE_LEVEL_STARTS(k),
+ * declared for every level an order up to MG_ORDER_MAX has (the last has
+ * no starts): a table of a lower order leaves the deeper ones at 0. */
+enum trie_part {
+    TRIE_TABLE = 1,
+    TRIE_VOCAB_WORDS,
+    TRIE_VOCAB_INDEX,
+    TRIE_LEVEL_0_IDS,
+    TRIE_LEVEL_0_STARTS,
+    TRIE_LEVEL_1_IDS,
+    TRIE_LEVEL_1_STARTS,
+    TRIE_LEVEL_2_IDS,
+    TRIE_LEVEL_2_STARTS,
+    TRIE_LEVEL_3_IDS,
+    TRIE_LEVEL_3_STARTS,
+    TRIE_LEVEL_4_IDS,
+    TRIE_COUNTS,
+    TRIE_TOTALS,
+    TRIE_TRAINING_TABLE,
+    TRIE_TRAINING_INTERNER,
+    TRIE_TRAINING_RUNS,
+    TRIE_TRAINING_SCRATCH,
+    TRIE_PART_END, /* one past the last */
+};
+
+_Static_assert(TRIE_LEVEL_4_IDS == TRIE_LEVEL_0_IDS + 2 * (MG_ORDER_MAX - 1), "a pair of parts a level");
+_Static_assert(TRIE_PART_END <= MG_PARTS_MAX, "the parts fit mem.h's tags");
+
+static inline int trie_level_ids(int k) { return TRIE_LEVEL_0_IDS + 2 * k; }
+static inline int trie_level_starts(int k) { return TRIE_LEVEL_0_STARTS + 2 * k; }
+
+static const char *const trie_parts[] = {
+    [TRIE_TABLE - 1] = "table",
+    [TRIE_VOCAB_WORDS - 1] = "vocab.words",
+    [TRIE_VOCAB_INDEX - 1] = "vocab.index",
+    [TRIE_LEVEL_0_IDS - 1] = "level.0.ids",
+    [TRIE_LEVEL_0_STARTS - 1] = "level.0.starts",
+    [TRIE_LEVEL_1_IDS - 1] = "level.1.ids",
+    [TRIE_LEVEL_1_STARTS - 1] = "level.1.starts",
+    [TRIE_LEVEL_2_IDS - 1] = "level.2.ids",
+    [TRIE_LEVEL_2_STARTS - 1] = "level.2.starts",
+    [TRIE_LEVEL_3_IDS - 1] = "level.3.ids",
+    [TRIE_LEVEL_3_STARTS - 1] = "level.3.starts",
+    [TRIE_LEVEL_4_IDS - 1] = "level.4.ids",
+    [TRIE_COUNTS - 1] = "counts",
+    [TRIE_TOTALS - 1] = "totals",
+    [TRIE_TRAINING_TABLE - 1] = "training.table",
+    [TRIE_TRAINING_INTERNER - 1] = "training.interner",
+    [TRIE_TRAINING_RUNS - 1] = "training.runs",
+    [TRIE_TRAINING_SCRATCH - 1] = "training.scratch",
+};
+
+static const mg_vocab_parts trie_vocab_parts = {TRIE_VOCAB_WORDS, TRIE_VOCAB_INDEX, TRIE_TRAINING_SCRATCH};
+static const mg_gram_counts_parts trie_counts_parts = {TRIE_TRAINING_TABLE, TRIE_TRAINING_RUNS,
+                                                       TRIE_TRAINING_SCRATCH};
+
 /* ---- types ------------------------------------------------------------ */
 
 enum {
@@ -216,13 +275,14 @@ static mg_table *trie_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
-    trie_table *t = mg_calloc(1, sizeof *t);
+    trie_table *t = mg_calloc_in(TRIE_TABLE, 1, sizeof *t);
     if (!t)
         return NULL;
     t->base = (mg_table){ops, order};
     t->state = TRAINING;
-    t->interner = mg_interner_create();
-    if (!t->interner || mg_gram_counts_init(&t->counts, order, (size_t)MG_GRAM_COUNTS_BUDGET_KIB << 10) != MG_OK) {
+    t->interner = mg_interner_create(TRIE_TRAINING_INTERNER);
+    if (!t->interner ||
+        mg_gram_counts_init(&t->counts, &trie_counts_parts, order, (size_t)MG_GRAM_COUNTS_BUDGET_KIB << 10) != MG_OK) {
         trie_destroy(&t->base);
         return NULL;
     }
@@ -302,14 +362,14 @@ static int classes_init(class_table *classes)
 {
     classes->capacity = 64;
     classes->used = 0;
-    classes->slots = mg_calloc(classes->capacity, CLASS_WORDS * sizeof *classes->slots);
+    classes->slots = mg_calloc_in(TRIE_TRAINING_SCRATCH, classes->capacity, CLASS_WORDS * sizeof *classes->slots);
     classes->failed = classes->slots == NULL;
     return classes->failed ? MG_ERR_NOMEM : MG_OK;
 }
 
 static void classes_free(class_table *classes)
 {
-    mg_free(classes->slots, (size_t)classes->capacity * CLASS_WORDS * sizeof *classes->slots);
+    mg_free_in(TRIE_TRAINING_SCRATCH, classes->slots, (size_t)classes->capacity * CLASS_WORDS * sizeof *classes->slots);
     classes->slots = NULL;
 }
 
@@ -320,7 +380,7 @@ static void classes_add(class_table *classes, uint32_t value)
         return;
     if ((classes->used + 1) * 2 > classes->capacity) {
         uint32_t capacity = classes->capacity * 2;
-        uint32_t *grown = mg_calloc(capacity, CLASS_WORDS * sizeof *grown);
+        uint32_t *grown = mg_calloc_in(TRIE_TRAINING_SCRATCH, capacity, CLASS_WORDS * sizeof *grown);
         for (uint32_t slot = 0; grown && slot < classes->capacity; slot++)
             if (classes->slots[slot * CLASS_WORDS] != 0)
                 classes_place(grown, capacity, classes->slots[slot * CLASS_WORDS + 1], classes->slots[slot * CLASS_WORDS]);
@@ -413,10 +473,10 @@ static void plan_tiers(count_ranks *ranks, const uint32_t *classes, uint64_t gra
 
 static void counts_free(count_ranks *ranks)
 {
-    mg_free(ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
+    mg_free_in(TRIE_COUNTS, ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
     for (int t = 0; t < ranks->tiers; t++) {
-        mg_free(ranks->tier[t].codes, ranks->tier[t].codes_words * sizeof(uint64_t));
-        mg_free(ranks->tier[t].escape_samples, ranks->tier[t].sample_count * sizeof(uint32_t));
+        mg_free_in(TRIE_COUNTS, ranks->tier[t].codes, ranks->tier[t].codes_words * sizeof(uint64_t));
+        mg_free_in(TRIE_COUNTS, ranks->tier[t].escape_samples, ranks->tier[t].sample_count * sizeof(uint32_t));
     }
     memset(ranks, 0, sizeof *ranks);
 }
@@ -437,16 +497,16 @@ static uint32_t rank_of(const uint32_t *classes, uint32_t distinct, uint32_t val
 
 static int counts_alloc(count_ranks *ranks)
 {
-    ranks->values = mg_alloc((size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
+    ranks->values = mg_alloc_in(TRIE_COUNTS, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
     bool ok = ranks->values != NULL;
     for (int t = 0; t < ranks->tiers; t++) {
         rank_tier *tier = &ranks->tier[t];
         tier->codes_words = mg_bits_words(tier->entries, tier->code_bits);
-        tier->codes = mg_calloc(tier->codes_words, sizeof(uint64_t));
+        tier->codes = mg_calloc_in(TRIE_COUNTS, tier->codes_words, sizeof(uint64_t));
         ok = ok && tier->codes;
         if (tier->escapes) {
             tier->sample_count = (size_t)(tier->entries / ESCAPE_SAMPLE) + 1;
-            tier->escape_samples = mg_alloc(tier->sample_count * sizeof(uint32_t));
+            tier->escape_samples = mg_alloc_in(TRIE_COUNTS, tier->sample_count * sizeof(uint32_t));
             ok = ok && tier->escape_samples;
         }
     }
@@ -628,9 +688,10 @@ static int levels_alloc(const trie_table *t, const levels_pass *counted, trie_le
     uint64_t words = mg_vocab_dict_count(t->dict);
     for (int k = 0; k < t->base.order; k++) {
         bool ids = !(k == 0 && direct);
-        bool ok = mg_ef_init(&levels[k].ids, ids ? counted->nodes[k] : 0, ids ? counted->last[k] : 0) == MG_OK;
+        bool ok = mg_ef_init(&levels[k].ids, trie_level_ids(k), ids ? counted->nodes[k] : 0,
+                             ids ? counted->last[k] : 0) == MG_OK;
         if (ok && k + 1 < t->base.order)
-            ok = mg_ef_init(&levels[k].children, (ids ? counted->nodes[k] : words) + 1,
+            ok = mg_ef_init(&levels[k].children, trie_level_starts(k), (ids ? counted->nodes[k] : words) + 1,
                             counted->nodes[k + 1] - start_shift(k, counted->nodes[k])) == MG_OK;
         if (!ok) {
             levels_free(levels, t->base.order);
@@ -661,7 +722,7 @@ static int build_count(const trie_table *t, const mg_gram_run *runs, size_t run_
     mg_gram_merge merge;
     if (classes_init(classes) != MG_OK)
         return MG_ERR_NOMEM;
-    if (mg_gram_merge_start(&merge, runs, run_count) != MG_OK) {
+    if (mg_gram_merge_start(&merge, TRIE_TRAINING_SCRATCH, runs, run_count) != MG_OK) {
         classes_free(classes);
         return MG_ERR_NOMEM;
     }
@@ -681,7 +742,7 @@ static int build_write(const trie_table *t, const mg_gram_run *runs, size_t run_
                        trie_shape *shape)
 {
     mg_gram_merge merge;
-    if (mg_gram_merge_start(&merge, runs, run_count) != MG_OK)
+    if (mg_gram_merge_start(&merge, TRIE_TRAINING_SCRATCH, runs, run_count) != MG_OK)
         return MG_ERR_NOMEM;
     levels_pass pass;
     levels_pass_start(&pass, shape->levels);
@@ -724,7 +785,8 @@ static int trie_build(const trie_table *t, const mg_gram_run *runs, size_t run_c
         trie_shape_free(shape, t->base.order);
     classes_free(&classes);
     if (status == MG_OK &&
-        mg_running_totals_build(&shape->totals, counted.grams, CUMULATIVE_SAMPLE, node_count, &shape->counts) != MG_OK) {
+        mg_running_totals_build_in(TRIE_TOTALS, &shape->totals, counted.grams, CUMULATIVE_SAMPLE, node_count,
+                                   &shape->counts) != MG_OK) {
         trie_shape_free(shape, t->base.order);
         status = MG_ERR_NOMEM;
     }
@@ -759,13 +821,13 @@ static int runs_from_training(trie_table *t)
     if (mg_gram_counts_seal(&t->counts) != MG_OK)
         return MG_ERR_NOMEM;
     mg_interner_drop_index(t->interner); /* only its words are read now */
-    if (mg_vocab_dict_freeze(t->interner, &t->dict, &remap) != MG_OK)
+    if (mg_vocab_dict_freeze(t->interner, &trie_vocab_parts, &t->dict, &remap) != MG_OK)
         return MG_ERR_NOMEM;
     uint32_t ids = mg_interner_count(t->interner);
     mg_interner_destroy(t->interner);
     t->interner = NULL;
     int status = mg_gram_counts_remap(&t->counts, remap);
-    mg_vocab_remap_free(remap, ids);
+    mg_vocab_remap_free(TRIE_TRAINING_SCRATCH, remap, ids);
     if (status != MG_OK)
         return status;
     t->state = RUNS;
@@ -1196,7 +1258,8 @@ static void trie_prune_in_place(trie_table *t, uint64_t min_count)
 static void trie_prune_rebuild(trie_table *t, uint64_t min_count, const walk_tally *counted)
 {
     mg_gram_run kept;
-    if (mg_gram_run_open(&kept, t->base.order, counted->id_bits, counted->kept, counted->bits) != MG_OK) {
+    if (mg_gram_run_open(&kept, TRIE_TRAINING_RUNS, t->base.order, counted->id_bits, counted->kept, counted->bits) !=
+        MG_OK) {
         trie_prune_in_place(t, min_count);
         return;
     }
@@ -1245,7 +1308,7 @@ static void trie_destroy(mg_table *self)
     mg_gram_counts_free(&t->counts);
     mg_vocab_dict_destroy(t->dict);
     trie_shape_free(&t->trie, t->base.order);
-    mg_free(t, sizeof *t);
+    mg_free_in(TRIE_TABLE, t, sizeof *t);
 }
 
 /* ---- estimate ------------------------------------------------------------ */
@@ -1261,27 +1324,46 @@ static double ef_bits(double m, double u)
     return m * (low_bits + 1.0 + u / exp2(low_bits) / m + 0.35);
 }
 
-static double trie_estimate(const mg_table_shape *shape)
+/* The formula of the header, part by part (bytes[tag - 1] per n-gram). */
+static void trie_estimate_parts(const mg_table_shape *shape, double *bytes)
 {
+    for (int part = 1; part < TRIE_PART_END; part++)
+        bytes[part - 1] = 0.0;
     if (shape->ngrams == 0)
-        return 0.0;
+        return;
     double grams = (double)shape->ngrams, contexts = (double)shape->contexts, vocab = (double)shape->vocab + 2;
     double nodes[MG_ORDER_MAX];
     int order = shape->order;
     for (int k = 0; k < order; k++) /* the levels above the contexts: about one node per word */
         nodes[k] = k == order - 1 ? grams : k == order - 2 ? contexts : (contexts < vocab ? contexts : vocab);
-    double bits = 1.5 * grams; /* counts: 1 bit a gram, 2 more for one in ten, 9 more for one in seventy */
     for (int k = 0; k < order; k++) {
         bool direct = k == 0 && order > 1; /* child starts by id, no node values */
         if (!direct)
-            bits += ef_bits(nodes[k], k == 0 ? vocab : nodes[k - 1] * vocab / 2.0);
+            bytes[trie_level_ids(k) - 1] = ef_bits(nodes[k], k == 0 ? vocab : nodes[k - 1] * vocab / 2.0) / 8.0 / grams;
         if (k + 1 < order)
-            bits += direct ? ef_bits(vocab + 1, nodes[1]) : ef_bits(nodes[k] + 1, nodes[k + 1] - nodes[k]);
+            bytes[trie_level_starts(k) - 1] =
+                (direct ? ef_bits(vocab + 1, nodes[1]) : ef_bits(nodes[k] + 1, nodes[k + 1] - nodes[k])) / 8.0 / grams;
     }
-    bits += mg_running_totals_bits(grams, CUMULATIVE_SAMPLE, 1.6 * grams);
-    double dictionary = mg_vocab_dict_estimate_bytes(shape->vocab, shape->vocab_bytes);
-    return (bits / 8.0 + dictionary) / grams;
+    bytes[TRIE_COUNTS - 1] = 1.5 / 8.0; /* 1 bit a gram, 2 more for one in ten, 9 more for one in seventy */
+    bytes[TRIE_TOTALS - 1] = mg_running_totals_bits(grams, CUMULATIVE_SAMPLE, 1.6 * grams) / 8.0 / grams;
+    double words, index;
+    mg_vocab_dict_estimate_parts(shape->vocab, shape->vocab_bytes, &words, &index);
+    bytes[TRIE_VOCAB_WORDS - 1] = words / grams;
+    bytes[TRIE_VOCAB_INDEX - 1] = index / grams;
+    bytes[TRIE_TABLE - 1] = (double)sizeof(trie_table) / grams;
 }
+
+/* The sum of an estimate by parts (backend.h: the whole estimate). */
+static double parts_sum(void (*estimate_parts)(const mg_table_shape *, double *), const mg_table_shape *shape)
+{
+    double bytes[MG_PARTS_MAX - 1], sum = 0.0;
+    estimate_parts(shape, bytes);
+    for (int part = 1; part < TRIE_PART_END; part++)
+        sum += bytes[part - 1];
+    return sum;
+}
+
+static double trie_estimate(const mg_table_shape *shape) { return parts_sum(trie_estimate_parts, shape); }
 
 /* ---- ops table ----------------------------------------------------------- */
 
@@ -1306,6 +1388,9 @@ const mg_backend mg_backend_trie = {
     .settings = &mg_gram_counts_budget_setting,
     .setting_count = 1,
     .configure = trie_configure,
+    .parts = trie_parts,
+    .part_count = TRIE_PART_END - 1,
+    .estimate_parts = trie_estimate_parts,
 };
 
 /* ---- the frozen twin: trie_mmap ------------------------------------------ */
@@ -1325,10 +1410,12 @@ static void trie_list_blocks(mg_table *self, mg_image_list *list)
     }
     mg_ef_list_blocks(&t->trie.totals.totals, list);
     count_ranks *ranks = &t->trie.counts;
-    mg_image_list_block(list, &ranks->values, (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
+    mg_image_list_block(list, TRIE_COUNTS, &ranks->values,
+                        (size_t)(ranks->distinct ? ranks->distinct : 1) * sizeof *ranks->values);
     for (int k = 0; k < ranks->tiers; k++) {
-        mg_image_list_block(list, &ranks->tier[k].codes, ranks->tier[k].codes_words * sizeof(uint64_t));
-        mg_image_list_block(list, &ranks->tier[k].escape_samples, ranks->tier[k].sample_count * sizeof(uint32_t));
+        mg_image_list_block(list, TRIE_COUNTS, &ranks->tier[k].codes, ranks->tier[k].codes_words * sizeof(uint64_t));
+        mg_image_list_block(list, TRIE_COUNTS, &ranks->tier[k].escape_samples,
+                            ranks->tier[k].sample_count * sizeof(uint32_t));
     }
 }
 
@@ -1349,12 +1436,19 @@ static void trie_mmap_destroy(mg_table *self) { mg_image_twin_destroy(&trie_twin
 
 /* The image holds every array: what is requested is the table's struct and
  * the dictionary's (its estimate for no words), whatever the table's size. */
-static double trie_mmap_estimate(const mg_table_shape *shape)
+static void trie_mmap_estimate_parts(const mg_table_shape *shape, double *bytes)
 {
+    for (int part = 1; part < TRIE_PART_END; part++)
+        bytes[part - 1] = 0.0;
     if (shape->ngrams == 0)
-        return 0.0;
-    return ((double)sizeof(trie_table) + mg_vocab_dict_estimate_bytes(0, 0)) / (double)shape->ngrams;
+        return;
+    double words, index;
+    mg_vocab_dict_estimate_parts(0, 0, &words, &index);
+    bytes[TRIE_TABLE - 1] = (double)sizeof(trie_table) / (double)shape->ngrams;
+    bytes[TRIE_VOCAB_INDEX - 1] = index / (double)shape->ngrams;
 }
+
+static double trie_mmap_estimate(const mg_table_shape *shape) { return parts_sum(trie_mmap_estimate_parts, shape); }
 
 const mg_backend mg_backend_trie_mmap = {
     .version = MG_BACKEND_VERSION,
@@ -1377,4 +1471,7 @@ const mg_backend mg_backend_trie_mmap = {
     .settings = &mg_gram_counts_budget_setting,
     .setting_count = 1,
     .configure = trie_configure,
+    .parts = trie_parts,
+    .part_count = TRIE_PART_END - 1,
+    .estimate_parts = trie_mmap_estimate_parts,
 };

@@ -8,6 +8,9 @@
 #include "common/elias_fano.h"
 #include "mem.h"
 
+/* The tag (mem.h) the tests' sequences are counted against. */
+enum { EF_PART = 1 };
+
 #include <criterion/criterion.h>
 
 #include <inttypes.h>
@@ -24,7 +27,7 @@ static uint64_t next_random(uint64_t *state)
 
 static void build(mg_ef *ef, const uint64_t *values, uint64_t count, uint64_t max)
 {
-    cr_assert_eq(mg_ef_init(ef, count, max), MG_OK);
+    cr_assert_eq(mg_ef_init(ef, EF_PART, count, max), MG_OK);
     for (uint64_t i = 0; i < count; i++)
         mg_ef_push(ef, values[i]);
     mg_ef_seal(ef);
@@ -291,7 +294,7 @@ Test(elias_fano, out_of_memory)
     mg_mem_read(&before);
     mg_mem_set_limit(before.bytes_requested + 16);
     mg_ef ef;
-    int status = mg_ef_init(&ef, 100000, 1u << 30);
+    int status = mg_ef_init(&ef, EF_PART, 100000, 1u << 30);
     mg_mem_set_limit(0);
     cr_assert_eq(status, MG_ERR_NOMEM);
     mg_ef_free(&ef); /* harmless */

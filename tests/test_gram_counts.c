@@ -14,6 +14,10 @@
 #include "common/gram_counts.h"
 #include "mem.h"
 
+/* The tags (mem.h) the tests' counts are counted against. */
+enum { TABLE_PART = 1, RUNS_PART, SCRATCH_PART };
+static const mg_gram_counts_parts PARTS = {TABLE_PART, RUNS_PART, SCRATCH_PART};
+
 #include <criterion/criterion.h>
 
 #include <stdlib.h>
@@ -315,7 +319,7 @@ static void fixture_open(fixture *f, int order, size_t budget, uint64_t seed)
     cr_assert_not_null(f->ref);
     reference_make(f->ref, order, seed + (uint64_t)order * 7 + budget);
     f->start = requested();
-    cr_assert_eq(mg_gram_counts_init(&f->counts, order, budget), MG_OK);
+    cr_assert_eq(mg_gram_counts_init(&f->counts, &PARTS, order, budget), MG_OK);
 }
 
 /* Frees the counts: every byte they took comes back. */
@@ -600,7 +604,7 @@ Test(gram_counts, refused_spill_order_5) { check_refused_spills(5, 4096); }
 static void sealed_counts(mg_gram_counts *counts, reference *ref, int order, size_t budget)
 {
     reference_make(ref, order, 7000 + (uint64_t)order);
-    cr_assert_eq(mg_gram_counts_init(counts, order, budget), MG_OK);
+    cr_assert_eq(mg_gram_counts_init(counts, &PARTS, order, budget), MG_OK);
     for (size_t a = 0; a < ADDS / 2; a++) {
         size_t g = draw_gram(ref);
         cr_assert_eq(mg_gram_counts_add(counts, gram_of(ref, g)), MG_OK);

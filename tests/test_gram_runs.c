@@ -13,6 +13,9 @@
 #include "common/gram_runs.h"
 #include "mem.h"
 
+/* The tags (mem.h) the tests' runs and merges are counted against. */
+enum { RUN_PART = 1, MERGE_PART };
+
 #include <criterion/criterion.h>
 
 #include <stdlib.h>
@@ -183,7 +186,7 @@ static void run_put(mg_gram_run *run, const gram *grams, size_t count, int order
         bits += mg_gram_run_record_bits(index == 0 ? NULL : grams[index - 1].ids, grams[index].ids,
                                         grams[index].count, order, id_bits);
     cr_assert_eq(bits, reference_stream_bits(grams, count, order, id_bits));
-    cr_assert_eq(mg_gram_run_open(run, order, id_bits, count, bits), MG_OK);
+    cr_assert_eq(mg_gram_run_open(run, RUN_PART, order, id_bits, count, bits), MG_OK);
     for (size_t index = 0; index < count; index++)
         mg_gram_run_put(run, grams[index].ids, grams[index].count);
     cr_assert_eq(run->records, count);
@@ -202,7 +205,7 @@ static void run_encode(mg_gram_run *run, gram *grams, size_t count, int order)
         memcpy(records + index * stride, grams[index].ids, (size_t)order * sizeof *records);
         records[index * stride + (size_t)order] = (uint32_t)grams[index].count;
     }
-    cr_assert_eq(mg_gram_run_encode(run, order, records, count), MG_OK);
+    cr_assert_eq(mg_gram_run_encode(run, RUN_PART, order, records, count), MG_OK);
     free(records);
     cr_assert_eq(run->records, count);
     cr_assert_eq(run->id_bits, id_bits_of(grams, count, order));
@@ -364,13 +367,13 @@ Test(gram_runs, empty_run)
     uint64_t before = requested();
     for (int order = 1; order <= MG_ORDER_MAX; order++) {
         mg_gram_run run;
-        cr_assert_eq(mg_gram_run_encode(&run, order, NULL, 0), MG_OK);
+        cr_assert_eq(mg_gram_run_encode(&run, RUN_PART, order, NULL, 0), MG_OK);
         cr_assert_eq(run.records, 0);
         cr_assert_eq(run.bit_length, 0);
         cr_assert_eq(run.id_bits, 1);
         check_run(&run, NULL, 0, order);
         mg_gram_run_free(&run);
-        cr_assert_eq(mg_gram_run_open(&run, order, 7, 0, 0), MG_OK);
+        cr_assert_eq(mg_gram_run_open(&run, RUN_PART, order, 7, 0, 0), MG_OK);
         check_run(&run, NULL, 0, order);
         mg_gram_run_free(&run);
     }
@@ -616,7 +619,7 @@ static void check_merge(size_t run_count, int order, unsigned id_bits)
         run_encode(&runs[index], members, member_count, order);
     }
     mg_gram_merge merge;
-    cr_assert_eq(mg_gram_merge_start(&merge, runs, run_count), MG_OK);
+    cr_assert_eq(mg_gram_merge_start(&merge, MERGE_PART, runs, run_count), MG_OK);
     for (size_t at = 0; at < pool_count; at++) {
         if (!present[at])
             continue;
@@ -660,7 +663,7 @@ Test(gram_runs, merge_sums_saturate_past_64_bits)
     run_put(&runs[0], huge, 2, 1, 3);
     run_put(&runs[1], small, 2, 1, 3);
     mg_gram_merge merge;
-    cr_assert_eq(mg_gram_merge_start(&merge, runs, 2), MG_OK);
+    cr_assert_eq(mg_gram_merge_start(&merge, MERGE_PART, runs, 2), MG_OK);
     cr_assert(mg_gram_merge_next(&merge));
     cr_assert_eq(merge.ids[0], 3);
     cr_assert_eq(merge.count, UINT32_MAX);
@@ -688,13 +691,13 @@ Test(gram_runs, refused_allocations_leave_nothing)
 
     mg_mem_set_limit(held + 16);
     mg_gram_run refused;
-    cr_assert_eq(mg_gram_run_open(&refused, 3, 16, count, runs[0].bit_length), MG_ERR_NOMEM);
+    cr_assert_eq(mg_gram_run_open(&refused, RUN_PART, 3, 16, count, runs[0].bit_length), MG_ERR_NOMEM);
     cr_assert_eq(refused.code, NULL);
     cr_assert_eq(refused.samples, NULL);
     cr_assert_eq(refused.records, 0);
     cr_assert_eq(mg_gram_run_bytes(&refused), 0);
     mg_gram_merge merge;
-    cr_assert_eq(mg_gram_merge_start(&merge, runs, 2), MG_ERR_NOMEM);
+    cr_assert_eq(mg_gram_merge_start(&merge, MERGE_PART, runs, 2), MG_ERR_NOMEM);
     cr_assert_eq(merge.cursors, NULL);
     cr_assert_eq(merge.heap, NULL);
     cr_assert_eq(requested(), held);

@@ -107,6 +107,7 @@ static void expect_image_mapping(pid_t pid, const void *base)
 /* ---- a table of known blocks ------------------------------------------------------------ */
 
 enum { TOY_WORDS = 1000, TOY_TEXT = 77 };
+enum { TOY_WORDS_PART = 1, TOY_TEXT_PART }; /* the tags (mem.h) of its blocks: words (and empty), text */
 
 typedef struct toy_table {
     uint64_t *words;   /* TOY_WORDS words */
@@ -120,20 +121,20 @@ typedef struct toy_table {
 static void toy_list(toy_table *toy, mg_image_list *list)
 {
     mg_image_list_init(list);
-    mg_image_list_block(list, &toy->text, TOY_TEXT);
-    mg_image_list_block(list, &toy->none, 4096);
-    mg_image_list_block(list, &toy->words, TOY_WORDS * sizeof(uint64_t));
+    mg_image_list_block(list, TOY_TEXT_PART, &toy->text, TOY_TEXT);
+    mg_image_list_block(list, TOY_WORDS_PART, &toy->none, 4096);
+    mg_image_list_block(list, TOY_WORDS_PART, &toy->words, TOY_WORDS * sizeof(uint64_t));
     mg_image_list_inner(list, &toy->middle);
     mg_image_list_inner(list, &toy->end);
-    mg_image_list_block(list, &toy->empty, 0);
+    mg_image_list_block(list, TOY_WORDS_PART, &toy->empty, 0);
 }
 
 static void toy_make(toy_table *toy)
 {
     memset(toy, 0, sizeof *toy);
-    toy->words = mg_alloc(TOY_WORDS * sizeof(uint64_t));
-    toy->text = mg_alloc(TOY_TEXT);
-    toy->empty = mg_alloc(0);
+    toy->words = mg_alloc_in(TOY_WORDS_PART, TOY_WORDS * sizeof(uint64_t));
+    toy->text = mg_alloc_in(TOY_TEXT_PART, TOY_TEXT);
+    toy->empty = mg_alloc_in(TOY_WORDS_PART, 0);
     cr_assert(toy->words && toy->text && toy->empty);
     for (uint64_t k = 0; k < TOY_WORDS; k++)
         toy->words[k] = k * 0x9e3779b97f4a7c15u;
@@ -179,6 +180,8 @@ Test(image, freeze_thaw_release_round_trip)
     toy_expect_whole(&toy);
     cr_expect_eq(counters_now().bytes_requested, before.bytes_requested, "the heap copies were not freed");
     cr_expect_eq(counters_now().blocks_live, before.blocks_live);
+    for (int part = MG_PART_OTHER; part <= TOY_TEXT_PART; part++)
+        cr_expect_eq(counters_now().part_bytes[part], before.part_bytes[part], "part %d: freed with another tag", part);
     expect_image_mapping(0, image.base);
     cr_expect_eq(folder_entries(folder), 0, "the image has a name in %s", folder);
 
@@ -191,6 +194,9 @@ Test(image, freeze_thaw_release_round_trip)
     toy_expect_whole(&toy);
     cr_expect_eq(counters_now().bytes_requested, held.bytes_requested, "thaw did not copy back to the heap");
     cr_expect_eq(counters_now().blocks_live, held.blocks_live);
+    cr_expect_eq(counters_now().part_bytes[TOY_TEXT_PART], before.part_bytes[TOY_TEXT_PART] + TOY_TEXT);
+    for (int part = MG_PART_OTHER; part <= TOY_TEXT_PART; part++)
+        cr_expect_eq(counters_now().part_bytes[part], held.part_bytes[part], "part %d: copied back with another tag", part);
 
     toy_list(&toy, &list);
     cr_assert_eq(mg_image_freeze(&image, &list), MG_OK);

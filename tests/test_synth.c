@@ -82,7 +82,7 @@ static void tokenize_stream(const char *text, uint64_t *tokens, uint64_t *senten
     char error[256];
     mg_reader *reader = mg_reader_open(text, UINT64_MAX, 1, error, sizeof error);
     cr_assert_not_null(reader, "%s", error);
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(MG_PART_OTHER);
     uint64_t *counts = calloc(1 << 22, sizeof *counts);
     cr_assert(interner && counts);
     const mg_token *gram;

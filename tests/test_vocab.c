@@ -28,6 +28,10 @@ static mg_token word_of(const void *bytes, size_t len)
 static mg_token text(const char *string) { return word_of(string, strlen(string)); }
 
 static const mg_token START = {NULL, MG_MARK_START};
+
+/* The tags (mem.h) the tests give the vocabulary's blocks. */
+enum { INTERNER_PART = 1, WORDS_PART, INDEX_PART, SCRATCH_PART };
+static const mg_vocab_parts PARTS = {WORDS_PART, INDEX_PART, SCRATCH_PART};
 static const mg_token END = {NULL, MG_MARK_END};
 
 static bool same_token(const mg_token *a, const mg_token *b)
@@ -97,7 +101,7 @@ static void check_frozen(const mg_interner *interner)
 {
     mg_vocab_dict *dict = NULL;
     uint32_t *remap = NULL;
-    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &PARTS, &dict, &remap), MG_OK);
     uint32_t count = mg_interner_count(interner);
     cr_assert_eq(mg_vocab_dict_count(dict), count);
     cr_assert_eq(remap[0], 0);
@@ -128,7 +132,7 @@ static void check_frozen(const mg_interner *interner)
         }
         previous = word;
     }
-    mg_vocab_remap_free(remap, count);
+    mg_vocab_remap_free(SCRATCH_PART, remap, count);
     mg_vocab_dict_destroy(dict);
 }
 
@@ -136,7 +140,7 @@ static void check_frozen(const mg_interner *interner)
 
 Test(vocab, markers_have_fixed_ids)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     cr_expect_eq(mg_interner_find(interner, &START), MG_VOCAB_START_ID);
     cr_expect_eq(mg_interner_find(interner, &END), MG_VOCAB_END_ID);
@@ -151,7 +155,7 @@ Test(vocab, markers_have_fixed_ids)
 Test(vocab, intern_is_idempotent_and_dense)
 {
     uint64_t before = requested();
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     char word[32];
     for (int k = 0; k < 5000; k++) {
@@ -177,7 +181,7 @@ Test(vocab, intern_is_idempotent_and_dense)
 
 Test(vocab, nul_bytes_are_word_bytes)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     uint32_t a = intern(interner, word_of("\0", 1));
     uint32_t b = intern(interner, word_of("\0\0", 2));
@@ -196,7 +200,7 @@ Test(vocab, growth_keeps_ids_and_token_bytes)
 {
     enum { WORDS = 300000, EARLY = 100 };
     uint64_t before = requested();
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     char word[32];
     mg_token early[EARLY];
@@ -237,7 +241,7 @@ Test(vocab, long_words_between_short_ones)
     cr_assert_not_null(bytes);
     for (size_t at = 0; at < (size_t)17 << 20; at++)
         bytes[at] = (unsigned char)(at * 7 + (at >> 9));
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     char word[32];
     for (size_t k = 0; k < LONG_WORDS; k++) {
@@ -266,7 +270,7 @@ Test(vocab, long_words_between_short_ones)
 
 Test(vocab, prefix_sharing_words)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     /* prefixes of prefixes, crossing bucket boundaries, in shuffled order */
     char word[300];
@@ -289,7 +293,7 @@ Test(vocab, prefix_sharing_words)
  * more, suffix 15 or more), in one bucket and across buckets. */
 Test(vocab, header_limits)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     char word[64];
     for (size_t shared = 12; shared <= 17; shared++)
@@ -311,7 +315,7 @@ Test(vocab, huge_words)
     unsigned char *bytes = malloc(huge + 1);
     cr_assert_not_null(bytes);
     memset(bytes, 'h', huge + 1);
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     intern(interner, word_of(bytes, huge));
     intern(interner, word_of(bytes, huge + 1)); /* shares 1 MiB with the one before */
@@ -328,14 +332,14 @@ Test(vocab, huge_words)
 
 Test(vocab, absent_words)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     const char *words[] = {"banana", "band", "bandana", "can", "cane", "zebra"};
     for (size_t k = 0; k < sizeof words / sizeof *words; k++)
         intern(interner, text(words[k]));
     mg_vocab_dict *dict = NULL;
     uint32_t *remap = NULL;
-    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &PARTS, &dict, &remap), MG_OK);
     uint32_t count = mg_interner_count(interner);
     mg_interner_destroy(interner); /* the dictionary stands alone */
     const char *absent[] = {"a", "ban", "bananas", "bandanas", "c", "cand", "zebras", "zz", "\xff"};
@@ -358,7 +362,7 @@ Test(vocab, absent_words)
     cr_expect_eq(mg_vocab_dict_find(dict, &band), 3); /* banana 2, band 3 */
     cr_expect_eq(mg_vocab_dict_find(dict, &START), 0);
     cr_expect_eq(mg_vocab_dict_find(dict, &END), 1);
-    mg_vocab_remap_free(remap, count);
+    mg_vocab_remap_free(SCRATCH_PART, remap, count);
     mg_vocab_dict_destroy(dict);
 }
 
@@ -384,7 +388,7 @@ static mg_token tied_word(uint32_t serial, unsigned char *word)
  * inside the tied buckets and inside a bucket. */
 Test(vocab, absent_words_between_tied_heads)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     unsigned char word[TIED_MAX];
     for (uint32_t serial = 0; serial < TIED_WORDS; serial++)
@@ -392,7 +396,7 @@ Test(vocab, absent_words_between_tied_heads)
             intern(interner, tied_word(serial, word));
     mg_vocab_dict *dict = NULL;
     uint32_t *remap = NULL;
-    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &PARTS, &dict, &remap), MG_OK);
     for (uint32_t serial = 0; serial < TIED_WORDS; serial++) {
         mg_token token = tied_word(serial, word);
         uint32_t held = mg_interner_find(interner, &token);
@@ -400,7 +404,7 @@ Test(vocab, absent_words_between_tied_heads)
         cr_assert_eq(mg_vocab_dict_find(dict, &token), held == MG_VOCAB_NO_ID ? MG_VOCAB_NO_ID : remap[held],
                      "word %u", serial);
     }
-    mg_vocab_remap_free(remap, mg_interner_count(interner));
+    mg_vocab_remap_free(SCRATCH_PART, remap, mg_interner_count(interner));
     mg_vocab_dict_destroy(dict);
     check_frozen(interner);
     mg_interner_destroy(interner);
@@ -408,22 +412,22 @@ Test(vocab, absent_words_between_tied_heads)
 
 Test(vocab, empty_vocabulary)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     check_frozen(interner);
     mg_vocab_dict *dict = NULL;
     uint32_t *remap = NULL;
-    cr_assert_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_OK);
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &PARTS, &dict, &remap), MG_OK);
     mg_token word = text("x");
     cr_expect_eq(mg_vocab_dict_find(dict, &word), MG_VOCAB_NO_ID);
-    mg_vocab_remap_free(remap, 2);
+    mg_vocab_remap_free(SCRATCH_PART, remap, 2);
     mg_vocab_dict_destroy(dict);
     mg_interner_destroy(interner);
 }
 
 Test(vocab, remap_orders_random_words)
 {
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     mgt_rng rng = mgt_rng_make(42);
     unsigned char word[40];
@@ -440,7 +444,7 @@ Test(vocab, remap_orders_random_words)
 Test(vocab, out_of_memory_leaves_everything_usable)
 {
     uint64_t before = requested();
-    mg_interner *interner = mg_interner_create();
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
     cr_assert_not_null(interner);
     char word[32];
     int interned = 0;
@@ -462,9 +466,53 @@ Test(vocab, out_of_memory_leaves_everything_usable)
     mg_vocab_dict *dict = NULL;
     uint32_t *remap = NULL;
     mg_mem_set_limit(requested() + 16);
-    cr_expect_eq(mg_vocab_dict_freeze(interner, &dict, &remap), MG_ERR_NOMEM);
+    cr_expect_eq(mg_vocab_dict_freeze(interner, &PARTS, &dict, &remap), MG_ERR_NOMEM);
     mg_mem_set_limit(0);
     check_frozen(interner);
     mg_interner_destroy(interner);
     cr_expect_eq(requested(), before);
+}
+
+/* ---- parts ---------------------------------------------------------------- */
+
+static uint64_t part_bytes(int part)
+{
+    mg_mem_counters counters;
+    mg_mem_read(&counters);
+    return counters.part_bytes[part];
+}
+
+/* Each tag holds exactly the blocks of the structure given it, and nothing
+ * once that is freed; no byte goes untagged. */
+Test(vocab, parts_hold_exactly_their_blocks)
+{
+    uint64_t other = part_bytes(MG_PART_OTHER);
+    mg_interner *interner = mg_interner_create(INTERNER_PART);
+    cr_assert_not_null(interner);
+    char word[32];
+    for (int k = 0; k < 3000; k++) {
+        snprintf(word, sizeof word, "word%d", k);
+        intern(interner, text(word));
+    }
+    cr_expect_eq(part_bytes(INTERNER_PART), mg_interner_bytes(interner));
+    mg_vocab_dict *dict = NULL;
+    uint32_t *remap = NULL;
+    cr_assert_eq(mg_vocab_dict_freeze(interner, &PARTS, &dict, &remap), MG_OK);
+    cr_expect_gt(part_bytes(WORDS_PART), 0);
+    cr_expect_gt(part_bytes(INDEX_PART), 0);
+    cr_expect_eq(part_bytes(WORDS_PART) + part_bytes(INDEX_PART), mg_vocab_dict_bytes(dict));
+    cr_expect_geq(part_bytes(SCRATCH_PART), mg_interner_count(interner) * sizeof *remap, "the remap is scratch");
+    mg_vocab_remap_free(SCRATCH_PART, remap, mg_interner_count(interner));
+    cr_expect_eq(part_bytes(SCRATCH_PART), 0);
+    uint64_t words = part_bytes(WORDS_PART), index = part_bytes(INDEX_PART);
+    cr_assert_eq(mg_vocab_dict_build_index(dict), MG_OK);
+    cr_expect_eq(part_bytes(WORDS_PART), words, "the hash index is no word bytes");
+    cr_expect_gt(part_bytes(INDEX_PART), index);
+    cr_expect_eq(part_bytes(WORDS_PART) + part_bytes(INDEX_PART), mg_vocab_dict_bytes(dict));
+    mg_interner_destroy(interner);
+    cr_expect_eq(part_bytes(INTERNER_PART), 0);
+    mg_vocab_dict_destroy(dict);
+    cr_expect_eq(part_bytes(WORDS_PART), 0);
+    cr_expect_eq(part_bytes(INDEX_PART), 0);
+    cr_expect_eq(part_bytes(MG_PART_OTHER), other);
 }

@@ -67,16 +67,17 @@ size_t mg_ef_bytes_for(uint64_t count, uint64_t max)
 
 /* ---- build ------------------------------------------------------------ */
 
-int mg_ef_init(mg_ef *ef, uint64_t count, uint64_t max)
+int mg_ef_init(mg_ef *ef, int part, uint64_t count, uint64_t max)
 {
     memset(ef, 0, sizeof *ef);
+    ef->part = part;
     if (count == 0)
         max = 0;
     ef_shape shape = shape_of(count, max);
     if (count >= SIZE_MAX / 64 || shape.high_len >= SIZE_MAX / 64)
         return MG_ERR_NOMEM;
     size_t bytes = shape_words(&shape) * sizeof(uint64_t);
-    uint64_t *block = mg_calloc(1, bytes);
+    uint64_t *block = mg_calloc_in(part, 1, bytes);
     if (!block)
         return MG_ERR_NOMEM;
     ef->count = count;
@@ -157,13 +158,13 @@ void mg_ef_seal(mg_ef *ef)
 
 void mg_ef_free(mg_ef *ef)
 {
-    mg_free(ef->block, ef->block_bytes);
+    mg_free_in(ef->part, ef->block, ef->block_bytes);
     memset(ef, 0, sizeof *ef);
 }
 
 void mg_ef_list_blocks(mg_ef *ef, mg_image_list *list)
 {
-    mg_image_list_block(list, &ef->block, ef->block_bytes);
+    mg_image_list_block(list, ef->part, &ef->block, ef->block_bytes);
     mg_image_list_inner(list, &ef->low);
     mg_image_list_inner(list, &ef->high);
     mg_image_list_inner(list, &ef->far);

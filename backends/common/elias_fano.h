@@ -35,8 +35,9 @@
  * binary search over the rank directory, then popcounts at most 32 words,
  * so a skewed sequence costs no more than a few cache lines.
  *
- * Built in one pass: mg_ef_init(count, max), mg_ef_push() each value in
- * order, mg_ef_seal(). One allocation, through mem.h.
+ * Built in one pass: mg_ef_init(part, count, max), mg_ef_push() each value
+ * in order, mg_ef_seal(). One allocation, through mem.h, counted against
+ * the part (mem.h's tag) of the table the sequence belongs to.
  */
 #ifndef MG_ELIAS_FANO_H
 #define MG_ELIAS_FANO_H
@@ -118,14 +119,16 @@ typedef struct mg_ef {
     uint64_t blocks;       /* rank directory entries */
     uint64_t *block;       /* the one allocation holding the arrays */
     size_t block_bytes;
+    int part;              /* mem.h's tag of the block */
 } mg_ef;
 
 /* Bytes an Elias–Fano sequence of count values up to max takes (the block). */
 size_t mg_ef_bytes_for(uint64_t count, uint64_t max);
 
-/* An empty sequence of room for count values in [0, max]. MG_OK or
- * MG_ERR_NOMEM (then *ef holds nothing and mg_ef_free is harmless). */
-int mg_ef_init(mg_ef *ef, uint64_t count, uint64_t max);
+/* An empty sequence of room for count values in [0, max], its block
+ * counted against `part`. MG_OK or MG_ERR_NOMEM (then *ef holds nothing
+ * and mg_ef_free is harmless). */
+int mg_ef_init(mg_ef *ef, int part, uint64_t count, uint64_t max);
 /* Append the next value (>= the previous one, <= max). */
 void mg_ef_push(mg_ef *ef, uint64_t value);
 /* All count values pushed: build the select samples. */

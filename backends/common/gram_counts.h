@@ -44,7 +44,15 @@
  * (backend.h): training-budget-kib, the table's budget. */
 extern const mg_backend_setting mg_gram_counts_budget_setting;
 
+/* The tags (mem.h) the counts' blocks are counted against. */
+typedef struct mg_gram_counts_parts {
+    int table;   /* the training table's slots */
+    int runs;    /* the runs' code and samples, and the array of runs */
+    int scratch; /* the remap's decoded run, a merge's cursors and heap */
+} mg_gram_counts_parts;
+
 typedef struct mg_gram_counts {
+    mg_gram_counts_parts parts;
     int order;
     mg_gram_hash table;  /* counts since the last spill */
     mg_gram_run *runs;   /* run_count sorted runs (mem.h array of run_capacity) */
@@ -55,9 +63,9 @@ typedef struct mg_gram_counts {
 /* A grams visitor: nonzero stops the walk and is returned. */
 typedef int (*mg_gram_ids_visit)(void *arg, const uint32_t *ids, uint64_t count);
 
-/* Empty counts of `order` ids whose table may take budget_bytes of slots.
- * MG_OK or MG_ERR_NOMEM (nothing held then). */
-int mg_gram_counts_init(mg_gram_counts *counts, int order, size_t budget_bytes);
+/* Empty counts of `order` ids whose table may take budget_bytes of slots,
+ * every block tagged by `parts`. MG_OK or MG_ERR_NOMEM (nothing held then). */
+int mg_gram_counts_init(mg_gram_counts *counts, const mg_gram_counts_parts *parts, int order, size_t budget_bytes);
 
 /* The table's budget set to budget_bytes, before the first add. */
 void mg_gram_counts_set_budget(mg_gram_counts *counts, size_t budget_bytes);
@@ -116,7 +124,8 @@ uint64_t mg_gram_counts_prune(mg_gram_counts *counts, uint64_t min_count);
  * the runs as they were. */
 int mg_gram_counts_compact(mg_gram_counts *counts);
 
-/* A merge of the runs (mg_gram_merge_start on them): with the table empty,
+/* A merge of the runs (mg_gram_merge_start on them, its arrays in the
+ * scratch part): with the table empty,
  * as after mg_gram_counts_remap, every gram in id order. */
 int mg_gram_counts_merge(const mg_gram_counts *counts, mg_gram_merge *merge);
 

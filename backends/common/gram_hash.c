@@ -76,7 +76,7 @@ static int slots_grow(mg_gram_hash *hash)
         capacity = hash->capacity_max;
     if (capacity >= UINT32_MAX || capacity <= hash->capacity)
         return MG_ERR_NOMEM;
-    uint32_t *slots = mg_calloc_returned((size_t)capacity * slot_bytes(hash));
+    uint32_t *slots = mg_calloc_returned_in(hash->part, (size_t)capacity * slot_bytes(hash));
     if (!slots)
         return MG_ERR_NOMEM;
     for (uint32_t index = 0; index < hash->capacity; index++) {
@@ -84,7 +84,7 @@ static int slots_grow(mg_gram_hash *hash)
         if (slot[hash->order] != 0)
             slot_place(hash, slots, (uint32_t)capacity, slot);
     }
-    mg_free(hash->slots, mg_gram_hash_bytes(hash));
+    mg_free_in(hash->part, hash->slots, mg_gram_hash_bytes(hash));
     hash->slots = slots;
     hash->capacity = (uint32_t)capacity;
     return MG_OK;
@@ -92,13 +92,14 @@ static int slots_grow(mg_gram_hash *hash)
 
 /* ---- table ---------------------------------------------------------------- */
 
-int mg_gram_hash_init(mg_gram_hash *hash, int order)
+int mg_gram_hash_init(mg_gram_hash *hash, int part, int order)
 {
+    hash->part = part;
     hash->order = order;
     hash->record_words = (size_t)order + 1;
     hash->grams = 0;
     hash->capacity_max = 0;
-    hash->slots = mg_calloc(MG_GRAM_HASH_MIN, slot_bytes(hash));
+    hash->slots = mg_calloc_in(part, MG_GRAM_HASH_MIN, slot_bytes(hash));
     hash->capacity = hash->slots ? MG_GRAM_HASH_MIN : 0;
     return hash->slots ? MG_OK : MG_ERR_NOMEM;
 }
@@ -121,7 +122,7 @@ bool mg_gram_hash_at_bound(const mg_gram_hash *hash)
 
 void mg_gram_hash_free(mg_gram_hash *hash)
 {
-    mg_free(hash->slots, mg_gram_hash_bytes(hash));
+    mg_free_in(hash->part, hash->slots, mg_gram_hash_bytes(hash));
     hash->slots = NULL;
     hash->capacity = 0;
     hash->grams = 0;

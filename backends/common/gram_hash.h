@@ -15,7 +15,7 @@
  * allocator's size class (mg_mem_usable_size): the rounding is allocated
  * anyway, and slots in it defer the next rehash. A bound (mg_gram_hash_bound,
  * the counts' budget) caps the slots; a capped block is one given back to
- * the kernel when freed (mg_calloc_returned), whatever its size.
+ * the kernel when freed (mg_calloc_returned_in), whatever its size.
  *
  * A spill packs the slots to the front of their block and sorts them in
  * place (mg_gram_hash_pack_sorted), then empties the table in the same
@@ -43,11 +43,13 @@ typedef struct mg_gram_hash {
     int order;           /* ids per gram */
     size_t record_words; /* uint32 per slot: order ids, then the count */
     uint32_t capacity_max; /* slots the table may grow to (0: no bound) */
+    int part;            /* mem.h's tag of the slots */
 } mg_gram_hash;
 
-/* An empty table of MG_GRAM_HASH_MIN slots: MG_OK or MG_ERR_NOMEM (then
+/* An empty table of MG_GRAM_HASH_MIN slots, its slots (now and grown)
+ * counted against `part` (mem.h's tag): MG_OK or MG_ERR_NOMEM (then
  * nothing is held). */
-int mg_gram_hash_init(mg_gram_hash *hash, int order);
+int mg_gram_hash_init(mg_gram_hash *hash, int part, int order);
 
 /* Bounds the table's growth to `bytes` of slots (at least MG_GRAM_HASH_MIN
  * slots); mg_gram_hash_at_bound then says when it is as full as it may be. */

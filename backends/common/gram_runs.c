@@ -284,7 +284,7 @@ static void cursor_at_sample(mg_gram_run_cursor *cursor, const mg_gram_run *run,
 
 /* ---- building -------------------------------------------------------------- */
 
-int mg_gram_run_open(mg_gram_run *run, int order, unsigned id_bits, uint64_t records, uint64_t bits)
+int mg_gram_run_open(mg_gram_run *run, int part, int order, unsigned id_bits, uint64_t records, uint64_t bits)
 {
     memset(run, 0, sizeof *run);
     size_t code_words = mg_bits_words(bits, 1);
@@ -293,14 +293,15 @@ int mg_gram_run_open(mg_gram_run *run, int order, unsigned id_bits, uint64_t rec
         return MG_ERR_NOMEM;
     size_t code_bytes = code_words * sizeof(uint64_t);
     size_t samples_bytes = (size_t)slots * sample_words(order) * sizeof(uint32_t);
-    uint64_t *code = mg_calloc_returned(code_bytes); /* a run is freed before its table is done */
-    uint32_t *samples = mg_calloc_returned(samples_bytes);
+    uint64_t *code = mg_calloc_returned_in(part, code_bytes); /* a run is freed before its table is done */
+    uint32_t *samples = mg_calloc_returned_in(part, samples_bytes);
     if (code == NULL || samples == NULL) {
-        mg_free(code, code == NULL ? 0 : code_bytes);
-        mg_free(samples, samples == NULL ? 0 : samples_bytes);
+        mg_free_in(part, code, code == NULL ? 0 : code_bytes);
+        mg_free_in(part, samples, samples == NULL ? 0 : samples_bytes);
         return MG_ERR_NOMEM;
     }
-    *run = (mg_gram_run){.order = order,
+    *run = (mg_gram_run){.part = part,
+                         .order = order,
                          .id_bits = id_bits,
                          .code = code,
                          .code_bytes = code_bytes,
@@ -319,7 +320,7 @@ void mg_gram_run_put(mg_gram_run *run, const uint32_t *ids, uint64_t count)
     run->records++;
 }
 
-int mg_gram_run_encode(mg_gram_run *run, int order, const uint32_t *records, uint64_t count)
+int mg_gram_run_encode(mg_gram_run *run, int part, int order, const uint32_t *records, uint64_t count)
 {
     size_t stride = (size_t)order + 1;
     uint32_t largest = 1;
@@ -334,7 +335,7 @@ int mg_gram_run_encode(mg_gram_run *run, int order, const uint32_t *records, uin
         const uint32_t *record = records + index * stride;
         bits += mg_gram_run_record_bits(previous, record, record[order], order, id_bits);
     }
-    int status = mg_gram_run_open(run, order, id_bits, count, bits);
+    int status = mg_gram_run_open(run, part, order, id_bits, count, bits);
     if (status != MG_OK)
         return status;
     for (uint64_t index = 0; index < count; index++)
@@ -344,8 +345,8 @@ int mg_gram_run_encode(mg_gram_run *run, int order, const uint32_t *records, uin
 
 void mg_gram_run_free(mg_gram_run *run)
 {
-    mg_free(run->code, run->code_bytes);
-    mg_free(run->samples, run->samples_bytes);
+    mg_free_in(run->part, run->code, run->code_bytes);
+    mg_free_in(run->part, run->samples, run->samples_bytes);
     memset(run, 0, sizeof *run);
 }
 
@@ -502,19 +503,20 @@ static inline void advance_top(mg_gram_merge *merge)
         sift_down(merge, 0);
 }
 
-int mg_gram_merge_start(mg_gram_merge *merge, const mg_gram_run *runs, size_t run_count)
+int mg_gram_merge_start(mg_gram_merge *merge, int part, const mg_gram_run *runs, size_t run_count)
 {
     memset(merge, 0, sizeof *merge);
+    merge->part = part;
     merge->order = run_count > 0 ? runs[0].order : 1;
     if (run_count == 0)
         return MG_OK;
     if (run_count > UINT32_MAX || run_count > SIZE_MAX / sizeof(mg_gram_run_cursor))
         return MG_ERR_NOMEM;
-    mg_gram_run_cursor *cursors = mg_alloc(run_count * sizeof *cursors);
-    uint32_t *heap = mg_alloc(run_count * sizeof *heap);
+    mg_gram_run_cursor *cursors = mg_alloc_in(part, run_count * sizeof *cursors);
+    uint32_t *heap = mg_alloc_in(part, run_count * sizeof *heap);
     if (cursors == NULL || heap == NULL) {
-        mg_free(cursors, cursors == NULL ? 0 : run_count * sizeof *cursors);
-        mg_free(heap, heap == NULL ? 0 : run_count * sizeof *heap);
+        mg_free_in(part, cursors, cursors == NULL ? 0 : run_count * sizeof *cursors);
+        mg_free_in(part, heap, heap == NULL ? 0 : run_count * sizeof *heap);
         return MG_ERR_NOMEM;
     }
     merge->run_count = run_count;
@@ -551,7 +553,7 @@ bool mg_gram_merge_next(mg_gram_merge *merge)
 
 void mg_gram_merge_free(mg_gram_merge *merge)
 {
-    mg_free(merge->cursors, merge->run_count * sizeof *merge->cursors);
-    mg_free(merge->heap, merge->run_count * sizeof *merge->heap);
+    mg_free_in(merge->part, merge->cursors, merge->run_count * sizeof *merge->cursors);
+    mg_free_in(merge->part, merge->heap, merge->run_count * sizeof *merge->heap);
     memset(merge, 0, sizeof *merge);
 }

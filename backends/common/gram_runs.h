@@ -22,7 +22,8 @@
  * MG_GRAM_RUN_SAMPLE records. The codes (unary k, Elias-delta gap,
  * Elias-gamma count) and the property's proof are in gram_runs.c.
  *
- * Every heap byte goes through mem.h; fallible calls return MG_OK or
+ * Every heap byte goes through mem.h, counted against the part (mem.h's
+ * tag) a run or merge is opened with; fallible calls return MG_OK or
  * MG_ERR_NOMEM and then leave the run as it was (empty when new).
  */
 #ifndef MG_GRAM_RUNS_H
@@ -39,6 +40,7 @@ enum {
 };
 
 typedef struct mg_gram_run {
+    int part;             /* mem.h's tag of its blocks */
     int order;            /* ids per record, 1..MG_ORDER_MAX */
     unsigned id_bits;     /* width of the raw ids (1..32): covers the largest id */
     uint64_t records;     /* records held */
@@ -56,9 +58,10 @@ uint64_t mg_gram_run_record_bits(const uint32_t *previous, const uint32_t *ids, 
                                  unsigned id_bits);
 
 /* A new empty run sized for `records` records taking `bits` bits in all
- * (as mg_gram_run_record_bits sums them), to be filled by mg_gram_run_put.
- * MG_OK or MG_ERR_NOMEM (nothing held then). */
-int mg_gram_run_open(mg_gram_run *run, int order, unsigned id_bits, uint64_t records, uint64_t bits);
+ * (as mg_gram_run_record_bits sums them), to be filled by mg_gram_run_put,
+ * its blocks counted against `part`. MG_OK or MG_ERR_NOMEM (nothing held
+ * then). */
+int mg_gram_run_open(mg_gram_run *run, int part, int order, unsigned id_bits, uint64_t records, uint64_t bits);
 
 /* Appends a record (ids greater than the last one's, each below
  * 2^id_bits, count >= 1) to a run opened for it (at most `records`
@@ -67,7 +70,7 @@ void mg_gram_run_put(mg_gram_run *run, const uint32_t *ids, uint64_t count);
 
 /* Codes `count` records of order + 1 uint32 (ids, then the count), sorted
  * and distinct, into a new run: sizes it, opens it, puts each. */
-int mg_gram_run_encode(mg_gram_run *run, int order, const uint32_t *records, uint64_t count);
+int mg_gram_run_encode(mg_gram_run *run, int part, int order, const uint32_t *records, uint64_t count);
 
 /* Frees what the run holds; it is then empty (zeroed). */
 void mg_gram_run_free(mg_gram_run *run);
@@ -116,6 +119,7 @@ bool mg_gram_run_cursor_next(mg_gram_run_cursor *cursor);
 /* The grams of several runs in id order, each once, its counts summed
  * (saturating at UINT32_MAX). A min-heap of cursors. */
 typedef struct mg_gram_merge {
+    int part; /* mem.h's tag of its two arrays */
     int order;
     size_t run_count;
     mg_gram_run_cursor *cursors; /* run_count cursors (mem.h) */
@@ -125,9 +129,10 @@ typedef struct mg_gram_merge {
     uint64_t count;
 } mg_gram_merge;
 
-/* A merge of runs[0 .. run_count) before its first gram. MG_OK or
- * MG_ERR_NOMEM. The runs must outlive it and not change meanwhile. */
-int mg_gram_merge_start(mg_gram_merge *merge, const mg_gram_run *runs, size_t run_count);
+/* A merge of runs[0 .. run_count) before its first gram, its arrays
+ * counted against `part`. MG_OK or MG_ERR_NOMEM. The runs must outlive it
+ * and not change meanwhile. */
+int mg_gram_merge_start(mg_gram_merge *merge, int part, const mg_gram_run *runs, size_t run_count);
 
 /* The next gram (ids and summed count in merge->ids, merge->count); false at the end. */
 bool mg_gram_merge_next(mg_gram_merge *merge);

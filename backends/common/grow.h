@@ -47,19 +47,20 @@ static inline size_t mg_grow_bytes(size_t bytes)
  * free still gives its pages back. For blocks a structure frees before it
  * is done (a training table, the runs it spills): freed from the ordinary
  * arena, they would stay resident as dirty pages after finalize. The
- * larger request is transient: mem.h counts the shrunk size. */
-static inline void *mg_calloc_returned(size_t bytes)
+ * larger request is transient: mem.h counts the shrunk size, against
+ * `part` (freed with mg_free_in(part, ...)). */
+static inline void *mg_calloc_returned_in(int part, size_t bytes)
 {
     if (bytes < MG_RETURNED_MIN || bytes >= MG_GROW_HUGE)
-        return mg_calloc(1, bytes);
-    void *huge = mg_calloc(1, MG_GROW_HUGE);
+        return mg_calloc_in(part, 1, bytes);
+    void *huge = mg_calloc_in(part, 1, MG_GROW_HUGE);
     if (!huge)
         return NULL;
-    void *block = mg_realloc(huge, MG_GROW_HUGE, bytes);
+    void *block = mg_realloc_in(part, huge, MG_GROW_HUGE, bytes);
     if (block)
         return block;
-    mg_free(huge, MG_GROW_HUGE);
-    return mg_calloc(1, bytes);
+    mg_free_in(part, huge, MG_GROW_HUGE);
+    return mg_calloc_in(part, 1, bytes);
 }
 
 #endif

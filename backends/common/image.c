@@ -36,13 +36,14 @@ void mg_image_list_init(mg_image_list *list)
     list->overflow = false;
 }
 
-void mg_image_list_block(mg_image_list *list, void *pointer_at, size_t bytes)
+void mg_image_list_block(mg_image_list *list, int part, void *pointer_at, size_t bytes)
 {
     if (list->blocks == MG_IMAGE_BLOCKS_MAX) {
         list->overflow = true;
         return;
     }
     list->block[list->blocks].pointer_at = pointer_at;
+    list->block[list->blocks].part = part;
     list->block[list->blocks++].bytes = bytes;
 }
 
@@ -204,7 +205,7 @@ int mg_image_freeze(mg_image *image, const mg_image_list *list)
     }
     repoint(list, moved);
     for (unsigned index = 0; index < list->blocks; index++)
-        mg_free(heap[index], list->block[index].bytes);
+        mg_free_in(list->block[index].part, heap[index], list->block[index].bytes);
     image->base = mapped;
     image->bytes = bytes;
     return MG_OK;
@@ -234,10 +235,10 @@ int mg_image_thaw(mg_image *image, const mg_image_list *list)
     unsigned char *copies[MG_IMAGE_BLOCKS_MAX];
     for (unsigned index = 0; index < list->blocks; index++) {
         const unsigned char *block = block_at(list, index);
-        copies[index] = block ? mg_alloc(list->block[index].bytes) : NULL;
+        copies[index] = block ? mg_alloc_in(list->block[index].part, list->block[index].bytes) : NULL;
         if (block && !copies[index]) {
             while (index-- > 0)
-                mg_free(copies[index], list->block[index].bytes);
+                mg_free_in(list->block[index].part, copies[index], list->block[index].bytes);
             return MG_ERR_NOMEM;
         }
         if (block)

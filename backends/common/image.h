@@ -15,7 +15,9 @@
  *   +--------------------+---------+-----+---------+-----+--
  *
  * What stays on the heap is what holds the pointers: the backend's table
- * struct (and the dictionary's, vocab.h), never a block of the list.
+ * struct (and the dictionary's, vocab.h), never a block of the list. The
+ * file's pages are not requested bytes (mem.h counts none of them): a
+ * frozen table's parts hold only those structs.
  *
  * The mapping is PROT_READ, MAP_PRIVATE | MAP_POPULATE: every page is read
  * in at freeze, so the table is as resident as a served table is after its
@@ -54,6 +56,7 @@ typedef struct mg_image_list {
     struct {
         void *pointer_at; /* the address of the pointer to the block (any object pointer type) */
         size_t bytes;     /* the block's size, as mem.h has it */
+        int part;         /* the block's tag in mem.h */
     } block[MG_IMAGE_BLOCKS_MAX];
     struct {
         void *pointer_at; /* a pointer into (or just past) a block */
@@ -71,8 +74,9 @@ typedef struct mg_image {
 
 void mg_image_list_init(mg_image_list *list);
 /* Lists a block: pointer_at is the address of the pointer to it (NULL
- * pointers are listed too, and stay NULL). */
-void mg_image_list_block(mg_image_list *list, void *pointer_at, size_t bytes);
+ * pointers are listed too, and stay NULL), part its tag in mem.h (a freeze
+ * frees it, a thaw allocates its copy, with that tag). */
+void mg_image_list_block(mg_image_list *list, int part, void *pointer_at, size_t bytes);
 /* Lists a pointer into the block listed last, moved along with it. */
 void mg_image_list_inner(mg_image_list *list, void *pointer_at);
 

@@ -7,14 +7,14 @@
 #include <math.h>
 #include <string.h>
 
-int mg_running_totals_build(mg_running_totals *totals, uint64_t entries, uint64_t every, mg_entry_count count,
-                            const void *table)
+int mg_running_totals_build_in(int part, mg_running_totals *totals, uint64_t entries, uint64_t every,
+                               mg_entry_count count, const void *table)
 {
     memset(totals, 0, sizeof *totals);
     uint64_t sum = 0;
     for (uint64_t entry = 0; entry < entries; entry++)
         sum += count(table, entry);
-    if (mg_ef_init(&totals->totals, entries / every + 1, sum) != MG_OK)
+    if (mg_ef_init(&totals->totals, part, entries / every + 1, sum) != MG_OK)
         return MG_ERR_NOMEM;
     totals->every = every;
     uint64_t running = 0;

@@ -22,6 +22,7 @@
 #define MG_RUNNING_TOTALS_H
 
 #include "common/elias_fano.h"
+#include "mem.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,10 +36,18 @@ typedef struct mg_running_totals {
     bool stale; /* counts changed since the build: not used */
 } mg_running_totals;
 
-/* The totals of entries [0, entries) every `every` (>= 1). MG_OK or
- * MG_ERR_NOMEM (then *totals holds nothing). */
-int mg_running_totals_build(mg_running_totals *totals, uint64_t entries, uint64_t every, mg_entry_count count,
-                            const void *table);
+/* The totals of entries [0, entries) every `every` (>= 1), their block
+ * counted against `part` (mem.h's tag; free needs no tag: the sequence
+ * keeps it). MG_OK or MG_ERR_NOMEM (then *totals holds nothing). */
+int mg_running_totals_build_in(int part, mg_running_totals *totals, uint64_t entries, uint64_t every,
+                               mg_entry_count count, const void *table);
+/* The same, untagged (counted as mem.h's "other"), as mem.h's mg_alloc is
+ * mg_alloc_in: for a backend that has not named its parts yet. */
+static inline int mg_running_totals_build(mg_running_totals *totals, uint64_t entries, uint64_t every,
+                                          mg_entry_count count, const void *table)
+{
+    return mg_running_totals_build_in(MG_PART_OTHER, totals, entries, every, count, table);
+}
 void mg_running_totals_free(mg_running_totals *totals);
 
 /* The entry of [first, high) whose cumulative count interval (from first,

@@ -54,6 +54,7 @@ _Static_assert(ARENA_CHUNK_MIN << (ARENA_SMALL_CHUNKS - 1) == MG_GROW_SMALL, "sm
 _Static_assert(1 << ARENA_HUGE_BITS == MG_GROW_HUGE, "huge chunks are MG_GROW_HUGE");
 
 struct mg_interner {
+    int part;              /* mem.h's tag of every block the interner holds */
     uint32_t *word_offset; /* id -> offset of its record; unused for the markers */
     uint32_t count, word_cap;
     uint32_t *slots;     /* | fingerprint | id |, 0: empty (ids 0 and 1 never in a slot) */
@@ -147,13 +148,14 @@ size_t mg_interner_bytes(const mg_interner *interner)
            (size_t)interner->slot_room * sizeof *interner->slots;
 }
 
-mg_interner *mg_interner_create(void)
+mg_interner *mg_interner_create(int part)
 {
-    mg_interner *interner = mg_calloc(1, sizeof *interner);
+    mg_interner *interner = mg_calloc_in(part, 1, sizeof *interner);
     if (!interner)
         return NULL;
-    interner->slots = mg_calloc(MIN_CAPACITY, sizeof *interner->slots);
-    interner->word_offset = mg_calloc(MIN_CAPACITY, sizeof *interner->word_offset);
+    interner->part = part;
+    interner->slots = mg_calloc_in(part, MIN_CAPACITY, sizeof *interner->slots);
+    interner->word_offset = mg_calloc_in(part, MIN_CAPACITY, sizeof *interner->word_offset);
     interner->slot_cap = interner->slot_room = interner->slots ? MIN_CAPACITY : 0;
     interner->id_bits = MIN_CAPACITY_BITS;
     interner->word_cap = interner->word_offset ? MIN_CAPACITY : 0;
@@ -171,15 +173,15 @@ void mg_interner_destroy(mg_interner *interner)
         return;
     for (uint32_t k = 0; k < interner->chunks_used; k++)
         if (interner->chunk_run[k])
-            mg_free(interner->chunk[k], (size_t)(chunk_size(k) * interner->chunk_run[k]));
-    mg_free(interner->word_offset, (size_t)interner->word_cap * sizeof *interner->word_offset);
-    mg_free(interner->slots, (size_t)interner->slot_room * sizeof *interner->slots);
-    mg_free(interner, sizeof *interner);
+            mg_free_in(interner->part, interner->chunk[k], (size_t)(chunk_size(k) * interner->chunk_run[k]));
+    mg_free_in(interner->part, interner->word_offset, (size_t)interner->word_cap * sizeof *interner->word_offset);
+    mg_free_in(interner->part, interner->slots, (size_t)interner->slot_room * sizeof *interner->slots);
+    mg_free_in(interner->part, interner, sizeof *interner);
 }
 
 void mg_interner_drop_index(mg_interner *interner)
 {
-    mg_free(interner->slots, (size_t)interner->slot_room * sizeof *interner->slots);
+    mg_free_in(interner->part, interner->slots, (size_t)interner->slot_room * sizeof *interner->slots);
     interner->slots = NULL;
     interner->slot_cap = interner->slot_room = 0;
 }
@@ -244,10 +246,10 @@ static int slots_grow(mg_interner *interner)
         memset(interner->slots, 0, (size_t)interner->slot_cap * sizeof *interner->slots);
     } else {
         size_t room = mg_grow_bytes((size_t)capacity * sizeof *interner->slots) / sizeof *interner->slots;
-        uint32_t *slots = mg_calloc(room, sizeof *slots);
+        uint32_t *slots = mg_calloc_in(interner->part, room, sizeof *slots);
         if (!slots)
             return MG_ERR_NOMEM;
-        mg_free(interner->slots, (size_t)interner->slot_room * sizeof *slots);
+        mg_free_in(interner->part, interner->slots, (size_t)interner->slot_room * sizeof *slots);
         interner->slots = slots;
         interner->slot_room = (uint32_t)room;
     }
@@ -267,7 +269,7 @@ static int directory_grow(mg_interner *interner)
     if (capacity >= UINT32_MAX)
         capacity = UINT32_MAX;
     uint32_t *grown =
-        mg_realloc(interner->word_offset, (size_t)interner->word_cap * entry, (size_t)capacity * entry);
+        mg_realloc_in(interner->part, interner->word_offset, (size_t)interner->word_cap * entry, (size_t)capacity * entry);
     if (!grown)
         return MG_ERR_NOMEM;
     interner->word_offset = grown;
@@ -288,7 +290,7 @@ static int arena_next_chunk(mg_interner *interner, uint64_t need)
     if (k + run > ARENA_CHUNKS)
         return MG_ERR_NOMEM;
     size_t bytes = (size_t)(chunk_size(k) * run);
-    unsigned char *block = mg_alloc(bytes);
+    unsigned char *block = mg_alloc_in(interner->part, bytes);
     if (!block)
         return MG_ERR_NOMEM;
     for (uint32_t later = 0; later < run; later++)
@@ -411,6 +413,7 @@ typedef struct dict_bucket {
 } dict_bucket;
 
 struct mg_vocab_dict {
+    mg_vocab_parts parts; /* the tags of its blocks: data in words, the rest in index */
     unsigned char *data;
     size_t data_size;
     dict_bucket *bucket; /* buckets + 1: the last one holds only the end offset */
@@ -518,10 +521,10 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
 {
     if (!dict)
         return;
-    mg_free(dict->data, dict->data_size);
-    mg_free(dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
-    mg_free(dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
-    mg_free(dict, sizeof *dict);
+    mg_free_in(dict->parts.words, dict->data, dict->data_size);
+    mg_free_in(dict->parts.index, dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    mg_free_in(dict->parts.index, dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
+    mg_free_in(dict->parts.index, dict, sizeof *dict);
 }
 
 /* The freeze's scratch arrays (sorted ids, the remap) are sized by
@@ -529,24 +532,25 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
  * with them instead of staying dirty beside the dictionary. */
 static size_t scratch_bytes(size_t ids) { return mg_grow_bytes(ids * sizeof(uint32_t)); }
 
-void mg_vocab_remap_free(uint32_t *remap, uint32_t count) { mg_free(remap, scratch_bytes(count)); }
+void mg_vocab_remap_free(int part, uint32_t *remap, uint32_t count) { mg_free_in(part, remap, scratch_bytes(count)); }
 
 /* An empty dictionary with room for the data and the bucket index; NULL
  * when out of memory, or when the data would pass the 4 GiB that bucket
  * offsets reach. */
-static mg_vocab_dict *dict_new(uint32_t count, size_t data_size)
+static mg_vocab_dict *dict_new(const mg_vocab_parts *parts, uint32_t count, size_t data_size)
 {
     if (data_size > UINT32_MAX)
         return NULL;
-    mg_vocab_dict *dict = mg_calloc(1, sizeof *dict);
+    mg_vocab_dict *dict = mg_calloc_in(parts->index, 1, sizeof *dict);
     if (!dict)
         return NULL;
+    dict->parts = *parts;
     size_t words = count - MG_VOCAB_FIRST_WORD_ID;
     dict->count = count;
     dict->buckets = (uint32_t)((words + MG_VOCAB_BUCKET - 1) / MG_VOCAB_BUCKET);
     dict->data_size = data_size > 0 ? data_size : 1;
-    dict->data = mg_alloc(dict->data_size);
-    dict->bucket = mg_alloc(((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    dict->data = mg_alloc_in(parts->words, dict->data_size);
+    dict->bucket = mg_alloc_in(parts->index, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
     if (!dict->data || !dict->bucket) {
         mg_vocab_dict_destroy(dict);
         return NULL;
@@ -554,24 +558,25 @@ static mg_vocab_dict *dict_new(uint32_t count, size_t data_size)
     return dict;
 }
 
-int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint32_t **remap)
+int mg_vocab_dict_freeze(const mg_interner *interner, const mg_vocab_parts *parts, mg_vocab_dict **dict,
+                         uint32_t **remap)
 {
     uint32_t count = interner->count;
     size_t words = count - MG_VOCAB_FIRST_WORD_ID;
-    uint32_t *sorted = mg_alloc(scratch_bytes(words));
-    uint32_t *ids = mg_alloc(scratch_bytes(count));
+    uint32_t *sorted = mg_alloc_in(parts->scratch, scratch_bytes(words));
+    uint32_t *ids = mg_alloc_in(parts->scratch, scratch_bytes(count));
     if (!sorted || !ids) {
-        mg_free(sorted, scratch_bytes(words));
-        mg_vocab_remap_free(ids, count);
+        mg_free_in(parts->scratch, sorted, scratch_bytes(words));
+        mg_vocab_remap_free(parts->scratch, ids, count);
         return MG_ERR_NOMEM;
     }
     for (size_t rank = 0; rank < words; rank++)
         sorted[rank] = (uint32_t)(rank + MG_VOCAB_FIRST_WORD_ID);
     sort_ids(interner, sorted, words);
-    mg_vocab_dict *built = dict_new(count, dict_data_size(interner, sorted, words));
+    mg_vocab_dict *built = dict_new(parts, count, dict_data_size(interner, sorted, words));
     if (!built) {
-        mg_free(sorted, scratch_bytes(words));
-        mg_vocab_remap_free(ids, count);
+        mg_free_in(parts->scratch, sorted, scratch_bytes(words));
+        mg_vocab_remap_free(parts->scratch, ids, count);
         return MG_ERR_NOMEM;
     }
     dict_write(built, interner, sorted, words);
@@ -579,7 +584,7 @@ int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint
     ids[MG_VOCAB_END_ID] = MG_VOCAB_END_ID;
     for (size_t rank = 0; rank < words; rank++)
         ids[sorted[rank]] = (uint32_t)(rank + MG_VOCAB_FIRST_WORD_ID);
-    mg_free(sorted, scratch_bytes(words));
+    mg_free_in(parts->scratch, sorted, scratch_bytes(words));
     *dict = built;
     *remap = ids;
     return MG_OK;
@@ -595,9 +600,10 @@ size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
 
 void mg_vocab_dict_list_blocks(mg_vocab_dict *dict, mg_image_list *list)
 {
-    mg_image_list_block(list, &dict->data, dict->data_size);
-    mg_image_list_block(list, &dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
-    mg_image_list_block(list, &dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
+    mg_image_list_block(list, dict->parts.words, &dict->data, dict->data_size);
+    mg_image_list_block(list, dict->parts.index, &dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    mg_image_list_block(list, dict->parts.index, &dict->index_slots,
+                        (size_t)dict->index_cap * sizeof *dict->index_slots);
 }
 
 /* Requests the cache lines of a bucket's first bytes (a bucket is
@@ -753,7 +759,7 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict)
     uint64_t capacity = words * 100 / MG_VOCAB_INDEX_LOAD + 1;
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    uint32_t *slots = mg_calloc((size_t)capacity, sizeof *slots);
+    uint32_t *slots = mg_calloc_in(dict->parts.index, (size_t)capacity, sizeof *slots);
     if (!slots)
         return MG_ERR_NOMEM;
     dict->id_bits = 1;
@@ -960,11 +966,18 @@ uint32_t mg_vocab_dict_find(const mg_vocab_dict *dict, const mg_token *token)
     return rank_id(bucket, bucket < 0 ? -1 : bucket_rank(dict, (uint32_t)bucket, token));
 }
 
-double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes)
+void mg_vocab_dict_estimate_parts(uint64_t words, uint64_t word_bytes, double *data_bytes, double *index_bytes)
 {
     /* front coding keeps ~60% of the bytes of a sorted English vocabulary
      * (fitted on gcide); a header of 1 byte for ~98% of its words, 3 for the
-     * rest; one key and offset per bucket */
-    return 0.6 * (double)word_bytes + 1.04 * (double)words + 8.0 * (double)words / MG_VOCAB_BUCKET +
-           (double)sizeof(mg_vocab_dict);
+     * rest; one key and offset per bucket, and the struct */
+    *data_bytes = 0.6 * (double)word_bytes + 1.04 * (double)words;
+    *index_bytes = 8.0 * (double)words / MG_VOCAB_BUCKET + (double)sizeof(mg_vocab_dict);
+}
+
+double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes)
+{
+    double data_bytes, index_bytes;
+    mg_vocab_dict_estimate_parts(words, word_bytes, &data_bytes, &index_bytes);
+    return data_bytes + index_bytes;
 }

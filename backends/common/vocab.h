@@ -3,8 +3,11 @@
  * trie): a training-time interner and the frozen dictionary built from it.
  *
  * Ids: 0 is the start marker, 1 the end marker, words from 2 (dense). Every
- * heap byte goes through mem.h; every fallible call returns MG_ERR_NOMEM and
- * leaves its object as it was.
+ * heap byte goes through mem.h, tagged with the part (mem.h) the caller
+ * gave: an interner's blocks with its one tag, a dictionary's data with
+ * the words tag, its buckets, hash index and struct with the index tag,
+ * the freeze's scratch (sorted ids, remap) with the scratch tag. Every
+ * fallible call returns MG_ERR_NOMEM and leaves its object as it was.
  *
  *   interner (training): word -> id, open addressing (XXH3, linear probing)
  *     slots (4 B):  | fingerprint | id |  ->  word_offset[id] (4 B) ->
@@ -45,6 +48,7 @@
 
 #include "../backend.h"
 #include "image.h"
+#include "mem.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,8 +70,9 @@ enum {
 
 typedef struct mg_interner mg_interner;
 
-/* A new interner holding the two markers; NULL when out of memory. */
-mg_interner *mg_interner_create(void);
+/* A new interner holding the two markers, every block of it counted
+ * against `part` (mem.h's tag); NULL when out of memory. */
+mg_interner *mg_interner_create(int part);
 
 /* Frees everything the interner holds; NULL is ignored. Tokens it handed
  * out become invalid. */
@@ -100,6 +105,13 @@ size_t mg_interner_bytes(const mg_interner *interner);
 
 typedef struct mg_vocab_dict mg_vocab_dict;
 
+/* The tags (mem.h) a dictionary's blocks are counted against. */
+typedef struct mg_vocab_parts {
+    int words;   /* the front-coded data */
+    int index;   /* the bucket keys and offsets, the hash index, the struct */
+    int scratch; /* the freeze's sorted ids and the remap it hands out */
+} mg_vocab_parts;
+
 /* Builds the sorted, front-coded dictionary of the interner's words. On
  * success *dict is the dictionary and *remap an array of
  * mg_interner_count(interner) ids: remap[old id] = the id in the dictionary
@@ -107,10 +119,12 @@ typedef struct mg_vocab_dict mg_vocab_dict;
  * not changed and may be destroyed right after. MG_OK or MG_ERR_NOMEM
  * (also when the front-coded words would pass 4 GiB; nothing then is
  * allocated). */
-int mg_vocab_dict_freeze(const mg_interner *interner, mg_vocab_dict **dict, uint32_t **remap);
+int mg_vocab_dict_freeze(const mg_interner *interner, const mg_vocab_parts *parts, mg_vocab_dict **dict,
+                         uint32_t **remap);
 
-/* Frees a remap array of `count` ids made by mg_vocab_dict_freeze. */
-void mg_vocab_remap_free(uint32_t *remap, uint32_t count);
+/* Frees a remap array of `count` ids made by mg_vocab_dict_freeze with
+ * parts->scratch == part. */
+void mg_vocab_remap_free(int part, uint32_t *remap, uint32_t count);
 
 /* Frees the dictionary; NULL is ignored. */
 void mg_vocab_dict_destroy(mg_vocab_dict *dict);
@@ -163,7 +177,10 @@ size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict);
 void mg_vocab_dict_list_blocks(mg_vocab_dict *dict, mg_image_list *list);
 
 /* Expected bytes of a dictionary of `words` words totalling `word_bytes`
- * bytes (the estimate formulas' vocabulary term). */
+ * bytes, by part: *data_bytes of the words tag, *index_bytes of the index
+ * tag (without the optional hash index). */
+void mg_vocab_dict_estimate_parts(uint64_t words, uint64_t word_bytes, double *data_bytes, double *index_bytes);
+/* Their sum (the estimate formulas' vocabulary term). */
 double mg_vocab_dict_estimate_bytes(uint64_t words, uint64_t word_bytes);
 
 #endif

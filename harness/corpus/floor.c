@@ -165,13 +165,14 @@ static int measure_floor(const mg_corpus *corpus, int order, floor_result *resul
     mg_vocab_dict *dict = NULL;
     uint32_t *remap = NULL;
     uint32_t id_count = mg_interner_count(interner);
-    int status = mg_vocab_dict_freeze(interner, &dict, &remap) == MG_OK ? 0 : -1;
+    const mg_vocab_parts untagged = {MG_PART_OTHER, MG_PART_OTHER, MG_PART_OTHER}; /* the harness's own */
+    int status = mg_vocab_dict_freeze(interner, &untagged, &dict, &remap) == MG_OK ? 0 : -1;
     mg_interner_destroy(interner);
     if (status == 0) {
         result->ngrams = tables[order].used;
         result->vocab = id_count - MG_VOCAB_FIRST_WORD_ID;
         sort_rows(&tables[order], remap);
-        mg_vocab_remap_free(remap, id_count);
+        mg_vocab_remap_free(MG_PART_OTHER, remap, id_count);
         status = compress_vocabulary(dict, result->vocab_xz) == 0 && compress_rows(&tables[order], result->table_xz) == 0
                      ? 0
                      : -1;

@@ -141,7 +141,7 @@ int mg_gram_count_corpus(const mg_corpus *corpus, unsigned order_mask, mg_gram_t
     mg_reader *reader = mg_reader_open(corpus->path, corpus->byte_limit, window_order, error, error_size);
     if (!reader)
         return -1;
-    *interner = mg_interner_create();
+    *interner = mg_interner_create(MG_PART_OTHER); /* the harness's own: untagged */
     int made = *interner != NULL;
     for (int order = 1; order <= window_order; order++)
         if (order_mask & (1u << order))
