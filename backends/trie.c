@@ -1334,8 +1334,12 @@ static void trie_estimate_parts(const mg_table_shape *shape, double *bytes)
     double grams = (double)shape->ngrams, contexts = (double)shape->contexts, vocab = (double)shape->vocab + 2;
     double nodes[MG_ORDER_MAX];
     int order = shape->order;
-    for (int k = 0; k < order; k++) /* the levels above the contexts: about one node per word */
-        nodes[k] = k == order - 1 ? grams : k == order - 2 ? contexts : (contexts < vocab ? contexts : vocab);
+    /* Level 0 has about a node a word; the levels between it and the
+     * contexts' (orders 4 and 5) grow from the words towards the contexts,
+     * taken as a straight line in k. */
+    double first = contexts < vocab ? contexts : vocab;
+    for (int k = 0; k < order; k++)
+        nodes[k] = k == order - 1 ? grams : k == order - 2 ? contexts : first + (contexts - first) * k / (order - 2);
     for (int k = 0; k < order; k++) {
         bool direct = k == 0 && order > 1; /* child starts by id, no node values */
         if (!direct)
