@@ -61,27 +61,42 @@
  *
  * Memory shaping (RSS after finalize, not only bytes requested): the
  * training table, its runs and the scratch of their re-sort are blocks
- * given back to the kernel when freed (common/grow.h: mg_calloc_returned),
+ * given back to the kernel when freed (common/grow.h: mg_calloc_returned_in),
  * so they leave no dirty pages behind. The optional parts come last: the
  * dictionary's hash index into pages the interner and the runs have just
  * freed, the samples and the hot table into the rows' block, after the
  * rows (sharing its rounding).
  *
- * Expected bytes requested per n-gram after finalize, for n grams, V words
- * totalling B bytes:
+ * Parts (mem.h's tags, named in pa_parts; pa_estimate_parts is the
+ * formula), bytes requested per n-gram after finalize, for n grams, V words
+ * totalling B bytes, b = 3 count bits and e = 0.007 of the counts escaped
+ * (as measured on gcide order 3); bytes a trigram measured on gcide 1/4
+ * (n = 1.04 M, V = 0.21 M ~ 2^17.7, b = 3), order 3:
  *
- *     (order - 1) ceil(log2 V) (1 + 1/32 + 1/1024) / 8   ids: rows, samples
- *   + (b + 128 e) / 8                          counts, e = escaped fraction
- *   + (V / n) ceil(log2(n + 1)) / 8            first_at
- *   + 16 H / n                                 hot words, H = min(4096, 2 V) slots
- *   + (dict(V, B) + 5 V) / n                   dictionary and its hash index (vocab.h)
- *   + ~8 / 32 / 8                              running totals (about 8 bits every 32 rows)
+ *   part               formula (bytes / n)                               measured
+ *   table              sizeof(packed_table) / n                             0.001
+ *   vocab.words        (0.385 B + 1.04 V) / n        (vocab.h)              0.949
+ *   vocab.index        (V / 2 + 64 + 5 V) / n: bucket keys, offsets,        1.100
+ *                      struct and the hash index
+ *   grams.starts       (V / n) ceil(log2(n + 1)) / 8    (first_at)          0.500
+ *   grams.rows         (order - 1) ceil(log2 V) (1 + 1/32 + 1/1024) / 8     5.083
+ *                      + b / 8 + 16 H / n: rows, samples and hot words
+ *                      (H = min(4096, 2 V) slots), one block
+ *   counts.escapes     128 e / 8                                            0.103
+ *   totals             ef(n / 32, 1.6 n) / 8 / n (running_totals.h)         0.031
+ *   training.table     the budget's slots (gram_hash.h)                     0 after finalize
+ *   training.interner  the interner's slots, offsets and arena (vocab.h)    0 after finalize
+ *   training.runs      the spilled runs, ~4 bytes a record (gram_runs.h)    0 after finalize
+ *   training.scratch   the remap, the re-sort's block, the merges' heaps,   0 after finalize
+ *                      the hot words' heap
+ *                                                                   sum     7.767 (7.780 estimated)
  *
- * Order 3 on gcide's first 15 MB (V = 282 526 ~ 2^18.1, n = 1 518 435,
- * V/n = 0.19, b = 3, e = 0.007, dictionary and its index 2.9 MB):
- *   4.9 + 0.5 + 0.5 + 0.04 + 1.9 ~ 7.9 bytes requested (the formula in
- *   pa_estimate: 8.26); the training peak (interner, budget, runs) is
- *   about 11 bytes of RSS.
+ * The rows' block is one part, grams.rows: the samples and the hot table
+ * share its allocation and rounding (above), so the part holds them too.
+ * The training parts peak, per trigram of this run, at interner 24.6 (its
+ * 8 MiB chunks, mostly unwritten), runs 16.3 (the merged run beside the
+ * runs), scratch 16.2 (the re-sort's block) and table 8.4 (a growth's
+ * transient 8 MiB block beside the old slots).
  *
  * Frozen image (packed_arrays_mmap, at the bottom of this file: the same
  * layout, its finalize then freezes it, common/image.h): every frozen array
@@ -90,11 +105,14 @@
  *
  *   image file:  | header | dictionary data | buckets | index | first_at |
  *                | rows, samples, hot words (one block) | escapes | running totals |
- *   heap:        the table struct (232 bytes) and the dictionary's (48)
+ *   heap:        the table struct (672 bytes; part table) and the
+ *                dictionary's (64; part vocab.index)
  *
  * So the bytes requested after finalize are ~0 per n-gram (its estimate:
- * those two structs over n), and the layout's bytes above are file-backed
- * resident pages (RssFile), which the kernel may drop and read again.
+ * those two structs over n; measured on gcide 1/4, order 3: table 0.0006,
+ * vocab.index 0.0001, every other part 0): the file's pages are not
+ * requested bytes, no part counts them; they are file-backed resident
+ * pages (RssFile), which the kernel may drop and read again.
  * Lookups are packed_arrays' own. A prune thaws the image, prunes as below
  * and freezes the result; without memory for the thaw it compacts the rows
  * in place in the mapping, made writable for it, the blocks keeping their

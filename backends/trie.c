@@ -33,20 +33,41 @@
  * still rises: a level of n nodes and N children costs n + (N - n) high
  * bits instead of n + N.
  *
- * Expected bytes per n-gram after finalize (N grams, C contexts, V words;
- * EF costs l + 1 + u / 2^l / m + 0.35 bits a value, l = floor(log2(u / m)),
- * u the universe, m the values):
- *     last level:     ef(N, C V / 2) / 8 / N         (C groups of mean max V/2)
- *   + context level:  ef(C, P V / 2) / 8 / N, P ~ min(C, V) nodes above
- *   + child starts:   ef(V + 1, P) + ef(P + 1, C - P) + ef(C + 1, N - C), / 8 / N
- *   + the levels between (orders 4 and 5), alike
- *   + counts: ~ 1.5 / 8 (1 bit a gram, 2 bits an escaped one, 9 bits the rest)
- *   + running totals: ef(N / 32, 1.6 N) / 8 / N (~0.03; the adds are ~1.6 N on text)
- *   + dictionary / N (vocab.h's formula)
- * gcide 15 MB, order 3 (N = 1.52 M, C = 0.90 M, V = 0.28 M): the formula
- * gives 5.48 bytes, its dictionary term 1.40 of them (5.07 measured). The arrays are
- * separate blocks rather than one, so that each can take the pages
- * training frees.
+ * Parts (mem.h's tags, named in trie_parts; trie_estimate_parts is the
+ * formula, per n-gram after finalize, N grams, C contexts, V words, B
+ * their bytes; EF costs l + 1 + u / 2^l / m + 0.35 bits a value,
+ * l = floor(log2(u / m)), u the universe, m the values). Bytes a trigram
+ * measured on gcide 1/4 (N = 1.04 M, C = 0.63 M, V = 0.21 M), order 3:
+ *
+ *   part               formula (bytes / N)                               measured
+ *   table              sizeof(trie_table) / N                               0.002
+ *   vocab.words        (0.385 B + 1.04 V) / N        (vocab.h)              0.949
+ *   vocab.index        (V / 2 + 64) / N: bucket keys, offsets, struct       0.100
+ *   level.0.ids        ef(N, V) / 8 / N at order 1; else empty              0.000
+ *   level.0.starts     ef(V + 1, P) / 8 / N, P the level-1 nodes            0.098
+ *   level.k.ids        ef(n_k, n_(k-1) V / 2) / 8 / N, n_k the level's      1.315 (k = 1)
+ *                      nodes: C at order - 2, N at order - 1, in between    2.274 (k = 2)
+ *                      min(C, V) + (C - min(C, V)) k / (order - 2)
+ *   level.k.starts     ef(n_k + 1, n_(k+1) - n_k) / 8 / N (k >= 1)          0.153 (k = 1)
+ *   counts             1.5 / 8 (1 bit a gram, 2 bits an escaped one,        0.179
+ *                      9 bits the rest; values, escape samples)
+ *   totals             ef(N / 32, 1.6 N) / 8 / N                            0.031
+ *   training.table     the budget's slots (gram_hash.h)                     0 after finalize
+ *   training.interner  the interner's slots, offsets and arena (vocab.h)    0 after finalize
+ *   training.runs      the spilled runs, ~4 bytes a record (gram_runs.h)    0 after finalize
+ *   training.scratch   the remap, the re-sort's block, the merges' heaps,   0 after finalize
+ *                      the count classes
+ *                                                                   sum     5.100 (5.131 estimated)
+ *
+ * Levels are declared to level.4 (MG_ORDER_MAX): a lower order leaves
+ * the deeper ones at 0. Counts are one part: the values and escape
+ * samples are under 0.01 byte a gram, and the formula has one term for
+ * the three tiers. The training parts peak, per trigram of this run, at
+ * interner 24.6 (its 8 MiB chunks, mostly unwritten), runs 14.3, scratch
+ * 16.2 (the re-sort's block) and table 8.4 (a growth's transient 8 MiB
+ * block, grow.h's mg_calloc_returned_in, beside the old slots). The
+ * arrays are separate blocks rather than one, so that each can take the
+ * pages training frees.
  *
  * A hit is a chain of dependent steps: the dictionary's finds (three binary
  * searches of the head keys, then a bucket walk each), then the descent
@@ -74,7 +95,7 @@
  * Allocation sizes are shaped, never measured (common/grow.h): the
  * interner's blocks grow from 256 KiB straight to 8 MiB blocks, and the
  * training table, its runs and the scratch of their re-sort are blocks
- * given back to the kernel when freed (mg_calloc_returned): jemalloc (from
+ * given back to the kernel when freed (mg_calloc_returned_in): jemalloc (from
  * opt.oversize_threshold) and glibc (mmap) return them at once. Freed
  * smaller blocks would stay resident as dirty pages for jemalloc's 10 s
  * decay and roughly double RSS after finalize.
@@ -96,12 +117,14 @@
  *   image file:  | header | dictionary data | buckets | index | level 0 ids EF
  *                | level 0 child starts EF | ... | level n-1 ids EF | count
  *                values | tier 0 codes | escape samples | tier 1 ... |
- *   heap:        the table struct (1440 bytes: the levels' EF headers are in
- *                it) and the dictionary's (48)
+ *   heap:        the table struct (1944 bytes: the levels' EF headers are in
+ *                it; part table) and the dictionary's (64; part vocab.index)
  *
  * So the bytes requested after finalize are ~0 per n-gram (its estimate:
- * those two structs over N), and the layout's bytes above are file-backed
- * resident pages (RssFile), which the kernel may drop and read again.
+ * those two structs over N; measured on gcide 1/4, order 3: table 0.0019,
+ * vocab.index 0.0001, every other part 0): the file's pages are not
+ * requested bytes, no part counts them; they are file-backed resident
+ * pages (RssFile), which the kernel may drop and read again.
  * Lookups are the trie's own. A prune thaws the image, prunes as above and
  * freezes the result; without memory for the thaw it zeroes the counts in
  * place in the mapping, made writable for it (private: the page written
