@@ -33,19 +33,28 @@
  *   running totals of their counts every 4 entries, Elias-Fano coded
  *   (common/running_totals.h), serve sample_successor.
  *
- * Expected bytes requested per n-gram after finalize, for n grams, C
- * contexts, V words of mean length L:
+ * Bytes requested per n-gram after finalize, by part (the names of the run
+ * JSON's `parts`), for n grams, C contexts, V words of total length B; cap(x,
+ * load) is the slots holding x at the load, raised to fill the allocator's
+ * size class (mg_mem_usable_size), as finalize rebuilds each table:
  *
- *     4 (order + 1) / GRAM_LOAD              gram table (rebuilt to size)
- *   + 4 + 4 (C / n) / CONTEXT_LOAD            successor index
- *   + ~5 / 4 / 8                              running totals (about 5 bits every 4 entries)
- *   + (V / n) (L + 1 + 12 + 16 / INTERN_LOAD) arena, word_at + word_hash, intern table
+ *   part              formula                                   gcide 1/4, order 3
+ *   table             sizeof(interned_table) / n                  0.00
+ *   vocab.words       (B + V), in 4 KiB to 1 MiB arena chunks     3.04
+ *                     (16 B header each, the last one whole)
+ *   vocab.directory   12 (V + 2) / n                              2.40
+ *   vocab.index       16 cap(V, INTERN_LOAD) / n                  4.05
+ *   grams             4 (order + 1) cap(n, GRAM_LOAD) / n        20.25
+ *   successors        4 + 4 (cap(C, CONTEXT_LOAD) + 1) / n        7.05
+ *                     (order >= 2; the probe tail's few left out)
+ *   totals            EF bits of n / 4 totals summing ~1.6 n      0.16
+ *                     (order >= 2: ~5 bits every 4 entries)
+ *   training.scratch  word ranks and their sort, in finalize      0
+ *                                                      total     36.9
  *
- * Big tables take the whole of the allocator's size class they fall in
- * (mg_mem_usable_size), so the real load is GRAM_LOAD or a little lower.
- * Order 3 on English text (C/n ~ 0.4, V/n ~ 0.03, L ~ 8):
- *   16/0.87 + 4 + 1.6/0.8 + 0.03 x 41 = 18.4 + 6.0 + 1.2 ~ 26 bytes;
- * gcide's dictionary vocabulary is larger (V/n ~ 0.16: ~32 bytes).
+ * Each part's formula is exact but for the arena's last chunk and the
+ * totals (their counts' sum is taken as 1.6 n): at orders 1, 3 and 5 on
+ * gcide 1/4 every part is within 0.1% of its measure but the totals (5%).
  *
  * A gram's hash is made from its words' hashes, not their ids, so its home
  * slot is known before its ids are: a lookup fetches the word slots and the
@@ -66,6 +75,29 @@
 #include <xxhash.h>
 
 /* ---- types ------------------------------------------------------------ */
+
+/* The parts of the table, named once: tag k is interned_parts[k - 1] (backend.h). */
+enum interned_part {
+    INTERNED_TABLE = 1,
+    INTERNED_VOCAB_WORDS,
+    INTERNED_VOCAB_DIRECTORY,
+    INTERNED_VOCAB_INDEX,
+    INTERNED_GRAMS,
+    INTERNED_SUCCESSORS,
+    INTERNED_TOTALS,
+    INTERNED_TRAINING_SCRATCH,
+};
+static const char *const interned_parts[] = {
+    [INTERNED_TABLE - 1] = "table",
+    [INTERNED_VOCAB_WORDS - 1] = "vocab.words",
+    [INTERNED_VOCAB_DIRECTORY - 1] = "vocab.directory",
+    [INTERNED_VOCAB_INDEX - 1] = "vocab.index",
+    [INTERNED_GRAMS - 1] = "grams",
+    [INTERNED_SUCCESSORS - 1] = "successors",
+    [INTERNED_TOTALS - 1] = "totals",
+    [INTERNED_TRAINING_SCRATCH - 1] = "training.scratch",
+};
+enum { INTERNED_PART_COUNT = sizeof interned_parts / sizeof interned_parts[0] };
 
 /* Loads in percent. Training grows the tables by 1.5x past the MAX loads;
  * finalize and prune rebuild them at the plain loads, so sizes are known. */
@@ -308,13 +340,13 @@ static int intern_resize(interned_table *t, uint64_t capacity)
 {
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    intern_slot *slots = mg_calloc((size_t)capacity, sizeof *slots);
+    intern_slot *slots = mg_calloc_in(INTERNED_VOCAB_INDEX, (size_t)capacity, sizeof *slots);
     if (!slots)
         return MG_ERR_NOMEM;
     for (uint32_t index = 0; index < t->intern_cap; index++)
         if (t->intern_slots[index].id != 0)
             intern_place(slots, (uint32_t)capacity, &t->intern_slots[index]);
-    mg_free(t->intern_slots, (size_t)t->intern_cap * sizeof *slots);
+    mg_free_in(INTERNED_VOCAB_INDEX, t->intern_slots, (size_t)t->intern_cap * sizeof *slots);
     t->intern_slots = slots;
     t->intern_cap = (uint32_t)capacity;
     return MG_OK;
@@ -329,7 +361,7 @@ static int directory_resize(interned_table *t, uint64_t capacity)
 {
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    unsigned char *block = mg_alloc((size_t)capacity * DIRECTORY_ENTRY);
+    unsigned char *block = mg_alloc_in(INTERNED_VOCAB_DIRECTORY, (size_t)capacity * DIRECTORY_ENTRY);
     if (!block)
         return MG_ERR_NOMEM;
     const unsigned char **word_at = (const unsigned char **)(void *)block;
@@ -337,7 +369,7 @@ static int directory_resize(interned_table *t, uint64_t capacity)
     if (t->word_at) {
         memcpy(word_at, t->word_at, t->word_count * sizeof *word_at);
         memcpy(word_hash, t->word_hash, t->word_count * sizeof *word_hash);
-        mg_free(t->word_at, (size_t)t->word_cap * DIRECTORY_ENTRY);
+        mg_free_in(INTERNED_VOCAB_DIRECTORY, t->word_at, (size_t)t->word_cap * DIRECTORY_ENTRY);
     }
     t->word_at = word_at;
     t->word_hash = word_hash;
@@ -349,7 +381,7 @@ static int directory_resize(interned_table *t, uint64_t capacity)
 
 static arena_block *arena_block_new(interned_table *t, size_t size)
 {
-    arena_block *block = mg_alloc(sizeof(arena_block) + size);
+    arena_block *block = mg_alloc_in(INTERNED_VOCAB_WORDS, sizeof(arena_block) + size);
     if (!block)
         return NULL;
     block->next = t->arena_blocks;
@@ -423,7 +455,7 @@ static int gram_rebuild(interned_table *t, uint64_t capacity, uint64_t min_count
 {
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    uint32_t *slots = mg_calloc((size_t)capacity, t->slot_words * sizeof(uint32_t));
+    uint32_t *slots = mg_calloc_in(INTERNED_GRAMS, (size_t)capacity, t->slot_words * sizeof(uint32_t));
     if (!slots)
         return MG_ERR_NOMEM;
     uint64_t kept = 0;
@@ -434,7 +466,7 @@ static int gram_rebuild(interned_table *t, uint64_t capacity, uint64_t min_count
             kept++;
         }
     }
-    mg_free(t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
+    mg_free_in(INTERNED_GRAMS, t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
     t->gram_slots = slots;
     t->gram_cap = (uint32_t)capacity;
     t->grams = kept;
@@ -445,8 +477,8 @@ static int gram_rebuild(interned_table *t, uint64_t capacity, uint64_t min_count
 
 static void index_free(interned_table *t)
 {
-    mg_free(t->successor_slots, t->successor_bytes);
-    mg_free(t->context_offsets, ((size_t)t->context_len + 1) * sizeof(uint32_t));
+    mg_free_in(INTERNED_SUCCESSORS, t->successor_slots, t->successor_bytes);
+    mg_free_in(INTERNED_SUCCESSORS, t->context_offsets, ((size_t)t->context_len + 1) * sizeof(uint32_t));
     t->successor_slots = NULL;
     t->successor_bytes = 0;
     t->context_offsets = NULL;
@@ -463,15 +495,15 @@ static mg_table *ih_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
-    interned_table *t = mg_calloc(1, sizeof *t);
+    interned_table *t = mg_calloc_in(INTERNED_TABLE, 1, sizeof *t);
     if (!t)
         return NULL;
     t->base = (mg_table){ops, order};
     t->slot_words = (size_t)order + 1;
     t->intern_cap = MIN_CAPACITY;
     t->gram_cap = MIN_CAPACITY;
-    t->intern_slots = mg_calloc(t->intern_cap, sizeof *t->intern_slots);
-    t->gram_slots = mg_calloc(t->gram_cap, t->slot_words * sizeof(uint32_t));
+    t->intern_slots = mg_calloc_in(INTERNED_VOCAB_INDEX, t->intern_cap, sizeof *t->intern_slots);
+    t->gram_slots = mg_calloc_in(INTERNED_GRAMS, t->gram_cap, t->slot_words * sizeof(uint32_t));
     if (directory_resize(t, MIN_CAPACITY) != MG_OK || !t->intern_slots || !t->gram_slots) {
         ih_destroy(&t->base);
         return NULL;
@@ -906,13 +938,14 @@ static void ranked_words_sort(ranked_word *words, ranked_word *scratch, size_t c
 }
 
 /* id -> its place in canonical token order (markers first); NULL when out
- * of memory. mg_alloc'd, word_count entries. Words are sorted by their
+ * of memory. A training.scratch block of word_count entries. Words are sorted by their
  * 8-byte prefix keys; only runs of equal keys compare whole words. */
 static uint32_t *word_ranks(const interned_table *t)
 {
     size_t words = (size_t)t->word_count - FIRST_WORD_ID, sort_bytes = words * sizeof(ranked_word);
-    uint32_t *rank = mg_alloc((size_t)t->word_count * sizeof(uint32_t));
-    ranked_word *sorted = mg_alloc(sort_bytes), *scratch = mg_alloc(sort_bytes);
+    uint32_t *rank = mg_alloc_in(INTERNED_TRAINING_SCRATCH, (size_t)t->word_count * sizeof(uint32_t));
+    ranked_word *sorted = mg_alloc_in(INTERNED_TRAINING_SCRATCH, sort_bytes);
+    ranked_word *scratch = mg_alloc_in(INTERNED_TRAINING_SCRATCH, sort_bytes);
     if (rank && sorted && scratch) {
         for (size_t i = 0; i < words; i++) {
             mg_token word = token_of(t, (uint32_t)(FIRST_WORD_ID + i));
@@ -931,11 +964,11 @@ static uint32_t *word_ranks(const interned_table *t)
         for (size_t place = 0; place < words; place++)
             rank[sorted[place].id] = (uint32_t)(FIRST_WORD_ID + place);
     } else {
-        mg_free(rank, (size_t)t->word_count * sizeof(uint32_t));
+        mg_free_in(INTERNED_TRAINING_SCRATCH, rank, (size_t)t->word_count * sizeof(uint32_t));
         rank = NULL;
     }
-    mg_free(scratch, sort_bytes);
-    mg_free(sorted, sort_bytes);
+    mg_free_in(INTERNED_TRAINING_SCRATCH, scratch, sort_bytes);
+    mg_free_in(INTERNED_TRAINING_SCRATCH, sorted, sort_bytes);
     return rank;
 }
 
@@ -1015,9 +1048,9 @@ static int index_build(interned_table *t)
     if (!rank)
         return MG_ERR_NOMEM;
     size_t count = (size_t)t->grams, records_size = count * sizeof(uint64_t);
-    uint64_t *records = mg_alloc(records_size);
+    uint64_t *records = mg_alloc_in(INTERNED_SUCCESSORS, records_size); /* becomes successor_slots */
     if (!records) {
-        mg_free(rank, rank_bytes);
+        mg_free_in(INTERNED_TRAINING_SCRATCH, rank, rank_bytes);
         return MG_ERR_NOMEM;
     }
     for (uint32_t index = 0, i = 0; index < t->gram_cap; index++)
@@ -1027,15 +1060,16 @@ static int index_build(interned_table *t)
     uint64_t contexts = records_group(t, records, count);
     uint64_t capacity = capacity_for(contexts, CONTEXT_LOAD);
     uint64_t length = capacity < UINT32_MAX ? contexts_layout(records, count, (uint32_t)capacity, NULL) : UINT32_MAX;
-    uint32_t *offsets = length < UINT32_MAX ? mg_alloc(((size_t)length + 1) * sizeof *offsets) : NULL;
+    uint32_t *offsets =
+        length < UINT32_MAX ? mg_alloc_in(INTERNED_SUCCESSORS, ((size_t)length + 1) * sizeof *offsets) : NULL;
     if (!offsets) {
-        mg_free(records, records_size);
-        mg_free(rank, rank_bytes);
+        mg_free_in(INTERNED_SUCCESSORS, records, records_size);
+        mg_free_in(INTERNED_TRAINING_SCRATCH, rank, rank_bytes);
         return MG_ERR_NOMEM;
     }
     contexts_layout(records, count, (uint32_t)capacity, offsets);
     groups_in_token_order(t, rank, records, count);
-    mg_free(rank, rank_bytes);
+    mg_free_in(INTERNED_TRAINING_SCRATCH, rank, rank_bytes);
     mg_running_totals_build(&t->totals, count, TOTALS_EVERY, record_count, records); /* optional: draws sum their group */
     /* Keep only the slot indices, packed in place at the front. */
     unsigned char *packed = (unsigned char *)records;
@@ -1045,7 +1079,7 @@ static int index_build(interned_table *t)
     }
     t->successor_slots = (uint32_t *)records;
     t->successor_bytes = records_size;
-    uint32_t *shrunk = mg_realloc(records, records_size, count * sizeof(uint32_t));
+    uint32_t *shrunk = mg_realloc_in(INTERNED_SUCCESSORS, records, records_size, count * sizeof(uint32_t));
     if (shrunk) {
         t->successor_slots = shrunk;
         t->successor_bytes = count * sizeof(uint32_t);
@@ -1290,32 +1324,69 @@ static void ih_destroy(mg_table *self)
     if (!t)
         return;
     index_free(t);
-    mg_free(t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
-    mg_free(t->intern_slots, (size_t)t->intern_cap * sizeof *t->intern_slots);
-    mg_free(t->word_at, (size_t)t->word_cap * DIRECTORY_ENTRY);
+    mg_free_in(INTERNED_GRAMS, t->gram_slots, (size_t)t->gram_cap * t->slot_words * sizeof(uint32_t));
+    mg_free_in(INTERNED_VOCAB_INDEX, t->intern_slots, (size_t)t->intern_cap * sizeof *t->intern_slots);
+    mg_free_in(INTERNED_VOCAB_DIRECTORY, t->word_at, (size_t)t->word_cap * DIRECTORY_ENTRY);
     for (arena_block *block = t->arena_blocks, *next; block; block = next) {
         next = block->next;
-        mg_free(block, sizeof(arena_block) + block->size);
+        mg_free_in(INTERNED_VOCAB_WORDS, block, sizeof(arena_block) + block->size);
     }
-    mg_free(t, sizeof *t);
+    mg_free_in(INTERNED_TABLE, t, sizeof *t);
 }
 
 /* ---- estimate --------------------------------------------------------- */
 
+/* Bytes of arena blocks holding `bytes` of word records: chunks of 4 KiB
+ * doubling to 1 MiB (arena_reserve), each with its header, the last one
+ * whole (its free tail is requested too). */
+static double arena_bytes_for(double bytes)
+{
+    double held = 0.0, blocks = 0.0;
+    while (held < bytes) {
+        double chunk = held < ARENA_CHUNK_MIN ? ARENA_CHUNK_MIN : held > ARENA_CHUNK_MAX ? ARENA_CHUNK_MAX : held;
+        held += chunk;
+        blocks += sizeof(arena_block) + chunk;
+    }
+    return blocks;
+}
+
+/* The formula at the top of the file, part by part: the tables' sizes after
+ * finalize follow from the counts (each is rebuilt at its load, filling its
+ * size class); the arena's last chunk and the totals' bits are estimates. */
+static void ih_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram)
+{
+    for (int part = 0; part < INTERNED_PART_COUNT; part++)
+        bytes_per_ngram[part] = 0.0;
+    if (shape->ngrams == 0)
+        return;
+    double ngrams = (double)shape->ngrams, words = (double)shape->vocab;
+    size_t slot_bytes = ((size_t)shape->order + 1) * sizeof(uint32_t);
+    bytes_per_ngram[INTERNED_TABLE - 1] = sizeof(interned_table) / ngrams;
+    /* each word's record: a one-byte length (words under 128 bytes), then its bytes */
+    bytes_per_ngram[INTERNED_VOCAB_WORDS - 1] = arena_bytes_for((double)shape->vocab_bytes + words) / ngrams;
+    bytes_per_ngram[INTERNED_VOCAB_DIRECTORY - 1] = (words + FIRST_WORD_ID) * DIRECTORY_ENTRY / ngrams;
+    bytes_per_ngram[INTERNED_VOCAB_INDEX - 1] =
+        (double)filling_class(capacity_for(shape->vocab, INTERN_LOAD), sizeof(intern_slot)) *
+        sizeof(intern_slot) / ngrams;
+    bytes_per_ngram[INTERNED_GRAMS - 1] =
+        (double)filling_class(capacity_for(shape->ngrams, GRAM_LOAD), slot_bytes) * (double)slot_bytes / ngrams;
+    if (shape->order == 1) /* no index */
+        return;
+    /* a slot index a gram; a group start a context slot, the probe tail's few left out */
+    bytes_per_ngram[INTERNED_SUCCESSORS - 1] =
+        sizeof(uint32_t) * (ngrams + (double)capacity_for(shape->contexts, CONTEXT_LOAD) + 1) / ngrams;
+    /* the index's counts sum to ~1.6 a gram */
+    bytes_per_ngram[INTERNED_TOTALS - 1] = mg_running_totals_bits(ngrams, TOTALS_EVERY, 1.6 * ngrams) / 8.0 / ngrams;
+}
+
+/* Their sum. */
 static double ih_estimate(const mg_table_shape *shape)
 {
-    if (shape->ngrams == 0)
-        return 0.0;
-    double ngrams = (double)shape->ngrams;
-    double grams = 4.0 * (shape->order + 1) * 100.0 / GRAM_LOAD;
-    double index = 0.0;
-    if (shape->order > 1) /* the index, and its running totals (~1.6 adds a gram) */
-        index = 4.0 + 4.0 * (double)shape->contexts / ngrams * 100.0 / CONTEXT_LOAD +
-                mg_running_totals_bits(ngrams, TOTALS_EVERY, 1.6 * ngrams) / 8.0 / ngrams;
-    /* per word: a length byte, a directory entry, an intern slot */
-    double per_word = 1.0 + DIRECTORY_ENTRY + (double)sizeof(intern_slot) * 100.0 / INTERN_LOAD;
-    double vocabulary = ((double)shape->vocab_bytes + (double)shape->vocab * per_word) / ngrams;
-    return grams + index + vocabulary;
+    double parts[INTERNED_PART_COUNT], sum = 0.0;
+    ih_estimate_parts(shape, parts);
+    for (int part = 0; part < INTERNED_PART_COUNT; part++)
+        sum += parts[part];
+    return sum;
 }
 
 /* ---- ops table -------------------------------------------------------- */
@@ -1338,4 +1409,7 @@ const mg_backend mg_backend_interned_hash = {
     .sample_successor = ih_sample_successor,
     .add_many = ih_add_many,
     .count_many = ih_count_many,
+    .parts = interned_parts,
+    .part_count = INTERNED_PART_COUNT,
+    .estimate_parts = ih_estimate_parts,
 };
