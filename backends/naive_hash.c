@@ -37,26 +37,41 @@
  * later prune) gives each bigger one a draw index: its entries' pointers
  * sorted, with their counts' running totals every 16 (common/running_totals),
  * the indexes in one array sorted by context address. On English text about
- * a sixth of the n-grams are in such contexts (gcide order 3: 0.165).
+ * a sixth of the n-grams are in such contexts (gcide order 3: 0.17).
  *
  *   draw_indexes: | context * | sorted ---+--> | next_entry * | next_entry * | ..
  *                 | count | totals (EF) |
  *
- * Expected bytes requested per n-gram, N n-grams, C contexts, w the mean word
- * length (vocab_bytes / vocab), P a pointer, load 0.75, b the share of
- * n-grams in contexts of over 64 successors (taken as 0.165):
+ * Bytes requested per n-gram after finalize, by part (the names of the run
+ * JSON's `parts`), for N n-grams, C contexts, w the vocabulary's mean word
+ * length, P a pointer, pow2(x) the power of two a table of x entries has
+ * doubled to, b(n) the share of n-grams in contexts of over 64 successors:
  *
- *   per n-gram    = sizeof(next_entry) + w
- *   per context   = sizeof(context_entry) + (n-1) (sizeof(token_copy) + w) + P / load
- *   inner buckets = P (C + (N - C) / load)
- *   draw indexes  = P b N
- *   bytes/n-gram  = per n-gram + (C per context + inner buckets + draw indexes) / N
+ *   part              formula                                  gcide 1/4, order 3
+ *   table             sizeof(naive_hash) / N                     0.00
+ *   contexts          C (32 + 16 (n-1)) / N                     39.01
+ *                     (link, successor table, token copies)
+ *   contexts.buckets  P pow2(C) / N                              8.10
+ *   contexts.keys     C (n-1) s(n-1) w / N                       7.54
+ *   grams             32 (link, token copy, count)              32.00
+ *   grams.buckets     P (C + (N - C) / 0.75) / N                 8.93
+ *                     (order 1: P pow2(N) / N)
+ *   grams.keys        (0.47 + 0.53 / n^2) w                      5.11
+ *   successors        P b(n): the draw indexes' pointers         1.38
+ *   totals            EF bits of b(n) N / 16 totals              0.03
+ *                                                     total    102.1
  *
- * Order 3 on English text (w ~ 9.5, C/N ~ 0.5, 64-bit):
- *   32 + 9.5 + 0.5 (32 + 2 (16 + 9.5) + 10.7) + 8 (0.5 + 0.5 / 0.75) + 8 x 0.165
- *   ~ 99 bytes per trigram. w is the
- * vocabulary's mean, but n-grams repeat the frequent, shorter words, so the
- * figure runs high, more so as n grows (+9% at order 3, +15% at order 5).
+ * A word's copy is exactly its bytes, but the words in the grams are not the
+ * vocabulary's: the frequent words are short and repeat, and markers have no
+ * copy. A context's words are those of a distinct (n-1)-gram, s(m) = 0.3 +
+ * 0.7 / m of w (the law of memory_lanes.c); the last word's share is fitted
+ * on gcide 1/4 at orders 1 to 5 (1, 0.63, 0.53, 0.50, 0.50 measured), as
+ * are b(n) (1, 0.40, 0.17, 0.10, 0.095; at order 1 the one context holds
+ * every unigram). The totals are many small Elias-Fano sequences whose fixed
+ * costs the bits leave out: under 0.1 byte an n-gram, they run up to 3 times
+ * the estimate. At orders 1, 3 and 5 on gcide 1/4 every other part is within
+ * 2% of its measure. The totals' blocks are made by common/running_totals,
+ * which is given no part: they count under `other`.
  */
 #include "backend.h"
 #include "common/running_totals.h"
@@ -69,6 +84,31 @@
 #include <xxhash.h>
 
 /* ---- types --------------------------------------------------------------- */
+
+/* The parts of the table, named once: tag k is naive_parts[k - 1] (backend.h). */
+enum naive_part {
+    NAIVE_TABLE = 1,
+    NAIVE_CONTEXTS,
+    NAIVE_CONTEXTS_BUCKETS,
+    NAIVE_CONTEXTS_KEYS,
+    NAIVE_GRAMS,
+    NAIVE_GRAMS_BUCKETS,
+    NAIVE_GRAMS_KEYS,
+    NAIVE_SUCCESSORS,
+    NAIVE_TOTALS,
+};
+static const char *const naive_parts[] = {
+    [NAIVE_TABLE - 1] = "table",
+    [NAIVE_CONTEXTS - 1] = "contexts",
+    [NAIVE_CONTEXTS_BUCKETS - 1] = "contexts.buckets",
+    [NAIVE_CONTEXTS_KEYS - 1] = "contexts.keys",
+    [NAIVE_GRAMS - 1] = "grams",
+    [NAIVE_GRAMS_BUCKETS - 1] = "grams.buckets",
+    [NAIVE_GRAMS_KEYS - 1] = "grams.keys",
+    [NAIVE_SUCCESSORS - 1] = "successors",
+    [NAIVE_TOTALS - 1] = "totals",
+};
+enum { NAIVE_PART_COUNT = sizeof naive_parts / sizeof naive_parts[0] };
 
 /* Every entry starts with its chain link, so one table code serves both kinds. */
 typedef struct chain_link {
@@ -106,7 +146,18 @@ enum {
     DRAW_GATHERED_MAX = 64, /* contexts of up to this many successors are sorted at each draw */
     DRAW_TOTALS_EVERY = 16, /* a draw index's entries between two running totals */
 };
-#define DRAW_INDEXED_SHARE 0.165 /* the estimate's share of n-grams in contexts with a draw index */
+/* The estimate's share of n-grams in contexts with a draw index, by order
+ * (gcide 1/4; order 1: the one context holds every unigram). */
+static const double draw_indexed_share[MG_ORDER_MAX] = {1.0, 0.40, 0.17, 0.10, 0.095};
+
+/* The estimate's mean length of a word in the grams, as a share of the
+ * vocabulary's mean w: frequent words are short and repeat, markers have no
+ * bytes. A context's words are those of a distinct (n-1)-gram, s(n - 1) w
+ * with s(m) = 0.3 + 0.7 / m (memory_lanes.c); the last word is
+ * (0.47 + 0.53 / n^2) w. Both fitted on gcide 1/4, orders 1 to 5. */
+#define CONTEXT_WORD_SHARE_FLOOR 0.3
+#define LAST_WORD_SHARE_FLOOR 0.47
+#define COUNT_SUM_PER_GRAM 1.6 /* counts' sum over distinct grams, for the totals (gcide, order 3) */
 
 /* A context of more than DRAW_GATHERED_MAX successors, in canonical order. */
 typedef struct draw_index {
@@ -171,23 +222,23 @@ static bool token_equal(const token_copy *stored, const mg_token *token)
 }
 
 /* The copy of a word is exactly its bytes; a marker needs no memory. */
-static bool token_copy_make(token_copy *copy, const mg_token *token)
+static bool token_copy_make(int part, token_copy *copy, const mg_token *token)
 {
     copy->len = token->len;
     copy->bytes = NULL;
     if (token->bytes == NULL)
         return true;
-    copy->bytes = mg_alloc(token->len);
+    copy->bytes = mg_alloc_in(part, token->len);
     if (copy->bytes == NULL)
         return false;
     memcpy(copy->bytes, token->bytes, token->len);
     return true;
 }
 
-static void token_copy_free(token_copy *copy)
+static void token_copy_free(int part, token_copy *copy)
 {
     if (copy->bytes != NULL)
-        mg_free(copy->bytes, copy->len);
+        mg_free_in(part, copy->bytes, copy->len);
 }
 
 static mg_token token_view(const token_copy *copy)
@@ -200,17 +251,18 @@ static mg_token token_view(const token_copy *copy)
 /* Rehashing recomputes each key's hash (entries do not store it, as in dict.c). */
 typedef uint64_t entry_hash_fn(const chain_link *entry, int context_length);
 
-static bool table_init(chain_table *table)
+/* part: the tag of the table's bucket arrays (the contexts' or a context's successors'). */
+static bool table_init(int part, chain_table *table)
 {
-    table->buckets = mg_calloc(INITIAL_BUCKETS, sizeof *table->buckets);
+    table->buckets = mg_calloc_in(part, INITIAL_BUCKETS, sizeof *table->buckets);
     table->bucket_count = INITIAL_BUCKETS;
     table->entry_count = 0;
     return table->buckets != NULL;
 }
 
-static void table_free_buckets(chain_table *table)
+static void table_free_buckets(int part, chain_table *table)
 {
-    mg_free(table->buckets, table->bucket_count * sizeof *table->buckets);
+    mg_free_in(part, table->buckets, table->bucket_count * sizeof *table->buckets);
 }
 
 static chain_link **table_bucket(const chain_table *table, uint64_t hash)
@@ -220,12 +272,12 @@ static chain_link **table_bucket(const chain_table *table, uint64_t hash)
 
 /* Double before an insert would leave more entries than buckets. On failure
  * the table is as it was. */
-static bool table_make_room(chain_table *table, entry_hash_fn *hash_of, int context_length)
+static bool table_make_room(int part, chain_table *table, entry_hash_fn *hash_of, int context_length)
 {
     if (table->entry_count + 1 <= table->bucket_count)
         return true;
     size_t new_count = table->bucket_count * 2;
-    chain_link **new_buckets = mg_calloc(new_count, sizeof *new_buckets);
+    chain_link **new_buckets = mg_calloc_in(part, new_count, sizeof *new_buckets);
     if (new_buckets == NULL)
         return false;
     for (size_t i = 0; i < table->bucket_count; i++) {
@@ -238,7 +290,7 @@ static bool table_make_room(chain_table *table, entry_hash_fn *hash_of, int cont
             entry = following;
         }
     }
-    table_free_buckets(table);
+    table_free_buckets(part, table);
     table->buckets = new_buckets;
     table->bucket_count = new_count;
     return true;
@@ -277,11 +329,11 @@ static size_t context_entry_size(int context_length)
 
 static next_entry *next_entry_new(const mg_token *word)
 {
-    next_entry *next = mg_alloc(sizeof *next);
+    next_entry *next = mg_alloc_in(NAIVE_GRAMS, sizeof *next);
     if (next == NULL)
         return NULL;
-    if (!token_copy_make(&next->word, word)) {
-        mg_free(next, sizeof *next);
+    if (!token_copy_make(NAIVE_GRAMS_KEYS, &next->word, word)) {
+        mg_free_in(NAIVE_GRAMS, next, sizeof *next);
         return NULL;
     }
     next->count = 1;
@@ -290,8 +342,8 @@ static next_entry *next_entry_new(const mg_token *word)
 
 static void next_entry_free(next_entry *next)
 {
-    token_copy_free(&next->word);
-    mg_free(next, sizeof *next);
+    token_copy_free(NAIVE_GRAMS_KEYS, &next->word);
+    mg_free_in(NAIVE_GRAMS, next, sizeof *next);
 }
 
 static void context_entry_free(context_entry *context, int context_length)
@@ -305,25 +357,26 @@ static void context_entry_free(context_entry *context, int context_length)
             entry = following;
         }
     }
-    table_free_buckets(successors);
+    table_free_buckets(NAIVE_GRAMS_BUCKETS, successors);
     for (int i = 0; i < context_length; i++)
-        token_copy_free(&context->tokens[i]);
-    mg_free(context, context_entry_size(context_length));
+        token_copy_free(NAIVE_CONTEXTS_KEYS, &context->tokens[i]);
+    mg_free_in(NAIVE_CONTEXTS, context, context_entry_size(context_length));
 }
 
 /* A context holding copies of tokens[0..context_length) and an empty table. */
 static context_entry *context_entry_new(const mg_token *tokens, int context_length)
 {
-    context_entry *context = mg_alloc(context_entry_size(context_length));
+    context_entry *context = mg_alloc_in(NAIVE_CONTEXTS, context_entry_size(context_length));
     if (context == NULL)
         return NULL;
     int copied = 0;
-    while (copied < context_length && token_copy_make(&context->tokens[copied], &tokens[copied]))
+    while (copied < context_length &&
+           token_copy_make(NAIVE_CONTEXTS_KEYS, &context->tokens[copied], &tokens[copied]))
         copied++;
-    if (copied < context_length || !table_init(&context->successors)) {
+    if (copied < context_length || !table_init(NAIVE_GRAMS_BUCKETS, &context->successors)) {
         for (int i = 0; i < copied; i++)
-            token_copy_free(&context->tokens[i]);
-        mg_free(context, context_entry_size(context_length));
+            token_copy_free(NAIVE_CONTEXTS_KEYS, &context->tokens[i]);
+        mg_free_in(NAIVE_CONTEXTS, context, context_entry_size(context_length));
         return NULL;
     }
     return context;
@@ -357,7 +410,7 @@ static mg_table *naive_create(const mg_backend *ops, int order)
 {
     if (order < 1 || order > MG_ORDER_MAX)
         return NULL;
-    naive_hash *table = mg_alloc(sizeof *table);
+    naive_hash *table = mg_alloc_in(NAIVE_TABLE, sizeof *table);
     if (table == NULL)
         return NULL;
     table->base = (mg_table){ops, order};
@@ -365,8 +418,8 @@ static mg_table *naive_create(const mg_backend *ops, int order)
     table->finalized = false;
     table->draw_indexes = NULL;
     table->draw_index_count = 0;
-    if (!table_init(&table->contexts)) {
-        mg_free(table, sizeof *table);
+    if (!table_init(NAIVE_CONTEXTS_BUCKETS, &table->contexts)) {
+        mg_free_in(NAIVE_TABLE, table, sizeof *table);
         return NULL;
     }
     return &table->base;
@@ -380,7 +433,7 @@ static int add_to_context(context_entry *context, const mg_token *word, uint64_t
     next_entry *next = next_entry_new(word);
     if (next == NULL)
         return MG_ERR_NOMEM;
-    if (!table_make_room(&context->successors, next_entry_hash, 0)) {
+    if (!table_make_room(NAIVE_GRAMS_BUCKETS, &context->successors, next_entry_hash, 0)) {
         next_entry_free(next);
         return MG_ERR_NOMEM;
     }
@@ -398,7 +451,7 @@ static int add_new_context(naive_hash *table, const mg_token *gram, uint64_t has
     if (context == NULL)
         return MG_ERR_NOMEM;
     if (add_to_context(context, &gram[context_length], word_hash) != MG_OK ||
-        !table_make_room(&table->contexts, context_entry_hash, context_length)) {
+        !table_make_room(NAIVE_CONTEXTS_BUCKETS, &table->contexts, context_entry_hash, context_length)) {
         context_entry_free(context, context_length);
         return MG_ERR_NOMEM;
     }
@@ -447,10 +500,10 @@ static int compare_indexes(const void *left, const void *right)
 static void draw_indexes_free(naive_hash *table)
 {
     for (size_t i = 0; i < table->draw_index_count; i++) {
-        mg_free(table->draw_indexes[i].sorted, table->draw_indexes[i].count * sizeof(next_entry *));
+        mg_free_in(NAIVE_SUCCESSORS, table->draw_indexes[i].sorted, table->draw_indexes[i].count * sizeof(next_entry *));
         mg_running_totals_free(&table->draw_indexes[i].totals);
     }
-    mg_free(table->draw_indexes, table->draw_index_count * sizeof *table->draw_indexes);
+    mg_free_in(NAIVE_SUCCESSORS, table->draw_indexes, table->draw_index_count * sizeof *table->draw_indexes);
     table->draw_indexes = NULL;
     table->draw_index_count = 0;
 }
@@ -477,7 +530,7 @@ static bool draw_index_make(draw_index *index, const context_entry *context)
 {
     index->context = context;
     index->count = context->successors.entry_count;
-    index->sorted = mg_alloc(index->count * sizeof(next_entry *));
+    index->sorted = mg_alloc_in(NAIVE_SUCCESSORS, index->count * sizeof(next_entry *));
     if (!index->sorted) {
         index->count = 0;
         return false;
@@ -485,7 +538,7 @@ static bool draw_index_make(draw_index *index, const context_entry *context)
     successors_sorted(context, index->sorted);
     if (mg_running_totals_build(&index->totals, index->count, DRAW_TOTALS_EVERY, sorted_count, index) == MG_OK)
         return true;
-    mg_free(index->sorted, index->count * sizeof(next_entry *));
+    mg_free_in(NAIVE_SUCCESSORS, index->sorted, index->count * sizeof(next_entry *));
     index->sorted = NULL;
     index->count = 0;
     return false;
@@ -500,7 +553,7 @@ static void draw_indexes_build(naive_hash *table)
     for (size_t i = 0; i < table->contexts.bucket_count; i++)
         for (chain_link *entry = table->contexts.buckets[i]; entry; entry = entry->next)
             wanted += as_context(entry)->successors.entry_count > DRAW_GATHERED_MAX;
-    if (wanted == 0 || !(table->draw_indexes = mg_calloc(wanted, sizeof *table->draw_indexes)))
+    if (wanted == 0 || !(table->draw_indexes = mg_calloc_in(NAIVE_SUCCESSORS, wanted, sizeof *table->draw_indexes)))
         return;
     table->draw_index_count = wanted; /* the ones not made yet are zeroed: freeing them is harmless */
     size_t made = 0;
@@ -727,29 +780,64 @@ static void naive_destroy(mg_table *self)
         }
     }
     draw_indexes_free(table);
-    table_free_buckets(&table->contexts);
-    mg_free(table, sizeof *table);
+    table_free_buckets(NAIVE_CONTEXTS_BUCKETS, &table->contexts);
+    mg_free_in(NAIVE_TABLE, table, sizeof *table);
 }
 
 /* ---- estimate ------------------------------------------------------------ */
 
-/* The formula at the top of the file. Markers are counted as words (they
- * have no copy) and w is the vocabulary's mean: both lean high. */
-static double naive_estimate_bytes_per_ngram(const mg_table_shape *shape)
+/* Buckets of a table of `entries` entries: it doubles from one bucket while
+ * an insert would leave more entries than buckets. */
+static double buckets_for(uint64_t entries)
 {
+    uint64_t buckets = INITIAL_BUCKETS;
+    while (buckets < entries)
+        buckets *= 2;
+    return (double)buckets;
+}
+
+/* The formula at the top of the file, part by part. */
+static void naive_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram)
+{
+    for (int part = 0; part < NAIVE_PART_COUNT; part++)
+        bytes_per_ngram[part] = 0.0;
     if (shape->ngrams == 0)
-        return 0.0;
+        return;
     double ngrams = (double)shape->ngrams, contexts = (double)shape->contexts;
     double word_bytes = shape->vocab ? (double)shape->vocab_bytes / (double)shape->vocab : 0.0;
     double pointer = sizeof(chain_link *);
-    double context_length = shape->order - 1;
-    double per_ngram = sizeof(next_entry) + word_bytes;
-    double per_context = sizeof(context_entry) +
-                         context_length * (sizeof(token_copy) + word_bytes) +
-                         pointer / EXPECTED_LOAD;
-    double inner_buckets = pointer * (contexts + (ngrams - contexts) / EXPECTED_LOAD);
-    double draw_indexes = pointer * DRAW_INDEXED_SHARE * ngrams;
-    return per_ngram + (contexts * per_context + inner_buckets + draw_indexes) / ngrams;
+    int context_length = shape->order - 1;
+    double context_word_share =
+        context_length ? CONTEXT_WORD_SHARE_FLOOR + (1.0 - CONTEXT_WORD_SHARE_FLOOR) / context_length : 0.0;
+    double last_word_share = LAST_WORD_SHARE_FLOOR + (1.0 - LAST_WORD_SHARE_FLOOR) / (shape->order * shape->order);
+    /* one context (order 1) holds every gram in one table of known size */
+    double inner_buckets = shape->contexts == 1 ? buckets_for(shape->ngrams)
+                                                : contexts + (ngrams - contexts) / EXPECTED_LOAD;
+    double indexed = shape->order == 1 ? (double)(shape->ngrams > DRAW_GATHERED_MAX)
+                                       : draw_indexed_share[shape->order - 1];
+    bytes_per_ngram[NAIVE_TABLE - 1] = sizeof(naive_hash) / ngrams;
+    bytes_per_ngram[NAIVE_CONTEXTS - 1] = contexts * (double)context_entry_size(context_length) / ngrams;
+    bytes_per_ngram[NAIVE_CONTEXTS_BUCKETS - 1] = pointer * buckets_for(shape->contexts) / ngrams;
+    bytes_per_ngram[NAIVE_CONTEXTS_KEYS - 1] =
+        contexts * context_length * context_word_share * word_bytes / ngrams;
+    bytes_per_ngram[NAIVE_GRAMS - 1] = sizeof(next_entry);
+    bytes_per_ngram[NAIVE_GRAMS_BUCKETS - 1] = pointer * inner_buckets / ngrams;
+    bytes_per_ngram[NAIVE_GRAMS_KEYS - 1] = last_word_share * word_bytes;
+    bytes_per_ngram[NAIVE_SUCCESSORS - 1] = pointer * indexed;
+    bytes_per_ngram[NAIVE_TOTALS - 1] =
+        indexed > 0 ? mg_running_totals_bits(indexed * ngrams, DRAW_TOTALS_EVERY, COUNT_SUM_PER_GRAM * indexed * ngrams) /
+                          8.0 / ngrams
+                    : 0.0;
+}
+
+/* Their sum. */
+static double naive_estimate_bytes_per_ngram(const mg_table_shape *shape)
+{
+    double parts[NAIVE_PART_COUNT], sum = 0.0;
+    naive_estimate_parts(shape, parts);
+    for (int part = 0; part < NAIVE_PART_COUNT; part++)
+        sum += parts[part];
+    return sum;
 }
 
 /* ---- ops table ----------------------------------------------------------- */
@@ -770,4 +858,7 @@ const mg_backend mg_backend_naive_hash = {
     .destroy = naive_destroy,
     .estimate_bytes_per_ngram = naive_estimate_bytes_per_ngram,
     .sample_successor = naive_sample_successor,
+    .parts = naive_parts,
+    .part_count = NAIVE_PART_COUNT,
+    .estimate_parts = naive_estimate_parts,
 };
