@@ -70,22 +70,35 @@
  * 0.003% exceed 64 (order 5 keys average ~30 bytes), so past 64 bytes the
  * overflow's extra 9 bytes are under 14% of a record that is rare anyway.
  *
- * Expected bytes requested per n-gram after finalize, for order n, V words of
- * mean length w = vocab_bytes / V:
+ * Bytes requested per n-gram after finalize, by part (the names of the run
+ * JSON's `parts`), for order n, N grams, V words of mean length
+ * w = vocab_bytes / V:
  *
- *     n (1 + s(n) w) + COUNT_BYTES_MEAN + T / 8,     s(n) = 0.3 + 0.7 / n
+ *   part                 formula                               gcide 1/4, order 3
+ *   table                sizeof(lanes_table) / N: 65 lanes       0.01
+ *   lanes                n (1 + s(n) w) + COUNT_BYTES_MEAN      19.75
+ *                        (lanes 1 to 64: keys and counts)
+ *   lanes.overflow       keys over 64 bytes: left out, 0         0.00
+ *   lanes.overflow.keys  their heap: left out, 0                 0.00
+ *   totals               T / 8                                   0.09
+ *   training.maps        the B-trees' node chunks, until         0
+ *                        finalize merges them
+ *                                                      total    19.85
  *
- * where s(n) w is the mean length of the words in the grams (a code prefix
- * is 1 byte for words under 127 bytes and for markers). At order 1 every
- * word is one gram (s = 1); higher orders repeat the frequent words, which
- * are short (Zipf), and markers count as words of length 0: s(n), fitted on
- * gcide and fortunes at orders 1 to 5, falls toward 0.3 (0.65, 0.53, 0.44 at
- * orders 2, 3, 5). Counts take 1 byte
- * in lanes whose largest count is under 256, 2 in most: COUNT_BYTES_MEAN ~ 2. T, the running totals' bits a gram, is
- * mg_running_totals_bits(N, 8, 1.6 N) / N for N grams whose counts sum to
- * ~1.6 N (gcide, order 3): ~0.75. The lanes array (~13 KiB: 65 lanes of
- * 192 bytes) and the overflow heap are left out. Order 3 on gcide (w ~
- * 9.8): 3 (1 + 5.2) + 2 + 0.1 ~ 20.8 bytes a trigram.
+ * where s(n) = 0.3 + 0.7 / n and s(n) w is the mean length of the words in
+ * the grams (a code prefix is 1 byte for words under 127 bytes and for
+ * markers). At order 1 every word is one gram (s = 1); higher orders repeat
+ * the frequent words, which are short (Zipf), and markers count as words of
+ * length 0: s(n), fitted on gcide and fortunes at orders 1 to 5, falls
+ * toward 0.3 (0.65, 0.53, 0.44 at orders 2, 3, 5). Counts take 1 byte in
+ * lanes whose largest count is under 256, 2 in most: COUNT_BYTES_MEAN ~ 2.
+ * T, the running totals' bits a gram, is mg_running_totals_bits(N, 8, 1.6 N)
+ * / N for N grams whose counts sum to ~1.6 N (gcide, order 3): ~0.75. The
+ * overflow lane holds 0.003% of the keys at order 3 (under 0.03 bytes a
+ * gram at orders 1 to 5). At orders 1, 3 and 5 on gcide 1/4 the lanes are
+ * within 4% of their measure, the totals within 20% (0.09 to 0.12 bytes a
+ * gram). The totals' blocks are made by common/running_totals, which is
+ * given no part: they count under `other`.
  */
 #include "backend.h"
 #include "mem.h"
@@ -97,6 +110,25 @@
 #include <string.h>
 
 /* ---- types ------------------------------------------------------------ */
+
+/* The parts of the table, named once: tag k is lanes_parts[k - 1] (backend.h). */
+enum lanes_part {
+    LANES_TABLE = 1,
+    LANES_LANES,
+    LANES_OVERFLOW,
+    LANES_OVERFLOW_KEYS,
+    LANES_TOTALS,
+    LANES_TRAINING_MAPS,
+};
+static const char *const lanes_parts[] = {
+    [LANES_TABLE - 1] = "table",
+    [LANES_LANES - 1] = "lanes",
+    [LANES_OVERFLOW - 1] = "lanes.overflow",
+    [LANES_OVERFLOW_KEYS - 1] = "lanes.overflow.keys",
+    [LANES_TOTALS - 1] = "totals",
+    [LANES_TRAINING_MAPS - 1] = "training.maps",
+};
+enum { LANES_PART_COUNT = sizeof lanes_parts / sizeof lanes_parts[0] };
 
 enum {
     LANE_MAX = 64,         /* longest key kept in a fixed-width lane */
@@ -326,6 +358,8 @@ static bool probe_prefixes(const probe *p, key_view key)
 /* ---- records ---------------------------------------------------------- */
 
 static inline size_t lane_width(const lane *l) { return l->key_width + l->count_width; }
+/* The part a lane's records are counted against: the overflow lane's own, or the fixed-width lanes'. */
+static inline int lane_part(const lane *l) { return l->overflow ? LANES_OVERFLOW : LANES_LANES; }
 static inline size_t map_width(const lane *l) { return l->key_width + MAP_COUNT_BYTES; }
 static inline unsigned char *lane_record(const lane *l, size_t index) { return l->records + index * lane_width(l); }
 
@@ -403,7 +437,7 @@ static map_node *node_new(lanes_table *t, const lane *l, bool leaf)
     if (bytes > t->chunk_free) {
         size_t size = t->chunk_bytes < CHUNK_GROWTH_END ? t->chunk_bytes : CHUNK_BIG;
         size = size < CHUNK_MIN ? CHUNK_MIN : size;
-        node_chunk *chunk = mg_alloc(size);
+        node_chunk *chunk = mg_alloc_in(LANES_TRAINING_MAPS, size);
         if (!chunk)
             return NULL;
         *chunk = (node_chunk){t->chunks, size};
@@ -423,7 +457,7 @@ static void chunks_free(lanes_table *t)
 {
     for (node_chunk *chunk = t->chunks, *next; chunk; chunk = next) {
         next = chunk->next;
-        mg_free(chunk, chunk->size);
+        mg_free_in(LANES_TRAINING_MAPS, chunk, chunk->size);
     }
     t->chunks = NULL;
     t->chunk_cursor = NULL;
@@ -673,7 +707,7 @@ static void lane_init(lane *l, size_t key_width, bool overflow)
 
 static mg_table *ml_create(const mg_backend *ops, int order)
 {
-    lanes_table *t = mg_calloc(1, sizeof *t);
+    lanes_table *t = mg_calloc_in(LANES_TABLE, 1, sizeof *t);
     if (!t)
         return NULL;
     t->base = (mg_table){ops, order};
@@ -700,7 +734,7 @@ static size_t lane_search(const lanes_table *t, const lane *l, const probe *p, b
 static int lane_rewiden(lane *l, size_t count_width)
 {
     size_t old_width = lane_width(l), new_width = l->key_width + count_width;
-    unsigned char *records = mg_alloc(l->held * new_width);
+    unsigned char *records = mg_alloc_in(lane_part(l), l->held * new_width);
     if (!records)
         return MG_ERR_NOMEM;
     for (size_t index = 0; index < l->held; index++) {
@@ -709,7 +743,7 @@ static int lane_rewiden(lane *l, size_t count_width)
         memcpy(to, from, l->key_width);
         count_write(to + l->key_width, count_width, lane_count(l, from));
     }
-    mg_free(l->records, l->bytes);
+    mg_free_in(lane_part(l), l->records, l->bytes);
     l->records = records;
     l->bytes = l->held * new_width;
     l->count_width = count_width;
@@ -736,7 +770,7 @@ static uint64_t heap_append(lanes_table *t, const probe *p)
         size_t cap = t->heap_cap ? 2 * t->heap_cap : HEAP_MIN;
         if (cap < t->heap_used + need)
             cap = t->heap_used + need;
-        unsigned char *heap = mg_realloc(t->heap, t->heap_cap, cap);
+        unsigned char *heap = mg_realloc_in(LANES_OVERFLOW_KEYS, t->heap, t->heap_cap, cap);
         if (!heap)
             return UINT64_MAX;
         t->heap = heap;
@@ -802,7 +836,7 @@ static int lane_merge(const lanes_table *t, lane *l, uint64_t min_count, uint64_
         }
     }
     size_t count_width = count_width_for(largest), width = l->key_width + count_width;
-    unsigned char *records = kept ? mg_alloc(kept * width) : NULL;
+    unsigned char *records = kept ? mg_alloc_in(lane_part(l), kept * width) : NULL;
     if (kept && !records)
         return MG_ERR_NOMEM;
 
@@ -825,7 +859,7 @@ static int lane_merge(const lanes_table *t, lane *l, uint64_t min_count, uint64_
         count_write(out + l->key_width, count_width, count);
         out += width;
     }
-    mg_free(l->records, l->bytes);
+    mg_free_in(lane_part(l), l->records, l->bytes);
     l->map_root = NULL; /* its nodes go with the chunks */
     l->records = records;
     l->held = kept;
@@ -864,7 +898,7 @@ static void heap_rebuild(lanes_table *t)
         need += heap_record_size(key_at(t, l, record));
     if (need == t->heap_cap)
         return;
-    unsigned char *heap = need ? mg_alloc(need) : NULL, *at = heap;
+    unsigned char *heap = need ? mg_alloc_in(LANES_OVERFLOW_KEYS, need) : NULL, *at = heap;
     if (need && !heap)
         return;
     for (size_t index = 0; index < l->held; index++)
@@ -872,7 +906,7 @@ static void heap_rebuild(lanes_table *t)
     cursor_start(&cursor, l);
     for (unsigned char *record; (record = cursor_next(&cursor));)
         at = heap_move(t, l, record, heap, at);
-    mg_free(t->heap, t->heap_cap);
+    mg_free_in(LANES_OVERFLOW_KEYS, t->heap, t->heap_cap);
     t->heap = heap;
     t->heap_used = t->heap_cap = need;
 }
@@ -1413,11 +1447,11 @@ static uint64_t lane_filter_in_place(lane *l, uint64_t min_count)
     if (dropped == 0)
         return 0;
     if (kept == 0) {
-        mg_free(l->records, l->bytes);
+        mg_free_in(lane_part(l), l->records, l->bytes);
         l->records = NULL;
         l->bytes = 0;
     } else {
-        unsigned char *shrunk = mg_realloc(l->records, l->bytes, kept * width);
+        unsigned char *shrunk = mg_realloc_in(lane_part(l), l->records, l->bytes, kept * width);
         if (shrunk) {
             l->records = shrunk;
             l->bytes = kept * width;
@@ -1476,25 +1510,40 @@ static void ml_destroy(mg_table *self)
     if (!t)
         return;
     for (size_t k = 0; k <= LANE_MAX; k++) {
-        mg_free(t->lanes[k].records, t->lanes[k].bytes);
+        mg_free_in(lane_part(&t->lanes[k]), t->lanes[k].records, t->lanes[k].bytes);
         mg_running_totals_free(&t->lanes[k].totals);
     }
     chunks_free(t);
-    mg_free(t->heap, t->heap_cap);
-    mg_free(t, sizeof *t);
+    mg_free_in(LANES_OVERFLOW_KEYS, t->heap, t->heap_cap);
+    mg_free_in(LANES_TABLE, t, sizeof *t);
 }
 
 /* ---- estimate --------------------------------------------------------- */
 
-static double ml_estimate(const mg_table_shape *shape)
+/* The formula at the top of the file, part by part. */
+static void ml_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram)
 {
+    for (int part = 0; part < LANES_PART_COUNT; part++)
+        bytes_per_ngram[part] = 0.0;
     if (shape->ngrams == 0 || shape->vocab == 0)
-        return 0.0;
+        return;
     double word_len = (double)shape->vocab_bytes / (double)shape->vocab;
     double share = WORD_SHARE_FLOOR + (1.0 - WORD_SHARE_FLOOR) / shape->order;
     double grams = (double)shape->ngrams;
-    double totals = mg_running_totals_bits(grams, TOTALS_EVERY, COUNT_SUM_PER_GRAM * grams) / 8.0 / grams;
-    return shape->order * (1.0 + share * word_len) + COUNT_BYTES_MEAN + totals;
+    bytes_per_ngram[LANES_TABLE - 1] = sizeof(lanes_table) / grams;
+    bytes_per_ngram[LANES_LANES - 1] = shape->order * (1.0 + share * word_len) + COUNT_BYTES_MEAN;
+    bytes_per_ngram[LANES_TOTALS - 1] =
+        mg_running_totals_bits(grams, TOTALS_EVERY, COUNT_SUM_PER_GRAM * grams) / 8.0 / grams;
+}
+
+/* Their sum. */
+static double ml_estimate(const mg_table_shape *shape)
+{
+    double parts[LANES_PART_COUNT], sum = 0.0;
+    ml_estimate_parts(shape, parts);
+    for (int part = 0; part < LANES_PART_COUNT; part++)
+        sum += parts[part];
+    return sum;
 }
 
 /* ---- ops table -------------------------------------------------------- */
@@ -1516,4 +1565,7 @@ const mg_backend mg_backend_memory_lanes = {
     .estimate_bytes_per_ngram = ml_estimate,
     .count_many = ml_count_many,
     .sample_successor = ml_sample_successor,
+    .parts = lanes_parts,
+    .part_count = LANES_PART_COUNT,
+    .estimate_parts = ml_estimate_parts,
 };
