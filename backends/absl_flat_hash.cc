@@ -84,19 +84,42 @@ extern "C" {
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <numeric>
 #include <string_view>
 #include <vector>
 
 namespace {
 
+// ---- parts -------------------------------------------------------------------
+
+enum absl_part : int {
+    ABSL_TABLE = 1,      /* the handle */
+    ABSL_SLOTS,          /* the grams' table: control bytes and slots */
+    ABSL_VOCAB_WORDS,    /* the arena's chunks of word bytes */
+    ABSL_VOCAB_INDEX,    /* word -> id: the words' table */
+    ABSL_VOCAB_VIEWS,    /* id -> word: the vector of views into the arena */
+    ABSL_SUCCESSORS,     /* the successor index's next ids, a run per context */
+    ABSL_SUCCESSORS_CONTEXTS, /* the successor index's context -> run table */
+    ABSL_TOTALS,         /* the running totals over the runs */
+    ABSL_SCRATCH,        /* finalize's canonical ranks of the words, gone when it returns */
+    ABSL_PART_COUNT = ABSL_SCRATCH
+};
+
+// Named in the enum's order: parts[tag - 1].
+constexpr const char *absl_parts[] = {"table",      "absl.slots",          "vocab.words",
+                                      "vocab.index", "vocab.views",         "successors",
+                                      "successors.contexts", "totals",     "training.scratch"};
+static_assert(sizeof absl_parts / sizeof absl_parts[0] == ABSL_PART_COUNT, "a name for every part");
+
 // ---- tables that grow without losing themselves --------------------------
 
-template <class Key, class Value>
+// A container's blocks count against the part its type names.
+template <class Key, class Value, int Part>
 using flat_map = absl::flat_hash_map<Key, Value, absl::Hash<Key>, std::equal_to<Key>,
-                                     mg::mem_allocator<std::pair<const Key, Value>>>;
+                                     mg::mem_allocator<std::pair<const Key, Value>, Part>>;
 
-template <class T>
-using mem_vector = std::vector<T, mg::mem_allocator<T>>;
+template <class T, int Part>
+using mem_vector = std::vector<T, mg::mem_allocator<T, Part>>;
 
 // Items a table of `capacity` slots takes before absl grows it (7/8).
 size_t growth_limit(size_t capacity)
@@ -174,7 +197,7 @@ public:
     {
         for (block *at = blocks_, *next; at != nullptr; at = next) {
             next = at->next;
-            mg_free(at, sizeof(block) + at->size);
+            mg_free_in(ABSL_VOCAB_WORDS, at, sizeof(block) + at->size);
         }
     }
 
@@ -208,7 +231,7 @@ private:
 
     char *new_block(size_t size)
     {
-        void *memory = mg_alloc(sizeof(block) + size);
+        void *memory = mg_alloc_in(ABSL_VOCAB_WORDS, sizeof(block) + size);
         if (memory == nullptr)
             throw std::bad_alloc();
         blocks_ = new (memory) block{blocks_, size};
@@ -278,9 +301,9 @@ public:
 
     // Each id's place among all ids in canonical token order (markers
     // first), so that runs sort by an integer. Throws std::bad_alloc.
-    mem_vector<uint32_t> canonical_ranks() const
+    mem_vector<uint32_t, ABSL_SCRATCH> canonical_ranks() const
     {
-        mem_vector<uint32_t> ids(words_.size()), ranks(words_.size());
+        mem_vector<uint32_t, ABSL_SCRATCH> ids(words_.size()), ranks(words_.size());
         for (uint32_t id = 0; id < ids.size(); id++)
             ids[id] = id;
         std::sort(ids.begin(), ids.end(), [this](uint32_t a, uint32_t b) {
@@ -299,8 +322,8 @@ private:
     }
 
     word_arena arena_;
-    mem_vector<std::string_view> words_; /* id -> the word in the arena; markers empty */
-    flat_map<std::string_view, uint32_t> ids_;
+    mem_vector<std::string_view, ABSL_VOCAB_VIEWS> words_; /* id -> the word in the arena; markers empty */
+    flat_map<std::string_view, uint32_t, ABSL_VOCAB_INDEX> ids_;
 };
 
 // ---- the table, one class per order ----------------------------------------
@@ -330,15 +353,16 @@ class table_of_order final : public absl_table {
     struct successor_range {
         uint32_t begin, end; /* in next_ids_ */
     };
-    using context_map = flat_map<context_key, successor_range>;
+    using context_map = flat_map<context_key, successor_range, ABSL_SUCCESSORS_CONTEXTS>;
+    using next_id_vector = mem_vector<uint32_t, ABSL_SUCCESSORS>;
 
     // created empty but for the vocabulary's two markers
     vocabulary words_;
-    flat_map<gram_key, uint32_t> counts_;
+    flat_map<gram_key, uint32_t, ABSL_SLOTS> counts_;
     bool erased_ = false;  /* counts_ has had keys erased in place (see full()) */
     bool indexed_ = false; /* contexts_ and next_ids_ index counts_ */
     context_map contexts_;
-    mem_vector<uint32_t> next_ids_; /* next word ids, a run per context, in canonical order */
+    next_id_vector next_ids_; /* next word ids, a run per context, in canonical order */
     mg_running_totals totals_{};    /* the counts in next_ids_' order; stale after index_thin */
 
 public:
@@ -479,7 +503,7 @@ public:
 
     // ---- destroy ----
 
-    void destroy() noexcept override { mg::mg_delete(this); }
+    void destroy() noexcept override { mg::mg_delete(ABSL_TABLE, this); }
 
 private:
     // A context's run as running_totals reads it: the count of entry e is
@@ -502,7 +526,7 @@ private:
     struct runs_in_order {
         const table_of_order *table;
         const context_map *contexts;
-        const mem_vector<uint32_t> *next_ids;
+        const next_id_vector *next_ids;
         mutable typename context_map::const_iterator at; /* the run of the last entry read */
     };
 
@@ -566,7 +590,7 @@ private:
             offset += range.end;
             range.end = range.begin; /* the fill cursor */
         }
-        mem_vector<uint32_t> next_ids(counts_.size());
+        next_id_vector next_ids(counts_.size());
         for (const auto &item : counts_)
             next_ids[contexts.find(context_of(item.first))->second.end++] = item.first[N - 1];
         runs_sort(contexts, next_ids);
@@ -582,9 +606,9 @@ private:
     }
 
     // Each context's run in canonical order of its next words.
-    void runs_sort(const context_map &contexts, mem_vector<uint32_t> &next_ids) const
+    void runs_sort(const context_map &contexts, next_id_vector &next_ids) const
     {
-        mem_vector<uint32_t> ranks = words_.canonical_ranks();
+        mem_vector<uint32_t, ABSL_SCRATCH> ranks = words_.canonical_ranks();
         for (const auto &[context, range] : contexts)
             std::sort(next_ids.begin() + range.begin, next_ids.begin() + range.end,
                       [&ranks](uint32_t a, uint32_t b) { return ranks[a] < ranks[b]; });
@@ -623,7 +647,7 @@ absl_table *table_of(mg_table *self) { return static_cast<absl_table *>(self); }
 template <size_t N>
 absl_table *table_new(const mg_backend *ops) noexcept
 {
-    return mg::mg_new<table_of_order<N>>(ops);
+    return mg::mg_new<table_of_order<N>>(ABSL_TABLE, ops);
 }
 
 mg_table *af_create(const mg_backend *ops, int order) noexcept
@@ -686,20 +710,46 @@ void af_destroy(mg_table *self) noexcept
 
 // ---- estimate ------------------------------------------------------------------
 
+// The handle's bytes at each order.
+double handle_bytes(int order)
+{
+    switch (order) {
+    case 1: return sizeof(table_of_order<1>);
+    case 2: return sizeof(table_of_order<2>);
+    case 3: return sizeof(table_of_order<3>);
+    case 4: return sizeof(table_of_order<4>);
+    default: return sizeof(table_of_order<5>);
+    }
+}
+
+// The formula at the top of the file, part by part (bytes per n-gram).
+void af_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram) noexcept
+{
+    std::fill(bytes_per_ngram, bytes_per_ngram + ABSL_PART_COUNT, 0.0);
+    if (shape->ngrams == 0)
+        return;
+    uint64_t order = static_cast<uint64_t>(shape->order);
+    double ngrams = static_cast<double>(shape->ngrams);
+    bytes_per_ngram[ABSL_TABLE - 1] = handle_bytes(shape->order) / ngrams;
+    bytes_per_ngram[ABSL_SLOTS - 1] = table_bytes(shape->ngrams, 4 * (order + 1), 4) / ngrams;
+    bytes_per_ngram[ABSL_VOCAB_WORDS - 1] = static_cast<double>(shape->vocab_bytes) / ngrams;
+    bytes_per_ngram[ABSL_VOCAB_INDEX - 1] =
+        table_bytes(shape->vocab, sizeof(std::pair<const std::string_view, uint32_t>), 8) / ngrams;
+    bytes_per_ngram[ABSL_VOCAB_VIEWS - 1] =
+        static_cast<double>(sizeof(std::string_view) * (shape->vocab + FIRST_WORD_ID)) / ngrams;
+    if (order == 1)
+        return;
+    bytes_per_ngram[ABSL_SUCCESSORS - 1] = sizeof(uint32_t);
+    bytes_per_ngram[ABSL_SUCCESSORS_CONTEXTS - 1] = table_bytes(shape->contexts, 4 * (order - 1) + 8, 4) / ngrams;
+    bytes_per_ngram[ABSL_TOTALS - 1] =
+        mg_running_totals_bits(ngrams, TOTALS_EVERY, COUNT_SUM_PER_GRAM * ngrams) / 8.0 / ngrams;
+}
+
 double af_estimate(const mg_table_shape *shape) noexcept
 {
-    if (shape->ngrams == 0)
-        return 0.0;
-    uint64_t order = static_cast<uint64_t>(shape->order);
-    double grams = table_bytes(shape->ngrams, 4 * (order + 1), 4);
-    double index = 0.0;
-    if (order > 1)
-        index = 4.0 * static_cast<double>(shape->ngrams) + table_bytes(shape->contexts, 4 * (order - 1) + 8, 4) +
-                mg_running_totals_bits(static_cast<double>(shape->ngrams), TOTALS_EVERY,
-                                       COUNT_SUM_PER_GRAM * static_cast<double>(shape->ngrams)) / 8.0;
-    double words = table_bytes(shape->vocab, sizeof(std::pair<const std::string_view, uint32_t>), 8) +
-                   static_cast<double>(sizeof(std::string_view) * (shape->vocab + FIRST_WORD_ID) + shape->vocab_bytes);
-    return (grams + index + words) / static_cast<double>(shape->ngrams);
+    double parts[ABSL_PART_COUNT];
+    af_estimate_parts(shape, parts);
+    return std::accumulate(parts, parts + ABSL_PART_COUNT, 0.0);
 }
 
 // ---- ops table -------------------------------------------------------------------
@@ -722,6 +772,9 @@ constexpr mg_backend absl_flat_hash_ops()
     ops.prune = af_prune;
     ops.destroy = af_destroy;
     ops.estimate_bytes_per_ngram = af_estimate;
+    ops.parts = absl_parts;
+    ops.part_count = ABSL_PART_COUNT;
+    ops.estimate_parts = af_estimate_parts;
     return ops;
 }
 

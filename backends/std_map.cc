@@ -65,9 +65,11 @@ extern "C" {
 #include "common/mem_allocator.hh"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <string>
 #include <string_view>
 
@@ -79,7 +81,22 @@ constexpr char SEPARATOR = ' ';
 constexpr char START_SPELLING = '\t';
 constexpr char END_SPELLING = '\n';
 
-using key_string = std::basic_string<char, std::char_traits<char>, mg::mem_allocator<char>>;
+// ---- parts ---------------------------------------------------------------
+
+enum std_map_part : int {
+    STD_MAP_TABLE = 1,  /* the handle, with its scratch array of a draw */
+    STD_MAP_NODES,      /* the red-black tree's nodes (keys up to 15 bytes inside) */
+    STD_MAP_KEYS,       /* the heap buffers of keys over 15 bytes */
+    STD_MAP_SUCCESSORS, /* the draw indexes and their nodes in canonical order */
+    STD_MAP_TOTALS,     /* the draw indexes' running totals */
+    STD_MAP_PART_COUNT = STD_MAP_TOTALS
+};
+
+// Named in the enum's order: parts[tag - 1].
+constexpr const char *std_map_parts[] = {"table", "std_map.nodes", "grams.keys", "successors", "totals"};
+static_assert(sizeof std_map_parts / sizeof std_map_parts[0] == STD_MAP_PART_COUNT, "a name for every part");
+
+using key_string = std::basic_string<char, std::char_traits<char>, mg::mem_allocator<char, STD_MAP_KEYS>>;
 
 // A run of tokens as its key would spell them, without spelling it: a gram,
 // or a context followed by a separator (the prefix of its grams' keys).
@@ -176,7 +193,8 @@ struct key_order {
 
 static_assert(sizeof(unsigned) == 4, "counts are 32-bit");
 
-using gram_counts = std::map<key_string, unsigned, key_order, mg::mem_allocator<std::pair<const key_string, unsigned>>>;
+using gram_counts =
+    std::map<key_string, unsigned, key_order, mg::mem_allocator<std::pair<const key_string, unsigned>, STD_MAP_NODES>>;
 
 // libstdc++'s red-black node header before the value: colour, parent, left, right.
 constexpr size_t NODE_HEADER_BYTES = 32;
@@ -186,7 +204,9 @@ using gram_value = gram_counts::value_type;
 
 constexpr size_t DRAW_GATHERED_MAX = 64; /* ranges of up to this many grams are gathered at each draw */
 constexpr uint64_t DRAW_TOTALS_EVERY = 16;
-constexpr double DRAW_INDEXED_SHARE = 0.165; /* the estimate's share of grams in longer ranges */
+constexpr double DRAW_INDEXED_SHARE_X_ORDER = 0.5; /* the estimate's share of grams in longer ranges, times n */
+constexpr double DRAW_COUNT_SUM_PER_GRAM = 1.6;    /* the estimate's mean count of an indexed gram */
+constexpr double KEY_LENGTH_SPREAD = 0.4;          /* the estimate's key lengths: sd / mean */
 
 // A range of more than DRAW_GATHERED_MAX grams, in canonical order.
 struct draw_index {
@@ -213,7 +233,7 @@ std_map_table *table_of(mg_table *self) { return static_cast<std_map_table *>(se
 
 // ---- create --------------------------------------------------------------
 
-mg_table *sm_create(const mg_backend *ops, int order) noexcept { return mg::mg_new<std_map_table>(ops, order); }
+mg_table *sm_create(const mg_backend *ops, int order) noexcept { return mg::mg_new<std_map_table>(STD_MAP_TABLE, ops, order); }
 
 // ---- add -----------------------------------------------------------------
 
@@ -258,10 +278,10 @@ uint64_t contexts_counted(const std_map_table *t)
 void draw_indexes_free(std_map_table *t) noexcept
 {
     for (size_t i = 0; i < t->draw_index_count; i++) {
-        mg_free(t->draw_indexes[i].sorted, t->draw_indexes[i].count * sizeof(const gram_value *));
+        mg_free_in(STD_MAP_SUCCESSORS, t->draw_indexes[i].sorted, t->draw_indexes[i].count * sizeof(const gram_value *));
         mg_running_totals_free(&t->draw_indexes[i].totals);
     }
-    mg_free(t->draw_indexes, t->draw_index_count * sizeof(draw_index));
+    mg_free_in(STD_MAP_SUCCESSORS, t->draw_indexes, t->draw_index_count * sizeof(draw_index));
     t->draw_indexes = nullptr;
     t->draw_index_count = 0;
 }
@@ -324,7 +344,7 @@ bool draw_index_make(const std_map_table *t, draw_index *index, gram_counts::con
                      gram_counts::const_iterator to, size_t size) noexcept
 {
     index->first = &*from;
-    index->sorted = static_cast<const gram_value **>(mg_alloc(size * sizeof(const gram_value *)));
+    index->sorted = static_cast<const gram_value **>(mg_alloc_in(STD_MAP_SUCCESSORS, size * sizeof(const gram_value *)));
     if (!index->sorted)
         return false;
     index->count = size;
@@ -339,7 +359,7 @@ void draw_indexes_build(std_map_table *t) noexcept
     draw_indexes_free(t);
     size_t wanted = 0;
     for_each_range(t, [&](auto, auto, size_t size) { wanted += size > DRAW_GATHERED_MAX; });
-    if (wanted == 0 || !(t->draw_indexes = static_cast<draw_index *>(mg_calloc(wanted, sizeof(draw_index)))))
+    if (wanted == 0 || !(t->draw_indexes = static_cast<draw_index *>(mg_calloc_in(STD_MAP_SUCCESSORS, wanted, sizeof(draw_index)))))
         return;
     t->draw_index_count = wanted; /* the ones not made yet are zeroed: freeing them is harmless */
     size_t made = 0;
@@ -498,20 +518,47 @@ uint64_t sm_prune(mg_table *self, uint64_t min_count) noexcept
 
 // ---- destroy -------------------------------------------------------------
 
-void sm_destroy(mg_table *self) noexcept { mg::mg_delete(table_of(self)); }
+void sm_destroy(mg_table *self) noexcept { mg::mg_delete(STD_MAP_TABLE, table_of(self)); }
 
 // ---- estimate ------------------------------------------------------------
 
-double sm_estimate(const mg_table_shape *shape) noexcept
+// Mean heap bytes of a key, its length spread normally (mean, sd): the
+// keys longer than the inline capacity take their length plus a NUL,
+// E[(L + 1) 1{L > capacity}] (a length is whole, so the cut is half a byte up).
+double heap_key_bytes(double mean, double sd, double inline_capacity)
 {
+    if (sd <= 0)
+        return mean > inline_capacity ? mean + 1 : 0.0;
+    double z = (inline_capacity + 0.5 - mean) / sd;
+    double density = std::exp(-z * z / 2) / std::sqrt(2 * M_PI), above = std::erfc(z / std::sqrt(2.0)) / 2;
+    return (mean + 1) * above + sd * density;
+}
+
+// The formula at the top of the file, part by part (bytes per n-gram).
+void sm_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram) noexcept
+{
+    std::fill(bytes_per_ngram, bytes_per_ngram + STD_MAP_PART_COUNT, 0.0);
     if (shape->ngrams == 0)
-        return 0.0;
-    double order = shape->order;
+        return;
+    double ngrams = static_cast<double>(shape->ngrams), order = shape->order;
     double word = shape->vocab ? static_cast<double>(shape->vocab_bytes) / static_cast<double>(shape->vocab) : 0.0;
     double key_length = order * (0.3 + 0.7 / order) * word + (order - 1);
     double inline_capacity = static_cast<double>(key_string().capacity());
-    double draw_indexes = sizeof(const gram_value *) * DRAW_INDEXED_SHARE;
-    return static_cast<double>(NODE_BYTES) + (key_length > inline_capacity ? key_length + 1 : 0.0) + draw_indexes;
+    double share = shape->order == 1 ? 1.0 : DRAW_INDEXED_SHARE_X_ORDER / order; /* order 1: one range */
+    double indexed = share * ngrams;
+    bytes_per_ngram[STD_MAP_TABLE - 1] = sizeof(std_map_table) / ngrams;
+    bytes_per_ngram[STD_MAP_NODES - 1] = static_cast<double>(NODE_BYTES);
+    bytes_per_ngram[STD_MAP_KEYS - 1] = heap_key_bytes(key_length, KEY_LENGTH_SPREAD * key_length, inline_capacity);
+    bytes_per_ngram[STD_MAP_SUCCESSORS - 1] = sizeof(const gram_value *) * share;
+    bytes_per_ngram[STD_MAP_TOTALS - 1] =
+        mg_running_totals_bits(indexed, DRAW_TOTALS_EVERY, DRAW_COUNT_SUM_PER_GRAM * indexed) / 8.0 / ngrams;
+}
+
+double sm_estimate(const mg_table_shape *shape) noexcept
+{
+    double parts[STD_MAP_PART_COUNT];
+    sm_estimate_parts(shape, parts);
+    return std::accumulate(parts, parts + STD_MAP_PART_COUNT, 0.0);
 }
 
 // ---- ops table -----------------------------------------------------------
@@ -522,7 +569,7 @@ constexpr mg_backend std_map_ops()
     ops.version = MG_BACKEND_VERSION;
     ops.name = "std_map";
     ops.summary = "std::map<std::string, unsigned>: one red-black node per n-gram, its tokens joined as the key";
-    ops.layout_version = 2;
+    ops.layout_version = 3; /* 3: keys spread around their mean length, the share indexed by order */
     ops.create = sm_create;
     ops.add = sm_add;
     ops.finalize = sm_finalize;
@@ -533,6 +580,9 @@ constexpr mg_backend std_map_ops()
     ops.prune = sm_prune;
     ops.destroy = sm_destroy;
     ops.estimate_bytes_per_ngram = sm_estimate;
+    ops.parts = std_map_parts;
+    ops.part_count = STD_MAP_PART_COUNT;
+    ops.estimate_parts = sm_estimate_parts;
     ops.sample_successor = sm_sample_successor;
     return ops;
 }
