@@ -596,7 +596,7 @@ private:
         runs_sort(contexts, next_ids);
         mg_running_totals totals;
         runs_in_order runs{this, &contexts, &next_ids, contexts.begin()};
-        if (mg_running_totals_build(&totals, next_ids.size(), TOTALS_EVERY, runs_count, &runs) != MG_OK)
+        if (mg_running_totals_build_in(ABSL_TOTALS, &totals, next_ids.size(), TOTALS_EVERY, runs_count, &runs) != MG_OK)
             throw std::bad_alloc();
         contexts_.swap(contexts);
         next_ids_.swap(next_ids);

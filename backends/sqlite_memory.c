@@ -24,26 +24,39 @@
  *     constants 0 and 1 (no body byte: the markers' ids and a count of one
  *     are free), 01 and 03 one- and three-byte integers.
  *
- *   page cache: a :memory: database's pages live nowhere else, one heap
- *   block each: [page 4096 B][PgHdr1 + PgHdr + MemPage 264 B]
+ *   page cache (this file's, SQLITE_CONFIG_PCACHE2): a :memory: database's
+ *   pages live nowhere else, one block each, and a hash of them:
+ *   [page 4096 B][SQLite's PgHdr + MemPage 208 B][cached_page 32 B]
  *
- *   every block SQLite asks for, through mem.h: [size 8 B][SQLite's bytes]
+ *   every other block SQLite asks for, through mem.h: [size 8 B][SQLite's bytes]
+ *
+ * Parts (mem.h's tags), exact block by block:
+ *   sqlite.heap        every block of SQLite's heap (SQLITE_CONFIG_MALLOC,
+ *                      below): connection, schema, statements, journal,
+ *                      this struct, the batch's log, prune's reserve
+ *   sqlite.page_cache  every block of the page cache (below): pages, the
+ *                      hash's buckets, the cache's struct
+ * SQLite's own heap cannot say what a block is for, and its default page
+ * cache takes pages from that heap, so it is this file's page cache that
+ * makes the split exact: its blocks are made by its own code, tagged as
+ * they are made, and SQLite's heap holds every other byte.
  *
  * SQLite's heap is this file's (SQLITE_CONFIG_MALLOC): each block carries an
  * 8-byte prefix with its size, as SQLite's xFree gives none and xSize must
- * answer, so mem.h's requested bytes are SQLite's requests plus 8 bytes a
- * live block, and SQLite's own SQLITE_STATUS_MEMORY_USED is requested less
+ * answer, so the heap's part is SQLite's requests plus 8 bytes a live
+ * block, and SQLite's own SQLITE_STATUS_MEMORY_USED is that part less
  * 8 x SQLITE_STATUS_MALLOC_COUNT. The table's own few bytes (this struct,
  * the batch's log, prune's reserve) come from SQLite's heap too, so that
- * relation holds for everything the backend holds.
+ * relation holds for everything the backend holds but its page cache.
  *
- * SQLite takes its malloc methods only while it is stopped, so the first
- * table of a process sets them and starts SQLite, and the last one destroyed
- * stops it (sqlite3_shutdown), which gives back every block: destroy returns
- * requested and live blocks to where create found them. Tables alive at the
- * same time share the started SQLite, found through SQLite's own state (it
- * refuses the methods with SQLITE_MISUSE; a block it then gives must show in
- * mem.h); SQLite started by anyone else makes create fail (NULL).
+ * SQLite takes its malloc and page cache methods only while it is stopped,
+ * so the first table of a process sets them and starts SQLite, and the last
+ * one destroyed stops it (sqlite3_shutdown), which gives back every block:
+ * destroy returns requested and live blocks to where create found them.
+ * Tables alive at the same time share the started SQLite, found through
+ * SQLite's own state (it refuses the methods with SQLITE_MISUSE; a block it
+ * then gives must show in mem.h); SQLite started by anyone else makes
+ * create fail (NULL).
  *
  * Expected bytes per n-gram (N n-grams, V words of mean length w, order n;
  * r = bytes of the largest id in a record; fill f = 0.91 for keys inserted
@@ -53,14 +66,20 @@
  *   gram         (1 + record + 2) / f        cell size, record, cell pointer
  *   word row     (1 + varint(V) + 3 + w + 2) / 1
  *   word key     (1 + 3 + w + r + 2) / f     the UNIQUE index's entry
- *   bytes/gram = (4096 + 264 + 8) / 4096 x (gram + V / N (word row + word
- *                key)) + 140 KB / N (connection, schema, statements, reserve)
- * gcide 1/4, order 3 (N = 1.04 M, V = 207 k, w = 9.7, r = 3): 1.066 x (15.4
- * + 0.2 x 39.2) + 0.14 = 24.9 bytes. The fills are those
- * of gcide: 0.91 (grams), 0.91 (words' index), 1.00 (words); interior and
- * pointer-map pages add under 1%. At order 5 the formula runs high: four
- * start markers a sentence cost nothing. jemalloc puts each
- * 4368-byte page in its 5120-byte class: allocated is requested x 1.17.
+ *   sqlite.page_cache = (4096 + 208 + 32 + 12) / 4096 x (gram + V / N (word
+ *                       row + word key))     12: a page's share of the buckets
+ *   sqlite.heap       = (104.5 KB + 4.55 KB n) / N   connection, schema,
+ *                       statements, prune's reserve
+ * gcide 1/4 (bytes per n-gram, estimate / measured):
+ *   part                order 1        order 3        order 5
+ *   sqlite.page_cache   50.9 / 52.6    24.7 / 24.3    30.6 / 28.6
+ *   sqlite.heap         0.53 / 0.53    0.11 / 0.11    0.11 / 0.11
+ * Order 3 (N = 1.04 M, V = 207 k, w = 9.7, r = 3): 1.061 x (15.4 + 0.2 x
+ * 39.2) + 0.11 = 24.8 bytes. The fills are those of gcide: 0.91 (grams),
+ * 0.91 (words' index), 1.00 (words); interior and pointer-map pages add
+ * under 1%. At order 5 the formula runs high: four start markers a
+ * sentence cost nothing. jemalloc puts each 4336-byte page in its
+ * 5120-byte class: allocated is requested x 1.18.
  *
  * Allocation failure: on SQLITE_NOMEM SQLite rolls back the whole open
  * transaction, whatever statement failed (a statement journal would confine
@@ -86,6 +105,19 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+/* ---- parts ------------------------------------------------------------- */
+
+enum sqlite_part {
+    SQLITE_PART_HEAP = 1,   /* every block SQLite's own allocator gives, with its prefix */
+    SQLITE_PART_PAGE_CACHE, /* the page cache: its pages, their headers, its hash table */
+    SQLITE_PART_COUNT = SQLITE_PART_PAGE_CACHE
+};
+
+static const char *const sqlite_parts[] = {
+    [SQLITE_PART_HEAP - 1] = "sqlite.heap",
+    [SQLITE_PART_PAGE_CACHE - 1] = "sqlite.page_cache",
+};
 
 /* ---- constants ----------------------------------------------------------- */
 
@@ -125,21 +157,21 @@ static void *heap_malloc(int size)
 {
     if (size <= 0)
         return NULL;
-    unsigned char *block = mg_alloc(BLOCK_PREFIX + (size_t)size);
+    unsigned char *block = mg_alloc_in(SQLITE_PART_HEAP, BLOCK_PREFIX + (size_t)size);
     return block ? block_sized(block, (size_t)size) : NULL;
 }
 
 static void heap_free(void *memory)
 {
     if (memory != NULL)
-        mg_free((unsigned char *)memory - BLOCK_PREFIX, BLOCK_PREFIX + block_size(memory));
+        mg_free_in(SQLITE_PART_HEAP, (unsigned char *)memory - BLOCK_PREFIX, BLOCK_PREFIX + block_size(memory));
 }
 
 /* SQLite calls it with a live block and a size above 0. */
 static void *heap_realloc(void *memory, int size)
 {
-    unsigned char *block = mg_realloc((unsigned char *)memory - BLOCK_PREFIX, BLOCK_PREFIX + block_size(memory),
-                                      BLOCK_PREFIX + (size_t)size);
+    unsigned char *block = mg_realloc_in(SQLITE_PART_HEAP, (unsigned char *)memory - BLOCK_PREFIX,
+                                         BLOCK_PREFIX + block_size(memory), BLOCK_PREFIX + (size_t)size);
     return block ? block_sized(block, (size_t)size) : NULL;
 }
 
@@ -158,6 +190,192 @@ static void heap_shutdown(void *unused) { (void)unused; }
 
 static const sqlite3_mem_methods heap_methods = {
     heap_malloc, heap_free, heap_realloc, heap_size, heap_roundup, heap_init, heap_shutdown, NULL,
+};
+
+/* ---- SQLite's page cache, through mem.h --------------------------------------- */
+
+/* SQLite's default page cache takes its pages from SQLite's heap, where a
+ * block carries no word of what it is for, so this file is the page cache
+ * (SQLITE_CONFIG_PCACHE2): each of its blocks is made here, counted against
+ * the page cache's part. A page is one block, as in SQLite's own cache:
+ * [page][SQLite's extra, zeroed][cached_page]. Pages are found by a hash
+ * table of chains, doubled when it holds as many pages as buckets.
+ *
+ * Every page held is pinned: SQLite unpins a page of an in-memory database
+ * only to discard it, and a page of a purgeable cache (a file's, which this
+ * backend never opens) is let go when unpinned, as the interface allows. */
+
+typedef struct cached_page {
+    sqlite3_pcache_page page; /* pBuf and pExtra: both in this page's block */
+    struct cached_page *next; /* in its bucket */
+    unsigned key;             /* the page number */
+} cached_page;
+
+typedef struct page_cache {
+    size_t page_bytes, extra_bytes; /* extra_bytes rounded up to 8: the header after it stays aligned */
+    unsigned pages;                 /* held now */
+    unsigned bucket_count;          /* a power of two, or 0 before the first page */
+    cached_page **buckets;
+} page_cache;
+
+enum { BUCKETS_MIN = 64 };
+
+static size_t page_block_bytes(const page_cache *cache)
+{
+    return cache->page_bytes + cache->extra_bytes + sizeof(cached_page);
+}
+
+static cached_page **bucket_of(const page_cache *cache, unsigned key)
+{
+    return &cache->buckets[key & (cache->bucket_count - 1)];
+}
+
+static cached_page *page_of(sqlite3_pcache_page *page) { return (cached_page *)page; }
+
+static int cache_init(void *unused)
+{
+    (void)unused;
+    return SQLITE_OK;
+}
+
+static sqlite3_pcache *cache_create(int page_bytes, int extra_bytes, int purgeable)
+{
+    (void)purgeable; /* every page held is pinned either way */
+    page_cache *cache = mg_calloc_in(SQLITE_PART_PAGE_CACHE, 1, sizeof *cache);
+    if (cache != NULL) {
+        cache->page_bytes = (size_t)page_bytes;
+        cache->extra_bytes = ((size_t)extra_bytes + 7) / 8 * 8;
+    }
+    return (sqlite3_pcache *)cache;
+}
+
+/* Advisory, and no page held here is unpinned: nothing to bound. */
+static void cache_size_set(sqlite3_pcache *unused, int pages)
+{
+    (void)unused;
+    (void)pages;
+}
+
+static int cache_page_count(sqlite3_pcache *self) { return (int)((page_cache *)self)->pages; }
+
+/* Twice the buckets, the pages moved over; false (the old ones kept) when
+ * they cannot be had. */
+static bool buckets_grow(page_cache *cache)
+{
+    unsigned count = cache->bucket_count ? 2 * cache->bucket_count : BUCKETS_MIN;
+    cached_page **grown = mg_calloc_in(SQLITE_PART_PAGE_CACHE, count, sizeof *grown);
+    if (grown == NULL)
+        return false;
+    page_cache moved = *cache;
+    moved.buckets = grown;
+    moved.bucket_count = count;
+    for (unsigned bucket = 0; bucket < cache->bucket_count; bucket++)
+        for (cached_page *at = cache->buckets[bucket], *next; at != NULL; at = next) {
+            next = at->next;
+            cached_page **into = bucket_of(&moved, at->key);
+            at->next = *into;
+            *into = at;
+        }
+    mg_free_in(SQLITE_PART_PAGE_CACHE, cache->buckets, cache->bucket_count * sizeof *cache->buckets);
+    *cache = moved;
+    return true;
+}
+
+/* The link that points at the page of `key`, or at the NULL ending its bucket. */
+static cached_page **link_of(page_cache *cache, unsigned key)
+{
+    cached_page **link = bucket_of(cache, key);
+    while (*link != NULL && (*link)->key != key)
+        link = &(*link)->next;
+    return link;
+}
+
+static cached_page *page_new(page_cache *cache, unsigned key)
+{
+    if ((cache->pages >= cache->bucket_count && !buckets_grow(cache) && cache->bucket_count == 0) ||
+        cache->pages == UINT32_MAX)
+        return NULL;
+    unsigned char *block = mg_alloc_in(SQLITE_PART_PAGE_CACHE, page_block_bytes(cache));
+    if (block == NULL)
+        return NULL;
+    cached_page *page = (cached_page *)(block + cache->page_bytes + cache->extra_bytes);
+    memset(block + cache->page_bytes, 0, cache->extra_bytes); /* SQLite reads a new page's extra as zero */
+    *page = (cached_page){{block, block + cache->page_bytes}, NULL, key};
+    cached_page **bucket = bucket_of(cache, key);
+    page->next = *bucket;
+    *bucket = page;
+    cache->pages++;
+    return page;
+}
+
+/* The page of `key`, made when absent if SQLite asks (create 1 or 2 alike). */
+static sqlite3_pcache_page *cache_fetch(sqlite3_pcache *self, unsigned key, int create)
+{
+    page_cache *cache = (page_cache *)self;
+    cached_page *found = cache->bucket_count ? *link_of(cache, key) : NULL;
+    if (found == NULL && create != 0)
+        found = page_new(cache, key);
+    return found ? &found->page : NULL;
+}
+
+/* Unlinks the page at *link and frees its block. */
+static void page_drop(page_cache *cache, cached_page **link)
+{
+    cached_page *page = *link;
+    *link = page->next;
+    cache->pages--;
+    mg_free_in(SQLITE_PART_PAGE_CACHE, page->page.pBuf, page_block_bytes(cache));
+}
+
+static void cache_unpin(sqlite3_pcache *self, sqlite3_pcache_page *page, int discard)
+{
+    (void)discard; /* an unpinned page is let go (see above) */
+    page_cache *cache = (page_cache *)self;
+    page_drop(cache, link_of(cache, page_of(page)->key));
+}
+
+/* The page takes the new key; a page held under it is let go first. */
+static void cache_rekey(sqlite3_pcache *self, sqlite3_pcache_page *page, unsigned old_key, unsigned new_key)
+{
+    page_cache *cache = (page_cache *)self;
+    cached_page **other = link_of(cache, new_key);
+    if (*other != NULL)
+        page_drop(cache, other);
+    cached_page **link = link_of(cache, old_key), *moved = *link;
+    *link = moved->next;
+    moved->key = new_key;
+    cached_page **bucket = bucket_of(cache, new_key);
+    moved->next = *bucket;
+    *bucket = moved;
+    (void)page;
+}
+
+/* Every page of key >= limit let go. */
+static void cache_truncate(sqlite3_pcache *self, unsigned limit)
+{
+    page_cache *cache = (page_cache *)self;
+    for (unsigned bucket = 0; bucket < cache->bucket_count; bucket++)
+        for (cached_page **link = &cache->buckets[bucket]; *link != NULL;)
+            if ((*link)->key >= limit)
+                page_drop(cache, link);
+            else
+                link = &(*link)->next;
+}
+
+static void cache_destroy(sqlite3_pcache *self)
+{
+    page_cache *cache = (page_cache *)self;
+    cache_truncate(self, 0);
+    mg_free_in(SQLITE_PART_PAGE_CACHE, cache->buckets, cache->bucket_count * sizeof *cache->buckets);
+    mg_free_in(SQLITE_PART_PAGE_CACHE, cache, sizeof *cache);
+}
+
+/* Every page held is pinned: none can be let go. */
+static void cache_shrink(sqlite3_pcache *unused) { (void)unused; }
+
+static const sqlite3_pcache_methods2 cache_methods = {
+    1, NULL, cache_init, NULL, cache_create, cache_size_set, cache_page_count, cache_fetch, cache_unpin, cache_rekey,
+    cache_truncate, cache_destroy, cache_shrink,
 };
 
 /* ---- SQLite started and stopped ------------------------------------------- */
@@ -181,7 +399,8 @@ static bool library_start(void)
     int configured = sqlite3_config(SQLITE_CONFIG_MALLOC, &heap_methods);
     if (configured == SQLITE_MISUSE)
         return heap_is_ours();
-    if (configured != SQLITE_OK || sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1) != SQLITE_OK)
+    if (configured != SQLITE_OK || sqlite3_config(SQLITE_CONFIG_PCACHE2, &cache_methods) != SQLITE_OK ||
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1) != SQLITE_OK)
         return false;
     if (sqlite3_initialize() != SQLITE_OK) {
         sqlite3_shutdown(); /* gives back what a part-way start took */
@@ -872,10 +1091,12 @@ static void sqlite_library_figures(mg_table *self, mg_figure_visit visit, void *
 
 /* SQLite's b-tree constants (3.40, 64-bit) and the fills measured on gcide. */
 #define PAGE_BYTES 4096.0
-#define PAGE_HEADERS 264.0   /* PgHdr1 + PgHdr + MemPage beside each cached page */
+#define PAGE_EXTRA 208.0     /* SQLite's PgHdr and MemPage beside each cached page (szExtra, 8-aligned) */
+#define PAGE_BUCKET 12.0     /* the hash's bucket a page: 1 to 2 of 8 bytes as the buckets double */
 #define INDEX_FILL 0.91      /* keys in random order: three-sibling balancing */
 #define TABLE_FILL 1.0       /* rising rowids: appended, pages left full */
-#define FIXED_BYTES 140000.0 /* connection, schema, statements, prune's reserve */
+#define HEAP_BYTES 104500.0  /* connection, schema, statements, prune's reserve */
+#define HEAP_BYTES_PER_ORDER 4550.0 /* the statements and schema of a longer key */
 
 /* Bytes of an integer in a record body (serial types 1, 2, 3, 4, 6). */
 static double record_integer_bytes(double value)
@@ -892,11 +1113,12 @@ static double varint_bytes(double value)
     return bytes;
 }
 
-/* The formula at the top of the file. */
-static double sqlite_estimate_bytes_per_ngram(const mg_table_shape *shape)
+/* The formula at the top of the file, part by part (bytes per n-gram). */
+static void sqlite_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram)
 {
+    bytes_per_ngram[SQLITE_PART_HEAP - 1] = bytes_per_ngram[SQLITE_PART_PAGE_CACHE - 1] = 0.0;
     if (shape->ngrams == 0)
-        return 0.0;
+        return;
     double ngrams = (double)shape->ngrams, words = (double)shape->vocab, order = shape->order;
     double word_bytes = words > 0 ? (double)shape->vocab_bytes / words : 0.0;
     double largest_id = record_integer_bytes(words + FIRST_WORD_ID);
@@ -905,8 +1127,16 @@ static double sqlite_estimate_bytes_per_ngram(const mg_table_shape *shape)
     double gram = (1 + record + 2) / INDEX_FILL;
     double word_row = (1 + varint_bytes(words + FIRST_WORD_ID) + 3 + word_bytes + 2) / TABLE_FILL;
     double word_key = (1 + 3 + word_bytes + largest_id + 2) / INDEX_FILL;
-    double per_page = (PAGE_BYTES + PAGE_HEADERS + BLOCK_PREFIX) / PAGE_BYTES;
-    return per_page * (gram + words / ngrams * (word_row + word_key)) + FIXED_BYTES / ngrams;
+    double per_page = (PAGE_BYTES + PAGE_EXTRA + sizeof(cached_page) + PAGE_BUCKET) / PAGE_BYTES;
+    bytes_per_ngram[SQLITE_PART_PAGE_CACHE - 1] = per_page * (gram + words / ngrams * (word_row + word_key));
+    bytes_per_ngram[SQLITE_PART_HEAP - 1] = (HEAP_BYTES + HEAP_BYTES_PER_ORDER * order) / ngrams;
+}
+
+static double sqlite_estimate_bytes_per_ngram(const mg_table_shape *shape)
+{
+    double parts[SQLITE_PART_COUNT];
+    sqlite_estimate_parts(shape, parts);
+    return parts[SQLITE_PART_HEAP - 1] + parts[SQLITE_PART_PAGE_CACHE - 1];
 }
 
 /* ---- ops table --------------------------------------------------------------------------- */
@@ -915,7 +1145,7 @@ const mg_backend mg_backend_sqlite_memory = {
     .version = MG_BACKEND_VERSION,
     .name = "sqlite_memory",
     .summary = "SQLite in memory: words and WITHOUT ROWID grams tables, UPSERT in batched transactions",
-    .layout_version = 1,
+    .layout_version = 2, /* 2: its own page cache, its pages without SQLite's PgHdr1 or a prefix */
     .create = sqlite_create,
     .add = sqlite_add,
     .finalize = sqlite_finalize,     /* commits the last batch, counts the sizes */
@@ -927,4 +1157,7 @@ const mg_backend mg_backend_sqlite_memory = {
     .destroy = sqlite_destroy,
     .estimate_bytes_per_ngram = sqlite_estimate_bytes_per_ngram,
     .library_figures = sqlite_library_figures,
+    .parts = sqlite_parts,
+    .part_count = SQLITE_PART_COUNT,
+    .estimate_parts = sqlite_estimate_parts,
 };

@@ -349,7 +349,8 @@ bool draw_index_make(const std_map_table *t, draw_index *index, gram_counts::con
         return false;
     index->count = size;
     index->held = canonical_range(t, from, to, index->sorted);
-    return mg_running_totals_build(&index->totals, index->held, DRAW_TOTALS_EVERY, sorted_count, index) == MG_OK;
+    return mg_running_totals_build_in(STD_MAP_TOTALS, &index->totals, index->held, DRAW_TOTALS_EVERY, sorted_count,
+                                      index) == MG_OK;
 }
 
 // A draw index for every range of more than DRAW_GATHERED_MAX grams; when

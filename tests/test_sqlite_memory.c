@@ -3,7 +3,8 @@
  * conformance suite cannot see from outside: tables alive together share
  * one started SQLite and the last one stops it; a SQLite started by someone
  * else is refused; a batch rolled back on allocation failure whose replay
- * runs short too comes back whole; SQLite's own figures against mem.h's.
+ * runs short too comes back whole; SQLite's own figures against mem.h's
+ * heap part, and the page cache's part against its blocks.
  */
 #include "support.h"
 
@@ -19,6 +20,9 @@
 #include <string.h>
 
 #define BLOCK_PREFIX 8 /* the size sqlite_memory.c puts before each of SQLite's blocks */
+#define PAGE_BYTES 4096 /* the page size SQLite gives a new database */
+#define PAGE_HEADERS_MAX 300 /* SQLite's extra (under 250 bytes) and the cache's header beside each page */
+#define CACHE_BOOKKEEPING_BLOCKS 2 /* the page cache's struct and its buckets */
 
 static const mg_backend *sqlite_backend(void)
 {
@@ -190,9 +194,25 @@ static int keep_figure(void *arg, const char *name, uint64_t value)
     return 0;
 }
 
-Test(sqlite_memory, memory_used_is_requested_less_the_prefixes_and_reading_allocates_nothing)
+/* The index of the part named `name` in the backend's tags, or a failed test. */
+static int part_tag(const mg_backend *backend, const char *name)
+{
+    for (size_t index = 0; index < backend->part_count; index++)
+        if (strcmp(backend->parts[index], name) == 0)
+            return (int)index + 1;
+    cr_assert_fail("sqlite_memory has no part %s", name);
+    return 0;
+}
+
+static uint64_t part_grown(const mg_mem_counters *now, const mg_mem_counters *before, int tag)
+{
+    return now->part_bytes[tag] - before->part_bytes[tag];
+}
+
+Test(sqlite_memory, memory_used_is_the_heap_part_less_the_prefixes_and_reading_allocates_nothing)
 {
     const mg_backend *backend = sqlite_backend();
+    int heap = part_tag(backend, "sqlite.heap"), page_cache = part_tag(backend, "sqlite.page_cache");
     char *path = mgt_zipf_file(12, 400, 300);
     mg_mem_counters before = counters_now();
     mg_table *table = mg_table_create(backend, 2);
@@ -206,14 +226,44 @@ Test(sqlite_memory, memory_used_is_requested_less_the_prefixes_and_reading_alloc
     expect_back(&now, "reading the figures");
     uint64_t requested = now.bytes_requested - before.bytes_requested;
     cr_expect_gt(kept.memory_used, 0);
-    cr_expect_eq(kept.memory_used + BLOCK_PREFIX * kept.malloc_count, requested,
-                 "memory_used %" PRIu64 " + 8 x %" PRIu64 " blocks, requested %" PRIu64, kept.memory_used,
-                 kept.malloc_count, requested);
-    cr_expect_eq(kept.malloc_count, now.blocks_live - before.blocks_live);
+    cr_expect_eq(kept.memory_used + BLOCK_PREFIX * kept.malloc_count, part_grown(&now, &before, heap),
+                 "memory_used %" PRIu64 " + 8 x %" PRIu64 " blocks, the heap's part %" PRIu64, kept.memory_used,
+                 kept.malloc_count, part_grown(&now, &before, heap));
+    cr_expect_eq(part_grown(&now, &before, heap) + part_grown(&now, &before, page_cache), requested,
+                 "the parts do not sum to requested");
     cr_expect_geq(kept.highwater, kept.memory_used);
     kept.seen = 0;
     table->ops->library_figures(table, keep_figure, &kept);
     cr_expect_eq(kept.highwater, kept.memory_used, "a reading resets the highwater");
     table->ops->destroy(table);
+    mgt_temp_remove(path);
+}
+
+/* The blocks that are not SQLite's heap's are the page cache's: its struct,
+ * its buckets and a block a page, each a page and its headers. */
+Test(sqlite_memory, the_page_cache_part_is_its_pages_and_their_headers)
+{
+    const mg_backend *backend = sqlite_backend();
+    int page_cache = part_tag(backend, "sqlite.page_cache");
+    char *path = mgt_zipf_file(13, 2000, 500);
+    mg_mem_counters before = counters_now();
+    mg_table *table = mg_table_create(backend, 3);
+    mg_reader *reader = reader_of(path, 3);
+    cr_assert_eq(mg_train(table, reader), MG_OK);
+    mg_reader_close(reader);
+    cr_assert_eq(table->ops->finalize(table), MG_OK);
+    mg_mem_counters now = counters_now();
+    figures kept = {0};
+    table->ops->library_figures(table, keep_figure, &kept);
+    uint64_t cache_blocks = now.blocks_live - before.blocks_live - kept.malloc_count;
+    cr_assert_gt(cache_blocks, CACHE_BOOKKEEPING_BLOCKS + 2, "%" PRIu64 " page cache blocks", cache_blocks);
+    uint64_t pages = cache_blocks - CACHE_BOOKKEEPING_BLOCKS, held = part_grown(&now, &before, page_cache);
+    cr_expect_gt(held, pages * PAGE_BYTES, "%" PRIu64 " bytes for %" PRIu64 " pages", held, pages);
+    cr_expect_lt(held, pages * (PAGE_BYTES + PAGE_HEADERS_MAX + 2 * sizeof(void *)) + 4096,
+                 "%" PRIu64 " bytes for %" PRIu64 " pages", held, pages);
+    table->ops->destroy(table);
+    expect_back(&before, "destroy");
+    mg_mem_counters after = counters_now();
+    cr_expect_eq(after.part_bytes[page_cache], before.part_bytes[page_cache], "the page cache after destroy");
     mgt_temp_remove(path);
 }
