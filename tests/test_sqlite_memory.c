@@ -209,17 +209,25 @@ static uint64_t part_grown(const mg_mem_counters *now, const mg_mem_counters *be
     return now->part_bytes[tag] - before->part_bytes[tag];
 }
 
+/* A table trained on the corpus at path, finalized. */
+static mg_table *trained_table(const mg_backend *backend, const char *path, int order)
+{
+    mg_table *table = mg_table_create(backend, order);
+    cr_assert_not_null(table);
+    mg_reader *reader = reader_of(path, order);
+    cr_assert_eq(mg_train(table, reader), MG_OK);
+    mg_reader_close(reader);
+    cr_assert_eq(table->ops->finalize(table), MG_OK);
+    return table;
+}
+
 Test(sqlite_memory, memory_used_is_the_heap_part_less_the_prefixes_and_reading_allocates_nothing)
 {
     const mg_backend *backend = sqlite_backend();
     int heap = part_tag(backend, "sqlite.heap"), page_cache = part_tag(backend, "sqlite.page_cache");
     char *path = mgt_zipf_file(12, 400, 300);
     mg_mem_counters before = counters_now();
-    mg_table *table = mg_table_create(backend, 2);
-    mg_reader *reader = reader_of(path, 2);
-    cr_assert_eq(mg_train(table, reader), MG_OK);
-    mg_reader_close(reader);
-    cr_assert_eq(table->ops->finalize(table), MG_OK);
+    mg_table *table = trained_table(backend, path, 2);
     mg_mem_counters now = counters_now();
     figures kept = {0};
     table->ops->library_figures(table, keep_figure, &kept);
@@ -247,11 +255,7 @@ Test(sqlite_memory, the_page_cache_part_is_its_pages_and_their_headers)
     int page_cache = part_tag(backend, "sqlite.page_cache");
     char *path = mgt_zipf_file(13, 2000, 500);
     mg_mem_counters before = counters_now();
-    mg_table *table = mg_table_create(backend, 3);
-    mg_reader *reader = reader_of(path, 3);
-    cr_assert_eq(mg_train(table, reader), MG_OK);
-    mg_reader_close(reader);
-    cr_assert_eq(table->ops->finalize(table), MG_OK);
+    mg_table *table = trained_table(backend, path, 3);
     mg_mem_counters now = counters_now();
     figures kept = {0};
     table->ops->library_figures(table, keep_figure, &kept);
