@@ -15,17 +15,17 @@
  * alignment keeps a slot at 4 (n + 1) bytes where a uint64_t key would pad
  * the slot to 16.
  *
- * Memory layout (order 3):
+ * Memory layout (order 3), each block under its part (mem.h's tag):
  *
- *   arena chunks (4 KiB doubling to 1 MiB; a bigger word gets its own block)
+ *   vocab.words: arena chunks (4 KiB doubling to 1 MiB; a bigger word gets its own block)
  *   +------+------+-------------------------------+------+
  *   | next | size | the cat sat ...  (bytes only) | free |
  *   +------+------+-------------------------------+------+
- *   words: id -> std::string_view into the arena (16 B; ids 0, 1: markers)
- *   ids:   flat_hash_map<string_view, uint32_t>, the inverse (24 B slots)
+ *   vocab.views: id -> std::string_view into the arena (16 B; ids 0, 1: markers)
+ *   vocab.index: flat_hash_map<string_view, uint32_t>, the inverse (24 B slots)
  *
- *   counts: flat_hash_map<array<uint32_t, 3>, uint32_t>, one allocation of
- *   capacity control bytes (+ 16 cloned), then capacity slots of 16 B
+ *   absl.slots: flat_hash_map<array<uint32_t, 3>, uint32_t>, one allocation
+ *   of capacity control bytes (+ 16 cloned), then capacity slots of 16 B
  *   +--------------------+-----+-----+-----+-------+-----+-----+-----+-------+--
  *   | ctrl: 1 B per slot | id0 | id1 | id2 | count | id0 | id1 | id2 | count |..
  *   +--------------------+-----+-----+-----+-------+-----+-----+-----+-------+--
@@ -33,36 +33,47 @@
  *   training the table holds between 7/16 and 7/8 of its slots.
  *
  *   successor index, built by finalize (order >= 2):
- *   contexts: flat_hash_map<array<uint32_t, 2>, range>   (16 B slots)
- *   next_ids: | c | a | t | ... |  each context's next words, one run each,
- *                ^---^             in canonical order (mg_token_compare);
- *                                  range {begin, end}; the counts are looked
- *                                  up in `counts`
- *   totals:   | 0 | 3 | 4 | 9 | ... the counts summed in next_ids' order
+ *   successors.contexts: flat_hash_map<array<uint32_t, 2>, range> (16 B slots)
+ *   successors: | c | a | t | ... |  each context's next words, one run each,
+ *                  ^---^             in canonical order (mg_token_compare);
+ *                                    range {begin, end}; the counts are looked
+ *                                    up in `counts`
+ *   totals:     | 0 | 3 | 4 | 9 | ... the counts summed in next_ids' order
  *             (common/running_totals.h, a total every entry, Elias-Fano
  *             coded: ~2 + log2(mean count) + 0.4 bits, ~3 bits a gram on
  *             gcide), so sample_successor draws with two hash lookups (the
  *             context's words and range) and a next_geq, no count read
+ *   training.scratch: finalize's canonical ranks of the words, gone when it returns
+ *   table: the handle (this class)
  *
- * Expected bytes requested per n-gram after finalize, for n grams, C
- * contexts, V words of vocab_bytes bytes, with table(k, s) the bytes of a
- * flat_hash_map holding k items in slots of s bytes (capacity c: the least
- * 2^j - 1 with c - c/8 >= k; bytes c + 16 + c s, the control bytes rounded
- * up to the slot's alignment):
+ * Expected bytes requested per n-gram after finalize, for N grams of order
+ * n, C contexts, V words of vocab_bytes bytes, with table(k, s) the bytes
+ * of a flat_hash_map holding k items in slots of s bytes (capacity c: the
+ * least 2^j - 1 with c - c/8 >= k; bytes c + 16 + c s, the control bytes
+ * rounded up to the slot's alignment), part by part:
  *
- *     [ table(n, 4 (n+1)) + 4 n + table(C, 4 (n-1) + 8)            grams, index
- *     + T(n) / 8                                                 running totals
- *     + table(V, 24) + 16 (V + 2) + vocab_bytes ] / n               vocabulary
+ *   part                 formula                 gcide 1/4, estimate / measured
+ *                                                order 1      order 3      order 5
+ *   absl.slots           table(N, 4 (n+1)) / N   11.4 / 11.4  34.4 / 34.4  44.2 / 44.2
+ *   successors           4 (order >= 2)          0 / 0        4.00 / 4.00  4.00 / 4.00
+ *   successors.contexts  table(C, 4 (n-1) + 8) / N 0 / 0      17.2 / 17.2  44.2 / 44.2
+ *   totals               T(N) / 8N               0 / 0        0.38 / 0.37  0.38 / 0.35
+ *   vocab.index          table(V, 24) / N        31.6 / 31.6  6.33 / 6.33  5.53 / 5.53
+ *   vocab.views          16 (V + 2) / N          16.0 / 16.0  3.20 / 3.20  2.80 / 2.80
+ *   vocab.words          vocab_bytes / N         9.67 / 10.1  1.93 / 2.02  1.69 / 1.77
+ *   table                this class / N          under 0.002
+ *   training.scratch     0 after finalize
  *
- * where T(n) = mg_running_totals_bits(n, 1, 1.6 n): the grams' counts sum
- * to ~1.6 n (gcide, order 3).
+ * where T(N) = mg_running_totals_bits(N, 1, 1.6 N): the grams' counts sum
+ * to ~1.6 N (gcide, order 3). The words' arena is 4.5% above their bytes:
+ * chunk headers and the tails given up when a word does not fit.
  *
- * Order 3 on a quarter of gcide (n = 1.04 M, C = 0.63 M, V = 0.21 M of mean
- * length 10): n is just past 7/8 of 2^20 slots, so the grams' table has
+ * Order 3 on a quarter of gcide (N = 1.04 M, C = 0.63 M, V = 0.21 M of mean
+ * length 10): N is just past 7/8 of 2^20 slots, so the grams' table has
  * 2^21 - 1 of 17 B (1 control byte and a 16 B slot): 34 B a gram; index
  * 4 + 17 + 0.4 (totals); words 6.3 + 3.2 + 2.0: ~67 bytes. The load is not a mean: it
- * follows n through the doublings, between 7/16 and 7/8, so the figure
- * moves by up to a half of each table's part as n passes a power of two.
+ * follows N through the doublings, between 7/16 and 7/8, so the figure
+ * moves by up to a half of each table's part as N passes a power of two.
  *
  * Growth is done here rather than by absl: absl 20220623's resize sets the
  * new capacity before it allocates, so a refused allocation inside an

@@ -16,30 +16,18 @@
  *
  * Memory layout (libstdc++, 64-bit):
  *
- *   std_map_table            red-black tree, one node per n-gram (72 B)
+ *   table                    std_map.nodes: one red-black node per n-gram (72 B)
  *   +-----------+            +--------+--------+--------+--------+
  *   | order     |            | colour | parent | left   | right  |  32 B
  *   | counts ---+--> root -->+--------+--------+--------+--------+
  *   |  (header) |            | key: std::string                  |  32 B
- *   | contexts  |            |  pointer | length | 16 B inline   -+--> heap: the key's
- *   +-----------+            +-----------------------------------+    bytes and a NUL,
- *                            | count (unsigned, 32-bit) | pad    |  8 B  only for keys
- *                            +-----------------------------------+    over 15 bytes
- *
- * A key of up to 15 bytes sits in the string itself (the short-string
- * buffer); a longer one takes a heap block of its length plus one.
- *
- * Expected bytes requested per n-gram, for order n and V words of mean
- * length w = vocab_bytes / V:
- *
- *     72 + (L > 15 ? L + 1 : 0),    L = n s(n) w + (n - 1)
- *
- * L is the mean key length: n words and n - 1 spaces, the words in grams
- * being shorter than the vocabulary's mean by s(n) = 0.3 + 0.7 / n (grams
- * repeat the frequent, short words; memory_lanes.c fits the same factor).
- * Order 3 on gcide (w ~ 9.8): L ~ 17.7, so 72 + 18.7 ~ 91 bytes a trigram.
- * Keys near 15 bytes make the real mix of inline and heap keys matter, so
- * the figure is rougher than the node's exact 72.
+ *   | contexts  |            |  pointer | length | 16 B inline   -+--> grams.keys: the
+ *   | draw      |            +-----------------------------------+    key's bytes and a
+ *   |  indexes -+--+         | count (unsigned, 32-bit) | pad    |  8 B  NUL, only for keys
+ *   +-----------+  |         +-----------------------------------+    over 15 bytes
+ *                  |
+ *                  +--> successors: draw indexes, each {first node, its range's
+ *                       nodes in canonical order -> | * | * | ... |, totals: EF}
  *
  * Draws (sample_successor) read a context's range in canonical order: the
  * map's order with the end marker moved first (a word may hold bytes below
@@ -47,9 +35,32 @@
  * scratch array in the table); finalize (and a later prune) gives each
  * longer one a draw index: its nodes' values in canonical order and their
  * counts' running totals every 16 (common/running_totals), the indexes in
- * one array sorted by the address of the range's first node. On gcide
- * order 3, 0.165 of the grams are in such ranges: 8 x 0.165 ~ 1.3 bytes a
- * gram more, which the estimate adds.
+ * one array sorted by the address of the range's first node.
+ *
+ * Parts (mem.h's tags) and the expected bytes requested per n-gram, for N
+ * n-grams of order n and V words of mean length w = vocab_bytes / V:
+ *
+ *   part           formula                                 gcide 1/4, estimate / measured
+ *                                                          order 1      order 3      order 5
+ *   table          this struct / N                         0.003/0.003  0.001/0.001  0.000/0.000
+ *   std_map.nodes  72                                      72 / 72      72 / 72      72 / 72
+ *   grams.keys     E[(L + 1) 1{L > 15}], L ~ normal        1.20 / 1.37  14.0 / 12.6  24.4 / 26.3
+ *                  of mean n s(n) w + (n - 1), sd 0.4 mean
+ *   successors     8 x share                               8.00 / 8.00  1.33 / 1.39  0.80 / 0.76
+ *   totals         EF bits of share N totals every 16 / 8N 0.05 / 0.07  0.01 / 0.03  0.01 / 0.01
+ *
+ * L is a key's length: n words and n - 1 spaces, the words in grams being
+ * shorter than the vocabulary's mean by s(n) = 0.3 + 0.7 / n (grams repeat
+ * the frequent, short words; memory_lanes.c fits the same factor). A key
+ * of up to 15 bytes sits in the string itself (the short-string buffer); a
+ * longer one takes a heap block of its length plus one, so the mix of
+ * inline and heap keys near 15 bytes matters: the keys' lengths are taken
+ * to spread normally around L (sd 0.4 L, fitted on gcide), which leaves
+ * the keys 10% high at order 3, 12% low at order 1 (long words) and 7% low
+ * at order 5 (the real spread is skewed). share is the share of grams in
+ * ranges of more than 64: all of them at order 1 (one context), ~0.5 / n
+ * above. The totals (under 0.1 byte a gram) are low: the indexed ranges
+ * are the frequent contexts, whose counts are high.
  *
  * Counts are 32-bit and saturate at UINT32_MAX. Every entry point catches
  * std::bad_alloc and returns MG_ERR_NOMEM; std::map's insert is strongly
