@@ -338,6 +338,8 @@ static void cache_unpin(sqlite3_pcache *self, sqlite3_pcache_page *page, int dis
 static void cache_rekey(sqlite3_pcache *self, sqlite3_pcache_page *page, unsigned old_key, unsigned new_key)
 {
     page_cache *cache = (page_cache *)self;
+    if (old_key == new_key)
+        return;
     cached_page **other = link_of(cache, new_key);
     if (*other != NULL)
         page_drop(cache, other);
