@@ -1072,7 +1072,7 @@ static int index_build(interned_table *t)
     contexts_layout(records, count, (uint32_t)capacity, offsets);
     groups_in_token_order(t, rank, records, count);
     mg_free_in(INTERNED_TRAINING_SCRATCH, rank, rank_bytes);
-    mg_running_totals_build(&t->totals, count, TOTALS_EVERY, record_count, records); /* optional: draws sum their group */
+    mg_running_totals_build_in(INTERNED_TOTALS, &t->totals, count, TOTALS_EVERY, record_count, records); /* optional: draws sum their group */
     /* Keep only the slot indices, packed in place at the front. */
     unsigned char *packed = (unsigned char *)records;
     for (size_t i = 0; i < count; i++) {

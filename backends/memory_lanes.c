@@ -989,7 +989,7 @@ static void totals_build(lane *l)
 {
     mg_running_totals_free(&l->totals);
     if (l->held > 2 * TOTALS_EVERY)
-        mg_running_totals_build(&l->totals, l->held, TOTALS_EVERY, lane_entry_count, l);
+        mg_running_totals_build_in(LANES_TOTALS, &l->totals, l->held, TOTALS_EVERY, lane_entry_count, l);
 }
 
 static uint64_t lane_sum(const lane *l, size_t first, size_t high)

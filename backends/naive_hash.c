@@ -536,7 +536,7 @@ static bool draw_index_make(draw_index *index, const context_entry *context)
         return false;
     }
     successors_sorted(context, index->sorted);
-    if (mg_running_totals_build(&index->totals, index->count, DRAW_TOTALS_EVERY, sorted_count, index) == MG_OK)
+    if (mg_running_totals_build_in(NAIVE_TOTALS, &index->totals, index->count, DRAW_TOTALS_EVERY, sorted_count, index) == MG_OK)
         return true;
     mg_free_in(NAIVE_SUCCESSORS, index->sorted, index->count * sizeof(next_entry *));
     index->sorted = NULL;

@@ -41,13 +41,6 @@ typedef struct mg_running_totals {
  * keeps it). MG_OK or MG_ERR_NOMEM (then *totals holds nothing). */
 int mg_running_totals_build_in(int part, mg_running_totals *totals, uint64_t entries, uint64_t every,
                                mg_entry_count count, const void *table);
-/* The same, untagged (counted as mem.h's "other"), as mem.h's mg_alloc is
- * mg_alloc_in: for a backend that has not named its parts yet. */
-static inline int mg_running_totals_build(mg_running_totals *totals, uint64_t entries, uint64_t every,
-                                          mg_entry_count count, const void *table)
-{
-    return mg_running_totals_build_in(MG_PART_OTHER, totals, entries, every, count, table);
-}
 void mg_running_totals_free(mg_running_totals *totals);
 
 /* The entry of [first, high) whose cumulative count interval (from first,
