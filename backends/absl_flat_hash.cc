@@ -756,13 +756,6 @@ void af_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram) noe
         mg_running_totals_bits(ngrams, TOTALS_EVERY, COUNT_SUM_PER_GRAM * ngrams) / 8.0 / ngrams;
 }
 
-double af_estimate(const mg_table_shape *shape) noexcept
-{
-    double parts[ABSL_PART_COUNT];
-    af_estimate_parts(shape, parts);
-    return std::accumulate(parts, parts + ABSL_PART_COUNT, 0.0);
-}
-
 // ---- ops table -------------------------------------------------------------------
 
 constexpr mg_backend absl_flat_hash_ops()
@@ -782,7 +775,6 @@ constexpr mg_backend absl_flat_hash_ops()
     ops.sizes = af_sizes;
     ops.prune = af_prune;
     ops.destroy = af_destroy;
-    ops.estimate_bytes_per_ngram = af_estimate;
     ops.parts = absl_parts;
     ops.part_count = ABSL_PART_COUNT;
     ops.estimate_parts = af_estimate_parts;

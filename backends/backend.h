@@ -22,6 +22,9 @@
 #ifndef MG_BACKEND_H
 #define MG_BACKEND_H
 
+#include "mem.h"
+
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -164,8 +167,9 @@ struct mg_backend {
      * where create found them. */
     void (*destroy)(mg_table *table);
 
-    /* The layout's arithmetic (estimate before you measure): expected bytes requested per n-gram
-     * for a table of this shape, from the drawing at the top of the file. */
+    /* Optional (NULL when estimate_parts is given, whose sum is the whole): the layout's
+     * arithmetic (estimate before you measure) for a table that names no parts: expected
+     * bytes requested per n-gram for a table of this shape. */
     double (*estimate_bytes_per_ngram)(const mg_table_shape *shape);
 
     /* Optional (NULL for a backend that wraps no library): the figures a
@@ -220,10 +224,24 @@ struct mg_backend {
 
     /* The estimate part by part: bytes_per_ngram[tag - 1] for every part, after finalize, for a
      * table of this shape (the drawing at the top of the file gives the same terms); a part
-     * that is gone after finalize (a training table) is 0. The whole estimate is their sum.
-     * NULL: estimate_bytes_per_ngram alone. */
+     * that is gone after finalize (a training table) is 0. The whole estimate is their sum
+     * (mg_backend_estimate). NULL only for a table without parts. */
     void (*estimate_parts)(const mg_table_shape *shape, double *bytes_per_ngram);
 };
+
+/* The whole estimate of a table of this shape: its parts' sum (by_part, when not NULL, gets
+ * them: by_part[tag - 1], MG_PARTS_MAX - 1 of room), or estimate_bytes_per_ngram where the
+ * backend names no parts; NAN where it has neither. */
+static inline double mg_backend_estimate(const mg_backend *backend, const mg_table_shape *shape, double *by_part)
+{
+    if (!backend->estimate_parts || backend->part_count == 0 || backend->part_count >= MG_PARTS_MAX)
+        return backend->estimate_bytes_per_ngram ? backend->estimate_bytes_per_ngram(shape) : NAN;
+    double parts[MG_PARTS_MAX - 1], sum = 0;
+    backend->estimate_parts(shape, by_part ? by_part : parts);
+    for (size_t index = 0; index < backend->part_count; index++)
+        sum += (by_part ? by_part : parts)[index];
+    return sum;
+}
 
 /* A new table of backend's: backend->create(backend, order). */
 static inline mg_table *mg_table_create(const mg_backend *backend, int order)

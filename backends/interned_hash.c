@@ -1381,16 +1381,6 @@ static void ih_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngr
     bytes_per_ngram[INTERNED_TOTALS - 1] = mg_running_totals_bits(ngrams, TOTALS_EVERY, 1.6 * ngrams) / 8.0 / ngrams;
 }
 
-/* Their sum. */
-static double ih_estimate(const mg_table_shape *shape)
-{
-    double parts[INTERNED_PART_COUNT], sum = 0.0;
-    ih_estimate_parts(shape, parts);
-    for (int part = 0; part < INTERNED_PART_COUNT; part++)
-        sum += parts[part];
-    return sum;
-}
-
 /* ---- ops table -------------------------------------------------------- */
 
 const mg_backend mg_backend_interned_hash = {
@@ -1407,7 +1397,6 @@ const mg_backend mg_backend_interned_hash = {
     .sizes = ih_sizes,
     .prune = ih_prune,
     .destroy = ih_destroy,
-    .estimate_bytes_per_ngram = ih_estimate,
     .sample_successor = ih_sample_successor,
     .add_many = ih_add_many,
     .count_many = ih_count_many,

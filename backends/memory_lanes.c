@@ -1536,16 +1536,6 @@ static void ml_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngr
         mg_running_totals_bits(grams, TOTALS_EVERY, COUNT_SUM_PER_GRAM * grams) / 8.0 / grams;
 }
 
-/* Their sum. */
-static double ml_estimate(const mg_table_shape *shape)
-{
-    double parts[LANES_PART_COUNT], sum = 0.0;
-    ml_estimate_parts(shape, parts);
-    for (int part = 0; part < LANES_PART_COUNT; part++)
-        sum += parts[part];
-    return sum;
-}
-
 /* ---- ops table -------------------------------------------------------- */
 
 const mg_backend mg_backend_memory_lanes = {
@@ -1562,7 +1552,6 @@ const mg_backend mg_backend_memory_lanes = {
     .sizes = ml_sizes,
     .prune = ml_prune,
     .destroy = ml_destroy,
-    .estimate_bytes_per_ngram = ml_estimate,
     .count_many = ml_count_many,
     .sample_successor = ml_sample_successor,
     .parts = lanes_parts,

@@ -830,16 +830,6 @@ static void naive_estimate_parts(const mg_table_shape *shape, double *bytes_per_
                     : 0.0;
 }
 
-/* Their sum. */
-static double naive_estimate_bytes_per_ngram(const mg_table_shape *shape)
-{
-    double parts[NAIVE_PART_COUNT], sum = 0.0;
-    naive_estimate_parts(shape, parts);
-    for (int part = 0; part < NAIVE_PART_COUNT; part++)
-        sum += parts[part];
-    return sum;
-}
-
 /* ---- ops table ----------------------------------------------------------- */
 
 const mg_backend mg_backend_naive_hash = {
@@ -856,7 +846,6 @@ const mg_backend mg_backend_naive_hash = {
     .sizes = naive_sizes,       /* O(1): kept counters */
     .prune = naive_prune,       /* frees entries, keeps bucket arrays */
     .destroy = naive_destroy,
-    .estimate_bytes_per_ngram = naive_estimate_bytes_per_ngram,
     .sample_successor = naive_sample_successor,
     .parts = naive_parts,
     .part_count = NAIVE_PART_COUNT,

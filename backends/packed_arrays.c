@@ -1429,18 +1429,6 @@ static void pa_estimate_parts(const mg_table_shape *shape, double *bytes)
     bytes[PA_TABLE - 1] = (double)sizeof(packed_table) / ngrams;
 }
 
-/* The sum of an estimate by parts (backend.h: the whole estimate). */
-static double parts_sum(void (*estimate_parts)(const mg_table_shape *, double *), const mg_table_shape *shape)
-{
-    double bytes[MG_PARTS_MAX - 1], sum = 0.0;
-    estimate_parts(shape, bytes);
-    for (int part = 1; part < PA_PART_END; part++)
-        sum += bytes[part - 1];
-    return sum;
-}
-
-static double pa_estimate(const mg_table_shape *shape) { return parts_sum(pa_estimate_parts, shape); }
-
 /* ---- ops table -------------------------------------------------------- */
 
 const mg_backend mg_backend_packed_arrays = {
@@ -1457,7 +1445,6 @@ const mg_backend mg_backend_packed_arrays = {
     .sizes = pa_sizes,
     .prune = pa_prune,
     .destroy = pa_destroy,
-    .estimate_bytes_per_ngram = pa_estimate,
     .sample_successor = pa_sample_successor,
     .add_many = pa_add_many,
     .count_many = pa_count_many,
@@ -1518,8 +1505,6 @@ static void pa_mmap_estimate_parts(const mg_table_shape *shape, double *bytes)
     bytes[PA_VOCAB_INDEX - 1] = index / (double)shape->ngrams;
 }
 
-static double pa_mmap_estimate(const mg_table_shape *shape) { return parts_sum(pa_mmap_estimate_parts, shape); }
-
 const mg_backend mg_backend_packed_arrays_mmap = {
     .version = MG_BACKEND_VERSION,
     .name = "packed_arrays_mmap",
@@ -1534,7 +1519,6 @@ const mg_backend mg_backend_packed_arrays_mmap = {
     .sizes = pa_sizes,
     .prune = pa_mmap_prune,
     .destroy = pa_mmap_destroy,
-    .estimate_bytes_per_ngram = pa_mmap_estimate,
     .sample_successor = pa_sample_successor,
     .add_many = pa_add_many,
     .count_many = pa_count_many,

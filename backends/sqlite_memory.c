@@ -1134,13 +1134,6 @@ static void sqlite_estimate_parts(const mg_table_shape *shape, double *bytes_per
     bytes_per_ngram[SQLITE_PART_HEAP - 1] = (HEAP_BYTES + HEAP_BYTES_PER_ORDER * order) / ngrams;
 }
 
-static double sqlite_estimate_bytes_per_ngram(const mg_table_shape *shape)
-{
-    double parts[SQLITE_PART_COUNT];
-    sqlite_estimate_parts(shape, parts);
-    return parts[SQLITE_PART_HEAP - 1] + parts[SQLITE_PART_PAGE_CACHE - 1];
-}
-
 /* ---- ops table --------------------------------------------------------------------------- */
 
 const mg_backend mg_backend_sqlite_memory = {
@@ -1157,7 +1150,6 @@ const mg_backend mg_backend_sqlite_memory = {
     .sizes = sqlite_sizes,           /* kept from finalize and prune */
     .prune = sqlite_prune,           /* DELETE, then incremental_vacuum */
     .destroy = sqlite_destroy,
-    .estimate_bytes_per_ngram = sqlite_estimate_bytes_per_ngram,
     .library_figures = sqlite_library_figures,
     .parts = sqlite_parts,
     .part_count = SQLITE_PART_COUNT,

@@ -566,13 +566,6 @@ void sm_estimate_parts(const mg_table_shape *shape, double *bytes_per_ngram) noe
         mg_running_totals_bits(indexed, DRAW_TOTALS_EVERY, DRAW_COUNT_SUM_PER_GRAM * indexed) / 8.0 / ngrams;
 }
 
-double sm_estimate(const mg_table_shape *shape) noexcept
-{
-    double parts[STD_MAP_PART_COUNT];
-    sm_estimate_parts(shape, parts);
-    return std::accumulate(parts, parts + STD_MAP_PART_COUNT, 0.0);
-}
-
 // ---- ops table -----------------------------------------------------------
 
 constexpr mg_backend std_map_ops()
@@ -591,7 +584,6 @@ constexpr mg_backend std_map_ops()
     ops.sizes = sm_sizes;
     ops.prune = sm_prune;
     ops.destroy = sm_destroy;
-    ops.estimate_bytes_per_ngram = sm_estimate;
     ops.parts = std_map_parts;
     ops.part_count = STD_MAP_PART_COUNT;
     ops.estimate_parts = sm_estimate_parts;

@@ -1380,18 +1380,6 @@ static void trie_estimate_parts(const mg_table_shape *shape, double *bytes)
     bytes[TRIE_TABLE - 1] = (double)sizeof(trie_table) / grams;
 }
 
-/* The sum of an estimate by parts (backend.h: the whole estimate). */
-static double parts_sum(void (*estimate_parts)(const mg_table_shape *, double *), const mg_table_shape *shape)
-{
-    double bytes[MG_PARTS_MAX - 1], sum = 0.0;
-    estimate_parts(shape, bytes);
-    for (int part = 1; part < TRIE_PART_END; part++)
-        sum += bytes[part - 1];
-    return sum;
-}
-
-static double trie_estimate(const mg_table_shape *shape) { return parts_sum(trie_estimate_parts, shape); }
-
 /* ---- ops table ----------------------------------------------------------- */
 
 const mg_backend mg_backend_trie = {
@@ -1408,7 +1396,6 @@ const mg_backend mg_backend_trie = {
     .sizes = trie_sizes,
     .prune = trie_prune,
     .destroy = trie_destroy,
-    .estimate_bytes_per_ngram = trie_estimate,
     .sample_successor = trie_sample_successor,
     .add_many = trie_add_many,
     .count_many = trie_count_many,
@@ -1475,8 +1462,6 @@ static void trie_mmap_estimate_parts(const mg_table_shape *shape, double *bytes)
     bytes[TRIE_VOCAB_INDEX - 1] = index / (double)shape->ngrams;
 }
 
-static double trie_mmap_estimate(const mg_table_shape *shape) { return parts_sum(trie_mmap_estimate_parts, shape); }
-
 const mg_backend mg_backend_trie_mmap = {
     .version = MG_BACKEND_VERSION,
     .name = "trie_mmap",
@@ -1491,7 +1476,6 @@ const mg_backend mg_backend_trie_mmap = {
     .sizes = trie_sizes,
     .prune = trie_mmap_prune,
     .destroy = trie_mmap_destroy,
-    .estimate_bytes_per_ngram = trie_mmap_estimate,
     .sample_successor = trie_sample_successor,
     .add_many = trie_add_many,
     .count_many = trie_count_many,

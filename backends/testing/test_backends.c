@@ -344,7 +344,7 @@ static void slowdown_destroy(mg_table *table)
 
 static double slowdown_estimate(const mg_table_shape *shape)
 {
-    return mg_backend_find("interned_hash")->estimate_bytes_per_ngram(shape);
+    return mg_backend_estimate(mg_backend_find("interned_hash"), shape, NULL);
 }
 
 const mg_backend mg_backend_test_slowdown = {

@@ -264,14 +264,6 @@ static void skeleton_estimate_parts(const mg_table_shape *shape, double *bytes_p
     bytes_per_ngram[SKELETON_GRAMS - 1] = sizeof(gram_entry) + shape->order * (sizeof(mg_token) + word);
 }
 
-/* Their sum. */
-static double skeleton_estimate(const mg_table_shape *shape)
-{
-    double parts[3];
-    skeleton_estimate_parts(shape, parts);
-    return parts[0] + parts[1] + parts[2];
-}
-
 /* ---- ops table ---------------------------------------------------------------------------- */
 
 const mg_backend mg_backend_skeleton = {
@@ -288,7 +280,6 @@ const mg_backend mg_backend_skeleton = {
     .sizes = skeleton_sizes,       /* O(n): counts the context runs */
     .prune = skeleton_prune,       /* in place, allocates nothing */
     .destroy = skeleton_destroy,
-    .estimate_bytes_per_ngram = skeleton_estimate,
     .library_figures = NULL,       /* wraps no library */
     .parts = skeleton_parts,
     .part_count = sizeof skeleton_parts / sizeof skeleton_parts[0],

@@ -560,18 +560,13 @@ int mg_count_vocabulary(const mg_run_options *options, uint64_t *vocab, uint64_t
 /* The backend's estimate for this shape: part by part where it gives one (the whole is their sum). */
 static void estimate(const mg_backend *backend, const mg_table_shape *shape, mg_run_result *result)
 {
-    if (!backend->estimate_parts || backend->part_count == 0 || backend->part_count >= MG_PARTS_MAX) {
-        result->estimated_bytes_per_ngram = backend->estimate_bytes_per_ngram(shape);
-        return;
-    }
     double by_part[MG_PARTS_MAX - 1];
-    backend->estimate_parts(shape, by_part);
+    result->estimated_bytes_per_ngram = mg_backend_estimate(backend, shape, by_part);
+    if (!backend->estimate_parts || backend->part_count == 0 || backend->part_count >= MG_PARTS_MAX)
+        return;
     result->estimated_part_bytes_per_ngram[MG_PART_OTHER] = 0;
-    result->estimated_bytes_per_ngram = 0;
-    for (size_t index = 0; index < backend->part_count; index++) {
+    for (size_t index = 0; index < backend->part_count; index++)
         result->estimated_part_bytes_per_ngram[index + 1] = by_part[index];
-        result->estimated_bytes_per_ngram += by_part[index];
-    }
 }
 
 double mg_dependent_load_ns(uint64_t seed)
