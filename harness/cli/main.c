@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "message.h"
 #include "options.h"
+#include "parts.h"
 #include "peers.h"
 #include "probe.h"
 #include "redis_subject.h"
@@ -70,10 +71,11 @@ typedef struct cell_options {
     uint64_t repeat;
     char peer_script[4096]; /* dump, generate: the peer named by --backend (peers.h), else "" */
     char settings[MG_SETTINGS_SIZE]; /* the backend's settings in normal form (settings.h), "" for none */
+    int parts;                       /* run: the table of the run's parts on stderr too */
 } cell_options;
 
 enum { OPTION_BACKEND = 'b', OPTION_CORPUS = 'c', OPTION_ORDER = 'n', OPTION_FRACTION = 'f',
-       OPTION_SEED = 's', OPTION_SENTENCES = 'k', OPTION_ALLOCATOR = 'a', OPTION_REPEAT = 'r' };
+       OPTION_SEED = 's', OPTION_SENTENCES = 'k', OPTION_ALLOCATOR = 'a', OPTION_REPEAT = 'r', OPTION_PARTS = 'p' };
 
 static const struct option cell_option_table[] = {
     {"backend", required_argument, NULL, OPTION_BACKEND},
@@ -84,6 +86,7 @@ static const struct option cell_option_table[] = {
     {"sentences", required_argument, NULL, OPTION_SENTENCES},
     {"allocator", required_argument, NULL, OPTION_ALLOCATOR},
     {"repeat", required_argument, NULL, OPTION_REPEAT},
+    {"parts", no_argument, NULL, OPTION_PARTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -154,6 +157,9 @@ static int parse_cell_option(const char *command, int code, const char *value, c
             return usage_error(command, "%s", error);
         if (cell->repeat < 1 || cell->repeat > MG_REPEAT_MAX)
             return usage_error(command, "repeat '%s' is outside 1.." MG_STRINGIFY(MG_REPEAT_MAX), mg_show(value).text);
+        return 0;
+    case OPTION_PARTS:
+        cell->parts = 1;
         return 0;
     default:
         cell->allocator = value;
@@ -250,9 +256,11 @@ static int command_run(int argc, char **argv, char **full_argv)
     if (mg_run_judged_asked(argc, argv))
         return mg_run_judged_main(argc, argv);
     cell_options cell;
-    int status = parse_cell("run", "bcnfsar", argc, argv, &cell);
+    int status = parse_cell("run", "bcnfsarp", argc, argv, &cell);
     if (status)
         return status;
+    if (cell.parts && cell.subject)
+        return usage_error("run", "%s", "--parts needs a backend of this binary: redis does not tell its parts");
     char error[512];
     mg_allocator_spec allocator;
     if (mg_allocator_parse(cell.allocator, &allocator, error, sizeof error) != 0)
@@ -273,6 +281,9 @@ static int command_run(int argc, char **argv, char **full_argv)
     json_t *object = mg_result_json(&options, allocator.text, &probe, &result);
     int written = mg_json_write_line(object, STDOUT_FILENO);
     int write_error = errno;
+    /* stdout stays the one JSON line of the contract; the table is for the person watching */
+    if (cell.parts)
+        mg_parts_print(stderr, object);
     json_decref(object);
     if (written != 0)
         return mg_output_failed("run", write_error);

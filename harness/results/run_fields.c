@@ -106,6 +106,43 @@ json_t *mg_run_library(json_t *run, const char *phase)
     return json_is_object(figures) && json_object_size(figures) > 0 ? figures : NULL;
 }
 
+/* A part's figure in a phase's parts (or parts_peak) over its figure at the baseline. */
+static double part_over_baseline(json_t *run, const char *phase, const char *field, const char *name)
+{
+    double at = number_or_nan(json_object_get(json_object_get(phase_of(run, phase), field), name));
+    double base = number_or_nan(json_object_get(json_object_get(phase_of(run, "baseline"), "parts"), name));
+    return at - (isfinite(base) ? base : 0);
+}
+
+size_t mg_run_parts(json_t *run, mg_run_part *parts, size_t room)
+{
+    json_t *derived = json_object_get(run, "derived"), *value;
+    json_t *measured = json_object_get(derived, "bytes_per_ngram_by_part");
+    json_t *estimated = json_object_get(derived, "estimated_bytes_per_ngram_by_part");
+    json_t *names = json_is_object(measured) ? measured : json_object_get(phase_of(run, "finalize"), "parts");
+    const char *name;
+    size_t count = 0;
+    if (!json_is_object(names))
+        return 0;
+    json_object_foreach(names, name, value) {
+        if (count == room)
+            break;
+        parts[count++] = (mg_run_part){
+            .name = name,
+            .bytes = part_over_baseline(run, "finalize", "parts", name),
+            .per_ngram = number_or_nan(json_object_get(measured, name)),
+            .estimate = number_or_nan(json_object_get(estimated, name)),
+            .training_peak = part_over_baseline(run, "train", "parts_peak", name),
+        };
+    }
+    return count;
+}
+
+const char *mg_run_training_peak_part(json_t *run)
+{
+    return json_string_value(json_object_get(json_object_get(run, "derived"), "training_peak_part"));
+}
+
 double mg_run_figure(json_t *run, const char *section, const char *field)
 {
     return number_or_nan(json_object_get(json_object_get(run, section), field));

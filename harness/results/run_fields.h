@@ -50,6 +50,26 @@ double mg_run_layer_growth(json_t *run, const char *layer);
  * written before the field existed. */
 json_t *mg_run_library(json_t *run, const char *phase);
 
+/* One part of the table the backend named (docs/parts.md): its bytes, as the run measured them
+ * through mem.h's tagged calls, and the backend's own estimate. */
+typedef struct mg_run_part {
+    const char *name;     /* borrowed from the run */
+    double bytes;         /* held at the end of finalize, over baseline */
+    double per_ngram;     /* the same per distinct n-gram (derived.bytes_per_ngram_by_part) */
+    double estimate;      /* the backend's formula per n-gram; NAN where it gives none */
+    double training_peak; /* the most it held during training, over baseline */
+} mg_run_part;
+
+/* More parts than a backend can name (mem.h: MG_PARTS_MAX) and a peer's lines of its script fit. */
+#define MG_RUN_PARTS_MAX 64
+
+/* The run's parts in the order the run names them ("other" first), at most room of them;
+ * returns how many it filled: 0 where the run has none (a peer that cannot tell, an older file). */
+size_t mg_run_parts(json_t *run, mg_run_part *parts, size_t room);
+/* The part that held the most during training (derived.training_peak_part), or NULL; its bytes
+ * are mg_run_derived(run, "training_peak_part_bytes"). */
+const char *mg_run_training_peak_part(json_t *run);
+
 /* section.field of a run object as a number (sections: speed, derived). */
 double mg_run_figure(json_t *run, const char *section, const char *field);
 /* A speed figure: the median of the run's rounds (train_ns_per_gram, lookup_hit_ns, ...). */
