@@ -2,6 +2,7 @@
 #include "report.h"
 #include "charts.h"
 #include "message.h"
+#include "parts_files.h"
 #include "report_html.h"
 #include "report_runs.h"
 #include "summary_files.h"
@@ -32,6 +33,8 @@ int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_s
             mg_allocators_print(terminal, &report, mg_report_allocator_cell(&report));
         status = mg_summary_csv_write(&report, error, error_size);
     }
+    if (status == 0)
+        status = mg_parts_csv_write(&report, error, error_size);
     /* summary.md after the charts: it links those drawn (chart_list.h) */
     if (status == 0) {
         fprintf(stderr, "report: drawing the charts of %d subjects into %s/charts (gnuplot) ...\n", report.backend_count,
@@ -40,6 +43,10 @@ int mg_report_write(const char *dir, FILE *terminal, char *error, size_t error_s
     }
     if (status == 0)
         status = mg_summary_md_write(&report, scratch, error, error_size);
+    if (status == 0) {
+        fflush(terminal ? terminal : stdout); /* the flags after the tables they refer to */
+        mg_parts_flags_print(stderr, &report);
+    }
     /* report.html last: it inlines the charts and links the files beside it */
     if (status == 0)
         status = mg_report_html_write(&report, scratch, error, error_size);

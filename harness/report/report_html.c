@@ -4,6 +4,7 @@
 #include "growth_fit.h"
 #include "html_text.h"
 #include "message.h"
+#include "parts_files.h"
 #include "report_files.h"
 #include "results.h"
 #include "run_fields.h"
@@ -77,7 +78,7 @@ static void put_introduction(FILE *page, const mg_report *report)
                   "The charts follow one series: ", report->run_count);
     mg_html_put_text(page, series);
     fputs(".</p>\n<nav><ul><li><a href=\"#charts\">Charts</a></li><li><a href=\"#runs\">Runs</a></li>"
-          "<li><a href=\"#growth\">Growth</a></li><li><a href=\"#allocators\">Backend × allocator</a></li>"
+          "<li><a href=\"#growth\">Growth</a></li><li><a href=\"#parts\">Parts</a></li><li><a href=\"#allocators\">Backend × allocator</a></li>"
           "<li><a href=\"#environment\">Environment</a></li><li><a href=\"#files\">Files</a></li></ul></nav>\n",
           page);
 }
@@ -308,6 +309,56 @@ static void put_allocators(FILE *page, const mg_report *report)
     fputs("</tbody></table></div>\n", page);
 }
 
+/* ---- the parts ---- */
+
+static void put_part_row(FILE *page, const mg_report_run *run, const mg_run_part *part)
+{
+    char row[MG_SUBJECT_SIZE + 16], cell[MG_REPORT_PATH_SIZE];
+    mg_report_row_name(run->backend, run->process, row, sizeof row);
+    mg_parts_cell_words(run, cell, sizeof cell);
+    mg_part_verdict verdict = mg_part_judge(part);
+    fputs(verdict == MG_PART_OFF ? "<tr class=\"bad\">" : "<tr>", page);
+    put_text_cell(page, NULL, row);
+    put_text_cell(page, "path", cell);
+    put_text_cell(page, NULL, part->name);
+    put_figure_cell(page, 3, part->per_ngram);
+    put_figure_cell(page, 3, part->estimate);
+    put_figure_cell(page, 2, mg_part_ratio(part));
+    put_count_cell(page, part->training_peak);
+    put_text_cell(page, NULL, mg_part_verdict_word(verdict));
+    fputs("</tr>\n", page);
+}
+
+/* The estimate against the measurement part by part, as summary.md has it; nothing without parts. */
+static void put_parts(FILE *page, const mg_report *report)
+{
+    int first = 1;
+    for (size_t index = 0; index < report->run_count; index++) {
+        if (!mg_parts_judged(report, index))
+            continue;
+        if (first)
+            fprintf(page, "<h2 id=\"parts\">Parts</h2>\n<p>Each backend's bytes split by the parts it names, per "
+                          "distinct n-gram at the end of finalize, beside its own formula for each part; one run per "
+                          "subject and cell (the allocator does not change what a backend requests). <strong>off</strong>: "
+                          "the estimate misses by more than %.0f%% and by at least %.2f bytes per n-gram; small: by more "
+                          "than %.0f%% but less than %.2f bytes. <a href=\"parts.csv\">parts.csv</a> has every run's "
+                          "parts.</p>\n<div class=\"scroll\"><table id=\"parts-table\">\n<thead><tr><th>backend</th>"
+                          "<th>cell</th><th>part</th><th class=\"n\">bytes/n-gram</th><th class=\"n\">estimate</th>"
+                          "<th class=\"n\">estimate/measured</th><th class=\"n\">peak in training (bytes)</th>"
+                          "<th>verdict</th></tr></thead>\n<tbody>\n",
+                    100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE, 100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE);
+        first = 0;
+        mg_run_part parts[MG_RUN_PARTS_MAX];
+        size_t count = mg_parts_sorted(report->runs[index].json, parts);
+        for (size_t part = 0; part < count; part++)
+            put_part_row(page, &report->runs[index], &parts[part]);
+    }
+    if (first)
+        fputs("<h2 id=\"parts\">Parts</h2>\n<p>No run names the parts of its table.</p>\n", page);
+    else
+        fputs("</tbody></table></div>\n", page);
+}
+
 /* ---- the environment and the files ---- */
 
 enum { DISTINCT_MAX = 6, DISTINCT_SIZE = 512 };
@@ -394,6 +445,7 @@ static void put_files(FILE *page, const mg_report *report)
     fputs("<h2 id=\"files\">Files</h2>\n<ul>\n"
           "<li><a href=\"summary.csv\">summary.csv</a>: every run, one row, every layer and speed</li>\n"
           "<li><a href=\"summary.md\">summary.md</a>: the same tables in Markdown, per corpus</li>\n"
+          "<li><a href=\"parts.csv\">parts.csv</a>: every run's parts, one row per run and part</li>\n"
           "<li><a href=\"results.jsonl\">results.jsonl</a>: the runs as measured, one JSON object a line</li>\n",
           page);
     if (report->floor_count)
@@ -415,6 +467,7 @@ int mg_report_html_write(const mg_report *report, mg_report_run **scratch, char 
         status = put_runs(page, report, error, error_size);
     if (status == 0) {
         put_growth(page, report, scratch);
+        put_parts(page, report);
         put_allocators(page, report);
         status = put_environment(page, report, error, error_size);
     }

@@ -3,6 +3,7 @@
 #include "cell.h"
 #include "chart_list.h"
 #include "growth_fit.h"
+#include "parts_files.h"
 #include "report_files.h"
 #include "results.h"
 #include "run_fields.h"
@@ -286,6 +287,7 @@ int mg_summary_md_write(const mg_report *report, mg_report_run **scratch, char *
     markdown_growth(file, report, scratch);
     markdown_floor(file, report);
     markdown_library(file, report);
+    mg_parts_markdown(file, report);
     mg_chart_entry charts[MG_CHART_LIST_MAX];
     size_t chart_count = mg_chart_list(report, charts);
     if (chart_count)

@@ -2,6 +2,7 @@
 #include "summary_table.h"
 #include "cell.h"
 #include "message.h"
+#include "parts.h"
 #include "report_files.h"
 #include "report_runs.h"
 #include "results.h"
@@ -431,6 +432,54 @@ static void print_table(FILE *out, const mg_results *lines, table_row *rows, siz
     print_notes(out, lines);
 }
 
+/* The row's first run that ended ok naming its parts, or NULL. */
+static json_t *parts_run(const mg_results *lines, const table_row *row)
+{
+    for (size_t index = 0; index < row->count; index++) {
+        json_t *run = lines->objects[row->runs[index]];
+        if (strcmp(mg_run_status(run), "ok") == 0 && mg_parts_named(run))
+            return run;
+    }
+    return NULL;
+}
+
+/* Is row the one whose parts its subject's line shows: the one with the most n-grams of those
+ * naming parts (the first of equals)? */
+static int shows_parts(const mg_results *lines, const table_row *rows, size_t row_count, size_t row)
+{
+    double ngrams = row_ngrams(lines, &rows[row]);
+    if (!parts_run(lines, &rows[row]))
+        return 0;
+    for (size_t other = 0; other < row_count; other++) {
+        if (other == row || strcmp(rows[other].text[COLUMN_SUBJECT], rows[row].text[COLUMN_SUBJECT]) != 0 ||
+            !parts_run(lines, &rows[other]))
+            continue;
+        double more = row_ngrams(lines, &rows[other]);
+        if (more > ngrams || (more == ngrams && other < row))
+            return 0;
+    }
+    return 1;
+}
+
+/* Under the table, each subject's three largest parts at its largest cell, where runs name them. */
+static void print_top_parts(FILE *out, const mg_results *lines, const table_row *rows, size_t row_count)
+{
+    int first = 1;
+    for (size_t row = 0; row < row_count; row++) {
+        if (!shows_parts(lines, rows, row_count, row))
+            continue;
+        if (first)
+            fputs("\nlargest parts, bytes/n-gram at finalize (each subject at its most n-grams; run --parts, "
+                  "parts.csv):\n", out);
+        first = 0;
+        char top[1024], line[1400];
+        mg_parts_top_text(parts_run(lines, &rows[row]), 3, top, sizeof top);
+        snprintf(line, sizeof line, "%s (%s, %s n-grams): %s", rows[row].text[COLUMN_SUBJECT], rows[row].corpus,
+                 rows[row].text[COLUMN_NGRAMS], top);
+        print_wrapped(out, line);
+    }
+}
+
 int mg_summary_print(const char *results_path, FILE *out, char *error, size_t error_size)
 {
     mg_results lines = {0};
@@ -464,8 +513,10 @@ int mg_summary_print(const char *results_path, FILE *out, char *error, size_t er
         }
         for (long row = 0; row < row_count; row++)
             row_texts(&lines, &rows[row], values);
-        if (status == 0)
+        if (status == 0) {
             print_table(out, &lines, rows, (size_t)row_count);
+            print_top_parts(out, &lines, rows, (size_t)row_count);
+        }
     }
     free(rows);
     free(runs_block);
