@@ -11,8 +11,10 @@ static const struct {
 } report_charts[] = {
     {"memory-vs-size", "Memory against corpus size"},
     {"bytes-breakdown", "Where the bytes go, per n-gram"},
+    {"parts", "Where the bytes go inside each backend"},
     {"pareto", "Bytes against lookup time"},
     {"growth", "Growth with corpus size"},
+    {"parts-growth", "Growth of each part with corpus size"},
     {"allocators", "Every backend under every allocator"},
     {"timelines", "Every backend's memory over one run"},
 };

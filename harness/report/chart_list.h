@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-enum { MG_CHART_LIST_MAX = 8 + MG_NAMES_MAX };
+enum { MG_CHART_LIST_MAX = 10 + MG_NAMES_MAX };
 
 typedef struct mg_chart_entry {
     char name[256];  /* the file name in DIR/charts without .svg or .png */

@@ -7,6 +7,7 @@
 #include "gnuplot.h"
 #include "growth_fit.h"
 #include "message.h"
+#include "parts_charts.h"
 #include "report_files.h"
 #include "synth.h"
 
@@ -159,6 +160,35 @@ static int draw_growth(mg_chart *chart, mg_report_run **scratch, char *error, si
     return draw(chart, &growth, error, error_size);
 }
 
+/* The parts stacked per subject at the common size, where a run there names its parts. */
+static int draw_parts(mg_chart *chart, const mg_report_run *size, const char *cell, char *error, size_t error_size)
+{
+    static const char *const data_files[] = {"parts", "parts-rows", "parts-key", NULL};
+    int drawn;
+    if (mg_parts_data(chart, size, &drawn, error, error_size) != 0)
+        return -1;
+    if (!drawn)
+        return remove_chart(chart, "parts", data_files, error, error_size);
+    chart_arguments parts = {"parts", "parts", NULL, cell, {NULL}};
+    return draw(chart, &parts, error, error_size);
+}
+
+/* Each part's growth exponent, where a subject has the sizes a fit needs and names its parts. */
+static int draw_parts_growth(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
+{
+    static const char *const data_files[] = {"parts-growth", "parts-growth-rows", NULL};
+    int drawn;
+    double ngram_exponent;
+    if (mg_parts_growth_data(chart, scratch, &drawn, &ngram_exponent, error, error_size) != 0)
+        return -1;
+    if (!drawn)
+        return remove_chart(chart, "parts-growth", data_files, error, error_size);
+    char exponent[32];
+    snprintf(exponent, sizeof exponent, isfinite(ngram_exponent) ? "%.4f" : "nan", ngram_exponent);
+    chart_arguments growth = {"parts-growth", "parts-growth", NULL, NULL, {exponent}};
+    return draw(chart, &growth, error, error_size);
+}
+
 static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
@@ -176,7 +206,9 @@ static int draw_size_charts(mg_chart *chart, mg_report_run **scratch, char *erro
     chart_arguments pareto = {"pareto", "pareto", NULL, cell, {NULL}};
     if (draw(chart, &breakdown, error, error_size) != 0 || draw(chart, &pareto, error, error_size) != 0)
         return -1;
-    return draw_growth(chart, scratch, error, error_size);
+    if (draw_parts(chart, size, size_words, error, error_size) != 0 || draw_growth(chart, scratch, error, error_size) != 0)
+        return -1;
+    return draw_parts_growth(chart, scratch, error, error_size);
 }
 
 /* Every backend's timeline at the common size (one cell, so they compare), each on its own

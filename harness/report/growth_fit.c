@@ -2,23 +2,34 @@
 #include "growth_fit.h"
 
 #include <math.h>
+#include <stdlib.h>
 
-/* Least-squares slope of log y on log x over the runs; NAN when fewer than 3 usable points. */
-static double fit_exponent(mg_report_run **runs, size_t count, int layer)
+double mg_fit_exponent(const double *x, const double *y, size_t count)
 {
     double sum_x = 0, sum_y = 0, sum_xx = 0, sum_xy = 0;
     int points = 0;
     for (size_t index = 0; index < count; index++) {
-        double x = runs[index]->tokens, y = runs[index]->growth[layer];
-        if (!(x > 0 && y > 0))
+        if (!(x[index] > 0 && y[index] > 0))
             continue;
-        x = log(x);
-        y = log(y);
-        sum_x += x, sum_y += y, sum_xx += x * x, sum_xy += x * y;
+        double log_x = log(x[index]), log_y = log(y[index]);
+        sum_x += log_x, sum_y += log_y, sum_xx += log_x * log_x, sum_xy += log_x * log_y;
         points++;
     }
     double spread = points * sum_xx - sum_x * sum_x;
     return points >= 3 && spread > 0 ? (points * sum_xy - sum_x * sum_y) / spread : NAN;
+}
+
+/* The exponent of a layer's growth over the runs. */
+static double fit_exponent(mg_report_run **runs, size_t count, int layer)
+{
+    double *tokens = malloc(2 * (count ? count : 1) * sizeof *tokens), *bytes = tokens + (count ? count : 1);
+    if (!tokens)
+        return NAN;
+    for (size_t index = 0; index < count; index++)
+        tokens[index] = runs[index]->tokens, bytes[index] = runs[index]->growth[layer];
+    double exponent = mg_fit_exponent(tokens, bytes, count);
+    free(tokens);
+    return exponent;
 }
 
 /* Fits need 3 sizes spanning at least 4x: over less, fixed costs and page rounding dominate. */

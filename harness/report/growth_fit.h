@@ -20,6 +20,10 @@ typedef struct mg_growth_fit {
     int mapped;            /* the table is served from a mapped file (mg_report_serves_from_file) */
 } mg_growth_fit;
 
+/* Least-squares slope of log y on log x over the points where both are above 0: b in y ~ x^b;
+ * NAN with fewer than 3 such points. */
+double mg_fit_exponent(const double *x, const double *y, size_t count);
+
 /* The fit over backend's series runs (scratch has run_count room). */
 mg_growth_fit mg_growth_fit_of(const mg_report *report, const char *backend, mg_report_run **scratch);
 int mg_growth_is_sparse(const mg_growth_fit *fit);
