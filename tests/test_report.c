@@ -976,3 +976,217 @@ Test(peer, python_dict_reads_a_synth_spec_through_a_file_of_the_sweep, .timeout 
     json_decref(runs);
     remove_folder(out);
 }
+
+/* ---- parts (docs/parts.md) ---- */
+
+/* A part of a hand-made run: its bytes at finalize and the estimate's share of its bytes per n-gram. */
+typedef struct made_part {
+    const char *name;
+    double bytes, estimate_share;
+} made_part;
+
+/* An ok run of backend at fraction, tokens and n-grams, whose parts hold bytes (other holds 0),
+ * each estimated at estimate_share of what it holds, the first part the largest in training. */
+static json_t *parts_run(const char *backend, double fraction, double tokens, double ngrams, const made_part *parts,
+                         size_t count)
+{
+    json_t *base = json_pack("{s:i}", "other", 0), *held = json_pack("{s:i}", "other", 0);
+    json_t *measured = json_pack("{s:f}", "other", 0.0), *estimated = json_pack("{s:f}", "other", 0.0);
+    double requested = 0;
+    for (size_t index = 0; index < count; index++) {
+        json_object_set_new(base, parts[index].name, json_integer(0));
+        json_object_set_new(held, parts[index].name, json_integer((json_int_t)parts[index].bytes));
+        json_object_set_new(measured, parts[index].name, json_real(parts[index].bytes / ngrams));
+        json_object_set_new(estimated, parts[index].name,
+                            json_real(parts[index].estimate_share * parts[index].bytes / ngrams));
+        requested += parts[index].bytes;
+    }
+    json_int_t held_bytes = (json_int_t)requested;
+    json_t *phases = json_pack("[{s:s, s:i, s:i, s:i, s:O, s:O}, {s:s, s:I, s:I, s:I, s:O, s:O}, {s:s, s:I, s:I, s:I, s:O, s:O}]",
+        "name", "baseline", "requested", 0, "allocated", 1000, "rss", 100000, "parts", base, "parts_peak", base,
+        "name", "train", "requested", held_bytes, "allocated", 1000 + held_bytes, "rss", 100000 + 2 * held_bytes,
+        "parts", held, "parts_peak", held,
+        "name", "finalize", "requested", held_bytes, "allocated", 1000 + held_bytes, "rss", 100000 + 2 * held_bytes,
+        "parts", held, "parts_peak", held);
+    json_t *derived = json_pack("{s:f, s:o, s:o, s:s, s:I}", "bytes_per_ngram_requested", requested / ngrams,
+        "bytes_per_ngram_by_part", measured, "estimated_bytes_per_ngram_by_part", estimated,
+        "training_peak_part", parts[0].name, "training_peak_part_bytes", (json_int_t)parts[0].bytes);
+    json_t *run = json_pack("{s:s, s:s, s:s, s:s, s:f, s:i, s:s, s:I, s:I, s:o, s:o}", "schema", "memgrams.run/1",
+        "status", "ok", "backend", backend, "corpus", "c", "fraction", fraction, "order", 3, "allocator", "jemalloc",
+        "tokens", (json_int_t)tokens, "ngrams", (json_int_t)ngrams, "phases", phases, "derived", derived);
+    json_decref(base);
+    json_decref(held);
+    return run;
+}
+
+/* Writes the runs as out/results.jsonl and reports it. */
+static command_result report_of_runs(const char *out, json_t **runs, size_t count)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    mgt_buffer lines = {0};
+    for (size_t index = 0; index < count; index++) {
+        char *line = json_dumps(runs[index], JSON_COMPACT | JSON_PRESERVE_ORDER);
+        mgt_buffer_appendf(&lines, "%s\n", line);
+        free(line);
+        json_decref(runs[index]);
+    }
+    mgt_buffer_append_byte(&lines, 0);
+    cr_assert_eq(mgt_write_file(path, (const char *)lines.bytes), 0);
+    mgt_buffer_free(&lines);
+    const char *args[] = {"report", out, NULL};
+    return memgrams(args, NULL);
+}
+
+static char *read_text(const char *dir, const char *name, mgt_buffer *text)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    *text = (mgt_buffer){0};
+    cr_assert_eq(mgt_read_file(path, text), 0, "cannot read %s", path);
+    mgt_buffer_append_byte(text, 0);
+    return (char *)text->bytes;
+}
+
+/* Two backends at three sizes spanning 4x, one part of hash growing faster than the corpus. */
+static size_t sized_parts_runs(json_t **runs)
+{
+    size_t count = 0;
+    for (int size = 0; size < 3; size++) {
+        double scale = 1 << (size == 0 ? 0 : size == 1 ? 1 : 2), ngrams = 500 * scale;
+        made_part trie[] = {{"level.2.ids", 1000 * scale, 1}, {"counts", 500 * scale, 1}, {"vocab.words", 300 * scale, 1},
+                            {"table", 64, 1}};
+        made_part hash[] = {{"grams", 8000 * scale, 1}, {"vocab.index", 600 * scale * scale, 1},
+                            {"vocab.words", 300 * scale, 1}};
+        runs[count++] = parts_run("trie", 0.25 * scale, 1000 * scale, ngrams, trie, 4);
+        runs[count++] = parts_run("interned_hash", 0.25 * scale, 1000 * scale, ngrams, hash, 3);
+    }
+    return count;
+}
+
+Test(parts, the_chart_stacks_every_part_and_the_growth_chart_fits_each, .timeout = 120)
+{
+    char *out = temp_folder();
+    json_t *runs[6];
+    command_result result = report_of_runs(out, runs, sized_parts_runs(runs));
+    cr_assert_eq(result.exit_code, 0, "report: %s", result.err);
+    expect_chart(out, "parts");
+    expect_chart(out, "parts-growth");
+    mgt_buffer key, rows, segments, growth;
+    char *key_text = read_text(out, "charts/parts-key.dat", &key), *rows_text = read_text(out, "charts/parts-rows.dat", &rows);
+    char *segments_text = read_text(out, "charts/parts.dat", &segments);
+    static const char *const names[] = {"\"level.2.ids\"", "\"counts\"", "\"vocab.words\"", "\"table\"", "\"grams\"",
+                                        "\"vocab.index\""};
+    for (size_t index = 0; index < sizeof names / sizeof names[0]; index++)
+        cr_expect(strstr(key_text, names[index]), "the key lacks %s:\n%s", names[index], key_text);
+    cr_expect(strstr(rows_text, "0 \"trie\" 3.63") && strstr(rows_text, "1 \"interned_hash\""),
+              "the bars are not by bytes, the smaller first:\n%s", rows_text);
+    cr_expect(strstr(segments_text, "\"level.2.ids 2.0\""), "the largest part of trie is not labelled:\n%s", segments_text);
+    /* a part keeps one colour on every bar: vocab.words, the third part of both, the largest first */
+    unsigned colours[2][8] = {{0}};
+    int segments_of[2] = {0, 0};
+    for (char *line = strtok(segments_text, "\n"); line; line = strtok(NULL, "\n")) {
+        int row;
+        double from, to;
+        unsigned colour;
+        if (sscanf(line, "%d %lf %lf %u", &row, &from, &to, &colour) == 4 && row >= 0 && row < 2 && segments_of[row] < 8)
+            colours[row][segments_of[row]++] = colour;
+    }
+    cr_expect(segments_of[0] == 4 && segments_of[1] == 3, "segments: %d and %d", segments_of[0], segments_of[1]);
+    cr_expect_eq(colours[0][2], colours[1][2], "vocab.words: %06x and %06x", colours[0][2], colours[1][2]);
+    cr_expect_neq(colours[0][0], colours[0][1], "two parts of one bar share a colour");
+    char *growth_text = read_text(out, "charts/parts-growth.dat", &growth);
+    cr_expect(strstr(growth_text, "\"vocab.index  b = 2.00\"") && strstr(growth_text, "\"grams  b = 1.00\""),
+              "the exponents:\n%s", growth_text);
+    cr_expect(!strstr(growth_text, "table"), "a fixed part under 1%% is fitted:\n%s", growth_text);
+    mgt_buffer_free(&key);
+    mgt_buffer_free(&rows);
+    mgt_buffer_free(&segments);
+    mgt_buffer_free(&growth);
+    command_result_free(&result);
+    remove_folder(out);
+}
+
+Test(parts, an_estimate_off_by_20_percent_is_flagged_and_one_off_by_5_is_not, .timeout = 60)
+{
+    char *out = temp_folder();
+    made_part parts[] = {{"grams", 10000, 1.2}, {"counts", 5000, 0.95}, {"vocab.words", 2000, 1}, {"table", 10, 3}};
+    json_t *runs[] = {parts_run("interned_hash", 1, 1000, 500, parts, 4)};
+    command_result result = report_of_runs(out, runs, 1);
+    cr_assert_eq(result.exit_code, 0, "report: %s", result.err);
+    cr_expect(strstr(result.err, "interned_hash's part grams on c whole, order 3 is estimated at 24.000 bytes per "
+                                 "n-gram but holds 20.000 (+20%): its formula is off"), "stderr: %s", result.err);
+    cr_expect(!strstr(result.err, "part counts") && !strstr(result.err, "part table"), "stderr: %s", result.err);
+    mgt_buffer md, csv;
+    char *md_text = read_text(out, "summary.md", &md);
+    cr_expect(strstr(md_text, "| interned_hash | c whole, order 3 | grams | 20.000 | 24.000 | 1.20 | 10,000 | **off** |"),
+              "%s", md_text);
+    cr_expect(strstr(md_text, "| counts | 10.000 | 9.500 | 0.95 | 5,000 | ok |"), "%s", md_text);
+    cr_expect(strstr(md_text, "| table | 0.020 | 0.060 | 3.00 | 10 | small |"), "a tiny miss is flagged: %s", md_text);
+    /* parts.csv read back: one row per part, the verdict last */
+    char *csv_text = read_text(out, "parts.csv", &csv), *names[32], *row[32], *line = strtok(csv_text, "\n");
+    int columns = csv_fields(line, names, 32), part = csv_column(names, columns, "part"),
+        bytes = csv_column(names, columns, "bytes"), verdict = csv_column(names, columns, "verdict");
+    cr_assert(part >= 0 && bytes >= 0 && verdict == columns - 1, "header");
+    const char *expected[][3] = {{"\"grams\"", "10000", "off"}, {"\"counts\"", "5000", "ok"},
+                                 {"\"vocab.words\"", "2000", "ok"}, {"\"table\"", "10", "small"}, {"\"other\"", "0", "ok"}};
+    size_t rows = 0;
+    while ((line = strtok(NULL, "\n")) && rows < 5) {
+        cr_expect_eq(csv_fields(line, row, 32), columns);
+        cr_expect_str_eq(row[part], expected[rows][0]);
+        cr_expect_str_eq(row[bytes], expected[rows][1]);
+        cr_expect_str_eq(row[verdict], expected[rows][2]);
+        rows++;
+    }
+    cr_expect_eq(rows, 5, "parts.csv has %zu rows", rows);
+    mgt_buffer_free(&md);
+    mgt_buffer_free(&csv);
+    command_result_free(&result);
+    remove_folder(out);
+}
+
+Test(parts, the_terminal_table_shows_each_subjects_three_largest_parts, .timeout = 60)
+{
+    char *out = temp_folder();
+    json_t *runs[6];
+    command_result result = report_of_runs(out, runs, sized_parts_runs(runs));
+    cr_assert_eq(result.exit_code, 0, "report: %s", result.err);
+    cr_expect(strstr(result.out, "\ntrie (c, 2,000 n-grams): level.2.ids 2.0, counts 1.0, vocab.words 0.60\n"),
+              "%s", result.out);
+    cr_expect(strstr(result.out, "\ninterned_hash (c, 2,000 n-grams): grams 16.0, vocab.index 4.8, vocab.words 0.60\n"),
+              "%s", result.out);
+    const char *block = strstr(result.out, "\nlargest parts");
+    cr_assert(block, "%s", result.out);
+    for (const char *line = block + 1; *line && strncmp(line, "report:", 7) != 0; line += strcspn(line, "\n") + 1)
+        cr_expect(strcspn(line, "\n") <= 120, "a line over 120 columns: %.*s", (int)strcspn(line, "\n"), line);
+    command_result_free(&result);
+    remove_folder(out);
+}
+
+Test(parts, runs_without_parts_get_no_chart_no_table_and_no_flag, .timeout = 60)
+{
+    char *out = temp_folder(), path[4200];
+    snprintf(path, sizeof path, "%s/charts", out);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/charts/parts.svg", out);
+    cr_assert_eq(mgt_write_file(path, "from an earlier report"), 0);
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    mgt_buffer lines = {0};
+    put_run_line(&lines, "trie", "");
+    mgt_buffer_append_byte(&lines, 0);
+    cr_assert_eq(mgt_write_file(path, (const char *)lines.bytes), 0);
+    mgt_buffer_free(&lines);
+    const char *args[] = {"report", out, NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "report: %s", result.err);
+    cr_expect(file_size(out, "charts/parts.svg") < 0 && file_size(out, "charts/parts-growth.svg") < 0,
+              "a parts chart without parts");
+    cr_expect(!strstr(result.out, "largest parts") && !strstr(result.err, "formula"), "%s%s", result.out, result.err);
+    mgt_buffer csv, md;
+    cr_expect_eq(count_lines(read_text(out, "parts.csv", &csv)), 1, "parts.csv holds more than its header");
+    cr_expect(!strstr(read_text(out, "summary.md", &md), "## Parts"), "summary.md has a parts table");
+    mgt_buffer_free(&csv);
+    mgt_buffer_free(&md);
+    command_result_free(&result);
+    remove_folder(out);
+}
