@@ -571,6 +571,59 @@ Test(cli, a_backends_settings_reach_its_table_and_its_run_json, .timeout = 60)
     mgt_temp_remove(corpus);
 }
 
+/* The line of the table on stderr that begins with the part's name, or NULL. */
+static const char *parts_line(const char *table, const char *part)
+{
+    size_t length = strlen(part);
+    for (const char *line = table; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0'))
+        if (strncmp(line, part, length) == 0 && line[length] == ' ')
+            return line;
+    return NULL;
+}
+
+/* Does the line hold these texts as its columns, in order, apart by spaces? */
+static int columns_are(const char *line, const char *const *columns, size_t count)
+{
+    char copy[512];
+    snprintf(copy, sizeof copy, "%.*s", (int)strcspn(line, "\n"), line);
+    char *word = strtok(copy, " ");
+    for (size_t index = 0; index < count; index++, word = strtok(NULL, " "))
+        if (!word || strcmp(word, columns[index]) != 0)
+            return 0;
+    return strtok(NULL, " ") == NULL;
+}
+
+/* test_calibration:blocks=7 asks 7 blocks of 4096 bytes: the header at create, 6 of the chain at finalize. */
+Test(cli, run_parts_prints_the_table_on_stderr_and_keeps_stdout_the_json_line, .timeout = 60)
+{
+    char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
+    const char *args[] = {"run", "--backend", "test_calibration:blocks=7", "--corpus", corpus, "--parts", NULL};
+    command_result result = memgrams(args, NULL);
+    cr_assert_eq(result.exit_code, 0, "%s", result.err);
+    cr_expect_eq(count_lines(result.out), 1, "stdout is not the one line of the run: %s", result.out);
+    json_t *run = run_json(&result);
+    cr_assert(run, "%s", result.out);
+    cr_expect(strncmp(result.err, "part ", 5) == 0 && strstr(result.err, "bytes/n-gram") && strstr(result.err, "estimate/measured")
+              && strstr(result.err, "peak in training"), "no header: %s", result.err);
+    static const char *const chain[] = {"chain", "24,576", "3510.857", "-", "-", "0"};
+    static const char *const header[] = {"header", "4,096", "585.143", "-", "-", "4,096"};
+    static const char *const other[] = {"other", "0", "0.000", "-", "-", "0"};
+    static const char *const sum[] = {"sum", "28,672", "4096.000", "-", "-"};
+    const char *lines[] = {parts_line(result.err, "chain"), parts_line(result.err, "header"),
+                           parts_line(result.err, "other"), parts_line(result.err, "sum")};
+    cr_expect(lines[0] && columns_are(lines[0], chain, 6), "chain: %s", result.err);
+    cr_expect(lines[1] && columns_are(lines[1], header, 6), "header: %s", result.err);
+    cr_expect(lines[2] && columns_are(lines[2], other, 6), "other: %s", result.err);
+    cr_expect(lines[3] && columns_are(lines[3], sum, 5), "sum: %s", result.err);
+    cr_expect(lines[0] < lines[1] && lines[1] < lines[2], "not by bytes, other last: %s", result.err);
+    cr_expect(strstr(result.err, "\nlargest in training: header, 4,096 bytes\n"), "%s", result.err);
+    json_decref(run);
+    command_result_free(&result);
+    const char *redis_args[] = {"run", "--backend", "redis", "--corpus", corpus, "--parts", NULL};
+    expect_usage_error(redis_args, NULL, "--parts", "redis");
+    mgt_temp_remove(corpus);
+}
+
 Test(cli, bad_backend_settings_are_one_line_and_exit_2, .timeout = 60)
 {
     char *corpus = mgt_temp_file(corpus_text, sizeof corpus_text - 1);
