@@ -543,3 +543,48 @@ Test(results, a_run_without_peak_final_ratio_reads_it_as_unknown)
     cr_expect(isnan(mg_run_derived(run, "peak_final_ratio")));
     json_decref(run);
 }
+
+/* A run's parts read through run_fields.h: over baseline, in the run's order; and hostile part
+ * names refused by the reader before any report shows them. */
+Test(results_file, parts_are_read_over_baseline_and_hostile_part_names_refused)
+{
+    json_t *run = json_loads("{\"schema\":\"memgrams.run/1\",\"status\":\"ok\",\"backend\":\"trie\",\"corpus\":\"c\","
+        "\"fraction\":1,\"order\":3,\"allocator\":\"jemalloc\",\"ngrams\":4,\"phases\":["
+        "{\"name\":\"baseline\",\"rss\":100,\"parts\":{\"other\":8,\"counts\":0}},"
+        "{\"name\":\"train\",\"rss\":150,\"parts\":{\"other\":8,\"counts\":40},\"parts_peak\":{\"other\":8,\"counts\":64}},"
+        "{\"name\":\"finalize\",\"rss\":200,\"parts\":{\"other\":8,\"counts\":48},\"parts_peak\":{\"other\":8,\"counts\":48}}],"
+        "\"derived\":{\"bytes_per_ngram_by_part\":{\"other\":0,\"counts\":12},"
+        "\"estimated_bytes_per_ngram_by_part\":{\"other\":0,\"counts\":null},"
+        "\"training_peak_part\":\"counts\",\"training_peak_part_bytes\":64}}", 0, NULL);
+    cr_assert_not_null(run);
+    cr_expect_null(mg_run_fault(run));
+    mg_run_part parts[4];
+    cr_assert_eq(mg_run_parts(run, parts, 4), 2);
+    cr_expect_str_eq(parts[0].name, "other");
+    cr_expect(parts[0].bytes == 0 && parts[0].estimate == 0, "other: %g bytes, estimate %g", parts[0].bytes, parts[0].estimate);
+    cr_expect_str_eq(parts[1].name, "counts");
+    cr_expect(parts[1].bytes == 48 && parts[1].per_ngram == 12 && isnan(parts[1].estimate) && parts[1].training_peak == 64,
+              "counts: %g %g %g %g", parts[1].bytes, parts[1].per_ngram, parts[1].estimate, parts[1].training_peak);
+    cr_expect_eq(mg_run_parts(run, parts, 1), 1, "room is kept");
+    cr_expect_str_eq(mg_run_training_peak_part(run), "counts");
+    cr_expect(mg_run_derived(run, "training_peak_part_bytes") == 64);
+    static const char *const hostile[] = {"", "\"; system('x') #", "a b", ".dot", "new\nline", "<b>"};
+    for (size_t index = 0; index < sizeof hostile / sizeof hostile[0]; index++) {
+        json_t *copy = json_deep_copy(run), *phase = json_array_get(json_object_get(copy, "phases"), 2);
+        json_object_set_new(json_object_get(phase, "parts"), hostile[index], json_integer(1));
+        cr_expect_not_null(mg_run_fault(copy), "phase part name %zu accepted", index);
+        json_decref(copy);
+        copy = json_deep_copy(run);
+        json_object_set_new(json_object_get(json_object_get(copy, "derived"), "bytes_per_ngram_by_part"), hostile[index],
+                            json_real(1));
+        cr_expect_not_null(mg_run_fault(copy), "derived part name %zu accepted", index);
+        json_object_set_new(json_object_get(copy, "derived"), "training_peak_part", json_string(hostile[index]));
+        cr_expect_not_null(mg_run_fault(copy), "training_peak_part %zu accepted", index);
+        json_decref(copy);
+    }
+    json_t *without = json_loads(run_line, 0, NULL);
+    cr_expect_eq(mg_run_parts(without, parts, 4), 0, "a run written before parts has none");
+    cr_expect_null(mg_run_training_peak_part(without));
+    json_decref(without);
+    json_decref(run);
+}
