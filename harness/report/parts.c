@@ -133,12 +133,19 @@ static void sum_line(const mg_run_part *parts, size_t count, table_line *line)
     snprintf(line->cells[COLUMN_VERDICT], CELL_SIZE, "%s", "");
 }
 
+/* A line of the table, its columns aligned, without trailing spaces. */
 static void print_line(FILE *out, const table_line *line, const int *widths)
 {
-    fprintf(out, "%-*s", widths[COLUMN_PART], line->cells[COLUMN_PART]);
-    for (int column = COLUMN_PART + 1; column < COLUMN_VERDICT; column++)
-        fprintf(out, "  %*s", widths[column], line->cells[column]);
-    fprintf(out, "%s%s\n", *line->cells[COLUMN_VERDICT] ? "  " : "", line->cells[COLUMN_VERDICT]);
+    char text[COLUMN_COUNT * (CELL_SIZE + 2) + 1];
+    size_t used = (size_t)snprintf(text, sizeof text, "%-*s", widths[COLUMN_PART], line->cells[COLUMN_PART]);
+    for (int column = COLUMN_PART + 1; column < COLUMN_VERDICT && used < sizeof text; column++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "  %*s", widths[column], line->cells[column]);
+    if (used < sizeof text)
+        used += (size_t)snprintf(text + used, sizeof text - used, "  %s", line->cells[COLUMN_VERDICT]);
+    used = used < sizeof text ? used : sizeof text - 1;
+    while (used > 0 && text[used - 1] == ' ')
+        used--;
+    fprintf(out, "%.*s\n", (int)used, text);
 }
 
 void mg_parts_print(FILE *out, json_t *run)
