@@ -32,7 +32,8 @@ BACKENDS = "naive_hash,trie"
 HOSTILE_FOLDER = "q'\"<b class=pwned>&amp;x"
 HOSTILE_FILE = "for<tunes> & \"it's\".txt"
 # The charts in the order chart_list.c lists them; the timelines follow, per backend.
-CHART_ORDER = ["memory-vs-size", "bytes-breakdown", "pareto", "growth", "allocators", "timelines"]
+CHART_ORDER = ["memory-vs-size", "bytes-breakdown", "parts", "pareto", "growth", "parts-growth", "allocators",
+               "timelines"]
 PATHS_MIN = 10  # a drawn gnuplot chart has axes, tics and lines: far more paths than this
 PHONE_WIDTH = 390
 
@@ -161,6 +162,20 @@ def body_rows(driver, table_id):
         "const t = document.getElementById(arguments[0]); return t ? t.tBodies[0].rows.length : -1", table_id)
 
 
+def judged_part_rows(runs):
+    """The rows of the parts table: every part of the first ok run naming parts of each subject and cell
+    (harness/report/parts_files.c, mg_parts_judged); -1 (no table) when no run names a part."""
+    seen, rows = set(), 0
+    for run in runs:
+        parts = (run.get("derived") or {}).get("bytes_per_ngram_by_part") or {}
+        cell = (run["backend"], run.get("backend_settings"), run["corpus"], run["fraction"], run["order"])
+        if run["status"] != "ok" or not any(name != "other" for name in parts) or cell in seen:
+            continue
+        seen.add(cell)
+        rows += len(parts)
+    return rows if seen else -1
+
+
 def chart_order_key(name):
     return CHART_ORDER.index(name) if name in CHART_ORDER else len(CHART_ORDER)
 
@@ -205,6 +220,9 @@ def check_page(tap, driver, out, hostile):
         (rows := body_rows(driver, "runs-table")) == len(runs), f"{rows} rows"))
     tap.run(f"the growth table has a row per backend ({len(backends)})", lambda: (
         (rows := body_rows(driver, "growth-table")) == len(backends), f"{rows} rows"))
+    part_rows = judged_part_rows(runs)
+    tap.run(f"the parts table has a row per part of each subject and cell ({part_rows}; -1: no table)", lambda: (
+        (rows := body_rows(driver, "parts-table")) == part_rows, f"{rows} rows"))
     tap.run(f"the backend x allocator table has {len(backends)} rows of {len(allocators)} allocators", lambda: (
         (shape := driver.execute_script(
             "const t = document.getElementById('allocators-table');"

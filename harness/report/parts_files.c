@@ -76,9 +76,40 @@ int mg_parts_csv_write(const mg_report *report, char *error, size_t error_size)
 
 /* ---- summary.md ---- */
 
-static void markdown_part_row(FILE *file, const mg_report_run *run, const mg_run_part *part)
+void mg_parts_note(char *text, size_t text_size)
 {
+    snprintf(text, text_size, "Each backend's bytes split by the parts it names (docs/parts.md), per distinct n-gram at "
+             "the end of finalize, beside its own formula for each part; one run per subject and cell (the allocator "
+             "does not change what a backend requests). off: the estimate misses by more than %.0f%% and by at least "
+             "%.2f bytes per n-gram; small: by more than %.0f%% but by less than %.2f bytes, not flagged.",
+             100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE, 100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE);
+}
+
+size_t mg_parts_each_judged(const mg_report *report, mg_part_visit visit, void *context)
+{
+    size_t rows = 0;
+    for (size_t index = 0; index < report->run_count; index++) {
+        if (!mg_parts_judged(report, index))
+            continue;
+        mg_run_part parts[MG_RUN_PARTS_MAX];
+        size_t count = mg_parts_sorted(report->runs[index].json, parts);
+        for (size_t part = 0; part < count; part++)
+            visit(context, &report->runs[index], &parts[part], rows++);
+    }
+    return rows;
+}
+
+static void markdown_part_row(void *context, const mg_report_run *run, const mg_run_part *part, size_t row_number)
+{
+    FILE *file = context;
     char row[MG_SUBJECT_SIZE + 16], cell[MG_REPORT_PATH_SIZE], peak[48];
+    if (row_number == 0) {
+        char note[1024];
+        mg_parts_note(note, sizeof note);
+        fprintf(file, "\n## Parts: estimate against measurement\n\n%s parts.csv has every run's parts.\n\n"
+                      "| backend | cell | part | bytes/n-gram | estimate | estimate/measured | peak in training "
+                      "(bytes) | verdict |\n|---|---|---|--:|--:|--:|--:|---|\n", note);
+    }
     mg_report_row_name(run->backend, run->process, row, sizeof row);
     mg_parts_cell_words(run, cell, sizeof cell);
     mg_part_verdict verdict = mg_part_judge(part);
@@ -92,52 +123,36 @@ static void markdown_part_row(FILE *file, const mg_report_run *run, const mg_run
 
 void mg_parts_markdown(FILE *file, const mg_report *report)
 {
-    int first = 1;
-    for (size_t index = 0; index < report->run_count; index++) {
-        if (!mg_parts_judged(report, index))
-            continue;
-        if (first)
-            fprintf(file, "\n## Parts: estimate against measurement\n\nEach backend's bytes split by the parts it names "
-                          "(docs/parts.md), per distinct n-gram at the end of finalize, beside its own formula for each "
-                          "part; one run per subject and cell (the allocator does not change what a backend requests). "
-                          "**off**: the estimate misses by more than %.0f%% and by at least %.2f bytes per n-gram; "
-                          "*small*: by more than %.0f%% but less than %.2f bytes. parts.csv has every run's parts.\n\n"
-                          "| backend | cell | part | bytes/n-gram | estimate | estimate/measured | peak in training "
-                          "(bytes) | verdict |\n|---|---|---|--:|--:|--:|--:|---|\n",
-                    100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE, 100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE);
-        first = 0;
-        mg_run_part parts[MG_RUN_PARTS_MAX];
-        size_t count = mg_parts_sorted(report->runs[index].json, parts);
-        for (size_t part = 0; part < count; part++)
-            markdown_part_row(file, &report->runs[index], &parts[part]);
-    }
+    mg_parts_each_judged(report, markdown_part_row, file);
+}
+
+/* Where the flags go and how many there are. */
+typedef struct flag_lines {
+    FILE *out;
+    int flagged;
+} flag_lines;
+
+static void flag_line(void *context, const mg_report_run *run, const mg_run_part *part, size_t row_number)
+{
+    flag_lines *flags = context;
+    (void)row_number;
+    if (mg_part_judge(part) != MG_PART_OFF)
+        return;
+    char cell[MG_REPORT_PATH_SIZE], off[48];
+    double ratio = mg_part_ratio(part);
+    mg_parts_cell_words(run, cell, sizeof cell);
+    if (isfinite(ratio))
+        snprintf(off, sizeof off, "%+.0f%%", 100 * (ratio - 1));
+    else
+        snprintf(off, sizeof off, "none measured");
+    fprintf(flags->out, "report: %s's part %s on %s is estimated at %.3f bytes per n-gram but holds %.3f (%s): "
+                        "its formula is off\n", run->backend, part->name, cell, part->estimate, part->per_ngram, off);
+    flags->flagged++;
 }
 
 int mg_parts_flags_print(FILE *out, const mg_report *report)
 {
-    int flagged = 0;
-    for (size_t index = 0; index < report->run_count; index++) {
-        if (!mg_parts_judged(report, index))
-            continue;
-        const mg_report_run *run = &report->runs[index];
-        mg_run_part parts[MG_RUN_PARTS_MAX];
-        size_t count = mg_parts_sorted(run->json, parts);
-        char cell[MG_REPORT_PATH_SIZE];
-        mg_parts_cell_words(run, cell, sizeof cell);
-        for (size_t part = 0; part < count; part++) {
-            const mg_run_part *shown = &parts[part];
-            if (mg_part_judge(shown) != MG_PART_OFF)
-                continue;
-            double ratio = mg_part_ratio(shown);
-            char off[48];
-            if (isfinite(ratio))
-                snprintf(off, sizeof off, "%+.0f%%", 100 * (ratio - 1));
-            else
-                snprintf(off, sizeof off, "none measured");
-            fprintf(out, "report: %s's part %s on %s is estimated at %.3f bytes per n-gram but holds %.3f (%s): "
-                         "its formula is off\n", run->backend, shown->name, cell, shown->estimate, shown->per_ngram, off);
-            flagged++;
-        }
-    }
-    return flagged;
+    flag_lines flags = {out, 0};
+    mg_parts_each_judged(report, flag_line, &flags);
+    return flags.flagged;
 }

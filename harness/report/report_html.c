@@ -311,9 +311,20 @@ static void put_allocators(FILE *page, const mg_report *report)
 
 /* ---- the parts ---- */
 
-static void put_part_row(FILE *page, const mg_report_run *run, const mg_run_part *part)
+static void put_part_row(void *context, const mg_report_run *run, const mg_run_part *part, size_t row_number)
 {
+    FILE *page = context;
     char row[MG_SUBJECT_SIZE + 16], cell[MG_REPORT_PATH_SIZE];
+    if (row_number == 0) {
+        char note[1024];
+        mg_parts_note(note, sizeof note);
+        fputs("<h2 id=\"parts\">Parts</h2>\n<p>", page);
+        mg_html_put_text(page, note);
+        fputs(" <a href=\"parts.csv\">parts.csv</a> has every run's parts.</p>\n<div class=\"scroll\">"
+              "<table id=\"parts-table\">\n<thead><tr><th>backend</th><th>cell</th><th>part</th>"
+              "<th class=\"n\">bytes/n-gram</th><th class=\"n\">estimate</th><th class=\"n\">estimate/measured</th>"
+              "<th class=\"n\">peak in training (bytes)</th><th>verdict</th></tr></thead>\n<tbody>\n", page);
+    }
     mg_report_row_name(run->backend, run->process, row, sizeof row);
     mg_parts_cell_words(run, cell, sizeof cell);
     mg_part_verdict verdict = mg_part_judge(part);
@@ -329,31 +340,10 @@ static void put_part_row(FILE *page, const mg_report_run *run, const mg_run_part
     fputs("</tr>\n", page);
 }
 
-/* The estimate against the measurement part by part, as summary.md has it; nothing without parts. */
+/* The estimate against the measurement part by part, as summary.md has it. */
 static void put_parts(FILE *page, const mg_report *report)
 {
-    int first = 1;
-    for (size_t index = 0; index < report->run_count; index++) {
-        if (!mg_parts_judged(report, index))
-            continue;
-        if (first)
-            fprintf(page, "<h2 id=\"parts\">Parts</h2>\n<p>Each backend's bytes split by the parts it names, per "
-                          "distinct n-gram at the end of finalize, beside its own formula for each part; one run per "
-                          "subject and cell (the allocator does not change what a backend requests). <strong>off</strong>: "
-                          "the estimate misses by more than %.0f%% and by at least %.2f bytes per n-gram; small: by more "
-                          "than %.0f%% but less than %.2f bytes. <a href=\"parts.csv\">parts.csv</a> has every run's "
-                          "parts.</p>\n<div class=\"scroll\"><table id=\"parts-table\">\n<thead><tr><th>backend</th>"
-                          "<th>cell</th><th>part</th><th class=\"n\">bytes/n-gram</th><th class=\"n\">estimate</th>"
-                          "<th class=\"n\">estimate/measured</th><th class=\"n\">peak in training (bytes)</th>"
-                          "<th>verdict</th></tr></thead>\n<tbody>\n",
-                    100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE, 100 * MG_PART_TOLERANCE, MG_PART_NEGLIGIBLE);
-        first = 0;
-        mg_run_part parts[MG_RUN_PARTS_MAX];
-        size_t count = mg_parts_sorted(report->runs[index].json, parts);
-        for (size_t part = 0; part < count; part++)
-            put_part_row(page, &report->runs[index], &parts[part]);
-    }
-    if (first)
+    if (mg_parts_each_judged(report, put_part_row, page) == 0)
         fputs("<h2 id=\"parts\">Parts</h2>\n<p>No run names the parts of its table.</p>\n", page);
     else
         fputs("</tbody></table></div>\n", page);
