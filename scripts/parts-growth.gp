@@ -28,6 +28,7 @@ set style fill solid 0.9 border rgb '#333333'
 set border 1
 set ytics nomirror scale 0 font ',11'
 unset key
+set style textbox opaque noborder margins 1, 1
 set arrow 1 from 1, graph 0 to 1, graph 1 nohead lw 1.5 lc rgb 'black'
 if (ngram_exponent == ngram_exponent) { set arrow 2 from ngram_exponent, graph 0 to ngram_exponent, graph 1 nohead lw 1.5 dt 2 lc rgb '#555555' }
 do for [target in "svg png"] {
@@ -39,6 +40,6 @@ do for [target in "svg png"] {
     set output output.'.'.target
     set title chart_title
     plot data.'.dat' using ($2 / 2):1:(0):2:($1 - 0.38):($1 + 0.38):3 with boxxyerror lc rgb variable notitle, \
-         '' using ($2 + high * 0.01):1:4 with labels left font ',10' notitle, \
+         '' using ($2 + high * 0.01):1:4 with labels left boxed font ',10' notitle, \
          data.'-rows.dat' using (0):1:ytic(2) with points pt -1 notitle
 }

@@ -27,7 +27,7 @@ do for [target in "svg png"] {
     set size 1, 0.76
     set yrange [rows - 0.5:-0.5]
     set xrange [0:axis]
-    set xlabel "share of the bar: each part's bytes over the sum of the parts (mem.h's tagged allocations: exact); labels in bytes per n-gram"
+    set xlabel "share of the bar: each part's bytes over the sum of the parts; labels: bytes per n-gram"
     set xtics ('0%%' 0, '20%%' 0.2, '40%%' 0.4, '60%%' 0.6, '80%%' 0.8, '100%%' 1)
     unset ylabel
     set grid xtics noytics

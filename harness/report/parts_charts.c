@@ -89,13 +89,6 @@ static unsigned part_colour(const part_names *list, const char *name)
 /* The x axis runs to this share: room after a whole bar for its bytes. */
 #define AXIS_END 1.2
 
-static int by_requested(const void *left, const void *right)
-{
-    double a = mg_run_derived((*(const mg_report_run *const *)left)->json, "bytes_per_ngram_requested");
-    double b = mg_run_derived((*(const mg_report_run *const *)right)->json, "bytes_per_ngram_requested");
-    return (a > b) - (a < b);
-}
-
 /* The segment's label: "name 1.2" where it fits, the figure alone where that fits, else none. */
 static void segment_label(const mg_run_part *part, double width_share, char *label, size_t label_size)
 {
@@ -114,6 +107,19 @@ static double bar_whole(const mg_run_part *parts, size_t count)
     for (size_t index = 0; index < count; index++)
         whole += parts[index].per_ngram > 0 ? parts[index].per_ngram : 0;
     return whole;
+}
+
+static double run_whole(const mg_report_run *run)
+{
+    mg_run_part parts[MG_RUN_PARTS_MAX];
+    return bar_whole(parts, mg_run_parts(run->json, parts, MG_RUN_PARTS_MAX));
+}
+
+/* By the bars' wholes, the smallest first. */
+static int by_whole(const void *left, const void *right)
+{
+    double a = run_whole(*(const mg_report_run *const *)left), b = run_whole(*(const mg_report_run *const *)right);
+    return (a > b) - (a < b);
 }
 
 /* parts.dat: row share_from share_to colour "label", one line per segment, each part as its share of
@@ -179,7 +185,7 @@ int mg_parts_data(mg_chart *chart, const mg_report_run *size, int *drawn, char *
     *drawn = count > 0;
     if (!count)
         return 0;
-    qsort(rows, count, sizeof *rows, by_requested);
+    qsort(rows, count, sizeof *rows, by_whole);
     part_names *list = malloc(sizeof *list);
     if (!list) {
         snprintf(error, error_size, "out of memory for the parts chart");
