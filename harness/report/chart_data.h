@@ -7,7 +7,7 @@
  *   allocators.dat, -columns.dat, -rows.dat        the backend x allocator heat map
  *   timeline-NAME.dat, timeline-NAME-phases.dat    a backend's run at the common size over time
  *   timelines.dat, timelines-phases.dat            every backend's RSS over that run, one block each
- * each written whole (report_files.h). Names enter them only as quoted data fields.
+ * (the parts charts' files: parts_charts.h), each written whole (report_files.h). Names enter them only as quoted data fields.
  */
 #ifndef MG_CHART_DATA_H
 #define MG_CHART_DATA_H

@@ -1,7 +1,7 @@
 /*
  * charts.h — the charts of `memgrams report DIR`, each as .svg and .png in
  * DIR/charts/ beside the .dat files it plots (chart_data.h): memory-vs-size,
- * bytes-breakdown, pareto, growth, allocators (backend x allocator heat map,
+ * bytes-breakdown, parts and parts-growth (parts_charts.h), pareto, growth, allocators (backend x allocator heat map,
  * where a corpus size was measured under two allocators or more) and
  * timeline-<backend>, drawn by gnuplot (gnuplot.h) with scripts/NAME.gp.
  */

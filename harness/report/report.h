@@ -2,7 +2,7 @@
  * report.h — the files of `memgrams report DIR`, beside its table on stdout.
  *
  * From DIR/results.jsonl and DIR/cells/ (results_file.h), and DIR/floor.jsonl
- * when present, it writes summary.csv and summary.md (summary_files.h), the
+ * when present, it writes summary.csv and summary.md (summary_files.h), parts.csv (parts_files.h), the
  * charts (charts.h) and report.html (report_html.h), each file under a
  * temporary name and renamed when complete, and prints the backend x
  * allocator table.

@@ -3,7 +3,7 @@
  *   summary.csv   every run, one row: layers, ratios, speeds
  *   summary.md    per corpus the same as tables; the backend x allocator
  *                 table; the growth table; the floor; a wrapped library's
- *                 own figures; the charts
+ *                 own figures; the parts (parts_files.h); the charts
  * and the backend x allocator table on the terminal.
  */
 #ifndef MG_SUMMARY_FILES_H
