@@ -621,6 +621,8 @@ Test(cli, run_parts_prints_the_table_on_stderr_and_keeps_stdout_the_json_line, .
     command_result_free(&result);
     const char *redis_args[] = {"run", "--backend", "redis", "--corpus", corpus, "--parts", NULL};
     expect_usage_error(redis_args, NULL, "--parts", "redis");
+    const char *output_args[] = {"run", "--backend", "trie", "--corpus", corpus, "--output", "-", "--parts", NULL};
+    expect_usage_error(output_args, NULL, "--parts", "--output");
     mgt_temp_remove(corpus);
 }
 

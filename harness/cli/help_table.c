@@ -33,7 +33,7 @@ static const mg_help_option run_options[] = {
      MG_VALUES_NONE, 0, NULL},
     {"parts", NULL, "after the run, print the table of its parts on stderr (stdout keeps the run's JSON line): "
      "each part's bytes at finalize, per n-gram, the backend's estimate and their ratio, its peak in training "
-     "(docs/parts.md)", NULL, MG_VALUES_NONE, 0, NULL},
+     "(docs/parts.md); not with --output", NULL, MG_VALUES_NONE, 0, NULL},
     {"output", "FILE", "run the measurement in a child process, judge how it ended as a sweep does, and write its "
      "line whole to FILE (- for stdout)", "none: measured in this process", MG_VALUES_FILE, 0, NULL},
     {"timeout", "S", "with --output: seconds before the child is killed and recorded as a timeout", "900",

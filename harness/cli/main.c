@@ -253,8 +253,13 @@ static int ensure_allocator(const mg_allocator_spec *spec, const mg_probe *probe
 
 static int command_run(int argc, char **argv, char **full_argv)
 {
-    if (mg_run_judged_asked(argc, argv))
+    if (mg_run_judged_asked(argc, argv)) {
+        for (int index = 1; index < argc; index++)
+            if (strcmp(argv[index], "--parts") == 0)
+                return usage_error("run", "%s", "--parts does not apply with --output (memgrams report shows the parts "
+                                                "of the lines written)");
         return mg_run_judged_main(argc, argv);
+    }
     cell_options cell;
     int status = parse_cell("run", "bcnfsarp", argc, argv, &cell);
     if (status)
