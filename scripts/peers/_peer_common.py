@@ -27,6 +27,11 @@ Memory is measured in two passes over the same corpus:
      the sizes Python asked of its allocators (before pymalloc's rounding).
      tracemalloc keeps a trace per live block outside the traced heap, which
      would swell pass 1's RSS and slow it down, so it is never on in pass 1.
+     At each phase end a snapshot splits `allocated` into `parts` by the line
+     that allocated each live block: a line of the peers' own files ending in a
+     marker comment `# part: NAME` counts under NAME, every other byte (the
+     interpreter, the recorder, temporaries) under `other`; they sum to
+     `allocated` exactly, which is the snapshot's total (docs/peers.md).
 
 `requested`, `active` and `resident` are null (no mem.h, no allocator
 statistics for pymalloc's arenas). `checksum` is run.c's digest of the
@@ -44,6 +49,7 @@ import json
 import os
 import platform
 import random
+import re
 import signal
 import sys
 import time
@@ -78,7 +84,8 @@ def sentences(path, byte_limit):
             if position >= byte_limit:
                 return
             position += len(line)
-            yield line.lower().split()  # bytes: only A-Z lowered, split on b" \t\n\r\x0b\x0c"
+            # bytes: only A-Z lowered, split on b" \t\n\r\x0b\x0c"; the table keeps some of the words
+            yield line.lower().split()  # part: vocab.words
 
 
 def training_grams(path, byte_limit, order, recorder, counts, words_of=None):
@@ -91,7 +98,7 @@ def training_grams(path, byte_limit, order, recorder, counts, words_of=None):
         tokens += len(words)
         padded = [START] * (order - 1) + (words_of(words) if words_of else words) + [END]
         for index in range(len(words) + 1):
-            yield tuple(padded[index:index + order - 1]), padded[index + order - 1]
+            yield tuple(padded[index:index + order - 1]), padded[index + order - 1]  # part: contexts.tuples
             grams += 1
             if grams == next_at:
                 recorder.tick(grams)
@@ -142,10 +149,11 @@ def reset_peak():
 
 
 class Recorder:
-    """Phase ends and timeline samples of one pass; traced: read tracemalloc; sampling: tick at all."""
+    """Phase ends and timeline samples of one pass; sampling: tick at all; parts (a PartLines, in the
+    traced pass only): read tracemalloc, and split each phase end's traced bytes by part."""
 
-    def __init__(self, traced, sampling=True):
-        self.traced = traced
+    def __init__(self, parts=None, sampling=True):
+        self.traced, self.parts = parts is not None, parts
         self.phases, self.timeline = {}, []
         self.started = self.phase_started = time.monotonic()
         # A gram count is never 0 when a peer's train compares it with next_at.
@@ -163,6 +171,9 @@ class Recorder:
     def phase_end(self, name, grams):
         now = time.monotonic()
         memory = self.sample()
+        if self.traced:
+            memory["parts"] = self.parts.split_traced()
+            memory["allocated"] = sum(memory["parts"].values())  # the snapshot's total: the parts' sum
         if name == "baseline":
             self.started = now
         self.phases[name] = dict(memory, seconds=now - self.phase_started)
@@ -180,6 +191,57 @@ class Recorder:
             self.timeline[self.train_first:] = self.timeline[self.train_first + 1::2]
             self.stride *= 2
         self.next_at = grams + self.stride
+
+
+# ---- parts: the traced bytes by the line of the peer that allocated them ------------------
+
+PART_MARKER = re.compile(r"\s#\s*part:\s*(\S+)\s*$")  # `# part: NAME` ending a line
+PART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")  # mg_name_valid's rule
+OTHER_PART = "other"
+
+
+class PartLines:
+    """The parts of a peer: the lines of its files (its script, and the modules of the peers' folder
+    it runs: _peer_common.py, python_dict.py for python_interned) that end in a part marker, and
+    the part names in the order they first appear, the script's first, after `other`."""
+
+    def __init__(self, peer):
+        folder = os.path.dirname(os.path.realpath(__file__))
+        script = os.path.realpath(peer.__file__)
+        modules = {os.path.realpath(module.__file__) for module in list(sys.modules.values())
+                   if getattr(module, "__file__", None)}
+        files = [script] + sorted(path for path in modules if os.path.dirname(path) == folder and path != script)
+        self.part_at, self.names, self.real_paths = {}, [OTHER_PART], {}
+        for path in files:
+            with open(path, encoding="utf-8") as source:
+                for number, line in enumerate(source, 1):
+                    marker = PART_MARKER.search(line)
+                    if marker:
+                        self.add(path, number, marker.group(1))
+
+    def add(self, path, number, name):
+        if not PART_NAME.match(name) or name == OTHER_PART:
+            fail(f"{path}:{number}: part '{name}' is not a part name (1-64 of letters, digits, '_-.', "
+                 f"starting with a letter or digit; not '{OTHER_PART}')")
+        self.part_at[(path, number)] = name
+        if name not in self.names:
+            self.names.append(name)
+
+    def part_of(self, filename, number):
+        path = self.real_paths.get(filename)
+        if path is None:
+            path = self.real_paths[filename] = os.path.realpath(filename)
+        return self.part_at.get((path, number), OTHER_PART)
+
+    def split_traced(self):
+        """The traced bytes live now, by part (`other` first): tracemalloc's statistics by line, each
+        line's bytes under its marker's part, the rest under `other`. A snapshot copies every trace,
+        so it is taken at phase ends only."""
+        parts = dict.fromkeys(self.names, 0)
+        for statistic in tracemalloc.take_snapshot().statistics("lineno"):
+            frame = statistic.traceback[0]
+            parts[self.part_of(frame.filename, frame.lineno)] += statistic.size
+        return parts
 
 
 # ---- the measured passes -------------------------------------------------------------
@@ -201,9 +263,10 @@ def purge():
 
 def measured_pass(peer, options, traced):
     """One training from baseline to destroy; returns the recorder, counts and the table's sizes."""
+    parts = PartLines(peer) if traced else None
     if traced:
         tracemalloc.start()
-    recorder, counts, table = Recorder(traced), {}, None
+    recorder, counts, table = Recorder(parts), {}, None
     gc.collect()
     recorder.phase_end("baseline", 0)
     recorder.phase_begin()
@@ -398,7 +461,16 @@ def derived(phases, ngrams):
             "peak_final_ratio": peak_per_ngram / rss if peak_per_ngram is not None and rss and rss > 0 else None,
             "fragmentation": ratio(rss, allocated), "allocator_frag_ratio": None,
             "allocator_rss_ratio": None, "rss_overhead_ratio": None, "allocated_requested_ratio": None,
-            "estimated_bytes_per_ngram": None}
+            "estimated_bytes_per_ngram": None, **derived_parts(phases, ngrams)}
+
+
+def derived_parts(phases, ngrams):
+    """`allocated` per n-gram part by part at finalize, over baseline; no estimate per part, and no
+    training peak part: tracemalloc keeps one peak for all its traces, none per line."""
+    base, done = phases["baseline"]["parts"], phases["finalize"]["parts"]
+    return {"bytes_per_ngram_by_part": {name: (done[name] - base[name]) / ngrams if ngrams else None for name in done},
+            "estimated_bytes_per_ngram_by_part": dict.fromkeys(done),
+            "training_peak_part": None, "training_peak_part_bytes": None}
 
 
 def merge_passes(rss_pass, traced_pass):
@@ -408,7 +480,8 @@ def merge_passes(rss_pass, traced_pass):
         measured, traced = rss_pass.phases[name], traced_pass.phases[name]
         phases.append({"name": name, "seconds": measured["seconds"], "requested": None,
                        "allocated": traced["allocated"], "active": None, "resident": None,
-                       "rss": measured["rss"], "rss_anon": measured["rss_anon"], "hwm": measured["hwm"]})
+                       "rss": measured["rss"], "rss_anon": measured["rss_anon"], "hwm": measured["hwm"],
+                       "parts": traced["parts"]})
     traced_at = {(point["phase"], point["end"], point["grams"]): point["allocated"] for point in traced_pass.timeline}
     for point in rss_pass.timeline:
         allocated = traced_at.get((point["phase"], point["end"], point["grams"]))
@@ -485,7 +558,7 @@ def dump(peer, options):
     """Trains and writes every n-gram as dump.c does: tokens joined by a space, a tab, the count;
     the lines in unsigned byte order, a prefix first (bytes compare so)."""
     table, counts = peer.new_table(), {}
-    train(peer, table, options, Recorder(False, sampling=False), counts)
+    train(peer, table, options, Recorder(sampling=False), counts)
     lines = sorted(b" ".join(token_text(token) for token in context + (word,)) + b"\t%d" % count
                    for context, word, count in peer.grams(table))
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a reader gone ends the dump as it ends `memgrams dump`
@@ -502,7 +575,7 @@ def generate(peer, options):
     """Trains and writes options.sentences sentences as `memgrams generate` does (generate.h's
     rule): each one's words joined by a space and ended by a newline, the words' own bytes."""
     table, counts = peer.new_table(), {}
-    train(peer, table, options, Recorder(False, sampling=False), counts)
+    train(peer, table, options, Recorder(sampling=False), counts)
     word_of_key = getattr(peer, "word_of_key", lambda _, key: key)
     output = sys.stdout.buffer
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a reader gone ends it as it ends `memgrams generate`

@@ -39,15 +39,17 @@ DESCRIPTION = "the Python dict of dicts of trigram counts, measured as a memgram
 
 
 def new_table():
-    return {}
+    return {}  # part: contexts.index
 
 
 def train(table, grams):
     for context, word in grams:
         successors = table.get(context)
-        if successors is None:
-            successors = table[context] = {}
-        successors[word] = successors.get(word, 0) + 1
+        if successors is None:  # the new dict and the table's slot for it, apart for their parts
+            successors = {}  # part: successors.dicts
+            table[context] = successors  # part: contexts.index
+        number = successors.get(word, 0) + 1  # part: counts
+        successors[word] = number  # part: successors.dicts
 
 
 def ngrams(table):
@@ -60,7 +62,7 @@ def contexts(table):
 
 def prune(table, min_count):
     for context in list(table):
-        kept = {word: count for word, count in table[context].items() if count >= min_count}
+        kept = {word: count for word, count in table[context].items() if count >= min_count}  # part: successors.dicts
         if kept:
             table[context] = kept
         else:

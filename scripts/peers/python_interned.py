@@ -40,13 +40,14 @@ class Table:
     __slots__ = ("ids", "words", "counts")
 
     def __init__(self):
-        self.ids = {common.START: common.START, common.END: common.END}  # word -> id
-        self.words = [common.START, common.END]                           # id -> word
-        self.counts = {}                                                  # (ids) -> {id: count}
+        # ids: word -> id; words: id -> word; counts: (ids) -> {id: count}
+        self.ids = {common.START: common.START, common.END: common.END}  # part: vocab.index
+        self.words = [common.START, common.END]  # part: vocab.index
+        self.counts = {}  # part: contexts.index
 
 
 def new_table():
-    return Table()
+    return Table()  # part: table
 
 
 def words_of(table, words):
@@ -54,9 +55,10 @@ def words_of(table, words):
     ids, vocabulary, numbers = table.ids, table.words, []
     for word in words:
         number = ids.get(word)
-        if number is None:
-            number = ids[word] = len(vocabulary)
-            vocabulary.append(word)
+        if number is None:  # the id and the slots that keep it, apart for their parts
+            number = len(vocabulary)  # part: vocab.ids
+            ids[word] = number  # part: vocab.index
+            vocabulary.append(word)  # part: vocab.index
         numbers.append(number)
     return numbers
 

@@ -38,27 +38,31 @@ class Table:
     __slots__ = ("nexts", "counts")
 
     def __init__(self):
-        self.nexts = {}   # context -> [word, ...]
-        self.counts = {}  # context -> [count, ...], index-aligned with nexts
+        # nexts: context -> [word, ...]; counts: context -> [count, ...], index-aligned with nexts
+        self.nexts = {}  # part: contexts.index
+        self.counts = {}  # part: contexts.index
 
 
 def new_table():
-    return Table()
+    return Table()  # part: table
 
 
 def train(table, grams):
     nexts_of, counts_of = table.nexts, table.counts
     for context, word in grams:
         nexts = nexts_of.get(context)
-        if nexts is None:
-            nexts_of[context] = [word]
-            counts_of[context] = [1]
+        if nexts is None:  # the new lists and the dicts' slots for them, apart for their parts
+            nexts = [word]  # part: successors.lists
+            numbers = [1]  # part: counts.lists
+            nexts_of[context] = nexts  # part: contexts.index
+            counts_of[context] = numbers  # part: contexts.index
         else:
+            numbers = counts_of[context]
             try:
-                counts_of[context][nexts.index(word)] += 1
+                numbers[nexts.index(word)] += 1  # part: counts
             except ValueError:
-                nexts.append(word)
-                counts_of[context].append(1)
+                nexts.append(word)  # part: successors.lists
+                numbers.append(1)  # part: counts.lists
 
 
 def ngrams(table):
@@ -75,8 +79,8 @@ def prune(table, min_count):
         kept = [index for index, number in enumerate(counts_of[context]) if number >= min_count]
         if kept:
             nexts = nexts_of[context]
-            nexts_of[context] = [nexts[index] for index in kept]
-            counts_of[context] = [counts_of[context][index] for index in kept]
+            nexts_of[context] = [nexts[index] for index in kept]  # part: successors.lists
+            counts_of[context] = [counts_of[context][index] for index in kept]  # part: counts.lists
         else:
             del nexts_of[context], counts_of[context]
 
