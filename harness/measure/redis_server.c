@@ -1,6 +1,7 @@
 /* redis_server.c — see redis_server.h. */
 #include "redis_server.h"
 #include "atomic_file.h"
+#include "mem.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -324,6 +325,65 @@ static int read_info(mg_redis_server *server, const char *section, char *text, s
     return status;
 }
 
+const char *const mg_redis_part_names[MG_REDIS_PART_COUNT] = {
+    [MG_REDIS_STARTUP - 1] = "redis.startup", [MG_REDIS_CLIENTS - 1] = "redis.clients",
+    [MG_REDIS_KEYSPACE - 1] = "redis.keyspace", [MG_REDIS_DATASET - 1] = "redis.dataset"};
+
+/* MEMORY STATS's figures: the top level's and the keyspace overheads summed over its db.N maps. */
+typedef struct memory_stats {
+    uint64_t total, startup, clients, keyspace, overhead, dataset;
+    int found; /* a bit per figure of the top level met */
+} memory_stats;
+
+static void stats_keyspace(const redisReply *db, memory_stats *stats)
+{
+    for (size_t index = 0; db->type == REDIS_REPLY_ARRAY && index + 1 < db->elements; index += 2) {
+        const redisReply *name = db->element[index], *value = db->element[index + 1];
+        if (name->type == REDIS_REPLY_STRING && value->type == REDIS_REPLY_INTEGER && value->integer >= 0 &&
+            (strcmp(name->str, "overhead.hashtable.main") == 0 || strcmp(name->str, "overhead.hashtable.expires") == 0))
+            stats->keyspace += (uint64_t)value->integer;
+    }
+}
+
+static void stats_field(const char *name, const redisReply *value, memory_stats *stats)
+{
+    static const struct { const char *name; size_t offset; } fields[] = {
+        {"total.allocated", offsetof(memory_stats, total)},   {"startup.allocated", offsetof(memory_stats, startup)},
+        {"clients.normal", offsetof(memory_stats, clients)},   {"clients.slaves", offsetof(memory_stats, clients)},
+        {"overhead.total", offsetof(memory_stats, overhead)}, {"dataset.bytes", offsetof(memory_stats, dataset)},
+    };
+    if (strncmp(name, "db.", 3) == 0)
+        stats_keyspace(value, stats);
+    for (size_t index = 0; index < sizeof fields / sizeof fields[0]; index++)
+        if (strcmp(name, fields[index].name) == 0 && value->type == REDIS_REPLY_INTEGER && value->integer >= 0) {
+            *(uint64_t *)((char *)stats + fields[index].offset) += (uint64_t)value->integer;
+            stats->found |= 1 << index;
+        }
+}
+
+/* The parts of total.allocated: startup, clients and keyspace as Redis counts them, the rest of
+ * its overhead.total as other, dataset.bytes (total.allocated - overhead.total) as the dataset. */
+static void read_parts(mg_redis_server *server, mg_redis_figures *figures)
+{
+    const char *words[] = {"MEMORY", "STATS"};
+    redisReply *reply = mg_redis_command(server, 2, words, NULL);
+    memory_stats stats = {0};
+    for (size_t index = 0; reply && reply->type == REDIS_REPLY_ARRAY && index + 1 < reply->elements; index += 2)
+        if (reply->element[index]->type == REDIS_REPLY_STRING)
+            stats_field(reply->element[index]->str, reply->element[index + 1], &stats);
+    freeReplyObject(reply);
+    uint64_t named = stats.startup + stats.clients + stats.keyspace;
+    figures->parts_known = stats.found == 0x3f && named <= stats.overhead && stats.overhead + stats.dataset == stats.total;
+    if (!figures->parts_known)
+        return;
+    figures->stats_allocated = stats.total;
+    figures->parts[MG_PART_OTHER] = stats.overhead - named;
+    figures->parts[MG_REDIS_STARTUP] = stats.startup;
+    figures->parts[MG_REDIS_CLIENTS] = stats.clients;
+    figures->parts[MG_REDIS_KEYSPACE] = stats.keyspace;
+    figures->parts[MG_REDIS_DATASET] = stats.dataset;
+}
+
 int mg_redis_server_figures(mg_redis_server *server, mg_redis_figures *figures)
 {
     char memory[16384], cpu[4096];
@@ -342,6 +402,7 @@ int mg_redis_server_figures(mg_redis_server *server, mg_redis_figures *figures)
         .allocator_rss_ratio = info_real(memory, "allocator_rss_ratio"),
         .cpu_seconds = info_real(cpu, "used_cpu_user") + info_real(cpu, "used_cpu_sys"),
     };
+    read_parts(server, figures);
     return 0;
 }
 
@@ -367,7 +428,8 @@ static void read_status(pid_t pid, mg_memory_sample *sample)
 
 void mg_redis_server_sample(mg_redis_server *server, const mg_redis_figures *figures, mg_memory_sample *sample)
 {
-    *sample = (mg_memory_sample){MG_UNKNOWN, figures->used_memory, figures->allocator_active,
+    uint64_t allocated = figures->parts_known ? figures->stats_allocated : figures->used_memory;
+    *sample = (mg_memory_sample){MG_UNKNOWN, allocated, figures->allocator_active,
                                  figures->allocator_resident, MG_UNKNOWN, MG_UNKNOWN, MG_UNKNOWN, MG_UNKNOWN,
                                  MG_UNKNOWN};
     read_status(server->pid, sample);

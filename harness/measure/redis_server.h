@@ -45,20 +45,31 @@ int mg_redis_server_start(mg_redis_server *server, const char *const *extra_argu
 /* SHUTDOWN NOSAVE, waits for the server (SIGKILL after a few seconds). */
 void mg_redis_server_stop(mg_redis_server *server);
 
+/* The parts of the server's used memory, as MEMORY STATS attributes it (docs/redis.md): a tag as
+ * mem.h numbers parts (1-based; MG_PART_OTHER, 0, holds the overheads not named here). */
+enum mg_redis_part { MG_REDIS_STARTUP = 1, MG_REDIS_CLIENTS, MG_REDIS_KEYSPACE, MG_REDIS_DATASET, MG_REDIS_PARTS_END };
+#define MG_REDIS_PART_COUNT (MG_REDIS_PARTS_END - 1)
+extern const char *const mg_redis_part_names[MG_REDIS_PART_COUNT];
+
 /* Figures the server reports about itself, read at a phase end. */
 typedef struct mg_redis_figures {
     uint64_t used_memory, allocator_allocated, allocator_active, allocator_resident, used_memory_rss;
     uint64_t used_memory_dataset, used_memory_overhead;
+    /* MEMORY STATS, read after INFO: its total.allocated, and that total split by part (by tag) */
+    uint64_t stats_allocated, parts[MG_REDIS_PARTS_END];
+    int parts_known; /* the reply held every figure, and its parts sum to stats_allocated */
     double mem_fragmentation_ratio, allocator_frag_ratio, allocator_rss_ratio;
     double cpu_seconds; /* used_cpu_user + used_cpu_sys */
 } mg_redis_figures;
 
-/* INFO memory and INFO cpu: 0, or -1 when the server did not answer. */
+/* INFO memory, INFO cpu and MEMORY STATS: 0, or -1 when the server did not answer INFO (a
+ * MEMORY STATS without its figures leaves parts_known 0). */
 int mg_redis_server_figures(mg_redis_server *server, mg_redis_figures *figures);
 
-/* The layers of a phase end: allocated = used_memory, active and resident =
- * the allocator's, rss and its parts and the peak from /proc/PID/status;
- * requested is unknown (no counter runs inside the server). */
+/* The layers of a phase end: allocated = used_memory (MEMORY STATS's total.allocated
+ * when its parts are known, so that they sum to it), active and resident = the
+ * allocator's, rss and its parts and the peak from /proc/PID/status; requested is
+ * unknown (no counter runs inside the server). */
 void mg_redis_server_sample(mg_redis_server *server, const mg_redis_figures *figures, mg_memory_sample *sample);
 
 /* Starts a new peak of the server's VmHWM (clear_refs "5"), where permitted. */

@@ -117,6 +117,8 @@ static int phase_end(subject_run *run, enum mg_phase phase)
         return -1;
     mg_redis_server_sample(&run->server, &run->figures[phase], &record->memory);
     keep_figures(record, &run->figures[phase]);
+    if (run->figures[phase].parts_known)
+        memcpy(record->part_bytes, run->figures[phase].parts, sizeof run->figures[phase].parts);
     run->result->phases_done |= 1 << phase;
     if (phase == MG_PHASE_BASELINE)
         mg_timeline_start(&run->result->timeline, now);
@@ -364,6 +366,29 @@ static json_t *server_env(mg_redis_server *server)
     return env;
 }
 
+/* The parts as the server told them: none in a phase whose MEMORY STATS did not add up, and no
+ * parts_peak (the server keeps no peak per part); no by-part figures without baseline and finalize parts. */
+static void keep_told_parts(json_t *object, const subject_run *run)
+{
+    json_t *phases = json_object_get(object, "phases"), *phase;
+    size_t index;
+    int known = 1;
+    json_array_foreach(phases, index, phase) {
+        json_object_del(phase, "parts_peak");
+        const char *name = json_string_value(json_object_get(phase, "name"));
+        for (int which = 0; name && which < MG_PHASE_COUNT; which++)
+            if (strcmp(name, mg_phase_names[which]) == 0 && !run->figures[which].parts_known) {
+                json_object_del(phase, "parts");
+                known &= which != MG_PHASE_BASELINE && which != MG_PHASE_FINALIZE;
+            }
+    }
+    json_t *by_part = json_object_get(json_object_get(object, "derived"), "bytes_per_ngram_by_part"), *value;
+    const char *part;
+    json_object_foreach(by_part, part, value)
+        if (!known)
+            json_object_set_new(by_part, part, json_null());
+}
+
 /* What the run object adds to a backend's: the server's CPU per gram, how the queries were timed, the server. */
 static void add_server_fields(json_t *object, const char *settings, const subject_run *run, json_t *env)
 {
@@ -393,6 +418,7 @@ static int print_run(const char *settings, subject_run *run, const char *allocat
     options.backend = &mg_redis_client;
     json_t *object = mg_result_json(&options, allocator_text, &probe, run->result);
     add_server_fields(object, settings, run, env);
+    keep_told_parts(object, run);
     int written = mg_json_write_line(object, STDOUT_FILENO);
     int write_error = errno;
     json_decref(object);
@@ -413,6 +439,8 @@ static void start_result(mg_run_result *result)
     speed->successors_ns_per_successor = NAN;
     speed->lookup_hit_batch_ns = speed->lookup_miss_batch_ns = NAN;
     result->estimated_bytes_per_ngram = result->dependent_load_ns = NAN;
+    for (int tag = 0; tag < MG_PARTS_MAX; tag++)
+        result->estimated_part_bytes_per_ngram[tag] = NAN; /* no formula per part: Redis's own split */
 }
 
 int mg_redis_run_command(const char *spec, const mg_run_options *options, const char *allocator_text)

@@ -387,6 +387,8 @@ const mg_backend mg_redis_client = {
     .prune = redis_prune,
     .destroy = redis_destroy,
     .estimate_bytes_per_ngram = redis_estimate,
+    .parts = mg_redis_part_names,
+    .part_count = MG_REDIS_PART_COUNT,
 };
 
 mg_table *mg_redis_table_create(mg_redis_server *server, int order)
