@@ -4,6 +4,7 @@
  * phase, and a run stopped by SIGINT, SIGTERM or SIGKILL leaves no server
  * and no socket folder behind. Skipped when redis-server is not installed.
  */
+#include "cell.h"
 #include "process.h"
 #include "support.h"
 
@@ -81,6 +82,48 @@ Test(redis, counts_equal_a_backends_and_phases_carry_the_servers_layers)
     json_t *env = json_object_get(json_object_get(run, "env"), "redis");
     cr_expect(json_is_string(json_object_get(env, "version")));
     cr_expect_eq(json_integer_value(json_object_get(env, "hash-max-listpack-entries")), 512);
+    json_decref(run);
+    mgt_temp_remove(corpus);
+}
+
+/* Every phase's allocated is split as MEMORY STATS splits it: part names by the rule, summing to
+ * allocated exactly; training grows the keyspace and the dataset; no peak per part, no estimate. */
+Test(redis, phases_carry_the_servers_parts_summing_to_allocated)
+{
+    skip_without_server();
+    const char text[] = "the cat sat on the mat\nthe dog sat on the log\n\nthe cat ate\nthe cat sat\n";
+    char *corpus = mgt_temp_file(text, sizeof text - 1);
+    json_t *run = run_on("redis", corpus, "3"), *phases = json_object_get(run, "phases"), *phase, *value;
+    json_t *baseline = NULL, *finalize = NULL;
+    size_t index;
+    const char *name;
+    cr_assert_eq(json_array_size(phases), 6);
+    json_array_foreach(phases, index, phase) {
+        const char *phase_name = json_string_value(json_object_get(phase, "name"));
+        json_t *parts = json_object_get(phase, "parts");
+        cr_assert(json_object_size(parts) == 5, "%s: %zu parts, expected 5", phase_name, json_object_size(parts));
+        cr_expect(!json_object_get(phase, "parts_peak"), "%s: a parts_peak the server cannot know", phase_name);
+        json_int_t sum = 0;
+        json_object_foreach(parts, name, value) {
+            cr_expect(mg_name_valid(name), "%s: part name '%s'", phase_name, name);
+            sum += json_integer_value(value);
+        }
+        cr_expect_eq(sum, json_integer_value(json_object_get(phase, "allocated")), "%s: parts sum to %lld, allocated %lld",
+                     phase_name, (long long)sum, (long long)json_integer_value(json_object_get(phase, "allocated")));
+        baseline = index == 0 ? parts : baseline;
+        finalize = strcmp(phase_name, "finalize") == 0 ? parts : finalize;
+    }
+    cr_assert(baseline && finalize);
+    cr_expect_eq(json_integer_value(json_object_get(baseline, "redis.keyspace")), 0, "an empty server's keyspace holds bytes");
+    static const char *const grown[] = {"redis.keyspace", "redis.dataset"};
+    for (size_t part = 0; part < sizeof grown / sizeof grown[0]; part++)
+        cr_expect(json_integer_value(json_object_get(finalize, grown[part])) > json_integer_value(json_object_get(baseline, grown[part])),
+                  "%s did not grow in training", grown[part]);
+    cr_expect(json_integer_value(json_object_get(finalize, "redis.startup")) == json_integer_value(json_object_get(baseline, "redis.startup")));
+    json_t *derived = json_object_get(run, "derived");
+    cr_expect(json_is_null(json_object_get(derived, "training_peak_part")));
+    json_object_foreach(json_object_get(derived, "estimated_bytes_per_ngram_by_part"), name, value)
+        cr_expect(json_is_null(value), "an estimate for part %s", name);
     json_decref(run);
     mgt_temp_remove(corpus);
 }

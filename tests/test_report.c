@@ -3,6 +3,7 @@
  * Python peers against the C harness. Every corpus is made here: no test
  * needs a fetched one.
  */
+#include "cell.h"
 #include "chart_data.h"
 #include "process.h"
 #include "results.h"
@@ -954,6 +955,75 @@ Test(peer, every_peer_records_the_checksum_of_trie, .timeout = 300)
     mgt_temp_remove(long_corpus);
     mgt_temp_remove(hostile);
     mgt_buffer_free(&long_word);
+}
+
+/* Each phase's parts are named by the rule and sum to its `allocated` exactly; the by-part figures
+ * sum to bytes_per_ngram_allocated; a peer has no per-part peak. The parts named, at finalize. */
+static void expect_peer_parts(json_t *run, const char *const *grown, size_t grown_count)
+{
+    const char *backend = json_string_value(json_object_get(run, "backend"));
+    json_int_t order = json_integer_value(json_object_get(run, "order"));
+    json_t *phases = json_object_get(run, "phases"), *phase, *value, *finalize = NULL, *baseline = NULL;
+    size_t index;
+    const char *name;
+    cr_assert_eq(json_array_size(phases), 6, "%s order %lld: %zu phases", backend, (long long)order, json_array_size(phases));
+    json_array_foreach(phases, index, phase) {
+        const char *phase_name = json_string_value(json_object_get(phase, "name"));
+        json_t *parts = json_object_get(phase, "parts");
+        cr_assert(json_is_object(parts), "%s order %lld, %s: no parts", backend, (long long)order, phase_name);
+        cr_expect(!json_object_get(phase, "parts_peak"), "%s: a parts_peak a peer cannot know", backend);
+        json_int_t sum = 0;
+        json_object_foreach(parts, name, value) {
+            cr_expect(mg_name_valid(name), "%s: part name '%s'", backend, name);
+            sum += json_integer_value(value);
+        }
+        cr_expect_eq(sum, json_integer_value(json_object_get(phase, "allocated")), "%s order %lld, %s: parts sum to %lld, allocated %lld",
+                     backend, (long long)order, phase_name, (long long)sum, (long long)json_integer_value(json_object_get(phase, "allocated")));
+        if (strcmp(phase_name, "baseline") == 0)
+            baseline = parts;
+        if (strcmp(phase_name, "finalize") == 0)
+            finalize = parts;
+    }
+    cr_assert(baseline && finalize);
+    for (size_t part = 0; part < grown_count; part++)
+        cr_expect(json_integer_value(json_object_get(finalize, grown[part])) > json_integer_value(json_object_get(baseline, grown[part])),
+                  "%s order %lld: part %s did not grow in training", backend, (long long)order, grown[part]);
+    json_t *derived = json_object_get(run, "derived");
+    double by_parts = 0;
+    json_object_foreach(json_object_get(derived, "bytes_per_ngram_by_part"), name, value)
+        by_parts += json_number_value(value);
+    double allocated = json_number_value(json_object_get(derived, "bytes_per_ngram_allocated"));
+    cr_expect(fabs(by_parts - allocated) <= 1e-6 * allocated, "%s: by part %g, allocated %g per n-gram", backend, by_parts, allocated);
+    cr_expect(json_is_null(json_object_get(derived, "training_peak_part")), "%s: a training peak part a peer cannot know", backend);
+}
+
+Test(peer, every_peer_splits_allocated_into_parts_that_report_reads, .timeout = 300)
+{
+    char *corpus = mgt_temp_file(hostile_text, sizeof hostile_text - 1), *out = temp_folder();
+    const char *args[] = {"sweep", "--backends", "python_dict,python_interned,python_lists", "--corpora", corpus,
+                          "--orders", "1,3", "--allocators", "glibc", "--out", out, NULL};
+    /* the parts each run grows: at order 1 the one context is the empty tuple, which Python shares */
+    static const char *const dict_parts[] = {"contexts.index", "successors.dicts", "vocab.words", "contexts.tuples"};
+    static const char *const interned_parts[] = {"table", "vocab.index", "vocab.words", "contexts.index",
+                                                 "successors.dicts", "contexts.tuples"};
+    static const char *const lists_parts[] = {"table", "successors.lists", "counts.lists", "contexts.index",
+                                              "vocab.words", "contexts.tuples"};
+    size_t count;
+    json_t *runs = sweep_and_load(args, out, &count);
+    cr_assert_eq(count, 6, "%zu runs, expected 6", count);
+    for (size_t order = 0; order < 2; order++) {
+        expect_peer_parts(json_array_get(runs, order), dict_parts, 3 + order);
+        expect_peer_parts(json_array_get(runs, 2 + order), interned_parts, 5 + order);
+        expect_peer_parts(json_array_get(runs, 4 + order), lists_parts, 5 + order);
+    }
+    json_decref(runs);
+    const char *report_args[] = {"report", out, NULL};
+    command_result result = memgrams(report_args, NULL);
+    cr_expect_eq(result.exit_code, 0, "report of the peers' parts exited %d: %s", result.exit_code, result.err);
+    cr_expect(strstr(result.out, "python_lists (python) "), "%s", result.out);
+    command_result_free(&result);
+    remove_folder(out);
+    mgt_temp_remove(corpus);
 }
 
 Test(peer, python_dict_reads_a_synth_spec_through_a_file_of_the_sweep, .timeout = 120)
