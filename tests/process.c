@@ -1,5 +1,6 @@
 /* process.c — see process.h. */
 #include "process.h"
+#include "cell.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,6 +159,20 @@ json_t *run_json(const command_result *result)
         return NULL;
     }
     return run;
+}
+
+long long parts_sum(json_t *parts, const char **bad_name)
+{
+    long long sum = 0;
+    const char *name;
+    json_t *value;
+    *bad_name = NULL;
+    json_object_foreach(parts, name, value) {
+        if (!*bad_name && !mg_name_valid(name))
+            *bad_name = name;
+        sum += json_integer_value(value);
+    }
+    return sum;
 }
 
 double phase_layer(json_t *run, const char *phase, const char *layer)

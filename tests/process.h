@@ -45,5 +45,8 @@ int count_lines(const char *text);
 json_t *run_json(const command_result *result);
 /* phases[name][layer] as a number; -1 when null or absent. */
 double phase_layer(json_t *run, const char *phase, const char *layer);
+/* The bytes of a phase's part breakdown summed; *bad_name: the first name that is no part name
+ * (mg_name_valid), else NULL. */
+long long parts_sum(json_t *parts, const char **bad_name);
 
 #endif

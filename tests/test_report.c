@@ -3,7 +3,6 @@
  * Python peers against the C harness. Every corpus is made here: no test
  * needs a fetched one.
  */
-#include "cell.h"
 #include "chart_data.h"
 #include "process.h"
 #include "results.h"
@@ -972,13 +971,11 @@ static void expect_peer_parts(json_t *run, const char *const *grown, size_t grow
         json_t *parts = json_object_get(phase, "parts");
         cr_assert(json_is_object(parts), "%s order %lld, %s: no parts", backend, (long long)order, phase_name);
         cr_expect(!json_object_get(phase, "parts_peak"), "%s: a parts_peak a peer cannot know", backend);
-        json_int_t sum = 0;
-        json_object_foreach(parts, name, value) {
-            cr_expect(mg_name_valid(name), "%s: part name '%s'", backend, name);
-            sum += json_integer_value(value);
-        }
+        const char *bad_name;
+        long long sum = parts_sum(parts, &bad_name);
+        cr_expect(!bad_name, "%s: part name '%s'", backend, bad_name);
         cr_expect_eq(sum, json_integer_value(json_object_get(phase, "allocated")), "%s order %lld, %s: parts sum to %lld, allocated %lld",
-                     backend, (long long)order, phase_name, (long long)sum, (long long)json_integer_value(json_object_get(phase, "allocated")));
+                     backend, (long long)order, phase_name, sum, (long long)json_integer_value(json_object_get(phase, "allocated")));
         if (strcmp(phase_name, "baseline") == 0)
             baseline = parts;
         if (strcmp(phase_name, "finalize") == 0)
