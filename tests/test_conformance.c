@@ -1792,18 +1792,25 @@ Test(ops_table, every_backend_fills_its_versions)
     }
 }
 
-/* A part name: dotted lower case, words of lower-case letters, digits and '_' joined by single '.' or '-'. */
-static int part_name_ok(const char *name)
+/* Words of lower-case letters and digits (and the bytes of word_extra) joined by single bytes
+ * of joiners, starting with a letter. */
+static int joined_words(const char *name, const char *joiners, const char *word_extra)
 {
-    if (!name || !((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9')) || strlen(name) > 64)
+    if (!name || !(*name >= 'a' && *name <= 'z'))
         return 0;
     for (const char *at = name; *at; at++) {
-        int plain = (*at >= 'a' && *at <= 'z') || (*at >= '0' && *at <= '9') || *at == '_';
-        if (!plain && !((*at == '.' || *at == '-') && at[1] && at[1] != '.' && at[1] != '-'))
+        int plain = (*at >= 'a' && *at <= 'z') || (*at >= '0' && *at <= '9') || strchr(word_extra, *at);
+        if (!plain && !(strchr(joiners, *at) && at[1] && !strchr(joiners, at[1])))
             return 0;
     }
     return 1;
 }
+
+/* A lower-kebab-case name: lower-case letters and digits in words joined by single '-'. */
+static int kebab_name(const char *name) { return joined_words(name, "-", ""); }
+
+/* A part name: dotted lower case, words of lower-case letters, digits and '_' joined by single '.' or '-'. */
+static int part_name_ok(const char *name) { return joined_words(name, ".-", "_") && strlen(name) <= 64; }
 
 /* The parts a backend declares (backend.h): some, each named once, none called "other", and
  * an estimate for each. */
@@ -1823,19 +1830,6 @@ Test(ops_table, every_backend_names_its_parts_and_estimates_them)
                 cr_expect(strcmp(backend->parts[j], name) != 0, "%s: two parts are named '%s'", backend->name, name);
         }
     }
-}
-
-/* A lower-kebab-case name: lower-case letters and digits in words joined by single '-'. */
-static int kebab_name(const char *name)
-{
-    if (!name || !(*name >= 'a' && *name <= 'z'))
-        return 0;
-    for (const char *at = name; *at; at++) {
-        int plain = (*at >= 'a' && *at <= 'z') || (*at >= '0' && *at <= '9');
-        if (!plain && !(*at == '-' && at[1] && at[1] != '-'))
-            return 0;
-    }
-    return 1;
 }
 
 /* The settings a backend declares (backend.h): each named, summarized and in
