@@ -76,7 +76,7 @@
  *   part               formula (bytes / n)                               measured
  *   table              sizeof(packed_table) / n                             0.001
  *   vocab.words        (0.385 B + 1.04 V) / n        (vocab.h)              0.949
- *   vocab.index        (V / 2 + 64 + 5 V) / n: bucket keys, offsets,        1.100
+ *   vocab.index        (V / 2 + 48 + 5 V) / n: bucket keys, offsets,        1.100
  *                      struct and the hash index
  *   grams.starts       (V / n) ceil(log2(n + 1)) / 8    (first_at)          0.500
  *   grams.rows         (order - 1) ceil(log2 V) (1 + 1/32 + 1/1024) / 8     5.083
@@ -105,8 +105,8 @@
  *
  *   image file:  | header | dictionary data | buckets | index | first_at |
  *                | rows, samples, hot words (one block) | escapes | running totals |
- *   heap:        the table struct (672 bytes; part table) and the
- *                dictionary's (64; part vocab.index)
+ *   heap:        the table struct (664 bytes; part table) and the
+ *                dictionary's (48; part vocab.index)
  *
  * So the bytes requested after finalize are ~0 per n-gram (its estimate:
  * those two structs over n; measured on gcide 1/4, order 3: table 0.0006,

@@ -42,7 +42,7 @@
  *   part               formula (bytes / N)                               measured
  *   table              sizeof(trie_table) / N                               0.002
  *   vocab.words        (0.385 B + 1.04 V) / N        (vocab.h)              0.949
- *   vocab.index        (V / 2 + 64) / N: bucket keys, offsets, struct       0.100
+ *   vocab.index        (V / 2 + 48) / N: bucket keys, offsets, struct       0.100
  *   level.0.ids        ef(N, V) / 8 / N at order 1; else empty              0.000
  *   level.0.starts     ef(V + 1, P) / 8 / N, P the level-1 nodes            0.098
  *   level.k.ids        ef(n_k, n_(k-1) V / 2) / 8 / N, n_k the level's      1.315 (k = 1)
@@ -117,11 +117,11 @@
  *   image file:  | header | dictionary data | buckets | index | level 0 ids EF
  *                | level 0 child starts EF | ... | level n-1 ids EF | count
  *                values | tier 0 codes | escape samples | tier 1 ... |
- *   heap:        the table struct (1944 bytes: the levels' EF headers are in
- *                it; part table) and the dictionary's (64; part vocab.index)
+ *   heap:        the table struct (1856 bytes: the levels' EF headers are in
+ *                it; part table) and the dictionary's (48; part vocab.index)
  *
  * So the bytes requested after finalize are ~0 per n-gram (its estimate:
- * those two structs over N; measured on gcide 1/4, order 3: table 0.0019,
+ * those two structs over N; measured on gcide 1/4, order 3: table 0.0018,
  * vocab.index 0.0001, every other part 0): the file's pages are not
  * requested bytes, no part counts them; they are file-backed resident
  * pages (RssFile), which the kernel may drop and read again.

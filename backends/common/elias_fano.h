@@ -109,6 +109,7 @@ typedef struct mg_ef {
     uint64_t max;          /* the bound every value is under or at */
     uint64_t pushed;       /* values pushed so far (count once sealed) */
     unsigned low_bits;     /* l */
+    int part;              /* mem.h's tag of the block (in low_bits' padding: the struct keeps its size) */
     uint64_t high_len;     /* bits of the high part */
     uint64_t *low;         /* n l bits */
     uint64_t *high;        /* high_len bits */
@@ -119,7 +120,6 @@ typedef struct mg_ef {
     uint64_t blocks;       /* rank directory entries */
     uint64_t *block;       /* the one allocation holding the arrays */
     size_t block_bytes;
-    int part;              /* mem.h's tag of the block */
 } mg_ef;
 
 /* Bytes an Elias–Fano sequence of count values up to max takes (the block). */

@@ -413,7 +413,6 @@ typedef struct dict_bucket {
 } dict_bucket;
 
 struct mg_vocab_dict {
-    mg_vocab_parts parts; /* the tags of its blocks: data in words, the rest in index */
     unsigned char *data;
     size_t data_size;
     dict_bucket *bucket; /* buckets + 1: the last one holds only the end offset */
@@ -422,8 +421,14 @@ struct mg_vocab_dict {
     /* optional hash index: slot = id | fingerprint << id_bits, 0 = empty */
     uint32_t *index_slots;
     uint32_t index_cap;
-    unsigned id_bits;
+    uint8_t id_bits;
+    /* The tags of its blocks (data: words; buckets, index, struct: index),
+     * in bytes beside id_bits: a frozen image leaves this struct on the
+     * heap, and it stays 48 bytes. */
+    uint8_t words_part, index_part;
 };
+
+_Static_assert(MG_PARTS_MAX <= UINT8_MAX + 1, "a tag fits a byte");
 
 static uint32_t common_prefix(const mg_token *a, const mg_token *b)
 {
@@ -521,10 +526,10 @@ void mg_vocab_dict_destroy(mg_vocab_dict *dict)
 {
     if (!dict)
         return;
-    mg_free_in(dict->parts.words, dict->data, dict->data_size);
-    mg_free_in(dict->parts.index, dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
-    mg_free_in(dict->parts.index, dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
-    mg_free_in(dict->parts.index, dict, sizeof *dict);
+    mg_free_in(dict->words_part, dict->data, dict->data_size);
+    mg_free_in(dict->index_part, dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    mg_free_in(dict->index_part, dict->index_slots, (size_t)dict->index_cap * sizeof *dict->index_slots);
+    mg_free_in(dict->index_part, dict, sizeof *dict);
 }
 
 /* The freeze's scratch arrays (sorted ids, the remap) are sized by
@@ -544,7 +549,8 @@ static mg_vocab_dict *dict_new(const mg_vocab_parts *parts, uint32_t count, size
     mg_vocab_dict *dict = mg_calloc_in(parts->index, 1, sizeof *dict);
     if (!dict)
         return NULL;
-    dict->parts = *parts;
+    dict->words_part = (uint8_t)parts->words;
+    dict->index_part = (uint8_t)parts->index;
     size_t words = count - MG_VOCAB_FIRST_WORD_ID;
     dict->count = count;
     dict->buckets = (uint32_t)((words + MG_VOCAB_BUCKET - 1) / MG_VOCAB_BUCKET);
@@ -600,9 +606,9 @@ size_t mg_vocab_dict_bytes(const mg_vocab_dict *dict)
 
 void mg_vocab_dict_list_blocks(mg_vocab_dict *dict, mg_image_list *list)
 {
-    mg_image_list_block(list, dict->parts.words, &dict->data, dict->data_size);
-    mg_image_list_block(list, dict->parts.index, &dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
-    mg_image_list_block(list, dict->parts.index, &dict->index_slots,
+    mg_image_list_block(list, dict->words_part, &dict->data, dict->data_size);
+    mg_image_list_block(list, dict->index_part, &dict->bucket, ((size_t)dict->buckets + 1) * sizeof *dict->bucket);
+    mg_image_list_block(list, dict->index_part, &dict->index_slots,
                         (size_t)dict->index_cap * sizeof *dict->index_slots);
 }
 
@@ -759,7 +765,7 @@ int mg_vocab_dict_build_index(mg_vocab_dict *dict)
     uint64_t capacity = words * 100 / MG_VOCAB_INDEX_LOAD + 1;
     if (capacity >= UINT32_MAX)
         return MG_ERR_NOMEM;
-    uint32_t *slots = mg_calloc_in(dict->parts.index, (size_t)capacity, sizeof *slots);
+    uint32_t *slots = mg_calloc_in(dict->index_part, (size_t)capacity, sizeof *slots);
     if (!slots)
         return MG_ERR_NOMEM;
     dict->id_bits = 1;
