@@ -55,8 +55,6 @@
  * Each part's formula is exact but for the arena's last chunk and the
  * totals (their counts' sum is taken as 1.6 n): at orders 1, 3 and 5 on
  * gcide 1/4 every part is within 0.1% of its measure but the totals (5%).
- * The totals' block is made by common/running_totals, which is given no
- * part: it counts under `other`.
  *
  * A gram's hash is made from its words' hashes, not their ids, so its home
  * slot is known before its ids are: a lookup fetches the word slots and the

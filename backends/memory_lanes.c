@@ -97,8 +97,7 @@
  * overflow lane holds 0.003% of the keys at order 3 (under 0.03 bytes a
  * gram at orders 1 to 5). At orders 1, 3 and 5 on gcide 1/4 the lanes are
  * within 4% of their measure, the totals within 20% (0.09 to 0.12 bytes a
- * gram). The totals' blocks are made by common/running_totals, which is
- * given no part: they count under `other`.
+ * gram).
  */
 #include "backend.h"
 #include "mem.h"

@@ -70,8 +70,7 @@
  * every unigram). The totals are many small Elias-Fano sequences whose fixed
  * costs the bits leave out: under 0.1 byte an n-gram, they run up to 3 times
  * the estimate. At orders 1, 3 and 5 on gcide 1/4 every other part is within
- * 2% of its measure. The totals' blocks are made by common/running_totals,
- * which is given no part: they count under `other`.
+ * 2% of its measure.
  */
 #include "backend.h"
 #include "common/running_totals.h"
