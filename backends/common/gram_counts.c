@@ -77,7 +77,8 @@ void mg_gram_counts_set_budget(mg_gram_counts *counts, size_t budget_bytes)
 int mg_gram_counts_init(mg_gram_counts *counts, const mg_gram_counts_parts *parts, int order, size_t budget_bytes)
 {
     memset(counts, 0, sizeof *counts);
-    counts->parts = *parts;
+    counts->runs_part = (uint8_t)parts->runs;
+    counts->scratch_part = (uint8_t)parts->scratch;
     counts->order = order;
     if (mg_gram_hash_init(&counts->table, parts->table, order) != MG_OK)
         return MG_ERR_NOMEM;
@@ -107,7 +108,7 @@ static int runs_reserve(mg_gram_counts *counts)
         return MG_OK;
     size_t capacity = counts->run_capacity ? 2 * counts->run_capacity : 4;
     mg_gram_run *runs =
-        mg_realloc_in(counts->parts.runs, counts->runs, counts->run_capacity * sizeof *runs, capacity * sizeof *runs);
+        mg_realloc_in(counts->runs_part, counts->runs, counts->run_capacity * sizeof *runs, capacity * sizeof *runs);
     if (!runs)
         return MG_ERR_NOMEM;
     counts->runs = runs;
@@ -172,7 +173,7 @@ int mg_gram_counts_spill(mg_gram_counts *counts)
             bound += record_bits_bound(counts->order, id_bits, count);
     }
     mg_gram_run run;
-    if (mg_gram_run_open(&run, counts->parts.runs, counts->order, id_bits, table->grams, bound) != MG_OK)
+    if (mg_gram_run_open(&run, counts->runs_part, counts->order, id_bits, table->grams, bound) != MG_OK)
         return MG_ERR_NOMEM;
     uint64_t grams = table->grams;
     run_fill(&run, mg_gram_hash_pack_sorted(table), grams, bound);
@@ -241,7 +242,7 @@ static int run_remap(mg_gram_counts *counts, size_t r, const uint32_t *remap, ui
     for (uint64_t i = 0; i < old->records; i++)
         bound += record_bits_bound(counts->order, id_bits, scratch[i * words + (size_t)counts->order]);
     mg_gram_run fresh;
-    if (mg_gram_run_open(&fresh, counts->parts.runs, counts->order, id_bits, old->records, bound) != MG_OK)
+    if (mg_gram_run_open(&fresh, counts->runs_part, counts->order, id_bits, old->records, bound) != MG_OK)
         return MG_ERR_NOMEM;
     run_fill(&fresh, scratch, old->records, bound);
     mg_gram_run_free(old);
@@ -263,13 +264,13 @@ int mg_gram_counts_remap(mg_gram_counts *counts, const uint32_t *remap)
     for (size_t r = 0; r < counts->run_count; r++)
         largest = counts->runs[r].records > largest ? counts->runs[r].records : largest;
     size_t scratch_bytes = (size_t)largest * record_words(counts) * sizeof(uint32_t);
-    uint32_t *scratch = mg_calloc_returned_in(counts->parts.scratch, scratch_bytes);
+    uint32_t *scratch = mg_calloc_returned_in(counts->scratch_part, scratch_bytes);
     if (!scratch && scratch_bytes)
         return MG_ERR_NOMEM;
     int status = MG_OK;
     for (size_t r = 0; status == MG_OK && r < counts->run_count; r++)
         status = run_remap(counts, r, remap, scratch);
-    mg_free_in(counts->parts.scratch, scratch, scratch_bytes);
+    mg_free_in(counts->scratch_part, scratch, scratch_bytes);
     return status;
 }
 
@@ -277,7 +278,7 @@ int mg_gram_counts_remap(mg_gram_counts *counts, const uint32_t *remap)
 static int merged_size(const mg_gram_counts *counts, unsigned id_bits, uint64_t *records, uint64_t *bits)
 {
     mg_gram_merge merge;
-    if (mg_gram_merge_start(&merge, counts->parts.scratch, counts->runs, counts->run_count) != MG_OK)
+    if (mg_gram_merge_start(&merge, counts->scratch_part, counts->runs, counts->run_count) != MG_OK)
         return MG_ERR_NOMEM;
     uint32_t previous[MG_ORDER_MAX];
     *records = *bits = 0;
@@ -301,9 +302,9 @@ int mg_gram_counts_compact(mg_gram_counts *counts)
     mg_gram_run merged;
     mg_gram_merge merge;
     if (merged_size(counts, id_bits, &records, &bits) != MG_OK ||
-        mg_gram_run_open(&merged, counts->parts.runs, counts->order, id_bits, records, bits) != MG_OK)
+        mg_gram_run_open(&merged, counts->runs_part, counts->order, id_bits, records, bits) != MG_OK)
         return MG_ERR_NOMEM;
-    if (mg_gram_merge_start(&merge, counts->parts.scratch, counts->runs, counts->run_count) != MG_OK) {
+    if (mg_gram_merge_start(&merge, counts->scratch_part, counts->runs, counts->run_count) != MG_OK) {
         mg_gram_run_free(&merged);
         return MG_ERR_NOMEM;
     }
@@ -319,7 +320,7 @@ int mg_gram_counts_compact(mg_gram_counts *counts)
 
 int mg_gram_counts_merge(const mg_gram_counts *counts, mg_gram_merge *merge)
 {
-    return mg_gram_merge_start(merge, counts->parts.scratch, counts->runs, counts->run_count);
+    return mg_gram_merge_start(merge, counts->scratch_part, counts->runs, counts->run_count);
 }
 
 /* ---- walks --------------------------------------------------------------- */
@@ -444,7 +445,7 @@ void mg_gram_counts_free(mg_gram_counts *counts)
     mg_gram_hash_free(&counts->table);
     for (size_t r = 0; r < counts->run_count; r++)
         mg_gram_run_free(&counts->runs[r]);
-    mg_free_in(counts->parts.runs, counts->runs, counts->run_capacity * sizeof *counts->runs);
+    mg_free_in(counts->runs_part, counts->runs, counts->run_capacity * sizeof *counts->runs);
     counts->runs = NULL;
     counts->run_count = counts->run_capacity = 0;
 }

@@ -52,8 +52,10 @@ typedef struct mg_gram_counts_parts {
 } mg_gram_counts_parts;
 
 typedef struct mg_gram_counts {
-    mg_gram_counts_parts parts;
     int order;
+    /* The runs' and scratch tags (the table's is in it), bytes in order's
+     * padding: a backend's table struct, embedding this, keeps its size. */
+    uint8_t runs_part, scratch_part;
     mg_gram_hash table;  /* counts since the last spill */
     mg_gram_run *runs;   /* run_count sorted runs (mem.h array of run_capacity) */
     size_t run_count;
