@@ -172,6 +172,10 @@ static void key_rows(FILE *file, const mg_report_run **rows, size_t count, const
     }
 }
 
+/* A subject whose parts hold less than this per n-gram keeps its table off the heap (a mapped
+ * file's pages are not requested bytes): a 100% bar of nothing would read as a layout. */
+#define BAR_WHOLE_MIN 0.05
+
 int mg_parts_data(mg_chart *chart, const mg_report_run *size, int *drawn, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
@@ -179,7 +183,7 @@ int mg_parts_data(mg_chart *chart, const mg_report_run *size, int *drawn, char *
     size_t count = 0;
     for (int index = 0; size && index < report->backend_count; index++) {
         const mg_report_run *run = mg_report_run_at(report, report->backends[index], size);
-        if (run && mg_parts_named(run->json))
+        if (run && mg_parts_named(run->json) && run_whole(run) >= BAR_WHOLE_MIN)
             rows[count++] = run;
     }
     *drawn = count > 0;
