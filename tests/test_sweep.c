@@ -546,11 +546,13 @@ Test(sweep, a_plan_refuses_a_word_with_a_line_break)
 }
 
 /* Lines of text that start with prefix. */
+/* The summary table's rows starting with prefix; the lines of the largest parts under the table
+ * ("NAME (corpus, N n-grams): ...") are not rows. */
 static int rows_of(const char *text, const char *prefix)
 {
     int rows = 0;
     for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        rows += strncmp(line, prefix, strlen(prefix)) == 0;
+        rows += strncmp(line, prefix, strlen(prefix)) == 0 && line[strlen(prefix) + strspn(line + strlen(prefix), " ")] != '(';
     return rows;
 }
 
