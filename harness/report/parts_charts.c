@@ -115,6 +115,11 @@ static double run_whole(const mg_report_run *run)
     return bar_whole(parts, mg_run_parts(run->json, parts, MG_RUN_PARTS_MAX));
 }
 
+/* A subject whose parts hold less than this per n-gram keeps its table off the heap (a mapped
+ * file's pages are not requested bytes): a 100% bar, or the growth, of its handle would read as
+ * a layout. Neither chart shows it. */
+#define HEAP_WHOLE_MIN 0.05
+
 /* By the bars' wholes, the smallest first. */
 static int by_whole(const void *left, const void *right)
 {
@@ -172,10 +177,6 @@ static void key_rows(FILE *file, const mg_report_run **rows, size_t count, const
     }
 }
 
-/* A subject whose parts hold less than this per n-gram keeps its table off the heap (a mapped
- * file's pages are not requested bytes): a 100% bar of nothing would read as a layout. */
-#define BAR_WHOLE_MIN 0.05
-
 int mg_parts_data(mg_chart *chart, const mg_report_run *size, int *drawn, char *error, size_t error_size)
 {
     const mg_report *report = chart->report;
@@ -183,7 +184,7 @@ int mg_parts_data(mg_chart *chart, const mg_report_run *size, int *drawn, char *
     size_t count = 0;
     for (int index = 0; size && index < report->backend_count; index++) {
         const mg_report_run *run = mg_report_run_at(report, report->backends[index], size);
-        if (run && mg_parts_named(run->json) && run_whole(run) >= BAR_WHOLE_MIN)
+        if (run && mg_parts_named(run->json) && run_whole(run) >= HEAP_WHOLE_MIN)
             rows[count++] = run;
     }
     *drawn = count > 0;
@@ -243,7 +244,8 @@ static double part_bytes(json_t *run, const char *name)
 static int subject_growth(FILE *bars, FILE *names, mg_report_run **runs, size_t count, const char *chart_name,
                           const part_names *list, int *row, double *tokens, double *bytes)
 {
-    if (count < 3 || runs[count - 1]->tokens < 4 * runs[0]->tokens || !mg_parts_named(runs[count - 1]->json))
+    if (count < 3 || runs[count - 1]->tokens < 4 * runs[0]->tokens || !mg_parts_named(runs[count - 1]->json) ||
+        run_whole(runs[count - 1]) < HEAP_WHOLE_MIN)
         return 0;
     mg_run_part parts[MG_RUN_PARTS_MAX];
     size_t part_count = mg_parts_sorted(runs[count - 1]->json, parts);
