@@ -22,9 +22,10 @@ double mg_fit_exponent(const double *x, const double *y, size_t count)
 /* The exponent of a layer's growth over the runs. */
 static double fit_exponent(mg_report_run **runs, size_t count, int layer)
 {
-    double *tokens = malloc(2 * (count ? count : 1) * sizeof *tokens), *bytes = tokens + (count ? count : 1);
+    double *tokens = malloc(2 * (count ? count : 1) * sizeof *tokens);
     if (!tokens)
         return NAN;
+    double *bytes = tokens + (count ? count : 1);
     for (size_t index = 0; index < count; index++)
         tokens[index] = runs[index]->tokens, bytes[index] = runs[index]->growth[layer];
     double exponent = mg_fit_exponent(tokens, bytes, count);
